@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"syscall"
+	"time"
+)
+
+func cmdBench(ctx context.Context, args []string, env Env) error {
+	if len(args) == 0 || args[0] != "startup" {
+		return usageError{"usage: civicgrid bench startup [--runs N]"}
+	}
+	var c config
+	fs := newFlags("bench startup", env, &c)
+	runs := fs.Int("runs", 5, "how many times to measure each scenario")
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find own executable: %w", err)
+	}
+	host, _ := os.Hostname()
+	fmt.Fprintf(env.Stdout, "civicgrid bench startup — %s, %d CPU, %s, %s\n", host, runtime.NumCPU(), versionString(), time.Now().UTC().Format(time.RFC3339))
+	var demoTimes, serveTimes []time.Duration
+	for i := 0; i < *runs; i++ {
+		dir, err := os.MkdirTemp("", "civicgrid-bench-")
+		if err != nil {
+			return err
+		}
+		db := filepath.Join(dir, "bench.db")
+		d, err := timeToReady(ctx, self, "demo", db)
+		if err != nil {
+			os.RemoveAll(dir)
+			return fmt.Errorf("demo run %d: %w", i+1, err)
+		}
+		s, err := timeToReady(ctx, self, "serve", db)
+		os.RemoveAll(dir)
+		if err != nil {
+			return fmt.Errorf("serve run %d: %w", i+1, err)
+		}
+		demoTimes, serveTimes = append(demoTimes, d), append(serveTimes, s)
+		fmt.Fprintf(env.Stdout, "run %d: demo on empty database ready in %v; serve on existing database ready in %v\n", i+1, d.Round(time.Millisecond), s.Round(time.Millisecond))
+	}
+	fmt.Fprintf(env.Stdout, "startup: demo on empty database %v median (target < 10s); serve on existing database %v median (target < 1s)\n",
+		median(demoTimes).Round(time.Millisecond), median(serveTimes).Round(time.Millisecond))
+	return nil
+}
+
+var servingAt = regexp.MustCompile(`serving at (http://\S+)`)
+
+// timeToReady starts the binary as a new process, waits until /readyz
+// answers 200 and returns the time since the process was started.
+func timeToReady(ctx context.Context, self, cmd, db string) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	p := exec.CommandContext(ctx, self, cmd, "--db", db, "--addr", "127.0.0.1:0", "--log-level", "warn")
+	p.Env = append(os.Environ(), "CIVICGRID_DB=", "CIVICGRID_ADDR=")
+	out, err := p.StdoutPipe()
+	if err != nil {
+		return 0, err
+	}
+	p.Stderr = os.Stderr
+	start := time.Now()
+	if err := p.Start(); err != nil {
+		return 0, err
+	}
+	defer func() {
+		_ = p.Process.Signal(syscall.SIGTERM)
+		_ = p.Wait()
+	}()
+	sc := bufio.NewScanner(out)
+	var url string
+	for sc.Scan() {
+		if m := servingAt.FindStringSubmatch(sc.Text()); m != nil {
+			url = m[1]
+			break
+		}
+	}
+	if url == "" {
+		return 0, fmt.Errorf("%s printed no URL", cmd)
+	}
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	for {
+		resp, err := http.Get(url + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return time.Since(start), nil
+			}
+		}
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromiumPath finds the browser for end-to-end tests. With
+// CIVICGRID_REQUIRE_BROWSER=1 (the test command, CI) a missing browser
+// fails the test instead of skipping it.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("CIVICGRID_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CIVICGRID_REQUIRE_BROWSER") == "1" {
+		t.Fatal("CIVICGRID_REQUIRE_BROWSER=1 but no Chromium was found")
+	}
+	t.Skip("no Chromium; set CIVICGRID_CHROMIUM")
+	return ""
+}
+
+// startDemo runs the real `civicgrid demo` on a free port and returns its URL.
+func startDemo(t *testing.T) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	var out, errb syncBuffer
+	env := Env{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }, Ready: func(u string) { ready <- u }}
+	db := filepath.Join(t.TempDir(), "demo.db")
+	go func() { done <- run(ctx, []string{"demo", "--db", db, "--addr", "127.0.0.1:0", "--log-level", "warn"}, env) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("demo server: %v", err)
+		}
+	})
+	select {
+	case u := <-ready:
+		return u
+	case err := <-done:
+		t.Fatalf("demo exited: %v\n%s", err, errb.String())
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("demo not ready:\n%s", errb.String())
+	}
+	return ""
+}
+
+// TestBrowserGridMap signs in to the demo city in a real headless Chromium
+// as the admin, opens the grid map, waits for the polygons and clicks a
+// grid to see its staff card.
+func TestBrowserGridMap(t *testing.T) {
+	exe := chromiumPath(t)
+	base := startDemo(t)
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.WindowSize(1280, 900),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelA()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	// The first action starts the browser; it must not run under a timeout.
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("start browser: %v", err)
+	}
+	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	defer cancelT()
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(`#username`),
+		chromedp.SendKeys(`#username`, "admin"),
+		chromedp.SendKeys(`#password`, "Civic2026!"),
+		chromedp.Click(`button[type=submit]`),
+		chromedp.WaitNotPresent(`#password`),
+		chromedp.Navigate(base+"/map"),
+		chromedp.WaitVisible(`#map`),
+	)
+	if err != nil {
+		t.Fatalf("sign in and open the map: %v", err)
+	}
+	drawn, err := chromedp.Run(ctx, chromedp.Poll[string](`document.body.dataset.mapReady && document.body.dataset.mapReady !== "0" && document.body.dataset.mapReady`,
+		chromedp.WithPollingTimeout(30*time.Second)))
+	if err != nil {
+		t.Fatalf("wait for the map's polygons: %v", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(`path.region-grid`, chromedp.NodeVisible)); err != nil {
+		t.Fatalf("click a grid: %v", err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.body.innerText.includes("专职网格员")`, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
+		t.Fatalf("the grid card with its staff did not appear: %v", err)
+	}
+	n, _ := strconv.Atoi(drawn)
+	if n < 300 {
+		t.Fatalf("map drew %d features, want the demo city's 300+ grids", n)
+	}
+	t.Logf("map drew %d features", n)
+}

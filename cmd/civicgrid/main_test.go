@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/civicgrid/civicgrid/internal/testdb"
+)
+
+// syncBuffer is a bytes.Buffer safe to write from the command's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// runCmd runs the real command in-process with a clean environment plus vars.
+func runCmd(t *testing.T, stdin string, vars map[string]string, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errb syncBuffer
+	env := Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return vars[k] }}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	err := run(ctx, args, env)
+	return out.String(), errb.String(), err
+}
+
+func TestVersionAndUsage(t *testing.T) {
+	out, _, err := runCmd(t, "", nil, "version")
+	if err != nil || !strings.HasPrefix(out, "civicgrid ") {
+		t.Fatalf("version: %q %v", out, err)
+	}
+	if _, _, err := runCmd(t, "", nil, "frobnicate"); err == nil || !strings.Contains(err.Error(), "unknown command") {
+		t.Fatalf("unknown command: %v", err)
+	}
+}
+
+const cityFile = `{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"code":"1101","name":"测试市"},"geometry":{"type":"Polygon","coordinates":[[[116.3,39.8],[116.5,39.8],[116.5,40.0],[116.3,40.0],[116.3,39.8]]]}},
+{"type":"Feature","properties":{"code":"110101","name":"甲区"},"geometry":{"type":"Polygon","coordinates":[[[116.3,39.8],[116.5,39.8],[116.5,40.0],[116.3,40.0],[116.3,39.8]]]}}
+]}`
+
+const brokenFile = `{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"code":"1101","name":"测试市"},"geometry":{"type":"Polygon","coordinates":[[[116.3,39.8],[116.5,39.8],[116.5,40.0],[116.3,40.0],[116.3,39.8]]]}},
+{"type":"Feature","properties":{"code":"110101","name":"开口区"},"geometry":{"type":"Polygon","coordinates":[[[116.3,39.8],[116.5,39.8],[116.5,40.0],[116.3,40.0]]]}}
+]}`
+
+// TestCommandLine runs the administration commands against both engines.
+func TestCommandLine(t *testing.T) {
+	for _, e := range testdb.Engines(t) {
+		t.Run(string(e), func(t *testing.T) {
+			dir := t.TempDir()
+			vars := map[string]string{"CIVICGRID_DB": testdb.DSN(t, e), "CIVICGRID_LOG_LEVEL": "warn"}
+			good, bad := filepath.Join(dir, "good.geojson"), filepath.Join(dir, "bad.geojson")
+			os.WriteFile(good, []byte(cityFile), 0o644)
+			os.WriteFile(bad, []byte(brokenFile), 0o644)
+
+			if out, _, err := runCmd(t, "", vars, "migrate"); err != nil || !strings.Contains(out, "schema version") {
+				t.Fatalf("migrate: %q %v", out, err)
+			}
+			_, _, err := runCmd(t, "", vars, "import", "regions", bad)
+			if err == nil || !strings.Contains(errorText(err, func(string) string { return "" }), "第2个要素（110101 开口区）") {
+				t.Fatalf("broken import: %v", err)
+			}
+			if out, _, err := runCmd(t, "", vars, "import", "regions", good); err != nil || !strings.Contains(out, "2 created") {
+				t.Fatalf("import: %q %v", out, err)
+			}
+			if _, _, err := runCmd(t, "secret-pass-1\n", vars, "user", "add", "--username", "chief", "--name", "主任", "--role", "admin", "--scope", "1101", "--password-stdin"); err != nil {
+				t.Fatalf("user add: %v", err)
+			}
+			if _, _, err := runCmd(t, "short\n", vars, "user", "passwd", "chief", "--password-stdin"); err == nil {
+				t.Fatal("user passwd accepted a short password")
+			}
+			if _, _, err := runCmd(t, "", map[string]string{"CIVICGRID_DB": vars["CIVICGRID_DB"], "CIVICGRID_PASSWORD": "another-pass-2"}, "user", "passwd", "chief"); err != nil {
+				t.Fatalf("user passwd: %v", err)
+			}
+			out, _, err := runCmd(t, "", vars, "user", "list")
+			if err != nil || !strings.Contains(out, "chief") || !strings.Contains(out, "1 user(s)") {
+				t.Fatalf("user list: %q %v", out, err)
+			}
+			out, _, err = runCmd(t, "", vars, "export", "regions", "--under", "110101")
+			if err != nil || !strings.Contains(out, `"甲区"`) || strings.Contains(out, `"测试市"`) {
+				t.Fatalf("export: %.200q %v", out, err)
+			}
+		})
+	}
+}

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/demo"
+	"github.com/civicgrid/civicgrid/internal/server"
+	"github.com/civicgrid/civicgrid/internal/store"
+)
+
+// demoSeed makes the demo city the same on every machine.
+const demoSeed = 2026
+
+func cmdServe(ctx context.Context, args []string, env Env, withDemo bool) error {
+	start := time.Now()
+	var c config
+	name := "serve"
+	defAddr := ":8080"
+	if withDemo {
+		name, defAddr = "demo", "127.0.0.1:8080"
+	}
+	fs := newFlags(name, env, &c)
+	addr := fs.String("addr", envOr(env, "CIVICGRID_ADDR", defAddr), "listen address")
+	basemap := fs.String("basemap", envOr(env, "CIVICGRID_BASEMAP", ""), "map tile URL template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty for none (offline)")
+	attribution := fs.String("basemap-attribution", envOr(env, "CIVICGRID_BASEMAP_ATTRIBUTION", ""), "attribution shown for the basemap")
+	secure := fs.Bool("secure-cookies", envBool(env, "CIVICGRID_SECURE_COOKIES"), "mark cookies Secure (serve behind HTTPS)")
+	trustProxy := fs.Bool("trust-proxy", envBool(env, "CIVICGRID_TRUST_PROXY"), "take client addresses from X-Forwarded-For")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	log := c.logger(env)
+	st, err := openStore(ctx, c, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if withDemo {
+		city := demo.Generate(demoSeed)
+		err := demo.Load(ctx, st, city)
+		switch {
+		case errors.Is(err, demo.ErrNotEmpty):
+			log.Info("database already has regions; serving it as it is", "db", redact(c.db))
+		case err != nil:
+			return fmt.Errorf("load demo city: %w", err)
+		default:
+			log.Info("demo city loaded", "regions", len(city.Regions), "organisations", len(city.Orgs), "staff", len(city.Staff), "took", time.Since(start).Round(time.Millisecond))
+		}
+	}
+	srv, err := server.New(ctx, server.Config{Store: st, Log: log, Version: versionString(), Basemap: *basemap, BasemapAttribution: *attribution, SecureCookies: *secure, TrustProxy: *trustProxy})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	base := "http://" + displayAddr(ln.Addr().String())
+	log.Info("civicgrid ready", "url", base, "db", redact(c.db), "engine", st.Engine(), "startup_ms", time.Since(start).Milliseconds())
+	if withDemo {
+		printLogins(env, base)
+	} else {
+		fmt.Fprintf(env.Stdout, "civicgrid is serving at %s\n", base)
+	}
+	if env.Ready != nil {
+		env.Ready(base)
+	}
+	return srv.Serve(ctx, ln)
+}
+
+// displayAddr turns a wildcard listen address into one a browser can open.
+func displayAddr(a string) string {
+	host, port, err := net.SplitHostPort(a)
+	if err != nil {
+		return a
+	}
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func printLogins(env Env, base string) {
+	city := demo.Generate(demoSeed)
+	fmt.Fprintf(env.Stdout, "\ncivicgrid demo city is serving at %s\n\nSign in as any of these (password for all: %s):\n\n", base, demo.Password)
+	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  username\trole\t角色\tscope 范围")
+	for _, u := range city.Users {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", u.Username, u.Role, u.Role.Label().ZH, u.ScopeName)
+	}
+	tw.Flush()
+	fmt.Fprintln(env.Stdout)
+}
+
+func openStore(ctx context.Context, c config, log *slog.Logger) (*store.Store, error) {
+	st, err := store.Open(ctx, c.db, store.Options{Clock: civic.SystemClock{}, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	applied, err := st.Migrate(ctx)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	for _, m := range applied {
+		log.Info("migration applied", "name", m)
+	}
+	return st, nil
+}
+
+// redact hides a PostgreSQL password in logs.
+func redact(dsn string) string {
+	if !store.IsPostgresDSN(dsn) {
+		return dsn
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "postgres://…"
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return strings.Replace(u.String(), "xxxxx", "***", 1)
+}
+
+func cmdMigrate(ctx context.Context, args []string, env Env) error {
+	var c config
+	fs := newFlags("migrate", env, &c)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, c.db, store.Options{Logger: c.logger(env)})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	applied, err := st.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	v, err := st.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "applied %d migration(s); schema version %d\n", len(applied), v)
+	for _, m := range applied {
+		fmt.Fprintln(env.Stdout, "  "+m)
+	}
+	return nil
+}

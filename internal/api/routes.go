@@ -1,0 +1,54 @@
+package api
+
+// route is one endpoint. The table below is the API's table of contents and
+// the list openapi.json is checked against.
+type route struct {
+	Method  string
+	Path    string
+	Handler handlerFunc
+}
+
+func (a *API) routes() []route {
+	return []route{
+		{"GET", "/api/v1/openapi.json", a.openAPI},
+
+		{"POST", "/api/v1/session", a.login},
+		{"DELETE", "/api/v1/session", a.logout},
+		{"GET", "/api/v1/me", a.me},
+		{"PATCH", "/api/v1/me", a.updateMe},
+		{"POST", "/api/v1/me/password", a.changePassword},
+		{"GET", "/api/v1/me/tokens", a.listTokens},
+		{"POST", "/api/v1/me/tokens", a.createToken},
+		{"DELETE", "/api/v1/me/tokens/{id}", a.revokeToken},
+
+		{"GET", "/api/v1/regions", a.listRegions},
+		{"GET", "/api/v1/regions/geojson", a.regionsGeoJSON},
+		{"GET", "/api/v1/regions/locate", a.locate},
+		{"POST", "/api/v1/regions/import", a.importRegions},
+		{"GET", "/api/v1/regions/export", a.exportRegions},
+		{"GET", "/api/v1/regions/{code}", a.getRegion},
+		{"PATCH", "/api/v1/regions/{code}", a.updateRegion},
+		{"GET", "/api/v1/regions/{code}/path", a.regionPath},
+
+		{"GET", "/api/v1/grids", a.listGrids},
+
+		{"GET", "/api/v1/organisations", a.listOrganisations},
+		{"POST", "/api/v1/organisations", a.createOrganisation},
+		{"GET", "/api/v1/organisations/{id}", a.getOrganisation},
+		{"PUT", "/api/v1/organisations/{id}", a.updateOrganisation},
+
+		{"GET", "/api/v1/staff", a.listStaff},
+		{"POST", "/api/v1/staff", a.createStaff},
+		{"GET", "/api/v1/staff/{id}", a.getStaff},
+		{"PUT", "/api/v1/staff/{id}", a.updateStaff},
+		{"DELETE", "/api/v1/staff/{id}", a.deleteStaff},
+
+		{"GET", "/api/v1/users", a.listUsers},
+		{"POST", "/api/v1/users", a.createUser},
+		{"GET", "/api/v1/users/{id}", a.getUser},
+		{"PATCH", "/api/v1/users/{id}", a.updateUser},
+		{"POST", "/api/v1/users/{id}/password", a.resetPassword},
+
+		{"GET", "/api/v1/audit", a.listAudit},
+	}
+}

@@ -1,0 +1,217 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/store"
+	"github.com/civicgrid/civicgrid/internal/testdb"
+)
+
+// scopeOp is one read or write of the foundation API. build returns the
+// request for a target inside the caller's scope (street A1) or outside it
+// (street B1), and a marker: text that identifies the target's data. An
+// outside answer must never contain its marker; an allowed inside answer
+// must.
+type scopeOp struct {
+	name    string
+	allowed []civic.Role
+	build   func(f *fixture, inside bool, n int) (method, path string, body any, marker string)
+}
+
+var (
+	staffRoles = []civic.Role{civic.RoleGridWorker, civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleHandler, civic.RoleOperator, civic.RoleLeader, civic.RoleAdmin}
+	adminOnly  = []civic.Role{civic.RoleAdmin}
+)
+
+func pick[T any](inside bool, in, out T) T {
+	if inside {
+		return in
+	}
+	return out
+}
+
+func scopeOps() []scopeOp {
+	grid := func(in bool) string { return pick(in, gridA1x, gridB1) }
+	// Refusals may echo the code that was asked for; the data that must not
+	// leak is the region's name.
+	gridName := func(in bool) string { return pick(in, "甲一社区第1网格", "乙一社区第1网格") }
+	street := func(in bool) string { return pick(in, codeA1, codeB1) }
+	return []scopeOp{
+		{"get region", staffRoles, func(f *fixture, in bool, n int) (string, string, any, string) {
+			return "GET", "/api/v1/regions/" + grid(in), nil, gridName(in)
+		}},
+		{"region path", staffRoles, func(f *fixture, in bool, n int) (string, string, any, string) {
+			return "GET", "/api/v1/regions/" + grid(in) + "/path", nil, gridName(in)
+		}},
+		{"list regions under", staffRoles, func(f *fixture, in bool, n int) (string, string, any, string) {
+			return "GET", "/api/v1/regions?under=" + street(in), nil, gridName(in)
+		}},
+		{"list region children", staffRoles, func(f *fixture, in bool, n int) (string, string, any, string) {
+			return "GET", "/api/v1/regions?parent=" + pick(in, codeA1c, codeB1c), nil, gridName(in)
+		}},
+		{"region geojson", staffRoles, func(f *fixture, in bool, n int) (string, string, any, string) {
+			return "GET", "/api/v1/regions/geojson?under=" + street(in), nil, gridName(in)
+		}},
+		{"export regions", staffRoles, func(f *fixture, in bool, n int) (string, string, any, string) {
+			return "GET", "/api/v1/regions/export?under=" + street(in), nil, gridName(in)
+		}},
+		{"locate point", staffRoles, func(f *fixture, in bool, n int) (string, string, any, string) {
+			return "GET", pick(in, "/api/v1/regions/locate?lng=116.42&lat=39.95", "/api/v1/regions/locate?lng=116.35&lat=39.9"), nil, gridName(in)
+		}},
+		{"grid table", staffRoles, func(f *fixture, in bool, n int) (string, string, any, string) {
+			return "GET", "/api/v1/grids?under=" + street(in), nil, gridName(in)
+		}},
+		{"grid table xlsx", staffRoles, func(f *fixture, in bool, n int) (string, string, any, string) {
+			return "GET", "/api/v1/grids?format=xlsx&under=" + street(in), nil, ""
+		}},
+		{"list organisations", staffRoles, func(f *fixture, in bool, n int) (string, string, any, string) {
+			return "GET", "/api/v1/organisations?under=" + street(in), nil, pick(in, f.orgA1.Name, f.orgB1.Name)
+		}},
+		{"get organisation", staffRoles, func(f *fixture, in bool, n int) (string, string, any, string) {
+			o := pick(in, f.orgA1, f.orgB1)
+			return "GET", fmt.Sprintf("/api/v1/organisations/%d", o.ID), nil, o.Name
+		}},
+		{"list staff", staffRoles, func(f *fixture, in bool, n int) (string, string, any, string) {
+			m := f.mustStaff(grid(in))
+			return "GET", "/api/v1/staff?under=" + street(in), nil, m.Name
+		}},
+		{"staff xlsx", staffRoles, func(f *fixture, in bool, n int) (string, string, any, string) {
+			return "GET", "/api/v1/staff?format=xlsx&under=" + street(in), nil, ""
+		}},
+		{"get staff", staffRoles, func(f *fixture, in bool, n int) (string, string, any, string) {
+			m := f.mustStaff(grid(in))
+			return "GET", fmt.Sprintf("/api/v1/staff/%d", m.ID), nil, m.Name
+		}},
+		{"list users", adminOnly, func(f *fixture, in bool, n int) (string, string, any, string) {
+			u := f.mustUser(fmt.Sprintf("target%d_%v", n, in), street(in))
+			return "GET", "/api/v1/users?under=" + street(in), nil, u.Username
+		}},
+		{"get user", adminOnly, func(f *fixture, in bool, n int) (string, string, any, string) {
+			u := f.mustUser(fmt.Sprintf("target%d_%v", n, in), street(in))
+			return "GET", fmt.Sprintf("/api/v1/users/%d", u.ID), nil, u.Username
+		}},
+		{"audit log", adminOnly, func(f *fixture, in bool, n int) (string, string, any, string) {
+			return "GET", "/api/v1/audit?limit=500&under=" + street(in), nil, gridName(in)
+		}},
+
+		{"rename region", adminOnly, func(f *fixture, in bool, n int) (string, string, any, string) {
+			return "PATCH", "/api/v1/regions/" + grid(in), map[string]any{"name": fmt.Sprintf("改名网格%d", n)}, gridName(in)
+		}},
+		{"import regions", adminOnly, func(f *fixture, in bool, n int) (string, string, any, string) {
+			g := pick(in, feature(gridA1y, fmt.Sprintf("导入网格%d", n), rect(116.45, 39.90, 116.50, 40.00)),
+				feature(gridB1, fmt.Sprintf("导入网格%d", n), rect(116.30, 39.80, 116.40, 40.00)))
+			return "POST", "/api/v1/regions/import", collection(g), "created"
+		}},
+		{"create organisation", []civic.Role{civic.RoleAdmin, civic.RoleStreetStaff}, func(f *fixture, in bool, n int) (string, string, any, string) {
+			name := fmt.Sprintf("新建组织%d", n)
+			return "POST", "/api/v1/organisations", map[string]any{"name": name, "kind": "department", "region_code": street(in)}, name
+		}},
+		{"update organisation", []civic.Role{civic.RoleAdmin, civic.RoleStreetStaff}, func(f *fixture, in bool, n int) (string, string, any, string) {
+			o := f.mustOrg(fmt.Sprintf("待改组织%d", n), street(in))
+			name := fmt.Sprintf("已改组织%d", n)
+			return "PUT", fmt.Sprintf("/api/v1/organisations/%d", o.ID), map[string]any{"name": name, "kind": "department", "region_code": street(in)}, name
+		}},
+		{"create staff", []civic.Role{civic.RoleAdmin, civic.RoleStreetStaff, civic.RoleCommunityStaff}, func(f *fixture, in bool, n int) (string, string, any, string) {
+			name := fmt.Sprintf("新网格员%d", n)
+			return "POST", "/api/v1/staff", map[string]any{"grid_code": grid(in), "name": name, "position": "part_time", "phone": "13900000001", "start_date": "2025-01-01"}, name
+		}},
+		{"update staff", []civic.Role{civic.RoleAdmin, civic.RoleStreetStaff, civic.RoleCommunityStaff}, func(f *fixture, in bool, n int) (string, string, any, string) {
+			m := f.mustStaff(grid(in))
+			name := fmt.Sprintf("改名网格员%d", n)
+			return "PUT", fmt.Sprintf("/api/v1/staff/%d", m.ID), map[string]any{"grid_code": grid(in), "name": name, "position": "part_time", "phone": "13900000001", "start_date": "2025-01-01"}, name
+		}},
+		{"move staff out of scope", nil, func(f *fixture, in bool, n int) (string, string, any, string) {
+			// Even an allowed writer cannot move an inside entry outside.
+			m := f.mustStaff(gridA1x)
+			name := fmt.Sprintf("外调网格员%d", n)
+			return "PUT", fmt.Sprintf("/api/v1/staff/%d", m.ID), map[string]any{"grid_code": pick(in, gridB1, gridB1), "name": name, "position": "part_time", "phone": "13900000001", "start_date": "2025-01-01"}, name
+		}},
+		{"delete staff", []civic.Role{civic.RoleAdmin, civic.RoleStreetStaff, civic.RoleCommunityStaff}, func(f *fixture, in bool, n int) (string, string, any, string) {
+			m := f.mustStaff(grid(in))
+			return "DELETE", fmt.Sprintf("/api/v1/staff/%d", m.ID), nil, ""
+		}},
+		{"create user", adminOnly, func(f *fixture, in bool, n int) (string, string, any, string) {
+			name := fmt.Sprintf("new%d_%v", n, in)
+			return "POST", "/api/v1/users", map[string]any{"username": name, "display_name": name, "password": "long-enough-1", "role": "grid_worker", "scope": map[string]any{"region_code": street(in)}}, name
+		}},
+		{"update user", adminOnly, func(f *fixture, in bool, n int) (string, string, any, string) {
+			u := f.mustUser(fmt.Sprintf("upd%d_%v", n, in), street(in))
+			return "PATCH", fmt.Sprintf("/api/v1/users/%d", u.ID), map[string]any{"display_name": "改过的名字"}, u.Username
+		}},
+		{"reset password", adminOnly, func(f *fixture, in bool, n int) (string, string, any, string) {
+			u := f.mustUser(fmt.Sprintf("pw%d_%v", n, in), street(in))
+			return "POST", fmt.Sprintf("/api/v1/users/%d/password", u.ID), map[string]any{"new_password": "another-pass-1"}, ""
+		}},
+	}
+}
+
+func (f *fixture) mustUser(username, scope string) civic.User {
+	f.t.Helper()
+	u, err := f.s.CreateUser(context.Background(), civic.System, store.NewUser{Username: username, DisplayName: username, Password: "password-x", Role: civic.RoleGridWorker, Scope: civic.Scope{RegionCode: scope}})
+	if err != nil {
+		f.t.Fatalf("create user %s: %v", username, err)
+	}
+	return u
+}
+
+func (f *fixture) mustOrg(name, region string) civic.Organisation {
+	f.t.Helper()
+	o, err := f.s.CreateOrganisation(context.Background(), civic.System, civic.Organisation{Name: name, Kind: civic.OrgDepartment, RegionCode: region})
+	if err != nil {
+		f.t.Fatalf("create organisation %s: %v", name, err)
+	}
+	return o
+}
+
+// TestScopeMatrix tries every read and write of the foundation API as every
+// role, on a target inside the caller's scope and on one outside it. Inside,
+// the role's permission decides (2xx with the data, or 403); outside, every
+// attempt is refused with 403 or 404 and the answer carries none of the
+// target's data.
+func TestScopeMatrix(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		f := mustFixture(t, s, clock)
+		n := 0
+		for _, op := range scopeOps() {
+			for _, role := range civic.Roles {
+				for _, inside := range []bool{true, false} {
+					n++
+					if op.allowed == nil && inside {
+						continue
+					}
+					method, path, body, marker := op.build(f, inside, n)
+					resp := f.do(method, path, f.tokens[role], body)
+					where := map[bool]string{true: "inside", false: "outside"}[inside]
+					allowed := false
+					for _, r := range op.allowed {
+						allowed = allowed || r == role
+					}
+					switch {
+					case !inside || op.allowed == nil:
+						if resp.Status != http.StatusForbidden && resp.Status != http.StatusNotFound {
+							t.Errorf("%s as %s %s: status %d, want 403/404; body %.300s", op.name, role, where, resp.Status, resp.Body)
+						}
+						if marker != "" && strings.Contains(string(resp.Body), marker) {
+							t.Errorf("%s as %s %s: refusal leaks %q: %.300s", op.name, role, where, marker, resp.Body)
+						}
+					case allowed:
+						if resp.Status < 200 || resp.Status > 299 {
+							t.Errorf("%s as %s %s: status %d, want 2xx; body %.300s", op.name, role, where, resp.Status, resp.Body)
+						} else if marker != "" && method == "GET" && !strings.Contains(string(resp.Body), marker) {
+							t.Errorf("%s as %s %s: answer lacks %q: %.300s", op.name, role, where, marker, resp.Body)
+						}
+					default:
+						if resp.Status != http.StatusForbidden {
+							t.Errorf("%s as %s %s: status %d, want 403; body %.300s", op.name, role, where, resp.Status, resp.Body)
+						}
+					}
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,136 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/civicgrid/civicgrid/internal/auth"
+	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/store"
+)
+
+func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
+	act, err := auth.Actor(r.Context())
+	if err != nil {
+		return err
+	}
+	p, err := page(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	under, err := subtreeParam(r, act, "under")
+	if err != nil {
+		return err
+	}
+	us, total, err := a.store.ListUsers(r.Context(), act, store.UserFilter{Role: civic.Role(q.Get("role")), Under: under, Query: q.Get("q"), Page: p})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newList(us, total, p))
+	return nil
+}
+
+func (a *API) getUser(w http.ResponseWriter, r *http.Request) error {
+	act, err := auth.Actor(r.Context())
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if !act.Can(civic.PermUserAdmin) && act.UserID != id {
+		return civic.Forbidden()
+	}
+	u, err := a.store.GetUser(r.Context(), act, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, u)
+	return nil
+}
+
+func (a *API) createUser(w http.ResponseWriter, r *http.Request) error {
+	act, err := auth.Actor(r.Context())
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Username    string      `json:"username"`
+		DisplayName string      `json:"display_name"`
+		Password    string      `json:"password"`
+		Role        civic.Role  `json:"role"`
+		Scope       civic.Scope `json:"scope"`
+		Phone       string      `json:"phone"`
+		Lang        string      `json:"lang"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	u, err := a.store.CreateUser(r.Context(), act, store.NewUser{Username: in.Username, DisplayName: in.DisplayName, Password: in.Password, Role: in.Role, Scope: in.Scope, Phone: in.Phone, Lang: in.Lang})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, u)
+	return nil
+}
+
+func (a *API) updateUser(w http.ResponseWriter, r *http.Request) error {
+	act, err := auth.Actor(r.Context())
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if !act.Can(civic.PermUserAdmin) {
+		return civic.Forbidden()
+	}
+	var in struct {
+		DisplayName *string      `json:"display_name"`
+		Role        *civic.Role  `json:"role"`
+		Scope       *civic.Scope `json:"scope"`
+		Phone       *string      `json:"phone"`
+		Disabled    *bool        `json:"disabled"`
+		Lang        *string      `json:"lang"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	u, err := a.store.UpdateUser(r.Context(), act, id, store.UserUpdate{DisplayName: in.DisplayName, Role: in.Role, Scope: in.Scope, Phone: in.Phone, Disabled: in.Disabled, Lang: in.Lang})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, u)
+	return nil
+}
+
+// resetPassword is an admin setting another user's password.
+func (a *API) resetPassword(w http.ResponseWriter, r *http.Request) error {
+	act, err := auth.Actor(r.Context())
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if !act.Can(civic.PermUserAdmin) {
+		return civic.Forbidden()
+	}
+	var in struct {
+		NewPassword string `json:"new_password"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if id == act.UserID {
+		return civic.Errorf(civic.EConflict, "修改自己的密码请使用 /api/v1/me/password", "change your own password at /api/v1/me/password")
+	}
+	if err := a.store.SetPassword(r.Context(), act, id, "", in.NewPassword, ""); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

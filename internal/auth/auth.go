@@ -1,0 +1,191 @@
+// Package auth turns a request's session cookie or API token into the user
+// and actor that every store call needs, and picks the reply language. Both
+// the web pages and the JSON API use it.
+package auth
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/store"
+)
+
+// CookieName is the session cookie; LangCookie holds a chosen language.
+const (
+	CookieName = "cg_session"
+	LangCookie = "cg_lang"
+)
+
+// Auth resolves credentials.
+type Auth struct {
+	Store *store.Store
+	// Secure marks cookies Secure (behind HTTPS).
+	Secure bool
+	// TrustProxy takes the client address from X-Forwarded-For.
+	TrustProxy bool
+}
+
+type ctxKey int
+
+const (
+	userKey ctxKey = iota
+	langKey
+	ipKey
+)
+
+// Middleware attaches the signed-in user (if any), the client address and
+// the language to the request context. It never refuses a request; handlers
+// that need a user call User or Require.
+func (a *Auth) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		ip := a.clientIP(r)
+		ctx = context.WithValue(ctx, ipKey, ip)
+		var u civic.User
+		var ok bool
+		if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
+			if tu, err := a.Store.TokenUser(ctx, strings.TrimPrefix(h, "Bearer ")); err == nil {
+				u, ok = tu, true
+			}
+		} else if c, err := r.Cookie(CookieName); err == nil && c.Value != "" {
+			if su, err := a.Store.SessionUser(ctx, c.Value); err == nil {
+				u, ok = su, true
+			}
+		}
+		if ok {
+			ctx = context.WithValue(ctx, userKey, u)
+		}
+		ctx = context.WithValue(ctx, langKey, pickLang(r, u, ok))
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func (a *Auth) clientIP(r *http.Request) string {
+	if a.TrustProxy {
+		if xf := r.Header.Get("X-Forwarded-For"); xf != "" {
+			first, _, _ := strings.Cut(xf, ",")
+			return strings.TrimSpace(first)
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// pickLang: an explicit ?lang= or the language cookie wins, then the user's
+// saved preference, then the browser's Accept-Language; Chinese by default.
+func pickLang(r *http.Request, u civic.User, signedIn bool) string {
+	if l := r.URL.Query().Get("lang"); l == "en" || l == "zh" {
+		return l
+	}
+	if c, err := r.Cookie(LangCookie); err == nil && (c.Value == "en" || c.Value == "zh") {
+		return c.Value
+	}
+	if signedIn && (u.Lang == "en" || u.Lang == "zh") {
+		return u.Lang
+	}
+	al := strings.ToLower(r.Header.Get("Accept-Language"))
+	if strings.HasPrefix(al, "en") {
+		return "en"
+	}
+	return "zh"
+}
+
+// User returns the signed-in user.
+func User(ctx context.Context) (civic.User, bool) {
+	u, ok := ctx.Value(userKey).(civic.User)
+	return u, ok
+}
+
+// Actor returns the actor for the signed-in user, or an Unauthorized error.
+func Actor(ctx context.Context) (civic.Actor, error) {
+	u, ok := User(ctx)
+	if !ok {
+		return civic.Actor{}, civic.Errorf(civic.EUnauthorized, "请先登录", "Please sign in")
+	}
+	return store.ActorOf(u, IP(ctx)), nil
+}
+
+// Lang is the reply language: "zh" or "en".
+func Lang(ctx context.Context) string {
+	if l, ok := ctx.Value(langKey).(string); ok {
+		return l
+	}
+	return "zh"
+}
+
+// IP is the client address.
+func IP(ctx context.Context) string {
+	s, _ := ctx.Value(ipKey).(string)
+	return s
+}
+
+// Login checks credentials, starts a session and sets its cookie.
+func (a *Auth) Login(w http.ResponseWriter, r *http.Request, username, pw string) (civic.User, error) {
+	ctx := r.Context()
+	u, err := a.Store.Authenticate(ctx, username, pw, IP(ctx))
+	if err != nil {
+		return civic.User{}, err
+	}
+	tok, err := a.Store.CreateSession(ctx, u.ID, IP(ctx), r.UserAgent())
+	if err != nil {
+		return civic.User{}, err
+	}
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: tok, Path: "/", HttpOnly: true, Secure: a.Secure,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(store.SessionTTL / time.Second)})
+	return u, nil
+}
+
+// Logout ends the request's session and clears the cookie.
+func (a *Auth) Logout(w http.ResponseWriter, r *http.Request) error {
+	if c, err := r.Cookie(CookieName); err == nil && c.Value != "" {
+		if err := a.Store.DeleteSession(r.Context(), c.Value); err != nil {
+			return err
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", HttpOnly: true, Secure: a.Secure, MaxAge: -1})
+	return nil
+}
+
+// SessionToken returns the request's session token, so that a password
+// change can keep the current session while ending the others.
+func SessionToken(r *http.Request) string {
+	if c, err := r.Cookie(CookieName); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+// SetLang remembers a chosen language in a cookie.
+func (a *Auth) SetLang(w http.ResponseWriter, lang string) {
+	if lang != "en" {
+		lang = "zh"
+	}
+	http.SetCookie(w, &http.Cookie{Name: LangCookie, Value: lang, Path: "/", Secure: a.Secure, SameSite: http.SameSiteLaxMode, MaxAge: 365 * 24 * 3600})
+}
+
+// StatusOf maps an application error code to its HTTP status: the one table
+// both the API and the pages use.
+func StatusOf(code civic.ErrorCode) int {
+	switch code {
+	case civic.EInvalid:
+		return http.StatusUnprocessableEntity
+	case civic.ENotFound:
+		return http.StatusNotFound
+	case civic.EConflict:
+		return http.StatusConflict
+	case civic.EForbidden:
+		return http.StatusForbidden
+	case civic.EUnauthorized:
+		return http.StatusUnauthorized
+	case civic.ETooMany:
+		return http.StatusTooManyRequests
+	}
+	return http.StatusInternalServerError
+}

@@ -1,0 +1,123 @@
+package civic
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrorCode classifies an Error; the HTTP layers map each code to one status.
+type ErrorCode string
+
+const (
+	EInvalid      ErrorCode = "invalid"
+	ENotFound     ErrorCode = "not_found"
+	EConflict     ErrorCode = "conflict"
+	EForbidden    ErrorCode = "forbidden"
+	EUnauthorized ErrorCode = "unauthorized"
+	ETooMany      ErrorCode = "too_many_requests"
+	EInternal     ErrorCode = "internal"
+)
+
+// Text is a message in both of the product's languages. Messages are written
+// where the error is raised so that the two versions never drift apart.
+type Text struct {
+	ZH string `json:"zh"`
+	EN string `json:"en"`
+}
+
+// T builds a Text.
+func T(zh, en string) Text { return Text{ZH: zh, EN: en} }
+
+// In returns the text for a language tag ("zh", "en"); Chinese is the default.
+func (t Text) In(lang string) string {
+	if lang == "en" && t.EN != "" {
+		return t.EN
+	}
+	return t.ZH
+}
+
+// FieldError is one reason a submitted value was refused.
+type FieldError struct {
+	Field string `json:"field"`
+	Msg   Text   `json:"message"`
+}
+
+// Error is the one application error type. Users see Msg (and Fields) in
+// their language; logs get Err as well.
+type Error struct {
+	Code   ErrorCode
+	Msg    Text
+	Fields []FieldError
+	Err    error
+}
+
+func (e *Error) Error() string {
+	s := string(e.Code) + ": " + e.Msg.EN
+	for _, f := range e.Fields {
+		s += "; " + f.Field + ": " + f.Msg.EN
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an Error with a bilingual message; the format arguments are
+// applied to both languages.
+func Errorf(code ErrorCode, zh, en string, args ...any) *Error {
+	return &Error{Code: code, Msg: T(fmt.Sprintf(zh, args...), fmt.Sprintf(en, args...))}
+}
+
+// Invalid returns an EInvalid error carrying field errors.
+func Invalid(fields ...FieldError) *Error {
+	return &Error{Code: EInvalid, Msg: T("提交的内容有误，请检查标出的字段", "Some fields are not valid"), Fields: fields}
+}
+
+// FieldErr builds a FieldError.
+func FieldErr(field, zh, en string, args ...any) FieldError {
+	return FieldError{Field: field, Msg: T(fmt.Sprintf(zh, args...), fmt.Sprintf(en, args...))}
+}
+
+// NotFound is what callers see both for missing records and for records
+// outside their scope, so that scope cannot be probed.
+func NotFound(what string) *Error {
+	return Errorf(ENotFound, "未找到%s", "%s not found", what)
+}
+
+// Forbidden refuses an action the actor's role does not allow.
+func Forbidden() *Error {
+	return Errorf(EForbidden, "您没有执行此操作的权限", "You are not allowed to do this")
+}
+
+// OutOfScope refuses a write that names a record outside the actor's scope.
+// It is a Forbidden error that still says which field was refused.
+func OutOfScope(field, zh, en string) *Error {
+	e := Forbidden()
+	e.Msg = T(zh, en)
+	e.Fields = []FieldError{{Field: field, Msg: T(zh, en)}}
+	return e
+}
+
+// ErrorCodeOf returns the code of the first *Error in err's chain, or
+// EInternal for any other error, or "" for nil.
+func ErrorCodeOf(err error) ErrorCode {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EInternal
+}
+
+// AsError returns the *Error in err's chain, or a generic internal error.
+func AsError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{Code: EInternal, Msg: T("系统内部错误，请稍后再试", "Internal error, please try again later"), Err: err}
+}

@@ -1,0 +1,115 @@
+package civic
+
+import (
+	"time"
+	"unicode/utf8"
+)
+
+// Role is what a user does in civicgrid (DESIGN.md §1).
+type Role string
+
+const (
+	RoleResident       Role = "resident"
+	RoleGridWorker     Role = "grid_worker"
+	RoleCommunityStaff Role = "community_staff"
+	RoleStreetStaff    Role = "street_staff"
+	RoleHandler        Role = "handler"
+	RoleOperator       Role = "operator"
+	RoleVolunteer      Role = "volunteer"
+	RoleLeader         Role = "leader"
+	RoleAdmin          Role = "admin"
+)
+
+// Roles lists every role in display order.
+var Roles = []Role{RoleAdmin, RoleLeader, RoleStreetStaff, RoleCommunityStaff, RoleGridWorker, RoleHandler, RoleOperator, RoleVolunteer, RoleResident}
+
+var roleLabels = map[Role]Text{
+	RoleResident:       T("居民", "Resident"),
+	RoleGridWorker:     T("网格员", "Grid worker"),
+	RoleCommunityStaff: T("社区工作者", "Community staff"),
+	RoleStreetStaff:    T("街道工作人员", "Street staff"),
+	RoleHandler:        T("承办单位（部门/物业）", "Handler (department / property)"),
+	RoleOperator:       T("12345话务员", "Hotline operator"),
+	RoleVolunteer:      T("党员/志愿者", "Party member / volunteer"),
+	RoleLeader:         T("领导", "Leader"),
+	RoleAdmin:          T("管理员", "Administrator"),
+}
+
+func (r Role) Valid() bool { _, ok := roleLabels[r]; return ok }
+func (r Role) Label() Text { return roleLabels[r] }
+
+// Scope is the part of the world a user may see: the subtree of the region
+// tree rooted at RegionCode and, for handlers, one organisation.
+type Scope struct {
+	RegionCode string `json:"region_code"`
+	OrgID      int64  `json:"org_id,omitempty"`
+}
+
+// Contains reports whether a region code lies in the scope's subtree.
+func (s Scope) Contains(code string) bool { return s.RegionCode != "" && InSubtree(code, s.RegionCode) }
+
+// User is an account.
+type User struct {
+	ID          int64     `json:"id"`
+	Username    string    `json:"username"`
+	DisplayName string    `json:"display_name"`
+	Role        Role      `json:"role"`
+	Scope       Scope     `json:"scope"`
+	ScopeName   string    `json:"scope_name,omitempty"`
+	Phone       string    `json:"phone,omitempty"`
+	Disabled    bool      `json:"disabled"`
+	Lang        string    `json:"lang"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// Actor is who performs an action: a signed-in user, seen by every store
+// call so that role and scope are enforced where the data is.
+type Actor struct {
+	UserID   int64
+	Username string
+	Role     Role
+	Scope    Scope
+	IP       string
+}
+
+// System is the actor for set-up work (migrations, demo generation, the
+// command line). It may do anything everywhere.
+var System = Actor{Username: "system", Role: RoleAdmin}
+
+// IsSystem reports whether a is the built-in system actor.
+func (a Actor) IsSystem() bool { return a.UserID == 0 && a.Username == "system" }
+
+// InScope reports whether the actor may see a record filed under code.
+func (a Actor) InScope(code string) bool { return a.IsSystem() || a.Scope.Contains(code) }
+
+// ValidateUsername and ValidatePassword are the account rules, checked at the
+// edge and again in the store.
+func ValidateUsername(u string) *FieldError {
+	if n := len(u); n < 3 || n > 32 {
+		fe := FieldErr("username", "用户名长度应为3到32个字符", "username must be 3 to 32 characters")
+		return &fe
+	}
+	for _, c := range u {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-') {
+			fe := FieldErr("username", "用户名只能包含小写字母、数字和 _ . -", "username may contain lowercase letters, digits, _ . - only")
+			return &fe
+		}
+	}
+	return nil
+}
+
+// MinPasswordLen is the shortest password accepted.
+const MinPasswordLen = 8
+
+func ValidatePassword(p string) *FieldError {
+	if utf8.RuneCountInString(p) < MinPasswordLen {
+		fe := FieldErr("password", "密码至少%d位", "password must have at least %d characters", MinPasswordLen)
+		return &fe
+	}
+	if len(p) > 256 {
+		fe := FieldErr("password", "密码过长", "password is too long")
+		return &fe
+	}
+	return nil
+}

@@ -1,0 +1,187 @@
+// Package server assembles civicgrid's HTTP server: the JSON API, the web
+// pages, health and metrics endpoints, and the middleware every request
+// passes through (recovery, logging, metrics, cross-origin protection,
+// authentication).
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/civicgrid/civicgrid/internal/api"
+	"github.com/civicgrid/civicgrid/internal/auth"
+	"github.com/civicgrid/civicgrid/internal/metrics"
+	"github.com/civicgrid/civicgrid/internal/store"
+	"github.com/civicgrid/civicgrid/internal/web"
+)
+
+// Config holds what the server needs; cmd fills it from flags and the
+// environment.
+type Config struct {
+	Store              *store.Store
+	Log                *slog.Logger
+	Version            string
+	Basemap            string
+	BasemapAttribution string
+	SecureCookies      bool
+	TrustProxy         bool
+	// RegionCheckEvery is how often the point-in-polygon index asks the
+	// database whether boundaries changed elsewhere.
+	RegionCheckEvery time.Duration
+}
+
+// Server is a ready-to-run HTTP server.
+type Server struct {
+	cfg     Config
+	handler http.Handler
+	locator *store.Locator
+	metrics *metrics.Registry
+}
+
+// New builds the server and loads the region index, so that a returned
+// server is ready to answer.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.RegionCheckEvery == 0 {
+		cfg.RegionCheckEvery = 5 * time.Second
+	}
+	s := &Server{cfg: cfg, metrics: metrics.New()}
+	s.locator = cfg.Store.NewLocator(cfg.RegionCheckEvery)
+	if err := s.locator.Refresh(ctx); err != nil {
+		return nil, fmt.Errorf("load region index: %w", err)
+	}
+	authn := &auth.Auth{Store: cfg.Store, Secure: cfg.SecureCookies, TrustProxy: cfg.TrustProxy}
+	w, err := web.New(web.Config{Store: cfg.Store, Auth: authn, Locator: s.locator, Log: cfg.Log, Basemap: cfg.Basemap, BasemapAttribution: cfg.BasemapAttribution, Version: cfg.Version})
+	if err != nil {
+		return nil, fmt.Errorf("build web pages: %w", err)
+	}
+	mux := http.NewServeMux()
+	api.New(api.Config{Store: cfg.Store, Auth: authn, Locator: s.locator, Log: cfg.Log, Version: cfg.Version}).Register(mux)
+	w.Register(mux)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /readyz", s.ready)
+	mux.Handle("GET /metrics", s.metrics.Handler())
+	s.metrics.Gauge("civicgrid_up", "1 while the server runs.", func() float64 { return 1 })
+
+	// Unsafe cross-origin requests from browsers are refused (Go's
+	// Sec-Fetch-Site/Origin check), which protects the cookie session
+	// without form tokens; API clients without those headers pass.
+	cop := http.NewCrossOriginProtection()
+	var h http.Handler = mux
+	h = authn.Middleware(h)
+	h = cop.Handler(h)
+	h = s.metrics.Middleware(h)
+	h = securityHeaders(h)
+	h = s.logRequests(h)
+	h = s.recoverPanics(h)
+	s.handler = h
+	return s, nil
+}
+
+// Handler is the whole server as an http.Handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.cfg.Store.Ping(ctx); err != nil {
+		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "SAMEORIGIN")
+		h.Set("Referrer-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: 200}
+		next.ServeHTTP(rec, r)
+		lvl := slog.LevelDebug
+		if rec.status >= 500 {
+			lvl = slog.LevelError
+		} else if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			lvl = slog.LevelInfo
+		}
+		s.cfg.Log.Log(r.Context(), lvl, "request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+			"duration_ms", time.Since(start).Milliseconds(), "user", userName(r))
+	})
+}
+
+func userName(r *http.Request) string {
+	if u, ok := auth.User(r.Context()); ok {
+		return u.Username
+	}
+	return ""
+}
+
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.cfg.Log.Error("panic serving request", "path", r.URL.Path, "panic", v)
+				http.Error(w, "internal error", http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Serve answers on ln until ctx ends, then shuts down gracefully.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute, // region files can be large
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.cfg.Log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

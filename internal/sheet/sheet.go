@@ -1,0 +1,97 @@
+// Package sheet writes tables as .xlsx workbooks, the format street offices
+// exchange everything in.
+package sheet
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// Table is a header row and data rows. Cells may be strings, ints or floats;
+// numbers stay numbers so that spreadsheets can sum them.
+type Table struct {
+	Sheet  string
+	Header []string
+	Rows   [][]any
+	// Widths sets column widths in characters; missing ones default to 14.
+	Widths []float64
+}
+
+// Write renders t as an .xlsx workbook with a bold, frozen header row and an
+// auto-filter.
+func Write(w io.Writer, t Table) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	name := t.Sheet
+	if name == "" {
+		name = "Sheet1"
+	}
+	if err := f.SetSheetName("Sheet1", name); err != nil {
+		return fmt.Errorf("name sheet: %w", err)
+	}
+	sw, err := f.NewStreamWriter(name)
+	if err != nil {
+		return fmt.Errorf("new sheet: %w", err)
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return fmt.Errorf("freeze header: %w", err)
+	}
+	for i := range t.Header {
+		wd := 14.0
+		if i < len(t.Widths) && t.Widths[i] > 0 {
+			wd = t.Widths[i]
+		}
+		if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
+			return fmt.Errorf("set column width: %w", err)
+		}
+	}
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"E8EEF7"}}})
+	if err != nil {
+		return fmt.Errorf("header style: %w", err)
+	}
+	head := make([]any, len(t.Header))
+	for i, h := range t.Header {
+		head[i] = excelize.Cell{StyleID: bold, Value: h}
+	}
+	if err := sw.SetRow("A1", head, excelize.RowOpts{}); err != nil {
+		return fmt.Errorf("write header: %w", err)
+	}
+	for i, row := range t.Rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		if err := sw.SetRow(cell, row); err != nil {
+			return fmt.Errorf("write row %d: %w", i+1, err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return fmt.Errorf("flush sheet: %w", err)
+	}
+	if len(t.Header) > 0 {
+		last, _ := excelize.CoordinatesToCellName(len(t.Header), len(t.Rows)+1)
+		if err := f.AutoFilter(name, "A1:"+last, nil); err != nil {
+			return fmt.Errorf("auto filter: %w", err)
+		}
+	}
+	if _, err := f.WriteTo(w); err != nil {
+		return fmt.Errorf("write workbook: %w", err)
+	}
+	return nil
+}
+
+// Read returns the first sheet's rows as strings, for tests and imports.
+func Read(r io.Reader) ([][]string, error) {
+	f, err := excelize.OpenReader(r)
+	if err != nil {
+		return nil, fmt.Errorf("open workbook: %w", err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows(f.GetSheetName(0))
+	if err != nil {
+		return nil, fmt.Errorf("read rows: %w", err)
+	}
+	return rows, nil
+}
+
+// ContentType is the MIME type of an .xlsx file.
+const ContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

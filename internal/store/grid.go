@@ -1,0 +1,95 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/civicgrid/civicgrid/internal/civic"
+)
+
+// GridRow is one line of the grid table (一图一表): a grid, where it lies,
+// how large it is and who serves it. Later modules add columns.
+type GridRow struct {
+	Code          string  `json:"code"`
+	Name          string  `json:"name"`
+	CommunityCode string  `json:"community_code"`
+	CommunityName string  `json:"community_name"`
+	StreetCode    string  `json:"street_code"`
+	StreetName    string  `json:"street_name"`
+	AreaM2        float64 `json:"area_m2"`
+	StaffTotal    int     `json:"staff_total"`
+	GridLeaders   int     `json:"grid_leaders"`
+	FullTime      int     `json:"full_time"`
+	PartTime      int     `json:"part_time"`
+	OtherStaff    int     `json:"other_staff"`
+	LeaderName    string  `json:"leader_name"`
+}
+
+// GridFilter narrows ListGrids.
+type GridFilter struct {
+	Under string // street or community code
+	Query string // name or code contains
+	// Unstaffed keeps grids without a serving full-time worker.
+	Unstaffed bool
+	Page
+}
+
+// ListGrids returns the grid table for the actor's scope. Staff counts are
+// people serving today, including those of the grid's micro-grids.
+func (s *Store) ListGrids(ctx context.Context, a civic.Actor, f GridFilter) ([]GridRow, int, error) {
+	if err := a.Must(civic.PermRegionRead); err != nil {
+		return nil, 0, err
+	}
+	today := s.Now().Format(civic.DateLayout)
+	where, args := scopeClause(a, "g.code")
+	where = "g.level = ? AND " + where
+	args = append([]any{int(civic.LevelGrid)}, args...)
+	if f.Under != "" {
+		lo, hi := civic.ScopePrefixRange(f.Under)
+		where += " AND g.code >= ? AND g.code < ?"
+		args = append(args, lo, hi)
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		where += ` AND (g.name LIKE ? ESCAPE '\' OR g.code LIKE ? ESCAPE '\' OR c.name LIKE ? ESCAPE '\')`
+		args = append(args, likeContains(q), likeContains(q), likeContains(q))
+	}
+	if f.Unstaffed {
+		where += " AND COALESCE(sc.full_time, 0) = 0"
+	}
+	from := ` FROM regions g
+		LEFT JOIN regions c ON c.code = g.parent_code
+		LEFT JOIN regions st ON st.code = c.parent_code
+		LEFT JOIN (SELECT substr(grid_code, 1, 15) AS gc,
+				COUNT(*) AS total,
+				SUM(CASE WHEN position = 'grid_leader' THEN 1 ELSE 0 END) AS leaders,
+				SUM(CASE WHEN position = 'full_time' THEN 1 ELSE 0 END) AS full_time,
+				SUM(CASE WHEN position = 'part_time' THEN 1 ELSE 0 END) AS part_time,
+				MIN(CASE WHEN position = 'grid_leader' THEN name END) AS leader_name
+			FROM staff WHERE start_date <= ? AND (end_date = '' OR end_date >= ?)
+			GROUP BY substr(grid_code, 1, 15)) sc ON sc.gc = g.code`
+	args = append([]any{today, today}, args...)
+	var total int
+	if err := s.queryRow(ctx, `SELECT COUNT(*)`+from+` WHERE `+where, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count grids: %w", err)
+	}
+	p := f.Page.normal()
+	rows, err := s.query(ctx, `SELECT g.code, g.name, COALESCE(c.code, ''), COALESCE(c.name, ''), COALESCE(st.code, ''), COALESCE(st.name, ''), g.area_m2,
+			COALESCE(sc.total, 0), COALESCE(sc.leaders, 0), COALESCE(sc.full_time, 0), COALESCE(sc.part_time, 0), COALESCE(sc.leader_name, '')`+
+		from+` WHERE `+where+` ORDER BY g.code LIMIT ? OFFSET ?`, append(args, p.Limit, p.Offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list grids: %w", err)
+	}
+	defer rows.Close()
+	var out []GridRow
+	for rows.Next() {
+		var g GridRow
+		if err := rows.Scan(&g.Code, &g.Name, &g.CommunityCode, &g.CommunityName, &g.StreetCode, &g.StreetName, &g.AreaM2,
+			&g.StaffTotal, &g.GridLeaders, &g.FullTime, &g.PartTime, &g.LeaderName); err != nil {
+			return nil, 0, fmt.Errorf("scan grid row: %w", err)
+		}
+		g.OtherStaff = g.StaffTotal - g.GridLeaders - g.FullTime - g.PartTime
+		out = append(out, g)
+	}
+	return out, total, rows.Err()
+}

@@ -1,0 +1,270 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver
+	_ "modernc.org/sqlite"             // SQLite driver
+
+	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/password"
+)
+
+// Engine is the database engine behind a Store.
+type Engine string
+
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// Store is the database. It holds a single-connection writer pool and a
+// reader pool on SQLite (one writer is SQLite's rule), one pool on PostgreSQL.
+type Store struct {
+	engine Engine
+	w, r   *sql.DB
+	clock  civic.Clock
+	log    *slog.Logger
+	pw     password.Params
+}
+
+// Options tunes Open.
+type Options struct {
+	Clock  civic.Clock
+	Logger *slog.Logger
+	// Password sets the hashing cost; zero means password.Default. Tests
+	// lower it.
+	Password password.Params
+}
+
+// IsPostgresDSN reports whether dsn names a PostgreSQL database rather than a
+// SQLite file.
+func IsPostgresDSN(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open connects to dsn: a SQLite file path or a postgres:// URL. It does not
+// migrate; call Migrate.
+func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
+	if opt.Clock == nil {
+		opt.Clock = civic.SystemClock{}
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.Password == (password.Params{}) {
+		opt.Password = password.Default
+	}
+	s := &Store{clock: opt.Clock, log: opt.Logger, pw: opt.Password}
+	var err error
+	if IsPostgresDSN(dsn) {
+		s.engine = Postgres
+		s.w, err = sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		s.w.SetMaxOpenConns(16)
+		s.w.SetMaxIdleConns(8)
+		s.w.SetConnMaxIdleTime(5 * time.Minute)
+		s.r = s.w
+	} else {
+		s.engine = SQLite
+		if s.w, s.r, err = openSQLite(dsn); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.w.PingContext(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("connect to %s database: %w", s.engine, err)
+	}
+	return s, nil
+}
+
+// openSQLite opens the file with the pragmas civicgrid relies on: a busy
+// timeout before WAL so that opening waits for other processes, WAL for
+// concurrent readers, synchronous=FULL so that an acknowledged write survives
+// a power cut, and foreign keys. Writes go through one connection whose
+// transactions start IMMEDIATE, so two writers queue instead of deadlocking.
+func openSQLite(path string) (w, r *sql.DB, err error) {
+	if path == "" {
+		return nil, nil, errors.New("open sqlite: empty path")
+	}
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_time_format=sqlite"
+	base := "file:" + (&url.URL{Path: path}).EscapedPath()
+	w, err = sql.Open("sqlite", base+"?"+pragmas+"&_txlock=immediate")
+	if err != nil {
+		return nil, nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxIdleTime(0)
+	w.SetConnMaxLifetime(0)
+	r, err = sql.Open("sqlite", base+"?"+pragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(4)
+	r.SetMaxIdleConns(4)
+	return w, r, nil
+}
+
+// Engine names the database engine.
+func (s *Store) Engine() Engine { return s.engine }
+
+// Now is the store's clock.
+func (s *Store) Now() time.Time { return s.clock.Now().UTC() }
+
+// Close releases the pools.
+func (s *Store) Close() error {
+	var err error
+	if s.r != nil && s.r != s.w {
+		err = s.r.Close()
+	}
+	if s.w != nil {
+		err = errors.Join(err, s.w.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers; /readyz uses it.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.r.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping %s: %w", s.engine, err)
+	}
+	return nil
+}
+
+// rebind turns the '?' placeholders that both engines' SQL is written with
+// into PostgreSQL's $n. Question marks inside string literals are left alone.
+func (s *Store) rebind(q string) string {
+	if s.engine != Postgres || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n, inStr := 0, false
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '\'':
+			inStr = !inStr
+			b.WriteByte(c)
+		case c == '?' && !inStr:
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// Tx is a write transaction. Helpers take (ctx, tx, …) so that several of
+// them compose into one transaction.
+type Tx struct {
+	tx *sql.Tx
+	s  *Store
+	// now is fixed for the whole transaction so every row it writes agrees.
+	now time.Time
+}
+
+func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(ctx, tx.s.rebind(q), args...)
+}
+
+func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(ctx, tx.s.rebind(q), args...)
+}
+
+func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, tx.s.rebind(q), args...)
+}
+
+// insertID runs an INSERT … RETURNING id.
+func (tx *Tx) insertID(ctx context.Context, q string, args ...any) (int64, error) {
+	var id int64
+	err := tx.queryRow(ctx, q+" RETURNING id", args...).Scan(&id)
+	return id, err
+}
+
+// write runs fn in a write transaction and commits it if fn returns nil.
+func (s *Store) write(ctx context.Context, fn func(tx *Tx) error) error {
+	stx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{tx: stx, s: s, now: s.Now()}
+	if err := fn(tx); err != nil {
+		_ = stx.Rollback()
+		return err
+	}
+	if err := stx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return s.r.QueryContext(ctx, s.rebind(q), args...)
+}
+
+func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return s.r.QueryRowContext(ctx, s.rebind(q), args...)
+}
+
+// isUniqueViolation reports a unique-constraint failure on either engine.
+func isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	m := err.Error()
+	return strings.Contains(m, "UNIQUE constraint failed") || strings.Contains(m, "SQLSTATE 23505")
+}
+
+// Page selects a window of a list.
+type Page struct {
+	Limit  int
+	Offset int
+}
+
+// normal clamps a page to sane bounds; Limit 0 means the default of 50.
+func (p Page) normal() Page {
+	if p.Limit <= 0 {
+		p.Limit = 50
+	}
+	if p.Limit > 10000 {
+		p.Limit = 10000
+	}
+	if p.Offset < 0 {
+		p.Offset = 0
+	}
+	return p
+}
+
+// likeContains builds a LIKE pattern that matches s anywhere, escaping the
+// pattern characters of the user's text.
+func likeContains(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(s) + "%"
+}
+
+// scopeClause returns "col >= ? AND col < ?" limiting col (a region code
+// column) to the actor's subtree, or "1=1" for the system actor.
+func scopeClause(a civic.Actor, col string) (string, []any) {
+	if a.IsSystem() {
+		return "1=1", nil
+	}
+	lo, hi := civic.ScopePrefixRange(a.Scope.RegionCode)
+	if a.Scope.RegionCode == "" {
+		return "1=0", nil
+	}
+	return col + " >= ? AND " + col + " < ?", []any{lo, hi}
+}

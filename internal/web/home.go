@@ -1,0 +1,68 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/store"
+)
+
+// homePage greets the user and sums up their scope.
+type homePage struct {
+	Page
+	ScopeName  string
+	ScopeCode  string
+	Streets    int
+	Comms      int
+	Grids      int
+	Unstaffed  int
+	StaffNow   int
+	Links      []NavItem
+	CanStaffW  bool
+	ScopeLevel string
+}
+
+// welcomePage is the home of residents and volunteers, who have no staff
+// pages yet.
+type welcomePage struct {
+	Page
+}
+
+func (h *Web) home(w http.ResponseWriter, r *http.Request, c *rq) error {
+	if !c.Actor.Can(civic.PermRegionRead) {
+		h.render(w, c, http.StatusOK, "welcome", welcomePage{Page: h.base(w, c, "welcome.title", "/")})
+		return nil
+	}
+	ctx := r.Context()
+	p := homePage{Page: h.base(w, c, "home.title", "/"), ScopeCode: c.User.Scope.RegionCode, ScopeName: c.User.ScopeName,
+		CanStaffW: c.Actor.Can(civic.PermStaffWrite)}
+	if l, ok := civic.LevelOfCode(p.ScopeCode); ok {
+		p.ScopeLevel = l.Label().In(c.Lang)
+	}
+	one := store.Page{Limit: 1}
+	var err error
+	for _, n := range []struct {
+		level civic.Level
+		dst   *int
+	}{{civic.LevelStreet, &p.Streets}, {civic.LevelCommunity, &p.Comms}, {civic.LevelGrid, &p.Grids}} {
+		if _, *n.dst, err = h.store.ListRegions(ctx, c.Actor, store.RegionFilter{Level: n.level, Page: one}); err != nil {
+			return err
+		}
+	}
+	if _, p.Unstaffed, err = h.store.ListGrids(ctx, c.Actor, store.GridFilter{Unstaffed: true, Page: one}); err != nil {
+		return err
+	}
+	if c.Actor.Can(civic.PermStaffRead) {
+		if _, p.StaffNow, err = h.store.ListStaff(ctx, c.Actor, store.StaffFilter{ActiveOn: h.today(), Page: one}); err != nil {
+			return err
+		}
+	}
+	// Quick links are the navigation without home and account.
+	for _, n := range p.Nav {
+		if n.URL != "/" && n.URL != "/account" {
+			p.Links = append(p.Links, n)
+		}
+	}
+	h.render(w, c, http.StatusOK, "home", p)
+	return nil
+}

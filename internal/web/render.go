@@ -1,0 +1,357 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/civicgrid/civicgrid/internal/auth"
+	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/store"
+)
+
+// view is one page's template set: the layout, the shared fragments and
+// the page's own file.
+type view struct{ t *template.Template }
+
+// langs are the UI languages; Chinese first because it is the default.
+var langs = []string{"zh", "en"}
+
+// parseViews builds every page's template set for every language. Each
+// language gets its own parse so that {{t "key"}} is bound to that
+// language without any per-request state.
+func parseViews(fsys fs.FS, zone *time.Location, version string) (map[string]map[string]*view, error) {
+	files, err := fs.Glob(fsys, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	var shared, pages []string
+	for _, f := range files {
+		name := path.Base(f)
+		if name == "layout.html" || strings.HasPrefix(name, "_") {
+			shared = append(shared, f)
+		} else {
+			pages = append(pages, f)
+		}
+	}
+	if err := checkKeys(fsys, files); err != nil {
+		return nil, err
+	}
+	out := map[string]map[string]*view{}
+	for _, lang := range langs {
+		base, err := template.New("base").Funcs(funcs(lang, zone, version)).ParseFS(fsys, shared...)
+		if err != nil {
+			return nil, fmt.Errorf("parse shared templates: %w", err)
+		}
+		out[lang] = map[string]*view{}
+		for _, p := range pages {
+			t, err := base.Clone()
+			if err != nil {
+				return nil, err
+			}
+			if t, err = t.ParseFS(fsys, p); err != nil {
+				return nil, fmt.Errorf("parse %s: %w", p, err)
+			}
+			if t.Lookup("content") == nil {
+				return nil, fmt.Errorf("%s defines no \"content\"", p)
+			}
+			out[lang][strings.TrimSuffix(path.Base(p), ".html")] = &view{t: t}
+		}
+	}
+	return out, nil
+}
+
+// keyUse finds the translation keys a template passes to t or tf.
+var (
+	actionRe = regexp.MustCompile(`\{\{.*?\}\}`)
+	keyUseRe = regexp.MustCompile(`(?:^|[\s(|{])tf?\s+"([^"]+)"`)
+)
+
+// checkKeys refuses templates that name a key missing from the table, so a
+// typo is found at start-up and not by a user reading "nav.hmoe".
+func checkKeys(fsys fs.FS, files []string) error {
+	var missing []string
+	for _, f := range files {
+		b, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return err
+		}
+		for _, act := range actionRe.FindAllString(string(b), -1) {
+			for _, m := range keyUseRe.FindAllStringSubmatch(act, -1) {
+				if _, ok := messages[m[1]]; !ok {
+					missing = append(missing, path.Base(f)+": "+m[1])
+				}
+			}
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return fmt.Errorf("unknown translation keys: %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+func funcs(lang string, zone *time.Location, version string) template.FuncMap {
+	return template.FuncMap{
+		"t":  func(key string) string { return tr(lang, key) },
+		"tf": func(key string, args ...any) string { return fmt.Sprintf(tr(lang, key), args...) },
+		"tx": func(t civic.Text) string { return t.In(lang) },
+		"km2": func(m2 float64) string {
+			return fmt.Sprintf("%.2f", m2/1e6)
+		},
+		"coord": func(v float64) string { return fmt.Sprintf("%.6f", v) },
+		"datetime": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(zone).Format("2006-01-02 15:04")
+		},
+		"asset": func(name string) string { return "/static/" + name + "?v=" + url.QueryEscape(version) },
+		"tel":   func(phone string) template.URL { return template.URL("tel:" + telDigits(phone)) },
+	}
+}
+
+// telDigits keeps what a dialler understands, so that tel: links built from
+// stored numbers can never carry anything else.
+func telDigits(p string) string {
+	var b strings.Builder
+	for _, c := range p {
+		if c >= '0' && c <= '9' || c == '+' || c == '-' {
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
+}
+
+// Page is what the layout needs; every page struct embeds it.
+type Page struct {
+	Lang     string
+	Title    string
+	User     civic.User
+	SignedIn bool
+	RoleName string
+	Nav      []NavItem
+	Crumbs   []Crumb
+	Flash    string
+	// Leaflet adds the map library to the page.
+	Leaflet bool
+}
+
+// NavItem is one entry of the side navigation.
+type NavItem struct {
+	Label  string
+	URL    string
+	Icon   string
+	Active bool
+}
+
+// Crumb is one step of the breadcrumbs; the last has no URL.
+type Crumb struct {
+	Label string
+	URL   string
+}
+
+// navItems is the navigation, each entry shown only to roles that may use
+// it.
+var navItems = []struct {
+	key, url, icon string
+	perm           civic.Permission
+}{
+	{"nav.home", "/", "home", ""},
+	{"nav.map", "/map", "map", civic.PermRegionRead},
+	{"nav.regions", "/regions", "tree", civic.PermRegionRead},
+	{"nav.grids", "/grids", "grid", civic.PermRegionRead},
+	{"nav.staff", "/staff", "people", civic.PermStaffRead},
+	{"nav.organisations", "/organisations", "org", civic.PermOrgRead},
+	{"nav.users", "/users", "key", civic.PermUserAdmin},
+	{"nav.audit", "/audit", "log", civic.PermAuditRead},
+	{"nav.account", "/account", "user", ""},
+}
+
+// rq is what a page handler knows about the request's user.
+type rq struct {
+	User  civic.User
+	Actor civic.Actor
+	Lang  string
+	r     *http.Request
+}
+
+// T translates a key into the request's language.
+func (c *rq) T(key string) string { return tr(c.Lang, key) }
+
+// page builds the layout part of a page. active is the nav URL to mark.
+func (h *Web) base(w http.ResponseWriter, c *rq, titleKey, active string) Page {
+	p := Page{Lang: c.Lang, Title: c.T(titleKey), User: c.User, SignedIn: true,
+		RoleName: c.User.Role.Label().In(c.Lang), Flash: h.takeFlash(w, c)}
+	for _, n := range navItems {
+		if n.perm != "" && !c.Actor.Can(n.perm) {
+			continue
+		}
+		p.Nav = append(p.Nav, NavItem{Label: c.T(n.key), URL: n.url, Icon: n.icon, Active: n.url == active})
+	}
+	return p
+}
+
+type handlerFunc func(w http.ResponseWriter, r *http.Request, c *rq) error
+
+// page wraps a handler: it sends visitors who are not signed in to the
+// login page, refuses roles without perm ("" = any signed-in user), and
+// turns returned errors into friendly pages in the user's language.
+func (h *Web) page(perm civic.Permission, fn handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, ok := auth.User(r.Context())
+		if !ok {
+			h.toLogin(w, r)
+			return
+		}
+		c := &rq{User: u, Lang: auth.Lang(r.Context()), r: r}
+		c.Actor = store.ActorOf(u, auth.IP(r.Context()))
+		// Pages are personal and scoped; no shared cache may keep them.
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Vary", "HX-Request, Cookie")
+		if perm != "" && !c.Actor.Can(perm) {
+			h.fail(w, r, c, civic.Forbidden())
+			return
+		}
+		if err := fn(w, r, c); err != nil {
+			h.fail(w, r, c, err)
+		}
+	})
+}
+
+func (h *Web) toLogin(w http.ResponseWriter, r *http.Request) {
+	target := "/login"
+	if r.Method == http.MethodGet && r.URL.Path != "/" {
+		target += "?next=" + url.QueryEscape(r.URL.RequestURI())
+	}
+	if isHX(r) {
+		// htmx would swap the login page into a fragment; make it navigate.
+		w.Header().Set("HX-Redirect", target)
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// errorPage is the friendly page for refused or failed requests.
+type errorPage struct {
+	Page
+	Status  int
+	Heading string
+	Message string
+}
+
+// fail shows err to the user in their language. Internal errors are logged
+// with their cause and shown only as a generic message.
+func (h *Web) fail(w http.ResponseWriter, r *http.Request, c *rq, err error) {
+	e := civic.AsError(err)
+	if e.Code == civic.EUnauthorized {
+		h.toLogin(w, r)
+		return
+	}
+	status := auth.StatusOf(e.Code)
+	if status >= 500 {
+		h.log.Error("web request failed", "method", r.Method, "path", r.URL.Path, "user", c.User.Username, "err", err)
+	}
+	headKey := "error.title"
+	switch status {
+	case http.StatusNotFound:
+		headKey = "error.not_found"
+	case http.StatusForbidden:
+		headKey = "error.forbidden"
+	}
+	p := errorPage{Page: h.base(w, c, headKey, ""), Status: status, Heading: c.T(headKey), Message: e.Msg.In(c.Lang)}
+	for _, f := range e.Fields {
+		p.Message += "；" + f.Msg.In(c.Lang)
+	}
+	if isHX(r) {
+		h.fragment(w, c, status, "error", "_error", p)
+		return
+	}
+	h.render(w, c, status, "error", p)
+}
+
+// isHX reports an htmx request that wants a fragment. A history restore
+// after a cache miss asks for the whole page.
+func isHX(r *http.Request) bool {
+	return r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-History-Restore-Request") != "true"
+}
+
+// render executes a page's layout into a buffer first, so that a template
+// error becomes a clean 500 instead of half a page.
+func (h *Web) render(w http.ResponseWriter, c *rq, status int, name string, data any) {
+	h.exec(w, c.Lang, status, name, "layout", data)
+}
+
+// fragment renders one named template of a page's set, for htmx swaps.
+func (h *Web) fragment(w http.ResponseWriter, c *rq, status int, name, tmpl string, data any) {
+	h.exec(w, c.Lang, status, name, tmpl, data)
+}
+
+func (h *Web) exec(w http.ResponseWriter, lang string, status int, name, tmpl string, data any) {
+	v, ok := h.views[lang][name]
+	if !ok {
+		v = h.views["zh"][name]
+	}
+	var buf bytes.Buffer
+	var err error
+	if v == nil {
+		err = fmt.Errorf("no template %q", name)
+	} else {
+		err = v.t.ExecuteTemplate(&buf, tmpl, data)
+	}
+	if err != nil {
+		h.log.Error("render template", "page", name, "template", tmpl, "err", err)
+		http.Error(w, tr(lang, "error.internal"), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// list renders a list page, or only its results when htmx asks, so that
+// filtering and paging swap the table without reloading the page.
+func (h *Web) list(w http.ResponseWriter, r *http.Request, c *rq, name string, data any) {
+	if isHX(r) {
+		h.fragment(w, c, http.StatusOK, name, "_results", data)
+		return
+	}
+	h.render(w, c, http.StatusOK, name, data)
+}
+
+const flashCookie = "cg_flash"
+
+// flash remembers a message key for the next page, the usual
+// post/redirect/get confirmation. Only keys travel, never text.
+func (h *Web) flash(w http.ResponseWriter, key string) {
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: key, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: 60})
+}
+
+func (h *Web) takeFlash(w http.ResponseWriter, c *rq) string {
+	if c.r == nil {
+		return ""
+	}
+	ck, err := c.r.Cookie(flashCookie)
+	if err != nil || ck.Value == "" {
+		return ""
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", HttpOnly: true, MaxAge: -1})
+	if _, ok := messages[ck.Value]; !ok || !strings.HasPrefix(ck.Value, "flash.") {
+		return ""
+	}
+	return c.T(ck.Value)
+}
+
+// redirect answers a successful form post.
+func redirect(w http.ResponseWriter, r *http.Request, to string) {
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}

@@ -1,0 +1,83 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/civicgrid/civicgrid/internal/auth"
+	"github.com/civicgrid/civicgrid/internal/civic"
+)
+
+// loginPage is the sign-in form.
+type loginPage struct {
+	Page
+	Username string
+	Next     string
+	Error    string
+}
+
+func (h *Web) loginForm(w http.ResponseWriter, r *http.Request) {
+	if _, ok := auth.User(r.Context()); ok {
+		redirect(w, r, safeNext(r.URL.Query().Get("next")))
+		return
+	}
+	h.renderLogin(w, r, http.StatusOK, loginPage{Next: safeNext(r.URL.Query().Get("next"))})
+}
+
+func (h *Web) login(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		h.renderLogin(w, r, http.StatusBadRequest, loginPage{})
+		return
+	}
+	p := loginPage{Username: strings.TrimSpace(r.PostFormValue("username")), Next: safeNext(r.PostFormValue("next"))}
+	_, err := h.auth.Login(w, r, p.Username, r.PostFormValue("password"))
+	if err != nil {
+		e := civic.AsError(err)
+		status := auth.StatusOf(e.Code)
+		if status >= 500 {
+			h.log.Error("sign in", "username", p.Username, "err", err)
+		}
+		// The store's message already says why: wrong credentials, a
+		// disabled account, or how long a throttled user must wait.
+		p.Error = e.Msg.In(auth.Lang(r.Context()))
+		h.renderLogin(w, r, status, p)
+		return
+	}
+	redirect(w, r, p.Next)
+}
+
+func (h *Web) renderLogin(w http.ResponseWriter, r *http.Request, status int, p loginPage) {
+	lang := auth.Lang(r.Context())
+	p.Page = Page{Lang: lang, Title: tr(lang, "login.title")}
+	w.Header().Set("Cache-Control", "no-store")
+	h.exec(w, lang, status, "login", "layout", p)
+}
+
+func (h *Web) logout(w http.ResponseWriter, r *http.Request) {
+	if err := h.auth.Logout(w, r); err != nil {
+		h.log.Error("sign out", "err", err)
+	}
+	redirect(w, r, "/login")
+}
+
+// setLang switches the language and returns to the page the switch was
+// clicked on.
+func (h *Web) setLang(w http.ResponseWriter, r *http.Request) {
+	h.auth.SetLang(w, r.PathValue("lang"))
+	back := "/"
+	if ref, err := url.Parse(r.Referer()); err == nil && ref.Path != "" && (ref.Host == "" || ref.Host == r.Host) {
+		back = safeNext(ref.RequestURI())
+	}
+	redirect(w, r, back)
+}
+
+// safeNext keeps redirects on this site: only a local absolute path is
+// accepted, never "//host" or "/\host", which browsers treat as another
+// site.
+func safeNext(next string) string {
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.HasPrefix(next, "/login") {
+		return "/"
+	}
+	return next
+}

@@ -1,0 +1,48 @@
+// civicgrid: the little JavaScript every page uses. Everything here is an
+// enhancement; pages work without it.
+(function () {
+  "use strict";
+  var root = document.documentElement;
+  root.classList.remove("no-js");
+  root.classList.add("js");
+
+  document.addEventListener("DOMContentLoaded", function () {
+    // The side navigation folds away on phones behind the menu button.
+    var toggle = document.querySelector(".nav-toggle");
+    var nav = document.getElementById("sidenav");
+    if (toggle && nav) {
+      toggle.addEventListener("click", function () {
+        var open = toggle.getAttribute("aria-expanded") !== "true";
+        toggle.setAttribute("aria-expanded", String(open));
+        document.body.classList.toggle("nav-open", open);
+      });
+    }
+  });
+
+  // Destructive forms carry data-confirm with the question to ask.
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    var msg = form && form.getAttribute && form.getAttribute("data-confirm");
+    if (msg && !window.confirm(msg)) {
+      e.preventDefault();
+      e.stopImmediatePropagation();
+    }
+  }, true);
+
+  // A just-created secret is selected when focused, ready to copy.
+  document.addEventListener("focusin", function (e) {
+    if (e.target.hasAttribute && e.target.hasAttribute("data-select-on-focus")) {
+      e.target.select();
+    }
+  });
+
+  // htmx leaves error responses unswapped by default; ours are friendly
+  // fragments in the user's language, so show them where the result goes.
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var status = e.detail.xhr.status;
+    if (status >= 400 && status !== 401) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
+  });
+})();
