@@ -41,7 +41,9 @@ func startDemo(t *testing.T) string {
 	var out, errb syncBuffer
 	env := Env{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }, Ready: func(u string) { ready <- u }}
 	db := filepath.Join(t.TempDir(), "demo.db")
-	go func() { done <- run(ctx, []string{"demo", "--db", db, "--addr", "127.0.0.1:0", "--log-level", "warn"}, env) }()
+	go func() {
+		done <- run(ctx, []string{"demo", "--db", db, "--addr", "127.0.0.1:0", "--log-level", "warn"}, env)
+	}()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {

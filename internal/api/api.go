@@ -48,6 +48,10 @@ func (a *API) Register(mux *http.ServeMux) {
 	for _, rt := range a.routes() {
 		mux.Handle(rt.Method+" "+rt.Path, a.wrap(rt.Handler))
 	}
+	// Unknown API paths answer in JSON like every other API error.
+	mux.Handle("/api/", a.wrap(func(w http.ResponseWriter, r *http.Request) error {
+		return civic.Errorf(civic.ENotFound, "没有这个接口：%s %s", "no such endpoint: %s %s", r.Method, r.URL.Path)
+	}))
 }
 
 func (a *API) wrap(h handlerFunc) http.Handler {
@@ -157,7 +161,7 @@ func page(r *http.Request) (store.Page, error) {
 func pathID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, civic.NotFound(fmt.Sprintf("“%s”", r.PathValue("id")))
+		return 0, civic.NotFound(fmt.Sprintf("“%s”", r.PathValue("id")), fmt.Sprintf("%q", r.PathValue("id")))
 	}
 	return id, nil
 }
@@ -171,5 +175,5 @@ func subtreeParam(r *http.Request, act civic.Actor, name string) (string, error)
 	if code == "" || act.InScope(code) || civic.InSubtree(act.Scope.RegionCode, code) {
 		return code, nil
 	}
-	return "", civic.NotFound("区域 " + code)
+	return "", civic.NotFound("区域 "+code, "region "+code)
 }

@@ -41,7 +41,7 @@ func (a *API) listStaff(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := store.StaffFilter{Under: under, Position: civic.Position(q.Get("position")), Query: q.Get("q"), Page: p}
 	if q.Get("active") == "true" {
-		f.ActiveOn = a.store.Now().Format(civic.DateLayout)
+		f.ActiveOn = civic.Today(a.store.Now())
 	}
 	xlsx := q.Get("format") == "xlsx"
 	if xlsx {

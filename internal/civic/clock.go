@@ -13,3 +13,11 @@ type Clock interface {
 type SystemClock struct{}
 
 func (SystemClock) Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// ChinaTime is the zone calendar dates are counted in: UTC+8 all year, no
+// daylight saving. Times are stored in UTC; "today", start and end dates and
+// working days are China's.
+var ChinaTime = time.FixedZone("CST", 8*3600)
+
+// Today is the China calendar date of t, as YYYY-MM-DD.
+func Today(t time.Time) string { return t.In(ChinaTime).Format(DateLayout) }

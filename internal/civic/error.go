@@ -82,8 +82,8 @@ func FieldErr(field, zh, en string, args ...any) FieldError {
 
 // NotFound is what callers see both for missing records and for records
 // outside their scope, so that scope cannot be probed.
-func NotFound(what string) *Error {
-	return Errorf(ENotFound, "未找到%s", "%s not found", what)
+func NotFound(zh, en string) *Error {
+	return &Error{Code: ENotFound, Msg: T("未找到"+zh, en+" not found")}
 }
 
 // Forbidden refuses an action the actor's role does not allow.

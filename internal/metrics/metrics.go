@@ -160,13 +160,16 @@ func (r *Registry) Handler() http.Handler {
 }
 
 // Middleware counts requests and their latency by route pattern, method and
-// status. The pattern, not the path, keeps label cardinality bounded.
-func (r *Registry) Middleware(next http.Handler) http.Handler {
+// status. The pattern, not the path, keeps label cardinality bounded; route
+// names a request's pattern (for a ServeMux: its Handler method), since the
+// mux sets Pattern only on the request it was handed, which middleware in
+// between may have replaced.
+func (r *Registry) Middleware(route func(*http.Request) string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: 200}
 		next.ServeHTTP(sw, req)
-		route := req.Pattern
+		route := route(req)
 		if route == "" {
 			route = "unmatched"
 		}

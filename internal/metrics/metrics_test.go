@@ -11,7 +11,7 @@ func TestExposition(t *testing.T) {
 	r := New()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /x/{id}", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(404) })
-	h := r.Middleware(mux)
+	h := r.Middleware(func(req *http.Request) string { _, p := mux.Handler(req); return p }, mux)
 	for _, p := range []string{"/x/1", "/x/2", "/nope"} {
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", p, nil))
 	}

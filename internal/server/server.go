@@ -77,7 +77,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	var h http.Handler = mux
 	h = authn.Middleware(h)
 	h = cop.Handler(h)
-	h = s.metrics.Middleware(h)
+	h = s.metrics.Middleware(func(r *http.Request) string { _, p := mux.Handler(r); return p }, h)
 	h = securityHeaders(h)
 	h = s.logRequests(h)
 	h = s.recoverPanics(h)

@@ -41,7 +41,7 @@ func (s *Store) ListGrids(ctx context.Context, a civic.Actor, f GridFilter) ([]G
 	if err := a.Must(civic.PermRegionRead); err != nil {
 		return nil, 0, err
 	}
-	today := s.Now().Format(civic.DateLayout)
+	today := civic.Today(s.Now())
 	where, args := scopeClause(a, "g.code")
 	where = "g.level = ? AND " + where
 	args = append([]any{int(civic.LevelGrid)}, args...)

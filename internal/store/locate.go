@@ -117,7 +117,7 @@ func (s *Store) LocateRegion(ctx context.Context, a civic.Actor, l *Locator, p g
 		return civic.Region{}, err
 	}
 	if code == "" || !a.InScope(code) {
-		return civic.Region{}, civic.NotFound("该位置所在的区域")
+		return civic.Region{}, civic.NotFound("该位置所在的区域", "a region at this location")
 	}
 	r, err := s.GetRegion(ctx, a, code)
 	r.Boundary = nil

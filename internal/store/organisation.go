@@ -40,7 +40,7 @@ func (s *Store) GetOrganisation(ctx context.Context, a civic.Actor, id int64) (c
 	}
 	o, err := scanOrg(s.queryRow(ctx, `SELECT `+orgCols+orgFrom+` WHERE o.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && !orgVisible(a, o)) {
-		return civic.Organisation{}, civic.NotFound(fmt.Sprintf("组织 %d", id))
+		return civic.Organisation{}, civic.NotFound(fmt.Sprintf("组织 %d", id), fmt.Sprintf("organisation %d", id))
 	}
 	if err != nil {
 		return civic.Organisation{}, fmt.Errorf("get organisation %d: %w", id, err)

@@ -35,12 +35,12 @@ func (s *Store) GetRegion(ctx context.Context, a civic.Actor, code string) (civi
 		return civic.Region{}, err
 	}
 	if !a.InScope(code) {
-		return civic.Region{}, civic.NotFound("区域 " + code)
+		return civic.Region{}, civic.NotFound("区域 "+code, "region "+code)
 	}
 	var boundary string
 	r, err := scanRegion(s.queryRow(ctx, `SELECT `+regionCols+`, boundary FROM regions WHERE code = ?`, code), &boundary)
 	if errors.Is(err, sql.ErrNoRows) {
-		return civic.Region{}, civic.NotFound("区域 " + code)
+		return civic.Region{}, civic.NotFound("区域 "+code, "region "+code)
 	}
 	if err != nil {
 		return civic.Region{}, fmt.Errorf("get region %s: %w", code, err)
@@ -121,7 +121,7 @@ func (s *Store) RegionPath(ctx context.Context, a civic.Actor, code string) ([]c
 		return nil, err
 	}
 	if !a.InScope(code) {
-		return nil, civic.NotFound("区域 " + code)
+		return nil, civic.NotFound("区域 "+code, "region "+code)
 	}
 	var codes []any
 	var marks []string

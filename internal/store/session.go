@@ -59,8 +59,7 @@ func (s *Store) Authenticate(ctx context.Context, username, pw, ip string) (civi
 	now := s.Now()
 	since := now.Add(-FailureWindow)
 	var byUser, byIP int
-	var oldest sql.NullTime
-	err := s.queryRow(ctx, `SELECT COUNT(*), MIN(at) FROM login_failures WHERE username = ? AND at > ?`, username, since).Scan(&byUser, &oldest)
+	err := s.queryRow(ctx, `SELECT COUNT(*) FROM login_failures WHERE username = ? AND at > ?`, username, since).Scan(&byUser)
 	if err != nil {
 		return civic.User{}, fmt.Errorf("count login failures: %w", err)
 	}
@@ -68,10 +67,17 @@ func (s *Store) Authenticate(ctx context.Context, username, pw, ip string) (civi
 		return civic.User{}, fmt.Errorf("count login failures: %w", err)
 	}
 	if byUser >= MaxUserFailures || byIP >= MaxIPFailures {
-		wait := FailureWindow
-		if oldest.Valid {
-			wait = oldest.Time.Add(FailureWindow).Sub(now)
+		// The lock lifts when the oldest failure in the window leaves it.
+		// (MIN(at) would lose the column's type on SQLite, so ORDER BY.)
+		col, v := "username", username
+		if byUser < MaxUserFailures {
+			col, v = "ip", ip
 		}
+		var oldest time.Time
+		if err := s.queryRow(ctx, `SELECT at FROM login_failures WHERE `+col+` = ? AND at > ? ORDER BY at LIMIT 1`, v, since).Scan(&oldest); err != nil {
+			return civic.User{}, fmt.Errorf("oldest login failure: %w", err)
+		}
+		wait := oldest.Add(FailureWindow).Sub(now)
 		mins := int(wait.Minutes()) + 1
 		return civic.User{}, civic.Errorf(civic.ETooMany, "登录失败次数过多，请%d分钟后再试", "Too many failed sign-ins; try again in %d minutes", mins)
 	}
@@ -247,7 +253,7 @@ func (s *Store) RevokeToken(ctx context.Context, a civic.Actor, id int64) error 
 			return fmt.Errorf("revoke api token %d: %w", id, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return civic.NotFound(fmt.Sprintf("令牌 %d", id))
+			return civic.NotFound(fmt.Sprintf("令牌 %d", id), fmt.Sprintf("token %d", id))
 		}
 		return tx.audit(ctx, a, "token.revoke", "api_token", id, a.Scope.RegionCode, nil, nil)
 	})

@@ -27,7 +27,7 @@ func (s *Store) GetStaff(ctx context.Context, a civic.Actor, id int64) (civic.St
 	}
 	m, err := scanStaff(s.queryRow(ctx, `SELECT `+staffCols+staffFrom+` WHERE s.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && !a.InScope(m.GridCode)) {
-		return civic.Staff{}, civic.NotFound(fmt.Sprintf("网格员记录 %d", id))
+		return civic.Staff{}, civic.NotFound(fmt.Sprintf("网格员记录 %d", id), fmt.Sprintf("staff entry %d", id))
 	}
 	if err != nil {
 		return civic.Staff{}, fmt.Errorf("get staff %d: %w", id, err)

@@ -37,7 +37,7 @@ func userVisible(a civic.Actor, u civic.User) bool {
 func (s *Store) GetUser(ctx context.Context, a civic.Actor, id int64) (civic.User, error) {
 	u, err := scanUser(s.queryRow(ctx, `SELECT `+userCols+userFrom+` WHERE u.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && !userVisible(a, u)) {
-		return civic.User{}, civic.NotFound(fmt.Sprintf("用户 %d", id))
+		return civic.User{}, civic.NotFound(fmt.Sprintf("用户 %d", id), fmt.Sprintf("user %d", id))
 	}
 	if err != nil {
 		return civic.User{}, fmt.Errorf("get user %d: %w", id, err)
@@ -49,7 +49,7 @@ func (s *Store) GetUser(ctx context.Context, a civic.Actor, id int64) (civic.Use
 func (s *Store) GetUserByName(ctx context.Context, a civic.Actor, username string) (civic.User, error) {
 	u, err := scanUser(s.queryRow(ctx, `SELECT `+userCols+userFrom+` WHERE u.username = ?`, username))
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && !userVisible(a, u)) {
-		return civic.User{}, civic.NotFound("用户 " + username)
+		return civic.User{}, civic.NotFound("用户 "+username, "user "+username)
 	}
 	if err != nil {
 		return civic.User{}, fmt.Errorf("get user %s: %w", username, err)

@@ -83,11 +83,8 @@ func (h *Web) changePassword(w http.ResponseWriter, r *http.Request, c *rq) erro
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	next := r.PostFormValue("new_password")
-	var err error
-	if next != r.PostFormValue("confirm_password") {
-		err = civic.Invalid(civic.FieldErr("confirm_password", "两次输入的密码不一致", "the passwords do not match"))
-	} else {
+	next, err := newPassword(r)
+	if err == nil {
 		// The current session survives; every other one ends.
 		err = h.store.SetPassword(r.Context(), c.Actor, c.User.ID, r.PostFormValue("current_password"), next, auth.SessionToken(r))
 	}
@@ -135,6 +132,16 @@ func (h *Web) createToken(w http.ResponseWriter, r *http.Request, c *rq) error {
 	}
 	h.render(w, c, status, "account", p)
 	return nil
+}
+
+// newPassword reads a new password typed twice; the store checks its
+// strength, the web layer only that both copies agree.
+func newPassword(r *http.Request) (string, error) {
+	next := r.PostFormValue("new_password")
+	if next != r.PostFormValue("confirm_password") {
+		return "", civic.Invalid(civic.FieldErr("confirm_password", "两次输入的密码不一致", "the passwords do not match"))
+	}
+	return next, nil
 }
 
 func (h *Web) revokeToken(w http.ResponseWriter, r *http.Request, c *rq) error {

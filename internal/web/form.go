@@ -92,7 +92,7 @@ func formInt(r *http.Request, name string) int64 {
 func pathID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, civic.NotFound(r.PathValue("id"))
+		return 0, civic.NotFound(r.PathValue("id"), r.PathValue("id"))
 	}
 	return id, nil
 }
@@ -264,4 +264,4 @@ func sendXLSX(w http.ResponseWriter, filename string, t sheet.Table) error {
 const exportPage = 10000
 
 // today is the date in China, which is what start and end dates mean.
-func (h *Web) today() string { return h.store.Now().In(h.china).Format(civic.DateLayout) }
+func (h *Web) today() string { return civic.Today(h.store.Now()) }

@@ -101,7 +101,6 @@ var messages = map[string][2]string{
 	"pager.prev":    {"上一页", "Previous"},
 	"pager.next":    {"下一页", "Next"},
 	"pager.summary": {"第 %d–%d 条，共 %d 条", "%d–%d of %d"},
-	"pager.total":   {"共 %d 条", "%d in total"},
 
 	"flash.saved":            {"已保存", "Saved"},
 	"flash.deleted":          {"已删除", "Deleted"},
@@ -116,7 +115,7 @@ var messages = map[string][2]string{
 	"regions.area":               {"面积（km²）", "Area (km²)"},
 	"regions.centre":             {"中心点（经度, 纬度）", "Centre (lng, lat)"},
 	"regions.card":               {"基本信息", "Details"},
-	"regions.children":           {"下辖%s（%d）", "%s below (%d)"},
+	"regions.children":           {"下辖%s（%d）", "Below this region: %s (%d)"},
 	"regions.no_children":        {"暂无下级区域", "No regions below this one yet"},
 	"regions.search":             {"搜索区域", "Search regions"},
 	"regions.search_placeholder": {"名称或编码", "Name or code"},

@@ -110,7 +110,7 @@ func (h *Web) loadGridCard(r *http.Request, c *rq, code string) (gridCard, error
 		return gridCard{}, err
 	}
 	if reg.Level != civic.LevelGrid && reg.Level != civic.LevelMicroGrid {
-		return gridCard{}, civic.NotFound("网格 " + code)
+		return gridCard{}, civic.NotFound("网格 "+code, "grid "+code)
 	}
 	reg.Boundary = nil
 	card := gridCard{Region: reg, GridCode: code[:15], Today: h.today()}

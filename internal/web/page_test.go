@@ -17,8 +17,8 @@ func TestPagesRenderInBothLanguages(t *testing.T) {
 		zh, en string
 	}{
 		{"/", "辖区概况", "Your area at a glance"},
-		{"/regions", "下辖区县", "District below"},
-		{"/regions/" + streetA, "下辖社区", "Community below"},
+		{"/regions", "下辖区县", "Below this region: District"},
+		{"/regions/" + streetA, "下辖社区", "Below this region: Community"},
 		{"/regions/" + gridA1, "今日在岗", "Serving today"},
 		{"/map", "点击地图上的网格", "Click a grid on the map"},
 		{"/map/locate?lng=1&lat=1", "该位置不在您管辖范围内", "No region in your scope"},

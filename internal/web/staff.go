@@ -115,12 +115,17 @@ type staffDetailPage struct {
 	CanWrite bool
 }
 
-func (h *Web) staffDetail(w http.ResponseWriter, r *http.Request, c *rq) error {
+// staffOf loads the entry named in the path, within the user's scope.
+func (h *Web) staffOf(r *http.Request, c *rq) (civic.Staff, error) {
 	id, err := pathID(r)
 	if err != nil {
-		return err
+		return civic.Staff{}, err
 	}
-	s, err := h.store.GetStaff(r.Context(), c.Actor, id)
+	return h.store.GetStaff(r.Context(), c.Actor, id)
+}
+
+func (h *Web) staffDetail(w http.ResponseWriter, r *http.Request, c *rq) error {
+	s, err := h.staffOf(r, c)
 	if err != nil {
 		return err
 	}
@@ -260,11 +265,7 @@ func (h *Web) createStaff(w http.ResponseWriter, r *http.Request, c *rq) error {
 }
 
 func (h *Web) editStaff(w http.ResponseWriter, r *http.Request, c *rq) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	s, err := h.store.GetStaff(r.Context(), c.Actor, id)
+	s, err := h.staffOf(r, c)
 	if err != nil {
 		return err
 	}

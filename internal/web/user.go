@@ -183,12 +183,17 @@ func (h *Web) refuseUserForm(w http.ResponseWriter, r *http.Request, c *rq, f us
 	return nil
 }
 
-func (h *Web) editUser(w http.ResponseWriter, r *http.Request, c *rq) error {
+// userOf loads the account named in the path, if the admin may see it.
+func (h *Web) userOf(r *http.Request, c *rq) (civic.User, error) {
 	id, err := pathID(r)
 	if err != nil {
-		return err
+		return civic.User{}, err
 	}
-	u, err := h.store.GetUser(r.Context(), c.Actor, id)
+	return h.store.GetUser(r.Context(), c.Actor, id)
+}
+
+func (h *Web) editUser(w http.ResponseWriter, r *http.Request, c *rq) error {
+	u, err := h.userOf(r, c)
 	if err != nil {
 		return err
 	}
@@ -201,17 +206,14 @@ func (h *Web) editUser(w http.ResponseWriter, r *http.Request, c *rq) error {
 }
 
 func (h *Web) updateUser(w http.ResponseWriter, r *http.Request, c *rq) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	cur, err := h.store.GetUser(r.Context(), c.Actor, id)
+	cur, err := h.userOf(r, c)
 	if err != nil {
 		return err
 	}
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
+	id := cur.ID
 	f := readUserForm(r)
 	f.ID, f.Username = id, cur.Username
 	sc, fe := f.scope()
@@ -232,21 +234,16 @@ func (h *Web) updateUser(w http.ResponseWriter, r *http.Request, c *rq) error {
 // resetPassword lets an admin set a new password for someone who forgot
 // theirs; the store ends the user's sessions.
 func (h *Web) resetPassword(w http.ResponseWriter, r *http.Request, c *rq) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	u, err := h.store.GetUser(r.Context(), c.Actor, id)
+	u, err := h.userOf(r, c)
 	if err != nil {
 		return err
 	}
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	next := r.PostFormValue("new_password")
-	if next != r.PostFormValue("confirm_password") {
-		err = civic.Invalid(civic.FieldErr("confirm_password", "两次输入的密码不一致", "the passwords do not match"))
-	} else {
+	id := u.ID
+	next, err := newPassword(r)
+	if err == nil {
 		err = h.store.SetPassword(r.Context(), c.Actor, id, "", next, auth.SessionToken(r))
 	}
 	if err != nil {

@@ -71,7 +71,7 @@ func New(cfg Config) (*Web, error) {
 		cfg.Version = "dev"
 	}
 	h := &Web{store: cfg.Store, auth: cfg.Auth, locator: cfg.Locator, log: cfg.Log, cfg: cfg,
-		china: time.FixedZone("CST", 8*3600)}
+		china: civic.ChinaTime}
 	views, err := parseViews(templateFS, h.china, cfg.Version)
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
@@ -133,6 +133,12 @@ func (h *Web) Register(mux *http.ServeMux) {
 	mux.Handle("POST /users/{id}/password", h.page(civic.PermUserAdmin, h.resetPassword))
 
 	mux.Handle("GET /audit", h.page(civic.PermAuditRead, h.audit))
+
+	// Anything else is a friendly "not found" page in the user's language
+	// rather than Go's plain-text one. The API answers its own paths.
+	mux.Handle("/", h.page("", func(w http.ResponseWriter, r *http.Request, c *rq) error {
+		return civic.NotFound("该页面", "page")
+	}))
 }
 
 // static serves the embedded static dir. Asset URLs in the layout carry

@@ -144,6 +144,10 @@
       document.body.dataset.mapError = "1";
     });
 
+    // On a phone the legend starts folded so that it does not hide the map.
+    var legend = document.querySelector(".map-legend");
+    if (legend && window.matchMedia && window.matchMedia("(max-width: 959.98px)").matches) { legend.open = false; }
+
     // Legend checkboxes switch levels on and off.
     document.querySelectorAll(".map-legend input[data-level]").forEach(function (cb) {
       cb.addEventListener("change", function () { show(cb.dataset.level, cb.checked); });

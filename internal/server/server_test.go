@@ -1,0 +1,68 @@
+package server
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/civicgrid/civicgrid/internal/store"
+	"github.com/civicgrid/civicgrid/internal/testdb"
+)
+
+func TestServerEndpoints(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, _ *testdb.Clock) {
+		srv, err := New(context.Background(), Config{Store: s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := httptest.NewServer(srv.Handler())
+		defer ts.Close()
+		get := func(path string, hdr ...string) (int, string, http.Header) {
+			req, _ := http.NewRequest("GET", ts.URL+path, nil)
+			for i := 0; i+1 < len(hdr); i += 2 {
+				req.Header.Set(hdr[i], hdr[i+1])
+			}
+			resp, err := http.DefaultTransport.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(b), resp.Header
+		}
+		if code, body, _ := get("/healthz"); code != 200 || !strings.Contains(body, "ok") {
+			t.Fatalf("healthz: %d %q", code, body)
+		}
+		if code, body, _ := get("/readyz"); code != 200 {
+			t.Fatalf("readyz: %d %q", code, body)
+		}
+		if code, body, h := get("/api/v1/nothing-here"); code != 404 || !strings.Contains(body, `"not_found"`) || !strings.HasPrefix(h.Get("Content-Type"), "application/json") {
+			t.Fatalf("unknown API path: %d %q", code, body)
+		}
+		if code, _, h := get("/no/such/page"); code != 303 || !strings.HasPrefix(h.Get("Location"), "/login") {
+			t.Fatalf("unknown page, signed out: %d %v", code, h)
+		}
+		if code, _, h := get("/api/v1/openapi.json"); code != 200 || h.Get("X-Content-Type-Options") != "nosniff" {
+			t.Fatalf("openapi: %d %v", code, h)
+		}
+		code, body, _ := get("/metrics")
+		if code != 200 || !strings.Contains(body, `civicgrid_http_requests_total{method="GET",route="GET /healthz",status="200"} 1`) || !strings.Contains(body, "civicgrid_up 1") {
+			t.Fatalf("metrics: %d\n%s", code, body)
+		}
+		// A browser's cross-site POST is refused before it reaches a handler.
+		req, _ := http.NewRequest("POST", ts.URL+"/api/v1/session", strings.NewReader(`{"username":"a","password":"b"}`))
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		req.Header.Set("Origin", "https://evil.example")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("cross-site POST: %d, want 403", resp.StatusCode)
+		}
+	})
+}
