@@ -26,7 +26,8 @@ type Entry struct {
 // are equally large.
 //
 // Internally each polygon of each entry is a separate item ("part") in a
-// packed sort-tile-recursive R-tree stored in flat arrays, so a lookup visits
+// packed sort-tile-recursive R-tree per Level, stored in flat arrays (one
+// slice of nodes, one of parts, one of points), so a lookup visits
 // a handful of boxes and runs the point-in-polygon test only on parts whose
 // box contains the point and whose entry could still beat the best so far.
 type Index struct {
@@ -52,13 +53,14 @@ type node struct {
 	leaf                           bool
 }
 
-// nodeSize is the fan-out. 8 beat 4 and 16 on the 25,000-grid benchmark:
-// fewer levels than 4, fewer wasted box tests per node than 16.
-const nodeSize = 8
+// nodeSize is the fan-out. On the 25,000-grid benchmark 4 came out a little
+// ahead of 8 and 16, though by less than the run-to-run noise of a shared
+// machine; revisit with a quieter one.
+const nodeSize = 4
 
-// maxStack bounds the traversal stack: depth × fan-out, with depth ≤ 11 for
-// any int32-indexed tree at fan-out 8.
-const maxStack = 12 * nodeSize
+// maxStack bounds the depth-first stack: at most nodeSize entries per tree
+// level, and a fan-out-4 tree over int32-indexed parts has at most 17 levels.
+const maxStack = 17 * nodeSize
 
 // NewIndex builds an index over entries. Entries with empty geometries are
 // kept in Len but never match. The entries' geometries are copied, so the

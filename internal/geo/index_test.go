@@ -181,29 +181,21 @@ func benchTiling(b *testing.B) (tiling, []Point) {
 
 func BenchmarkIndexLookup(b *testing.B) {
 	tl, pts := benchTiling(b)
-	ix := NewIndex(tl.entries)
-	b.ReportAllocs()
-	b.ResetTimer()
-	hits := 0
-	for i := 0; b.Loop(); i++ {
-		if _, ok := ix.Lookup(pts[i&(len(pts)-1)]); ok {
-			hits++
-		}
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lookups/s")
-	if hits == 0 {
-		b.Fatal("no lookup hit")
-	}
+	benchLookups(b, pts, NewIndex(tl.entries).Lookup)
 }
 
 func BenchmarkLinearScanLookup(b *testing.B) {
 	tl, pts := benchTiling(b)
-	ref := newLinearScan(tl.entries)
+	benchLookups(b, pts, newLinearScan(tl.entries).lookup)
+}
+
+func benchLookups(b *testing.B, pts []Point, lookup func(Point) (int64, bool)) {
+	b.Helper()
 	b.ReportAllocs()
 	b.ResetTimer()
 	hits := 0
 	for i := 0; b.Loop(); i++ {
-		if _, ok := ref.lookup(pts[i&(len(pts)-1)]); ok {
+		if _, ok := lookup(pts[i&(len(pts)-1)]); ok {
 			hits++
 		}
 	}

@@ -165,9 +165,13 @@ func exceeds(f func(xy) float64, bx box, thr, hMin float64) (xy, bool) {
 		if v+h <= thr || h < hMin {
 			continue
 		}
-		stack = append(stack,
-			box{b.minX, b.minY, c.x, c.y}, box{c.x, b.minY, b.maxX, c.y},
-			box{b.minX, c.y, c.x, b.maxY}, box{c.x, c.y, b.maxX, b.maxY})
+		// Halve the longer side only: a box of zero width (two regions that
+		// merely touch along a meridian) must not multiply into copies.
+		if b.maxX-b.minX >= b.maxY-b.minY {
+			stack = append(stack, box{b.minX, b.minY, c.x, b.maxY}, box{c.x, b.minY, b.maxX, b.maxY})
+		} else {
+			stack = append(stack, box{b.minX, b.minY, b.maxX, c.y}, box{b.minX, c.y, b.maxX, b.maxY})
+		}
 	}
 	return xy{}, false
 }
