@@ -56,4 +56,21 @@ log "go vet"
 go vet ./...
 log "go test"
 if [ $# -eq 0 ]; then set -- ./...; fi
-go test -count=1 -timeout 20m "$@"
+out="$pg_dir/go-test.log"
+set +e
+go test -count=1 -timeout 20m -v "$@" >"$out" 2>&1
+status=$?
+set -e
+# Package results, then proof that the PostgreSQL and browser tests ran
+# rather than skipped; on failure every line that is not a passing test.
+grep -E '^(ok|FAIL|---|panic|\?)' "$out" | grep -v -- '--- PASS' || true
+printf '\nsubtests passed on sqlite: %s, on postgres: %s; skipped: %s\n' \
+  "$(grep -cE -- '--- PASS: .*/sqlite( |$)' "$out")" \
+  "$(grep -cE -- '--- PASS: .*/postgres( |$)' "$out")" \
+  "$(grep -cE -- '--- SKIP' "$out")"
+grep -E -- '--- (PASS|SKIP): TestBrowser' "$out" || true
+if [ $status -ne 0 ]; then
+  log "failures"
+  grep -vE '^(=== (RUN|PAUSE|CONT|NAME)|\s*--- PASS)' "$out"
+fi
+exit $status
