@@ -366,37 +366,109 @@ func (s *Store) ImportRegions(ctx context.Context, a civic.Actor, feats []Region
 			return rep, &civic.Error{Code: civic.EForbidden, Msg: civic.T(lz+"不在您的管辖范围内", le+" is outside your scope")}
 		}
 	}
-	err := s.write(ctx, func(tx *Tx) error {
-		existing, err := tx.loadGeoms(ctx)
+	return s.writeRegions(ctx, a, feats, "")
+}
+
+// writeRegions checks feats against the tree and writes them. The
+// geometric checks are the slow part, so they run on a snapshot read
+// outside the write transaction — SQLite has one writer, and an import of a
+// city must not hold it for seconds. The write then proceeds only if the
+// region revision has not moved since the snapshot; otherwise the checks
+// run again on the new state. field, if set, names the input field that
+// errors are reported against (for single-region updates).
+func (s *Store) writeRegions(ctx context.Context, a civic.Actor, feats []RegionFeature, field string) (ImportReport, error) {
+	for attempt := 0; ; attempt++ {
+		rev, existing, err := s.regionSnapshot(ctx)
 		if err != nil {
-			return err
+			return ImportReport{}, err
 		}
 		if errs := checkImport(feats, existing); len(errs) > 0 {
-			return importInvalid(errs)
+			if field != "" {
+				for i := range errs {
+					errs[i].Field = field
+				}
+				return ImportReport{}, civic.Invalid(errs...)
+			}
+			return ImportReport{}, importInvalid(errs)
 		}
-		for _, f := range feats {
-			created, err := tx.upsertRegion(ctx, a, f, existing[f.Code])
+		var rep ImportReport
+		stale := false
+		err = s.write(ctx, func(tx *Tx) error {
+			now, err := regionRevision(ctx, tx)
 			if err != nil {
 				return err
 			}
-			if created {
-				rep.Created++
-			} else {
-				rep.Updated++
+			if now != rev {
+				stale = true
+				return nil
 			}
+			for _, f := range feats {
+				created, err := tx.upsertRegion(ctx, a, f, existing[f.Code])
+				if err != nil {
+					return err
+				}
+				if created {
+					rep.Created++
+				} else {
+					rep.Updated++
+				}
+			}
+			return tx.bumpRegionRevision(ctx)
+		})
+		if err != nil {
+			return ImportReport{}, err
 		}
-		return tx.bumpRegionRevision(ctx)
-	})
-	if err != nil {
-		return ImportReport{}, err
+		if !stale {
+			return rep, nil
+		}
+		if attempt == 4 {
+			return ImportReport{}, civic.Errorf(civic.EConflict, "区域数据正被他人频繁修改，请稍后重试", "regions are being changed by someone else; try again shortly")
+		}
 	}
-	return rep, nil
+}
+
+// querier is what Store and Tx share for reads.
+type querier interface {
+	query(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	queryRow(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+func regionRevision(ctx context.Context, q querier) (int64, error) {
+	var rev int64
+	if err := q.queryRow(ctx, `SELECT revision FROM region_revision WHERE id = 1`).Scan(&rev); err != nil {
+		return 0, fmt.Errorf("read region revision: %w", err)
+	}
+	return rev, nil
+}
+
+// regionSnapshot reads every boundary and the revision they belong to: the
+// revision read before and after the (single-statement, hence consistent)
+// boundary read must agree, since every boundary change bumps it in the
+// same transaction.
+func (s *Store) regionSnapshot(ctx context.Context) (int64, map[string]*regionGeom, error) {
+	for {
+		before, err := regionRevision(ctx, s)
+		if err != nil {
+			return 0, nil, err
+		}
+		geoms, err := loadGeoms(ctx, s)
+		if err != nil {
+			return 0, nil, err
+		}
+		after, err := regionRevision(ctx, s)
+		if err != nil {
+			return 0, nil, err
+		}
+		if before == after {
+			return before, geoms, nil
+		}
+	}
 }
 
 // loadGeoms reads every region's boundary. Imports need the whole tree to
 // check parents, siblings and children.
-func (tx *Tx) loadGeoms(ctx context.Context) (map[string]*regionGeom, error) {
-	rows, err := tx.query(ctx, `SELECT code, name, parent_code, level, boundary FROM regions`)
+func loadGeoms(ctx context.Context, q querier) (map[string]*regionGeom, error) {
+	rows, err := q.query(ctx, `SELECT code, name, parent_code, level, boundary FROM regions`)
 	if err != nil {
 		return nil, fmt.Errorf("load region boundaries: %w", err)
 	}
@@ -557,23 +629,7 @@ func (s *Store) UpdateRegion(ctx context.Context, a civic.Actor, code string, u 
 		zh, en := geometryErrorText(err)
 		return civic.Region{}, civic.Invalid(civic.FieldError{Field: "boundary", Msg: civic.T(zh, en)})
 	}
-	err = s.write(ctx, func(tx *Tx) error {
-		existing, err := tx.loadGeoms(ctx)
-		if err != nil {
-			return err
-		}
-		if errs := checkImport([]RegionFeature{f}, existing); len(errs) > 0 {
-			for i := range errs {
-				errs[i].Field = "boundary"
-			}
-			return civic.Invalid(errs...)
-		}
-		if _, err := tx.upsertRegion(ctx, a, f, existing[f.Code]); err != nil {
-			return err
-		}
-		return tx.bumpRegionRevision(ctx)
-	})
-	if err != nil {
+	if _, err := s.writeRegions(ctx, a, []RegionFeature{f}, "boundary"); err != nil {
 		return civic.Region{}, err
 	}
 	return s.GetRegion(ctx, a, code)
