@@ -1,9 +1,11 @@
 package web
 
 import (
+	"io"
 	"net/http"
 	"strings"
 
+	"github.com/civicgrid/civicgrid/internal/auth"
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/store"
 )
@@ -25,6 +27,8 @@ type regionPage struct {
 	Results []civic.Region
 	Total   int
 	Basemap basemap
+	// CanImport shows the boundary upload form (admins).
+	CanImport bool
 }
 
 // basemap is what map.js needs to draw tiles, if any.
@@ -59,6 +63,7 @@ func (h *Web) showRegion(w http.ResponseWriter, r *http.Request, c *rq, code str
 	}
 	p := regionPage{Page: h.base(w, c, "regions.title", "/regions"), Region: reg, Query: strings.TrimSpace(r.URL.Query().Get("q")), Basemap: h.basemap()}
 	p.Leaflet = true
+	p.CanImport = c.Actor.Can(civic.PermRegionWrite)
 	p.Crumbs = append(p.Crumbs, Crumb{Label: c.T("regions.title"), URL: "/regions"})
 	for i, pr := range path {
 		cr := Crumb{Label: pr.Name, URL: "/regions/" + pr.Code}
@@ -93,5 +98,63 @@ func (h *Web) showRegion(w http.ResponseWriter, r *http.Request, c *rq, code str
 		p.Card = &card
 	}
 	h.render(w, c, http.StatusOK, "region", p)
+	return nil
+}
+
+// regionImportPage reports an upload of region boundaries: what was written,
+// or every reason the file was refused (nothing is written then).
+type regionImportPage struct {
+	Page
+	FileName string
+	Report   store.ImportReport
+	Problem  string
+	Reasons  []string
+	Back     string
+}
+
+// maxRegionUpload bounds a boundary file; a whole city's grids fit easily.
+const maxRegionUpload = 64 << 20
+
+func (h *Web) importRegions(w http.ResponseWriter, r *http.Request, c *rq) error {
+	p := regionImportPage{Page: h.base(w, c, "regions.import_title", "/regions"), Back: "/regions"}
+	if back := r.FormValue("back"); strings.HasPrefix(back, "/regions/") {
+		p.Back = back
+	}
+	p.Crumbs = []Crumb{{Label: c.T("regions.title"), URL: "/regions"}, {Label: c.T("regions.import_title")}}
+	r.Body = http.MaxBytesReader(w, r.Body, maxRegionUpload)
+	file, hdr, err := r.FormFile("file")
+	if err != nil {
+		p.Problem = c.T("regions.import_nofile")
+		h.render(w, c, http.StatusUnprocessableEntity, "region_import", p)
+		return nil
+	}
+	defer file.Close()
+	p.FileName = hdr.Filename
+	data, err := io.ReadAll(file)
+	if err != nil {
+		p.Problem = c.T("regions.import_nofile")
+		h.render(w, c, http.StatusUnprocessableEntity, "region_import", p)
+		return nil
+	}
+	feats, err := store.ParseRegionFile(data)
+	if err == nil {
+		p.Report, err = h.store.ImportRegions(r.Context(), c.Actor, feats)
+	}
+	if err != nil {
+		e := civic.AsError(err)
+		if e.Code != civic.EInvalid && e.Code != civic.EForbidden {
+			return err
+		}
+		p.Problem = e.Msg.In(c.Lang)
+		for _, f := range e.Fields {
+			p.Reasons = append(p.Reasons, f.Msg.In(c.Lang))
+		}
+		h.render(w, c, auth.StatusOf(e.Code), "region_import", p)
+		return nil
+	}
+	if err := h.locator.Refresh(r.Context()); err != nil {
+		return err
+	}
+	h.render(w, c, http.StatusOK, "region_import", p)
 	return nil
 }

@@ -102,6 +102,7 @@ func (h *Web) Register(mux *http.ServeMux) {
 
 	mux.Handle("GET /regions", h.page(civic.PermRegionRead, h.regions))
 	mux.Handle("GET /regions/{code}", h.page(civic.PermRegionRead, h.region))
+	mux.Handle("POST /regions/import", h.page(civic.PermRegionWrite, h.importRegions))
 
 	mux.Handle("GET /map", h.page(civic.PermRegionRead, h.mapPage))
 	mux.Handle("GET /map/card/{code}", h.page(civic.PermRegionRead, h.gridCard))
