@@ -113,6 +113,12 @@ func openStore(ctx context.Context, c config, log *slog.Logger) (*store.Store, e
 	for _, m := range applied {
 		log.Info("migration applied", "name", m)
 	}
+	if n, err := st.EnsureDefaultCategories(ctx); err != nil {
+		st.Close()
+		return nil, err
+	} else if n > 0 {
+		log.Info("default category catalogue loaded", "categories", n)
+	}
 	return st, nil
 }
 

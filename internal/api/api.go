@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/civicgrid/civicgrid/internal/auth"
 	"github.com/civicgrid/civicgrid/internal/civic"
@@ -19,6 +20,7 @@ type API struct {
 	store   *store.Store
 	auth    *auth.Auth
 	loc     *store.Locator
+	intake  *store.Intake
 	log     *slog.Logger
 	version string
 }
@@ -28,6 +30,9 @@ type Config struct {
 	Store   *store.Store
 	Auth    *auth.Auth
 	Locator *store.Locator
+	// Intake files cases with group commit; nil makes one that lives as
+	// long as the process.
+	Intake  *store.Intake
 	Log     *slog.Logger
 	Version string
 }
@@ -37,7 +42,13 @@ func New(c Config) *API {
 	if c.Log == nil {
 		c.Log = slog.Default()
 	}
-	return &API{store: c.Store, auth: c.Auth, loc: c.Locator, log: c.Log, version: c.Version}
+	if c.Locator == nil {
+		c.Locator = c.Store.NewLocator(5 * time.Second)
+	}
+	if c.Intake == nil {
+		c.Intake = c.Store.NewIntake(c.Locator)
+	}
+	return &API{store: c.Store, auth: c.Auth, loc: c.Locator, intake: c.Intake, log: c.Log, version: c.Version}
 }
 
 // handlerFunc is a handler that returns its error for one place to render.

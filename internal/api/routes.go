@@ -50,5 +50,24 @@ func (a *API) routes() []route {
 		{"POST", "/api/v1/users/{id}/password", a.resetPassword},
 
 		{"GET", "/api/v1/audit", a.listAudit},
+
+		{"GET", "/api/v1/calendar/years/{year}", a.getCalendarYear},
+		{"PUT", "/api/v1/calendar/years/{year}", a.putCalendarYear},
+		{"DELETE", "/api/v1/calendar/years/{year}", a.deleteCalendarYear},
+		{"PUT", "/api/v1/calendar/periods", a.putCalendarPeriods},
+		{"GET", "/api/v1/calendar/deadline", a.calendarDeadline},
+
+		{"GET", "/api/v1/categories", a.listCategories},
+		{"POST", "/api/v1/categories", a.createCategory},
+		{"POST", "/api/v1/categories/import", a.importCategories},
+		{"GET", "/api/v1/categories/{code}", a.getCategory},
+		{"PUT", "/api/v1/categories/{code}", a.updateCategory},
+		{"PUT", "/api/v1/categories/{code}/active", a.setCategoryActive},
+
+		{"POST", "/api/v1/cases", a.createCase},
+		{"GET", "/api/v1/cases", a.listCases},
+		{"GET", "/api/v1/cases/{id}", a.getCase},
+		{"GET", "/api/v1/cases/{id}/events", a.caseEvents},
+		{"POST", "/api/v1/cases/{id}/actions", a.caseAction},
 	}
 }

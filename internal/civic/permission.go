@@ -13,6 +13,25 @@ const (
 	PermStaffWrite  Permission = "staff.write"
 	PermUserAdmin   Permission = "user.admin"
 	PermAuditRead   Permission = "audit.read"
+
+	PermCaseRead     Permission = "case.read"     // see cases in scope (reporters always see their own)
+	PermCaseReport   Permission = "case.report"   // file a case
+	PermCaseDispatch Permission = "case.dispatch" // accept, reject, dispatch, transfer, merge
+	PermCaseHandle   Permission = "case.handle"   // claim, report back, return (the case's handler)
+	PermCaseVerify   Permission = "case.verify"   // 核查
+	PermCaseVisit    Permission = "case.visit"    // 回访 on behalf of reporters
+	PermCaseApprove  Permission = "case.approve"  // decide extensions and suspensions
+	PermCaseWhistle  Permission = "case.whistle"  // 吹哨
+
+	// The category catalogue is city-wide configuration that only
+	// administrators change.
+	PermCategoryRead  Permission = "category.read"
+	PermCategoryWrite Permission = "category.write"
+
+	// The working calendar (holidays, make-up working days, working
+	// periods) that every case deadline is counted on.
+	PermCalendarRead  Permission = "calendar.read"
+	PermCalendarWrite Permission = "calendar.write"
 )
 
 var staffRoles = []Role{RoleGridWorker, RoleCommunityStaff, RoleStreetStaff, RoleHandler, RoleOperator, RoleLeader, RoleAdmin}
@@ -28,6 +47,24 @@ var grants = map[Permission][]Role{
 	PermStaffWrite: {RoleAdmin, RoleStreetStaff, RoleCommunityStaff},
 	PermUserAdmin:  {RoleAdmin},
 	PermAuditRead:  {RoleAdmin},
+
+	PermCaseRead:     staffRoles,
+	PermCaseReport:   {RoleResident, RoleVolunteer, RoleGridWorker, RoleCommunityStaff, RoleStreetStaff, RoleOperator, RoleAdmin},
+	PermCaseDispatch: {RoleCommunityStaff, RoleStreetStaff, RoleOperator, RoleAdmin},
+	PermCaseHandle:   {RoleHandler, RoleGridWorker, RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
+	PermCaseVerify:   {RoleGridWorker, RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
+	PermCaseVisit:    {RoleOperator, RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
+	PermCaseApprove:  {RoleStreetStaff, RoleAdmin},
+	PermCaseWhistle:  {RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
+
+	// Every staff role files and routes cases by the catalogue.
+	PermCategoryRead:  staffRoles,
+	PermCategoryWrite: {RoleAdmin},
+
+	// Everyone who works cases may see how their deadlines are counted;
+	// only admins change the calendar, since it moves every open deadline.
+	PermCalendarRead:  staffRoles,
+	PermCalendarWrite: {RoleAdmin},
 }
 
 // Can reports whether the actor's role grants p. Scope is checked separately

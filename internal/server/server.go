@@ -40,6 +40,7 @@ type Server struct {
 	cfg     Config
 	handler http.Handler
 	locator *store.Locator
+	intake  *store.Intake
 	metrics *metrics.Registry
 }
 
@@ -57,13 +58,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := s.locator.Refresh(ctx); err != nil {
 		return nil, fmt.Errorf("load region index: %w", err)
 	}
+	s.intake = cfg.Store.NewIntake(s.locator)
 	authn := &auth.Auth{Store: cfg.Store, Secure: cfg.SecureCookies, TrustProxy: cfg.TrustProxy}
 	w, err := web.New(web.Config{Store: cfg.Store, Auth: authn, Locator: s.locator, Log: cfg.Log, Basemap: cfg.Basemap, BasemapAttribution: cfg.BasemapAttribution, Version: cfg.Version})
 	if err != nil {
 		return nil, fmt.Errorf("build web pages: %w", err)
 	}
 	mux := http.NewServeMux()
-	api.New(api.Config{Store: cfg.Store, Auth: authn, Locator: s.locator, Log: cfg.Log, Version: cfg.Version}).Register(mux)
+	api.New(api.Config{Store: cfg.Store, Auth: authn, Locator: s.locator, Intake: s.intake, Log: cfg.Log, Version: cfg.Version}).Register(mux)
 	w.Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", s.ready)
@@ -177,7 +179,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
+	err := hs.Shutdown(sctx)
+	// Handlers have returned, so no submission waits on the intake now.
+	s.intake.Close()
+	if err != nil {
 		return fmt.Errorf("shut down: %w", err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -33,6 +33,9 @@ type Store struct {
 	clock  civic.Clock
 	log    *slog.Logger
 	pw     password.Params
+	cases  CaseSettings
+	// cal caches the working calendar for deadline computation.
+	cal calendarCache
 }
 
 // Options tunes Open.
@@ -42,6 +45,8 @@ type Options struct {
 	// Password sets the hashing cost; zero means password.Default. Tests
 	// lower it.
 	Password password.Params
+	// Cases sets the loop's limits; zero fields take DefaultCaseSettings.
+	Cases CaseSettings
 }
 
 // IsPostgresDSN reports whether dsn names a PostgreSQL database rather than a
@@ -62,7 +67,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if opt.Password == (password.Params{}) {
 		opt.Password = password.Default
 	}
-	s := &Store{clock: opt.Clock, log: opt.Logger, pw: opt.Password}
+	s := &Store{clock: opt.Clock, log: opt.Logger, pw: opt.Password, cases: opt.Cases}
 	var err error
 	if IsPostgresDSN(dsn) {
 		s.engine = Postgres

@@ -171,6 +171,7 @@ var navItems = []struct {
 	{"nav.grids", "/grids", "grid", civic.PermRegionRead},
 	{"nav.staff", "/staff", "people", civic.PermStaffRead},
 	{"nav.organisations", "/organisations", "org", civic.PermOrgRead},
+	{"nav.categories", "/categories", "tree", civic.PermCategoryRead},
 	{"nav.users", "/users", "key", civic.PermUserAdmin},
 	{"nav.audit", "/audit", "log", civic.PermAuditRead},
 	{"nav.account", "/account", "user", ""},

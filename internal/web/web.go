@@ -126,6 +126,17 @@ func (h *Web) Register(mux *http.ServeMux) {
 	mux.Handle("GET /organisations/{id}/edit", h.page(civic.PermOrgWrite, h.editOrganisation))
 	mux.Handle("POST /organisations/{id}/edit", h.page(civic.PermOrgWrite, h.updateOrganisation))
 
+	mux.Handle("GET /categories", h.page(civic.PermCategoryRead, h.categories))
+	mux.Handle("GET /categories/export.csv", h.page(civic.PermCategoryRead, h.exportCategories))
+	mux.Handle("GET /categories/export.xlsx", h.page(civic.PermCategoryRead, h.exportCategories))
+	mux.Handle("POST /categories/import", h.page(civic.PermCategoryWrite, h.importCategories))
+	mux.Handle("GET /categories/new", h.page(civic.PermCategoryWrite, h.newCategory))
+	mux.Handle("POST /categories/new", h.page(civic.PermCategoryWrite, h.createCategory))
+	mux.Handle("GET /categories/{code}", h.page(civic.PermCategoryRead, h.categoryDetail))
+	mux.Handle("GET /categories/{code}/edit", h.page(civic.PermCategoryWrite, h.editCategory))
+	mux.Handle("POST /categories/{code}/edit", h.page(civic.PermCategoryWrite, h.updateCategory))
+	mux.Handle("POST /categories/{code}/active", h.page(civic.PermCategoryWrite, h.setCategoryActive))
+
 	mux.Handle("GET /users", h.page(civic.PermUserAdmin, h.users))
 	mux.Handle("GET /users/new", h.page(civic.PermUserAdmin, h.newUser))
 	mux.Handle("POST /users/new", h.page(civic.PermUserAdmin, h.createUser))

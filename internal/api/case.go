@@ -1,0 +1,206 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/civicgrid/civicgrid/internal/auth"
+	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/store"
+)
+
+// caseInput is a submission through the API. The idempotency key may come
+// in the body or, as is common, in an Idempotency-Key header.
+type caseInput struct {
+	IdempotencyKey   string       `json:"idempotency_key"`
+	Source           civic.Source `json:"source"`
+	CategoryCode     string       `json:"category_code"`
+	Title            string       `json:"title"`
+	Description      string       `json:"description"`
+	Address          string       `json:"address"`
+	Lng              *float64     `json:"lng"`
+	Lat              *float64     `json:"lat"`
+	CRS              string       `json:"crs"`
+	RegionCode       string       `json:"region_code"`
+	ReporterName     string       `json:"reporter_name"`
+	ReporterPhone    string       `json:"reporter_phone"`
+	Anonymous        bool         `json:"anonymous"`
+	AnsweredDirectly bool         `json:"answered_directly"`
+	Answer           string       `json:"answer"`
+}
+
+func (a *API) createCase(w http.ResponseWriter, r *http.Request) error {
+	act, err := auth.Actor(r.Context())
+	if err != nil {
+		return err
+	}
+	var in caseInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	n := store.NewCase{IdempotencyKey: in.IdempotencyKey, Source: in.Source, CategoryCode: in.CategoryCode, Title: in.Title,
+		Description: in.Description, Address: in.Address, RegionCode: in.RegionCode, ReporterName: in.ReporterName,
+		ReporterPhone: in.ReporterPhone, Anonymous: in.Anonymous, AnsweredDirectly: in.AnsweredDirectly, Answer: in.Answer, CRS: store.CRS(strings.ToLower(in.CRS))}
+	if k := r.Header.Get("Idempotency-Key"); k != "" && n.IdempotencyKey == "" {
+		n.IdempotencyKey = k
+	}
+	if n.Source == "" {
+		n.Source = civic.SourceAPI
+	}
+	if in.Lng != nil && in.Lat != nil {
+		n.HasLocation, n.Lng, n.Lat = true, *in.Lng, *in.Lat
+	}
+	if n.CRS == "" {
+		n.CRS = store.WGS84
+	}
+	c, existing, err := a.intake.Submit(r.Context(), act, n)
+	if err != nil {
+		return err
+	}
+	status := http.StatusCreated
+	if existing {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, c)
+	return nil
+}
+
+func (a *API) listCases(w http.ResponseWriter, r *http.Request) error {
+	act, err := auth.Actor(r.Context())
+	if err != nil {
+		return err
+	}
+	p, err := page(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	under, err := subtreeParam(r, act, "under")
+	if err != nil {
+		return err
+	}
+	f := store.CaseFilter{Under: under, CategoryCode: q.Get("category"), Source: civic.Source(q.Get("source")), Query: q.Get("q"),
+		Phone: q.Get("phone"), Overdue: q.Get("overdue") == "true", HandlerRegion: q.Get("handler_region"), Page: p}
+	for _, s := range strings.Split(q.Get("state"), ",") {
+		if s == "" {
+			continue
+		}
+		if !civic.CaseState(s).Valid() {
+			return civic.Invalid(civic.FieldErr("state", "未知的状态“%s”", "unknown state %q", s))
+		}
+		f.States = append(f.States, civic.CaseState(s))
+	}
+	if s := q.Get("handler_org"); s != "" {
+		if f.HandlerOrgID, err = strconv.ParseInt(s, 10, 64); err != nil {
+			return civic.Invalid(civic.FieldErr("handler_org", "应为组织编号", "must be an organisation ID"))
+		}
+	}
+	if q.Get("mine") == "true" {
+		f.ReporterID = act.UserID
+	}
+	for _, d := range []struct {
+		name string
+		dst  *time.Time
+	}{{"from", &f.From}, {"to", &f.To}} {
+		if s := q.Get(d.name); s != "" {
+			t, err := time.ParseInLocation(civic.DateLayout, s, civic.ChinaTime)
+			if err != nil {
+				if t, err = time.Parse(time.RFC3339, s); err != nil {
+					return civic.Invalid(civic.FieldErr(d.name, "日期格式应为 2026-03-01", "dates look like 2026-03-01"))
+				}
+			}
+			*d.dst = t
+		}
+	}
+	cs, total, err := a.store.ListCases(r.Context(), act, f)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newList(cs, total, p))
+	return nil
+}
+
+func (a *API) getCase(w http.ResponseWriter, r *http.Request) error {
+	act, err := auth.Actor(r.Context())
+	if err != nil {
+		return err
+	}
+	c, err := a.caseByRef(r, act)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+// caseByRef accepts a case ID or a case number in {id}.
+func (a *API) caseByRef(r *http.Request, act civic.Actor) (civic.Case, error) {
+	ref := r.PathValue("id")
+	if len(ref) >= 15 {
+		return a.store.GetCaseByNumber(r.Context(), act, ref)
+	}
+	id, err := strconv.ParseInt(ref, 10, 64)
+	if err != nil || id <= 0 {
+		return civic.Case{}, civic.NotFound("工单 "+ref, "case "+ref)
+	}
+	return a.store.GetCase(r.Context(), act, id)
+}
+
+func (a *API) caseEvents(w http.ResponseWriter, r *http.Request) error {
+	act, err := auth.Actor(r.Context())
+	if err != nil {
+		return err
+	}
+	c, err := a.caseByRef(r, act)
+	if err != nil {
+		return err
+	}
+	es, err := a.store.CaseEvents(r.Context(), act, c.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newList(es, len(es), store.Page{Limit: len(es)}))
+	return nil
+}
+
+// caseAction takes one action on a case; an action the case's state does
+// not allow answers 409 with the reason.
+func (a *API) caseAction(w http.ResponseWriter, r *http.Request) error {
+	act, err := auth.Actor(r.Context())
+	if err != nil {
+		return err
+	}
+	c, err := a.caseByRef(r, act)
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Action           civic.CaseAction   `json:"action"`
+		Note             string             `json:"note"`
+		TargetOrgID      int64              `json:"target_org_id"`
+		TargetRegionCode string             `json:"target_region_code"`
+		CategoryCode     string             `json:"category_code"`
+		Satisfaction     civic.Satisfaction `json:"satisfaction"`
+		Solved           *bool              `json:"solved"`
+		MergeInto        int64              `json:"merge_into"`
+		Amount           float64            `json:"amount"`
+		RequestID        int64              `json:"request_id"`
+		Approve          bool               `json:"approve"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if !in.Action.Valid() || in.Action == civic.ActReport {
+		return civic.Invalid(civic.FieldErr("action", "未知的操作“%s”", "unknown action %q", in.Action))
+	}
+	out, err := a.store.ActOnCase(r.Context(), act, c.ID, store.CaseInput{Action: in.Action, Note: in.Note, TargetOrgID: in.TargetOrgID,
+		TargetRegionCode: in.TargetRegionCode, CategoryCode: in.CategoryCode, Satisfaction: in.Satisfaction, Solved: in.Solved,
+		MergeInto: in.MergeInto, Amount: in.Amount, RequestID: in.RequestID, Approve: in.Approve})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}

@@ -1,0 +1,313 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/civicgrid/civicgrid/internal/civic"
+)
+
+// CaseSettings are the configurable limits of the loop.
+type CaseSettings struct {
+	ReopenDays    int // a dissatisfied reporter may reopen within this many days of the visit
+	ReopenCap     int // at most this many reopenings
+	MaxExtensions int // approved extensions per case
+	MaxExtendDays float64
+	MaxPauses     int // approved suspensions per case
+}
+
+// DefaultCaseSettings are used when Options leave them zero.
+var DefaultCaseSettings = CaseSettings{ReopenDays: 7, ReopenCap: 2, MaxExtensions: 2, MaxExtendDays: 15, MaxPauses: 2}
+
+// caseSettings are the store's settings with defaults filled in.
+func (s *Store) caseSettings() CaseSettings {
+	c := s.cases
+	d := DefaultCaseSettings
+	if c.ReopenDays <= 0 {
+		c.ReopenDays = d.ReopenDays
+	}
+	if c.ReopenCap <= 0 {
+		c.ReopenCap = d.ReopenCap
+	}
+	if c.MaxExtensions <= 0 {
+		c.MaxExtensions = d.MaxExtensions
+	}
+	if c.MaxExtendDays <= 0 {
+		c.MaxExtendDays = d.MaxExtendDays
+	}
+	if c.MaxPauses <= 0 {
+		c.MaxPauses = d.MaxPauses
+	}
+	return c
+}
+
+const caseCols = `c.id, c.state, c.category_code, COALESCE(cat.name, ''), c.request_type, c.title, c.description, c.source,
+	c.has_location, c.lng, c.lat, c.address, c.region_code, COALESCE(r.name, ''), COALESCE(c.reporter_id, 0), c.reporter_name, c.reporter_phone, c.anonymous,
+	COALESCE(c.handler_org_id, 0), COALESCE(o.name, ''), c.handler_region_code, COALESCE(hr.name, ''), c.priority, c.paused,
+	c.rework_count, c.reopen_count, c.return_count, COALESCE(c.merged_into, 0), c.complete_extra, c.satisfaction, c.solved,
+	c.dispatched_at, c.claimed_at, c.feedback_at, c.handled_at, c.closed_at, c.visited_at,
+	c.claim_due, c.feedback_due, c.complete_due, c.visit_due, c.created_at, c.updated_at`
+
+const caseFrom = ` FROM cases c
+	LEFT JOIN categories cat ON cat.code = c.category_code
+	LEFT JOIN regions r ON r.code = c.region_code
+	LEFT JOIN organisations o ON o.id = c.handler_org_id
+	LEFT JOIN regions hr ON hr.code = c.handler_region_code`
+
+func scanCase(sc interface{ Scan(...any) error }) (civic.Case, error) {
+	var c civic.Case
+	var solved sql.NullBool
+	var times [11]sql.NullTime
+	err := sc.Scan(&c.ID, &c.State, &c.CategoryCode, &c.CategoryName, &c.RequestType, &c.Title, &c.Description, &c.Source,
+		&c.HasLocation, &c.Lng, &c.Lat, &c.Address, &c.RegionCode, &c.RegionName, &c.ReporterID, &c.ReporterName, &c.ReporterPhone, &c.Anonymous,
+		&c.HandlerOrgID, &c.HandlerOrgName, &c.HandlerRegionCode, &c.HandlerName, &c.Priority, &c.Paused,
+		&c.ReworkCount, &c.ReopenCount, &c.ReturnCount, &c.MergedInto, &c.CompleteExtra, &c.Satisfaction, &solved,
+		&times[0], &times[1], &times[2], &times[3], &times[4], &times[5], &times[6], &times[7], &times[8], &times[9],
+		&c.CreatedAt, &c.UpdatedAt)
+	if err != nil {
+		return c, err
+	}
+	if solved.Valid {
+		c.Solved = &solved.Bool
+	}
+	dst := []**time.Time{&c.DispatchedAt, &c.ClaimedAt, &c.FeedbackAt, &c.HandledAt, &c.ClosedAt, &c.VisitedAt, &c.ClaimDue, &c.FeedbackDue, &c.CompleteDue, &c.VisitDue}
+	for i, d := range dst {
+		if times[i].Valid {
+			t := times[i].Time.UTC()
+			*d = &t
+		}
+	}
+	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	if c.HandlerName == "" {
+		c.HandlerName = c.HandlerOrgName
+	}
+	c.Number = civic.CaseNumber(c.CreatedAt, c.ID)
+	return c, nil
+}
+
+// caseVisible decides who may see a case: reporters their own, a handler
+// organisation the cases dispatched to it, other staff everything filed in
+// their region scope.
+func caseVisible(a civic.Actor, c civic.Case) bool {
+	switch {
+	case a.IsSystem():
+		return true
+	case a.UserID != 0 && c.ReporterID == a.UserID:
+		return true
+	case !a.Can(civic.PermCaseRead):
+		return false
+	case a.Scope.OrgID != 0:
+		return c.HandlerOrgID == a.Scope.OrgID
+	}
+	return a.InScope(c.RegionCode)
+}
+
+// caseScopeClause is caseVisible as SQL.
+func caseScopeClause(a civic.Actor) (string, []any) {
+	switch {
+	case a.IsSystem():
+		return "1=1", nil
+	case !a.Can(civic.PermCaseRead):
+		return "c.reporter_id = ?", []any{a.UserID}
+	case a.Scope.OrgID != 0:
+		return "(c.handler_org_id = ? OR c.reporter_id = ?)", []any{a.Scope.OrgID, a.UserID}
+	}
+	lo, hi := civic.ScopePrefixRange(a.Scope.RegionCode)
+	return "((c.region_code >= ? AND c.region_code < ?) OR c.reporter_id = ?)", []any{lo, hi, a.UserID}
+}
+
+// MaskFor hides what the viewer may not see: reporters' phones from
+// everyone but the reporter and staff who handle intake and visits, and an
+// anonymous reporter's identity from all but the reporter.
+func maskCase(a civic.Actor, c *civic.Case) {
+	own := a.UserID != 0 && a.UserID == c.ReporterID
+	if own || a.IsSystem() {
+		return
+	}
+	if c.Anonymous {
+		c.ReporterName, c.ReporterPhone, c.ReporterID = "", "", 0
+		return
+	}
+	switch a.Role {
+	case civic.RoleOperator, civic.RoleAdmin, civic.RoleCommunityStaff, civic.RoleStreetStaff:
+		// They call reporters back for clarification and return visits.
+	default:
+		c.ReporterPhone = civic.MaskPhone(c.ReporterPhone)
+	}
+}
+
+func caseNotFound(id int64) error {
+	return civic.NotFound(fmt.Sprintf("工单 %d", id), fmt.Sprintf("case %d", id))
+}
+
+// GetCase returns a case the actor may see. A merged case's number keeps
+// working: callers follow MergedInto to the survivor.
+func (s *Store) GetCase(ctx context.Context, a civic.Actor, id int64) (civic.Case, error) {
+	c, err := scanCase(s.queryRow(ctx, `SELECT `+caseCols+caseFrom+` WHERE c.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !caseVisible(a, c)) {
+		return civic.Case{}, caseNotFound(id)
+	}
+	if err != nil {
+		return civic.Case{}, fmt.Errorf("get case %d: %w", id, err)
+	}
+	maskCase(a, &c)
+	return c, nil
+}
+
+// GetCaseByNumber resolves a case number (the date must match too, so that
+// numbers cannot be guessed from IDs alone).
+func (s *Store) GetCaseByNumber(ctx context.Context, a civic.Actor, number string) (civic.Case, error) {
+	id, date, ok := civic.ParseCaseNumber(number)
+	if !ok {
+		return civic.Case{}, civic.NotFound("工单 "+number, "case "+number)
+	}
+	c, err := s.GetCase(ctx, a, id)
+	if err != nil {
+		return c, err
+	}
+	if !strings.HasPrefix(c.Number, date) {
+		return civic.Case{}, civic.NotFound("工单 "+number, "case "+number)
+	}
+	return c, nil
+}
+
+// CaseFilter narrows ListCases.
+type CaseFilter struct {
+	States       []civic.CaseState
+	Under        string // region subtree
+	HandlerOrgID int64
+	// HandlerRegion keeps cases dispatched to this region (a grid,
+	// community or street acting as handler).
+	HandlerRegion string
+	CategoryCode  string // a category or any below it
+	Source        civic.Source
+	Query         string // case number, title or description contains
+	Phone         string // reporter phone, exact
+	ReporterID    int64
+	From, To      time.Time
+	Overdue       bool // an open clock is past due
+	Page
+}
+
+// ListCases returns cases the actor may see, newest first, and the total.
+func (s *Store) ListCases(ctx context.Context, a civic.Actor, f CaseFilter) ([]civic.Case, int, error) {
+	where, args := caseScopeClause(a)
+	add := func(cond string, v ...any) { where += " AND " + cond; args = append(args, v...) }
+	if len(f.States) > 0 {
+		marks := strings.TrimSuffix(strings.Repeat("?,", len(f.States)), ",")
+		var vs []any
+		for _, st := range f.States {
+			vs = append(vs, string(st))
+		}
+		add("c.state IN ("+marks+")", vs...)
+	}
+	if f.Under != "" {
+		lo, hi := civic.ScopePrefixRange(f.Under)
+		add("c.region_code >= ? AND c.region_code < ?", lo, hi)
+	}
+	if f.HandlerOrgID != 0 {
+		add("c.handler_org_id = ?", f.HandlerOrgID)
+	}
+	if f.HandlerRegion != "" {
+		add("c.handler_region_code = ?", f.HandlerRegion)
+	}
+	if f.CategoryCode != "" {
+		lo, hi := civic.ScopePrefixRange(f.CategoryCode)
+		add("c.category_code >= ? AND c.category_code < ?", lo, hi)
+	}
+	if f.Source != "" {
+		add("c.source = ?", string(f.Source))
+	}
+	if f.ReporterID != 0 {
+		add("c.reporter_id = ?", f.ReporterID)
+	}
+	if f.Phone != "" {
+		add("c.reporter_phone = ?", f.Phone)
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		if id, _, ok := civic.ParseCaseNumber(q); ok {
+			add("c.id = ?", id)
+		} else {
+			add(`(c.title LIKE ? ESCAPE '\' OR c.description LIKE ? ESCAPE '\')`, likeContains(q), likeContains(q))
+		}
+	}
+	if !f.From.IsZero() {
+		add("c.created_at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		add("c.created_at < ?", f.To.UTC())
+	}
+	if f.Overdue {
+		now := s.Now()
+		add(`((c.state = 'dispatched' AND c.claim_due < ?) OR (c.state IN ('dispatched','in_progress') AND c.complete_due < ?) OR (c.state = 'closed' AND c.visit_due < ?)) AND c.paused = ?`, now, now, now, false)
+	}
+	var total int
+	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM cases c WHERE `+where, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count cases: %w", err)
+	}
+	p := f.Page.normal()
+	rows, err := s.query(ctx, `SELECT `+caseCols+caseFrom+` WHERE `+where+` ORDER BY c.priority DESC, c.id DESC LIMIT ? OFFSET ?`, append(args, p.Limit, p.Offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list cases: %w", err)
+	}
+	defer rows.Close()
+	var out []civic.Case
+	for rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			return nil, 0, fmt.Errorf("scan case: %w", err)
+		}
+		maskCase(a, &c)
+		out = append(out, c)
+	}
+	return out, total, rows.Err()
+}
+
+// CaseEvents returns a case's timeline, oldest first: every event for staff
+// who may see the case, only the public ones for its reporter.
+func (s *Store) CaseEvents(ctx context.Context, a civic.Actor, id int64) ([]civic.CaseEvent, error) {
+	c, err := s.GetCase(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	q := `SELECT id, case_id, at, actor_id, actor_name, actor_role, action, from_state, to_state, note, public, data FROM case_events WHERE case_id = ?`
+	args := []any{id}
+	if !a.IsSystem() && !a.Can(civic.PermCaseRead) || (c.ReporterID == a.UserID && a.Scope.OrgID == 0 && !a.Can(civic.PermCaseRead)) {
+		q += " AND public = ?"
+		args = append(args, true)
+	}
+	rows, err := s.query(ctx, q+" ORDER BY id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("case %d events: %w", id, err)
+	}
+	defer rows.Close()
+	var out []civic.CaseEvent
+	for rows.Next() {
+		var e civic.CaseEvent
+		if err := rows.Scan(&e.ID, &e.CaseID, &e.At, &e.ActorID, &e.ActorName, &e.ActorRole, &e.Action, &e.FromState, &e.ToState, &e.Note, &e.Public, &e.Data); err != nil {
+			return nil, fmt.Errorf("scan case event: %w", err)
+		}
+		e.At = e.At.UTC()
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// addEvent appends one event to a case's timeline.
+func (tx *Tx) addEvent(ctx context.Context, a civic.Actor, caseID int64, act civic.CaseAction, from, to civic.CaseState, note string, public bool, data string) error {
+	name := a.Username
+	if a.IsSystem() {
+		name = "系统"
+	}
+	_, err := tx.exec(ctx, `INSERT INTO case_events (case_id, at, actor_id, actor_name, actor_role, action, from_state, to_state, note, public, data)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		caseID, tx.now, a.UserID, name, string(a.Role), string(act), string(from), string(to), note, public, data)
+	if err != nil {
+		return fmt.Errorf("append %s event to case %d: %w", act, caseID, err)
+	}
+	return nil
+}

@@ -1,0 +1,452 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/civicgrid/civicgrid/internal/civic"
+)
+
+// CaseInput is what an action needs beyond its name.
+type CaseInput struct {
+	Action civic.CaseAction
+	Note   string
+	// Dispatch and transfer: the handler, an organisation or a region
+	// (grid, community or street). Neither means "the suggested route".
+	TargetOrgID      int64
+	TargetRegionCode string
+	// Accept or dispatch may set or correct the category.
+	CategoryCode string
+	// Visit.
+	Satisfaction civic.Satisfaction
+	Solved       *bool
+	// Merge: the surviving case.
+	MergeInto int64
+	// Request extension: extra time in the completion limit's unit.
+	Amount float64
+	// Decide: which request, and the decision.
+	RequestID int64
+	Approve   bool
+}
+
+var errRaced = civic.Errorf(civic.EConflict, "工单刚被其他人处理，请刷新后重试", "someone else acted on this case just now; reload and try again")
+
+// ActOnCase takes one action on a case: it checks the actor's right to
+// take it, applies the state machine, updates the case row and appends the
+// event, all in one transaction. The update is conditional on the state
+// read, so of two people claiming at once exactly one wins.
+func (s *Store) ActOnCase(ctx context.Context, a civic.Actor, id int64, in CaseInput) (civic.Case, error) {
+	in.Note = strings.TrimSpace(in.Note)
+	if len([]rune(in.Note)) > 4000 {
+		return civic.Case{}, civic.Invalid(civic.FieldErr("note", "说明不超过4000字", "the note is at most 4000 characters"))
+	}
+	err := s.write(ctx, func(tx *Tx) error {
+		c, err := scanCase(tx.queryRow(ctx, `SELECT `+caseCols+caseFrom+` WHERE c.id = ?`, id))
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && !caseVisible(a, c)) {
+			return caseNotFound(id)
+		}
+		if err != nil {
+			return fmt.Errorf("read case %d: %w", id, err)
+		}
+		if err := mayAct(a, c, in.Action); err != nil {
+			return err
+		}
+		next, err := civic.NextState(c.State, in.Action)
+		if err != nil {
+			return err
+		}
+		from := c.State
+		ev := caseEvent{public: true}
+		if err := tx.apply(ctx, s, a, &c, next, in, &ev); err != nil {
+			return err
+		}
+		if ev.skipUpdate {
+			return tx.addEvent(ctx, a, id, in.Action, from, c.State, ev.noteOr(in.Note), ev.public, ev.data)
+		}
+		rules, err := rulesFor(ctx, tx, c.CategoryCode)
+		if err != nil {
+			return err
+		}
+		cal, err := s.workCalendar(ctx)
+		if err != nil {
+			return err
+		}
+		pauses, err := casePauses(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		dues(cal, rules, &c, pauses)
+		c.State = next
+		if err := tx.saveCase(ctx, &c, from); err != nil {
+			return err
+		}
+		return tx.addEvent(ctx, a, id, in.Action, from, next, ev.noteOr(in.Note), ev.public, ev.data)
+	})
+	if err != nil {
+		return civic.Case{}, err
+	}
+	return s.GetCase(ctx, a, id)
+}
+
+type caseEvent struct {
+	public     bool
+	note       string
+	data       string
+	skipUpdate bool // the action changed other tables only
+}
+
+func (e caseEvent) noteOr(n string) string {
+	if e.note != "" {
+		return e.note
+	}
+	return n
+}
+
+// isHandler: the organisation the case is dispatched to, or staff whose
+// scope holds the handling region; admins in scope may act for anyone.
+func isHandler(a civic.Actor, c civic.Case) bool {
+	switch {
+	case a.IsSystem():
+		return true
+	case c.HandlerOrgID != 0:
+		return a.Scope.OrgID == c.HandlerOrgID || (a.Role == civic.RoleAdmin && a.InScope(c.RegionCode))
+	case c.HandlerRegionCode != "":
+		return a.Scope.OrgID == 0 && a.InScope(c.HandlerRegionCode)
+	}
+	return false
+}
+
+// mayAct checks role and relation for an action; state is checked after.
+func mayAct(a civic.Actor, c civic.Case, act civic.CaseAction) error {
+	own := a.UserID != 0 && a.UserID == c.ReporterID
+	inScope := a.InScope(c.RegionCode) && a.Scope.OrgID == 0
+	ok := false
+	switch act {
+	case civic.ActAccept, civic.ActReject, civic.ActAnswer, civic.ActDispatch, civic.ActRecall, civic.ActTransfer, civic.ActMerge:
+		ok = a.Can(civic.PermCaseDispatch) && (inScope || a.Role == civic.RoleOperator)
+	case civic.ActClaim, civic.ActReturn, civic.ActFeedback, civic.ActHandle, civic.ActRequestExtend, civic.ActRequestPause:
+		ok = a.Can(civic.PermCaseHandle) && isHandler(a, c)
+	case civic.ActVerifyPass, civic.ActVerifyFail:
+		ok = a.Can(civic.PermCaseVerify) && inScope
+	case civic.ActVisit:
+		ok = own || (a.Can(civic.PermCaseVisit) && (inScope || a.Role == civic.RoleOperator))
+	case civic.ActReopen:
+		ok = own || ((a.Can(civic.PermCaseVisit) || a.Can(civic.PermCaseDispatch)) && (inScope || a.Role == civic.RoleOperator))
+	case civic.ActDecide, civic.ActResume:
+		ok = a.Can(civic.PermCaseApprove) && inScope
+	case civic.ActComment:
+		ok = a.Can(civic.PermCaseRead) || own
+	}
+	if !ok {
+		return civic.Forbidden()
+	}
+	return nil
+}
+
+func need(field, zh, en string) error {
+	return civic.Invalid(civic.FieldError{Field: field, Msg: civic.T(zh, en)})
+}
+
+// apply makes an action's changes to c (and to side tables) in tx.
+func (tx *Tx) apply(ctx context.Context, s *Store, a civic.Actor, c *civic.Case, next civic.CaseState, in CaseInput, ev *caseEvent) error {
+	now := tx.now
+	switch in.Action {
+	case civic.ActAccept:
+		if in.CategoryCode != "" {
+			if _, err := rulesFor(ctx, tx, in.CategoryCode); err != nil {
+				return err
+			}
+			c.CategoryCode = in.CategoryCode
+		}
+		if r, err := rulesFor(ctx, tx, c.CategoryCode); err == nil {
+			c.RequestType = r.Type
+		}
+	case civic.ActReject:
+		if in.Note == "" {
+			return need("note", "请填写不予受理的理由", "give the reason for rejecting")
+		}
+	case civic.ActAnswer:
+		if in.Note == "" {
+			return need("note", "请填写答复内容", "write the answer given")
+		}
+		c.ClosedAt = &now
+	case civic.ActDispatch, civic.ActTransfer:
+		if in.CategoryCode != "" {
+			c.CategoryCode = in.CategoryCode
+		}
+		rules, err := rulesFor(ctx, tx, c.CategoryCode)
+		if err != nil {
+			return err
+		}
+		c.RequestType = rules.Type
+		if rules.Known && !rules.Accepted {
+			return civic.Errorf(civic.EConflict, "该分类属于不受理事项：%s", "this category is not accepted: %s", rules.NotAcceptedReason)
+		}
+		rt, err := tx.target(ctx, a, c, in, rules)
+		if err != nil {
+			return err
+		}
+		if in.Action == civic.ActTransfer && rt.OrgID == c.HandlerOrgID && rt.RegionCode == c.HandlerRegionCode {
+			return need("target", "转派对象与当前承办单位相同", "the case is already with that handler")
+		}
+		c.HandlerOrgID, c.HandlerRegionCode = rt.OrgID, rt.RegionCode
+		c.DispatchedAt, c.ClaimedAt, c.FeedbackAt = &now, nil, nil
+		ev.note = strings.TrimSpace("派发至" + rt.Name + "。" + rt.Why.ZH + " " + in.Note)
+		ev.data = rt.data()
+	case civic.ActRecall:
+		c.HandlerOrgID, c.HandlerRegionCode, c.DispatchedAt = 0, "", nil
+		ev.public = false
+	case civic.ActClaim:
+		c.ClaimedAt = &now
+	case civic.ActReturn:
+		if in.Note == "" {
+			return need("note", "请填写退单理由", "give the reason for returning the case")
+		}
+		c.ReturnCount++
+		c.HandlerOrgID, c.HandlerRegionCode, c.DispatchedAt, c.ClaimedAt, c.FeedbackAt = 0, "", nil, nil, nil
+		ev.public = false
+	case civic.ActFeedback:
+		if in.Note == "" {
+			return need("note", "请填写进展情况", "describe the progress")
+		}
+		if c.FeedbackAt == nil {
+			c.FeedbackAt = &now
+		}
+	case civic.ActHandle:
+		if in.Note == "" {
+			return need("note", "请填写办理结果", "describe what was done")
+		}
+		c.HandledAt = &now
+		if c.FeedbackAt == nil {
+			c.FeedbackAt = &now
+		}
+	case civic.ActVerifyPass:
+		c.ClosedAt = &now
+	case civic.ActVerifyFail:
+		if in.Note == "" {
+			return need("note", "请说明核查未通过的原因", "say why the work did not pass")
+		}
+		c.ReworkCount++
+		c.HandledAt = nil
+		// Quality control between staff; the reporter sees the case back
+		// in progress.
+		ev.public = false
+	case civic.ActVisit:
+		if !in.Satisfaction.Valid() || in.Solved == nil {
+			return need("satisfaction", "请选择满意度和是否解决", "choose the satisfaction and whether it was solved")
+		}
+		c.Satisfaction, c.Solved, c.VisitedAt = in.Satisfaction, in.Solved, &now
+		ev.data = fmt.Sprintf(`{"satisfaction":%q,"solved":%v}`, in.Satisfaction, *in.Solved)
+	case civic.ActReopen:
+		set := s.caseSettings()
+		if c.Satisfaction != civic.Dissatisfied && (c.Solved == nil || *c.Solved) {
+			return civic.Errorf(civic.EConflict, "只有评价为不满意或未解决的工单才能重办", "only cases rated dissatisfied or unsolved can be reopened")
+		}
+		if c.VisitedAt != nil && now.Sub(*c.VisitedAt) > time.Duration(set.ReopenDays)*24*time.Hour {
+			return civic.Errorf(civic.EConflict, "回访已超过%d天，不能重办", "the visit was more than %d days ago; the case cannot be reopened", set.ReopenDays)
+		}
+		if c.ReopenCount >= set.ReopenCap {
+			return civic.Errorf(civic.EConflict, "该工单已重办%d次，达到上限", "the case has been reopened %d times, the limit", c.ReopenCount)
+		}
+		c.ReopenCount++
+		c.HandlerOrgID, c.HandlerRegionCode = 0, ""
+		c.DispatchedAt, c.ClaimedAt, c.FeedbackAt, c.HandledAt, c.ClosedAt, c.VisitedAt = nil, nil, nil, nil, nil, nil
+		c.Satisfaction, c.Solved, c.CompleteExtra = "", nil, 0
+	case civic.ActMerge:
+		if in.MergeInto == 0 || in.MergeInto == c.ID {
+			return need("merge_into", "请选择要并入的工单", "choose the case to merge into")
+		}
+		var st string
+		var region string
+		err := tx.queryRow(ctx, `SELECT state, region_code FROM cases WHERE id = ?`, in.MergeInto).Scan(&st, &region)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && !a.InScope(region) && a.Role != civic.RoleOperator) {
+			return caseNotFound(in.MergeInto)
+		}
+		if err != nil {
+			return fmt.Errorf("read case %d: %w", in.MergeInto, err)
+		}
+		if !civic.CaseState(st).Open() {
+			return civic.Errorf(civic.EConflict, "目标工单已办结或已合并，不能并入", "the target case is finished or merged itself")
+		}
+		c.MergedInto = in.MergeInto
+		ev.data = fmt.Sprintf(`{"merged_into":%d}`, in.MergeInto)
+		if err := tx.addEvent(ctx, a, in.MergeInto, civic.ActMerge, civic.CaseState(st), civic.CaseState(st),
+			"并入工单 "+c.Number+"（同一问题多人反映）", true, fmt.Sprintf(`{"merged":%d}`, c.ID)); err != nil {
+			return err
+		}
+	case civic.ActComment:
+		if in.Note == "" {
+			return need("note", "请填写备注", "write the comment")
+		}
+		ev.public, ev.skipUpdate = false, true
+	case civic.ActRequestExtend, civic.ActRequestPause:
+		return tx.request(ctx, s, a, c, in, ev)
+	case civic.ActDecide:
+		return tx.decide(ctx, s, a, c, in, ev)
+	case civic.ActResume:
+		if !c.Paused {
+			return civic.Errorf(civic.EConflict, "工单没有挂账", "the case is not suspended")
+		}
+		if _, err := tx.exec(ctx, `UPDATE case_pauses SET paused_to = ? WHERE case_id = ? AND paused_to IS NULL`, now, c.ID); err != nil {
+			return fmt.Errorf("end pause: %w", err)
+		}
+		c.Paused = false
+	default:
+		return civic.Errorf(civic.EInvalid, "该操作不能在这里执行", "this action cannot be taken here")
+	}
+	return nil
+}
+
+// target resolves a dispatch target: a named organisation or region, or the
+// category's route.
+func (tx *Tx) target(ctx context.Context, a civic.Actor, c *civic.Case, in CaseInput, rules caseRules) (routing, error) {
+	switch {
+	case in.TargetOrgID != 0:
+		var name, kind string
+		err := tx.queryRow(ctx, `SELECT name, kind FROM organisations WHERE id = ?`, in.TargetOrgID).Scan(&name, &kind)
+		if errors.Is(err, sql.ErrNoRows) {
+			return routing{}, need("target_org_id", "承办单位不存在", "the handling organisation does not exist")
+		}
+		if err != nil {
+			return routing{}, fmt.Errorf("read organisation %d: %w", in.TargetOrgID, err)
+		}
+		return routing{OrgID: in.TargetOrgID, Name: name, Rule: "manual", Why: civic.T("派单员指定", "chosen by the dispatcher")}, nil
+	case in.TargetRegionCode != "":
+		var name string
+		var lvl int
+		err := tx.queryRow(ctx, `SELECT name, level FROM regions WHERE code = ?`, in.TargetRegionCode).Scan(&name, &lvl)
+		if errors.Is(err, sql.ErrNoRows) {
+			return routing{}, need("target_region_code", "区域不存在", "the region does not exist")
+		}
+		if err != nil {
+			return routing{}, fmt.Errorf("read region %s: %w", in.TargetRegionCode, err)
+		}
+		if l := civic.Level(lvl); l < civic.LevelStreet || l > civic.LevelGrid {
+			return routing{}, need("target_region_code", "只能派给街道、社区或网格", "dispatch to a street, community or grid")
+		}
+		return routing{RegionCode: in.TargetRegionCode, Name: name, Rule: "manual", Why: civic.T("派单员指定", "chosen by the dispatcher")}, nil
+	}
+	rt, err := route(ctx, tx, c.RegionCode, rules)
+	if err != nil {
+		return routing{}, err
+	}
+	if !rt.found() {
+		return routing{}, need("target", "无法自动确定承办单位，请指定", "no handler found; choose one")
+	}
+	return rt, nil
+}
+
+// request files an extension or suspension request for a supervisor.
+func (tx *Tx) request(ctx context.Context, s *Store, a civic.Actor, c *civic.Case, in CaseInput, ev *caseEvent) error {
+	set := s.caseSettings()
+	kind, max := "extend", set.MaxExtensions
+	if in.Action == civic.ActRequestPause {
+		kind, max = "pause", set.MaxPauses
+	}
+	if in.Note == "" {
+		return need("note", "请填写申请理由", "give the reason")
+	}
+	if kind == "extend" && (in.Amount <= 0 || in.Amount > set.MaxExtendDays) {
+		return civic.Invalid(civic.FieldErr("amount", "延期时长应在0到%g之间", "the extension must be between 0 and %g", set.MaxExtendDays))
+	}
+	if kind == "pause" && c.Paused {
+		return civic.Errorf(civic.EConflict, "工单已经挂账", "the case is already suspended")
+	}
+	var used, pending int
+	if err := tx.queryRow(ctx, `SELECT COALESCE(SUM(CASE WHEN status = 'approved' THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0)
+		FROM case_requests WHERE case_id = ? AND kind = ?`, c.ID, kind).Scan(&used, &pending); err != nil {
+		return fmt.Errorf("count requests: %w", err)
+	}
+	if pending > 0 {
+		return civic.Errorf(civic.EConflict, "已有一个待审批的申请", "a request is already waiting for a decision")
+	}
+	if used >= max {
+		return civic.Errorf(civic.EConflict, "已达到最多%d次的上限", "the limit of %d approved requests is reached", max)
+	}
+	rid, err := tx.insertID(ctx, `INSERT INTO case_requests (case_id, kind, amount, reason, status, requested_by, requested_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)`,
+		c.ID, kind, in.Amount, in.Note, a.UserID, tx.now)
+	if err != nil {
+		return fmt.Errorf("insert request: %w", err)
+	}
+	ev.public, ev.skipUpdate = false, true
+	ev.data = fmt.Sprintf(`{"request_id":%d,"kind":%q,"amount":%g}`, rid, kind, in.Amount)
+	return nil
+}
+
+// decide approves or refuses a pending request.
+func (tx *Tx) decide(ctx context.Context, s *Store, a civic.Actor, c *civic.Case, in CaseInput, ev *caseEvent) error {
+	var kind, status string
+	var amount float64
+	err := tx.queryRow(ctx, `SELECT kind, status, amount FROM case_requests WHERE id = ? AND case_id = ?`, in.RequestID, c.ID).Scan(&kind, &status, &amount)
+	if errors.Is(err, sql.ErrNoRows) {
+		return civic.NotFound(fmt.Sprintf("申请 %d", in.RequestID), fmt.Sprintf("request %d", in.RequestID))
+	}
+	if err != nil {
+		return fmt.Errorf("read request %d: %w", in.RequestID, err)
+	}
+	if status != "pending" {
+		return civic.Errorf(civic.EConflict, "该申请已审批", "the request has been decided already")
+	}
+	res, err := tx.exec(ctx, `UPDATE case_requests SET status = ?, decided_by = ?, decided_at = ?, decision_note = ? WHERE id = ? AND status = 'pending'`,
+		map[bool]string{true: "approved", false: "refused"}[in.Approve], a.UserID, tx.now, in.Note, in.RequestID)
+	if err != nil {
+		return fmt.Errorf("decide request %d: %w", in.RequestID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errRaced
+	}
+	ev.public = false
+	ev.data = fmt.Sprintf(`{"request_id":%d,"kind":%q,"approved":%v}`, in.RequestID, kind, in.Approve)
+	if !in.Approve {
+		ev.note = "不同意：" + in.Note
+		ev.skipUpdate = true
+		return nil
+	}
+	switch kind {
+	case "extend":
+		c.CompleteExtra += amount
+		ev.note = fmt.Sprintf("同意延期 %g。%s", amount, in.Note)
+	case "pause":
+		if _, err := tx.exec(ctx, `INSERT INTO case_pauses (case_id, paused_from, reason) VALUES (?, ?, ?)`, c.ID, tx.now, in.Note); err != nil {
+			return fmt.Errorf("insert pause: %w", err)
+		}
+		c.Paused = true
+		ev.note = "同意挂账，计时暂停。" + in.Note
+	}
+	return nil
+}
+
+// saveCase writes the case row back if its state is still the one read.
+func (tx *Tx) saveCase(ctx context.Context, c *civic.Case, readState civic.CaseState) error {
+	var org, merged, solved any
+	if c.HandlerOrgID != 0 {
+		org = c.HandlerOrgID
+	}
+	if c.MergedInto != 0 {
+		merged = c.MergedInto
+	}
+	if c.Solved != nil {
+		solved = *c.Solved
+	}
+	res, err := tx.exec(ctx, `UPDATE cases SET state = ?, category_code = ?, request_type = ?, handler_org_id = ?, handler_region_code = ?, paused = ?,
+			rework_count = ?, reopen_count = ?, return_count = ?, merged_into = ?, complete_extra = ?, satisfaction = ?, solved = ?,
+			dispatched_at = ?, claimed_at = ?, feedback_at = ?, handled_at = ?, closed_at = ?, visited_at = ?,
+			claim_due = ?, feedback_due = ?, complete_due = ?, visit_due = ?, updated_at = ?
+		WHERE id = ? AND state = ?`,
+		string(c.State), c.CategoryCode, c.RequestType, org, c.HandlerRegionCode, c.Paused,
+		c.ReworkCount, c.ReopenCount, c.ReturnCount, merged, c.CompleteExtra, string(c.Satisfaction), solved,
+		nullTime(c.DispatchedAt), nullTime(c.ClaimedAt), nullTime(c.FeedbackAt), nullTime(c.HandledAt), nullTime(c.ClosedAt), nullTime(c.VisitedAt),
+		nullTime(c.ClaimDue), nullTime(c.FeedbackDue), nullTime(c.CompleteDue), nullTime(c.VisitDue), tx.now,
+		c.ID, string(readState))
+	if err != nil {
+		return fmt.Errorf("update case %d: %w", c.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errRaced
+	}
+	return nil
+}

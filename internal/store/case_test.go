@@ -1,0 +1,286 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/store"
+	"github.com/civicgrid/civicgrid/internal/testdb"
+)
+
+type caseWorld struct {
+	s                                           *store.Store
+	loc                                         *store.Locator
+	resident, operator, community, street, grid civic.Actor
+	handler, otherHandler, outsider             civic.Actor
+	dept                                        civic.Organisation
+}
+
+const (
+	grid1 = "110101001001001"
+	grid2 = "110101001001002"
+)
+
+func mustCaseWorld(t *testing.T, s *store.Store) *caseWorld {
+	t.Helper()
+	ctx := context.Background()
+	mustImport(t, s, collection(append(base,
+		feature(grid1, "一号网格", rect(116.0, 39.0, 116.25, 39.5)),
+		feature(grid2, "二号网格", rect(116.25, 39.0, 116.5, 39.5)))...))
+	orgs, err := s.ImportOrganisations(ctx, civic.System, []civic.Organisation{
+		{Name: "城市管理委员会", Kind: civic.OrgDepartment, RegionCode: "110101"},
+		{Name: "甲物业公司", Kind: civic.OrgPropertyCompany, RegionCode: "110101001"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &caseWorld{s: s, loc: s.NewLocator(time.Minute), dept: orgs[0]}
+	limits := map[civic.Stage]civic.TimeLimit{
+		civic.StageClaim: {Amount: 2, Unit: civic.UnitWorkHours}, civic.StageFeedback: {Amount: 1, Unit: civic.UnitWorkDays},
+		civic.StageComplete: {Amount: 3, Unit: civic.UnitWorkDays}, civic.StageVisit: {Amount: 2, Unit: civic.UnitWorkDays},
+	}
+	for _, c := range []civic.Category{
+		{Code: "01", Name: "市容环境", Active: true, Accepted: true},
+		{Code: "0101", ParentCode: "01", Leaf: true, Name: "占道经营", Type: civic.RequestComplaint, Handler: civic.HandlerRule{Target: civic.HandlerDepartment, Department: "城市管理委员会"}, Limits: limits, Yellow: 0.5, Red: 0.8, Accepted: true, Active: true},
+		{Code: "0102", ParentCode: "01", Leaf: true, Name: "楼道堆物", Type: civic.RequestComplaint, Handler: civic.HandlerRule{Target: civic.HandlerGrid}, Limits: limits, Yellow: 0.5, Red: 0.8, Accepted: true, Active: true},
+		{Code: "0103", ParentCode: "01", Leaf: true, Name: "已诉讼事项", Type: civic.RequestComplaint, Handler: civic.HandlerRule{Target: civic.HandlerCommunity}, Limits: limits, Yellow: 0.5, Red: 0.8, Accepted: false, NotAcceptedReason: "已进入诉讼程序的事项请通过司法途径解决", Active: true},
+	} {
+		if _, err := s.CreateCategory(ctx, civic.System, c); err != nil {
+			t.Fatalf("category %s: %v", c.Code, err)
+		}
+	}
+	mk := func(name string, role civic.Role, sc civic.Scope) civic.Actor {
+		u, err := s.CreateUser(ctx, civic.System, store.NewUser{Username: name, DisplayName: name, Password: "password-" + name, Role: role, Scope: sc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return store.ActorOf(u, "")
+	}
+	w.resident = mk("resident", civic.RoleResident, civic.Scope{RegionCode: "110101001001"})
+	w.operator = mk("operator", civic.RoleOperator, civic.Scope{RegionCode: "1101"})
+	w.community = mk("community", civic.RoleCommunityStaff, civic.Scope{RegionCode: "110101001001"})
+	w.street = mk("street", civic.RoleStreetStaff, civic.Scope{RegionCode: "110101001"})
+	w.grid = mk("gridworker", civic.RoleGridWorker, civic.Scope{RegionCode: grid1})
+	w.handler = mk("handler", civic.RoleHandler, civic.Scope{RegionCode: "110101", OrgID: orgs[0].ID})
+	w.otherHandler = mk("property", civic.RoleHandler, civic.Scope{RegionCode: "110101001", OrgID: orgs[1].ID})
+	w.outsider = mk("outsider", civic.RoleGridWorker, civic.Scope{RegionCode: grid2})
+	return w
+}
+
+func (w *caseWorld) act(t *testing.T, a civic.Actor, id int64, in store.CaseInput) civic.Case {
+	t.Helper()
+	c, err := w.s.ActOnCase(context.Background(), a, id, in)
+	if err != nil {
+		t.Fatalf("%s by %s: %v", in.Action, a.Username, err)
+	}
+	return c
+}
+
+func (w *caseWorld) refuse(t *testing.T, a civic.Actor, id int64, in store.CaseInput, code civic.ErrorCode) {
+	t.Helper()
+	_, err := w.s.ActOnCase(context.Background(), a, id, in)
+	if civic.ErrorCodeOf(err) != code {
+		t.Fatalf("%s by %s: %v, want %s", in.Action, a.Username, err, code)
+	}
+}
+
+// TestCaseLoop walks one case around the whole loop of DESIGN.md §4 with
+// the people who act at each step.
+func TestCaseLoop(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustCaseWorld(t, s)
+		// Tuesday 2026-03-10 10:00 China time.
+		clock.T = time.Date(2026, 3, 10, 2, 0, 0, 0, time.UTC)
+		n := store.NewCase{IdempotencyKey: "k-1", Source: civic.SourceResident, CategoryCode: "0101", Title: "小区门口占道经营",
+			Description: "每天早上有摊贩占用人行道", HasLocation: true, Lng: 116.1, Lat: 39.2, ReporterPhone: "13800001111"}
+		c, existing, err := s.SubmitCase(ctx, w.resident, w.loc, n)
+		if err != nil || existing {
+			t.Fatalf("submit: %v existing=%v", err, existing)
+		}
+		if c.State != civic.StateDispatched || c.HandlerOrgID != w.dept.ID || c.RegionCode != grid1 {
+			t.Fatalf("routing: %+v", c)
+		}
+		// 2 working hours from 10:00 Tuesday is 12:00 the same day.
+		if c.ClaimDue == nil || !c.ClaimDue.Equal(time.Date(2026, 3, 10, 4, 0, 0, 0, time.UTC)) {
+			t.Fatalf("claim due %v", c.ClaimDue)
+		}
+		// A retry with the same key returns the same case.
+		again, existing, err := s.SubmitCase(ctx, w.resident, w.loc, n)
+		if err != nil || !existing || again.ID != c.ID {
+			t.Fatalf("retry: %v existing=%v id %d vs %d", err, existing, again.ID, c.ID)
+		}
+		// Only the department's handler may claim; an outsider does not
+		// even see the case.
+		w.refuse(t, w.otherHandler, c.ID, store.CaseInput{Action: civic.ActClaim}, civic.ENotFound)
+		w.refuse(t, w.outsider, c.ID, store.CaseInput{Action: civic.ActClaim}, civic.ENotFound)
+		w.refuse(t, w.handler, c.ID, store.CaseInput{Action: civic.ActHandle, Note: "x"}, civic.EConflict)
+
+		// Two claims at once: exactly one wins.
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i := range errs {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				_, errs[i] = s.ActOnCase(ctx, w.handler, c.ID, store.CaseInput{Action: civic.ActClaim})
+			}(i)
+		}
+		wg.Wait()
+		if (errs[0] == nil) == (errs[1] == nil) || civic.ErrorCodeOf(errs[0])+civic.ErrorCodeOf(errs[1]) != civic.EConflict {
+			t.Fatalf("concurrent claims: %v / %v", errs[0], errs[1])
+		}
+
+		clock.Advance(time.Hour)
+		w.act(t, w.handler, c.ID, store.CaseInput{Action: civic.ActFeedback, Note: "已联系执法队"})
+		w.act(t, w.handler, c.ID, store.CaseInput{Action: civic.ActHandle, Note: "已劝离摊贩"})
+		// The grid worker checks on site: not fixed, back to the handler.
+		c = w.act(t, w.grid, c.ID, store.CaseInput{Action: civic.ActVerifyFail, Note: "摊贩仍在"})
+		if c.State != civic.StateInProgress || c.ReworkCount != 1 {
+			t.Fatalf("after failed verification: %s rework %d", c.State, c.ReworkCount)
+		}
+		w.act(t, w.handler, c.ID, store.CaseInput{Action: civic.ActHandle, Note: "设置隔离栏并每日巡查"})
+		c = w.act(t, w.grid, c.ID, store.CaseInput{Action: civic.ActVerifyPass})
+		if c.State != civic.StateClosed || c.VisitDue == nil {
+			t.Fatalf("closed: %+v", c)
+		}
+		no := false
+		w.refuse(t, w.resident, c.ID, store.CaseInput{Action: civic.ActVisit}, civic.EInvalid)
+		c = w.act(t, w.resident, c.ID, store.CaseInput{Action: civic.ActVisit, Satisfaction: civic.Dissatisfied, Solved: &no})
+		c = w.act(t, w.resident, c.ID, store.CaseInput{Action: civic.ActReopen, Note: "又来了"})
+		if c.State != civic.StateAccepted || c.ReopenCount != 1 || c.DispatchedAt != nil {
+			t.Fatalf("reopened: %+v", c)
+		}
+		c = w.act(t, w.community, c.ID, store.CaseInput{Action: civic.ActDispatch})
+		if c.State != civic.StateDispatched || c.HandlerOrgID != w.dept.ID {
+			t.Fatalf("re-dispatch: %+v", c)
+		}
+
+		w.act(t, w.street, c.ID, store.CaseInput{Action: civic.ActComment, Note: "重点督办"})
+		// The reporter sees only public events; staff see them all.
+		mine, err := s.CaseEvents(ctx, w.resident, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, err := s.CaseEvents(ctx, w.street, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(all) < 12 || len(mine) >= len(all) {
+			t.Fatalf("events: reporter %d, staff %d", len(mine), len(all))
+		}
+		for _, e := range mine {
+			if !e.Public {
+				t.Fatalf("reporter sees an internal event: %+v", e)
+			}
+		}
+		// A grid worker sees the phone masked; the operator in full.
+		g, _ := s.GetCase(ctx, w.grid, c.ID)
+		o, _ := s.GetCase(ctx, w.operator, c.ID)
+		if g.ReporterPhone != "138****1111" || o.ReporterPhone != "13800001111" {
+			t.Fatalf("phones: grid %q operator %q", g.ReporterPhone, o.ReporterPhone)
+		}
+	})
+}
+
+func TestCaseIntakeRules(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustCaseWorld(t, s)
+		// Not accepted: rejected at once with the catalogue's reason.
+		c, _, err := s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, CategoryCode: "0103", Title: "诉讼中的纠纷", HasLocation: true, Lng: 116.1, Lat: 39.2})
+		if err != nil || c.State != civic.StateRejected {
+			t.Fatalf("not accepted: %v %+v", err, c)
+		}
+		// Grid rule routes to the grid of the place.
+		c, _, err = s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, CategoryCode: "0102", Title: "楼道堆放杂物", HasLocation: true, Lng: 116.4, Lat: 39.2})
+		if err != nil || c.HandlerRegionCode != grid2 {
+			t.Fatalf("grid route: %v %+v", err, c)
+		}
+		// "Don't know": waits for a dispatcher.
+		c, _, err = s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, Title: "不知道找谁", HasLocation: true, Lng: 116.1, Lat: 39.2})
+		if err != nil || c.State != civic.StateReported {
+			t.Fatalf("unknown category: %v %+v", err, c)
+		}
+		w.refuse(t, w.grid, c.ID, store.CaseInput{Action: civic.ActDispatch}, civic.EForbidden)
+		c = w.act(t, w.community, c.ID, store.CaseInput{Action: civic.ActDispatch, CategoryCode: "0102"})
+		if c.HandlerRegionCode != grid1 || c.CategoryCode != "0102" {
+			t.Fatalf("dispatched with category: %+v", c)
+		}
+		// Hotline consultation answered directly.
+		c, _, err = s.SubmitCase(ctx, w.operator, w.loc, store.NewCase{Source: civic.SourceHotline, Title: "咨询垃圾分类时间", RegionCode: "110101001001",
+			ReporterPhone: "13900002222", AnsweredDirectly: true, Answer: "每天7-9点、18-20点"})
+		if err != nil || c.State != civic.StateClosed {
+			t.Fatalf("answered: %v %+v", err, c)
+		}
+		// Residents cannot pose as the hotline; bad input is refused per field.
+		if _, _, err := s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceHotline, Title: "x", RegionCode: "110101001001", ReporterPhone: "13900002222"}); civic.ErrorCodeOf(err) != civic.EForbidden {
+			t.Fatalf("resident as hotline: %v", err)
+		}
+		_, _, err = s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, Title: "", HasLocation: true, Lng: 200, Lat: 39})
+		if e := civic.AsError(err); e.Code != civic.EInvalid || len(e.Fields) != 2 {
+			t.Fatalf("bad submission: %v", err)
+		}
+		_, _, err = s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, Title: "远方", HasLocation: true, Lng: 100, Lat: 30})
+		if civic.ErrorCodeOf(err) != civic.EInvalid {
+			t.Fatalf("outside the area: %v", err)
+		}
+	})
+}
+
+// TestIntakeGroupCommit submits many cases at once through the batching
+// intake: each gets its own case, a retried key gets the first, and one
+// bad submission fails alone.
+func TestIntakeGroupCommit(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustCaseWorld(t, s)
+		in := s.NewIntake(w.loc)
+		defer in.Close()
+		const n = 60
+		ids := make([]int64, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				nc := store.NewCase{IdempotencyKey: fmt.Sprintf("key-%d", i%50), Source: civic.SourceResident, CategoryCode: "0102",
+					Title: fmt.Sprintf("问题%d", i), HasLocation: true, Lng: 116.1, Lat: 39.2}
+				if i == 7 {
+					nc.CategoryCode = "0199" // no such category
+					nc.IdempotencyKey = "bad"
+				}
+				c, _, err := in.Submit(ctx, w.resident, nc)
+				ids[i], errs[i] = c.ID, err
+			}(i)
+		}
+		wg.Wait()
+		distinct := map[int64]bool{}
+		for i := 0; i < n; i++ {
+			if i == 7 {
+				if civic.ErrorCodeOf(errs[i]) != civic.EInvalid {
+					t.Fatalf("bad submission: %v", errs[i])
+				}
+				continue
+			}
+			if errs[i] != nil {
+				t.Fatalf("submission %d: %v", i, errs[i])
+			}
+			distinct[ids[i]] = true
+		}
+		// 60 submissions over 50 keys (key-7 still comes from submission
+		// 57; submission 7 is the bad one): 50 cases.
+		if len(distinct) != 50 {
+			t.Fatalf("%d distinct cases, want 50", len(distinct))
+		}
+		_, total, err := s.ListCases(ctx, civic.System, store.CaseFilter{})
+		if err != nil || total != 50 {
+			t.Fatalf("cases in the database: %d %v", total, err)
+		}
+	})
+}

@@ -1,0 +1,167 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/civicgrid/civicgrid/internal/calendar"
+	"github.com/civicgrid/civicgrid/internal/civic"
+)
+
+// caseRules is what a case's category decides: whether it is accepted,
+// who handles it, and the time limit of each stage.
+type caseRules struct {
+	Known                            bool
+	Name                             string
+	Type                             string
+	Accepted                         bool
+	NotAcceptedReason                string
+	Target                           string // property, grid, community, street, department
+	Department                       string
+	Claim, Feedback, Complete, Visit calendar.Budget
+	Yellow, Red                      float64
+}
+
+// defaultRules apply while a case has no category ("don't know" at intake)
+// and to categories whose limits are missing.
+var defaultRules = caseRules{
+	Accepted: true, Target: "community",
+	Claim:    calendar.Budget{Amount: 2, Unit: calendar.WorkHours},
+	Feedback: calendar.Budget{Amount: 1, Unit: calendar.WorkDays},
+	Complete: calendar.Budget{Amount: 5, Unit: calendar.WorkDays},
+	Visit:    calendar.Budget{Amount: 2, Unit: calendar.WorkDays},
+	Yellow:   0.5, Red: 0.8,
+}
+
+// rulesFor reads a category's rules; an empty or unknown code gives the
+// defaults with Known false.
+func rulesFor(ctx context.Context, q querier, code string) (caseRules, error) {
+	if code == "" {
+		return defaultRules, nil
+	}
+	r := defaultRules
+	var claimA, feedA, compA, visitA float64
+	var claimU, feedU, compU, visitU string
+	var leaf, active bool
+	err := q.queryRow(ctx, `SELECT name, request_type, accepted, not_accepted_reason, handler_target, handler_department,
+			claim_amount, claim_unit, feedback_amount, feedback_unit, complete_amount, complete_unit, visit_amount, visit_unit,
+			yellow, red, leaf, active FROM categories WHERE code = ?`, code).
+		Scan(&r.Name, &r.Type, &r.Accepted, &r.NotAcceptedReason, &r.Target, &r.Department,
+			&claimA, &claimU, &feedA, &feedU, &compA, &compU, &visitA, &visitU, &r.Yellow, &r.Red, &leaf, &active)
+	if errors.Is(err, sql.ErrNoRows) {
+		return caseRules{}, civic.Invalid(civic.FieldErr("category_code", "分类“%s”不存在", "category %q does not exist", code))
+	}
+	if err != nil {
+		return caseRules{}, fmt.Errorf("read category %s: %w", code, err)
+	}
+	if !leaf || !active {
+		return caseRules{}, civic.Invalid(civic.FieldErr("category_code", "请选择一个启用中的具体小类", "choose an active leaf category"))
+	}
+	r.Known = true
+	set := func(dst *calendar.Budget, a float64, u string) {
+		if a > 0 && u != "" {
+			*dst = calendar.Budget{Amount: a, Unit: calendar.Unit(u)}
+		}
+	}
+	set(&r.Claim, claimA, claimU)
+	set(&r.Feedback, feedA, feedU)
+	set(&r.Complete, compA, compU)
+	set(&r.Visit, visitA, visitU)
+	if r.Yellow <= 0 || r.Red <= 0 || r.Yellow >= r.Red {
+		r.Yellow, r.Red = defaultRules.Yellow, defaultRules.Red
+	}
+	if r.Target == "" {
+		r.Target = defaultRules.Target
+	}
+	return r, nil
+}
+
+// calendarCache keeps the effective working calendar, re-reading it when
+// its stored revision moves (checked at most once a second).
+type calendarCache struct {
+	mu      sync.Mutex
+	rev     int64
+	cal     *calendar.Calendar
+	checked time.Time
+}
+
+func (s *Store) workCalendar(ctx context.Context) (*calendar.Calendar, error) {
+	s.cal.mu.Lock()
+	defer s.cal.mu.Unlock()
+	now := s.Now()
+	if s.cal.cal != nil && now.Sub(s.cal.checked) < time.Second && now.After(s.cal.checked) {
+		return s.cal.cal, nil
+	}
+	rev, err := s.CalendarRevision(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if s.cal.cal == nil || rev != s.cal.rev {
+		c, err := s.Calendar(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.cal.cal, s.cal.rev = c, rev
+	}
+	s.cal.checked = now
+	return s.cal.cal, nil
+}
+
+// dues computes a case's deadlines from the times its stages started, its
+// rules, the calendar and its pauses — a pure function, so that a changed
+// calendar or limit recomputes open deadlines without losing time already
+// spent or paused.
+func dues(cal *calendar.Calendar, r caseRules, c *civic.Case, pauses []calendar.Interval) {
+	c.ClaimDue, c.FeedbackDue, c.CompleteDue, c.VisitDue = nil, nil, nil, nil
+	at := func(start *time.Time, b calendar.Budget) *time.Time {
+		if start == nil || b.Amount <= 0 {
+			return nil
+		}
+		t := cal.Deadline(*start, b, pauses).UTC()
+		return &t
+	}
+	if c.DispatchedAt != nil {
+		c.ClaimDue = at(c.DispatchedAt, r.Claim)
+		c.FeedbackDue = at(c.DispatchedAt, r.Feedback)
+		comp := r.Complete
+		comp.Amount += c.CompleteExtra
+		c.CompleteDue = at(c.DispatchedAt, comp)
+	}
+	if c.ClosedAt != nil {
+		c.VisitDue = at(c.ClosedAt, r.Visit)
+	}
+}
+
+// casePauses reads a case's approved suspensions as calendar intervals.
+func casePauses(ctx context.Context, q querier, id int64) ([]calendar.Interval, error) {
+	rows, err := q.query(ctx, `SELECT paused_from, paused_to FROM case_pauses WHERE case_id = ? ORDER BY paused_from`, id)
+	if err != nil {
+		return nil, fmt.Errorf("case %d pauses: %w", id, err)
+	}
+	defer rows.Close()
+	var out []calendar.Interval
+	for rows.Next() {
+		var from time.Time
+		var to sql.NullTime
+		if err := rows.Scan(&from, &to); err != nil {
+			return nil, fmt.Errorf("scan pause: %w", err)
+		}
+		iv := calendar.Interval{From: from.UTC()}
+		if to.Valid {
+			iv.To = to.Time.UTC()
+		}
+		out = append(out, iv)
+	}
+	return out, rows.Err()
+}
+
+func nullTime(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UTC()
+}

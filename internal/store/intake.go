@@ -1,0 +1,260 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/geo"
+)
+
+// NewCase is a submission from any channel.
+type NewCase struct {
+	// IdempotencyKey makes a retried submission return the first case
+	// instead of creating a second one.
+	IdempotencyKey string
+	Source         civic.Source
+	CategoryCode   string // "" = the reporter does not know
+	Title          string
+	Description    string
+	Address        string
+	HasLocation    bool
+	Lng, Lat       float64
+	CRS            CRS
+	// RegionCode names the region when there is no location (a hotline
+	// call, a place QR code); a location wins when both are given.
+	RegionCode    string
+	ReporterName  string
+	ReporterPhone string
+	Anonymous     bool
+	// AnsweredDirectly closes a hotline consultation at once with Answer.
+	AnsweredDirectly bool
+	Answer           string
+}
+
+func (n *NewCase) validate(a civic.Actor) error {
+	n.Title = strings.TrimSpace(n.Title)
+	n.Description = strings.TrimSpace(n.Description)
+	n.ReporterPhone = strings.TrimSpace(n.ReporterPhone)
+	var fs []civic.FieldError
+	if c := utf8.RuneCountInString(n.Title); c == 0 || c > 100 {
+		fs = append(fs, civic.FieldErr("title", "请用一句话概括问题（不超过100字）", "sum the problem up in one line (at most 100 characters)"))
+	}
+	if utf8.RuneCountInString(n.Description) > 4000 {
+		fs = append(fs, civic.FieldErr("description", "问题描述不超过4000字", "the description is at most 4000 characters"))
+	}
+	if !n.Source.Valid() {
+		fs = append(fs, civic.FieldErr("source", "来源渠道无效", "unknown source channel"))
+	}
+	if n.HasLocation && (n.Lng < -180 || n.Lng > 180 || n.Lat < -90 || n.Lat > 90 || n.Lng != n.Lng || n.Lat != n.Lat) {
+		fs = append(fs, civic.FieldErr("location", "位置坐标超出范围", "the location is out of range"))
+	}
+	if !n.HasLocation && n.RegionCode == "" {
+		fs = append(fs, civic.FieldErr("location", "请在地图上选择位置，或选择所在区域", "pick the place on the map or choose the area"))
+	}
+	if n.ReporterPhone != "" && !civic.ValidPhone(n.ReporterPhone) {
+		fs = append(fs, civic.FieldErr("reporter_phone", "联系电话格式不正确", "the phone number is not valid"))
+	}
+	if n.Source == civic.SourceHotline && n.ReporterPhone == "" {
+		fs = append(fs, civic.FieldErr("reporter_phone", "请填写来电号码", "enter the caller's number"))
+	}
+	if n.AnsweredDirectly && strings.TrimSpace(n.Answer) == "" {
+		fs = append(fs, civic.FieldErr("answer", "请填写答复内容", "write the answer given"))
+	}
+	if len(n.IdempotencyKey) > 100 {
+		fs = append(fs, civic.FieldErr("idempotency_key", "幂等键不超过100个字符", "the idempotency key is at most 100 characters"))
+	}
+	if len(fs) > 0 {
+		return civic.Invalid(fs...)
+	}
+	// Channels belong to roles: only operators take calls, only staff
+	// report from patrols.
+	switch n.Source {
+	case civic.SourceHotline:
+		if a.Role != civic.RoleOperator && a.Role != civic.RoleAdmin && !a.IsSystem() {
+			return civic.Forbidden()
+		}
+	case civic.SourcePatrol:
+		if !a.Can(civic.PermCaseRead) {
+			return civic.Forbidden()
+		}
+	}
+	if n.AnsweredDirectly && n.Source != civic.SourceHotline {
+		return civic.Invalid(civic.FieldErr("answered_directly", "只有热线来电可以直接答复", "only hotline calls can be answered directly"))
+	}
+	return nil
+}
+
+// preparedCase is a validated submission with everything decided that can
+// be decided outside the write transaction: region, rules, routing.
+type preparedCase struct {
+	a      civic.Actor
+	n      NewCase
+	region string
+	rules  caseRules
+	route  routing
+	lng    float64
+	lat    float64
+}
+
+// prepare validates and routes a submission. It reads but never writes.
+func (s *Store) prepareCase(ctx context.Context, a civic.Actor, loc *Locator, n NewCase) (*preparedCase, error) {
+	if !a.Can(civic.PermCaseReport) {
+		return nil, civic.Forbidden()
+	}
+	if err := n.validate(a); err != nil {
+		return nil, err
+	}
+	p := &preparedCase{a: a, n: n}
+	if n.HasLocation {
+		pt := geo.Point{Lng: n.Lng, Lat: n.Lat}
+		if n.CRS == GCJ02 {
+			pt = geo.GCJ02ToWGS84(pt)
+		}
+		p.lng, p.lat = pt.Lng, pt.Lat
+		code, err := loc.Locate(ctx, pt, WGS84)
+		if err != nil {
+			return nil, err
+		}
+		if code == "" {
+			return nil, civic.Invalid(civic.FieldErr("location", "该位置不在本平台的服务范围内", "this place lies outside the area served"))
+		}
+		p.region = code
+	} else {
+		var n int
+		if err := s.queryRow(ctx, `SELECT COUNT(*) FROM regions WHERE code = ?`, p.n.RegionCode).Scan(&n); err != nil {
+			return nil, fmt.Errorf("look up region %s: %w", p.n.RegionCode, err)
+		}
+		if n == 0 {
+			return nil, civic.Invalid(civic.FieldErr("region_code", "区域“%s”不存在", "region %q does not exist", p.n.RegionCode))
+		}
+		p.region = p.n.RegionCode
+	}
+	// Staff file cases in their own territory; residents anywhere.
+	if a.Can(civic.PermCaseRead) && !a.InScope(p.region) && a.Scope.OrgID == 0 && a.Role != civic.RoleOperator {
+		return nil, civic.OutOfScope("location", "事发地不在您的管辖范围内", "the place is outside your scope")
+	}
+	var err error
+	if p.rules, err = rulesFor(ctx, s, n.CategoryCode); err != nil {
+		return nil, err
+	}
+	if p.rules.Known && p.rules.Accepted {
+		if p.route, err = route(ctx, s, p.region, p.rules); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// insertCase writes a prepared case and its first events inside tx and
+// returns its ID; if the idempotency key was seen before it returns the
+// existing case's ID and true.
+func (tx *Tx) insertCase(ctx context.Context, p *preparedCase) (int64, bool, error) {
+	n := p.n
+	if n.IdempotencyKey != "" {
+		var id int64
+		err := tx.queryRow(ctx, `SELECT id FROM cases WHERE idempotency_key = ?`, n.IdempotencyKey).Scan(&id)
+		if err == nil {
+			return id, true, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return 0, false, fmt.Errorf("look up idempotency key: %w", err)
+		}
+	}
+	c := civic.Case{State: civic.StateReported, CreatedAt: tx.now}
+	var reporterID any
+	if p.a.UserID != 0 && (n.Source == civic.SourceResident || n.Source == civic.SourceQR || n.Source == civic.SourceAPI || n.Source == civic.SourcePatrol) {
+		reporterID = p.a.UserID
+	}
+	reporterName := n.ReporterName
+	if reporterName == "" && reporterID != nil {
+		reporterName = p.a.Username
+	}
+	var key any
+	if n.IdempotencyKey != "" {
+		key = n.IdempotencyKey
+	}
+	now := tx.now
+	var orgID any
+	handlerRegion := ""
+	switch {
+	case n.AnsweredDirectly:
+		c.State = civic.StateClosed
+		c.ClosedAt = &now
+	case p.rules.Known && !p.rules.Accepted:
+		c.State = civic.StateRejected
+	case p.route.found():
+		c.State = civic.StateDispatched
+		c.DispatchedAt = &now
+		if p.route.OrgID != 0 {
+			orgID = p.route.OrgID
+		}
+		handlerRegion = p.route.RegionCode
+	}
+	cal, err := tx.s.workCalendar(ctx)
+	if err != nil {
+		return 0, false, err
+	}
+	dues(cal, p.rules, &c, nil)
+	id, err := tx.insertID(ctx, `INSERT INTO cases (state, category_code, request_type, title, description, source, has_location, lng, lat, address,
+			region_code, reporter_id, reporter_name, reporter_phone, anonymous, handler_org_id, handler_region_code, priority,
+			dispatched_at, closed_at, claim_due, feedback_due, complete_due, visit_due, idempotency_key, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		string(c.State), n.CategoryCode, p.rules.Type, n.Title, n.Description, string(n.Source), n.HasLocation, p.lng, p.lat, n.Address,
+		p.region, reporterID, reporterName, n.ReporterPhone, n.Anonymous, orgID, handlerRegion, 0,
+		nullTime(c.DispatchedAt), nullTime(c.ClosedAt), nullTime(c.ClaimDue), nullTime(c.FeedbackDue), nullTime(c.CompleteDue), nullTime(c.VisitDue),
+		key, now, now)
+	if err != nil {
+		return 0, false, fmt.Errorf("insert case: %w", err)
+	}
+	if err := tx.addEvent(ctx, p.a, id, civic.ActReport, "", civic.StateReported, n.Source.Label().ZH, true, ""); err != nil {
+		return 0, false, err
+	}
+	switch c.State {
+	case civic.StateClosed:
+		err = tx.addEvent(ctx, p.a, id, civic.ActAnswer, civic.StateReported, civic.StateClosed, n.Answer, true, "")
+	case civic.StateRejected:
+		err = tx.addEvent(ctx, p.a, id, civic.ActReject, civic.StateReported, civic.StateRejected, p.rules.NotAcceptedReason, true, `{"rule":"not_accepted"}`)
+	case civic.StateDispatched:
+		err = tx.addEvent(ctx, civic.System, id, civic.ActDispatch, civic.StateReported, civic.StateDispatched,
+			"已派发至"+p.route.Name+"："+p.route.Why.ZH, true, p.route.data())
+	}
+	return id, false, err
+}
+
+// SubmitCase files one case in its own transaction. Servers use an Intake,
+// which batches concurrent submissions into shared commits.
+func (s *Store) SubmitCase(ctx context.Context, a civic.Actor, loc *Locator, n NewCase) (civic.Case, bool, error) {
+	p, err := s.prepareCase(ctx, a, loc, n)
+	if err != nil {
+		return civic.Case{}, false, err
+	}
+	var id int64
+	var existing bool
+	err = s.write(ctx, func(tx *Tx) error {
+		id, existing, err = tx.insertCase(ctx, p)
+		return err
+	})
+	if err != nil {
+		return civic.Case{}, false, err
+	}
+	c, err := s.submittedCase(ctx, a, id)
+	return c, existing, err
+}
+
+// submittedCase reads back a case for the one who just filed it (who may be
+// anonymous and so not otherwise allowed to read it).
+func (s *Store) submittedCase(ctx context.Context, a civic.Actor, id int64) (civic.Case, error) {
+	c, err := s.GetCase(ctx, civic.System, id)
+	if err != nil {
+		return c, err
+	}
+	if a.UserID == 0 || a.UserID != c.ReporterID {
+		maskCase(a, &c)
+	}
+	return c, nil
+}
