@@ -113,3 +113,16 @@ func ValidatePassword(p string) *FieldError {
 	}
 	return nil
 }
+
+// MustCityWide checks p and that the actor's scope is a whole city: the
+// working calendar and the category catalogue apply city-wide, so an
+// administrator of one street must not change them.
+func (a Actor) MustCityWide(p Permission) error {
+	if err := a.Must(p); err != nil || a.IsSystem() {
+		return err
+	}
+	if l, ok := LevelOfCode(a.Scope.RegionCode); !ok || l != LevelCity {
+		return Errorf(EForbidden, "只有全市范围的管理员可以修改此项配置", "only a city-wide administrator may change this setting")
+	}
+	return nil
+}

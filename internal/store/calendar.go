@@ -173,7 +173,7 @@ type auditYear struct {
 // within the calendar it joins (make-up days on weekends, no day claimed by
 // two years).
 func (s *Store) PutCalendarYear(ctx context.Context, a civic.Actor, y calendar.Year) error {
-	if err := a.Must(civic.PermCalendarWrite); err != nil {
+	if err := a.MustCityWide(civic.PermCalendarWrite); err != nil {
 		return err
 	}
 	if err := y.Validate(); err != nil {
@@ -212,7 +212,7 @@ func (s *Store) PutCalendarYear(ctx context.Context, a civic.Actor, y calendar.Y
 // built-in one (or, for an unannounced year, weekends only) applies again.
 // It is NotFound when nothing is stored for the year.
 func (s *Store) DeleteCalendarYear(ctx context.Context, a civic.Actor, year int) error {
-	if err := a.Must(civic.PermCalendarWrite); err != nil {
+	if err := a.MustCityWide(civic.PermCalendarWrite); err != nil {
 		return err
 	}
 	return s.write(ctx, func(tx *Tx) error {
@@ -251,7 +251,7 @@ func (s *Store) DeleteCalendarYear(ctx context.Context, a civic.Actor, year int)
 // PutWorkingPeriods sets the working periods of every working day. Open
 // cases' deadlines move with them, which is why only admins may.
 func (s *Store) PutWorkingPeriods(ctx context.Context, a civic.Actor, ps []calendar.Period) error {
-	if err := a.Must(civic.PermCalendarWrite); err != nil {
+	if err := a.MustCityWide(civic.PermCalendarWrite); err != nil {
 		return err
 	}
 	if err := calendar.ValidatePeriods(ps); err != nil {

@@ -188,6 +188,8 @@ func TestCalendarPermissions(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, s *store.Store, _ *testdb.Clock) {
 		ctx := context.Background()
 		worker := civic.Actor{UserID: 8, Username: "w", Role: civic.RoleGridWorker, Scope: civic.Scope{RegionCode: "1101"}}
+		// The calendar is city-wide: an admin of one street may not change it.
+		streetAdmin := civic.Actor{UserID: 7, Username: "sa", Role: civic.RoleAdmin, Scope: civic.Scope{RegionCode: "110101001"}}
 		resident := civic.Actor{UserID: 9, Username: "r", Role: civic.RoleResident, Scope: civic.Scope{RegionCode: "1101"}}
 		if _, err := s.GetCalendarYear(ctx, worker, 2025); err != nil {
 			t.Errorf("grid worker cannot read the calendar: %v", err)
@@ -196,9 +198,10 @@ func TestCalendarPermissions(t *testing.T) {
 			t.Errorf("resident reads the calendar: %v", err)
 		}
 		for name, err := range map[string]error{
-			"put year":    s.PutCalendarYear(ctx, worker, year2027()),
-			"delete year": s.DeleteCalendarYear(ctx, worker, 2027),
-			"periods":     s.PutWorkingPeriods(ctx, worker, calendar.DefaultPeriods()),
+			"put year":     s.PutCalendarYear(ctx, worker, year2027()),
+			"delete year":  s.DeleteCalendarYear(ctx, worker, 2027),
+			"periods":      s.PutWorkingPeriods(ctx, worker, calendar.DefaultPeriods()),
+			"street admin": s.PutCalendarYear(ctx, streetAdmin, year2027()),
 		} {
 			if civic.ErrorCodeOf(err) != civic.EForbidden {
 				t.Errorf("grid worker %s: %v", name, err)
