@@ -13,7 +13,18 @@
 //	账号          → User
 //	数据范围      → Scope (a region subtree, optionally one organisation)
 //	审计日志      → AuditEntry
-//	工单          → Case (later issues)
-//	签收          → Claim (later issues)
-//	回访          → ReturnVisit (later issues)
+//	工单          → Case
+//	工单分类      → Category (catalogue leaf: RequestType, HandlerRule, TimeLimit per Stage)
+//	诉求类型      → RequestType (咨询/求助/投诉/举报/建议/表扬)
+//	承办对象      → HandlerRule (property, grid, community, street, department)
+//	受理/派单     → ActAccept / ActDispatch
+//	签收          → ActClaim
+//	退单/转派     → ActReturn / ActTransfer
+//	办结反馈      → ActHandle
+//	核查          → ActVerifyPass / ActVerifyFail (返工 = rework)
+//	回访          → ActVisit (Satisfaction: 满意/基本满意/不满意)
+//	重办          → ActReopen
+//	延期/挂账     → ActRequestExtend / ActRequestPause, decided by ActDecide
+//	吹哨/报到     → ActWhistle / ActCheckIn
+//	工作日历/调休 → calendar.Calendar / make-up Workday
 package civic

@@ -238,7 +238,7 @@ func checkTree(c *civic.Category, tree map[string]treeState) []civic.FieldError 
 
 // CreateCategory adds a category to the catalogue.
 func (s *Store) CreateCategory(ctx context.Context, a civic.Actor, c civic.Category) (civic.Category, error) {
-	if err := a.Must(civic.PermCategoryWrite); err != nil {
+	if err := a.MustCityWide(civic.PermCategoryWrite); err != nil {
 		return c, err
 	}
 	if err := c.Validate(); err != nil {
@@ -302,7 +302,7 @@ func (tx *Tx) updateCategory(ctx context.Context, a civic.Actor, before, c *civi
 // changes, because cases keep it. Whether it is active is changed with
 // SetCategoryActive, so an edit form cannot revive a category by accident.
 func (s *Store) UpdateCategory(ctx context.Context, a civic.Actor, c civic.Category) (civic.Category, error) {
-	if err := a.Must(civic.PermCategoryWrite); err != nil {
+	if err := a.MustCityWide(civic.PermCategoryWrite); err != nil {
 		return c, err
 	}
 	before, err := s.GetCategory(ctx, a, c.Code)
@@ -339,7 +339,7 @@ func (s *Store) UpdateCategory(ctx context.Context, a civic.Actor, c civic.Categ
 // needs an active parent, so that no active leaf hides under an inactive
 // group. It returns how many categories changed.
 func (s *Store) SetCategoryActive(ctx context.Context, a civic.Actor, code string, active bool) (int, error) {
-	if err := a.Must(civic.PermCategoryWrite); err != nil {
+	if err := a.MustCityWide(civic.PermCategoryWrite); err != nil {
 		return 0, err
 	}
 	if _, err := s.GetCategory(ctx, a, code); err != nil {
@@ -400,7 +400,7 @@ func (s *Store) ImportCategories(ctx context.Context, a civic.Actor, list []civi
 // ImportCategorySheet is ImportCategories for a parsed file: errors name
 // the file's row and column.
 func (s *Store) ImportCategorySheet(ctx context.Context, a civic.Actor, sh CategorySheet) (ImportReport, error) {
-	if err := a.Must(civic.PermCategoryWrite); err != nil {
+	if err := a.MustCityWide(civic.PermCategoryWrite); err != nil {
 		return ImportReport{}, err
 	}
 	var rep ImportReport

@@ -66,9 +66,11 @@ func route(ctx context.Context, q querier, regionCode string, r caseRules) (rout
 	case "department":
 		var id int64
 		var name, code string
+		// Catalogues name departments generically (城市管理委员会); each
+		// district's organisation carries its full name (北京市东城区城市管理委员会).
 		err := q.queryRow(ctx, `SELECT id, name, region_code FROM organisations
-			WHERE kind = 'department' AND name = ? AND region_code <> '' AND ? LIKE region_code || '%'
-			ORDER BY LENGTH(region_code) DESC, id LIMIT 1`, r.Department, regionCode).Scan(&id, &name, &code)
+			WHERE kind = 'department' AND name LIKE ? ESCAPE '\' AND region_code <> '' AND ? LIKE region_code || '%'
+			ORDER BY LENGTH(region_code) DESC, id LIMIT 1`, DepartmentPattern(r.Department), regionCode).Scan(&id, &name, &code)
 		switch {
 		case err == nil:
 			return routing{OrgID: id, Name: name, Rule: "department", Why: civic.T(

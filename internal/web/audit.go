@@ -52,9 +52,11 @@ type change struct {
 // auditEntities and auditActions are what the store writes today; the
 // translation table names each.
 var (
-	auditEntities = []string{"region", "staff", "organisation", "user", "api_token"}
+	auditEntities = []string{"region", "staff", "organisation", "user", "api_token", "category", "calendar_year", "calendar_periods"}
 	auditActions  = []string{"region.create", "region.update", "staff.create", "staff.update", "staff.delete",
-		"organisation.create", "organisation.update", "user.create", "user.update", "user.password", "token.create", "token.revoke"}
+		"organisation.create", "organisation.update", "user.create", "user.update", "user.password", "token.create", "token.revoke",
+		"category.create", "category.update", "category.activate", "category.deactivate",
+		"calendar.year.put", "calendar.year.delete", "calendar.periods.put"}
 )
 
 func (h *Web) audit(w http.ResponseWriter, r *http.Request, c *rq) error {
