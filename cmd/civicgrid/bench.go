@@ -16,8 +16,11 @@ import (
 )
 
 func cmdBench(ctx context.Context, args []string, env Env) error {
+	if len(args) > 0 && args[0] == "cases" {
+		return benchCases(ctx, args[1:], env)
+	}
 	if len(args) == 0 || args[0] != "startup" {
-		return usageError{"usage: civicgrid bench startup [--runs N]"}
+		return usageError{"usage: civicgrid bench startup [--runs N] | bench cases [--seconds N] [--clients N]"}
 	}
 	var c config
 	fs := newFlags("bench startup", env, &c)

@@ -87,6 +87,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// IntakeStats reports the case intake's shared commits and submissions.
+func (s *Server) IntakeStats() (batches, submissions int64) { return s.intake.Stats() }
+
 // Handler is the whole server as an http.Handler.
 func (s *Server) Handler() http.Handler { return s.handler }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
 )
@@ -21,7 +22,14 @@ type Intake struct {
 	maxBatch int
 	stop     context.CancelFunc
 	wg       sync.WaitGroup
+	// batches and filed count commits and the submissions they carried,
+	// for benchmarks and metrics.
+	batches, filed atomic.Int64
 }
+
+// Stats reports how many shared commits the intake made and how many
+// submissions they carried.
+func (in *Intake) Stats() (batches, submissions int64) { return in.batches.Load(), in.filed.Load() }
 
 type intakeReq struct {
 	ctx  context.Context
@@ -131,6 +139,10 @@ func (in *Intake) commit(batch []*intakeReq) {
 		}
 		return nil
 	})
+	if err == nil {
+		in.batches.Add(1)
+		in.filed.Add(int64(len(batch)))
+	}
 	for i, r := range batch {
 		res := results[i]
 		if err != nil {
