@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,6 +33,7 @@ func benchCases(ctx context.Context, args []string, env Env) error {
 	fs := newFlags("bench cases", env, &c)
 	seconds := fs.Int("seconds", 10, "how long to submit cases")
 	clients := fs.Int("clients", 64, "concurrent HTTP clients")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the submission phase to this file")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -68,7 +70,7 @@ func benchCases(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(ctx, server.Config{Store: st, Log: log})
+	srv, err := server.New(ctx, server.Config{Store: st, Log: log, AlertsEvery: -1})
 	if err != nil {
 		return err
 	}
@@ -77,6 +79,7 @@ func benchCases(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	sctx, stop := context.WithCancel(ctx)
+	defer stop()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(sctx, ln) }()
 	base := "http://" + ln.Addr().String()
@@ -86,6 +89,17 @@ func benchCases(ctx context.Context, args []string, env Env) error {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *clients, MaxConnsPerHost: *clients}}
 	var ok, failed atomic.Int64
 	var firstErr atomic.Value
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	deadline := time.Now().Add(time.Duration(*seconds) * time.Second)
 	start := time.Now()
 	var wg sync.WaitGroup

@@ -34,6 +34,7 @@ func cmdServe(ctx context.Context, args []string, env Env, withDemo bool) error 
 	attribution := fs.String("basemap-attribution", envOr(env, "CIVICGRID_BASEMAP_ATTRIBUTION", ""), "attribution shown for the basemap")
 	secure := fs.Bool("secure-cookies", envBool(env, "CIVICGRID_SECURE_COOKIES"), "mark cookies Secure (serve behind HTTPS)")
 	trustProxy := fs.Bool("trust-proxy", envBool(env, "CIVICGRID_TRUST_PROXY"), "take client addresses from X-Forwarded-For")
+	alertsEvery := fs.Duration("alerts-every", envDuration(env, "CIVICGRID_ALERTS_EVERY", 30*time.Second), "how often case warnings and deadlines are checked")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -55,7 +56,7 @@ func cmdServe(ctx context.Context, args []string, env Env, withDemo bool) error 
 			log.Info("demo city loaded", "regions", len(city.Regions), "organisations", len(city.Orgs), "staff", len(city.Staff), "took", time.Since(start).Round(time.Millisecond))
 		}
 	}
-	srv, err := server.New(ctx, server.Config{Store: st, Log: log, Version: versionString(), Basemap: *basemap, BasemapAttribution: *attribution, SecureCookies: *secure, TrustProxy: *trustProxy})
+	srv, err := server.New(ctx, server.Config{Store: st, Log: log, Version: versionString(), Basemap: *basemap, BasemapAttribution: *attribution, SecureCookies: *secure, TrustProxy: *trustProxy, AlertsEvery: *alertsEvery})
 	if err != nil {
 		return err
 	}
@@ -161,4 +162,13 @@ func cmdMigrate(ctx context.Context, args []string, env Env) error {
 		fmt.Fprintln(env.Stdout, "  "+m)
 	}
 	return nil
+}
+
+func envDuration(env Env, key string, def time.Duration) time.Duration {
+	if v := env.Getenv(key); v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			return d
+		}
+	}
+	return def
 }

@@ -77,6 +77,8 @@ const (
 	ActResume        CaseAction = "resume"         // 解除挂账
 	ActWhistle       CaseAction = "whistle"        // 吹哨
 	ActCheckIn       CaseAction = "check_in"       // 部门报到
+	ActWarn          CaseAction = "warn"           // 预警 (yellow/red, by the system)
+	ActEscalate      CaseAction = "escalate"       // 超期升级督办 (by the system)
 )
 
 var caseActionLabels = map[CaseAction]Text{
@@ -103,6 +105,8 @@ var caseActionLabels = map[CaseAction]Text{
 	ActResume:        T("解除挂账", "Resume"),
 	ActWhistle:       T("吹哨", "Whistle"),
 	ActCheckIn:       T("报到", "Check in"),
+	ActWarn:          T("预警", "Warning"),
+	ActEscalate:      T("超期督办", "Overdue escalation"),
 }
 
 func (a CaseAction) Valid() bool { _, ok := caseActionLabels[a]; return ok }
@@ -136,6 +140,8 @@ var transitions = map[CaseAction]struct {
 	ActResume:        {[]CaseState{StateDispatched, StateInProgress, StateHandled}, ""},
 	ActWhistle:       {[]CaseState{StateAccepted, StateDispatched, StateInProgress}, ""},
 	ActCheckIn:       {[]CaseState{StateAccepted, StateDispatched, StateInProgress, StateHandled}, ""},
+	ActWarn:          {[]CaseState{StateDispatched, StateInProgress, StateClosed}, ""},
+	ActEscalate:      {[]CaseState{StateDispatched, StateInProgress, StateClosed}, ""},
 }
 
 // NextState returns the state an action leads to from s, or a Conflict

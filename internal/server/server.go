@@ -15,6 +15,7 @@ import (
 
 	"github.com/civicgrid/civicgrid/internal/api"
 	"github.com/civicgrid/civicgrid/internal/auth"
+	"github.com/civicgrid/civicgrid/internal/jobs"
 	"github.com/civicgrid/civicgrid/internal/metrics"
 	"github.com/civicgrid/civicgrid/internal/store"
 	"github.com/civicgrid/civicgrid/internal/web"
@@ -30,6 +31,9 @@ type Config struct {
 	BasemapAttribution string
 	SecureCookies      bool
 	TrustProxy         bool
+	// AlertsEvery is how often case warnings and deadlines are checked;
+	// negative turns the job off (tests, benchmarks).
+	AlertsEvery time.Duration
 	// RegionCheckEvery is how often the point-in-polygon index asks the
 	// database whether boundaries changed elsewhere.
 	RegionCheckEvery time.Duration
@@ -175,6 +179,18 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	jobsCtx, stopJobs := context.WithCancel(context.Background())
+	jobsDone := make(chan struct{})
+	go func() {
+		defer close(jobsDone)
+		if s.cfg.AlertsEvery >= 0 {
+			jobs.Alerts{Store: s.cfg.Store, Log: s.cfg.Log, Every: s.cfg.AlertsEvery}.Run(jobsCtx)
+		}
+	}()
+	defer func() {
+		stopJobs()
+		<-jobsDone
+	}()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)

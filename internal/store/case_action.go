@@ -44,52 +44,56 @@ func (s *Store) ActOnCase(ctx context.Context, a civic.Actor, id int64, in CaseI
 	if len([]rune(in.Note)) > 4000 {
 		return civic.Case{}, civic.Invalid(civic.FieldErr("note", "说明不超过4000字", "the note is at most 4000 characters"))
 	}
-	err := s.write(ctx, func(tx *Tx) error {
-		c, err := scanCase(tx.queryRow(ctx, `SELECT `+caseCols+caseFrom+` WHERE c.id = ?`, id))
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && !caseVisible(a, c)) {
-			return caseNotFound(id)
-		}
-		if err != nil {
-			return fmt.Errorf("read case %d: %w", id, err)
-		}
-		if err := mayAct(a, c, in.Action); err != nil {
-			return err
-		}
-		next, err := civic.NextState(c.State, in.Action)
-		if err != nil {
-			return err
-		}
-		from := c.State
-		ev := caseEvent{public: true}
-		if err := tx.apply(ctx, s, a, &c, next, in, &ev); err != nil {
-			return err
-		}
-		if ev.skipUpdate {
-			return tx.addEvent(ctx, a, id, in.Action, from, c.State, ev.noteOr(in.Note), ev.public, ev.data)
-		}
-		rules, err := rulesFor(ctx, tx, c.CategoryCode)
-		if err != nil {
-			return err
-		}
-		cal, err := s.workCalendar(ctx)
-		if err != nil {
-			return err
-		}
-		pauses, err := casePauses(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		dues(cal, rules, &c, pauses)
-		c.State = next
-		if err := tx.saveCase(ctx, &c, from); err != nil {
-			return err
-		}
-		return tx.addEvent(ctx, a, id, in.Action, from, next, ev.noteOr(in.Note), ev.public, ev.data)
-	})
-	if err != nil {
+	if err := s.write(ctx, func(tx *Tx) error { return tx.act(ctx, a, id, in) }); err != nil {
 		return civic.Case{}, err
 	}
 	return s.GetCase(ctx, a, id)
+}
+
+// act is ActOnCase inside a transaction, so that jobs can act on cases
+// together with their own bookkeeping.
+func (tx *Tx) act(ctx context.Context, a civic.Actor, id int64, in CaseInput) error {
+	s := tx.s
+	c, err := scanCase(tx.queryRow(ctx, `SELECT `+caseCols+caseFrom+` WHERE c.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !caseVisible(a, c)) {
+		return caseNotFound(id)
+	}
+	if err != nil {
+		return fmt.Errorf("read case %d: %w", id, err)
+	}
+	if err := mayAct(a, c, in.Action); err != nil {
+		return err
+	}
+	next, err := civic.NextState(c.State, in.Action)
+	if err != nil {
+		return err
+	}
+	from := c.State
+	ev := caseEvent{public: true}
+	if err := tx.apply(ctx, s, a, &c, next, in, &ev); err != nil {
+		return err
+	}
+	if ev.skipUpdate {
+		return tx.addEvent(ctx, a, id, in.Action, from, c.State, ev.noteOr(in.Note), ev.public, ev.data)
+	}
+	rules, err := rulesFor(ctx, tx, c.CategoryCode)
+	if err != nil {
+		return err
+	}
+	cal, err := s.workCalendar(ctx)
+	if err != nil {
+		return err
+	}
+	pauses, err := casePauses(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	c.State = next
+	dues(cal, rules, &c, pauses)
+	if err := tx.saveCase(ctx, &c, from, firstAlert(schedule(cal, rules, &c, pauses))); err != nil {
+		return err
+	}
+	return tx.addEvent(ctx, a, id, in.Action, from, next, ev.noteOr(in.Note), ev.public, ev.data)
 }
 
 type caseEvent struct {
@@ -421,7 +425,7 @@ func (tx *Tx) decide(ctx context.Context, s *Store, a civic.Actor, c *civic.Case
 }
 
 // saveCase writes the case row back if its state is still the one read.
-func (tx *Tx) saveCase(ctx context.Context, c *civic.Case, readState civic.CaseState) error {
+func (tx *Tx) saveCase(ctx context.Context, c *civic.Case, readState civic.CaseState, nextAlert *time.Time) error {
 	var org, merged, solved any
 	if c.HandlerOrgID != 0 {
 		org = c.HandlerOrgID
@@ -435,12 +439,12 @@ func (tx *Tx) saveCase(ctx context.Context, c *civic.Case, readState civic.CaseS
 	res, err := tx.exec(ctx, `UPDATE cases SET state = ?, category_code = ?, request_type = ?, handler_org_id = ?, handler_region_code = ?, paused = ?,
 			rework_count = ?, reopen_count = ?, return_count = ?, merged_into = ?, complete_extra = ?, satisfaction = ?, solved = ?,
 			dispatched_at = ?, claimed_at = ?, feedback_at = ?, handled_at = ?, closed_at = ?, visited_at = ?,
-			claim_due = ?, feedback_due = ?, complete_due = ?, visit_due = ?, updated_at = ?
+			claim_due = ?, feedback_due = ?, complete_due = ?, visit_due = ?, next_alert_at = ?, updated_at = ?
 		WHERE id = ? AND state = ?`,
 		string(c.State), c.CategoryCode, c.RequestType, org, c.HandlerRegionCode, c.Paused,
 		c.ReworkCount, c.ReopenCount, c.ReturnCount, merged, c.CompleteExtra, string(c.Satisfaction), solved,
 		nullTime(c.DispatchedAt), nullTime(c.ClaimedAt), nullTime(c.FeedbackAt), nullTime(c.HandledAt), nullTime(c.ClosedAt), nullTime(c.VisitedAt),
-		nullTime(c.ClaimDue), nullTime(c.FeedbackDue), nullTime(c.CompleteDue), nullTime(c.VisitDue), tx.now,
+		nullTime(c.ClaimDue), nullTime(c.FeedbackDue), nullTime(c.CompleteDue), nullTime(c.VisitDue), nullTime(nextAlert), tx.now,
 		c.ID, string(readState))
 	if err != nil {
 		return fmt.Errorf("update case %d: %w", c.ID, err)

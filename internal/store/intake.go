@@ -200,14 +200,15 @@ func (tx *Tx) insertCase(ctx context.Context, p *preparedCase) (int64, bool, err
 		return 0, false, err
 	}
 	dues(cal, p.rules, &c, nil)
+	nextAlert := firstAlert(schedule(cal, p.rules, &c, nil))
 	id, err := tx.insertID(ctx, `INSERT INTO cases (state, category_code, request_type, title, description, source, has_location, lng, lat, address,
 			region_code, reporter_id, reporter_name, reporter_phone, anonymous, handler_org_id, handler_region_code, priority,
-			dispatched_at, closed_at, claim_due, feedback_due, complete_due, visit_due, idempotency_key, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			dispatched_at, closed_at, claim_due, feedback_due, complete_due, visit_due, next_alert_at, idempotency_key, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		string(c.State), n.CategoryCode, p.rules.Type, n.Title, n.Description, string(n.Source), n.HasLocation, p.lng, p.lat, n.Address,
 		p.region, reporterID, reporterName, n.ReporterPhone, n.Anonymous, orgID, handlerRegion, 0,
 		nullTime(c.DispatchedAt), nullTime(c.ClosedAt), nullTime(c.ClaimDue), nullTime(c.FeedbackDue), nullTime(c.CompleteDue), nullTime(c.VisitDue),
-		key, now, now)
+		nullTime(nextAlert), key, now, now)
 	if err != nil {
 		return 0, false, fmt.Errorf("insert case: %w", err)
 	}

@@ -273,3 +273,16 @@ func scopeClause(a civic.Actor, col string) (string, []any) {
 	}
 	return col + " >= ? AND " + col + " < ?", []any{lo, hi}
 }
+
+// errNoRow is what a skipped locked row looks like: no row at all.
+var errNoRow = sql.ErrNoRows
+
+// lockRowSkip locks the selected row of table alias t for the rest of the
+// transaction on PostgreSQL, skipping it if another transaction holds it.
+// SQLite has one writer, so a write transaction already excludes others.
+func (s *Store) lockRowSkip(t string) string {
+	if s.engine == Postgres {
+		return " FOR UPDATE OF " + t + " SKIP LOCKED"
+	}
+	return ""
+}
