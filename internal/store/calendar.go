@@ -173,6 +173,13 @@ type auditYear struct {
 // within the calendar it joins (make-up days on weekends, no day claimed by
 // two years).
 func (s *Store) PutCalendarYear(ctx context.Context, a civic.Actor, y calendar.Year) error {
+	if err := s.putCalendarYear(ctx, a, y); err != nil {
+		return err
+	}
+	return s.recomputeAfter(ctx, "")
+}
+
+func (s *Store) putCalendarYear(ctx context.Context, a civic.Actor, y calendar.Year) error {
 	if err := a.MustCityWide(civic.PermCalendarWrite); err != nil {
 		return err
 	}
@@ -212,6 +219,13 @@ func (s *Store) PutCalendarYear(ctx context.Context, a civic.Actor, y calendar.Y
 // built-in one (or, for an unannounced year, weekends only) applies again.
 // It is NotFound when nothing is stored for the year.
 func (s *Store) DeleteCalendarYear(ctx context.Context, a civic.Actor, year int) error {
+	if err := s.deleteCalendarYear(ctx, a, year); err != nil {
+		return err
+	}
+	return s.recomputeAfter(ctx, "")
+}
+
+func (s *Store) deleteCalendarYear(ctx context.Context, a civic.Actor, year int) error {
 	if err := a.MustCityWide(civic.PermCalendarWrite); err != nil {
 		return err
 	}
@@ -251,6 +265,13 @@ func (s *Store) DeleteCalendarYear(ctx context.Context, a civic.Actor, year int)
 // PutWorkingPeriods sets the working periods of every working day. Open
 // cases' deadlines move with them, which is why only admins may.
 func (s *Store) PutWorkingPeriods(ctx context.Context, a civic.Actor, ps []calendar.Period) error {
+	if err := s.putWorkingPeriods(ctx, a, ps); err != nil {
+		return err
+	}
+	return s.recomputeAfter(ctx, "")
+}
+
+func (s *Store) putWorkingPeriods(ctx context.Context, a civic.Actor, ps []calendar.Period) error {
 	if err := a.MustCityWide(civic.PermCalendarWrite); err != nil {
 		return err
 	}
@@ -316,4 +337,13 @@ func InvalidCalendar(err error) error {
 		fs[i] = civic.FieldError{Field: p.Field, Msg: civic.T(p.ZH, p.EN)}
 	}
 	return civic.Invalid(fs...)
+}
+
+// recomputeAfter moves open deadlines after a calendar or limit change; the
+// change itself is already committed, so a failure here says so.
+func (s *Store) recomputeAfter(ctx context.Context, category string) error {
+	if _, err := s.RecomputeDeadlines(ctx, category); err != nil {
+		return fmt.Errorf("saved, but open deadlines were not recomputed (the next change or a restart will): %w", err)
+	}
+	return nil
 }

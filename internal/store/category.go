@@ -302,6 +302,14 @@ func (tx *Tx) updateCategory(ctx context.Context, a civic.Actor, before, c *civi
 // changes, because cases keep it. Whether it is active is changed with
 // SetCategoryActive, so an edit form cannot revive a category by accident.
 func (s *Store) UpdateCategory(ctx context.Context, a civic.Actor, c civic.Category) (civic.Category, error) {
+	out, err := s.updateCategory(ctx, a, c)
+	if err != nil {
+		return out, err
+	}
+	return out, s.recomputeAfter(ctx, c.Code)
+}
+
+func (s *Store) updateCategory(ctx context.Context, a civic.Actor, c civic.Category) (civic.Category, error) {
 	if err := a.MustCityWide(civic.PermCategoryWrite); err != nil {
 		return c, err
 	}
@@ -390,6 +398,14 @@ func (s *Store) SetCategoryActive(ctx context.Context, a civic.Actor, code strin
 // checked first and, if any is refused, nothing is written; errors name the
 // entry by its position (starting at 1).
 func (s *Store) ImportCategories(ctx context.Context, a civic.Actor, list []civic.Category) (ImportReport, error) {
+	out, err := s.importCategories(ctx, a, list)
+	if err != nil {
+		return out, err
+	}
+	return out, s.recomputeAfter(ctx, "")
+}
+
+func (s *Store) importCategories(ctx context.Context, a civic.Actor, list []civic.Category) (ImportReport, error) {
 	lines := make([]int, len(list))
 	for i := range lines {
 		lines[i] = i + 1
@@ -400,6 +416,14 @@ func (s *Store) ImportCategories(ctx context.Context, a civic.Actor, list []civi
 // ImportCategorySheet is ImportCategories for a parsed file: errors name
 // the file's row and column.
 func (s *Store) ImportCategorySheet(ctx context.Context, a civic.Actor, sh CategorySheet) (ImportReport, error) {
+	out, err := s.importCategorySheet(ctx, a, sh)
+	if err != nil {
+		return out, err
+	}
+	return out, s.recomputeAfter(ctx, "")
+}
+
+func (s *Store) importCategorySheet(ctx context.Context, a civic.Actor, sh CategorySheet) (ImportReport, error) {
 	if err := a.MustCityWide(civic.PermCategoryWrite); err != nil {
 		return ImportReport{}, err
 	}
