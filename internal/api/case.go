@@ -188,6 +188,8 @@ func (a *API) caseAction(w http.ResponseWriter, r *http.Request) error {
 		Amount           float64            `json:"amount"`
 		RequestID        int64              `json:"request_id"`
 		Approve          bool               `json:"approve"`
+		WhistleOrgIDs    []int64            `json:"whistle_org_ids"`
+		LeadOrgID        int64              `json:"lead_org_id"`
 	}
 	if err := decode(r, &in); err != nil {
 		return err
@@ -197,10 +199,29 @@ func (a *API) caseAction(w http.ResponseWriter, r *http.Request) error {
 	}
 	out, err := a.store.ActOnCase(r.Context(), act, c.ID, store.CaseInput{Action: in.Action, Note: in.Note, TargetOrgID: in.TargetOrgID,
 		TargetRegionCode: in.TargetRegionCode, CategoryCode: in.CategoryCode, Satisfaction: in.Satisfaction, Solved: in.Solved,
-		MergeInto: in.MergeInto, Amount: in.Amount, RequestID: in.RequestID, Approve: in.Approve})
+		MergeInto: in.MergeInto, Amount: in.Amount, RequestID: in.RequestID, Approve: in.Approve,
+		WhistleOrgIDs: in.WhistleOrgIDs, LeadOrgID: in.LeadOrgID})
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// caseWhistles lists the departments summoned to a case and their check-ins.
+func (a *API) caseWhistles(w http.ResponseWriter, r *http.Request) error {
+	act, err := auth.Actor(r.Context())
+	if err != nil {
+		return err
+	}
+	c, err := a.caseByRef(r, act)
+	if err != nil {
+		return err
+	}
+	ws, err := a.store.CaseWhistles(r.Context(), act, c.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newList(ws, len(ws), store.Page{Limit: len(ws)}))
 	return nil
 }

@@ -69,5 +69,6 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/cases/{id}", a.getCase},
 		{"GET", "/api/v1/cases/{id}/events", a.caseEvents},
 		{"POST", "/api/v1/cases/{id}/actions", a.caseAction},
+		{"GET", "/api/v1/cases/{id}/whistles", a.caseWhistles},
 	}
 }

@@ -306,3 +306,18 @@ func MaskPhone(p string) string {
 	}
 	return string(r[:3]) + strings.Repeat("*", len(r)-7) + string(r[len(r)-4:])
 }
+
+// Whistle is one department summoned to a case (吹哨报到): it must check in
+// by DueAt; one leads and the others assist.
+type Whistle struct {
+	CaseID      int64      `json:"case_id"`
+	OrgID       int64      `json:"org_id"`
+	OrgName     string     `json:"org_name"`
+	Lead        bool       `json:"lead"`
+	SummonedAt  time.Time  `json:"summoned_at"`
+	DueAt       time.Time  `json:"due_at"`
+	CheckedInAt *time.Time `json:"checked_in_at,omitempty"`
+	// ResponseMinutes is the natural time from summons to check-in.
+	ResponseMinutes float64 `json:"response_minutes,omitempty"`
+	Late            bool    `json:"late"`
+}

@@ -18,10 +18,13 @@ type CaseSettings struct {
 	MaxExtensions int // approved extensions per case
 	MaxExtendDays float64
 	MaxPauses     int // approved suspensions per case
+	// CheckInHours is how long (working hours) a summoned department has
+	// to check in after a whistle.
+	CheckInHours float64
 }
 
 // DefaultCaseSettings are used when Options leave them zero.
-var DefaultCaseSettings = CaseSettings{ReopenDays: 7, ReopenCap: 2, MaxExtensions: 2, MaxExtendDays: 15, MaxPauses: 2}
+var DefaultCaseSettings = CaseSettings{ReopenDays: 7, ReopenCap: 2, MaxExtensions: 2, MaxExtendDays: 15, MaxPauses: 2, CheckInHours: 2}
 
 // caseSettings are the store's settings with defaults filled in.
 func (s *Store) caseSettings() CaseSettings {
@@ -41,6 +44,9 @@ func (s *Store) caseSettings() CaseSettings {
 	}
 	if c.MaxPauses <= 0 {
 		c.MaxPauses = d.MaxPauses
+	}
+	if c.CheckInHours <= 0 {
+		c.CheckInHours = d.CheckInHours
 	}
 	return c
 }
@@ -114,7 +120,8 @@ func caseScopeClause(a civic.Actor) (string, []any) {
 	case !a.Can(civic.PermCaseRead):
 		return "c.reporter_id = ?", []any{a.UserID}
 	case a.Scope.OrgID != 0:
-		return "(c.handler_org_id = ? OR c.reporter_id = ?)", []any{a.Scope.OrgID, a.UserID}
+		return "(c.handler_org_id = ? OR c.reporter_id = ? OR EXISTS (SELECT 1 FROM case_whistles w WHERE w.case_id = c.id AND w.org_id = ?))",
+			[]any{a.Scope.OrgID, a.UserID, a.Scope.OrgID}
 	}
 	lo, hi := civic.ScopePrefixRange(a.Scope.RegionCode)
 	return "((c.region_code >= ? AND c.region_code < ?) OR c.reporter_id = ?)", []any{lo, hi, a.UserID}
@@ -148,11 +155,20 @@ func caseNotFound(id int64) error {
 // working: callers follow MergedInto to the survivor.
 func (s *Store) GetCase(ctx context.Context, a civic.Actor, id int64) (civic.Case, error) {
 	c, err := scanCase(s.queryRow(ctx, `SELECT `+caseCols+caseFrom+` WHERE c.id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !caseVisible(a, c)) {
+	if errors.Is(err, sql.ErrNoRows) {
 		return civic.Case{}, caseNotFound(id)
 	}
 	if err != nil {
 		return civic.Case{}, fmt.Errorf("get case %d: %w", id, err)
+	}
+	if !caseVisible(a, c) {
+		// A department summoned by a whistle sees the case it must join.
+		if ok, err := summoned(ctx, s, id, a); err != nil || !ok {
+			if err != nil {
+				return civic.Case{}, err
+			}
+			return civic.Case{}, caseNotFound(id)
+		}
 	}
 	maskCase(a, &c)
 	return c, nil

@@ -31,6 +31,9 @@ type CaseInput struct {
 	// Decide: which request, and the decision.
 	RequestID int64
 	Approve   bool
+	// Whistle: the departments summoned and which of them leads.
+	WhistleOrgIDs []int64
+	LeadOrgID     int64
 }
 
 var errRaced = civic.Errorf(civic.EConflict, "工单刚被其他人处理，请刷新后重试", "someone else acted on this case just now; reload and try again")
@@ -55,11 +58,19 @@ func (s *Store) ActOnCase(ctx context.Context, a civic.Actor, id int64, in CaseI
 func (tx *Tx) act(ctx context.Context, a civic.Actor, id int64, in CaseInput) error {
 	s := tx.s
 	c, err := scanCase(tx.queryRow(ctx, `SELECT `+caseCols+caseFrom+` WHERE c.id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !caseVisible(a, c)) {
+	if errors.Is(err, sql.ErrNoRows) {
 		return caseNotFound(id)
 	}
 	if err != nil {
 		return fmt.Errorf("read case %d: %w", id, err)
+	}
+	if !caseVisible(a, c) {
+		if ok, err := summoned(ctx, tx, id, a); err != nil || !ok {
+			if err != nil {
+				return err
+			}
+			return caseNotFound(id)
+		}
 	}
 	if err := mayAct(a, c, in.Action); err != nil {
 		return err
@@ -144,6 +155,10 @@ func mayAct(a civic.Actor, c civic.Case, act civic.CaseAction) error {
 		ok = a.Can(civic.PermCaseApprove) && inScope
 	case civic.ActComment:
 		ok = a.Can(civic.PermCaseRead) || own
+	case civic.ActWhistle:
+		ok = a.Can(civic.PermCaseWhistle) && inScope
+	case civic.ActCheckIn:
+		ok = a.Scope.OrgID != 0 // the summons itself is checked when applied
 	}
 	if !ok {
 		return civic.Forbidden()
@@ -291,6 +306,10 @@ func (tx *Tx) apply(ctx context.Context, s *Store, a civic.Actor, c *civic.Case,
 		return tx.request(ctx, s, a, c, in, ev)
 	case civic.ActDecide:
 		return tx.decide(ctx, s, a, c, in, ev)
+	case civic.ActWhistle:
+		return tx.whistle(ctx, a, c, in, ev)
+	case civic.ActCheckIn:
+		return tx.checkIn(ctx, a, c, in, ev)
 	case civic.ActResume:
 		if !c.Paused {
 			return civic.Errorf(civic.EConflict, "工单没有挂账", "the case is not suspended")
