@@ -8,6 +8,7 @@ import (
 
 	"github.com/civicgrid/civicgrid/internal/auth"
 	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/geo"
 	"github.com/civicgrid/civicgrid/internal/store"
 )
 
@@ -223,5 +224,99 @@ func (a *API) caseWhistles(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, newList(ws, len(ws), store.Page{Limit: len(ws)}))
+	return nil
+}
+
+// nearbyCases lists open cases of a category near a point, so that a
+// resident can join one (附议) instead of filing it again.
+func (a *API) nearbyCases(w http.ResponseWriter, r *http.Request) error {
+	act, err := auth.Actor(r.Context())
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	lng, err1 := strconv.ParseFloat(q.Get("lng"), 64)
+	lat, err2 := strconv.ParseFloat(q.Get("lat"), 64)
+	if err1 != nil || err2 != nil {
+		return civic.Invalid(civic.FieldErr("lng", "请提供经度 lng 和纬度 lat", "give lng and lat as numbers"))
+	}
+	radius, _ := strconv.ParseFloat(q.Get("radius"), 64)
+	ns, err := a.store.NearbyOpenCases(r.Context(), act, geo.Point{Lng: lng, Lat: lat}, store.CRS(strings.ToLower(q.Get("crs"))), q.Get("category"), radius)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newList(ns, len(ns), store.Page{Limit: len(ns)}))
+	return nil
+}
+
+func (a *API) joinCase(w http.ResponseWriter, r *http.Request) error {
+	act, err := auth.Actor(r.Context())
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Name  string `json:"name"`
+		Phone string `json:"phone"`
+		Note  string `json:"note"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return civic.NotFound("工单 "+r.PathValue("id"), "case "+r.PathValue("id"))
+	}
+	c, err := a.store.JoinCase(r.Context(), act, id, store.JoinInput{Name: in.Name, Phone: in.Phone, Note: in.Note})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func (a *API) caseReporters(w http.ResponseWriter, r *http.Request) error {
+	act, err := auth.Actor(r.Context())
+	if err != nil {
+		return err
+	}
+	c, err := a.caseByRef(r, act)
+	if err != nil {
+		return err
+	}
+	rs, err := a.store.CaseReporters(r.Context(), act, c.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newList(rs, len(rs), store.Page{Limit: len(rs)}))
+	return nil
+}
+
+func (a *API) visitCoReporter(w http.ResponseWriter, r *http.Request) error {
+	act, err := auth.Actor(r.Context())
+	if err != nil {
+		return err
+	}
+	c, err := a.caseByRef(r, act)
+	if err != nil {
+		return err
+	}
+	rid, err := strconv.ParseInt(r.PathValue("rid"), 10, 64)
+	if err != nil {
+		return civic.NotFound("附议人 "+r.PathValue("rid"), "co-reporter "+r.PathValue("rid"))
+	}
+	var in struct {
+		Satisfaction civic.Satisfaction `json:"satisfaction"`
+		Solved       *bool              `json:"solved"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if in.Solved == nil {
+		return civic.Invalid(civic.FieldErr("solved", "请选择是否已解决", "say whether it was solved"))
+	}
+	if err := a.store.VisitCoReporter(r.Context(), act, c.ID, rid, in.Satisfaction, *in.Solved); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -66,9 +66,13 @@ func (a *API) routes() []route {
 
 		{"POST", "/api/v1/cases", a.createCase},
 		{"GET", "/api/v1/cases", a.listCases},
+		{"GET", "/api/v1/cases/nearby", a.nearbyCases},
 		{"GET", "/api/v1/cases/{id}", a.getCase},
 		{"GET", "/api/v1/cases/{id}/events", a.caseEvents},
 		{"POST", "/api/v1/cases/{id}/actions", a.caseAction},
 		{"GET", "/api/v1/cases/{id}/whistles", a.caseWhistles},
+		{"POST", "/api/v1/cases/{id}/join", a.joinCase},
+		{"GET", "/api/v1/cases/{id}/reporters", a.caseReporters},
+		{"POST", "/api/v1/cases/{id}/reporters/{rid}/visit", a.visitCoReporter},
 	}
 }

@@ -321,3 +321,33 @@ type Whistle struct {
 	ResponseMinutes float64 `json:"response_minutes,omitempty"`
 	Late            bool    `json:"late"`
 }
+
+// CoReporter is someone besides the first reporter who reported the same
+// problem (附议, or through a merge). Each is told the outcome and rates
+// separately.
+type CoReporter struct {
+	ID           int64        `json:"id"`
+	CaseID       int64        `json:"case_id"`
+	FromCaseID   int64        `json:"from_case_id,omitempty"`
+	UserID       int64        `json:"user_id,omitempty"`
+	Name         string       `json:"name,omitempty"`
+	Phone        string       `json:"phone,omitempty"`
+	Source       Source       `json:"source"`
+	JoinedAt     time.Time    `json:"joined_at"`
+	Note         string       `json:"note,omitempty"`
+	Satisfaction Satisfaction `json:"satisfaction,omitempty"`
+	Solved       *bool        `json:"solved,omitempty"`
+	VisitedAt    *time.Time   `json:"visited_at,omitempty"`
+}
+
+// NearbyCase is what a resident about to report sees of an open case close
+// by: enough to recognise the same problem and join it, nothing personal.
+type NearbyCase struct {
+	ID        int64     `json:"id"`
+	Number    string    `json:"number"`
+	Title     string    `json:"title"`
+	State     CaseState `json:"state"`
+	DistanceM float64   `json:"distance_m"`
+	Reporters int       `json:"reporters"`
+	CreatedAt time.Time `json:"created_at"`
+}

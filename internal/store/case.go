@@ -118,13 +118,22 @@ func caseScopeClause(a civic.Actor) (string, []any) {
 	case a.IsSystem():
 		return "1=1", nil
 	case !a.Can(civic.PermCaseRead):
-		return "c.reporter_id = ?", []any{a.UserID}
+		return "(c.reporter_id = ? OR EXISTS (SELECT 1 FROM case_reporters cr WHERE cr.case_id = c.id AND cr.user_id = ?))", []any{a.UserID, a.UserID}
 	case a.Scope.OrgID != 0:
 		return "(c.handler_org_id = ? OR c.reporter_id = ? OR EXISTS (SELECT 1 FROM case_whistles w WHERE w.case_id = c.id AND w.org_id = ?))",
 			[]any{a.Scope.OrgID, a.UserID, a.Scope.OrgID}
 	}
 	lo, hi := civic.ScopePrefixRange(a.Scope.RegionCode)
 	return "((c.region_code >= ? AND c.region_code < ?) OR c.reporter_id = ?)", []any{lo, hi, a.UserID}
+}
+
+// extraAccess grants sight of a case beyond caseVisible: to a department
+// summoned by a whistle, and to a co-reporter.
+func extraAccess(ctx context.Context, q querier, id int64, a civic.Actor) (bool, error) {
+	if ok, err := summoned(ctx, q, id, a); err != nil || ok {
+		return ok, err
+	}
+	return coReporter(ctx, q, id, a)
 }
 
 // MaskFor hides what the viewer may not see: reporters' phones from
@@ -162,8 +171,7 @@ func (s *Store) GetCase(ctx context.Context, a civic.Actor, id int64) (civic.Cas
 		return civic.Case{}, fmt.Errorf("get case %d: %w", id, err)
 	}
 	if !caseVisible(a, c) {
-		// A department summoned by a whistle sees the case it must join.
-		if ok, err := summoned(ctx, s, id, a); err != nil || !ok {
+		if ok, err := extraAccess(ctx, s, id, a); err != nil || !ok {
 			if err != nil {
 				return civic.Case{}, err
 			}
@@ -239,7 +247,7 @@ func (s *Store) ListCases(ctx context.Context, a civic.Actor, f CaseFilter) ([]c
 		add("c.source = ?", string(f.Source))
 	}
 	if f.ReporterID != 0 {
-		add("c.reporter_id = ?", f.ReporterID)
+		add("(c.reporter_id = ? OR EXISTS (SELECT 1 FROM case_reporters cr WHERE cr.case_id = c.id AND cr.user_id = ?))", f.ReporterID, f.ReporterID)
 	}
 	if f.Phone != "" {
 		add("c.reporter_phone = ?", f.Phone)

@@ -65,7 +65,7 @@ func (tx *Tx) act(ctx context.Context, a civic.Actor, id int64, in CaseInput) er
 		return fmt.Errorf("read case %d: %w", id, err)
 	}
 	if !caseVisible(a, c) {
-		if ok, err := summoned(ctx, tx, id, a); err != nil || !ok {
+		if ok, err := extraAccess(ctx, tx, id, a); err != nil || !ok {
 			if err != nil {
 				return err
 			}
@@ -293,6 +293,9 @@ func (tx *Tx) apply(ctx context.Context, s *Store, a civic.Actor, c *civic.Case,
 		}
 		c.MergedInto = in.MergeInto
 		ev.data = fmt.Sprintf(`{"merged_into":%d}`, in.MergeInto)
+		if err := tx.moveReporters(ctx, *c, in.MergeInto); err != nil {
+			return err
+		}
 		if err := tx.addEvent(ctx, a, in.MergeInto, civic.ActMerge, civic.CaseState(st), civic.CaseState(st),
 			"并入工单 "+c.Number+"（同一问题多人反映）", true, fmt.Sprintf(`{"merged":%d}`, c.ID)); err != nil {
 			return err

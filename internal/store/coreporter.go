@@ -1,0 +1,256 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/geo"
+)
+
+// coReporter reports whether the actor joined the case as a co-reporter.
+func coReporter(ctx context.Context, q querier, caseID int64, a civic.Actor) (bool, error) {
+	if a.UserID == 0 {
+		return false, nil
+	}
+	var n int
+	if err := q.queryRow(ctx, `SELECT COUNT(*) FROM case_reporters WHERE case_id = ? AND user_id = ?`, caseID, a.UserID).Scan(&n); err != nil {
+		return false, fmt.Errorf("look up co-reporter: %w", err)
+	}
+	return n > 0, nil
+}
+
+// NearbyRadiusM is how close an open case of the same category must be to
+// be offered to a resident before they file a new one.
+const NearbyRadiusM = 250
+
+// NearbyOpenCases lists open cases of a category within radius metres of a
+// point, nearest first, so that a resident can join one (附议) instead of
+// filing the same problem again. Anyone who may report may ask; the answer
+// carries nothing personal.
+func (s *Store) NearbyOpenCases(ctx context.Context, a civic.Actor, p geo.Point, crs CRS, category string, radiusM float64) ([]civic.NearbyCase, error) {
+	if !a.Can(civic.PermCaseReport) && !a.Can(civic.PermCaseRead) {
+		return nil, civic.Forbidden()
+	}
+	if crs == GCJ02 {
+		p = geo.GCJ02ToWGS84(p)
+	}
+	if radiusM <= 0 || radiusM > 2000 {
+		radiusM = NearbyRadiusM
+	}
+	dLat := radiusM / 111320
+	dLng := radiusM / (111320 * math.Cos(p.Lat*math.Pi/180))
+	q := `SELECT c.id, c.title, c.state, c.lng, c.lat, c.created_at, (SELECT COUNT(*) FROM case_reporters r WHERE r.case_id = c.id)
+		FROM cases c WHERE c.has_location = ? AND c.state IN ('reported','accepted','dispatched','in_progress','handled')
+		AND c.lng BETWEEN ? AND ? AND c.lat BETWEEN ? AND ?`
+	args := []any{true, p.Lng - dLng, p.Lng + dLng, p.Lat - dLat, p.Lat + dLat}
+	if category != "" {
+		q += ` AND c.category_code = ?`
+		args = append(args, category)
+	}
+	rows, err := s.query(ctx, q+` ORDER BY c.id DESC LIMIT 200`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("nearby cases: %w", err)
+	}
+	defer rows.Close()
+	var out []civic.NearbyCase
+	for rows.Next() {
+		var n civic.NearbyCase
+		var lng, lat float64
+		if err := rows.Scan(&n.ID, &n.Title, &n.State, &lng, &lat, &n.CreatedAt, &n.Reporters); err != nil {
+			return nil, fmt.Errorf("scan nearby case: %w", err)
+		}
+		n.CreatedAt = n.CreatedAt.UTC()
+		n.DistanceM = distanceM(p, geo.Point{Lng: lng, Lat: lat})
+		if n.DistanceM > radiusM {
+			continue
+		}
+		n.Number = civic.CaseNumber(n.CreatedAt, n.ID)
+		n.Reporters++ // the first reporter
+		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].DistanceM < out[j].DistanceM })
+	if len(out) > 10 {
+		out = out[:10]
+	}
+	return out, nil
+}
+
+// distanceM is the great-circle distance in metres (haversine).
+func distanceM(a, b geo.Point) float64 {
+	const r = 6371008.8
+	la1, la2 := a.Lat*math.Pi/180, b.Lat*math.Pi/180
+	dla, dlo := la2-la1, (b.Lng-a.Lng)*math.Pi/180
+	h := math.Sin(dla/2)*math.Sin(dla/2) + math.Cos(la1)*math.Cos(la2)*math.Sin(dlo/2)*math.Sin(dlo/2)
+	return 2 * r * math.Asin(math.Sqrt(h))
+}
+
+// JoinInput is a resident adding their voice to an open case.
+type JoinInput struct {
+	Name, Phone, Note string
+	Source            civic.Source
+}
+
+// JoinCase adds the actor as a co-reporter (附议) of an open case: they see
+// it among their own cases, are visited and rate separately. Joining twice
+// is harmless.
+func (s *Store) JoinCase(ctx context.Context, a civic.Actor, id int64, in JoinInput) (civic.Case, error) {
+	if a.UserID == 0 || !a.Can(civic.PermCaseReport) {
+		return civic.Case{}, civic.Forbidden()
+	}
+	if in.Phone != "" && !civic.ValidPhone(in.Phone) {
+		return civic.Case{}, civic.Invalid(civic.FieldErr("phone", "联系电话格式不正确", "the phone number is not valid"))
+	}
+	if in.Source == "" {
+		in.Source = civic.SourceResident
+	}
+	err := s.write(ctx, func(tx *Tx) error {
+		var state string
+		var reporter sql.NullInt64
+		err := tx.queryRow(ctx, `SELECT state, reporter_id FROM cases WHERE id = ?`, id).Scan(&state, &reporter)
+		if errors.Is(err, sql.ErrNoRows) {
+			return caseNotFound(id)
+		}
+		if err != nil {
+			return fmt.Errorf("read case %d: %w", id, err)
+		}
+		if !civic.CaseState(state).Open() || state == string(civic.StateClosed) {
+			return civic.Errorf(civic.EConflict, "该工单已办结，不能再附议，请重新上报", "the case is finished; file a new report instead")
+		}
+		if reporter.Valid && reporter.Int64 == a.UserID {
+			return nil
+		}
+		if ok, err := coReporter(ctx, tx, id, a); err != nil || ok {
+			return err
+		}
+		name := strings.TrimSpace(in.Name)
+		if name == "" {
+			name = a.Username
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO case_reporters (case_id, user_id, name, phone, source, joined_at, note) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			id, a.UserID, name, in.Phone, string(in.Source), tx.now, in.Note); err != nil {
+			return fmt.Errorf("join case %d: %w", id, err)
+		}
+		var n int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM case_reporters WHERE case_id = ?`, id).Scan(&n); err != nil {
+			return err
+		}
+		return tx.addEvent(ctx, a, id, civic.ActComment, civic.CaseState(state), civic.CaseState(state),
+			fmt.Sprintf("新增附议（共%d人反映同一问题）%s", n+1, in.Note), true, `{"joined":true}`)
+	})
+	if err != nil {
+		return civic.Case{}, err
+	}
+	return s.GetCase(ctx, a, id)
+}
+
+// moveReporters makes the reporters of a merged case co-reporters of the
+// survivor, so that every one of them is kept, informed and visited.
+func (tx *Tx) moveReporters(ctx context.Context, from civic.Case, into int64) error {
+	if from.ReporterID != 0 || from.ReporterName != "" || from.ReporterPhone != "" {
+		var uid any
+		if from.ReporterID != 0 {
+			uid = from.ReporterID
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO case_reporters (case_id, from_case_id, user_id, name, phone, source, joined_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			into, from.ID, uid, from.ReporterName, from.ReporterPhone, string(from.Source), tx.now, from.Title); err != nil {
+			return fmt.Errorf("move reporter of case %d: %w", from.ID, err)
+		}
+	}
+	if _, err := tx.exec(ctx, `UPDATE case_reporters SET case_id = ?, from_case_id = COALESCE(from_case_id, ?) WHERE case_id = ?`, into, from.ID, from.ID); err != nil {
+		return fmt.Errorf("move co-reporters of case %d: %w", from.ID, err)
+	}
+	return nil
+}
+
+// CaseReporters lists a case's co-reporters; phones are masked as the
+// case's reporter phone would be for this viewer.
+func (s *Store) CaseReporters(ctx context.Context, a civic.Actor, id int64) ([]civic.CoReporter, error) {
+	c, err := s.GetCase(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.query(ctx, `SELECT id, case_id, COALESCE(from_case_id, 0), COALESCE(user_id, 0), name, phone, source, joined_at, note, satisfaction, solved, visited_at
+		FROM case_reporters WHERE case_id = ? ORDER BY id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("case %d reporters: %w", id, err)
+	}
+	defer rows.Close()
+	var out []civic.CoReporter
+	for rows.Next() {
+		var r civic.CoReporter
+		var solved sql.NullBool
+		var visited sql.NullTime
+		if err := rows.Scan(&r.ID, &r.CaseID, &r.FromCaseID, &r.UserID, &r.Name, &r.Phone, &r.Source, &r.JoinedAt, &r.Note, &r.Satisfaction, &solved, &visited); err != nil {
+			return nil, fmt.Errorf("scan co-reporter: %w", err)
+		}
+		r.JoinedAt = r.JoinedAt.UTC()
+		if solved.Valid {
+			r.Solved = &solved.Bool
+		}
+		if visited.Valid {
+			t := visited.Time.UTC()
+			r.VisitedAt = &t
+		}
+		if r.UserID != a.UserID || a.UserID == 0 {
+			// Mask exactly as the case's own reporter is masked for a.
+			probe := civic.Case{ReporterID: r.UserID, ReporterName: r.Name, ReporterPhone: r.Phone}
+			maskCase(a, &probe)
+			r.Name, r.Phone = probe.ReporterName, probe.ReporterPhone
+			if !a.Can(civic.PermCaseRead) {
+				r.Name, r.Phone, r.UserID = "", "", 0
+			}
+		}
+		out = append(out, r)
+	}
+	_ = c
+	return out, rows.Err()
+}
+
+// VisitCoReporter records one co-reporter's rating: by the co-reporter
+// themselves, or by staff who make return visits, once the case is closed.
+func (s *Store) VisitCoReporter(ctx context.Context, a civic.Actor, caseID, reporterID int64, sat civic.Satisfaction, solved bool) error {
+	if !sat.Valid() {
+		return civic.Invalid(civic.FieldErr("satisfaction", "请选择满意度", "choose the satisfaction"))
+	}
+	c, err := s.GetCase(ctx, a, caseID)
+	if err != nil {
+		return err
+	}
+	if c.State != civic.StateClosed && c.State != civic.StateVisited {
+		return civic.Errorf(civic.EConflict, "工单办结后才能回访评价", "a case is rated once it is closed")
+	}
+	return s.write(ctx, func(tx *Tx) error {
+		var uid sql.NullInt64
+		var at sql.NullTime
+		err := tx.queryRow(ctx, `SELECT user_id, visited_at FROM case_reporters WHERE id = ? AND case_id = ?`, reporterID, caseID).Scan(&uid, &at)
+		if errors.Is(err, sql.ErrNoRows) {
+			return civic.NotFound(fmt.Sprintf("附议人 %d", reporterID), fmt.Sprintf("co-reporter %d", reporterID))
+		}
+		if err != nil {
+			return fmt.Errorf("read co-reporter: %w", err)
+		}
+		self := uid.Valid && uid.Int64 == a.UserID && a.UserID != 0
+		if !self && !(a.Can(civic.PermCaseVisit) && (a.InScope(c.RegionCode) || a.Role == civic.RoleOperator)) {
+			return civic.Forbidden()
+		}
+		if at.Valid {
+			return civic.Errorf(civic.EConflict, "该附议人已评价", "this co-reporter has rated already")
+		}
+		if _, err := tx.exec(ctx, `UPDATE case_reporters SET satisfaction = ?, solved = ?, visited_at = ? WHERE id = ?`, string(sat), solved, tx.now, reporterID); err != nil {
+			return fmt.Errorf("rate as co-reporter: %w", err)
+		}
+		return tx.addEvent(ctx, a, caseID, civic.ActComment, c.State, c.State,
+			fmt.Sprintf("附议人回访：%s，%s", sat.Label().ZH, map[bool]string{true: "已解决", false: "未解决"}[solved]), false,
+			fmt.Sprintf(`{"co_reporter":%d,"satisfaction":%q,"solved":%v,"at":%q}`, reporterID, sat, solved, tx.now.Format(time.RFC3339)))
+	})
+}
