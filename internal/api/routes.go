@@ -74,5 +74,12 @@ func (a *API) routes() []route {
 		{"POST", "/api/v1/cases/{id}/join", a.joinCase},
 		{"GET", "/api/v1/cases/{id}/reporters", a.caseReporters},
 		{"POST", "/api/v1/cases/{id}/reporters/{rid}/visit", a.visitCoReporter},
+
+		{"GET", "/api/v1/blacklist", a.listBlocked},
+		{"POST", "/api/v1/blacklist", a.blockCaller},
+		{"DELETE", "/api/v1/blacklist/{id}", a.unblockCaller},
+		{"GET", "/api/v1/deputies", a.listDeputies},
+		{"POST", "/api/v1/deputies", a.addDeputy},
+		{"DELETE", "/api/v1/deputies/{id}", a.removeDeputy},
 	}
 }

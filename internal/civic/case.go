@@ -351,3 +351,23 @@ type NearbyCase struct {
 	Reporters int       `json:"reporters"`
 	CreatedAt time.Time `json:"created_at"`
 }
+
+// BlockedCaller is a phone number refused at intake for abuse, until an
+// optional expiry.
+type BlockedCaller struct {
+	ID        int64      `json:"id"`
+	Phone     string     `json:"phone"`
+	Reason    string     `json:"reason"`
+	Until     *time.Time `json:"until,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+}
+
+// Deputy is a people's deputy or committee member (两代表一委员) whose cases
+// are flagged for priority handling.
+type Deputy struct {
+	ID        int64     `json:"id"`
+	Phone     string    `json:"phone"`
+	Name      string    `json:"name"`
+	Title     string    `json:"title"`
+	CreatedAt time.Time `json:"created_at"`
+}

@@ -22,6 +22,7 @@ const (
 	PermCaseVisit    Permission = "case.visit"    // 回访 on behalf of reporters
 	PermCaseApprove  Permission = "case.approve"  // decide extensions and suspensions
 	PermCaseWhistle  Permission = "case.whistle"  // 吹哨
+	PermCaseAbuse    Permission = "case.abuse"    // caller blacklist and deputies list
 
 	// The category catalogue is city-wide configuration that only
 	// administrators change.
@@ -56,6 +57,7 @@ var grants = map[Permission][]Role{
 	PermCaseVisit:    {RoleOperator, RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
 	PermCaseApprove:  {RoleStreetStaff, RoleAdmin},
 	PermCaseWhistle:  {RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
+	PermCaseAbuse:    {RoleOperator, RoleAdmin},
 
 	// Every staff role files and routes cases by the catalogue.
 	PermCategoryRead:  staffRoles,

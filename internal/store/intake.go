@@ -95,6 +95,7 @@ type preparedCase struct {
 	a      civic.Actor
 	n      NewCase
 	region string
+	deputy string // a deputy's title and name: priority
 	rules  caseRules
 	route  routing
 	lng    float64
@@ -110,6 +111,10 @@ func (s *Store) prepareCase(ctx context.Context, a civic.Actor, loc *Locator, n 
 		return nil, err
 	}
 	p := &preparedCase{a: a, n: n}
+	var err error
+	if p.deputy, err = s.screenCaller(ctx, a, n.ReporterPhone); err != nil {
+		return nil, err
+	}
 	if n.HasLocation {
 		pt := geo.Point{Lng: n.Lng, Lat: n.Lat}
 		if n.CRS == GCJ02 {
@@ -138,7 +143,6 @@ func (s *Store) prepareCase(ctx context.Context, a civic.Actor, loc *Locator, n 
 	if a.Can(civic.PermCaseRead) && !a.InScope(p.region) && a.Scope.OrgID == 0 && a.Role != civic.RoleOperator {
 		return nil, civic.OutOfScope("location", "事发地不在您的管辖范围内", "the place is outside your scope")
 	}
-	var err error
 	if p.rules, err = rulesFor(ctx, s, n.CategoryCode); err != nil {
 		return nil, err
 	}
@@ -195,6 +199,10 @@ func (tx *Tx) insertCase(ctx context.Context, p *preparedCase) (int64, bool, err
 		}
 		handlerRegion = p.route.RegionCode
 	}
+	priority := 0
+	if p.deputy != "" {
+		priority = 1
+	}
 	cal, err := tx.s.workCalendar(ctx)
 	if err != nil {
 		return 0, false, err
@@ -206,7 +214,7 @@ func (tx *Tx) insertCase(ctx context.Context, p *preparedCase) (int64, bool, err
 			dispatched_at, closed_at, claim_due, feedback_due, complete_due, visit_due, next_alert_at, idempotency_key, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		string(c.State), n.CategoryCode, p.rules.Type, n.Title, n.Description, string(n.Source), n.HasLocation, p.lng, p.lat, n.Address,
-		p.region, reporterID, reporterName, n.ReporterPhone, n.Anonymous, orgID, handlerRegion, 0,
+		p.region, reporterID, reporterName, n.ReporterPhone, n.Anonymous, orgID, handlerRegion, priority,
 		nullTime(c.DispatchedAt), nullTime(c.ClosedAt), nullTime(c.ClaimDue), nullTime(c.FeedbackDue), nullTime(c.CompleteDue), nullTime(c.VisitDue),
 		nullTime(nextAlert), key, now, now)
 	if err != nil {
@@ -214,6 +222,12 @@ func (tx *Tx) insertCase(ctx context.Context, p *preparedCase) (int64, bool, err
 	}
 	if err := tx.addEvent(ctx, p.a, id, civic.ActReport, "", civic.StateReported, n.Source.Label().ZH, true, ""); err != nil {
 		return 0, false, err
+	}
+	if p.deputy != "" {
+		if err := tx.addEvent(ctx, civic.System, id, civic.ActComment, civic.StateReported, civic.StateReported,
+			"两代表一委员反映（"+p.deputy+"），优先办理", false, `{"priority":"deputy"}`); err != nil {
+			return 0, false, err
+		}
 	}
 	switch c.State {
 	case civic.StateClosed:
