@@ -209,7 +209,7 @@ type CaseFilter struct {
 	HandlerRegion string
 	CategoryCode  string // a category or any below it
 	Source        civic.Source
-	Query         string // case number, title or description contains
+	Query         string // a case number, or words in the title, description or address
 	Phone         string // reporter phone, exact
 	ReporterID    int64
 	From, To      time.Time
@@ -255,8 +255,8 @@ func (s *Store) ListCases(ctx context.Context, a civic.Actor, f CaseFilter) ([]c
 	if q := strings.TrimSpace(f.Query); q != "" {
 		if id, _, ok := civic.ParseCaseNumber(q); ok {
 			add("c.id = ?", id)
-		} else {
-			add(`(c.title LIKE ? ESCAPE '\' OR c.description LIKE ? ESCAPE '\')`, likeContains(q), likeContains(q))
+		} else if cond, v := s.textMatch(q); cond != "" {
+			add(cond, v...)
 		}
 	}
 	if !f.From.IsZero() {

@@ -284,3 +284,57 @@ func TestIntakeGroupCommit(t *testing.T) {
 		}
 	})
 }
+
+// TestCaseSearch finds cases by Chinese words anywhere in their text, by
+// number and by phone, within scope.
+func TestCaseSearch(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustCaseWorld(t, s)
+		file := func(title, desc string, lng float64) civic.Case {
+			c, _, err := s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, CategoryCode: "0102", Title: title, Description: desc, HasLocation: true, Lng: lng, Lat: 39.2, ReporterPhone: "13812345678"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		a := file("小区门口占道经营", "每天早上有摊贩占用人行道", 116.1)
+		b := file("楼道灯坏了", "3号楼2单元楼道灯不亮", 116.4)
+		tests := []struct {
+			who  civic.Actor
+			q    string
+			want []int64
+		}{
+			{w.street, "人行道", []int64{a.ID}},
+			{w.street, "摊贩 人行道", []int64{a.ID}},
+			{w.street, "道灯", []int64{b.ID}},
+			{w.street, "灯", []int64{b.ID}},
+			{w.street, "行人道", nil}, // the characters, but not together
+			{w.street, a.Number, []int64{a.ID}},
+			{w.grid, "楼道灯", nil}, // grid 2 is outside this worker's grid
+		}
+		for _, tt := range tests {
+			got, _, err := s.ListCases(ctx, tt.who, store.CaseFilter{Query: tt.q})
+			if err != nil {
+				t.Fatalf("search %q: %v", tt.q, err)
+			}
+			var ids []int64
+			for _, c := range got {
+				ids = append(ids, c.ID)
+			}
+			if fmt.Sprint(ids) != fmt.Sprint(tt.want) {
+				t.Errorf("search %q as %s: %v, want %v", tt.q, tt.who.Username, ids, tt.want)
+			}
+		}
+		if got, _, _ := s.ListCases(ctx, w.operator, store.CaseFilter{Phone: "13812345678"}); len(got) != 2 {
+			t.Errorf("by phone: %d cases", len(got))
+		}
+		// Reindexing leaves search as it was.
+		if n, err := s.ReindexCases(ctx); err != nil || n != 2 {
+			t.Fatalf("reindex: %d %v", n, err)
+		}
+		if got, _, _ := s.ListCases(ctx, w.street, store.CaseFilter{Query: "摊贩"}); len(got) != 1 {
+			t.Errorf("after reindex: %d", len(got))
+		}
+	})
+}

@@ -95,6 +95,13 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 		}
 		if !done {
 			applied = append(applied, m.Name)
+			if m.Name == "0007_case_search.sql" {
+				// Terms are cut in Go, so cases filed before search existed
+				// are indexed here rather than in SQL.
+				if _, err := s.ReindexCases(ctx); err != nil {
+					return applied, fmt.Errorf("index existing cases: %w", err)
+				}
+			}
 		}
 	}
 	return applied, nil
