@@ -320,3 +320,21 @@ func (a *API) visitCoReporter(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// caseRequests lists a case's extension and suspension requests.
+func (a *API) caseRequests(w http.ResponseWriter, r *http.Request) error {
+	act, err := auth.Actor(r.Context())
+	if err != nil {
+		return err
+	}
+	c, err := a.caseByRef(r, act)
+	if err != nil {
+		return err
+	}
+	rs, err := a.store.CaseRequests(r.Context(), act, c.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newList(rs, len(rs), store.Page{Limit: len(rs)}))
+	return nil
+}

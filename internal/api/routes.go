@@ -71,6 +71,7 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/cases/{id}/events", a.caseEvents},
 		{"POST", "/api/v1/cases/{id}/actions", a.caseAction},
 		{"GET", "/api/v1/cases/{id}/whistles", a.caseWhistles},
+		{"GET", "/api/v1/cases/{id}/requests", a.caseRequests},
 		{"POST", "/api/v1/cases/{id}/join", a.joinCase},
 		{"GET", "/api/v1/cases/{id}/reporters", a.caseReporters},
 		{"POST", "/api/v1/cases/{id}/reporters/{rid}/visit", a.visitCoReporter},

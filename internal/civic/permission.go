@@ -22,6 +22,7 @@ const (
 	PermCaseVisit    Permission = "case.visit"    // 回访 on behalf of reporters
 	PermCaseApprove  Permission = "case.approve"  // decide extensions and suspensions
 	PermCaseWhistle  Permission = "case.whistle"  // 吹哨
+	PermCaseMetrics  Permission = "case.metrics"  // 三率 and other figures over the scope
 	PermCaseAbuse    Permission = "case.abuse"    // caller blacklist and deputies list
 
 	// The category catalogue is city-wide configuration that only
@@ -57,10 +58,13 @@ var grants = map[Permission][]Role{
 	PermCaseVisit:    {RoleOperator, RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
 	PermCaseApprove:  {RoleStreetStaff, RoleAdmin},
 	PermCaseWhistle:  {RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
+	PermCaseMetrics:  {RoleCommunityStaff, RoleStreetStaff, RoleLeader, RoleAdmin, RoleOperator},
 	PermCaseAbuse:    {RoleOperator, RoleAdmin},
 
 	// Every staff role files and routes cases by the catalogue.
-	PermCategoryRead:  staffRoles,
+	// The catalogue, with its not-accepted reasons, is public to everyone
+	// who may report.
+	PermCategoryRead:  append([]Role{RoleResident, RoleVolunteer}, staffRoles...),
 	PermCategoryWrite: {RoleAdmin},
 
 	// Everyone who works cases may see how their deadlines are counted;

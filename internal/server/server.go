@@ -64,7 +64,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.intake = cfg.Store.NewIntake(s.locator)
 	authn := &auth.Auth{Store: cfg.Store, Secure: cfg.SecureCookies, TrustProxy: cfg.TrustProxy}
-	w, err := web.New(web.Config{Store: cfg.Store, Auth: authn, Locator: s.locator, Log: cfg.Log, Basemap: cfg.Basemap, BasemapAttribution: cfg.BasemapAttribution, Version: cfg.Version})
+	w, err := web.New(web.Config{Store: cfg.Store, Auth: authn, Locator: s.locator, Intake: s.intake, Log: cfg.Log, Basemap: cfg.Basemap, BasemapAttribution: cfg.BasemapAttribution, Version: cfg.Version})
 	if err != nil {
 		return nil, fmt.Errorf("build web pages: %w", err)
 	}

@@ -26,6 +26,9 @@ type CaseSettings struct {
 // DefaultCaseSettings are used when Options leave them zero.
 var DefaultCaseSettings = CaseSettings{ReopenDays: 7, ReopenCap: 2, MaxExtensions: 2, MaxExtendDays: 15, MaxPauses: 2, CheckInHours: 2}
 
+// CaseSettings are the loop's limits in force, defaults filled in.
+func (s *Store) CaseSettings() CaseSettings { return s.caseSettings() }
+
 // caseSettings are the store's settings with defaults filled in.
 func (s *Store) caseSettings() CaseSettings {
 	c := s.cases
@@ -136,7 +139,7 @@ func extraAccess(ctx context.Context, q querier, id int64, a civic.Actor) (bool,
 	return coReporter(ctx, q, id, a)
 }
 
-// MaskFor hides what the viewer may not see: reporters' phones from
+// maskCase hides what the viewer may not see: reporters' phones from
 // everyone but the reporter and staff who handle intake and visits, and an
 // anonymous reporter's identity from all but the reporter.
 func maskCase(a civic.Actor, c *civic.Case) {
@@ -267,7 +270,7 @@ func (s *Store) ListCases(ctx context.Context, a civic.Actor, f CaseFilter) ([]c
 	}
 	if f.Overdue {
 		now := s.Now()
-		add(`((c.state = 'dispatched' AND c.claim_due < ?) OR (c.state IN ('dispatched','in_progress') AND c.complete_due < ?) OR (c.state = 'closed' AND c.visit_due < ?)) AND c.paused = ?`, now, now, now, false)
+		add(`((c.state = 'dispatched' AND c.claim_due < ?) OR (c.state IN ('dispatched','in_progress') AND (c.complete_due < ? OR (c.feedback_at IS NULL AND c.feedback_due < ?))) OR (c.state = 'closed' AND c.visit_due < ?)) AND c.paused = ?`, now, now, now, now, false)
 	}
 	var total int
 	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM cases c WHERE `+where, args...).Scan(&total); err != nil {
@@ -294,13 +297,12 @@ func (s *Store) ListCases(ctx context.Context, a civic.Actor, f CaseFilter) ([]c
 // CaseEvents returns a case's timeline, oldest first: every event for staff
 // who may see the case, only the public ones for its reporter.
 func (s *Store) CaseEvents(ctx context.Context, a civic.Actor, id int64) ([]civic.CaseEvent, error) {
-	c, err := s.GetCase(ctx, a, id)
-	if err != nil {
+	if _, err := s.GetCase(ctx, a, id); err != nil {
 		return nil, err
 	}
 	q := `SELECT id, case_id, at, actor_id, actor_name, actor_role, action, from_state, to_state, note, public, data FROM case_events WHERE case_id = ?`
 	args := []any{id}
-	if !a.IsSystem() && !a.Can(civic.PermCaseRead) || (c.ReporterID == a.UserID && a.Scope.OrgID == 0 && !a.Can(civic.PermCaseRead)) {
+	if !a.IsSystem() && !a.Can(civic.PermCaseRead) {
 		q += " AND public = ?"
 		args = append(args, true)
 	}

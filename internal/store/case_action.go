@@ -50,7 +50,15 @@ func (s *Store) ActOnCase(ctx context.Context, a civic.Actor, id int64, in CaseI
 	if err := s.write(ctx, func(tx *Tx) error { return tx.act(ctx, a, id, in) }); err != nil {
 		return civic.Case{}, err
 	}
-	return s.GetCase(ctx, a, id)
+	c, err := s.GetCase(ctx, a, id)
+	if civic.ErrorCodeOf(err) == civic.ENotFound {
+		// The action took the case out of the actor's sight (a return or
+		// transfer by its handler): it succeeded; say where it stands and
+		// nothing more.
+		c, err = s.GetCase(ctx, civic.System, id)
+		return civic.Case{ID: c.ID, Number: c.Number, State: c.State, CreatedAt: c.CreatedAt}, err
+	}
+	return c, err
 }
 
 // act is ActOnCase inside a transaction, so that jobs can act on cases
@@ -304,7 +312,9 @@ func (tx *Tx) apply(ctx context.Context, s *Store, a civic.Actor, c *civic.Case,
 		if in.Note == "" {
 			return need("note", "请填写备注", "write the comment")
 		}
-		ev.public, ev.skipUpdate = false, true
+		// Staff notes are internal; a reporter's own addition is theirs to
+		// see.
+		ev.public, ev.skipUpdate = a.UserID != 0 && a.UserID == c.ReporterID, true
 	case civic.ActRequestExtend, civic.ActRequestPause:
 		return tx.request(ctx, s, a, c, in, ev)
 	case civic.ActDecide:
@@ -332,13 +342,23 @@ func (tx *Tx) apply(ctx context.Context, s *Store, a civic.Actor, c *civic.Case,
 func (tx *Tx) target(ctx context.Context, a civic.Actor, c *civic.Case, in CaseInput, rules caseRules) (routing, error) {
 	switch {
 	case in.TargetOrgID != 0:
-		var name, kind string
-		err := tx.queryRow(ctx, `SELECT name, kind FROM organisations WHERE id = ?`, in.TargetOrgID).Scan(&name, &kind)
+		var name, kind, code string
+		err := tx.queryRow(ctx, `SELECT name, kind, region_code FROM organisations WHERE id = ?`, in.TargetOrgID).Scan(&name, &kind, &code)
 		if errors.Is(err, sql.ErrNoRows) {
 			return routing{}, need("target_org_id", "承办单位不存在", "the handling organisation does not exist")
 		}
 		if err != nil {
 			return routing{}, fmt.Errorf("read organisation %d: %w", in.TargetOrgID, err)
+		}
+		switch civic.OrgKind(kind) {
+		case civic.OrgDepartment, civic.OrgPropertyCompany, civic.OrgCoBuildingUnit, civic.OrgSocialOrg:
+		default:
+			return routing{}, need("target_org_id", "只能派给职能部门、物业公司、共建单位或社会组织；街道和社区请按区域派单", "dispatch to a department, property company, co-building unit or social organisation; streets and communities are dispatched by region")
+		}
+		// The organisation must serve the place (its jurisdiction covers
+		// it) or lie within the dispatcher's own territory.
+		if !civic.InSubtree(c.RegionCode, code) && !a.InScope(code) {
+			return routing{}, need("target_org_id", "该单位的管辖范围不包括事发地", "that organisation's jurisdiction does not cover the place")
 		}
 		return routing{OrgID: in.TargetOrgID, Name: name, Rule: "manual", Why: civic.T("派单员指定", "chosen by the dispatcher")}, nil
 	case in.TargetRegionCode != "":
@@ -475,4 +495,51 @@ func (tx *Tx) saveCase(ctx context.Context, c *civic.Case, readState civic.CaseS
 		return errRaced
 	}
 	return nil
+}
+
+// CaseRequest is an extension or suspension request awaiting or past a
+// supervisor's decision.
+type CaseRequest struct {
+	ID           int64      `json:"id"`
+	CaseID       int64      `json:"case_id"`
+	Kind         string     `json:"kind"` // extend or pause
+	Amount       float64    `json:"amount,omitempty"`
+	Reason       string     `json:"reason"`
+	Status       string     `json:"status"` // pending, approved, refused
+	RequestedBy  int64      `json:"requested_by"`
+	RequestedAt  time.Time  `json:"requested_at"`
+	DecidedAt    *time.Time `json:"decided_at,omitempty"`
+	DecisionNote string     `json:"decision_note,omitempty"`
+}
+
+// CaseRequests lists a case's extension and suspension requests, newest
+// first, for staff who may see the case.
+func (s *Store) CaseRequests(ctx context.Context, a civic.Actor, id int64) ([]CaseRequest, error) {
+	if _, err := s.GetCase(ctx, a, id); err != nil {
+		return nil, err
+	}
+	if !a.Can(civic.PermCaseRead) {
+		return nil, civic.Forbidden()
+	}
+	rows, err := s.query(ctx, `SELECT id, case_id, kind, amount, reason, status, requested_by, requested_at, decided_at, decision_note
+		FROM case_requests WHERE case_id = ? ORDER BY id DESC`, id)
+	if err != nil {
+		return nil, fmt.Errorf("case %d requests: %w", id, err)
+	}
+	defer rows.Close()
+	var out []CaseRequest
+	for rows.Next() {
+		var r CaseRequest
+		var decided sql.NullTime
+		if err := rows.Scan(&r.ID, &r.CaseID, &r.Kind, &r.Amount, &r.Reason, &r.Status, &r.RequestedBy, &r.RequestedAt, &decided, &r.DecisionNote); err != nil {
+			return nil, fmt.Errorf("scan request: %w", err)
+		}
+		r.RequestedAt = r.RequestedAt.UTC()
+		if decided.Valid {
+			t := decided.Time.UTC()
+			r.DecidedAt = &t
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }

@@ -159,9 +159,15 @@ func (s *Store) prepareCase(ctx context.Context, a civic.Actor, loc *Locator, n 
 // existing case's ID and true.
 func (tx *Tx) insertCase(ctx context.Context, p *preparedCase) (int64, bool, error) {
 	n := p.n
+	// Keys are the submitter's: the same key from someone else is another
+	// submission, and nobody can fetch another's case by guessing keys.
+	key := ""
 	if n.IdempotencyKey != "" {
+		key = fmt.Sprintf("%d:%s", p.a.UserID, n.IdempotencyKey)
+	}
+	if key != "" {
 		var id int64
-		err := tx.queryRow(ctx, `SELECT id FROM cases WHERE idempotency_key = ?`, n.IdempotencyKey).Scan(&id)
+		err := tx.queryRow(ctx, `SELECT id FROM cases WHERE idempotency_key = ?`, key).Scan(&id)
 		if err == nil {
 			return id, true, nil
 		}
@@ -178,9 +184,9 @@ func (tx *Tx) insertCase(ctx context.Context, p *preparedCase) (int64, bool, err
 	if reporterName == "" && reporterID != nil {
 		reporterName = p.a.Username
 	}
-	var key any
-	if n.IdempotencyKey != "" {
-		key = n.IdempotencyKey
+	var keyArg any
+	if key != "" {
+		keyArg = key
 	}
 	now := tx.now
 	var orgID any
@@ -216,7 +222,7 @@ func (tx *Tx) insertCase(ctx context.Context, p *preparedCase) (int64, bool, err
 		string(c.State), n.CategoryCode, p.rules.Type, n.Title, n.Description, string(n.Source), n.HasLocation, p.lng, p.lat, n.Address,
 		p.region, reporterID, reporterName, n.ReporterPhone, n.Anonymous, orgID, handlerRegion, priority,
 		nullTime(c.DispatchedAt), nullTime(c.ClosedAt), nullTime(c.ClaimDue), nullTime(c.FeedbackDue), nullTime(c.CompleteDue), nullTime(c.VisitDue),
-		nullTime(nextAlert), key, now, now)
+		nullTime(nextAlert), keyArg, now, now)
 	if err != nil {
 		return 0, false, fmt.Errorf("insert case: %w", err)
 	}

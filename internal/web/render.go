@@ -166,12 +166,17 @@ var navItems = []struct {
 	perm           civic.Permission
 }{
 	{"nav.home", "/", "home", ""},
+	{"nav.report", "/report", "plus", civic.PermCaseReport},
+	{"nav.cases", "/cases", "log", civic.PermCaseRead},
+	{"nav.my_cases", "/my/cases", "empty", ""},
 	{"nav.map", "/map", "map", civic.PermRegionRead},
 	{"nav.regions", "/regions", "tree", civic.PermRegionRead},
 	{"nav.grids", "/grids", "grid", civic.PermRegionRead},
 	{"nav.staff", "/staff", "people", civic.PermStaffRead},
 	{"nav.organisations", "/organisations", "org", civic.PermOrgRead},
-	{"nav.categories", "/categories", "tree", civic.PermCategoryRead},
+	// The catalogue page is for staff; residents read the catalogue
+	// through the report form.
+	{"nav.categories", "/categories", "tree", civic.PermCaseRead},
 	{"nav.users", "/users", "key", civic.PermUserAdmin},
 	{"nav.audit", "/audit", "log", civic.PermAuditRead},
 	{"nav.account", "/account", "user", ""},

@@ -38,6 +38,9 @@ type Config struct {
 	Basemap            string
 	BasemapAttribution string
 	Version            string
+	// Intake files cases with group commit; the server shares one with
+	// the API so that both channels batch into the same commits.
+	Intake *store.Intake
 }
 
 // Web serves the pages.
@@ -69,6 +72,9 @@ func New(cfg Config) (*Web, error) {
 	}
 	if cfg.Version == "" {
 		cfg.Version = "dev"
+	}
+	if cfg.Intake == nil {
+		cfg.Intake = cfg.Store.NewIntake(cfg.Locator)
 	}
 	h := &Web{store: cfg.Store, auth: cfg.Auth, locator: cfg.Locator, log: cfg.Log, cfg: cfg,
 		china: civic.ChinaTime}
@@ -126,13 +132,13 @@ func (h *Web) Register(mux *http.ServeMux) {
 	mux.Handle("GET /organisations/{id}/edit", h.page(civic.PermOrgWrite, h.editOrganisation))
 	mux.Handle("POST /organisations/{id}/edit", h.page(civic.PermOrgWrite, h.updateOrganisation))
 
-	mux.Handle("GET /categories", h.page(civic.PermCategoryRead, h.categories))
-	mux.Handle("GET /categories/export.csv", h.page(civic.PermCategoryRead, h.exportCategories))
-	mux.Handle("GET /categories/export.xlsx", h.page(civic.PermCategoryRead, h.exportCategories))
+	mux.Handle("GET /categories", h.page(civic.PermCaseRead, h.categories))
+	mux.Handle("GET /categories/export.csv", h.page(civic.PermCaseRead, h.exportCategories))
+	mux.Handle("GET /categories/export.xlsx", h.page(civic.PermCaseRead, h.exportCategories))
 	mux.Handle("POST /categories/import", h.page(civic.PermCategoryWrite, h.importCategories))
 	mux.Handle("GET /categories/new", h.page(civic.PermCategoryWrite, h.newCategory))
 	mux.Handle("POST /categories/new", h.page(civic.PermCategoryWrite, h.createCategory))
-	mux.Handle("GET /categories/{code}", h.page(civic.PermCategoryRead, h.categoryDetail))
+	mux.Handle("GET /categories/{code}", h.page(civic.PermCaseRead, h.categoryDetail))
 	mux.Handle("GET /categories/{code}/edit", h.page(civic.PermCategoryWrite, h.editCategory))
 	mux.Handle("POST /categories/{code}/edit", h.page(civic.PermCategoryWrite, h.updateCategory))
 	mux.Handle("POST /categories/{code}/active", h.page(civic.PermCategoryWrite, h.setCategoryActive))
@@ -145,6 +151,19 @@ func (h *Web) Register(mux *http.ServeMux) {
 	mux.Handle("POST /users/{id}/password", h.page(civic.PermUserAdmin, h.resetPassword))
 
 	mux.Handle("GET /audit", h.page(civic.PermAuditRead, h.audit))
+
+	// Cases (接诉即办): residents report and follow their own; staff take
+	// calls and patrol reports, work their queues and act on a case. The
+	// detail and action routes are open to every signed-in user because
+	// the store decides who sees and may do what on each case.
+	mux.Handle("GET /report", h.page(civic.PermCaseReport, h.report))
+	mux.Handle("POST /report", h.page(civic.PermCaseReport, h.submitReport))
+	mux.Handle("GET /my/cases", h.page("", h.myCases))
+	mux.Handle("GET /cases", h.page(civic.PermCaseRead, h.caseList))
+	mux.Handle("GET /cases/new", h.page(civic.PermCaseReport, h.newCase))
+	mux.Handle("POST /cases/new", h.page(civic.PermCaseReport, h.submitNewCase))
+	mux.Handle("GET /cases/{id}", h.page("", h.caseDetail))
+	mux.Handle("POST /cases/{id}/act", h.page("", h.actOnCase))
 
 	// Anything else is a friendly "not found" page in the user's language
 	// rather than Go's plain-text one. The API answers its own paths.

@@ -1,0 +1,301 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/store"
+)
+
+// The three intake forms share one page: a resident reporting a problem
+// (/report, 一键报事), a hotline operator taking a call (/cases/new?channel=
+// hotline) and a grid worker reporting from patrol (channel=patrol).
+
+// reportForm is an intake form exactly as typed.
+type reportForm struct {
+	// Key is the random part of the idempotency key, made when the form
+	// is first shown and carried through every re-render, so that a
+	// double click or a refreshed POST finds the first case.
+	Key              string
+	Channel          string
+	Title            string
+	Description      string
+	Category         string
+	Address          string
+	Lng, Lat         string
+	CRS              string
+	Region           string
+	Name             string
+	Phone            string
+	Anonymous        bool
+	AnsweredDirectly bool
+	Answer           string
+	AckNotAccepted   bool
+}
+
+var reportFields = []string{"title", "description", "category_code", "address", "location", "region_code", "reporter_name", "reporter_phone", "anonymous", "answered_directly", "answer"}
+
+// reportPage is the intake form.
+type reportPage struct {
+	Page
+	Form    reportForm
+	Errs    FormErrors
+	Channel string // resident, hotline, patrol
+	Action  string
+	Groups  []leafGroup
+	// NotAccepted is the reason of the chosen category when it is on the
+	// not-accepted list, shown before the case is filed.
+	NotAccepted string
+	Regions     []Option
+	Basemap     basemap
+	// MapUnder and MapLevel draw the worker's own grids on a patrol map.
+	MapUnder, MapLevel string
+	// CenterLng/Lat open the map over the user's area.
+	CenterLng, CenterLat float64
+}
+
+// reportDonePage confirms a filed case.
+type reportDonePage struct {
+	Page
+	Case     civic.Case
+	Existing bool
+	Staff    bool
+}
+
+// newKey is a fresh random idempotency key part.
+func newKey() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b)
+}
+
+// validKey accepts only keys this server could have made, so a posted
+// value can never collide with another user's namespace.
+func validKey(k string) bool {
+	if len(k) != 32 {
+		return false
+	}
+	_, err := hex.DecodeString(k)
+	return err == nil
+}
+
+// idempotencyKey scopes the form's key to the user: the store looks keys
+// up across all cases, and one user must never receive another's case.
+func idempotencyKey(u civic.User, key string) string {
+	return "web-" + strconv.FormatInt(u.ID, 10) + "-" + key
+}
+
+// channelOf picks the intake channel for the user: the one asked for if
+// their role may use it, otherwise the one their role uses.
+func channelOf(a civic.Actor, asked string) (string, error) {
+	hotline := a.Role == civic.RoleOperator || a.Role == civic.RoleAdmin
+	patrol := a.Can(civic.PermCaseRead) && a.Can(civic.PermCaseReport)
+	switch {
+	case asked == "hotline" && hotline, asked == "patrol" && patrol:
+		return asked, nil
+	case asked == "hotline" || asked == "patrol":
+		return "", civic.Forbidden()
+	case a.Role == civic.RoleOperator:
+		return "hotline", nil
+	case patrol:
+		return "patrol", nil
+	}
+	return "", civic.Forbidden()
+}
+
+// report shows the resident form; staff are sent to their own intake form,
+// which files the case under the right channel.
+func (h *Web) report(w http.ResponseWriter, r *http.Request, c *rq) error {
+	if c.Actor.Can(civic.PermCaseRead) {
+		ch, err := channelOf(c.Actor, "")
+		if err != nil {
+			return err
+		}
+		redirect(w, r, "/cases/new?channel="+ch)
+		return nil
+	}
+	f := reportForm{Key: newKey(), Channel: "resident", Phone: c.User.Phone, CRS: string(store.WGS84)}
+	return h.showReport(w, r, c, f, FormErrors{}, http.StatusOK)
+}
+
+func (h *Web) newCase(w http.ResponseWriter, r *http.Request, c *rq) error {
+	ch, err := channelOf(c.Actor, r.URL.Query().Get("channel"))
+	if err != nil {
+		return err
+	}
+	f := reportForm{Key: newKey(), Channel: ch, CRS: string(store.WGS84)}
+	if ch == "patrol" {
+		f.Region, f.Phone = c.Actor.Scope.RegionCode, c.User.Phone
+	}
+	return h.showReport(w, r, c, f, FormErrors{}, http.StatusOK)
+}
+
+func (h *Web) showReport(w http.ResponseWriter, r *http.Request, c *rq, f reportForm, errs FormErrors, status int) error {
+	ctx := r.Context()
+	active := "/report"
+	if f.Channel != "resident" {
+		active = "/cases"
+	}
+	p := reportPage{Page: h.base(w, c, "report.title", active), Form: f, Errs: errs, Channel: f.Channel, Action: "/report", Basemap: h.basemap()}
+	p.Leaflet = true
+	switch f.Channel {
+	case "hotline":
+		p.Title, p.Action = c.T("report.hotline_title"), "/cases/new?channel=hotline"
+	case "patrol":
+		p.Title, p.Action = c.T("report.patrol_title"), "/cases/new?channel=patrol"
+	}
+	if f.Channel != "resident" {
+		p.Crumbs = []Crumb{{Label: c.T("cases.title"), URL: "/cases"}, {Label: p.Title}}
+	}
+	cat, err := h.catalogue(ctx)
+	if err != nil {
+		return err
+	}
+	p.Groups = cat.groups(c.Lang, f.Category)
+	if k, ok := cat.byCode[f.Category]; ok && !k.Accepted {
+		p.NotAccepted = k.NotAcceptedReason
+		if p.NotAccepted == "" {
+			p.NotAccepted = c.T("report.not_accepted_default")
+		}
+	}
+	switch f.Channel {
+	case "hotline":
+		if p.Regions, err = h.areaOptions(ctx, c.Actor, f.Region); err != nil {
+			return err
+		}
+	case "patrol":
+		if p.Regions, err = h.gridOptions(ctx, c.Actor); err != nil {
+			return err
+		}
+		for i := range p.Regions {
+			p.Regions[i].Selected = p.Regions[i].Value == f.Region
+		}
+		p.MapUnder = c.Actor.Scope.RegionCode
+		if l, ok := civic.LevelOfCode(p.MapUnder); ok {
+			p.MapLevel = l.Key()
+			if l < civic.LevelGrid {
+				p.MapLevel = civic.LevelGrid.Key()
+			}
+		}
+	}
+	// The map opens over the user's own area. Residents may not read
+	// regions; a centre point reveals nothing, so it is read as the system.
+	if code := c.Actor.Scope.RegionCode; code != "" {
+		if reg, err := h.store.GetRegion(ctx, civic.System, code); err == nil {
+			p.CenterLng, p.CenterLat = reg.CenterLng, reg.CenterLat
+		}
+	}
+	h.render(w, c, status, "case_report", p)
+	return nil
+}
+
+func readReportForm(r *http.Request) reportForm {
+	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
+	return reportForm{Key: v("key"), Channel: v("channel"), Title: v("title"), Description: v("description"), Category: v("category_code"),
+		Address: v("address"), Lng: v("lng"), Lat: v("lat"), CRS: v("crs"), Region: v("region_code"), Name: v("reporter_name"),
+		Phone: v("reporter_phone"), Anonymous: v("anonymous") == "1", AnsweredDirectly: v("answered_directly") == "1", Answer: v("answer"),
+		AckNotAccepted: v("ack_not_accepted") == "1"}
+}
+
+// submitReport files the resident form.
+func (h *Web) submitReport(w http.ResponseWriter, r *http.Request, c *rq) error {
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	f := readReportForm(r)
+	f.Channel = "resident"
+	return h.submit(w, r, c, f)
+}
+
+// submitNewCase files the hotline or patrol form.
+func (h *Web) submitNewCase(w http.ResponseWriter, r *http.Request, c *rq) error {
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	f := readReportForm(r)
+	ch, err := channelOf(c.Actor, r.URL.Query().Get("channel"))
+	if err != nil {
+		return err
+	}
+	f.Channel = ch
+	return h.submit(w, r, c, f)
+}
+
+func (h *Web) submit(w http.ResponseWriter, r *http.Request, c *rq, f reportForm) error {
+	if !validKey(f.Key) {
+		// A form from elsewhere or a tampered key: file without a key
+		// rather than trust it, and give the re-rendered form a fresh one.
+		f.Key = ""
+	}
+	n, errs := h.newCaseOf(r, c, f)
+	if errs.Any() {
+		if f.Key == "" {
+			f.Key = newKey()
+		}
+		return h.showReport(w, r, c, f, errs, errs.Status())
+	}
+	cs, existing, err := h.cfg.Intake.Submit(r.Context(), c.Actor, n)
+	if err != nil {
+		fe, err := formErrors(err, c.Lang, reportFields...)
+		if err != nil {
+			return err
+		}
+		if f.Key == "" {
+			f.Key = newKey()
+		}
+		return h.showReport(w, r, c, f, fe, fe.Status())
+	}
+	p := reportDonePage{Page: h.base(w, c, "report.done_title", "/report"), Case: cs, Existing: existing, Staff: c.Actor.Can(civic.PermCaseRead)}
+	h.render(w, c, http.StatusOK, "case_done", p)
+	return nil
+}
+
+// newCaseOf checks what only the web form knows (numbers typed as text, the
+// acknowledgement of a not-accepted category) and builds the submission.
+func (h *Web) newCaseOf(r *http.Request, c *rq, f reportForm) (store.NewCase, FormErrors) {
+	src := map[string]civic.Source{"resident": civic.SourceResident, "hotline": civic.SourceHotline, "patrol": civic.SourcePatrol}[f.Channel]
+	n := store.NewCase{Source: src, CategoryCode: f.Category, Title: f.Title, Description: f.Description, Address: f.Address,
+		RegionCode: f.Region, ReporterPhone: f.Phone, Anonymous: f.Anonymous, CRS: store.WGS84}
+	if f.Key != "" {
+		n.IdempotencyKey = idempotencyKey(c.User, f.Key)
+	}
+	if store.CRS(f.CRS) == store.GCJ02 {
+		n.CRS = store.GCJ02
+	}
+	var errs FormErrors
+	switch f.Channel {
+	case "hotline":
+		n.ReporterName = f.Name
+		n.AnsweredDirectly, n.Answer = f.AnsweredDirectly, f.Answer
+		n.Anonymous = false
+	default:
+		n.ReporterName = c.User.DisplayName
+	}
+	if f.Lng != "" || f.Lat != "" {
+		lng, err1 := strconv.ParseFloat(f.Lng, 64)
+		lat, err2 := strconv.ParseFloat(f.Lat, 64)
+		if err1 != nil || err2 != nil {
+			errs.addField("location", c.T("report.bad_location"))
+		} else {
+			n.HasLocation, n.Lng, n.Lat = true, lng, lat
+		}
+	}
+	if f.Category != "" {
+		cat, err := h.catalogue(r.Context())
+		if err == nil {
+			if k, ok := cat.byCode[f.Category]; ok && !k.Accepted && !f.AckNotAccepted && !f.AnsweredDirectly {
+				// The store would file it straight into "rejected"; the
+				// resident should know why before choosing to.
+				errs.addField("category_code", c.T("report.not_accepted_confirm"))
+			}
+		}
+	}
+	if errs.Any() {
+		errs.status = http.StatusUnprocessableEntity
+	}
+	return n, errs
+}

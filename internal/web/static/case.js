@@ -1,0 +1,159 @@
+// civicgrid case pages: the location picker of the intake forms, the small
+// map of a case, and a few form helpers. Every form works without it: the
+// coordinates are plain inputs, the not-accepted reason is checked again by
+// the server, and the idempotency key makes a second click harmless.
+(function () {
+  "use strict";
+
+  // Points are kept as WGS-84 (GPS), the datum of the region boundaries
+  // the maps draw; the forms send crs=wgs84 with them.
+  var MARK = { radius: 9, color: "#c8102e", weight: 3, fillColor: "#fff", fillOpacity: 1 };
+
+  function num(v) { var n = parseFloat(v); return isNaN(n) ? null : n; }
+
+  function baseMap(el) {
+    var map = L.map(el, { zoomControl: true, attributionControl: !!el.dataset.basemap });
+    if (el.dataset.basemap) {
+      L.tileLayer(el.dataset.basemap, { maxZoom: 19, attribution: el.dataset.attribution || "" }).addTo(map);
+    } else {
+      el.classList.add("map-plain");
+    }
+    return map;
+  }
+
+  // boundary draws the user's grids (patrol) or the case's region, so that
+  // a map without tiles still shows where it is.
+  function boundary(map, el, fit) {
+    if (!el.dataset.under || !el.dataset.level) { return; }
+    var url = "/api/v1/regions/geojson?under=" + encodeURIComponent(el.dataset.under) + "&level=" + encodeURIComponent(el.dataset.level);
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
+      .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
+      .then(function (fc) {
+        var layer = L.geoJSON(fc, {
+          style: function () { return { color: "#2563eb", weight: 1.5, fillColor: "#3b82f6", fillOpacity: 0.08 }; },
+          interactive: false
+        }).addTo(map);
+        if (fit && layer.getLayers().length) { map.fitBounds(layer.getBounds(), { padding: [12, 12] }); }
+      })
+      .catch(function () { /* the map still works without the outline */ });
+  }
+
+  function picker(el) {
+    var form = el.closest("form");
+    var lng = form.querySelector("input[name=lng]");
+    var lat = form.querySelector("input[name=lat]");
+    var crs = form.querySelector("input[name=crs]");
+    var status = document.getElementById("case-map-status");
+    var map = baseMap(el);
+    var marker = null;
+
+    function place(la, ln, zoom) {
+      if (marker) { marker.setLatLng([la, ln]); } else { marker = L.circleMarker([la, ln], MARK).addTo(map); }
+      if (zoom) { map.setView([la, ln], Math.max(map.getZoom(), zoom)); }
+    }
+    function set(la, ln) {
+      lng.value = ln.toFixed(6);
+      lat.value = la.toFixed(6);
+      if (crs) { crs.value = "wgs84"; }
+      place(la, ln);
+    }
+
+    var la0 = num(lat.value), ln0 = num(lng.value);
+    var cla = num(el.dataset.centerLat), cln = num(el.dataset.centerLng);
+    if (la0 !== null && ln0 !== null) {
+      map.setView([la0, ln0], 16);
+      place(la0, ln0);
+    } else if (cla && cln) {
+      map.setView([cla, cln], 14);
+    } else {
+      map.setView([35, 105], 4);
+    }
+    boundary(map, el, la0 === null);
+
+    map.on("click", function (e) { set(e.latlng.lat, e.latlng.lng); });
+    [lng, lat].forEach(function (inp) {
+      inp.addEventListener("change", function () {
+        var a = num(lat.value), b = num(lng.value);
+        if (a !== null && b !== null) { place(a, b, 16); }
+      });
+    });
+
+    var geo = form.querySelector("[data-case-geolocate]");
+    if (geo && navigator.geolocation) {
+      geo.hidden = false;
+      geo.addEventListener("click", function () {
+        if (status) { status.textContent = geo.dataset.locating; }
+        navigator.geolocation.getCurrentPosition(function (pos) {
+          if (status) { status.textContent = ""; }
+          set(pos.coords.latitude, pos.coords.longitude);
+          map.setView([pos.coords.latitude, pos.coords.longitude], 17);
+        }, function () {
+          if (status) { status.textContent = geo.dataset.failed; }
+        }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+      });
+    }
+  }
+
+  function viewer(el) {
+    var la = num(el.dataset.lat), ln = num(el.dataset.lng);
+    if (la === null || ln === null) { return; }
+    var map = baseMap(el);
+    map.setView([la, ln], 16);
+    L.circleMarker([la, ln], MARK).addTo(map);
+    boundary(map, el, false);
+  }
+
+  // The not-accepted reason shows as soon as such a category is chosen.
+  function category(sel) {
+    var box = document.getElementById("category-reason");
+    if (!box) { return; }
+    var text = box.querySelector(".case-reason-text");
+    var ack = box.querySelector("input[name=ack_not_accepted]");
+    sel.addEventListener("change", function () {
+      var opt = sel.options[sel.selectedIndex];
+      var reason = opt && opt.getAttribute("data-reason");
+      box.hidden = !reason;
+      if (reason) { text.textContent = reason; } else if (ack) { ack.checked = false; }
+    });
+  }
+
+  // A checkbox that reveals a related field (the hotline's answer).
+  function toggle(cb) {
+    var target = document.getElementById(cb.dataset.caseToggle);
+    if (!target) { return; }
+    var sync = function () { target.hidden = !cb.checked; };
+    cb.addEventListener("change", sync);
+    sync();
+  }
+
+  function init() {
+    if (typeof L !== "undefined") {
+      document.querySelectorAll("[data-case-map=pick]").forEach(picker);
+      document.querySelectorAll("[data-case-map=view]").forEach(viewer);
+    }
+    document.querySelectorAll("select[data-case-category]").forEach(category);
+    document.querySelectorAll("input[data-case-toggle]").forEach(toggle);
+    // Choosing an organisation or a region picks that way of dispatching.
+    document.querySelectorAll(".case-target select").forEach(function (sel) {
+      sel.addEventListener("change", function () {
+        var mode = sel.name === "target_org_id" ? "org" : "region";
+        var radio = sel.closest("fieldset").querySelector("input[name=target][value=" + mode + "]");
+        if (radio && sel.value) { radio.checked = true; }
+      });
+    });
+    // One click files one case; the key would catch a second, but the
+    // resident should not wonder whether it went twice.
+    document.querySelectorAll("form.case-form").forEach(function (f) {
+      f.addEventListener("submit", function () {
+        var b = f.querySelector("[data-case-submit]");
+        if (b) { window.setTimeout(function () { b.disabled = true; }, 0); }
+      });
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
