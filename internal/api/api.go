@@ -188,3 +188,6 @@ func subtreeParam(r *http.Request, act civic.Actor, name string) (string, error)
 	}
 	return "", civic.NotFound("区域 "+code, "region "+code)
 }
+
+// pageOf describes an unpaged list of n items.
+func pageOf(n int) store.Page { return store.Page{Limit: n} }

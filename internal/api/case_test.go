@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/store"
@@ -114,6 +115,71 @@ func TestCaseAPI(t *testing.T) {
 		f.do("GET", fmt.Sprintf("/api/v1/cases/%d/events", c.ID), f.tokens[civic.RoleResident], nil).decode(t, &ev)
 		if len(ev.Items) < 4 || ev.Items[1].Action != civic.ActDispatch || !strings.Contains(ev.Items[1].Note, "网格") {
 			t.Fatalf("timeline: %+v", ev.Items)
+		}
+	})
+}
+
+// TestNotifications: a dispatch reaches the handling grid's staff in their
+// inbox and live over server-sent events; the reporter hears of progress.
+func TestNotifications(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		f := mustFixture(t, s, clock)
+		f.mustCategories()
+		// A grid worker of exactly the handling grid.
+		worker := f.mustUserToken("grid_a1x", civic.RoleGridWorker, civic.Scope{RegionCode: gridA1x})
+		req, _ := http.NewRequest("GET", f.srv.URL+"/api/v1/notifications/stream", nil)
+		req.Header.Set("Authorization", "Bearer "+worker)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		stream, err := f.srv.Client().Do(req.WithContext(ctx))
+		if err != nil || stream.StatusCode != 200 || stream.Header.Get("Content-Type") != "text/event-stream" {
+			t.Fatalf("stream: %v %+v", err, stream)
+		}
+		defer stream.Body.Close()
+
+		r := f.do("POST", "/api/v1/cases", f.tokens[civic.RoleResident], map[string]any{"source": "resident", "category_code": "0101", "title": "单元门坏了", "lng": 116.42, "lat": 39.95})
+		var c civic.Case
+		r.decode(t, &c)
+		got := make(chan string, 1)
+		go func() {
+			buf := make([]byte, 8192)
+			var all string
+			for {
+				n, err := stream.Body.Read(buf)
+				all += string(buf[:n])
+				if strings.Contains(all, "event: notification") || err != nil {
+					got <- all
+					return
+				}
+			}
+		}()
+		select {
+		case all := <-got:
+			if !strings.Contains(all, "新派工单：单元门坏了") {
+				t.Fatalf("stream: %q", all)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("no live notification within 10 s")
+		}
+		var in struct {
+			Items  []civic.Notification
+			Unread int
+		}
+		f.do("GET", "/api/v1/notifications", worker, nil).decode(t, &in)
+		if in.Unread != 1 || in.Items[0].Kind != "dispatch" || in.Items[0].CaseID != c.ID {
+			t.Fatalf("worker's inbox: %+v", in)
+		}
+		if r := f.do("POST", "/api/v1/notifications/read", worker, map[string]any{}); r.Status != 204 {
+			t.Fatalf("read: %d", r.Status)
+		}
+		f.do("GET", "/api/v1/notifications", worker, nil).decode(t, &in)
+		if in.Unread != 0 {
+			t.Fatalf("unread after reading: %d", in.Unread)
+		}
+		f.do("POST", fmt.Sprintf("/api/v1/cases/%d/actions", c.ID), worker, map[string]any{"action": "claim"})
+		f.do("GET", "/api/v1/notifications", f.tokens[civic.RoleResident], nil).decode(t, &in)
+		if in.Unread < 2 || in.Items[0].Kind != "progress" {
+			t.Fatalf("reporter's inbox: %+v", in)
 		}
 	})
 }

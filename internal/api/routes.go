@@ -76,6 +76,13 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/cases/{id}/reporters", a.caseReporters},
 		{"POST", "/api/v1/cases/{id}/reporters/{rid}/visit", a.visitCoReporter},
 
+		{"GET", "/api/v1/notifications", a.listNotifications},
+		{"POST", "/api/v1/notifications/read", a.readNotifications},
+		{"GET", "/api/v1/notifications/stream", a.streamNotifications},
+		{"GET", "/api/v1/organisations/{id}/webhooks", a.listWebhooks},
+		{"POST", "/api/v1/organisations/{id}/webhooks", a.createWebhook},
+		{"DELETE", "/api/v1/organisations/{id}/webhooks/{wid}", a.deleteWebhook},
+
 		{"GET", "/api/v1/blacklist", a.listBlocked},
 		{"POST", "/api/v1/blacklist", a.blockCaller},
 		{"DELETE", "/api/v1/blacklist/{id}", a.unblockCaller},

@@ -371,3 +371,14 @@ type Deputy struct {
 	Title     string    `json:"title"`
 	CreatedAt time.Time `json:"created_at"`
 }
+
+// Notification is one message in a user's inbox.
+type Notification struct {
+	ID        int64      `json:"id"`
+	CaseID    int64      `json:"case_id,omitempty"`
+	Kind      string     `json:"kind"` // dispatch, warning, whistle, progress, returned, verify, approval
+	Title     string     `json:"title"`
+	Body      string     `json:"body,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	ReadAt    *time.Time `json:"read_at,omitempty"`
+}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/civicgrid/civicgrid/internal/api"
@@ -32,7 +33,8 @@ type Config struct {
 	SecureCookies      bool
 	TrustProxy         bool
 	// AlertsEvery is how often case warnings and deadlines are checked;
-	// negative turns the job off (tests, benchmarks).
+	// negative turns the background jobs (alerts, webhooks) off, for
+	// benchmarks.
 	AlertsEvery time.Duration
 	// RegionCheckEvery is how often the point-in-polygon index asks the
 	// database whether boundaries changed elsewhere.
@@ -183,9 +185,17 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	jobsDone := make(chan struct{})
 	go func() {
 		defer close(jobsDone)
-		if s.cfg.AlertsEvery >= 0 {
-			jobs.Alerts{Store: s.cfg.Store, Log: s.cfg.Log, Every: s.cfg.AlertsEvery}.Run(jobsCtx)
+		if s.cfg.AlertsEvery < 0 {
+			return
 		}
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			jobs.Alerts{Store: s.cfg.Store, Log: s.cfg.Log, Every: s.cfg.AlertsEvery}.Run(jobsCtx)
+		}()
+		go func() { defer wg.Done(); jobs.Webhooks{Store: s.cfg.Store, Log: s.cfg.Log}.Run(jobsCtx) }()
+		wg.Wait()
 	}()
 	defer func() {
 		stopJobs()

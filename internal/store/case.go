@@ -335,5 +335,5 @@ func (tx *Tx) addEvent(ctx context.Context, a civic.Actor, caseID int64, act civ
 	if err != nil {
 		return fmt.Errorf("append %s event to case %d: %w", act, caseID, err)
 	}
-	return nil
+	return tx.notify(ctx, caseID, act, public, note, data)
 }

@@ -1,0 +1,369 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/civicgrid/civicgrid/internal/civic"
+)
+
+// notify tells the people a case event concerns, in the event's
+// transaction: the new handler of a dispatch, the handler and supervisors of
+// a warning, summoned departments, verifiers of a report-back, approvers of
+// a request, dispatchers of a return, and the reporters of every public
+// event. Organisations with webhooks get a delivery queued as well.
+func (tx *Tx) notify(ctx context.Context, caseID int64, act civic.CaseAction, public bool, note, data string) error {
+	var title, region, handlerRegion string
+	var handlerOrg, reporter sql.NullInt64
+	var created time.Time
+	err := tx.queryRow(ctx, `SELECT title, region_code, handler_region_code, handler_org_id, reporter_id, created_at FROM cases WHERE id = ?`, caseID).
+		Scan(&title, &region, &handlerRegion, &handlerOrg, &reporter, &created)
+	if err != nil {
+		return fmt.Errorf("read case %d to notify: %w", caseID, err)
+	}
+	send := func(kind, head, where string, args ...any) error {
+		_, err := tx.exec(ctx, `INSERT INTO notifications (user_id, case_id, kind, title, body, created_at)
+			SELECT id, ?, ?, ?, ?, ? FROM users WHERE disabled = ? AND (`+where+`)`,
+			append([]any{caseID, kind, head + "：" + title, note, tx.now, false}, args...)...)
+		if err != nil {
+			return fmt.Errorf("notify %s of case %d: %w", kind, caseID, err)
+		}
+		return nil
+	}
+	handlers := func(kind, head string) error {
+		switch {
+		case handlerOrg.Valid:
+			if err := send(kind, head, "scope_org_id = ?", handlerOrg.Int64); err != nil {
+				return err
+			}
+			return tx.queueWebhooks(ctx, handlerOrg.Int64, caseID, civic.CaseNumber(created, caseID), title, act, note, data)
+		case handlerRegion != "":
+			return send(kind, head, "scope_code = ? AND scope_org_id IS NULL AND role IN ('grid_worker','community_staff','street_staff')", handlerRegion)
+		}
+		return nil
+	}
+	street, community := prefixOf(region, civic.LevelStreet), prefixOf(region, civic.LevelCommunity)
+	switch act {
+	case civic.ActDispatch, civic.ActTransfer:
+		if err := handlers("dispatch", "新派工单"); err != nil {
+			return err
+		}
+	case civic.ActWarn:
+		if err := handlers("warning", "时限预警"); err != nil {
+			return err
+		}
+	case civic.ActEscalate:
+		if err := handlers("warning", "工单超期"); err != nil {
+			return err
+		}
+		if err := send("warning", "超期督办", "scope_code = ? AND role = 'street_staff'", street); err != nil {
+			return err
+		}
+	case civic.ActReturn, civic.ActRecall:
+		if err := send("returned", "工单退回待派", "(scope_code = ? AND role = 'community_staff') OR (scope_code = ? AND role = 'street_staff')", community, street); err != nil {
+			return err
+		}
+	case civic.ActHandle:
+		if err := send("verify", "待核查", "(scope_code = ? AND role = 'grid_worker') OR (scope_code = ? AND role = 'community_staff')", prefixOf(region, civic.LevelGrid), community); err != nil {
+			return err
+		}
+	case civic.ActRequestExtend, civic.ActRequestPause:
+		if err := send("approval", "待审批", "scope_code = ? AND role = 'street_staff'", street); err != nil {
+			return err
+		}
+	case civic.ActWhistle:
+		var d struct {
+			Orgs []int64 `json:"orgs"`
+		}
+		_ = json.Unmarshal([]byte(data), &d)
+		for _, org := range d.Orgs {
+			if err := send("whistle", "吹哨报到", "scope_org_id = ?", org); err != nil {
+				return err
+			}
+			if err := tx.queueWebhooks(ctx, org, caseID, civic.CaseNumber(created, caseID), title, act, note, data); err != nil {
+				return err
+			}
+		}
+	}
+	if public && act != civic.ActReport {
+		// Reporters hear of every public step, co-reporters too.
+		head := "您反映的问题有新进展（" + act.Label().ZH + "）"
+		if reporter.Valid {
+			if err := send("progress", head, "id = ?", reporter.Int64); err != nil {
+				return err
+			}
+		}
+		if err := send("progress", head, "id IN (SELECT user_id FROM case_reporters WHERE case_id = ? AND user_id IS NOT NULL)", caseID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Notifications lists the actor's inbox, newest first; after > 0 returns
+// only newer ones (for live updates), oldest first.
+func (s *Store) Notifications(ctx context.Context, a civic.Actor, unreadOnly bool, after int64, limit int) ([]civic.Notification, int, error) {
+	if a.UserID == 0 {
+		return nil, 0, civic.Errorf(civic.EUnauthorized, "请先登录", "Please sign in")
+	}
+	var unread int
+	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL`, a.UserID).Scan(&unread); err != nil {
+		return nil, 0, fmt.Errorf("count unread: %w", err)
+	}
+	q := `SELECT id, COALESCE(case_id, 0), kind, title, body, created_at, read_at FROM notifications WHERE user_id = ?`
+	args := []any{a.UserID}
+	if unreadOnly {
+		q += ` AND read_at IS NULL`
+	}
+	order := ` ORDER BY id DESC`
+	if after > 0 {
+		q += ` AND id > ?`
+		args = append(args, after)
+		order = ` ORDER BY id`
+	}
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	rows, err := s.query(ctx, q+order+` LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list notifications: %w", err)
+	}
+	defer rows.Close()
+	var out []civic.Notification
+	for rows.Next() {
+		var n civic.Notification
+		var read sql.NullTime
+		if err := rows.Scan(&n.ID, &n.CaseID, &n.Kind, &n.Title, &n.Body, &n.CreatedAt, &read); err != nil {
+			return nil, 0, fmt.Errorf("scan notification: %w", err)
+		}
+		n.CreatedAt = n.CreatedAt.UTC()
+		if read.Valid {
+			t := read.Time.UTC()
+			n.ReadAt = &t
+		}
+		out = append(out, n)
+	}
+	return out, unread, rows.Err()
+}
+
+// MarkNotificationsRead marks the given notifications (all, if none are
+// given) of the actor read.
+func (s *Store) MarkNotificationsRead(ctx context.Context, a civic.Actor, ids []int64) error {
+	if a.UserID == 0 {
+		return civic.Errorf(civic.EUnauthorized, "请先登录", "Please sign in")
+	}
+	return s.write(ctx, func(tx *Tx) error {
+		q := `UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL`
+		args := []any{tx.now, a.UserID}
+		if len(ids) > 0 {
+			q += ` AND id IN (` + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + `)`
+			for _, id := range ids {
+				args = append(args, id)
+			}
+		}
+		if _, err := tx.exec(ctx, q, args...); err != nil {
+			return fmt.Errorf("mark notifications read: %w", err)
+		}
+		return nil
+	})
+}
+
+// Webhook is an organisation's endpoint for its cases: its own system
+// receives dispatches, warnings and whistles as signed JSON.
+type Webhook struct {
+	ID        int64     `json:"id"`
+	OrgID     int64     `json:"org_id"`
+	URL       string    `json:"url"`
+	Secret    string    `json:"secret,omitempty"` // shown once, at creation
+	Active    bool      `json:"active"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func (tx *Tx) queueWebhooks(ctx context.Context, orgID, caseID int64, number, title string, act civic.CaseAction, note, data string) error {
+	payload, _ := json.Marshal(map[string]any{"event": act, "case_id": caseID, "case_number": number, "title": title, "note": note,
+		"data": json.RawMessage(orEmptyJSON(data)), "at": tx.now})
+	_, err := tx.exec(ctx, `INSERT INTO webhook_deliveries (webhook_id, case_id, event, payload, next_attempt_at, created_at)
+		SELECT id, ?, ?, ?, ?, ? FROM webhooks WHERE org_id = ? AND active = ?`,
+		caseID, string(act), string(payload), tx.now, tx.now, orgID, true)
+	if err != nil {
+		return fmt.Errorf("queue webhooks: %w", err)
+	}
+	return nil
+}
+
+func orEmptyJSON(s string) string {
+	if s == "" {
+		return "{}"
+	}
+	return s
+}
+
+// CreateWebhook registers an endpoint for an organisation in the actor's
+// scope and returns its signing secret, shown only now.
+func (s *Store) CreateWebhook(ctx context.Context, a civic.Actor, orgID int64, url string) (Webhook, error) {
+	o, err := s.GetOrganisation(ctx, a, orgID)
+	if err != nil {
+		return Webhook{}, err
+	}
+	if err := a.Must(civic.PermOrgWrite); err != nil {
+		return Webhook{}, err
+	}
+	url = strings.TrimSpace(url)
+	if !(strings.HasPrefix(url, "https://") || strings.HasPrefix(url, "http://")) || len(url) > 500 {
+		return Webhook{}, civic.Invalid(civic.FieldErr("url", "请填写 http(s) 地址", "give an http(s) URL"))
+	}
+	secret, err := newToken()
+	if err != nil {
+		return Webhook{}, err
+	}
+	h := Webhook{OrgID: o.ID, URL: url, Secret: secret, Active: true}
+	err = s.write(ctx, func(tx *Tx) error {
+		id, err := tx.insertID(ctx, `INSERT INTO webhooks (org_id, url, secret, active, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			o.ID, url, secret, true, a.UserID, tx.now)
+		if err != nil {
+			return fmt.Errorf("insert webhook: %w", err)
+		}
+		h.ID, h.CreatedAt = id, tx.now
+		return tx.audit(ctx, a, "webhook.create", "webhook", id, o.RegionCode, nil, map[string]any{"org_id": o.ID, "url": url})
+	})
+	return h, err
+}
+
+// Webhooks lists an organisation's endpoints (without secrets).
+func (s *Store) Webhooks(ctx context.Context, a civic.Actor, orgID int64) ([]Webhook, error) {
+	if _, err := s.GetOrganisation(ctx, a, orgID); err != nil {
+		return nil, err
+	}
+	rows, err := s.query(ctx, `SELECT id, org_id, url, active, created_at FROM webhooks WHERE org_id = ? ORDER BY id`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("list webhooks: %w", err)
+	}
+	defer rows.Close()
+	var out []Webhook
+	for rows.Next() {
+		var h Webhook
+		if err := rows.Scan(&h.ID, &h.OrgID, &h.URL, &h.Active, &h.CreatedAt); err != nil {
+			return nil, fmt.Errorf("scan webhook: %w", err)
+		}
+		h.CreatedAt = h.CreatedAt.UTC()
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// DeleteWebhook removes an endpoint and its pending deliveries.
+func (s *Store) DeleteWebhook(ctx context.Context, a civic.Actor, orgID, id int64) error {
+	o, err := s.GetOrganisation(ctx, a, orgID)
+	if err != nil {
+		return err
+	}
+	if err := a.Must(civic.PermOrgWrite); err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, `DELETE FROM webhook_deliveries WHERE webhook_id = ?`, id); err != nil {
+			return fmt.Errorf("delete deliveries: %w", err)
+		}
+		res, err := tx.exec(ctx, `DELETE FROM webhooks WHERE id = ? AND org_id = ?`, id, orgID)
+		if err != nil {
+			return fmt.Errorf("delete webhook: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return civic.NotFound(fmt.Sprintf("回调 %d", id), fmt.Sprintf("webhook %d", id))
+		}
+		return tx.audit(ctx, a, "webhook.delete", "webhook", id, o.RegionCode, map[string]int64{"id": id}, nil)
+	})
+}
+
+// Delivery is one webhook call to make.
+type Delivery struct {
+	ID       int64
+	URL      string
+	Secret   string
+	Event    string
+	Payload  []byte
+	Attempts int
+}
+
+// MaxDeliveryAttempts bounds retries; the backoff doubles from a minute.
+const MaxDeliveryAttempts = 10
+
+// ClaimDeliveries leases up to n due deliveries for lease: each is pushed
+// out of reach of other workers by a conditional update, so that several
+// servers never call a receiver twice for one delivery at the same time.
+func (s *Store) ClaimDeliveries(ctx context.Context, n int, lease time.Duration) ([]Delivery, error) {
+	now := s.Now()
+	rows, err := s.query(ctx, `SELECT d.id, d.next_attempt_at, h.url, h.secret, d.event, d.payload, d.attempts
+		FROM webhook_deliveries d JOIN webhooks h ON h.id = d.webhook_id
+		WHERE d.delivered_at IS NULL AND d.next_attempt_at <= ? AND d.attempts < ? ORDER BY d.next_attempt_at LIMIT ?`, now, MaxDeliveryAttempts, n)
+	if err != nil {
+		return nil, fmt.Errorf("find due deliveries: %w", err)
+	}
+	type cand struct {
+		d   Delivery
+		due time.Time
+	}
+	var cands []cand
+	for rows.Next() {
+		var c cand
+		var payload string
+		if err := rows.Scan(&c.d.ID, &c.due, &c.d.URL, &c.d.Secret, &c.d.Event, &payload, &c.d.Attempts); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan delivery: %w", err)
+		}
+		c.d.Payload = []byte(payload)
+		cands = append(cands, c)
+	}
+	rows.Close()
+	var out []Delivery
+	for _, c := range cands {
+		won := false
+		err := s.write(ctx, func(tx *Tx) error {
+			res, err := tx.exec(ctx, `UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id = ? AND next_attempt_at = ? AND delivered_at IS NULL`,
+				tx.now.Add(lease), c.d.ID, c.due)
+			if err != nil {
+				return err
+			}
+			n, _ := res.RowsAffected()
+			won = n == 1
+			return nil
+		})
+		if err != nil {
+			return out, fmt.Errorf("lease delivery %d: %w", c.d.ID, err)
+		}
+		if won {
+			out = append(out, c.d)
+		}
+	}
+	return out, nil
+}
+
+// FinishDelivery records a call's outcome: delivered, or another attempt
+// after a doubling backoff.
+func (s *Store) FinishDelivery(ctx context.Context, d Delivery, status int, callErr error) error {
+	return s.write(ctx, func(tx *Tx) error {
+		if callErr == nil && status >= 200 && status < 300 {
+			_, err := tx.exec(ctx, `UPDATE webhook_deliveries SET delivered_at = ?, attempts = attempts + 1, last_status = ?, last_error = '' WHERE id = ?`, tx.now, status, d.ID)
+			return err
+		}
+		msg := fmt.Sprintf("HTTP %d", status)
+		if callErr != nil {
+			msg = callErr.Error()
+		}
+		backoff := time.Minute << min(d.Attempts, 10)
+		_, err := tx.exec(ctx, `UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = ?, last_status = ?, last_error = ? WHERE id = ?`,
+			tx.now.Add(backoff), status, truncate(msg, 500), d.ID)
+		return err
+	})
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
