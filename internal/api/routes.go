@@ -76,6 +76,8 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/cases/{id}/reporters", a.caseReporters},
 		{"POST", "/api/v1/cases/{id}/reporters/{rid}/visit", a.visitCoReporter},
 
+		{"GET", "/api/v1/metrics/cases", a.caseMetrics},
+
 		{"GET", "/api/v1/notifications", a.listNotifications},
 		{"POST", "/api/v1/notifications/read", a.readNotifications},
 		{"GET", "/api/v1/notifications/stream", a.streamNotifications},

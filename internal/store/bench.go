@@ -37,3 +37,56 @@ func (s *Store) BareCaseInserts(ctx context.Context, n, batch int) (time.Duratio
 	}
 	return time.Since(start), nil
 }
+
+// BenchCase is one synthetic case for SeedBenchCases.
+type BenchCase struct {
+	State         string
+	Category      string
+	Title, Desc   string
+	Region        string
+	HandlerOrgID  int64
+	HandlerRegion string
+	Lng, Lat      float64
+	CreatedAt     time.Time
+}
+
+// SeedBenchCases writes synthetic cases fast, for list and search
+// benchmarks at city scale: case rows and their search terms in large
+// transactions, without events or routing. next returns the i-th case. It
+// writes real rows; use it only on a benchmark database.
+func (s *Store) SeedBenchCases(ctx context.Context, n int, next func(i int) BenchCase) error {
+	const per = 5000
+	for done := 0; done < n; {
+		k := min(per, n-done)
+		err := s.write(ctx, func(tx *Tx) error {
+			for i := done; i < done+k; i++ {
+				c := next(i)
+				var org any
+				if c.HandlerOrgID != 0 {
+					org = c.HandlerOrgID
+				}
+				var dispatched any
+				if c.State != "reported" && c.State != "accepted" {
+					dispatched = c.CreatedAt
+				}
+				id, err := tx.insertID(ctx, `INSERT INTO cases (state, category_code, request_type, title, description, source, has_location, lng, lat, address,
+						region_code, reporter_name, reporter_phone, anonymous, handler_org_id, handler_region_code, priority, dispatched_at, created_at, updated_at)
+					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+					c.State, c.Category, "complaint", c.Title, c.Desc, "api", true, c.Lng, c.Lat, "",
+					c.Region, "", "", false, org, c.HandlerRegion, 0, dispatched, c.CreatedAt, c.CreatedAt)
+				if err != nil {
+					return fmt.Errorf("seed case: %w", err)
+				}
+				if err := tx.indexCase(ctx, id, c.Title+" "+c.Desc); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		done += k
+	}
+	return nil
+}

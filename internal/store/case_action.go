@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -109,6 +110,11 @@ func (tx *Tx) act(ctx context.Context, a civic.Actor, id int64, in CaseInput) er
 	}
 	c.State = next
 	dues(cal, rules, &c, pauses)
+	if in.Action == civic.ActDispatch || in.Action == civic.ActTransfer {
+		// Metrics judge each dispatch by the limits in force when it was
+		// made, so the event keeps them.
+		ev.data = withDispatchTerms(ev.data, c)
+	}
 	if err := tx.saveCase(ctx, &c, from, firstAlert(schedule(cal, rules, &c, pauses))); err != nil {
 		return err
 	}
@@ -201,6 +207,9 @@ func (tx *Tx) apply(ctx context.Context, s *Store, a civic.Actor, c *civic.Case,
 			return need("note", "请填写答复内容", "write the answer given")
 		}
 		c.ClosedAt = &now
+		if err := tx.endPause(ctx, c); err != nil {
+			return err
+		}
 	case civic.ActDispatch, civic.ActTransfer:
 		if in.CategoryCode != "" {
 			c.CategoryCode = in.CategoryCode
@@ -222,6 +231,8 @@ func (tx *Tx) apply(ctx context.Context, s *Store, a civic.Actor, c *civic.Case,
 		}
 		c.HandlerOrgID, c.HandlerRegionCode = rt.OrgID, rt.RegionCode
 		c.DispatchedAt, c.ClaimedAt, c.FeedbackAt = &now, nil, nil
+		// Extensions were granted to the previous handler's task.
+		c.CompleteExtra = 0
 		ev.note = strings.TrimSpace("派发至" + rt.Name + "。" + rt.Why.ZH + " " + in.Note)
 		ev.data = rt.data()
 	case civic.ActRecall:
@@ -253,6 +264,9 @@ func (tx *Tx) apply(ctx context.Context, s *Store, a civic.Actor, c *civic.Case,
 		}
 	case civic.ActVerifyPass:
 		c.ClosedAt = &now
+		if err := tx.endPause(ctx, c); err != nil {
+			return err
+		}
 	case civic.ActVerifyFail:
 		if in.Note == "" {
 			return need("note", "请说明核查未通过的原因", "say why the work did not pass")
@@ -327,13 +341,25 @@ func (tx *Tx) apply(ctx context.Context, s *Store, a civic.Actor, c *civic.Case,
 		if !c.Paused {
 			return civic.Errorf(civic.EConflict, "工单没有挂账", "the case is not suspended")
 		}
-		if _, err := tx.exec(ctx, `UPDATE case_pauses SET paused_to = ? WHERE case_id = ? AND paused_to IS NULL`, now, c.ID); err != nil {
-			return fmt.Errorf("end pause: %w", err)
+		if err := tx.endPause(ctx, c); err != nil {
+			return err
 		}
-		c.Paused = false
 	default:
 		return civic.Errorf(civic.EInvalid, "该操作不能在这里执行", "this action cannot be taken here")
 	}
+	return nil
+}
+
+// endPause ends a running suspension: on resume, and when a suspended case
+// closes, so that no open pause outlives the case's clocks.
+func (tx *Tx) endPause(ctx context.Context, c *civic.Case) error {
+	if !c.Paused {
+		return nil
+	}
+	if _, err := tx.exec(ctx, `UPDATE case_pauses SET paused_to = ? WHERE case_id = ? AND paused_to IS NULL`, tx.now, c.ID); err != nil {
+		return fmt.Errorf("end pause: %w", err)
+	}
+	c.Paused = false
 	return nil
 }
 
@@ -542,4 +568,19 @@ func (s *Store) CaseRequests(ctx context.Context, a civic.Actor, id int64) ([]Ca
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// withDispatchTerms adds the category and the deadlines a dispatch was
+// given to its event data.
+func withDispatchTerms(data string, c civic.Case) string {
+	m := map[string]any{}
+	_ = json.Unmarshal([]byte(orEmptyJSON(data)), &m)
+	m["category"] = c.CategoryCode
+	for k, t := range map[string]*time.Time{"claim_due": c.ClaimDue, "feedback_due": c.FeedbackDue, "complete_due": c.CompleteDue} {
+		if t != nil {
+			m[k] = t.Format(time.RFC3339)
+		}
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
 }

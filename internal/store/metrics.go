@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -136,15 +137,15 @@ func (s *Store) CaseMetrics(ctx context.Context, a civic.Actor, f MetricsFilter)
 // (the case's place) or GroupByCategory. "" gives one row with key "". Rows
 // are sorted by key.
 func (s *Store) CaseMetricsBy(ctx context.Context, a civic.Actor, f MetricsFilter, groupBy string) ([]MetricsRow, error) {
+	where, args, err := metricsScope(a, &f)
+	if err != nil {
+		return nil, err
+	}
 	key, ok := metricsGroupings[groupBy]
 	if !ok {
 		return nil, civic.Invalid(civic.FieldErr("group_by", "不支持的分组方式“%s”", "unknown grouping %q", groupBy))
 	}
 	if err := f.normalise(); err != nil {
-		return nil, err
-	}
-	where, args, err := metricsScope(a, &f)
-	if err != nil {
 		return nil, err
 	}
 	cases, err := s.metricsCases(ctx, f, where, args)
@@ -266,13 +267,13 @@ func (s *Store) metricsCases(ctx context.Context, f MetricsFilter, where string,
 	// Narrow to cases that were ever with the handler; the exact
 	// attribution is made event by event below. Dispatch data is written
 	// by json.Marshal, so the fragments below match it exactly.
-	handed := `c.id IN (SELECT case_id FROM case_events WHERE action IN ('dispatch','transfer') AND data LIKE ? ESCAPE '\'`
+	handed := `c.id IN (SELECT case_id FROM case_events WHERE action IN ('dispatch','transfer') AND `
 	if f.HandlerOrgID != 0 {
 		id := strconv.FormatInt(f.HandlerOrgID, 10)
-		add(handed+` AND (data LIKE ? ESCAPE '\' OR data LIKE ? ESCAPE '\'))`, `%`, likeContains(`"org_id":`+id+`,`), likeContains(`"org_id":`+id+`}`))
+		add(handed+`(data LIKE ? ESCAPE '\' OR data LIKE ? ESCAPE '\'))`, likeContains(`"org_id":`+id+`,`), likeContains(`"org_id":`+id+`}`))
 	}
 	if f.HandlerRegion != "" {
-		add(handed+`)`, likeContains(`"region_code":"`+f.HandlerRegion+`"`))
+		add(handed+`data LIKE ? ESCAPE '\')`, likeContains(`"region_code":"`+f.HandlerRegion+`"`))
 	}
 
 	byID := map[int64]*metricsCase{}
@@ -317,12 +318,16 @@ func (s *Store) metricsCases(ctx context.Context, f MetricsFilter, where string,
 	for prows.Next() {
 		var id int64
 		var from time.Time
-		var to nullTimeUTC
+		var to sql.NullTime
 		if err := prows.Scan(&id, &from, &to); err != nil {
 			return nil, fmt.Errorf("scan pause: %w", err)
 		}
 		if c := byID[id]; c != nil {
-			c.pauses = append(c.pauses, calendar.Interval{From: from.UTC(), To: to.t})
+			iv := calendar.Interval{From: from.UTC()}
+			if to.Valid {
+				iv.To = to.Time.UTC()
+			}
+			c.pauses = append(c.pauses, iv)
 		}
 	}
 	if err := prows.Err(); err != nil {
@@ -346,22 +351,6 @@ func (s *Store) metricsCases(ctx context.Context, f MetricsFilter, where string,
 		}
 	}
 	return out, xrows.Err()
-}
-
-// nullTimeUTC scans a nullable timestamp; NULL stays the zero time.
-type nullTimeUTC struct{ t time.Time }
-
-func (n *nullTimeUTC) Scan(v any) error {
-	if v == nil {
-		n.t = time.Time{}
-		return nil
-	}
-	t, ok := v.(time.Time)
-	if !ok {
-		return fmt.Errorf("timestamp: unexpected %T", v)
-	}
-	n.t = t.UTC()
-	return nil
 }
 
 // handlerAt is who had a case at some moment: an organisation or a region
