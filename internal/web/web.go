@@ -100,6 +100,8 @@ func (h *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /lang/{lang}", h.setLang)
 
 	mux.Handle("GET /{$}", h.page("", h.home))
+	mux.Handle("GET /inbox", h.page("", h.inbox))
+	mux.Handle("POST /inbox/read", h.page("", h.readInbox))
 	mux.Handle("GET /account", h.page("", h.account))
 	mux.Handle("POST /account", h.page("", h.updateAccount))
 	mux.Handle("POST /account/password", h.page("", h.changePassword))

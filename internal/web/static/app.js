@@ -46,3 +46,22 @@
     }
   });
 })();
+
+// The bell's unread count, live: the inbox streams new notifications as
+// server-sent events (EventSource reconnects by itself).
+(function () {
+  var bell = document.getElementById("bell-count");
+  if (!bell || !window.EventSource) { return; }
+  function show(n) {
+    bell.textContent = n > 99 ? "99+" : String(n);
+    bell.hidden = !(n > 0);
+  }
+  fetch("/api/v1/notifications?limit=1", { credentials: "same-origin" })
+    .then(function (r) { return r.ok ? r.json() : null; })
+    .then(function (j) { if (j) { show(j.unread); } })
+    .catch(function () {});
+  var es = new EventSource("/api/v1/notifications/stream");
+  es.addEventListener("notification", function (e) {
+    try { show(JSON.parse(e.data).unread); } catch (err) { /* ignore a bad frame */ }
+  });
+})();
