@@ -13,6 +13,7 @@ import (
 
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/demo"
+	"github.com/civicgrid/civicgrid/internal/password"
 	"github.com/civicgrid/civicgrid/internal/server"
 	"github.com/civicgrid/civicgrid/internal/store"
 )
@@ -39,23 +40,16 @@ func cmdServe(ctx context.Context, args []string, env Env, withDemo bool) error 
 		return err
 	}
 	log := c.logger(env)
+	if withDemo {
+		if err := loadDemo(ctx, c, log, start); err != nil {
+			return err
+		}
+	}
 	st, err := openStore(ctx, c, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if withDemo {
-		city := demo.Generate(demoSeed)
-		err := demo.Load(ctx, st, city)
-		switch {
-		case errors.Is(err, demo.ErrNotEmpty):
-			log.Info("database already has regions; serving it as it is", "db", redact(c.db))
-		case err != nil:
-			return fmt.Errorf("load demo city: %w", err)
-		default:
-			log.Info("demo city loaded", "regions", len(city.Regions), "organisations", len(city.Orgs), "staff", len(city.Staff), "took", time.Since(start).Round(time.Millisecond))
-		}
-	}
 	srv, err := server.New(ctx, server.Config{Store: st, Log: log, Version: versionString(), Basemap: *basemap, BasemapAttribution: *attribution, SecureCookies: *secure, TrustProxy: *trustProxy, AlertsEvery: *alertsEvery})
 	if err != nil {
 		return err
@@ -171,4 +165,46 @@ func envDuration(env Env, key string, def time.Duration) time.Duration {
 		}
 	}
 	return def
+}
+
+// demoCaseDays is how far back the demo city's case history reaches.
+const demoCaseDays = 61
+
+// loadDemo fills an empty database with the demo city and its case
+// history. The history is made by real store calls on a clock the loader
+// moves forward through the last two months, so every time, deadline and
+// warning is what real use would have produced. The demo accounts get a
+// cheaper password hash than production so that the demo is ready in
+// seconds; their passwords are printed for all to see anyway.
+func loadDemo(ctx context.Context, c config, log *slog.Logger, start time.Time) error {
+	clock := &demo.Clock{}
+	now := time.Now().UTC()
+	clock.Set(now.AddDate(0, 0, -demoCaseDays))
+	st, err := store.Open(ctx, c.db, store.Options{Clock: clock, Logger: log, Password: password.Params{Time: 1, MemKiB: 8 * 1024, Threads: 1}})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	if _, err := st.EnsureDefaultCategories(ctx); err != nil {
+		return err
+	}
+	city := demo.Generate(demoSeed)
+	err = demo.Load(ctx, st, city)
+	switch {
+	case errors.Is(err, demo.ErrNotEmpty):
+		log.Info("database already has regions; serving it as it is", "db", redact(c.db))
+		return nil
+	case err != nil:
+		return fmt.Errorf("load demo city: %w", err)
+	}
+	rep, err := demo.LoadCases(ctx, st, clock, city, demoSeed, now, 0)
+	if err != nil && !errors.Is(err, demo.ErrHasCases) {
+		return fmt.Errorf("load demo cases: %w", err)
+	}
+	log.Info("demo city loaded", "regions", len(city.Regions), "organisations", len(city.Orgs), "staff", len(city.Staff),
+		"cases", rep.Cases, "took", time.Since(start).Round(time.Millisecond))
+	return nil
 }

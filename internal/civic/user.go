@@ -68,9 +68,11 @@ type User struct {
 type Actor struct {
 	UserID   int64
 	Username string
-	Role     Role
-	Scope    Scope
-	IP       string
+	// DisplayName is how the actor appears in timelines.
+	DisplayName string
+	Role        Role
+	Scope       Scope
+	IP          string
 }
 
 // System is the actor for set-up work (migrations, demo generation, the

@@ -15,4 +15,9 @@
 // and nothing overlaps. Community, organisation and personal names are
 // realistic but, below the street level, made up; the phone numbers are
 // random and belong to nobody we know of.
+//
+// LoadCases then gives the city two months of history: residents', grid
+// workers' and callers' reports worked through the whole case loop by the
+// people whose job each step is, through the same store calls a server
+// makes, with the store's clock moved along the way (see Clock).
 package demo

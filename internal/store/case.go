@@ -333,7 +333,10 @@ func (s *Store) CaseEvents(ctx context.Context, a civic.Actor, id int64) ([]civi
 
 // addEvent appends one event to a case's timeline.
 func (tx *Tx) addEvent(ctx context.Context, a civic.Actor, caseID int64, act civic.CaseAction, from, to civic.CaseState, note string, public bool, data string) error {
-	name := a.Username
+	name := a.DisplayName
+	if name == "" {
+		name = a.Username
+	}
 	if a.IsSystem() {
 		name = "系统"
 	}

@@ -310,7 +310,11 @@ func (tx *Tx) apply(ctx context.Context, s *Store, a civic.Actor, c *civic.Case,
 		if err != nil {
 			return fmt.Errorf("read case %d: %w", in.MergeInto, err)
 		}
-		if !civic.CaseState(st).Open() {
+		// Only into a case still being worked on: a handled or closed case
+		// would close the merged reporters' problem without anyone acting.
+		switch civic.CaseState(st) {
+		case civic.StateReported, civic.StateAccepted, civic.StateDispatched, civic.StateInProgress:
+		default:
 			return civic.Errorf(civic.EConflict, "目标工单已办结或已合并，不能并入", "the target case is finished or merged itself")
 		}
 		c.MergedInto = in.MergeInto

@@ -93,7 +93,8 @@ func (s *Store) workCalendar(ctx context.Context) (*calendar.Calendar, error) {
 	s.cal.mu.Lock()
 	defer s.cal.mu.Unlock()
 	now := s.Now()
-	if s.cal.cal != nil && now.Sub(s.cal.checked) < time.Second && now.After(s.cal.checked) {
+	// A clock that stands still (tests, the demo loader) still hits.
+	if s.cal.cal != nil && now.Sub(s.cal.checked) < time.Second && !now.Before(s.cal.checked) {
 		return s.cal.cal, nil
 	}
 	rev, err := s.CalendarRevision(ctx)

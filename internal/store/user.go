@@ -24,7 +24,7 @@ func scanUser(sc interface{ Scan(...any) error }, extra ...any) (civic.User, err
 
 // ActorOf is the actor a signed-in user acts as.
 func ActorOf(u civic.User, ip string) civic.Actor {
-	return civic.Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Scope: u.Scope, IP: ip}
+	return civic.Actor{UserID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, Scope: u.Scope, IP: ip}
 }
 
 // userVisible: admins see accounts within their scope; everyone sees
