@@ -116,6 +116,16 @@ func TestBrowserGridMap(t *testing.T) {
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.body.innerText.includes("专职网格员")`, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
 		t.Fatalf("the grid card with its staff did not appear: %v", err)
 	}
+	// The case list of the demo city's history, and one case's timeline.
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/cases"), chromedp.WaitVisible(`a[href^="/cases/"]`)); err != nil {
+		t.Fatalf("case list: %v", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(`main a[href^="/cases/2"]`, chromedp.NodeVisible)); err != nil {
+		t.Fatalf("open a case: %v", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(`.timeline`)); err != nil {
+		t.Fatalf("the case page shows no timeline: %v", err)
+	}
 	n, _ := strconv.Atoi(drawn)
 	if n < 300 {
 		t.Fatalf("map drew %d features, want the demo city's 300+ grids", n)
