@@ -11,6 +11,7 @@ import (
 
 	"github.com/civicgrid/civicgrid/internal/auth"
 	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/files"
 	"github.com/civicgrid/civicgrid/internal/store"
 )
 
@@ -41,6 +42,8 @@ type Config struct {
 	// Intake files cases with group commit; the server shares one with
 	// the API so that both channels batch into the same commits.
 	Intake *store.Intake
+	// Files keeps case photos; nil turns photo inputs off.
+	Files *files.Store
 }
 
 // Web serves the pages.
@@ -100,6 +103,11 @@ func (h *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /lang/{lang}", h.setLang)
 
 	mux.Handle("GET /{$}", h.page("", h.home))
+	mux.Handle("GET /abuse", h.page(civic.PermCaseAbuse, h.abuse))
+	mux.Handle("POST /abuse/blocked", h.page(civic.PermCaseAbuse, h.blockCaller))
+	mux.Handle("POST /abuse/blocked/{id}/delete", h.page(civic.PermCaseAbuse, h.unblockCaller))
+	mux.Handle("POST /abuse/deputies", h.page(civic.PermCaseAbuse, h.addDeputy))
+	mux.Handle("POST /abuse/deputies/{id}/delete", h.page(civic.PermCaseAbuse, h.removeDeputy))
 	mux.Handle("GET /inbox", h.page("", h.inbox))
 	mux.Handle("POST /inbox/read", h.page("", h.readInbox))
 	mux.Handle("GET /account", h.page("", h.account))
@@ -166,6 +174,7 @@ func (h *Web) Register(mux *http.ServeMux) {
 	mux.Handle("POST /cases/new", h.page(civic.PermCaseReport, h.submitNewCase))
 	mux.Handle("GET /cases/{id}", h.page("", h.caseDetail))
 	mux.Handle("POST /cases/{id}/act", h.page("", h.actOnCase))
+	mux.Handle("GET /files/{sha}", h.page("", h.photoFile))
 
 	// Anything else is a friendly "not found" page in the user's language
 	// rather than Go's plain-text one. The API answers its own paths.
