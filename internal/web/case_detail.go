@@ -38,6 +38,8 @@ type caseDetailPage struct {
 	PhoneLink bool
 	// Solved is the rating's "solved": "1", "0" or "" before a visit.
 	Solved string
+	// Photos are the case's photos by stage.
+	Photos []photoGroup
 }
 
 // actionChoices are the lists the action forms pick from, shared by all
@@ -76,6 +78,8 @@ type caseActionForm struct {
 	// NoteRequired marks the actions the store refuses without one.
 	NoteLabel    string
 	NoteRequired bool
+	// Photos offers photo inputs (report-back and verification).
+	Photos bool
 }
 
 // actionNotes says, per action, what its note is and whether the store
@@ -124,7 +128,7 @@ type caseActForm struct {
 	Approve      string
 }
 
-var caseActFields = []string{"note", "target", "target_org_id", "target_region_code", "category_code", "satisfaction", "solved", "merge_into", "amount", "request_id", "approve"}
+var caseActFields = []string{"note", "target", "target_org_id", "target_region_code", "category_code", "satisfaction", "solved", "merge_into", "amount", "request_id", "approve", "photo"}
 
 func readCaseActForm(r *http.Request) caseActForm {
 	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
@@ -173,6 +177,11 @@ func (h *Web) caseDetailPage(w http.ResponseWriter, r *http.Request, c *rq, cs c
 	for _, e := range events {
 		p.Events = append(p.Events, eventRow(c.Lang, e, staff))
 	}
+	photos, err := h.store.CasePhotos(ctx, c.Actor, cs.ID)
+	if err != nil {
+		return caseDetailPage{}, err
+	}
+	p.Photos = photoGroups(c.Lang, photos)
 	pending := pendingRequests(c.Lang, events)
 	ch := &actionChoices{Pending: pending}
 	p.PhoneLink = staff && cs.ReporterPhone != "" && !strings.Contains(cs.ReporterPhone, "*")
@@ -197,6 +206,9 @@ func (h *Web) caseDetailPage(w http.ResponseWriter, r *http.Request, c *rq, cs c
 			f.Label, f.NoteLabel = c.T("case.supplement"), c.T("case.note.supplement")
 		}
 		f.CaseID, f.Choices = cs.ID, ch
+		if _, ok := store.PhotoStageOf(a); ok && h.cfg.Files != nil {
+			f.Photos = true
+		}
 		if string(a) == failed.Action {
 			f.Form, f.Errs, f.Open, shown = failed, errs, true, true
 		}
@@ -368,13 +380,14 @@ func (h *Web) actOnCase(w http.ResponseWriter, r *http.Request, c *rq) error {
 	if err != nil {
 		return err
 	}
-	if err := parseForm(w, r); err != nil {
+	if err := parseUpload(w, r); err != nil {
 		return err
 	}
+	defer cleanUpload(r)
 	f := readCaseActForm(r)
 	in, ferr := h.caseInput(r.Context(), c, f)
 	if ferr == nil {
-		_, ferr = h.store.ActOnCase(r.Context(), c.Actor, cs.ID, in)
+		ferr = h.takeAction(r.Context(), c, cs.ID, in, postedPhotos(r))
 		if ferr == nil {
 			if _, err := h.store.GetCase(r.Context(), c.Actor, cs.ID); civic.ErrorCodeOf(err) == civic.ENotFound {
 				// The action took the case out of the user's hands (a
@@ -398,6 +411,10 @@ func (h *Web) actOnCase(w http.ResponseWriter, r *http.Request, c *rq) error {
 	errs, err := formErrors(ferr, c.Lang, caseActFields...)
 	if err != nil {
 		return err
+	}
+	if len(postedPhotos(r)) > 0 && errs.Fields["photo"] == "" && errs.Status() != http.StatusConflict {
+		// A browser cannot be given files back.
+		errs.addField("photo", c.T("photo.reselect"))
 	}
 	// Show the case as it is now: after a conflict it has moved on.
 	if cs, err = h.store.GetCase(r.Context(), c.Actor, cs.ID); err != nil {

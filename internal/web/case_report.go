@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"mime/multipart"
 	"net/http"
 	"strconv"
 	"strings"
@@ -37,7 +38,7 @@ type reportForm struct {
 	AckNotAccepted   bool
 }
 
-var reportFields = []string{"title", "description", "category_code", "address", "location", "region_code", "reporter_name", "reporter_phone", "anonymous", "answered_directly", "answer"}
+var reportFields = []string{"title", "description", "category_code", "address", "location", "region_code", "reporter_name", "reporter_phone", "anonymous", "answered_directly", "answer", "photo"}
 
 // reportPage is the intake form.
 type reportPage struct {
@@ -56,6 +57,9 @@ type reportPage struct {
 	MapUnder, MapLevel string
 	// CenterLng/Lat open the map over the user's area.
 	CenterLng, CenterLat float64
+	// PhotoInputs offers photos: to residents and patrols, when the
+	// server keeps files.
+	PhotoInputs bool
 }
 
 // reportDonePage confirms a filed case.
@@ -140,7 +144,8 @@ func (h *Web) showReport(w http.ResponseWriter, r *http.Request, c *rq, f report
 	if f.Channel != "resident" {
 		active = "/cases"
 	}
-	p := reportPage{Page: h.base(w, c, "report.title", active), Form: f, Errs: errs, Channel: f.Channel, Action: "/report", Basemap: h.basemap()}
+	p := reportPage{Page: h.base(w, c, "report.title", active), Form: f, Errs: errs, Channel: f.Channel, Action: "/report", Basemap: h.basemap(),
+		PhotoInputs: h.cfg.Files != nil && f.Channel != "hotline"}
 	p.Leaflet = true
 	switch f.Channel {
 	case "hotline":
@@ -203,9 +208,10 @@ func readReportForm(r *http.Request) reportForm {
 
 // submitReport files the resident form.
 func (h *Web) submitReport(w http.ResponseWriter, r *http.Request, c *rq) error {
-	if err := parseForm(w, r); err != nil {
+	if err := parseUpload(w, r); err != nil {
 		return err
 	}
+	defer cleanUpload(r)
 	f := readReportForm(r)
 	f.Channel = "resident"
 	return h.submit(w, r, c, f)
@@ -213,9 +219,10 @@ func (h *Web) submitReport(w http.ResponseWriter, r *http.Request, c *rq) error 
 
 // submitNewCase files the hotline or patrol form.
 func (h *Web) submitNewCase(w http.ResponseWriter, r *http.Request, c *rq) error {
-	if err := parseForm(w, r); err != nil {
+	if err := parseUpload(w, r); err != nil {
 		return err
 	}
+	defer cleanUpload(r)
 	f := readReportForm(r)
 	ch, err := channelOf(c.Actor, r.URL.Query().Get("channel"))
 	if err != nil {
@@ -231,12 +238,36 @@ func (h *Web) submit(w http.ResponseWriter, r *http.Request, c *rq, f reportForm
 		// rather than trust it, and give the re-rendered form a fresh one.
 		f.Key = ""
 	}
+	// Photos are checked first and stored only once the case is filed,
+	// so that a refused form leaves nothing behind. A hotline call has
+	// none.
+	var photos []*multipart.FileHeader
+	if f.Channel != "hotline" {
+		photos = postedPhotos(r)
+	}
+	metas, perr := h.checkPhotos(photos)
 	n, errs := h.newCaseOf(r, c, f)
-	if errs.Any() {
+	fromPhoto := perr == nil && errs.Fields["location"] == "" && locateByPhoto(&n, metas)
+	if perr != nil {
+		if err := addPhotoError(&errs, perr, c.Lang); err != nil {
+			return err
+		}
+	}
+	refused := func(errs FormErrors) error {
 		if f.Key == "" {
 			f.Key = newKey()
 		}
+		if len(photos) > 0 && errs.Fields["photo"] == "" {
+			// A browser cannot be given files back.
+			errs.addField("photo", c.T("photo.reselect"))
+		}
+		if fromPhoto && errs.Fields["location"] != "" {
+			errs.Fields["location"] += c.T("photo.location_was_photo")
+		}
 		return h.showReport(w, r, c, f, errs, errs.Status())
+	}
+	if errs.Any() {
+		return refused(errs)
 	}
 	cs, existing, err := h.cfg.Intake.Submit(r.Context(), c.Actor, n)
 	if err != nil {
@@ -244,12 +275,24 @@ func (h *Web) submit(w http.ResponseWriter, r *http.Request, c *rq, f reportForm
 		if err != nil {
 			return err
 		}
-		if f.Key == "" {
-			f.Key = newKey()
+		return refused(fe)
+	}
+	if len(photos) > 0 {
+		// A resubmitted form finds its case (existing) and adds only the
+		// photos it does not have yet, so a failure here is mended by
+		// sending the form again.
+		metas, err := h.storePhotos(photos)
+		if err == nil {
+			err = h.store.AddCasePhotos(r.Context(), c.Actor, cs.ID, metas, store.PhotoReport)
 		}
-		return h.showReport(w, r, c, f, fe, fe.Status())
+		if err != nil {
+			return err
+		}
 	}
 	p := reportDonePage{Page: h.base(w, c, "report.done_title", "/report"), Case: cs, Existing: existing, Staff: c.Actor.Can(civic.PermCaseRead)}
+	if fromPhoto && !existing {
+		p.Flash = c.T("photo.from_photo")
+	}
 	h.render(w, c, http.StatusOK, "case_done", p)
 	return nil
 }

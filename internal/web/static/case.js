@@ -126,6 +126,101 @@
     sync();
   }
 
+  // Photos: a preview of what was chosen and warnings before sending
+  // (the server checks again). Where the browser lets a script set an
+  // input's files, photos taken one at a time with the camera and those
+  // picked from the album are pooled in the album input, and each can be
+  // taken out again.
+  function photoField(el) {
+    var inputs = Array.prototype.slice.call(el.querySelectorAll("input[data-photo-input]"));
+    var album = inputs.filter(function (i) { return i.multiple; })[0];
+    var list = el.querySelector("[data-photo-preview]");
+    var warn = el.querySelector("[data-photo-warn]");
+    var max = parseInt(el.dataset.max, 10) || 9;
+    var maxBytes = parseInt(el.dataset.maxBytes, 10) || 10485760;
+    var urls = [];
+    var pool = null;
+    try { if (album && typeof DataTransfer === "function") { new DataTransfer(); pool = []; } } catch (e) { pool = null; }
+
+    function chosen() {
+      if (pool) { return pool; }
+      var all = [];
+      inputs.forEach(function (i) { all = all.concat(Array.prototype.slice.call(i.files || [])); });
+      return all;
+    }
+    function sync() {
+      if (!pool) { return; }
+      var dt = new DataTransfer();
+      pool.slice(0, max).forEach(function (f) { dt.items.add(f); });
+      album.files = dt.files;
+      inputs.forEach(function (i) { if (i !== album) { i.value = ""; } });
+    }
+    function show() {
+      urls.forEach(function (u) { URL.revokeObjectURL(u); });
+      urls = [];
+      list.textContent = "";
+      var files = chosen(), msgs = [];
+      if (files.length > max) { msgs.push(el.dataset.tooMany); }
+      files.forEach(function (f, i) {
+        if (!/^image\//.test(f.type)) { msgs.push(el.dataset.notImage + f.name); }
+        else if (f.size > maxBytes) { msgs.push(el.dataset.tooBig + f.name); }
+        var li = document.createElement("li");
+        if (/^image\//.test(f.type)) {
+          var img = document.createElement("img");
+          var u = URL.createObjectURL(f);
+          urls.push(u);
+          img.src = u;
+          img.alt = f.name;
+          li.appendChild(img);
+        } else {
+          li.textContent = f.name;
+        }
+        if (pool) {
+          var rm = document.createElement("button");
+          rm.type = "button";
+          rm.className = "photo-remove";
+          rm.textContent = "×";
+          rm.setAttribute("aria-label", f.name);
+          rm.addEventListener("click", function () { pool.splice(i, 1); sync(); show(); });
+          li.appendChild(rm);
+        }
+        if (i >= max) { li.className = "photo-over"; }
+        list.appendChild(li);
+      });
+      list.hidden = !files.length;
+      warn.hidden = !msgs.length;
+      warn.textContent = msgs.join(" ");
+    }
+    inputs.forEach(function (inp) {
+      inp.addEventListener("change", function () {
+        if (pool) {
+          // A new pick replaces what the input held; the pool keeps the
+          // earlier ones.
+          pool = pool.concat(Array.prototype.slice.call(inp.files || []));
+          sync();
+        }
+        show();
+      });
+    });
+  }
+
+  // A thumbnail opens its photo over the page; without <dialog> the link
+  // opens the photo itself.
+  function photoDialog(dlg) {
+    if (typeof dlg.showModal !== "function") { return; }
+    var img = dlg.querySelector("img");
+    document.querySelectorAll("a[data-photo-open]").forEach(function (a) {
+      a.addEventListener("click", function (e) {
+        e.preventDefault();
+        var thumb = a.querySelector("img");
+        img.src = a.href;
+        img.alt = thumb ? thumb.alt : "";
+        dlg.showModal();
+      });
+    });
+    dlg.addEventListener("click", function (e) { if (e.target === dlg || e.target === img) { dlg.close(); } });
+  }
+
   function init() {
     if (typeof L !== "undefined") {
       document.querySelectorAll("[data-case-map=pick]").forEach(picker);
@@ -133,6 +228,8 @@
     }
     document.querySelectorAll("select[data-case-category]").forEach(category);
     document.querySelectorAll("input[data-case-toggle]").forEach(toggle);
+    document.querySelectorAll("[data-photo-field]").forEach(photoField);
+    document.querySelectorAll("dialog[data-photo-dialog]").forEach(photoDialog);
     // Choosing an organisation or a region picks that way of dispatching.
     document.querySelectorAll(".case-target select").forEach(function (sel) {
       sel.addEventListener("change", function () {
