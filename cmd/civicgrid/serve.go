@@ -13,6 +13,7 @@ import (
 
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/demo"
+	"github.com/civicgrid/civicgrid/internal/files"
 	"github.com/civicgrid/civicgrid/internal/password"
 	"github.com/civicgrid/civicgrid/internal/server"
 	"github.com/civicgrid/civicgrid/internal/store"
@@ -35,6 +36,7 @@ func cmdServe(ctx context.Context, args []string, env Env, withDemo bool) error 
 	attribution := fs.String("basemap-attribution", envOr(env, "CIVICGRID_BASEMAP_ATTRIBUTION", ""), "attribution shown for the basemap")
 	secure := fs.Bool("secure-cookies", envBool(env, "CIVICGRID_SECURE_COOKIES"), "mark cookies Secure (serve behind HTTPS)")
 	trustProxy := fs.Bool("trust-proxy", envBool(env, "CIVICGRID_TRUST_PROXY"), "take client addresses from X-Forwarded-For")
+	filesDir := fs.String("files", envOr(env, "CIVICGRID_FILES", ""), "directory for case photos (default: beside the SQLite file, or ./civicgrid-files)")
 	alertsEvery := fs.Duration("alerts-every", envDuration(env, "CIVICGRID_ALERTS_EVERY", 30*time.Second), "how often case warnings and deadlines are checked")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -50,7 +52,18 @@ func cmdServe(ctx context.Context, args []string, env Env, withDemo bool) error 
 		return err
 	}
 	defer st.Close()
-	srv, err := server.New(ctx, server.Config{Store: st, Log: log, Version: versionString(), Basemap: *basemap, BasemapAttribution: *attribution, SecureCookies: *secure, TrustProxy: *trustProxy, AlertsEvery: *alertsEvery})
+	fdir := *filesDir
+	if fdir == "" {
+		fdir = "./civicgrid-files"
+		if !store.IsPostgresDSN(c.db) {
+			fdir = c.db + "-files"
+		}
+	}
+	fstore, err := files.Open(fdir)
+	if err != nil {
+		return fmt.Errorf("open files directory %s: %w", fdir, err)
+	}
+	srv, err := server.New(ctx, server.Config{Store: st, Files: fstore, Log: log, Version: versionString(), Basemap: *basemap, BasemapAttribution: *attribution, SecureCookies: *secure, TrustProxy: *trustProxy, AlertsEvery: *alertsEvery})
 	if err != nil {
 		return err
 	}

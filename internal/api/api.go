@@ -12,6 +12,7 @@ import (
 
 	"github.com/civicgrid/civicgrid/internal/auth"
 	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/files"
 	"github.com/civicgrid/civicgrid/internal/store"
 )
 
@@ -21,6 +22,7 @@ type API struct {
 	auth    *auth.Auth
 	loc     *store.Locator
 	intake  *store.Intake
+	files   *files.Store
 	log     *slog.Logger
 	version string
 }
@@ -32,7 +34,9 @@ type Config struct {
 	Locator *store.Locator
 	// Intake files cases with group commit; nil makes one that lives as
 	// long as the process.
-	Intake  *store.Intake
+	Intake *store.Intake
+	// Files keeps case photos; nil turns photo uploads off.
+	Files   *files.Store
 	Log     *slog.Logger
 	Version string
 }
@@ -48,7 +52,7 @@ func New(c Config) *API {
 	if c.Intake == nil {
 		c.Intake = c.Store.NewIntake(c.Locator)
 	}
-	return &API{store: c.Store, auth: c.Auth, loc: c.Locator, intake: c.Intake, log: c.Log, version: c.Version}
+	return &API{store: c.Store, auth: c.Auth, loc: c.Locator, intake: c.Intake, files: c.Files, log: c.Log, version: c.Version}
 }
 
 // handlerFunc is a handler that returns its error for one place to render.

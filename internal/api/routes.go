@@ -9,6 +9,7 @@ type route struct {
 }
 
 func (a *API) routes() []route {
+	ph := &PhotoHandlers{API: a, Files: a.files}
 	return []route{
 		{"GET", "/api/v1/openapi.json", a.openAPI},
 
@@ -72,6 +73,9 @@ func (a *API) routes() []route {
 		{"POST", "/api/v1/cases/{id}/actions", a.caseAction},
 		{"GET", "/api/v1/cases/{id}/whistles", a.caseWhistles},
 		{"GET", "/api/v1/cases/{id}/requests", a.caseRequests},
+		{"POST", "/api/v1/cases/{id}/photos", ph.uploadPhotos},
+		{"GET", "/api/v1/cases/{id}/photos", ph.casePhotos},
+		{"GET", "/api/v1/files/{sha}", ph.file},
 		{"POST", "/api/v1/cases/{id}/join", a.joinCase},
 		{"GET", "/api/v1/cases/{id}/reporters", a.caseReporters},
 		{"POST", "/api/v1/cases/{id}/reporters/{rid}/visit", a.visitCoReporter},

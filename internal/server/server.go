@@ -16,6 +16,7 @@ import (
 
 	"github.com/civicgrid/civicgrid/internal/api"
 	"github.com/civicgrid/civicgrid/internal/auth"
+	"github.com/civicgrid/civicgrid/internal/files"
 	"github.com/civicgrid/civicgrid/internal/jobs"
 	"github.com/civicgrid/civicgrid/internal/metrics"
 	"github.com/civicgrid/civicgrid/internal/store"
@@ -30,8 +31,10 @@ type Config struct {
 	Version            string
 	Basemap            string
 	BasemapAttribution string
-	SecureCookies      bool
-	TrustProxy         bool
+	// Files keeps case photos; nil turns photo uploads off.
+	Files         *files.Store
+	SecureCookies bool
+	TrustProxy    bool
 	// AlertsEvery is how often case warnings and deadlines are checked;
 	// negative turns the background jobs (alerts, webhooks) off, for
 	// benchmarks.
@@ -66,12 +69,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.intake = cfg.Store.NewIntake(s.locator)
 	authn := &auth.Auth{Store: cfg.Store, Secure: cfg.SecureCookies, TrustProxy: cfg.TrustProxy}
-	w, err := web.New(web.Config{Store: cfg.Store, Auth: authn, Locator: s.locator, Intake: s.intake, Log: cfg.Log, Basemap: cfg.Basemap, BasemapAttribution: cfg.BasemapAttribution, Version: cfg.Version})
+	w, err := web.New(web.Config{Store: cfg.Store, Auth: authn, Locator: s.locator, Intake: s.intake, Files: cfg.Files, Log: cfg.Log, Basemap: cfg.Basemap, BasemapAttribution: cfg.BasemapAttribution, Version: cfg.Version})
 	if err != nil {
 		return nil, fmt.Errorf("build web pages: %w", err)
 	}
 	mux := http.NewServeMux()
-	api.New(api.Config{Store: cfg.Store, Auth: authn, Locator: s.locator, Intake: s.intake, Log: cfg.Log, Version: cfg.Version}).Register(mux)
+	api.New(api.Config{Store: cfg.Store, Auth: authn, Locator: s.locator, Intake: s.intake, Files: cfg.Files, Log: cfg.Log, Version: cfg.Version}).Register(mux)
 	w.Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", s.ready)
