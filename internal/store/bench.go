@@ -77,7 +77,7 @@ func (s *Store) SeedBenchCases(ctx context.Context, n int, next func(i int) Benc
 				if err != nil {
 					return fmt.Errorf("seed case: %w", err)
 				}
-				if err := tx.indexCase(ctx, id, c.Title+" "+c.Desc); err != nil {
+				if err := tx.indexCase(ctx, id, c.Title+" "+c.Desc, c.Region); err != nil {
 					return err
 				}
 			}

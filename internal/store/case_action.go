@@ -404,6 +404,10 @@ func (tx *Tx) target(ctx context.Context, a civic.Actor, c *civic.Case, in CaseI
 		if l := civic.Level(lvl); l < civic.LevelStreet || l > civic.LevelGrid {
 			return routing{}, need("target_region_code", "只能派给街道、社区或网格", "dispatch to a street, community or grid")
 		}
+		// A street, community or grid handles cases in its own territory.
+		if !civic.InSubtree(c.RegionCode, in.TargetRegionCode) {
+			return routing{}, need("target_region_code", "事发地不在该区域内，请派给事发地所在的街道、社区或网格", "the place is outside that region; dispatch to the street, community or grid it lies in")
+		}
 		return routing{RegionCode: in.TargetRegionCode, Name: name, Rule: "manual", Why: civic.T("派单员指定", "chosen by the dispatcher")}, nil
 	}
 	rt, err := route(ctx, tx, c.RegionCode, rules)

@@ -226,7 +226,7 @@ func (tx *Tx) insertCase(ctx context.Context, p *preparedCase) (int64, bool, err
 	if err != nil {
 		return 0, false, fmt.Errorf("insert case: %w", err)
 	}
-	if err := tx.indexCase(ctx, id, n.Title+" "+n.Description+" "+n.Address); err != nil {
+	if err := tx.indexCase(ctx, id, n.Title+" "+n.Description+" "+n.Address, p.region); err != nil {
 		return 0, false, err
 	}
 	if err := tx.addEvent(ctx, p.a, id, civic.ActReport, "", civic.StateReported, n.Source.Label().ZH, true, ""); err != nil {

@@ -8,10 +8,23 @@ import (
 	"github.com/civicgrid/civicgrid/internal/textseg"
 )
 
+// regionTerms are index terms for every region above and at a case's
+// place ("r1101", "r110101", …), so that a search limited to a scope is one
+// index lookup rather than a search followed by a scan of the region.
+func regionTerms(code string) []string {
+	var out []string
+	for _, n := range []int{4, 6, 9, 12, 15, 17, 18} {
+		if len(code) >= n {
+			out = append(out, "r"+code[:n])
+		}
+	}
+	return out
+}
+
 // indexCase stores a case's search terms: in an FTS5 table on SQLite, in a
 // tsvector column on PostgreSQL.
-func (tx *Tx) indexCase(ctx context.Context, id int64, text string) error {
-	terms := strings.Join(textseg.Terms(text), " ")
+func (tx *Tx) indexCase(ctx context.Context, id int64, text, region string) error {
+	terms := strings.Join(append(textseg.Terms(text), regionTerms(region)...), " ")
 	var err error
 	if tx.s.engine == Postgres {
 		_, err = tx.exec(ctx, `UPDATE cases SET search_terms = to_tsvector('simple', ?) WHERE id = ?`, terms, id)
@@ -47,19 +60,19 @@ func (s *Store) ReindexCases(ctx context.Context) (int, error) {
 	n := 0
 	var after int64
 	for {
-		rows, err := s.query(ctx, `SELECT id, title, description, address FROM cases WHERE id > ? ORDER BY id LIMIT 500`, after)
+		rows, err := s.query(ctx, `SELECT id, title, description, address, region_code FROM cases WHERE id > ? ORDER BY id LIMIT 500`, after)
 		if err != nil {
 			return n, fmt.Errorf("read cases to index: %w", err)
 		}
 		type doc struct {
-			id   int64
-			text string
+			id           int64
+			text, region string
 		}
 		var docs []doc
 		for rows.Next() {
 			var d doc
 			var t, de, ad string
-			if err := rows.Scan(&d.id, &t, &de, &ad); err != nil {
+			if err := rows.Scan(&d.id, &t, &de, &ad, &d.region); err != nil {
 				rows.Close()
 				return n, err
 			}
@@ -78,7 +91,7 @@ func (s *Store) ReindexCases(ctx context.Context) (int, error) {
 						return fmt.Errorf("clear index of case %d: %w", d.id, err)
 					}
 				}
-				if err := tx.indexCase(ctx, d.id, d.text); err != nil {
+				if err := tx.indexCase(ctx, d.id, d.text, d.region); err != nil {
 					return err
 				}
 			}
@@ -89,4 +102,50 @@ func (s *Store) ReindexCases(ctx context.Context) (int, error) {
 		}
 		n += len(docs)
 	}
+}
+
+// searchIDs answers a word search limited to region subtrees from the
+// index alone, newest first, with the total: the words and the regions are
+// all index terms. ok is false when q has no searchable term.
+func (s *Store) searchIDs(ctx context.Context, q string, regions []string, p Page) (ids []any, total int, ok bool, err error) {
+	terms := textseg.Query(q)
+	if len(terms) == 0 {
+		return nil, 0, false, nil
+	}
+	for _, r := range regions {
+		if r != "" {
+			terms = append(terms, "r"+r)
+		}
+	}
+	var countQ, idsQ string
+	var arg any
+	if s.engine == Postgres {
+		arg = strings.Join(terms, " ")
+		countQ = `SELECT COUNT(*) FROM cases WHERE search_terms @@ plainto_tsquery('simple', ?)`
+		idsQ = `SELECT id FROM cases WHERE search_terms @@ plainto_tsquery('simple', ?) ORDER BY id DESC LIMIT ? OFFSET ?`
+	} else {
+		quoted := make([]string, len(terms))
+		for i, t := range terms {
+			quoted[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
+		}
+		arg = strings.Join(quoted, " AND ")
+		countQ = `SELECT COUNT(*) FROM case_fts WHERE case_fts MATCH ?`
+		idsQ = `SELECT rowid FROM case_fts WHERE case_fts MATCH ? ORDER BY rowid DESC LIMIT ? OFFSET ?`
+	}
+	if err := s.queryRow(ctx, countQ, arg).Scan(&total); err != nil {
+		return nil, 0, true, fmt.Errorf("count search results: %w", err)
+	}
+	rows, err := s.query(ctx, idsQ, arg, p.Limit, p.Offset)
+	if err != nil {
+		return nil, 0, true, fmt.Errorf("search cases: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, 0, true, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, total, true, rows.Err()
 }
