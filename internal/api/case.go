@@ -30,6 +30,7 @@ type caseInput struct {
 	Anonymous        bool         `json:"anonymous"`
 	AnsweredDirectly bool         `json:"answered_directly"`
 	Answer           string       `json:"answer"`
+	PlaceToken       string       `json:"place_token"`
 }
 
 func (a *API) createCase(w http.ResponseWriter, r *http.Request) error {
@@ -43,7 +44,8 @@ func (a *API) createCase(w http.ResponseWriter, r *http.Request) error {
 	}
 	n := store.NewCase{IdempotencyKey: in.IdempotencyKey, Source: in.Source, CategoryCode: in.CategoryCode, Title: in.Title,
 		Description: in.Description, Address: in.Address, RegionCode: in.RegionCode, ReporterName: in.ReporterName,
-		ReporterPhone: in.ReporterPhone, Anonymous: in.Anonymous, AnsweredDirectly: in.AnsweredDirectly, Answer: in.Answer, CRS: store.CRS(strings.ToLower(in.CRS))}
+		ReporterPhone: in.ReporterPhone, Anonymous: in.Anonymous, AnsweredDirectly: in.AnsweredDirectly, Answer: in.Answer, CRS: store.CRS(strings.ToLower(in.CRS)),
+		PlaceToken: in.PlaceToken}
 	if k := r.Header.Get("Idempotency-Key"); k != "" && n.IdempotencyKey == "" {
 		n.IdempotencyKey = k
 	}

@@ -382,3 +382,19 @@ type Notification struct {
 	CreatedAt time.Time  `json:"created_at"`
 	ReadAt    *time.Time `json:"read_at,omitempty"`
 }
+
+// PlaceCode is a printed QR code for a place or compound (场所二维码): it
+// opens the report form with the place and its region filled in.
+type PlaceCode struct {
+	ID          int64     `json:"id"`
+	Token       string    `json:"token"`
+	Name        string    `json:"name"`
+	RegionCode  string    `json:"region_code"`
+	RegionName  string    `json:"region_name,omitempty"`
+	Address     string    `json:"address,omitempty"`
+	HasLocation bool      `json:"has_location"`
+	Lng         float64   `json:"lng,omitempty"`
+	Lat         float64   `json:"lat,omitempty"`
+	Active      bool      `json:"active"`
+	CreatedAt   time.Time `json:"created_at"`
+}

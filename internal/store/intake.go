@@ -31,6 +31,10 @@ type NewCase struct {
 	ReporterName  string
 	ReporterPhone string
 	Anonymous     bool
+	// PlaceToken is the code of a place QR (场所二维码) the report came
+	// through: it fills the region and, unless the reporter picked one, the
+	// location.
+	PlaceToken string
 	// AnsweredDirectly closes a hotline consultation at once with Answer.
 	AnsweredDirectly bool
 	Answer           string
@@ -106,6 +110,19 @@ type preparedCase struct {
 func (s *Store) prepareCase(ctx context.Context, a civic.Actor, loc *Locator, n NewCase) (*preparedCase, error) {
 	if !a.Can(civic.PermCaseReport) {
 		return nil, civic.Forbidden()
+	}
+	if n.PlaceToken != "" {
+		place, err := s.PlaceByToken(ctx, n.PlaceToken)
+		if err != nil {
+			return nil, civic.Invalid(civic.FieldErr("place", "该场所二维码已失效，请直接选择位置", "this place code is no longer valid; pick the place instead"))
+		}
+		n.Source, n.RegionCode = civic.SourceQR, place.RegionCode
+		if !n.HasLocation && place.HasLocation {
+			n.HasLocation, n.Lng, n.Lat, n.CRS = true, place.Lng, place.Lat, WGS84
+		}
+		if n.Address == "" {
+			n.Address = strings.TrimSpace(place.Name + " " + place.Address)
+		}
 	}
 	if err := n.validate(a); err != nil {
 		return nil, err

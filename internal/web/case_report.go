@@ -36,6 +36,9 @@ type reportForm struct {
 	AnsweredDirectly bool
 	Answer           string
 	AckNotAccepted   bool
+	// Place is the token of the place QR code the form was opened from;
+	// PlaceName shows which place it is.
+	Place, PlaceName string
 }
 
 var reportFields = []string{"title", "description", "category_code", "address", "location", "region_code", "reporter_name", "reporter_phone", "anonymous", "answered_directly", "answer", "photo"}
@@ -123,6 +126,12 @@ func (h *Web) report(w http.ResponseWriter, r *http.Request, c *rq) error {
 		return nil
 	}
 	f := reportForm{Key: newKey(), Channel: "resident", Phone: c.User.Phone, CRS: string(store.WGS84)}
+	if tok := r.URL.Query().Get("place"); tok != "" {
+		// Opened from a printed place code: the place fills itself in.
+		if pl, err := h.store.PlaceByToken(r.Context(), tok); err == nil {
+			f.Place, f.PlaceName, f.Region = pl.Token, pl.Name, pl.RegionCode
+		}
+	}
 	return h.showReport(w, r, c, f, FormErrors{}, http.StatusOK)
 }
 
@@ -203,7 +212,7 @@ func readReportForm(r *http.Request) reportForm {
 	return reportForm{Key: v("key"), Channel: v("channel"), Title: v("title"), Description: v("description"), Category: v("category_code"),
 		Address: v("address"), Lng: v("lng"), Lat: v("lat"), CRS: v("crs"), Region: v("region_code"), Name: v("reporter_name"),
 		Phone: v("reporter_phone"), Anonymous: v("anonymous") == "1", AnsweredDirectly: v("answered_directly") == "1", Answer: v("answer"),
-		AckNotAccepted: v("ack_not_accepted") == "1"}
+		AckNotAccepted: v("ack_not_accepted") == "1", Place: v("place"), PlaceName: v("place_name")}
 }
 
 // submitReport files the resident form.
@@ -302,7 +311,7 @@ func (h *Web) submit(w http.ResponseWriter, r *http.Request, c *rq, f reportForm
 func (h *Web) newCaseOf(r *http.Request, c *rq, f reportForm) (store.NewCase, FormErrors) {
 	src := map[string]civic.Source{"resident": civic.SourceResident, "hotline": civic.SourceHotline, "patrol": civic.SourcePatrol}[f.Channel]
 	n := store.NewCase{Source: src, CategoryCode: f.Category, Title: f.Title, Description: f.Description, Address: f.Address,
-		RegionCode: f.Region, ReporterPhone: f.Phone, Anonymous: f.Anonymous, CRS: store.WGS84}
+		RegionCode: f.Region, ReporterPhone: f.Phone, Anonymous: f.Anonymous, CRS: store.WGS84, PlaceToken: f.Place}
 	if f.Key != "" {
 		n.IdempotencyKey = idempotencyKey(c.User, f.Key)
 	}

@@ -179,6 +179,7 @@ var navItems = []struct {
 	{"nav.categories", "/categories", "tree", civic.PermCaseRead},
 	{"nav.users", "/users", "key", civic.PermUserAdmin},
 	{"nav.audit", "/audit", "log", civic.PermAuditRead},
+	{"nav.places", "/places", "map", civic.PermCaseDispatch},
 	{"nav.abuse", "/abuse", "key", civic.PermCaseAbuse},
 	{"nav.inbox", "/inbox", "log", ""},
 	{"nav.account", "/account", "user", ""},
