@@ -149,6 +149,11 @@ func isHandler(a civic.Actor, c civic.Case) bool {
 	return false
 }
 
+// MayAct reports whether the actor's role and relation to the case allow
+// the action, before the state machine and the action's own checks. Pages
+// use it to offer only the actions that would be accepted.
+func MayAct(a civic.Actor, c civic.Case, act civic.CaseAction) bool { return mayAct(a, c, act) == nil }
+
 // mayAct checks role and relation for an action; state is checked after.
 func mayAct(a civic.Actor, c civic.Case, act civic.CaseAction) error {
 	own := a.UserID != 0 && a.UserID == c.ReporterID

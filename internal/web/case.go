@@ -345,14 +345,14 @@ var actionOrder = []civic.CaseAction{
 	civic.ActAccept, civic.ActDispatch, civic.ActAnswer, civic.ActReject,
 	civic.ActClaim, civic.ActFeedback, civic.ActHandle, civic.ActReturn, civic.ActRequestExtend, civic.ActRequestPause,
 	civic.ActVerifyPass, civic.ActVerifyFail, civic.ActVisit, civic.ActReopen,
-	civic.ActDecide, civic.ActResume, civic.ActRecall, civic.ActTransfer, civic.ActMerge, civic.ActComment,
+	civic.ActCheckIn, civic.ActDecide, civic.ActResume, civic.ActWhistle, civic.ActRecall, civic.ActTransfer, civic.ActMerge, civic.ActComment,
 }
 
 // availableActions is what the viewer is offered on a case: the store's
 // mayAct and the state machine, plus the preconditions the store checks
 // later (a rating to reopen, a pause to resume, a request to decide). It is
 // only a guide for the page; the store decides, and a refusal is shown.
-func availableActions(a civic.Actor, c civic.Case, pendingRequests int) []civic.CaseAction {
+func availableActions(a civic.Actor, c civic.Case, pendingRequests int, summoned bool) []civic.CaseAction {
 	var out []civic.CaseAction
 	for _, act := range actionOrder {
 		if !mayActOn(a, c, act) {
@@ -378,34 +378,20 @@ func availableActions(a civic.Actor, c civic.Case, pendingRequests int) []civic.
 			if pendingRequests == 0 {
 				continue
 			}
+		case civic.ActCheckIn:
+			// Only a department summoned and not yet checked in.
+			if !summoned {
+				continue
+			}
 		}
 		out = append(out, act)
 	}
 	return out
 }
 
-// mayActOn mirrors store.mayAct: who may take which action on a case.
-func mayActOn(a civic.Actor, c civic.Case, act civic.CaseAction) bool {
-	own := a.UserID != 0 && a.UserID == c.ReporterID
-	inScope := a.InScope(c.RegionCode) && a.Scope.OrgID == 0
-	switch act {
-	case civic.ActAccept, civic.ActReject, civic.ActAnswer, civic.ActDispatch, civic.ActRecall, civic.ActTransfer, civic.ActMerge:
-		return a.Can(civic.PermCaseDispatch) && (inScope || a.Role == civic.RoleOperator)
-	case civic.ActClaim, civic.ActReturn, civic.ActFeedback, civic.ActHandle, civic.ActRequestExtend, civic.ActRequestPause:
-		return a.Can(civic.PermCaseHandle) && handles(a, c)
-	case civic.ActVerifyPass, civic.ActVerifyFail:
-		return a.Can(civic.PermCaseVerify) && inScope
-	case civic.ActVisit:
-		return own || (a.Can(civic.PermCaseVisit) && (inScope || a.Role == civic.RoleOperator))
-	case civic.ActReopen:
-		return own || ((a.Can(civic.PermCaseVisit) || a.Can(civic.PermCaseDispatch)) && (inScope || a.Role == civic.RoleOperator))
-	case civic.ActDecide, civic.ActResume:
-		return a.Can(civic.PermCaseApprove) && inScope
-	case civic.ActComment:
-		return a.Can(civic.PermCaseRead) || own
-	}
-	return false
-}
+// mayActOn is the store's own rule (store.MayAct), so that the page never
+// offers what the store would refuse.
+func mayActOn(a civic.Actor, c civic.Case, act civic.CaseAction) bool { return store.MayAct(a, c, act) }
 
 // handles mirrors store.isHandler: the organisation the case is dispatched
 // to, or staff whose scope holds the handling region.

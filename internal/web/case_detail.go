@@ -40,6 +40,8 @@ type caseDetailPage struct {
 	Solved string
 	// Photos are the case's photos by stage.
 	Photos []photoGroup
+	// Whistles are the departments summoned to the case and their check-ins.
+	Whistles []civic.Whistle
 }
 
 // actionChoices are the lists the action forms pick from, shared by all
@@ -114,6 +116,9 @@ func actionForm(lang string, a civic.CaseAction) caseActionForm {
 
 // caseActForm is an action form exactly as typed.
 type caseActForm struct {
+	// WhistleOrgs and LeadOrg are a whistle's departments and lead.
+	WhistleOrgs  []string
+	LeadOrg      string
 	Action       string
 	Note         string
 	Target       string // suggested, org, region
@@ -134,7 +139,7 @@ func readCaseActForm(r *http.Request) caseActForm {
 	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	return caseActForm{Action: v("action"), Note: v("note"), Target: v("target"), TargetOrg: v("target_org_id"), TargetRegion: v("target_region_code"),
 		Category: v("category_code"), Satisfaction: v("satisfaction"), Solved: v("solved"), MergeInto: v("merge_into"),
-		Amount: v("amount"), RequestID: v("request_id"), Approve: v("approve")}
+		Amount: v("amount"), RequestID: v("request_id"), Approve: v("approve"), WhistleOrgs: r.PostForm["whistle_org_ids"], LeadOrg: v("lead_org_id")}
 }
 
 func (h *Web) caseDetail(w http.ResponseWriter, r *http.Request, c *rq) error {
@@ -197,7 +202,16 @@ func (h *Web) caseDetailPage(w http.ResponseWriter, r *http.Request, c *rq, cs c
 	for _, s := range []civic.Satisfaction{civic.Satisfied, civic.BasicSatisfied, civic.Dissatisfied} {
 		ch.Satisfaction = append(ch.Satisfaction, Option{Value: string(s), Label: s.Label().In(c.Lang), Selected: string(s) == failed.Satisfaction})
 	}
-	acts := availableActions(c.Actor, cs, len(pending))
+	whistles, err := h.store.CaseWhistles(ctx, c.Actor, cs.ID)
+	if err != nil {
+		return caseDetailPage{}, err
+	}
+	p.Whistles = whistles
+	summoned := false
+	for _, wh := range whistles {
+		summoned = summoned || (wh.OrgID == c.Actor.Scope.OrgID && wh.CheckedInAt == nil)
+	}
+	acts := availableActions(c.Actor, cs, len(pending), summoned)
 	shown := false
 	for _, a := range acts {
 		f := actionForm(c.Lang, a)
@@ -219,7 +233,7 @@ func (h *Web) caseDetailPage(w http.ResponseWriter, r *http.Request, c *rq, cs c
 				ch.Leaves = cat.groups(c.Lang, failed.Category)
 			}
 		}
-		if (a == civic.ActDispatch || a == civic.ActTransfer) && ch.Orgs == nil {
+		if (a == civic.ActDispatch || a == civic.ActTransfer || a == civic.ActWhistle) && ch.Orgs == nil {
 			if ch.Orgs, ch.Regions, err = h.dispatchTargets(ctx, c, cs, failed); err != nil {
 				return p, err
 			}
@@ -491,6 +505,19 @@ func (h *Web) caseInput(ctx context.Context, c *rq, f caseActForm) (store.CaseIn
 			return in, civic.Invalid(civic.FieldErr("amount", "请填写延期时长（数字）", "enter the extra time as a number"))
 		}
 		in.Amount = a
+	case civic.ActWhistle:
+		for _, v := range f.WhistleOrgs {
+			if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+				in.WhistleOrgIDs = append(in.WhistleOrgIDs, id)
+			}
+		}
+		if f.LeadOrg != "" {
+			id, err := strconv.ParseInt(f.LeadOrg, 10, 64)
+			if err != nil {
+				return in, civic.Invalid(civic.FieldErr("lead_org_id", "请选择牵头部门", "choose the lead department"))
+			}
+			in.LeadOrgID = id
+		}
 	case civic.ActDecide:
 		id, err := strconv.ParseInt(f.RequestID, 10, 64)
 		if err != nil || id <= 0 {

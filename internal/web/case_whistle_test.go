@@ -1,0 +1,30 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"testing"
+)
+
+// TestWhistleThroughThePages: community staff summon the department; its
+// handler is offered check-in once, and the page records it.
+func TestWhistleThroughThePages(t *testing.T) {
+	f := mustCaseFixture(t)
+	res := f.mustLogin(t, "resident")
+	id, _ := mustReport(t, res, "/report", residentForm(mustFormKey(t, res, "/report"), "占道摆摊", "0101"))
+	comm := f.mustLogin(t, "community")
+	page := "/cases/" + strconv.FormatInt(id, 10)
+	mustContain(t, mustStatus(t, comm.get(page), http.StatusOK), `value="whistle"`)
+	if rec := act(comm, id, "whistle", "whistle_org_ids", strconv.FormatInt(f.dept.ID, 10), "note", "联合处置"); rec.Code != http.StatusSeeOther {
+		t.Fatalf("whistle: %d %s", rec.Code, rec.Body.String())
+	}
+	h := f.mustLogin(t, "handler")
+	body := mustStatus(t, h.get(page), http.StatusOK)
+	mustContain(t, body, "吹哨报到", `value="check_in"`)
+	if rec := act(h, id, "check_in"); rec.Code != http.StatusSeeOther {
+		t.Fatalf("check in: %d %s", rec.Code, rec.Body.String())
+	}
+	body = mustStatus(t, h.get(page), http.StatusOK)
+	mustContain(t, body, "用时0分钟")
+	mustNotContain(t, body, `value="check_in"`)
+}
