@@ -166,3 +166,45 @@ func nullTime(t *time.Time) any {
 	}
 	return t.UTC()
 }
+
+// ExplainDeadline shows how a case's deadline for a stage was computed:
+// from which start, with which limit, and day by day which working time
+// counted and which days were skipped and why (weekend, holiday, make-up
+// working day, suspension).
+func (s *Store) ExplainDeadline(ctx context.Context, a civic.Actor, id int64, stage civic.Stage) (calendar.Explanation, error) {
+	c, err := s.GetCase(ctx, a, id)
+	if err != nil {
+		return calendar.Explanation{}, err
+	}
+	r, err := rulesFor(ctx, s, c.CategoryCode)
+	if err != nil {
+		r = defaultRules
+	}
+	var start *time.Time
+	var b calendar.Budget
+	switch stage {
+	case civic.StageClaim:
+		start, b = c.DispatchedAt, r.Claim
+	case civic.StageFeedback:
+		start, b = c.DispatchedAt, r.Feedback
+	case civic.StageComplete:
+		start, b = c.DispatchedAt, r.Complete
+		b.Amount += c.CompleteExtra
+	case civic.StageVisit:
+		start, b = c.ClosedAt, r.Visit
+	default:
+		return calendar.Explanation{}, civic.NotFound("时限 "+string(stage), "stage "+string(stage))
+	}
+	if start == nil {
+		return calendar.Explanation{}, civic.Errorf(civic.EConflict, "该时限尚未开始计时", "this clock has not started")
+	}
+	cal, err := s.workCalendar(ctx)
+	if err != nil {
+		return calendar.Explanation{}, err
+	}
+	pauses, err := casePauses(ctx, s, id)
+	if err != nil {
+		return calendar.Explanation{}, err
+	}
+	return cal.Explain(*start, b, pauses), nil
+}

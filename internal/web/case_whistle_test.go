@@ -28,3 +28,18 @@ func TestWhistleThroughThePages(t *testing.T) {
 	mustContain(t, body, "用时0分钟")
 	mustNotContain(t, body, `value="check_in"`)
 }
+
+// TestDeadlineExplained: staff follow a clock's link to the day-by-day
+// computation of its deadline.
+func TestDeadlineExplained(t *testing.T) {
+	f := mustCaseFixture(t)
+	res := f.mustLogin(t, "resident")
+	id, _ := mustReport(t, res, "/report", residentForm(mustFormKey(t, res, "/report"), "占道摆摊", "0101"))
+	comm := f.mustLogin(t, "community")
+	page := "/cases/" + strconv.FormatInt(id, 10)
+	mustContain(t, mustStatus(t, comm.get(page), http.StatusOK), page+"/clock/complete")
+	body := mustStatus(t, comm.get(page+"/clock/complete"), http.StatusOK)
+	mustContain(t, body, "时限计算过程", "截止时间", "工作日")
+	mustNotContain(t, mustStatus(t, res.get(page), http.StatusOK), "/clock/")
+	mustStatus(t, comm.get(page+"/clock/nonsense"), http.StatusNotFound)
+}

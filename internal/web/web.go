@@ -108,6 +108,7 @@ func (h *Web) Register(mux *http.ServeMux) {
 	mux.Handle("POST /abuse/blocked/{id}/delete", h.page(civic.PermCaseAbuse, h.unblockCaller))
 	mux.Handle("POST /abuse/deputies", h.page(civic.PermCaseAbuse, h.addDeputy))
 	mux.Handle("POST /abuse/deputies/{id}/delete", h.page(civic.PermCaseAbuse, h.removeDeputy))
+	mux.Handle("GET /cases/{id}/clock/{stage}", h.page(civic.PermCaseRead, h.caseClock))
 	mux.Handle("GET /places", h.page(civic.PermCaseDispatch, h.places))
 	mux.Handle("POST /places", h.page(civic.PermCaseDispatch, h.createPlace))
 	mux.Handle("POST /places/{id}/retire", h.page(civic.PermCaseDispatch, h.retirePlace))
