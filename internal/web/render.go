@@ -180,6 +180,7 @@ var navItems = []struct {
 	{"nav.users", "/users", "key", civic.PermUserAdmin},
 	{"nav.audit", "/audit", "log", civic.PermAuditRead},
 	{"nav.places", "/places", "map", civic.PermCaseDispatch},
+	{"nav.calendar", "/calendar", "log", civic.PermCalendarWrite},
 	{"nav.abuse", "/abuse", "key", civic.PermCaseAbuse},
 	{"nav.inbox", "/inbox", "log", ""},
 	{"nav.account", "/account", "user", ""},

@@ -1,0 +1,101 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/civicgrid/civicgrid/internal/calendar"
+	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/store"
+)
+
+// calendarPage shows one year of the working calendar — its holidays and
+// make-up working days (调休) — and lets city-wide administrators replace it
+// from the file format or return to the built-in official schedule.
+type calendarPage struct {
+	Page
+	Year     int
+	Years    []int
+	Cal      store.CalendarYear
+	JSON     string
+	Errs     FormErrors
+	CanWrite bool
+}
+
+func (h *Web) calendarPage(w http.ResponseWriter, r *http.Request, c *rq, year int, text string, errs FormErrors, status int) error {
+	y, err := h.store.GetCalendarYear(r.Context(), c.Actor, year)
+	if err != nil {
+		return err
+	}
+	p := calendarPage{Page: h.base(w, c, "calendar.title", "/calendar"), Year: year, Cal: y, Errs: errs,
+		CanWrite: c.Actor.MustCityWide(civic.PermCalendarWrite) == nil}
+	now := civic.Today(h.store.Now())
+	this, _ := strconv.Atoi(now[:4])
+	for v := this - 1; v <= this+1; v++ {
+		p.Years = append(p.Years, v)
+	}
+	p.JSON = text
+	if p.JSON == "" {
+		b, _ := json.MarshalIndent(y.Year, "", "  ")
+		p.JSON = string(b)
+	}
+	h.render(w, c, status, "calendar", p)
+	return nil
+}
+
+func yearParam(s string, def int) int {
+	if y, err := strconv.Atoi(s); err == nil && y >= 2000 && y <= 2100 {
+		return y
+	}
+	return def
+}
+
+func (h *Web) calendarView(w http.ResponseWriter, r *http.Request, c *rq) error {
+	this, _ := strconv.Atoi(civic.Today(h.store.Now())[:4])
+	return h.calendarPage(w, r, c, yearParam(r.URL.Query().Get("year"), this), "", FormErrors{}, http.StatusOK)
+}
+
+func (h *Web) calendarSave(w http.ResponseWriter, r *http.Request, c *rq) error {
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	year := yearParam(r.PathValue("year"), 0)
+	if year == 0 {
+		return civic.NotFound("年份", "year")
+	}
+	text := r.PostFormValue("json")
+	y, err := calendar.ParseYear(strings.NewReader(text))
+	if err == nil && y.Year != year {
+		err = civic.Invalid(civic.FieldErr("json", "文件中的年份与所选年份不同", "the file's year differs from the year chosen"))
+	}
+	if err == nil {
+		err = h.store.PutCalendarYear(r.Context(), c.Actor, y)
+	}
+	if err != nil {
+		e := civic.AsError(err)
+		if e.Code == civic.EInternal {
+			// A parse error of the file is the user's input, not ours.
+			e = civic.Invalid(civic.FieldError{Field: "json", Msg: civic.T("日历格式有误："+err.Error(), "the calendar is not valid: "+err.Error())})
+		}
+		fe, ferr := formErrors(e, c.Lang, "json")
+		if ferr != nil {
+			return ferr
+		}
+		return h.calendarPage(w, r, c, year, text, fe, fe.status)
+	}
+	h.flash(w, "flash.saved")
+	redirect(w, r, "/calendar?year="+strconv.Itoa(year))
+	return nil
+}
+
+func (h *Web) calendarReset(w http.ResponseWriter, r *http.Request, c *rq) error {
+	year := yearParam(r.PathValue("year"), 0)
+	if err := h.store.DeleteCalendarYear(r.Context(), c.Actor, year); err != nil && civic.ErrorCodeOf(err) != civic.ENotFound {
+		return err
+	}
+	h.flash(w, "flash.saved")
+	redirect(w, r, "/calendar?year="+strconv.Itoa(year))
+	return nil
+}
