@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -151,23 +152,6 @@ func (a *API) caseByRef(r *http.Request, act civic.Actor) (civic.Case, error) {
 	return a.store.GetCase(r.Context(), act, id)
 }
 
-func (a *API) caseEvents(w http.ResponseWriter, r *http.Request) error {
-	act, err := auth.Actor(r.Context())
-	if err != nil {
-		return err
-	}
-	c, err := a.caseByRef(r, act)
-	if err != nil {
-		return err
-	}
-	es, err := a.store.CaseEvents(r.Context(), act, c.ID)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, newList(es, len(es), store.Page{Limit: len(es)}))
-	return nil
-}
-
 // caseAction takes one action on a case; an action the case's state does
 // not allow answers 409 with the reason.
 func (a *API) caseAction(w http.ResponseWriter, r *http.Request) error {
@@ -208,24 +192,6 @@ func (a *API) caseAction(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, out)
-	return nil
-}
-
-// caseWhistles lists the departments summoned to a case and their check-ins.
-func (a *API) caseWhistles(w http.ResponseWriter, r *http.Request) error {
-	act, err := auth.Actor(r.Context())
-	if err != nil {
-		return err
-	}
-	c, err := a.caseByRef(r, act)
-	if err != nil {
-		return err
-	}
-	ws, err := a.store.CaseWhistles(r.Context(), act, c.ID)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, newList(ws, len(ws), store.Page{Limit: len(ws)}))
 	return nil
 }
 
@@ -276,23 +242,6 @@ func (a *API) joinCase(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *API) caseReporters(w http.ResponseWriter, r *http.Request) error {
-	act, err := auth.Actor(r.Context())
-	if err != nil {
-		return err
-	}
-	c, err := a.caseByRef(r, act)
-	if err != nil {
-		return err
-	}
-	rs, err := a.store.CaseReporters(r.Context(), act, c.ID)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, newList(rs, len(rs), store.Page{Limit: len(rs)}))
-	return nil
-}
-
 func (a *API) visitCoReporter(w http.ResponseWriter, r *http.Request) error {
 	act, err := auth.Actor(r.Context())
 	if err != nil {
@@ -323,20 +272,24 @@ func (a *API) visitCoReporter(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// caseRequests lists a case's extension and suspension requests.
-func (a *API) caseRequests(w http.ResponseWriter, r *http.Request) error {
-	act, err := auth.Actor(r.Context())
-	if err != nil {
-		return err
+// caseList serves a list that belongs to one case (its timeline, whistles,
+// co-reporters, requests): the case is resolved by ID or number and the
+// list read with the caller's rights.
+func caseList[T any](a *API, list func(ctx context.Context, act civic.Actor, id int64) ([]T, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		act, err := auth.Actor(r.Context())
+		if err != nil {
+			return err
+		}
+		c, err := a.caseByRef(r, act)
+		if err != nil {
+			return err
+		}
+		xs, err := list(r.Context(), act, c.ID)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, newList(xs, len(xs), pageOf(len(xs))))
+		return nil
 	}
-	c, err := a.caseByRef(r, act)
-	if err != nil {
-		return err
-	}
-	rs, err := a.store.CaseRequests(r.Context(), act, c.ID)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, newList(rs, len(rs), store.Page{Limit: len(rs)}))
-	return nil
 }
