@@ -43,3 +43,18 @@ func TestDeadlineExplained(t *testing.T) {
 	mustNotContain(t, mustStatus(t, res.get(page), http.StatusOK), "/clock/")
 	mustStatus(t, comm.get(page+"/clock/nonsense"), http.StatusNotFound)
 }
+
+// TestJoinNearbyCase: the report form offers the nearby list, and a second
+// resident joins the first's case instead of filing it again.
+func TestJoinNearbyCase(t *testing.T) {
+	f := mustCaseFixture(t)
+	res := f.mustLogin(t, "resident")
+	mustContain(t, mustStatus(t, res.get("/report"), http.StatusOK), `data-nearby`)
+	id, _ := mustReport(t, res, "/report", residentForm(mustFormKey(t, res, "/report"), "占道摆摊", "0101"))
+	other := f.mustLogin(t, "resident2")
+	rec := other.post("/cases/"+strconv.FormatInt(id, 10)+"/join", nil)
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("join: %d %s", rec.Code, rec.Body.String())
+	}
+	mustContain(t, mustStatus(t, other.get("/my/cases"), http.StatusOK), "占道摆摊")
+}

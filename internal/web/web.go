@@ -109,6 +109,7 @@ func (h *Web) Register(mux *http.ServeMux) {
 	mux.Handle("POST /abuse/deputies", h.page(civic.PermCaseAbuse, h.addDeputy))
 	mux.Handle("POST /abuse/deputies/{id}/delete", h.page(civic.PermCaseAbuse, h.removeDeputy))
 	mux.Handle("GET /cases/{id}/clock/{stage}", h.page(civic.PermCaseRead, h.caseClock))
+	mux.Handle("POST /cases/{id}/join", h.page(civic.PermCaseReport, h.joinCase))
 	mux.Handle("GET /calendar", h.page(civic.PermCalendarRead, h.calendarView))
 	mux.Handle("POST /calendar/{year}", h.page(civic.PermCalendarWrite, h.calendarSave))
 	mux.Handle("POST /calendar/{year}/reset", h.page(civic.PermCalendarWrite, h.calendarReset))

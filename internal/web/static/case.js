@@ -131,6 +131,43 @@
   // input's files, photos taken one at a time with the camera and those
   // picked from the album are pooled in the album input, and each can be
   // taken out again.
+  // nearby shows open cases of the chosen category close to the chosen
+  // place, so that a resident can join one (附议) rather than report the
+  // same problem again. The picker sets the inputs without events, so the
+  // form is looked at every second and a half.
+  function nearby(box) {
+    var form = box.closest("form");
+    var last = "";
+    function esc(s) { var d = document.createElement("div"); d.textContent = s; return d.innerHTML; }
+    function look() {
+      var lng = form.elements.lng && form.elements.lng.value, lat = form.elements.lat && form.elements.lat.value;
+      var cat = form.elements.category_code && form.elements.category_code.value;
+      var key = [lng, lat, cat].join("|");
+      if (key === last) { return; }
+      last = key;
+      if (!lng || !lat || !cat) { box.hidden = true; return; }
+      var crs = form.elements.crs ? form.elements.crs.value : "wgs84";
+      fetch("/api/v1/cases/nearby?lng=" + encodeURIComponent(lng) + "&lat=" + encodeURIComponent(lat) +
+            "&crs=" + encodeURIComponent(crs) + "&category=" + encodeURIComponent(cat), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : { items: [] }; })
+        .then(function (j) {
+          if (!j.items || !j.items.length) { box.hidden = true; return; }
+          var html = "<p><strong>" + esc(box.dataset.title) + "</strong></p><ul>";
+          j.items.forEach(function (n) {
+            html += "<li><span>" + esc(n.title) + " · " + esc(box.dataset.metres.replace("%d", Math.round(n.distance_m))) +
+              " · " + esc(box.dataset.reporters.replace("%d", n.reporters)) + "</span>" +
+              "<button type=\"submit\" class=\"btn btn-secondary btn-sm\" formaction=\"/cases/" + n.id + "/join\" formnovalidate>" +
+              esc(box.dataset.join) + "</button></li>";
+          });
+          box.innerHTML = html + "</ul>";
+          box.hidden = false;
+        })
+        .catch(function () { box.hidden = true; });
+    }
+    look();
+    setInterval(look, 1500);
+  }
+
   function photoField(el) {
     var inputs = Array.prototype.slice.call(el.querySelectorAll("input[data-photo-input]"));
     var album = inputs.filter(function (i) { return i.multiple; })[0];
@@ -229,6 +266,7 @@
     document.querySelectorAll("select[data-case-category]").forEach(category);
     document.querySelectorAll("input[data-case-toggle]").forEach(toggle);
     document.querySelectorAll("[data-photo-field]").forEach(photoField);
+    document.querySelectorAll("[data-nearby]").forEach(nearby);
     document.querySelectorAll("dialog[data-photo-dialog]").forEach(photoDialog);
     // Choosing an organisation or a region picks that way of dispatching.
     document.querySelectorAll(".case-target select").forEach(function (sel) {
