@@ -17,6 +17,14 @@ import (
 // a request, dispatchers of a return, and the reporters of every public
 // event. Organisations with webhooks get a delivery queued as well.
 func (tx *Tx) notify(ctx context.Context, caseID int64, act civic.CaseAction, public bool, note, data string) error {
+	switch act {
+	case civic.ActDispatch, civic.ActTransfer, civic.ActWarn, civic.ActEscalate, civic.ActReturn, civic.ActRecall,
+		civic.ActHandle, civic.ActRequestExtend, civic.ActRequestPause, civic.ActWhistle:
+	default:
+		if !public || act == civic.ActReport {
+			return nil // nobody to tell
+		}
+	}
 	var title, region, handlerRegion string
 	var handlerOrg, reporter sql.NullInt64
 	var created time.Time
