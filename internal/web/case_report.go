@@ -125,7 +125,7 @@ func (h *Web) report(w http.ResponseWriter, r *http.Request, c *rq) error {
 		redirect(w, r, "/cases/new?channel="+ch)
 		return nil
 	}
-	f := reportForm{Key: newKey(), Channel: "resident", Phone: c.User.Phone, CRS: string(store.WGS84)}
+	f := reportForm{Key: newKey(), Channel: "resident", Phone: c.User.Phone, CRS: string(store.WGS84), Anonymous: c.User.ID == 0}
 	if tok := r.URL.Query().Get("place"); tok != "" {
 		// Opened from a printed place code: the place fills itself in.
 		if pl, err := h.store.PlaceByToken(r.Context(), tok); err == nil {
@@ -154,7 +154,8 @@ func (h *Web) showReport(w http.ResponseWriter, r *http.Request, c *rq, f report
 		active = "/cases"
 	}
 	p := reportPage{Page: h.base(w, c, "report.title", active), Form: f, Errs: errs, Channel: f.Channel, Action: "/report", Basemap: h.basemap(),
-		PhotoInputs: h.cfg.Files != nil && f.Channel != "hotline"}
+		// Photos belong to a reporter's account; anonymous reports have none.
+		PhotoInputs: h.cfg.Files != nil && f.Channel != "hotline" && c.User.ID != 0}
 	p.Leaflet = true
 	switch f.Channel {
 	case "hotline":
@@ -223,6 +224,10 @@ func (h *Web) submitReport(w http.ResponseWriter, r *http.Request, c *rq) error 
 	defer cleanUpload(r)
 	f := readReportForm(r)
 	f.Channel = "resident"
+	if c.User.ID == 0 {
+		// Nobody to attribute it to: the reporter stays anonymous.
+		f.Anonymous = true
+	}
 	return h.submit(w, r, c, f)
 }
 

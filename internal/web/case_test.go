@@ -241,10 +241,12 @@ func TestBadReportShowsInlineErrorsAndWritesNothing(t *testing.T) {
 	mustContain(t, mustStatus(t, c.get(fmt.Sprintf("/cases/%d", id)), http.StatusOK), "不予受理", "已进入诉讼程序的事项请通过司法途径解决")
 }
 
+// Signed-out visitors may report (anonymously, see TestAnonymousReport)
+// but everything else sends them to the login page.
 func TestSignedOutVisitorsAreSentToLogin(t *testing.T) {
 	f := mustCaseFixture(t)
-	rec := f.client(t).get("/report")
-	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/login?next=%2Freport" {
+	rec := f.client(t).get("/my/cases")
+	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/login?next=%2Fmy%2Fcases" {
 		t.Errorf("status %d location %q", rec.Code, rec.Header().Get("Location"))
 	}
 }

@@ -199,7 +199,7 @@ func (c *rq) T(key string) string { return tr(c.Lang, key) }
 
 // page builds the layout part of a page. active is the nav URL to mark.
 func (h *Web) base(w http.ResponseWriter, c *rq, titleKey, active string) Page {
-	p := Page{Lang: c.Lang, Title: c.T(titleKey), User: c.User, SignedIn: true,
+	p := Page{Lang: c.Lang, Title: c.T(titleKey), User: c.User, SignedIn: c.User.ID != 0,
 		RoleName: c.User.Role.Label().In(c.Lang), Flash: h.takeFlash(w, c)}
 	for _, n := range navItems {
 		if n.perm != "" && !c.Actor.Can(n.perm) {
@@ -231,6 +231,26 @@ func (h *Web) page(perm civic.Permission, fn handlerFunc) http.Handler {
 			h.fail(w, r, c, civic.Forbidden())
 			return
 		}
+		if err := fn(w, r, c); err != nil {
+			h.fail(w, r, c, err)
+		}
+	})
+}
+
+// publicPage serves a page to everyone: signed-in users as page does,
+// visitors who are not signed in as an anonymous resident (the report form
+// reached from a place code or a link, where making an account first would
+// lose most reports). The store limits anonymous submissions per address.
+func (h *Web) publicPage(fn handlerFunc) http.Handler {
+	signed := h.page(civic.PermCaseReport, fn)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := auth.User(r.Context()); ok {
+			signed.ServeHTTP(w, r)
+			return
+		}
+		c := &rq{User: civic.User{Role: civic.RoleResident}, Lang: auth.Lang(r.Context()), r: r}
+		c.Actor = civic.Actor{Username: "anonymous", Role: civic.RoleResident, IP: auth.IP(r.Context())}
+		w.Header().Set("Cache-Control", "no-store")
 		if err := fn(w, r, c); err != nil {
 			h.fail(w, r, c, err)
 		}

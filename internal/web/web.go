@@ -176,8 +176,8 @@ func (h *Web) Register(mux *http.ServeMux) {
 	// calls and patrol reports, work their queues and act on a case. The
 	// detail and action routes are open to every signed-in user because
 	// the store decides who sees and may do what on each case.
-	mux.Handle("GET /report", h.page(civic.PermCaseReport, h.report))
-	mux.Handle("POST /report", h.page(civic.PermCaseReport, h.submitReport))
+	mux.Handle("GET /report", h.publicPage(h.report))
+	mux.Handle("POST /report", h.publicPage(h.submitReport))
 	mux.Handle("GET /my/cases", h.page("", h.myCases))
 	mux.Handle("GET /cases", h.page(civic.PermCaseRead, h.caseList))
 	mux.Handle("GET /cases/new", h.page(civic.PermCaseReport, h.newCase))
