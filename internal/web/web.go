@@ -150,6 +150,9 @@ func (h *Web) Register(mux *http.ServeMux) {
 	mux.Handle("GET /organisations/new", h.page(civic.PermOrgWrite, h.newOrganisation))
 	mux.Handle("POST /organisations/new", h.page(civic.PermOrgWrite, h.createOrganisation))
 	mux.Handle("GET /organisations/{id}/edit", h.page(civic.PermOrgWrite, h.editOrganisation))
+	mux.Handle("GET /organisations/{id}/webhooks", h.page(civic.PermOrgWrite, h.webhooks))
+	mux.Handle("POST /organisations/{id}/webhooks", h.page(civic.PermOrgWrite, h.createWebhook))
+	mux.Handle("POST /organisations/{id}/webhooks/{wid}/delete", h.page(civic.PermOrgWrite, h.deleteWebhook))
 	mux.Handle("POST /organisations/{id}/edit", h.page(civic.PermOrgWrite, h.updateOrganisation))
 
 	mux.Handle("GET /categories", h.page(civic.PermCaseRead, h.categories))
