@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver
@@ -36,6 +37,8 @@ type Store struct {
 	cases  CaseSettings
 	// cal caches the working calendar for deadline computation.
 	cal calendarCache
+	// wstmts and rstmts keep SQLite statements prepared (see stmtCache).
+	wstmts, rstmts stmtCache
 }
 
 // Options tunes Open.
@@ -129,6 +132,8 @@ func (s *Store) Now() time.Time { return s.clock.Now().UTC() }
 
 // Close releases the pools.
 func (s *Store) Close() error {
+	s.wstmts.close()
+	s.rstmts.close()
 	var err error
 	if s.r != nil && s.r != s.w {
 		err = s.r.Close()
@@ -182,15 +187,27 @@ type Tx struct {
 }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return tx.tx.ExecContext(ctx, tx.s.rebind(q), args...)
+	q = tx.s.rebind(q)
+	if st := tx.s.wstmts.lookup(tx.s, q); st != nil {
+		return tx.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return tx.tx.ExecContext(ctx, q, args...)
 }
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return tx.tx.QueryContext(ctx, tx.s.rebind(q), args...)
+	q = tx.s.rebind(q)
+	if st := tx.s.wstmts.lookup(tx.s, q); st != nil {
+		return tx.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return tx.tx.QueryContext(ctx, q, args...)
 }
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return tx.tx.QueryRowContext(ctx, tx.s.rebind(q), args...)
+	q = tx.s.rebind(q)
+	if st := tx.s.wstmts.lookup(tx.s, q); st != nil {
+		return tx.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return tx.tx.QueryRowContext(ctx, q, args...)
 }
 
 // insertID runs an INSERT … RETURNING id.
@@ -214,15 +231,99 @@ func (s *Store) write(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := stx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	// The writer connection is free again: prepare what the transaction
+	// ran unprepared, for next time.
+	s.wstmts.preparePending(ctx, s.w)
 	return nil
 }
 
 func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return s.r.QueryContext(ctx, s.rebind(q), args...)
+	q = s.rebind(q)
+	if st := s.rstmts.lookup(s, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	s.rstmts.preparePending(ctx, s.r)
+	return s.r.QueryContext(ctx, q, args...)
 }
 
 func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return s.r.QueryRowContext(ctx, s.rebind(q), args...)
+	q = s.rebind(q)
+	if st := s.rstmts.lookup(s, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	s.rstmts.preparePending(ctx, s.r)
+	return s.r.QueryRowContext(ctx, q, args...)
+}
+
+// stmtCache keeps SQLite statements prepared: modernc's driver parses the
+// SQL on every call otherwise, a third of the CPU of a case's intake. A
+// statement is prepared on the pool (database/sql then keeps it prepared
+// on every connection it runs on) but never from inside a write
+// transaction: the writer pool has one connection, which the transaction
+// holds, so preparing there would wait for ever. Queries met for the first
+// time inside a transaction run unprepared and are prepared right after
+// its commit. PostgreSQL needs none of this: pgx caches statements itself.
+type stmtCache struct {
+	mu      sync.Mutex
+	m       map[string]*sql.Stmt
+	pending map[string]bool
+}
+
+// maxCachedStmts bounds the cache: queries built with IN lists of varying
+// length are many and rarely repeat.
+const maxCachedStmts = 300
+
+func (c *stmtCache) lookup(s *Store, q string) *sql.Stmt {
+	if s.engine != SQLite {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st, ok := c.m[q]; ok {
+		return st
+	}
+	if len(c.m)+len(c.pending) < maxCachedStmts {
+		if c.pending == nil {
+			c.pending = map[string]bool{}
+		}
+		c.pending[q] = true
+	}
+	return nil
+}
+
+func (c *stmtCache) preparePending(ctx context.Context, db *sql.DB) {
+	c.mu.Lock()
+	var qs []string
+	for q := range c.pending {
+		qs = append(qs, q)
+	}
+	c.pending = nil
+	c.mu.Unlock()
+	for _, q := range qs {
+		st, err := db.PrepareContext(ctx, q)
+		if err != nil {
+			continue // it runs unprepared, and reports its own error there
+		}
+		c.mu.Lock()
+		if c.m == nil {
+			c.m = map[string]*sql.Stmt{}
+		}
+		if _, dup := c.m[q]; dup {
+			st.Close()
+		} else {
+			c.m[q] = st
+		}
+		c.mu.Unlock()
+	}
+}
+
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.m {
+		st.Close()
+	}
+	c.m, c.pending = nil, nil
 }
 
 // isUniqueViolation reports a unique-constraint failure on either engine.
