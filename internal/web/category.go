@@ -457,25 +457,17 @@ func (h *Web) setCategoryActive(w http.ResponseWriter, r *http.Request, c *rq) e
 	return nil
 }
 
-// categoryImportPage reports an upload: what was written, or every reason
+// importPage reports an upload: what was written, or every reason
 // the file was refused (nothing is written then).
-type categoryImportPage struct {
-	Page
-	FileName string
-	Report   store.ImportReport
-	Problem  string
-	Reasons  []string
-}
-
 // maxCategoryUpload bounds an import file; a catalogue is far smaller.
 const maxCategoryUpload = 8 << 20
 
 func (h *Web) importCategories(w http.ResponseWriter, r *http.Request, c *rq) error {
-	p := categoryImportPage{Page: h.base(w, c, "categories.import_title", "/categories")}
+	p := importPage{Back: "/categories", DoneKey: "categories.import_done", BackKey: "categories.import_back", Page: h.base(w, c, "categories.import_title", "/categories")}
 	p.Crumbs = []Crumb{{Label: c.T("categories.title"), URL: "/categories"}, {Label: c.T("categories.import_title")}}
 	refuse := func(status int, problem string, reasons []string) error {
 		p.Problem, p.Reasons = problem, reasons
-		h.render(w, c, status, "category_import", p)
+		h.render(w, c, status, "import", p)
 		return nil
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxCategoryUpload)
@@ -508,6 +500,6 @@ func (h *Web) importCategories(w http.ResponseWriter, r *http.Request, c *rq) er
 		}
 		return refuse(auth.StatusOf(e.Code), e.Msg.In(c.Lang), reasons)
 	}
-	h.render(w, c, http.StatusOK, "category_import", p)
+	h.render(w, c, http.StatusOK, "import", p)
 	return nil
 }

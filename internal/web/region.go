@@ -101,22 +101,24 @@ func (h *Web) showRegion(w http.ResponseWriter, r *http.Request, c *rq, code str
 	return nil
 }
 
-// regionImportPage reports an upload of region boundaries: what was written,
-// or every reason the file was refused (nothing is written then).
-type regionImportPage struct {
+// importPage reports an upload of a file that is written all or nothing
+// (region boundaries, the category catalogue): what was written, or every
+// reason the file was refused.
+type importPage struct {
 	Page
 	FileName string
 	Report   store.ImportReport
 	Problem  string
 	Reasons  []string
-	Back     string
+	// DoneKey and BackKey name the messages; Back is where to return.
+	DoneKey, BackKey, Back string
 }
 
 // maxRegionUpload bounds a boundary file; a whole city's grids fit easily.
 const maxRegionUpload = 64 << 20
 
 func (h *Web) importRegions(w http.ResponseWriter, r *http.Request, c *rq) error {
-	p := regionImportPage{Page: h.base(w, c, "regions.import_title", "/regions"), Back: "/regions"}
+	p := importPage{Page: h.base(w, c, "regions.import_title", "/regions"), Back: "/regions", DoneKey: "regions.import_done", BackKey: "regions.import_back"}
 	if back := r.FormValue("back"); strings.HasPrefix(back, "/regions/") {
 		p.Back = back
 	}
@@ -125,7 +127,7 @@ func (h *Web) importRegions(w http.ResponseWriter, r *http.Request, c *rq) error
 	file, hdr, err := r.FormFile("file")
 	if err != nil {
 		p.Problem = c.T("regions.import_nofile")
-		h.render(w, c, http.StatusUnprocessableEntity, "region_import", p)
+		h.render(w, c, http.StatusUnprocessableEntity, "import", p)
 		return nil
 	}
 	defer file.Close()
@@ -133,7 +135,7 @@ func (h *Web) importRegions(w http.ResponseWriter, r *http.Request, c *rq) error
 	data, err := io.ReadAll(file)
 	if err != nil {
 		p.Problem = c.T("regions.import_nofile")
-		h.render(w, c, http.StatusUnprocessableEntity, "region_import", p)
+		h.render(w, c, http.StatusUnprocessableEntity, "import", p)
 		return nil
 	}
 	feats, err := store.ParseRegionFile(data)
@@ -149,12 +151,12 @@ func (h *Web) importRegions(w http.ResponseWriter, r *http.Request, c *rq) error
 		for _, f := range e.Fields {
 			p.Reasons = append(p.Reasons, f.Msg.In(c.Lang))
 		}
-		h.render(w, c, auth.StatusOf(e.Code), "region_import", p)
+		h.render(w, c, auth.StatusOf(e.Code), "import", p)
 		return nil
 	}
 	if err := h.locator.Refresh(r.Context()); err != nil {
 		return err
 	}
-	h.render(w, c, http.StatusOK, "region_import", p)
+	h.render(w, c, http.StatusOK, "import", p)
 	return nil
 }
