@@ -180,8 +180,12 @@ func envDuration(env Env, key string, def time.Duration) time.Duration {
 	return def
 }
 
-// demoCaseDays is how far back the demo city's case history reaches.
-const demoCaseDays = 61
+// demoCaseDays is how far back the demo city's case history reaches, and
+// demoCases how many cases it holds.
+const (
+	demoCaseDays = 61
+	demoCases    = 1500
+)
 
 // loadDemo fills an empty database with the demo city and its case
 // history. The history is made by real store calls on a clock the loader
@@ -193,7 +197,7 @@ func loadDemo(ctx context.Context, c config, log *slog.Logger, start time.Time) 
 	clock := &demo.Clock{}
 	now := time.Now().UTC()
 	clock.Set(now.AddDate(0, 0, -demoCaseDays))
-	st, err := store.Open(ctx, c.db, store.Options{Clock: clock, Logger: log, Password: password.Params{Time: 1, MemKiB: 8 * 1024, Threads: 1}})
+	st, err := store.Open(ctx, c.db, store.Options{Clock: clock, Logger: log, Password: password.Params{Time: 1, MemKiB: 8 * 1024, Threads: 1}, BulkLoad: true})
 	if err != nil {
 		return err
 	}
@@ -213,7 +217,7 @@ func loadDemo(ctx context.Context, c config, log *slog.Logger, start time.Time) 
 	case err != nil:
 		return fmt.Errorf("load demo city: %w", err)
 	}
-	rep, err := demo.LoadCases(ctx, st, clock, city, demoSeed, now, 0)
+	rep, err := demo.LoadCases(ctx, st, clock, city, demoSeed, now, demoCases)
 	if err != nil && !errors.Is(err, demo.ErrHasCases) {
 		return fmt.Errorf("load demo cases: %w", err)
 	}

@@ -50,6 +50,11 @@ type Options struct {
 	Password password.Params
 	// Cases sets the loop's limits; zero fields take DefaultCaseSettings.
 	Cases CaseSettings
+	// BulkLoad relaxes SQLite's synchronous=FULL to NORMAL (WAL stays
+	// consistent after a crash but may lose the last commits). Only for
+	// generating data nobody has been promised yet, like the demo city's
+	// history; a server never sets it.
+	BulkLoad bool
 }
 
 // IsPostgresDSN reports whether dsn names a PostgreSQL database rather than a
@@ -84,7 +89,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		s.r = s.w
 	} else {
 		s.engine = SQLite
-		if s.w, s.r, err = openSQLite(dsn); err != nil {
+		if s.w, s.r, err = openSQLite(dsn, opt.BulkLoad); err != nil {
 			return nil, err
 		}
 	}
@@ -100,11 +105,15 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 // concurrent readers, synchronous=FULL so that an acknowledged write survives
 // a power cut, and foreign keys. Writes go through one connection whose
 // transactions start IMMEDIATE, so two writers queue instead of deadlocking.
-func openSQLite(path string) (w, r *sql.DB, err error) {
+func openSQLite(path string, bulk bool) (w, r *sql.DB, err error) {
 	if path == "" {
 		return nil, nil, errors.New("open sqlite: empty path")
 	}
-	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_time_format=sqlite"
+	sync := "FULL"
+	if bulk {
+		sync = "NORMAL"
+	}
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")&_pragma=foreign_keys(1)&_time_format=sqlite"
 	base := "file:" + (&url.URL{Path: path}).EscapedPath()
 	w, err = sql.Open("sqlite", base+"?"+pragmas+"&_txlock=immediate")
 	if err != nil {
