@@ -222,6 +222,9 @@ type CaseFilter struct {
 	ReporterID    int64
 	From, To      time.Time
 	Overdue       bool // an open clock is past due
+	// PendingRequest keeps cases with an extension or suspension request
+	// waiting for a supervisor.
+	PendingRequest bool
 	Page
 }
 
@@ -285,6 +288,9 @@ func (s *Store) ListCases(ctx context.Context, a civic.Actor, f CaseFilter) ([]c
 	}
 	if !f.To.IsZero() {
 		add("c.created_at < ?", f.To.UTC())
+	}
+	if f.PendingRequest {
+		add("EXISTS (SELECT 1 FROM case_requests rq WHERE rq.case_id = c.id AND rq.status = 'pending')")
 	}
 	if f.Overdue {
 		now := s.Now()

@@ -50,7 +50,7 @@ type caseTab struct {
 }
 
 // caseQueues are the tabs in order; "" is every case in scope.
-var caseQueues = []string{"", "dispatch", "tasks", "verify", "visit", "overdue"}
+var caseQueues = []string{"", "dispatch", "tasks", "verify", "visit", "approve", "overdue"}
 
 // queue returns the filter of a tab for the actor, or false when the tab
 // is not theirs.
@@ -75,6 +75,9 @@ func queue(a civic.Actor, tab string) (store.CaseFilter, bool) {
 		return store.CaseFilter{States: []civic.CaseState{civic.StateHandled}}, a.Can(civic.PermCaseVerify)
 	case "visit":
 		return store.CaseFilter{States: []civic.CaseState{civic.StateClosed}}, a.Can(civic.PermCaseVisit)
+	case "approve":
+		// Supervisors decide extension and suspension requests.
+		return store.CaseFilter{PendingRequest: true}, a.Can(civic.PermCaseApprove)
 	case "overdue":
 		return store.CaseFilter{Overdue: true}, true
 	}

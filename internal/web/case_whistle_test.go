@@ -58,3 +58,23 @@ func TestJoinNearbyCase(t *testing.T) {
 	}
 	mustContain(t, mustStatus(t, other.get("/my/cases"), http.StatusOK), "占道摆摊")
 }
+
+// TestApprovalQueue: a handler's extension request shows in the street
+// supervisors' 待审批 queue.
+func TestApprovalQueue(t *testing.T) {
+	f := mustCaseFixture(t)
+	res := f.mustLogin(t, "resident")
+	id, _ := mustReport(t, res, "/report", residentForm(mustFormKey(t, res, "/report"), "占道摆摊", "0101"))
+	h := f.mustLogin(t, "handler")
+	if rec := act(h, id, "claim"); rec.Code != http.StatusSeeOther {
+		t.Fatalf("claim: %d", rec.Code)
+	}
+	if rec := act(h, id, "request_extend", "amount", "2", "note", "需协调多个部门"); rec.Code != http.StatusSeeOther {
+		t.Fatalf("request: %d %s", rec.Code, rec.Body.String())
+	}
+	street := f.mustLogin(t, "street")
+	body := mustStatus(t, street.get("/cases?tab=approve"), http.StatusOK)
+	mustContain(t, body, "待审批", "占道摆摊")
+	// Not a grid worker's queue: the tab is not offered.
+	mustNotContain(t, mustStatus(t, f.mustLogin(t, "worker").get("/cases"), http.StatusOK), "tab=approve")
+}

@@ -550,6 +550,7 @@ var messages = map[string][2]string{
 	"cases.tab.verify":         {"待核查", "To verify"},
 	"cases.tab.visit":          {"待回访", "To visit"},
 	"cases.tab.overdue":        {"超期", "Overdue"},
+	"cases.tab.approve":        {"待审批", "To approve"},
 	"cases.search_placeholder": {"工单编号、标题或描述", "Case number, title or description"},
 	"cases.state":              {"状态", "State"},
 	"cases.category":           {"分类", "Category"},
