@@ -221,6 +221,11 @@ func loadDemo(ctx context.Context, c config, log *slog.Logger, start time.Time) 
 	if err != nil && !errors.Is(err, demo.ErrHasCases) {
 		return fmt.Errorf("load demo cases: %w", err)
 	}
+	// History older than two days has been read; the last days' messages
+	// wait in the inboxes, as they would.
+	if err := st.MarkNotificationsReadBefore(ctx, now.AddDate(0, 0, -2)); err != nil {
+		return err
+	}
 	log.Info("demo city loaded", "regions", len(city.Regions), "organisations", len(city.Orgs), "staff", len(city.Staff),
 		"cases", rep.Cases, "took", time.Since(start).Round(time.Millisecond))
 	return nil

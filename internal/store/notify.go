@@ -375,3 +375,15 @@ func truncate(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// MarkNotificationsReadBefore marks everyone's notifications older than t
+// read: for generated history (the demo city), whose users would otherwise
+// open an inbox of hundreds of old messages.
+func (s *Store) MarkNotificationsReadBefore(ctx context.Context, t time.Time) error {
+	return s.write(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, `UPDATE notifications SET read_at = created_at WHERE read_at IS NULL AND created_at < ?`, t.UTC()); err != nil {
+			return fmt.Errorf("mark old notifications read: %w", err)
+		}
+		return nil
+	})
+}
