@@ -243,6 +243,17 @@ func (tx *Tx) insertCase(ctx context.Context, p *preparedCase) (int64, bool, err
 	if err != nil {
 		return 0, false, fmt.Errorf("insert case: %w", err)
 	}
+	if tx.known == nil {
+		tx.known = map[int64]caseBrief{}
+	}
+	b := caseBrief{title: n.Title, region: p.region, handlerRegion: handlerRegion, created: now}
+	if v, ok := orgID.(int64); ok {
+		b.handlerOrg = sql.NullInt64{Int64: v, Valid: true}
+	}
+	if v, ok := reporterID.(int64); ok {
+		b.reporter = sql.NullInt64{Int64: v, Valid: true}
+	}
+	tx.known[id] = b
 	if err := tx.indexCase(ctx, id, n.Title+" "+n.Description+" "+n.Address, p.region); err != nil {
 		return 0, false, err
 	}

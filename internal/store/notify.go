@@ -25,14 +25,15 @@ func (tx *Tx) notify(ctx context.Context, caseID int64, act civic.CaseAction, pu
 			return nil // nobody to tell
 		}
 	}
-	var title, region, handlerRegion string
-	var handlerOrg, reporter sql.NullInt64
-	var created time.Time
-	err := tx.queryRow(ctx, `SELECT title, region_code, handler_region_code, handler_org_id, reporter_id, created_at FROM cases WHERE id = ?`, caseID).
-		Scan(&title, &region, &handlerRegion, &handlerOrg, &reporter, &created)
-	if err != nil {
-		return fmt.Errorf("read case %d to notify: %w", caseID, err)
+	b, ok := tx.known[caseID]
+	if !ok {
+		err := tx.queryRow(ctx, `SELECT title, region_code, handler_region_code, handler_org_id, reporter_id, created_at FROM cases WHERE id = ?`, caseID).
+			Scan(&b.title, &b.region, &b.handlerRegion, &b.handlerOrg, &b.reporter, &b.created)
+		if err != nil {
+			return fmt.Errorf("read case %d to notify: %w", caseID, err)
+		}
 	}
+	title, region, handlerRegion, handlerOrg, reporter, created := b.title, b.region, b.handlerRegion, b.handlerOrg, b.reporter, b.created
 	send := func(kind, head, where string, args ...any) error {
 		_, err := tx.exec(ctx, `INSERT INTO notifications (user_id, case_id, kind, title, body, created_at)
 			SELECT id, ?, ?, ?, ?, ? FROM users WHERE disabled = ? AND (`+where+`)`,

@@ -193,6 +193,16 @@ type Tx struct {
 	s  *Store
 	// now is fixed for the whole transaction so every row it writes agrees.
 	now time.Time
+	// known holds what the transaction itself wrote of new cases, so that
+	// their events need not read the case back to notify.
+	known map[int64]caseBrief
+}
+
+// caseBrief is what notifications need of a case.
+type caseBrief struct {
+	title, region, handlerRegion string
+	handlerOrg, reporter         sql.NullInt64
+	created                      time.Time
 }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
