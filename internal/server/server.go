@@ -80,6 +80,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", s.metrics.Handler())
 	s.metrics.Gauge("civicgrid_up", "1 while the server runs.", func() float64 { return 1 })
+	// Group commit at work: cases filed and the shared commits they took.
+	s.metrics.Gauge("civicgrid_intake_cases", "Cases filed through the intake since start.", func() float64 { _, n := s.intake.Stats(); return float64(n) })
+	s.metrics.Gauge("civicgrid_intake_commits", "Shared intake commits since start.", func() float64 { n, _ := s.intake.Stats(); return float64(n) })
 
 	// Unsafe cross-origin requests from browsers are refused (Go's
 	// Sec-Fetch-Site/Origin check), which protects the cookie session

@@ -49,7 +49,7 @@ func TestServerEndpoints(t *testing.T) {
 			t.Fatalf("openapi: %d %v", code, h)
 		}
 		code, body, _ := get("/metrics")
-		if code != 200 || !strings.Contains(body, `civicgrid_http_requests_total{method="GET",route="GET /healthz",status="200"} 1`) || !strings.Contains(body, "civicgrid_up 1") {
+		if code != 200 || !strings.Contains(body, `civicgrid_http_requests_total{method="GET",route="GET /healthz",status="200"} 1`) || !strings.Contains(body, "civicgrid_up 1") || !strings.Contains(body, "civicgrid_intake_commits 0") {
 			t.Fatalf("metrics: %d\n%s", code, body)
 		}
 		// A browser's cross-site POST is refused before it reaches a handler.
