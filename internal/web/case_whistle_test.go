@@ -78,3 +78,11 @@ func TestApprovalQueue(t *testing.T) {
 	// Not a grid worker's queue: the tab is not offered.
 	mustNotContain(t, mustStatus(t, f.mustLogin(t, "worker").get("/cases"), http.StatusOK), "tab=approve")
 }
+
+// The hotline form looks up the caller's earlier cases as the number is
+// typed (the lookup itself is the API's phone filter).
+func TestHotlineFormOffersCallerHistory(t *testing.T) {
+	f := mustCaseFixture(t)
+	op := f.mustLogin(t, "operator")
+	mustContain(t, mustStatus(t, op.get("/cases/new?channel=hotline"), http.StatusOK), "data-caller-history", "该号码此前反映过")
+}

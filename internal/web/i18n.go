@@ -413,6 +413,8 @@ var messages = map[string][2]string{
 	"webhook.delete":                    {"删除", "Delete"},
 	"webhook.none":                      {"尚未对接", "No endpoint yet"},
 	"webhook.secret_once":               {"签名密钥（只显示这一次，请妥善保存）：", "Signing secret (shown only now; keep it safe):"},
+	"hotline.history":                   {"该号码此前反映过%d件：", "This number has filed %d cases before:"},
+	"hotline.history_many":              {"多次来电", "frequent caller"},
 	"nav.places":                        {"场所二维码", "Place codes"},
 	"place.title":                       {"场所二维码", "Place QR codes"},
 	"place.intro":                       {"为小区门口、公园、菜市场等场所生成二维码，张贴后居民扫码即可上报，位置和区域自动填好。", "Make a QR code for a compound gate, a park or a market; residents who scan it report with the place filled in."},

@@ -168,6 +168,35 @@
     setInterval(look, 1500);
   }
 
+  // callerHistory shows an operator the caller's earlier cases as soon as
+  // the number is typed: the same person calling again about the same
+  // problem (一人多诉) is one case to chase, not a new one.
+  function callerHistory(box) {
+    var input = box.closest("form").elements.reporter_phone;
+    if (!input) { return; }
+    function esc(s) { var d = document.createElement("div"); d.textContent = s; return d.innerHTML; }
+    function look() {
+      var phone = input.value.trim();
+      if (phone.length < 7) { box.hidden = true; return; }
+      fetch("/api/v1/cases?limit=5&phone=" + encodeURIComponent(phone), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : { items: [] }; })
+        .then(function (j) {
+          if (!j.items || !j.items.length) { box.hidden = true; return; }
+          var html = "<p><strong>" + esc(box.dataset.title.replace("%d", j.total)) + "</strong>" +
+            (j.total >= 3 ? " <span class=\"tag tag-warn\">" + esc(box.dataset.many) + "</span>" : "") + "</p><ul>";
+          j.items.forEach(function (c) {
+            html += "<li><a href=\"/cases/" + c.id + "\" target=\"_blank\" rel=\"noopener\">" + esc(c.number) + "</a> " + esc(c.title) + "</li>";
+          });
+          box.innerHTML = html + "</ul>";
+          box.hidden = false;
+        })
+        .catch(function () { box.hidden = true; });
+    }
+    input.addEventListener("change", look);
+    input.addEventListener("blur", look);
+    look();
+  }
+
   function photoField(el) {
     var inputs = Array.prototype.slice.call(el.querySelectorAll("input[data-photo-input]"));
     var album = inputs.filter(function (i) { return i.multiple; })[0];
@@ -267,6 +296,7 @@
     document.querySelectorAll("input[data-case-toggle]").forEach(toggle);
     document.querySelectorAll("[data-photo-field]").forEach(photoField);
     document.querySelectorAll("[data-nearby]").forEach(nearby);
+    document.querySelectorAll("[data-caller-history]").forEach(callerHistory);
     document.querySelectorAll("dialog[data-photo-dialog]").forEach(photoDialog);
     // Choosing an organisation or a region picks that way of dispatching.
     document.querySelectorAll(".case-target select").forEach(function (sel) {
