@@ -20,31 +20,57 @@ type metricsGroups struct {
 // caseMetrics answers GET /api/v1/metrics/cases: the figures of a period
 // (from ≤ at < to; this month when neither is given) over the caller's
 // scope, in total or per group (?group_by=).
+// metricsFilter reads the filters every metrics endpoint shares.
+func (a *API) metricsFilter(r *http.Request, act civic.Actor) (store.MetricsFilter, error) {
+	q := r.URL.Query()
+	under, err := subtreeParam(r, act, "under")
+	if err != nil {
+		return store.MetricsFilter{}, err
+	}
+	f := store.MetricsFilter{Under: under, HandlerRegion: q.Get("handler_region")}
+	if s := q.Get("handler_org"); s != "" {
+		if f.HandlerOrgID, err = strconv.ParseInt(s, 10, 64); err != nil || f.HandlerOrgID <= 0 {
+			return f, civic.Invalid(civic.FieldErr("handler_org", "应为组织编号", "must be an organisation ID"))
+		}
+	}
+	if s := q.Get("basic_weight"); s != "" {
+		if f.BasicWeight, err = strconv.ParseFloat(s, 64); err != nil {
+			return f, civic.Invalid(civic.FieldErr("basic_weight", "应为0到1之间的数", "must be a number from 0 to 1"))
+		}
+	}
+	f.From, f.To, err = metricsPeriod(r, a.store.Now())
+	return f, err
+}
+
+// whistleMetrics serves each department's whistle record for its
+// assessment (吹哨报到: summoned, checked in, on time, missed, mean time).
+func (a *API) whistleMetrics(w http.ResponseWriter, r *http.Request) error {
+	act, err := auth.Actor(r.Context())
+	if err != nil {
+		return err
+	}
+	f, err := a.metricsFilter(r, act)
+	if err != nil {
+		return err
+	}
+	st, err := a.store.WhistleStats(r.Context(), act, f)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newList(st, len(st), pageOf(len(st))))
+	return nil
+}
+
 func (a *API) caseMetrics(w http.ResponseWriter, r *http.Request) error {
 	act, err := auth.Actor(r.Context())
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
-	under, err := subtreeParam(r, act, "under")
+	f, err := a.metricsFilter(r, act)
 	if err != nil {
 		return err
 	}
-	f := store.MetricsFilter{Under: under, HandlerRegion: q.Get("handler_region")}
-	if s := q.Get("handler_org"); s != "" {
-		if f.HandlerOrgID, err = strconv.ParseInt(s, 10, 64); err != nil || f.HandlerOrgID <= 0 {
-			return civic.Invalid(civic.FieldErr("handler_org", "应为组织编号", "must be an organisation ID"))
-		}
-	}
-	if s := q.Get("basic_weight"); s != "" {
-		if f.BasicWeight, err = strconv.ParseFloat(s, 64); err != nil {
-			return civic.Invalid(civic.FieldErr("basic_weight", "应为0到1之间的数", "must be a number from 0 to 1"))
-		}
-	}
-	if f.From, f.To, err = metricsPeriod(r, a.store.Now()); err != nil {
-		return err
-	}
-	groupBy := q.Get("group_by")
+	groupBy := r.URL.Query().Get("group_by")
 	if groupBy == "" {
 		m, err := a.store.CaseMetrics(r.Context(), act, f)
 		if err != nil {

@@ -81,6 +81,7 @@ func (a *API) routes() []route {
 		{"POST", "/api/v1/cases/{id}/reporters/{rid}/visit", a.visitCoReporter},
 
 		{"GET", "/api/v1/metrics/cases", a.caseMetrics},
+		{"GET", "/api/v1/metrics/whistles", a.whistleMetrics},
 
 		{"GET", "/api/v1/notifications", a.listNotifications},
 		{"POST", "/api/v1/notifications/read", a.readNotifications},

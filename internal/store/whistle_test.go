@@ -61,3 +61,40 @@ func TestWhistle(t *testing.T) {
 		}
 	})
 }
+
+// TestWhistleStats counts each department's summons, check-ins on time and
+// late, and the mean response time, for its assessment.
+func TestWhistleStats(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustCaseWorld(t, s)
+		clock.T = time.Date(2026, 3, 10, 2, 0, 0, 0, time.UTC) // Tue 10:00 China
+		from := clock.T.Add(-time.Hour)
+		var ids []int64
+		for i := 0; i < 3; i++ {
+			c, _, err := s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, CategoryCode: "0101", Title: "占道", HasLocation: true, Lng: 116.1, Lat: 39.2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.act(t, w.street, c.ID, store.CaseInput{Action: civic.ActWhistle, WhistleOrgIDs: []int64{w.dept.ID}})
+			ids = append(ids, c.ID)
+		}
+		// Checked in after 20 minutes, after 40 minutes, and never.
+		clock.Advance(20 * time.Minute)
+		w.act(t, w.handler, ids[0], store.CaseInput{Action: civic.ActCheckIn})
+		clock.Advance(20 * time.Minute)
+		w.act(t, w.handler, ids[1], store.CaseInput{Action: civic.ActCheckIn})
+		clock.Advance(5 * time.Hour) // past every two-working-hour deadline
+		st, err := s.WhistleStats(ctx, w.street, store.MetricsFilter{From: from, To: clock.T})
+		if err != nil || len(st) != 1 {
+			t.Fatalf("stats: %+v %v", st, err)
+		}
+		got := st[0]
+		if got.OrgID != w.dept.ID || got.Summoned != 3 || got.Lead != 3 || got.CheckedIn != 2 || got.OnTime != 2 || got.Missed != 1 || got.AvgResponseMinutes != 30 {
+			t.Fatalf("stats: %+v", got)
+		}
+		if _, err := s.WhistleStats(ctx, w.grid, store.MetricsFilter{From: from, To: clock.T}); civic.ErrorCodeOf(err) != civic.EForbidden {
+			t.Fatalf("a grid worker reads assessments: %v", err)
+		}
+	})
+}
