@@ -179,6 +179,7 @@ var navItems = []struct {
 	{"nav.categories", "/categories", "tree", civic.PermCaseRead},
 	{"nav.users", "/users", "key", civic.PermUserAdmin},
 	{"nav.audit", "/audit", "log", civic.PermAuditRead},
+	{"nav.assessment", "/assessment", "grid", civic.PermCaseMetrics},
 	{"nav.places", "/places", "map", civic.PermCaseDispatch},
 	{"nav.calendar", "/calendar", "log", civic.PermCalendarWrite},
 	{"nav.abuse", "/abuse", "key", civic.PermCaseAbuse},

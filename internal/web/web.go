@@ -113,6 +113,7 @@ func (h *Web) Register(mux *http.ServeMux) {
 	mux.Handle("GET /calendar", h.page(civic.PermCalendarRead, h.calendarView))
 	mux.Handle("POST /calendar/{year}", h.page(civic.PermCalendarWrite, h.calendarSave))
 	mux.Handle("POST /calendar/{year}/reset", h.page(civic.PermCalendarWrite, h.calendarReset))
+	mux.Handle("GET /assessment", h.page(civic.PermCaseMetrics, h.assessment))
 	mux.Handle("GET /places", h.page(civic.PermCaseDispatch, h.places))
 	mux.Handle("POST /places", h.page(civic.PermCaseDispatch, h.createPlace))
 	mux.Handle("POST /places/{id}/retire", h.page(civic.PermCaseDispatch, h.retirePlace))
