@@ -120,20 +120,22 @@ func (in *Intake) commit(batch []*intakeReq) {
 				results[i].err = r.ctx.Err()
 				continue
 			}
-			sp := fmt.Sprintf("case_%d", i)
-			if _, err := tx.exec(r.ctx, "SAVEPOINT "+sp); err != nil {
+			// One fixed savepoint name, released after every case: the
+			// statements stay three texts that the statement cache keeps,
+			// not three per position in the batch.
+			if _, err := tx.exec(r.ctx, "SAVEPOINT intake_case"); err != nil {
 				return fmt.Errorf("savepoint: %w", err)
 			}
 			id, existing, err := tx.insertCase(r.ctx, r.p)
 			if err != nil {
-				if _, rerr := tx.exec(context.Background(), "ROLLBACK TO SAVEPOINT "+sp); rerr != nil {
+				if _, rerr := tx.exec(context.Background(), "ROLLBACK TO SAVEPOINT intake_case"); rerr != nil {
 					return fmt.Errorf("roll back submission: %w", rerr)
 				}
 				results[i].err = err
 			} else {
 				results[i] = intakeResult{id: id, existing: existing}
 			}
-			if _, err := tx.exec(context.Background(), "RELEASE SAVEPOINT "+sp); err != nil {
+			if _, err := tx.exec(context.Background(), "RELEASE SAVEPOINT intake_case"); err != nil {
 				return fmt.Errorf("release savepoint: %w", err)
 			}
 		}
