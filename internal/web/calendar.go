@@ -67,19 +67,17 @@ func (h *Web) calendarSave(w http.ResponseWriter, r *http.Request, c *rq) error 
 	}
 	text := r.PostFormValue("json")
 	y, err := calendar.ParseYear(strings.NewReader(text))
-	if err == nil && y.Year != year {
+	if err != nil {
+		// A parse error of the file is the user's input, not ours; errors
+		// of the save below are the store's own and keep their code.
+		err = civic.Invalid(civic.FieldError{Field: "json", Msg: civic.T("日历格式有误："+err.Error(), "the calendar is not valid: "+err.Error())})
+	} else if y.Year != year {
 		err = civic.Invalid(civic.FieldErr("json", "文件中的年份与所选年份不同", "the file's year differs from the year chosen"))
-	}
-	if err == nil {
+	} else {
 		err = h.store.PutCalendarYear(r.Context(), c.Actor, y)
 	}
 	if err != nil {
-		e := civic.AsError(err)
-		if e.Code == civic.EInternal {
-			// A parse error of the file is the user's input, not ours.
-			e = civic.Invalid(civic.FieldError{Field: "json", Msg: civic.T("日历格式有误："+err.Error(), "the calendar is not valid: "+err.Error())})
-		}
-		fe, ferr := formErrors(e, c.Lang, "json")
+		fe, ferr := formErrors(err, c.Lang, "json")
 		if ferr != nil {
 			return ferr
 		}

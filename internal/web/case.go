@@ -355,7 +355,7 @@ var actionOrder = []civic.CaseAction{
 func availableActions(a civic.Actor, c civic.Case, pendingRequests int, summoned bool) []civic.CaseAction {
 	var out []civic.CaseAction
 	for _, act := range actionOrder {
-		if !mayActOn(a, c, act) {
+		if !store.MayAct(a, c, act) { // the store's own rule: never offer what it would refuse
 			continue
 		}
 		if _, err := civic.NextState(c.State, act); err != nil {
@@ -387,22 +387,4 @@ func availableActions(a civic.Actor, c civic.Case, pendingRequests int, summoned
 		out = append(out, act)
 	}
 	return out
-}
-
-// mayActOn is the store's own rule (store.MayAct), so that the page never
-// offers what the store would refuse.
-func mayActOn(a civic.Actor, c civic.Case, act civic.CaseAction) bool { return store.MayAct(a, c, act) }
-
-// handles mirrors store.isHandler: the organisation the case is dispatched
-// to, or staff whose scope holds the handling region.
-func handles(a civic.Actor, c civic.Case) bool {
-	switch {
-	case a.IsSystem():
-		return true
-	case c.HandlerOrgID != 0:
-		return a.Scope.OrgID == c.HandlerOrgID || (a.Role == civic.RoleAdmin && a.InScope(c.RegionCode))
-	case c.HandlerRegionCode != "":
-		return a.Scope.OrgID == 0 && a.InScope(c.HandlerRegionCode)
-	}
-	return false
 }

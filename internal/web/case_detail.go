@@ -414,13 +414,6 @@ func (h *Web) actOnCase(w http.ResponseWriter, r *http.Request, c *rq) error {
 			redirect(w, r, "/cases/"+strconv.FormatInt(cs.ID, 10))
 			return nil
 		}
-		if civic.ErrorCodeOf(ferr) == civic.ENotFound && h.handedOn(r.Context(), c, cs.ID, in.Action) {
-			// The action was done, and it took the case out of the
-			// user's hands (a handler returning or transferring it).
-			h.flash(w, "flash.case_handed_on")
-			redirect(w, r, "/cases")
-			return nil
-		}
 	}
 	errs, err := formErrors(ferr, c.Lang, caseActFields...)
 	if err != nil {
@@ -445,23 +438,6 @@ func (h *Web) actOnCase(w http.ResponseWriter, r *http.Request, c *rq) error {
 	}
 	h.render(w, c, errs.Status(), "case_detail", p)
 	return nil
-}
-
-// handedOn reports whether the user's action on a case was committed
-// although the store answered "not found": ActOnCase reads the case back
-// as the actor after the commit, and an action that hands the case to
-// someone else leaves the actor unable to read it. The last event says
-// whether it was theirs; it is read as the system and only compared.
-func (h *Web) handedOn(ctx context.Context, c *rq, id int64, act civic.CaseAction) bool {
-	if _, err := h.store.GetCase(ctx, c.Actor, id); err == nil {
-		return false
-	}
-	es, err := h.store.CaseEvents(ctx, civic.System, id)
-	if err != nil || len(es) == 0 {
-		return false
-	}
-	last := es[len(es)-1]
-	return last.ActorID == c.User.ID && last.Action == act
 }
 
 // caseInput converts an action form. What the store never sees as typed

@@ -342,9 +342,10 @@ func (h *Web) newCaseOf(r *http.Request, c *rq, f reportForm) (store.NewCase, Fo
 		}
 	}
 	if f.Category != "" {
-		cat, err := h.catalogue(r.Context())
-		if err == nil {
-			if k, ok := cat.byCode[f.Category]; ok && !k.Accepted && !f.AckNotAccepted && !f.AnsweredDirectly {
+		// One row, read as the system like the catalogue: it is public
+		// configuration.
+		if k, err := h.store.GetCategory(r.Context(), civic.System, f.Category); err == nil {
+			if !k.Accepted && !f.AckNotAccepted && !f.AnsweredDirectly {
 				// The store would file it straight into "rejected"; the
 				// resident should know why before choosing to.
 				errs.addField("category_code", c.T("report.not_accepted_confirm"))

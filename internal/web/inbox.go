@@ -39,7 +39,7 @@ func (h *Web) readInbox(w http.ResponseWriter, r *http.Request, c *rq) error {
 	if err := h.store.MarkNotificationsRead(r.Context(), c.Actor, ids); err != nil {
 		return err
 	}
-	if next := r.FormValue("next"); len(ids) == 1 && len(next) > 1 && next[0] == '/' && next[1] != '/' {
+	if next := safeNext(r.FormValue("next")); len(ids) == 1 && next != "/" {
 		redirect(w, r, next)
 		return nil
 	}

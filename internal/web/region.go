@@ -119,11 +119,14 @@ const maxRegionUpload = 64 << 20
 
 func (h *Web) importRegions(w http.ResponseWriter, r *http.Request, c *rq) error {
 	p := importPage{Page: h.base(w, c, "regions.import_title", "/regions"), Back: "/regions", DoneKey: "regions.import_done", BackKey: "regions.import_back"}
+	// The bound goes on before anything reads the form, and the parts
+	// spilled to disk go when the request ends.
+	r.Body = http.MaxBytesReader(w, r.Body, maxRegionUpload)
+	defer cleanUpload(r)
 	if back := r.FormValue("back"); strings.HasPrefix(back, "/regions/") {
 		p.Back = back
 	}
 	p.Crumbs = []Crumb{{Label: c.T("regions.title"), URL: "/regions"}, {Label: c.T("regions.import_title")}}
-	r.Body = http.MaxBytesReader(w, r.Body, maxRegionUpload)
 	file, hdr, err := r.FormFile("file")
 	if err != nil {
 		p.Problem = c.T("regions.import_nofile")
