@@ -235,11 +235,13 @@ func (s *Store) ListCases(ctx context.Context, a civic.Actor, f CaseFilter) ([]c
 	case f.ReporterID != 0 && f.ReporterID == a.UserID:
 		// One's own reports (and co-reports) are visible wherever they are.
 		where, args = "1=1", nil
-	case f.HandlerOrgID != 0 && f.HandlerOrgID == a.Scope.OrgID:
-		// An organisation's own tasks are its to see; saying so lets the
-		// task list use its index alone.
+	case f.HandlerOrgID != 0 && f.HandlerOrgID == a.Scope.OrgID && a.Can(civic.PermCaseRead):
+		// An organisation's own tasks are its staff's to see; saying so
+		// lets the task list use its index alone. Residents and
+		// volunteers, who may read only their own cases, keep their
+		// clause whatever they filter on.
 		where, args = "1=1", nil
-	case f.HandlerRegion != "" && a.Scope.OrgID == 0 && a.InScope(f.HandlerRegion):
+	case f.HandlerRegion != "" && a.Scope.OrgID == 0 && a.Can(civic.PermCaseRead) && a.InScope(f.HandlerRegion):
 		// Cases handled by a region lie in it (dispatch to a region must
 		// cover the place), so the region scope is implied.
 		where, args = "1=1", nil

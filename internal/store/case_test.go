@@ -338,3 +338,49 @@ func TestCaseSearch(t *testing.T) {
 		}
 	})
 }
+
+// TestCaseListScope checks that the task-list shortcuts (handler region,
+// handler organisation) widen nothing for people who may read only their
+// own cases, and that staff still see their tasks.
+func TestCaseListScope(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustCaseWorld(t, s)
+		// Someone else's case in the resident's own community, handled by
+		// the grid; and one handled by the department.
+		other := mustNeighbour(t, s)
+		for _, cat := range []string{"0102", "0101"} {
+			if _, _, err := s.SubmitCase(ctx, other, w.loc, store.NewCase{Source: civic.SourceResident, CategoryCode: cat,
+				Title: "别人的问题", HasLocation: true, Lng: 116.1, Lat: 39.2, ReporterPhone: "13800002222"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, f := range []store.CaseFilter{
+			{HandlerRegion: grid1},
+			{HandlerRegion: "110101001001"},
+			{HandlerOrgID: w.dept.ID},
+			{},
+		} {
+			cs, total, err := s.ListCases(ctx, w.resident, f)
+			if err != nil || total != 0 || len(cs) != 0 {
+				t.Fatalf("resident, filter %+v: %d cases (%v), want none", f, total, err)
+			}
+		}
+		if _, total, err := s.ListCases(ctx, w.grid, store.CaseFilter{HandlerRegion: grid1}); err != nil || total != 1 {
+			t.Fatalf("grid worker's tasks: %d %v, want 1", total, err)
+		}
+		if _, total, err := s.ListCases(ctx, w.handler, store.CaseFilter{HandlerOrgID: w.dept.ID}); err != nil || total != 1 {
+			t.Fatalf("department's tasks: %d %v, want 1", total, err)
+		}
+	})
+}
+
+func mustNeighbour(t *testing.T, s *store.Store) civic.Actor {
+	t.Helper()
+	u, err := s.CreateUser(context.Background(), civic.System, store.NewUser{Username: "neighbour", DisplayName: "邻居", Password: "password-neighbour",
+		Role: civic.RoleResident, Scope: civic.Scope{RegionCode: "110101001001"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store.ActorOf(u, "")
+}
