@@ -67,9 +67,35 @@ func TestManyReporters(t *testing.T) {
 		if err := s.VisitCoReporter(ctx, b, first.ID, reps[1].ID, civic.Satisfied, true); civic.ErrorCodeOf(err) != civic.EConflict {
 			t.Fatalf("rating an open case: %v", err)
 		}
+		// The first reporter files again and that case is merged into
+		// theirs: they are now reporter and co-reporter, and still hear of
+		// each step once, as a co-reporter does.
+		again := file(w.resident, 116.1002)
+		w.act(t, w.community, again.ID, store.CaseInput{Action: civic.ActMerge, MergeInto: first.ID})
+		progress := func(a civic.Actor) int {
+			ns, _, err := s.Notifications(ctx, a, false, 0, 500)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, x := range ns {
+				if x.CaseID == first.ID && x.Kind == "progress" {
+					n++
+				}
+			}
+			return n
+		}
+		before, beforeCo := progress(w.resident), progress(cc)
 		w.act(t, w.grid, first.ID, store.CaseInput{Action: civic.ActClaim})
 		w.act(t, w.grid, first.ID, store.CaseInput{Action: civic.ActHandle, Note: "已清理"})
 		w.act(t, w.community, first.ID, store.CaseInput{Action: civic.ActVerifyPass})
+		if got, gotCo := progress(w.resident)-before, progress(cc)-beforeCo; got != gotCo || got == 0 {
+			t.Fatalf("progress notices over three steps: reporter %d, co-reporter %d; want the same, more than 0", got, gotCo)
+		}
+		reps, err = s.CaseReporters(ctx, w.community, first.ID)
+		if err != nil || len(reps) != 3 {
+			t.Fatalf("co-reporters after the second merge: %+v %v", reps, err)
+		}
 		if err := s.VisitCoReporter(ctx, cc, first.ID, reps[1].ID, civic.Satisfied, true); civic.ErrorCodeOf(err) != civic.EForbidden {
 			t.Fatalf("rating for someone else: %v", err)
 		}

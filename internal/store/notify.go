@@ -99,14 +99,12 @@ func (tx *Tx) notify(ctx context.Context, caseID int64, act civic.CaseAction, pu
 		}
 	}
 	if public && act != civic.ActReport {
-		// Reporters hear of every public step, co-reporters too.
+		// Reporters hear of every public step, co-reporters too: one
+		// statement, so that a reporter who is also a co-reporter (their
+		// own case merged into this one) hears once. No reporter is id 0,
+		// which matches nobody.
 		head := "您反映的问题有新进展（" + act.Label().ZH + "）"
-		if reporter.Valid {
-			if err := send("progress", head, "id = ?", reporter.Int64); err != nil {
-				return err
-			}
-		}
-		if err := send("progress", head, "id IN (SELECT user_id FROM case_reporters WHERE case_id = ? AND user_id IS NOT NULL)", caseID); err != nil {
+		if err := send("progress", head, "(id = ? OR id IN (SELECT user_id FROM case_reporters WHERE case_id = ? AND user_id IS NOT NULL))", reporter.Int64, caseID); err != nil {
 			return err
 		}
 	}
