@@ -138,9 +138,9 @@ func (s *Store) fireCaseAlerts(ctx context.Context, id int64) (int, error) {
 			}
 			return fmt.Errorf("read case: %w", err)
 		}
-		rules, err := rulesFor(ctx, tx, c.CategoryCode)
+		rules, err := caseRulesFor(ctx, tx, c.CategoryCode)
 		if err != nil {
-			rules = defaultRules
+			return err
 		}
 		cal, err := s.workCalendar(ctx)
 		if err != nil {

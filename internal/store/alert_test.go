@@ -107,3 +107,46 @@ func TestAlerts(t *testing.T) {
 		})
 	}
 }
+
+// TestRetiredCategory retires a category while one of its cases is open:
+// the case can still be worked, keeps its category's limits, and the
+// warning runner still recalls it, while new cases may not choose it.
+func TestRetiredCategory(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustCaseWorld(t, s)
+		clock.T = time.Date(2026, 3, 10, 2, 0, 0, 0, time.UTC) // Tuesday 10:00 China time
+		file := func() civic.Case {
+			c, _, err := s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, CategoryCode: "0102", Title: "楼道堆物", HasLocation: true, Lng: 116.1, Lat: 39.2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		worked, recalled := file(), file()
+		if _, err := s.SetCategoryActive(ctx, civic.System, "0102", false); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, CategoryCode: "0102", Title: "新的", HasLocation: true, Lng: 116.1, Lat: 39.2}); civic.ErrorCodeOf(err) != civic.EInvalid {
+			t.Fatalf("a new case in a retired category: %v", err)
+		}
+		c := w.act(t, w.grid, worked.ID, store.CaseInput{Action: civic.ActClaim})
+		// 0102 gives 1 working day for feedback: 10:00 Wednesday, not the
+		// defaults'.
+		if c.FeedbackDue == nil || !c.FeedbackDue.Equal(time.Date(2026, 3, 11, 2, 0, 0, 0, time.UTC)) {
+			t.Fatalf("feedback due %v", c.FeedbackDue)
+		}
+		w.act(t, w.grid, worked.ID, store.CaseInput{Action: civic.ActHandle, Note: "已清理"})
+		// 2 working hours to claim: by 12:05 the other is recalled.
+		clock.Advance(125 * time.Minute)
+		for i := 0; i < 5; i++ {
+			if _, err := s.FireDueAlerts(ctx, 100); err != nil {
+				t.Fatalf("alerts: %v", err)
+			}
+		}
+		got, err := s.GetCase(ctx, civic.System, recalled.ID)
+		if err != nil || got.State != civic.StateAccepted {
+			t.Fatalf("the unclaimed case in a retired category was not recalled: %s %v", got.State, err)
+		}
+	})
+}

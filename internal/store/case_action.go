@@ -96,7 +96,7 @@ func (tx *Tx) act(ctx context.Context, a civic.Actor, id int64, in CaseInput) er
 	if ev.skipUpdate {
 		return tx.addEvent(ctx, a, id, in.Action, from, c.State, ev.noteOr(in.Note), ev.public, ev.data)
 	}
-	rules, err := rulesFor(ctx, tx, c.CategoryCode)
+	rules, err := caseRulesFor(ctx, tx, c.CategoryCode)
 	if err != nil {
 		return err
 	}

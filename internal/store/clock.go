@@ -37,29 +37,53 @@ var defaultRules = caseRules{
 	Yellow:   0.5, Red: 0.8,
 }
 
-// rulesFor reads a category's rules; an empty or unknown code gives the
-// defaults with Known false.
+// rulesFor reads the rules of a category chosen now (at intake, accept or
+// dispatch): an empty code gives the defaults with Known false; an unknown
+// code, a category that is not a leaf or one that has been retired is
+// refused.
 func rulesFor(ctx context.Context, q querier, code string) (caseRules, error) {
-	if code == "" {
+	r, leaf, active, err := readRules(ctx, q, code)
+	if err != nil {
+		return caseRules{}, err
+	}
+	if r.Known && (!leaf || !active) {
+		return caseRules{}, civic.Invalid(civic.FieldErr("category_code", "请选择一个启用中的具体小类", "choose an active leaf category"))
+	}
+	return r, nil
+}
+
+// caseRulesFor reads the rules a filed case keeps: its category's, even
+// after the category is retired, so that open cases can still be worked,
+// warned and recomputed with the limits they were filed under; the
+// defaults when the case has no category or it no longer exists.
+func caseRulesFor(ctx context.Context, q querier, code string) (caseRules, error) {
+	r, _, _, err := readRules(ctx, q, code)
+	if civic.ErrorCodeOf(err) == civic.EInvalid {
 		return defaultRules, nil
 	}
-	r := defaultRules
+	return r, err
+}
+
+// readRules reads a category's rules with whether it is a leaf and active.
+// An empty code gives the defaults with Known false; an unknown code is
+// refused as invalid input.
+func readRules(ctx context.Context, q querier, code string) (r caseRules, leaf, active bool, err error) {
+	if code == "" {
+		return defaultRules, false, false, nil
+	}
+	r = defaultRules
 	var claimA, feedA, compA, visitA float64
 	var claimU, feedU, compU, visitU string
-	var leaf, active bool
-	err := q.queryRow(ctx, `SELECT name, request_type, accepted, not_accepted_reason, handler_target, handler_department,
+	err = q.queryRow(ctx, `SELECT name, request_type, accepted, not_accepted_reason, handler_target, handler_department,
 			claim_amount, claim_unit, feedback_amount, feedback_unit, complete_amount, complete_unit, visit_amount, visit_unit,
 			yellow, red, leaf, active FROM categories WHERE code = ?`, code).
 		Scan(&r.Name, &r.Type, &r.Accepted, &r.NotAcceptedReason, &r.Target, &r.Department,
 			&claimA, &claimU, &feedA, &feedU, &compA, &compU, &visitA, &visitU, &r.Yellow, &r.Red, &leaf, &active)
 	if errors.Is(err, sql.ErrNoRows) {
-		return caseRules{}, civic.Invalid(civic.FieldErr("category_code", "分类“%s”不存在", "category %q does not exist", code))
+		return caseRules{}, false, false, civic.Invalid(civic.FieldErr("category_code", "分类“%s”不存在", "category %q does not exist", code))
 	}
 	if err != nil {
-		return caseRules{}, fmt.Errorf("read category %s: %w", code, err)
-	}
-	if !leaf || !active {
-		return caseRules{}, civic.Invalid(civic.FieldErr("category_code", "请选择一个启用中的具体小类", "choose an active leaf category"))
+		return caseRules{}, false, false, fmt.Errorf("read category %s: %w", code, err)
 	}
 	r.Known = true
 	set := func(dst *calendar.Budget, a float64, u string) {
@@ -77,7 +101,7 @@ func rulesFor(ctx context.Context, q querier, code string) (caseRules, error) {
 	if r.Target == "" {
 		r.Target = defaultRules.Target
 	}
-	return r, nil
+	return r, leaf, active, nil
 }
 
 // calendarCache keeps the effective working calendar, re-reading it when
@@ -176,9 +200,9 @@ func (s *Store) ExplainDeadline(ctx context.Context, a civic.Actor, id int64, st
 	if err != nil {
 		return calendar.Explanation{}, err
 	}
-	r, err := rulesFor(ctx, s, c.CategoryCode)
+	r, err := caseRulesFor(ctx, s, c.CategoryCode)
 	if err != nil {
-		r = defaultRules
+		return calendar.Explanation{}, err
 	}
 	var start *time.Time
 	var b calendar.Budget

@@ -546,18 +546,15 @@ func (m *metricsRun) visit(sub subject, e metricsEvent) {
 	})
 }
 
-// rulesOf reads a category's limits once per run. A category retired since
-// keeps the default limits, as the warning runner does.
+// rulesOf reads a category's limits once per run, as filed cases keep them
+// (caseRulesFor): a category retired since keeps its own limits.
 func (m *metricsRun) rulesOf(ctx context.Context, q querier, code string) (caseRules, error) {
 	if r, ok := m.rules[code]; ok {
 		return r, nil
 	}
-	r, err := rulesFor(ctx, q, code)
+	r, err := caseRulesFor(ctx, q, code)
 	if err != nil {
-		if civic.ErrorCodeOf(err) != civic.EInvalid {
-			return caseRules{}, err
-		}
-		r = defaultRules
+		return caseRules{}, err
 	}
 	m.rules[code] = r
 	return r, nil

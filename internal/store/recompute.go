@@ -51,9 +51,9 @@ func (s *Store) RecomputeDeadlines(ctx context.Context, category string) (int, e
 				if err != nil {
 					return fmt.Errorf("read case %d: %w", id, err)
 				}
-				rules, err := rulesFor(ctx, tx, c.CategoryCode)
+				rules, err := caseRulesFor(ctx, tx, c.CategoryCode)
 				if err != nil {
-					rules = defaultRules
+					return err
 				}
 				pauses, err := casePauses(ctx, tx, id)
 				if err != nil {
