@@ -130,9 +130,9 @@ func caseScopeClause(a civic.Actor) (string, []any) {
 	// Only the region range, no "OR it is my own report": an OR here would
 	// keep the database from using the region index on every list. Staff
 	// who reported a case elsewhere find it with the mine filter, which
-	// replaces this clause (see ListCases).
-	lo, hi := civic.ScopePrefixRange(a.Scope.RegionCode)
-	return "c.region_code >= ? AND c.region_code < ?", []any{lo, hi}
+	// replaces this clause (see ListCases). An empty scope sees nothing,
+	// as caseVisible says.
+	return scopeClause(a, "c.region_code")
 }
 
 // extraAccess grants sight of a case beyond caseVisible: to a department

@@ -147,11 +147,11 @@ func (s *Store) prepareCase(ctx context.Context, a civic.Actor, loc *Locator, n 
 		}
 		p.region = code
 	} else {
-		var n int
-		if err := s.queryRow(ctx, `SELECT COUNT(*) FROM regions WHERE code = ?`, p.n.RegionCode).Scan(&n); err != nil {
-			return nil, fmt.Errorf("look up region %s: %w", p.n.RegionCode, err)
+		ok, err := regionExists(ctx, s, p.n.RegionCode)
+		if err != nil {
+			return nil, err
 		}
-		if n == 0 {
+		if !ok {
 			return nil, civic.Invalid(civic.FieldErr("region_code", "区域“%s”不存在", "region %q does not exist", p.n.RegionCode))
 		}
 		p.region = p.n.RegionCode

@@ -101,9 +101,9 @@ func (s *Store) ListOrganisations(ctx context.Context, a civic.Actor, f OrgFilte
 }
 
 // regionExists checks that a region code is in the tree.
-func (tx *Tx) regionExists(ctx context.Context, code string) (bool, error) {
+func regionExists(ctx context.Context, q querier, code string) (bool, error) {
 	var n int
-	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM regions WHERE code = ?`, code).Scan(&n); err != nil {
+	if err := q.queryRow(ctx, `SELECT COUNT(*) FROM regions WHERE code = ?`, code).Scan(&n); err != nil {
 		return false, fmt.Errorf("look up region %s: %w", code, err)
 	}
 	return n > 0, nil
@@ -121,7 +121,7 @@ func (s *Store) CreateOrganisation(ctx context.Context, a civic.Actor, o civic.O
 		return o, civic.OutOfScope("region_code", "管辖区域不在您的范围内", "the jurisdiction is outside your scope")
 	}
 	err := s.write(ctx, func(tx *Tx) error {
-		if ok, err := tx.regionExists(ctx, o.RegionCode); err != nil {
+		if ok, err := regionExists(ctx, tx, o.RegionCode); err != nil {
 			return err
 		} else if !ok {
 			return civic.Invalid(civic.FieldErr("region_code", "区域“%s”不存在", "region %q does not exist", o.RegionCode))
@@ -157,7 +157,7 @@ func (s *Store) UpdateOrganisation(ctx context.Context, a civic.Actor, o civic.O
 		return o, civic.OutOfScope("region_code", "管辖区域不在您的范围内", "the jurisdiction is outside your scope")
 	}
 	err = s.write(ctx, func(tx *Tx) error {
-		if ok, err := tx.regionExists(ctx, o.RegionCode); err != nil {
+		if ok, err := regionExists(ctx, tx, o.RegionCode); err != nil {
 			return err
 		} else if !ok {
 			return civic.Invalid(civic.FieldErr("region_code", "区域“%s”不存在", "region %q does not exist", o.RegionCode))
@@ -192,7 +192,7 @@ func (s *Store) ImportOrganisations(ctx context.Context, a civic.Actor, list []c
 	err := s.write(ctx, func(tx *Tx) error {
 		for i := range list {
 			o := &list[i]
-			if ok, err := tx.regionExists(ctx, o.RegionCode); err != nil {
+			if ok, err := regionExists(ctx, tx, o.RegionCode); err != nil {
 				return err
 			} else if !ok {
 				return civic.Invalid(civic.FieldErr("region_code", "第%d个组织：区域“%s”不存在", "organisation %d: region %q does not exist", i+1, o.RegionCode))

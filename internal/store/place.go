@@ -57,7 +57,7 @@ func (s *Store) CreatePlaceCode(ctx context.Context, a civic.Actor, loc *Locator
 	}
 	p.Token = strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
 	err := s.write(ctx, func(tx *Tx) error {
-		if ok, err := tx.regionExists(ctx, p.RegionCode); err != nil {
+		if ok, err := regionExists(ctx, tx, p.RegionCode); err != nil {
 			return err
 		} else if !ok {
 			return civic.Invalid(civic.FieldErr("region_code", "区域“%s”不存在", "region %q does not exist", p.RegionCode))

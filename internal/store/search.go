@@ -47,11 +47,17 @@ func (s *Store) textMatch(q string) (string, []any) {
 	if s.engine == Postgres {
 		return "c.search_terms @@ plainto_tsquery('simple', ?)", []any{strings.Join(terms, " ")}
 	}
+	return "c.id IN (SELECT rowid FROM case_fts WHERE case_fts MATCH ?)", []any{ftsMatch(terms)}
+}
+
+// ftsMatch is an FTS5 query that needs every term, each quoted as a
+// phrase so that no term is read as query syntax.
+func ftsMatch(terms []string) string {
 	quoted := make([]string, len(terms))
 	for i, t := range terms {
 		quoted[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
 	}
-	return "c.id IN (SELECT rowid FROM case_fts WHERE case_fts MATCH ?)", []any{strings.Join(quoted, " AND ")}
+	return strings.Join(quoted, " AND ")
 }
 
 // ReindexCases rebuilds the search terms of every case, after the search
@@ -124,11 +130,7 @@ func (s *Store) searchIDs(ctx context.Context, q string, regions []string, p Pag
 		countQ = `SELECT COUNT(*) FROM cases WHERE search_terms @@ plainto_tsquery('simple', ?)`
 		idsQ = `SELECT id FROM cases WHERE search_terms @@ plainto_tsquery('simple', ?) ORDER BY id DESC LIMIT ? OFFSET ?`
 	} else {
-		quoted := make([]string, len(terms))
-		for i, t := range terms {
-			quoted[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
-		}
-		arg = strings.Join(quoted, " AND ")
+		arg = ftsMatch(terms)
 		countQ = `SELECT COUNT(*) FROM case_fts WHERE case_fts MATCH ?`
 		idsQ = `SELECT rowid FROM case_fts WHERE case_fts MATCH ? ORDER BY rowid DESC LIMIT ? OFFSET ?`
 	}

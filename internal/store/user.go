@@ -142,7 +142,7 @@ func (tx *Tx) checkScopeRefs(ctx context.Context, a civic.Actor, sc civic.Scope)
 	if !a.InScope(sc.RegionCode) {
 		return civic.OutOfScope("scope_code", "数据范围超出了您自己的范围", "the data scope exceeds your own")
 	}
-	if ok, err := tx.regionExists(ctx, sc.RegionCode); err != nil {
+	if ok, err := regionExists(ctx, tx, sc.RegionCode); err != nil {
 		return err
 	} else if !ok {
 		return civic.Invalid(civic.FieldErr("scope_code", "区域“%s”不存在", "region %q does not exist", sc.RegionCode))
