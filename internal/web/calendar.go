@@ -46,7 +46,7 @@ func (h *Web) calendarPage(w http.ResponseWriter, r *http.Request, c *rq, year i
 }
 
 func yearParam(s string, def int) int {
-	if y, err := strconv.Atoi(s); err == nil && y >= 2000 && y <= 2100 {
+	if y, err := strconv.Atoi(s); err == nil && y >= calendar.MinYear && y <= calendar.MaxYear {
 		return y
 	}
 	return def

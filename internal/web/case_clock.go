@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/civicgrid/civicgrid/internal/calendar"
@@ -25,16 +24,12 @@ type clockDay struct {
 }
 
 func (h *Web) caseClock(w http.ResponseWriter, r *http.Request, c *rq) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		return civic.NotFound("工单", "case")
-	}
-	cs, err := h.store.GetCase(r.Context(), c.Actor, id)
+	cs, err := h.caseByRef(r, c)
 	if err != nil {
 		return err
 	}
 	stage := civic.Stage(r.PathValue("stage"))
-	ex, err := h.store.ExplainDeadline(r.Context(), c.Actor, id, stage)
+	ex, err := h.store.ExplainDeadline(r.Context(), c.Actor, cs.ID, stage)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,8 @@
   var MARK = { radius: 9, color: "#c8102e", weight: 3, fillColor: "#fff", fillOpacity: 1 };
 
   function num(v) { var n = parseFloat(v); return isNaN(n) ? null : n; }
+  // esc makes text safe to put into HTML.
+  function esc(s) { var d = document.createElement("div"); d.textContent = s; return d.innerHTML; }
 
   function baseMap(el) {
     var map = L.map(el, { zoomControl: true, attributionControl: !!el.dataset.basemap });
@@ -138,7 +140,6 @@
   function nearby(box) {
     var form = box.closest("form");
     var last = "";
-    function esc(s) { var d = document.createElement("div"); d.textContent = s; return d.innerHTML; }
     function look() {
       var lng = form.elements.lng && form.elements.lng.value, lat = form.elements.lat && form.elements.lat.value;
       var cat = form.elements.category_code && form.elements.category_code.value;
@@ -174,7 +175,6 @@
   function callerHistory(box) {
     var input = box.closest("form").elements.reporter_phone;
     if (!input) { return; }
-    function esc(s) { var d = document.createElement("div"); d.textContent = s; return d.innerHTML; }
     function look() {
       var phone = input.value.trim();
       if (phone.length < 7) { box.hidden = true; return; }
