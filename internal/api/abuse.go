@@ -6,7 +6,6 @@ import (
 
 	"github.com/civicgrid/civicgrid/internal/auth"
 	"github.com/civicgrid/civicgrid/internal/civic"
-	"github.com/civicgrid/civicgrid/internal/store"
 )
 
 func (a *API) listBlocked(w http.ResponseWriter, r *http.Request) error {
@@ -18,7 +17,7 @@ func (a *API) listBlocked(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newList(bs, len(bs), store.Page{Limit: len(bs)}))
+	writeJSON(w, http.StatusOK, newList(bs, len(bs), pageOf(len(bs))))
 	return nil
 }
 
@@ -68,7 +67,7 @@ func (a *API) listDeputies(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newList(ds, len(ds), store.Page{Limit: len(ds)}))
+	writeJSON(w, http.StatusOK, newList(ds, len(ds), pageOf(len(ds))))
 	return nil
 }
 

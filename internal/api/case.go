@@ -108,14 +108,8 @@ func (a *API) listCases(w http.ResponseWriter, r *http.Request) error {
 		name string
 		dst  *time.Time
 	}{{"from", &f.From}, {"to", &f.To}} {
-		if s := q.Get(d.name); s != "" {
-			t, err := time.ParseInLocation(civic.DateLayout, s, civic.ChinaTime)
-			if err != nil {
-				if t, err = time.Parse(time.RFC3339, s); err != nil {
-					return civic.Invalid(civic.FieldErr(d.name, "日期格式应为 2026-03-01", "dates look like 2026-03-01"))
-				}
-			}
-			*d.dst = t
+		if err := dateParam(q, d.name, d.dst); err != nil {
+			return err
 		}
 	}
 	cs, total, err := a.store.ListCases(r.Context(), act, f)
@@ -213,7 +207,7 @@ func (a *API) nearbyCases(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newList(ns, len(ns), store.Page{Limit: len(ns)}))
+	writeJSON(w, http.StatusOK, newList(ns, len(ns), pageOf(len(ns))))
 	return nil
 }
 

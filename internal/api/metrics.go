@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -101,17 +102,26 @@ func metricsPeriod(r *http.Request, now time.Time) (from, to time.Time, err erro
 		name string
 		dst  *time.Time
 	}{{"from", &from}, {"to", &to}} {
-		s := r.URL.Query().Get(p.name)
-		if s == "" {
-			continue
+		if err := dateParam(r.URL.Query(), p.name, p.dst); err != nil {
+			return from, to, err
 		}
-		t, err := time.ParseInLocation(civic.DateLayout, s, civic.ChinaTime)
-		if err != nil {
-			if t, err = time.Parse(time.RFC3339, s); err != nil {
-				return from, to, civic.Invalid(civic.FieldErr(p.name, "日期格式应为 2026-03-01", "dates look like 2026-03-01"))
-			}
-		}
-		*p.dst = t
 	}
 	return from, to, nil
+}
+
+// dateParam reads a query parameter that is a China date (2026-03-01, its
+// midnight) or an RFC 3339 time into dst; an absent one leaves dst as is.
+func dateParam(q url.Values, name string, dst *time.Time) error {
+	s := q.Get(name)
+	if s == "" {
+		return nil
+	}
+	t, err := time.ParseInLocation(civic.DateLayout, s, civic.ChinaTime)
+	if err != nil {
+		if t, err = time.Parse(time.RFC3339, s); err != nil {
+			return civic.Invalid(civic.FieldErr(name, "日期格式应为 2026-03-01", "dates look like 2026-03-01"))
+		}
+	}
+	*dst = t
+	return nil
 }

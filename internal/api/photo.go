@@ -91,7 +91,7 @@ func (p *PhotoHandlers) writePhotos(w http.ResponseWriter, r *http.Request, act 
 		return err
 	}
 	out := photosOut(ps)
-	writeJSON(w, status, newList(out, len(out), store.Page{Limit: len(out)}))
+	writeJSON(w, status, newList(out, len(out), pageOf(len(out))))
 	return nil
 }
 

@@ -100,7 +100,7 @@ func (a *API) regionPath(w http.ResponseWriter, r *http.Request) error {
 	for i, x := range rs {
 		out[i] = regionOut(x)
 	}
-	writeJSON(w, http.StatusOK, newList(out, len(out), store.Page{Limit: len(out)}))
+	writeJSON(w, http.StatusOK, newList(out, len(out), pageOf(len(out))))
 	return nil
 }
 

@@ -93,7 +93,7 @@ func (a *API) listTokens(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newList(ts, len(ts), store.Page{Limit: len(ts)}))
+	writeJSON(w, http.StatusOK, newList(ts, len(ts), pageOf(len(ts))))
 	return nil
 }
 
