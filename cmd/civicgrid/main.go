@@ -117,6 +117,8 @@ type config struct {
 	logLevel  string
 	logFormat string
 	lang      string
+	keys      string
+	keysFile  string
 }
 
 // newFlags makes a flag set whose defaults come from CIVICGRID_* variables.
@@ -127,6 +129,8 @@ func newFlags(name string, env Env, c *config) *flag.FlagSet {
 	fs.StringVar(&c.logLevel, "log-level", envOr(env, "CIVICGRID_LOG_LEVEL", "info"), "debug, info, warn or error")
 	fs.StringVar(&c.logFormat, "log-format", envOr(env, "CIVICGRID_LOG_FORMAT", "text"), "text or json")
 	fs.StringVar(&c.lang, "lang", envOr(env, "CIVICGRID_LANG", "zh"), "language of messages: zh or en")
+	c.keys = env.Getenv("CIVICGRID_KEYS")
+	fs.StringVar(&c.keysFile, "keys", envOr(env, "CIVICGRID_KEYS_FILE", ""), "file of the keys that seal ID and phone numbers (default: beside the SQLite file, or ./civicgrid.keys; created if missing). CIVICGRID_KEYS may hold the keys themselves")
 	return fs
 }
 

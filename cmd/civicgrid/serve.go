@@ -17,6 +17,7 @@ import (
 	"github.com/civicgrid/civicgrid/internal/password"
 	"github.com/civicgrid/civicgrid/internal/server"
 	"github.com/civicgrid/civicgrid/internal/store"
+	"github.com/civicgrid/civicgrid/internal/vault"
 )
 
 // demoSeed makes the demo city the same on every machine.
@@ -108,8 +109,45 @@ func printLogins(env Env, base string) {
 	fmt.Fprintln(env.Stdout)
 }
 
+// keysPath is where the personal-data keys live when not given.
+func (c config) keysPath() string {
+	if c.keysFile != "" {
+		return c.keysFile
+	}
+	if store.IsPostgresDSN(c.db) {
+		return "./civicgrid.keys"
+	}
+	return c.db + ".keys"
+}
+
+// vault loads the keys that seal ID and phone numbers: from CIVICGRID_KEYS
+// if set, else from the keys file, which is created with fresh keys on
+// first start (with a warning: it must be backed up with the database).
+func (c config) vault(log *slog.Logger) (*vault.Keyring, error) {
+	if c.keys != "" {
+		k, err := vault.Parse(c.keys)
+		if err != nil {
+			return nil, fmt.Errorf("CIVICGRID_KEYS: %w", err)
+		}
+		return k, nil
+	}
+	path := c.keysPath()
+	k, created, err := vault.LoadOrCreate(path)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		log.Warn("created new personal-data keys; back this file up with the database, without it ID and phone numbers cannot be read", "file", path)
+	}
+	return k, nil
+}
+
 func openStore(ctx context.Context, c config, log *slog.Logger) (*store.Store, error) {
-	st, err := store.Open(ctx, c.db, store.Options{Clock: civic.SystemClock{}, Logger: log})
+	keys, err := c.vault(log)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, c.db, store.Options{Clock: civic.SystemClock{}, Logger: log, Vault: keys})
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +235,11 @@ func loadDemo(ctx context.Context, c config, log *slog.Logger, start time.Time) 
 	clock := &demo.Clock{}
 	now := time.Now().UTC()
 	clock.Set(now.AddDate(0, 0, -demoCaseDays))
-	st, err := store.Open(ctx, c.db, store.Options{Clock: clock, Logger: log, Password: password.Params{Time: 1, MemKiB: 8 * 1024, Threads: 1}, BulkLoad: true})
+	keys, err := c.vault(log)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, c.db, store.Options{Clock: clock, Logger: log, Password: password.Params{Time: 1, MemKiB: 8 * 1024, Threads: 1}, BulkLoad: true, Vault: keys})
 	if err != nil {
 		return err
 	}

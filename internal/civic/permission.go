@@ -34,6 +34,17 @@ const (
 	// periods) that every case deadline is counted on.
 	PermCalendarRead  Permission = "calendar.read"
 	PermCalendarWrite Permission = "calendar.write"
+
+	// People and houses (人房关联). Reading shows ID and phone numbers
+	// masked; unmasking one needs its own permission and a reason, and is
+	// audited. Grid workers read and propose corrections from the field;
+	// community staff review them and write the records.
+	PermPeopleRead   Permission = "people.read"
+	PermPeopleWrite  Permission = "people.write"
+	PermPeopleUnmask Permission = "people.unmask"
+	// PermPeopleExportPlain allows an export with ID and phone numbers in
+	// clear; every other export is masked.
+	PermPeopleExportPlain Permission = "people.export_plain"
 )
 
 var staffRoles = []Role{RoleGridWorker, RoleCommunityStaff, RoleStreetStaff, RoleHandler, RoleOperator, RoleLeader, RoleAdmin}
@@ -71,6 +82,11 @@ var grants = map[Permission][]Role{
 	// only admins change the calendar, since it moves every open deadline.
 	PermCalendarRead:  staffRoles,
 	PermCalendarWrite: {RoleAdmin},
+
+	PermPeopleRead:        {RoleGridWorker, RoleCommunityStaff, RoleStreetStaff, RoleLeader, RoleAdmin},
+	PermPeopleWrite:       {RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
+	PermPeopleUnmask:      {RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
+	PermPeopleExportPlain: {RoleAdmin},
 }
 
 // Can reports whether the actor's role grants p. Scope is checked separately

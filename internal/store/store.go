@@ -16,6 +16,7 @@ import (
 
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/password"
+	"github.com/civicgrid/civicgrid/internal/vault"
 )
 
 // Engine is the database engine behind a Store.
@@ -39,6 +40,9 @@ type Store struct {
 	cal calendarCache
 	// wstmts and rstmts keep SQLite statements prepared (see stmtCache).
 	wstmts, rstmts stmtCache
+	// vault seals ID and phone numbers of people; nil leaves the people
+	// module unable to store them (an error says so).
+	vault *vault.Keyring
 }
 
 // Options tunes Open.
@@ -55,6 +59,8 @@ type Options struct {
 	// generating data nobody has been promised yet, like the demo city's
 	// history; a server never sets it.
 	BulkLoad bool
+	// Vault holds the keys that seal personal data (ID and phone numbers).
+	Vault *vault.Keyring
 }
 
 // IsPostgresDSN reports whether dsn names a PostgreSQL database rather than a
@@ -75,7 +81,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if opt.Password == (password.Params{}) {
 		opt.Password = password.Default
 	}
-	s := &Store{clock: opt.Clock, log: opt.Logger, pw: opt.Password, cases: opt.Cases}
+	s := &Store{clock: opt.Clock, log: opt.Logger, pw: opt.Password, cases: opt.Cases, vault: opt.Vault}
 	var err error
 	if IsPostgresDSN(dsn) {
 		s.engine = Postgres

@@ -21,6 +21,7 @@ import (
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/password"
 	"github.com/civicgrid/civicgrid/internal/store"
+	"github.com/civicgrid/civicgrid/internal/vault"
 )
 
 // Engines lists the engines to run store tests on.
@@ -93,7 +94,7 @@ func MustOpenDSN(tb testing.TB, dsn string, clock civic.Clock) *store.Store {
 	if clock == nil {
 		clock = NewClock()
 	}
-	s, err := store.Open(context.Background(), dsn, store.Options{Clock: clock, Password: FastPassword})
+	s, err := store.Open(context.Background(), dsn, store.Options{Clock: clock, Password: FastPassword, Vault: MustVault(tb)})
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}
@@ -113,4 +114,18 @@ func Each(t *testing.T, fn func(t *testing.T, s *store.Store, clock *Clock)) {
 			fn(t, MustOpen(t, e, c), c)
 		})
 	}
+}
+
+// MustVault makes a fresh keyring for a test's personal data.
+func MustVault(tb testing.TB) *vault.Keyring {
+	tb.Helper()
+	spec, err := vault.Generate()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	k, err := vault.Parse(spec)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return k
 }
