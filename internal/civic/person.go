@@ -567,3 +567,49 @@ func (c Completeness) PeopleRate() float64 {
 	}
 	return float64(c.PeopleLinked) / float64(c.People)
 }
+
+// Visit is a household visit (走访) by a grid worker or other staff: whom
+// they saw, when, what they noted, needs found and when to come back.
+type Visit struct {
+	ID          int64     `json:"id"`
+	HouseID     int64     `json:"house_id,omitempty"`
+	PersonID    int64     `json:"person_id,omitempty"`
+	GridCode    string    `json:"grid_code"`
+	VisitorID   int64     `json:"visitor_id"`
+	VisitorName string    `json:"visitor_name"`
+	VisitedAt   time.Time `json:"visited_at"`
+	Notes       string    `json:"notes"`
+	Needs       string    `json:"needs,omitempty"`
+	NextVisit   string    `json:"next_visit,omitempty"` // YYYY-MM-DD
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// Validate checks a visit's own fields.
+func (v *Visit) Validate(now time.Time) error {
+	v.Notes, v.Needs = strings.TrimSpace(v.Notes), strings.TrimSpace(v.Needs)
+	var fs []FieldError
+	if v.HouseID == 0 && v.PersonID == 0 {
+		fs = append(fs, FieldErr("person_id", "请选择走访的人员或房屋", "choose the person or house visited"))
+	}
+	if v.VisitedAt.IsZero() {
+		v.VisitedAt = now
+	}
+	if v.VisitedAt.After(now.Add(time.Hour)) {
+		fs = append(fs, FieldErr("visited_at", "走访时间不能晚于现在", "the visit cannot be in the future"))
+	}
+	if n := utf8.RuneCountInString(v.Notes); n == 0 || n > 2000 {
+		fs = append(fs, FieldErr("notes", "请填写走访情况（不超过2000字）", "write what you found (at most 2000 characters)"))
+	}
+	if utf8.RuneCountInString(v.Needs) > 1000 {
+		fs = append(fs, FieldErr("needs", "需求不超过1000字", "needs at most 1000 characters"))
+	}
+	if v.NextVisit != "" {
+		if d, err := time.Parse(DateLayout, v.NextVisit); err != nil || d.Before(v.VisitedAt.Truncate(24*time.Hour)) {
+			fs = append(fs, FieldErr("next_visit", "下次走访日期应为YYYY-MM-DD且不早于本次", "the next visit is YYYY-MM-DD, not before this one"))
+		}
+	}
+	if len(fs) > 0 {
+		return Invalid(fs...)
+	}
+	return nil
+}

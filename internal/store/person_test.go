@@ -267,3 +267,31 @@ func tagStrings(ts []civic.Tag) []string {
 	}
 	return out
 }
+
+func TestVisits(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustPeopleWorld(t, s)
+		p, err := s.SavePerson(ctx, w.community, civic.Person{GridCode: grid1, Name: "孙奶奶", BirthDate: "1940-02-02", Gender: civic.GenderFemale}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.RecordVisit(ctx, w.grid, civic.Visit{PersonID: p.ID}); civic.ErrorCodeOf(err) != civic.EInvalid {
+			t.Fatalf("a visit without notes: %v", err)
+		}
+		if _, err := s.RecordVisit(ctx, w.outsider, civic.Visit{PersonID: p.ID, Notes: "x"}); civic.ErrorCodeOf(err) != civic.EInvalid {
+			t.Fatalf("an outsider visits: %v", err)
+		}
+		v, err := s.RecordVisit(ctx, w.grid, civic.Visit{PersonID: p.ID, HouseID: w.houses[1].ID, Notes: "身体尚可，独自生活", Needs: "需要助餐", NextVisit: "2026-04-10"})
+		if err != nil || v.GridCode != grid1 || v.VisitorName != "gridworker" {
+			t.Fatalf("visit %+v %v", v, err)
+		}
+		got, n, err := s.ListVisits(ctx, w.street, store.VisitFilter{PersonID: p.ID})
+		if err != nil || n != 1 || got[0].Needs != "需要助餐" || !got[0].VisitedAt.Equal(clock.Now()) {
+			t.Fatalf("list %+v %v", got, err)
+		}
+		if _, n, _ := s.ListVisits(ctx, w.outsider, store.VisitFilter{}); n != 0 {
+			t.Fatal("an outsider lists the visit")
+		}
+	})
+}
