@@ -250,8 +250,13 @@ type Case struct {
 	ReporterID   int64     `json:"reporter_id,omitempty"`
 	ReporterName string    `json:"reporter_name,omitempty"`
 	// ReporterPhone is masked (138****1234) unless the viewer may see it.
-	ReporterPhone     string `json:"reporter_phone,omitempty"`
-	Anonymous         bool   `json:"anonymous"`
+	ReporterPhone string `json:"reporter_phone,omitempty"`
+	Anonymous     bool   `json:"anonymous"`
+	// HouseID is the house the case was reported from (a household's own
+	// problem, or the home the reporter named), PersonID the resident it
+	// was filed for; 0 when none.
+	HouseID           int64  `json:"house_id,omitempty"`
+	PersonID          int64  `json:"person_id,omitempty"`
 	HandlerOrgID      int64  `json:"handler_org_id,omitempty"`
 	HandlerOrgName    string `json:"handler_org_name,omitempty"`
 	HandlerRegionCode string `json:"handler_region_code,omitempty"`
@@ -386,15 +391,19 @@ type Notification struct {
 // PlaceCode is a printed QR code for a place or compound (场所二维码): it
 // opens the report form with the place and its region filled in.
 type PlaceCode struct {
-	ID          int64     `json:"id"`
-	Token       string    `json:"token"`
-	Name        string    `json:"name"`
-	RegionCode  string    `json:"region_code"`
-	RegionName  string    `json:"region_name,omitempty"`
-	Address     string    `json:"address,omitempty"`
-	HasLocation bool      `json:"has_location"`
-	Lng         float64   `json:"lng,omitempty"`
-	Lat         float64   `json:"lat,omitempty"`
-	Active      bool      `json:"active"`
-	CreatedAt   time.Time `json:"created_at"`
+	ID          int64   `json:"id"`
+	Token       string  `json:"token"`
+	Name        string  `json:"name"`
+	RegionCode  string  `json:"region_code"`
+	RegionName  string  `json:"region_name,omitempty"`
+	Address     string  `json:"address,omitempty"`
+	HasLocation bool    `json:"has_location"`
+	Lng         float64 `json:"lng,omitempty"`
+	Lat         float64 `json:"lat,omitempty"`
+	// CompoundID makes the code stand for a compound: cases reported
+	// through it go to the compound's property company.
+	CompoundID   int64     `json:"compound_id,omitempty"`
+	CompoundName string    `json:"compound_name,omitempty"`
+	Active       bool      `json:"active"`
+	CreatedAt    time.Time `json:"created_at"`
 }

@@ -60,7 +60,7 @@ const caseCols = `c.id, c.state, c.category_code, COALESCE(cat.name, ''), c.requ
 	COALESCE(c.handler_org_id, 0), COALESCE(o.name, ''), c.handler_region_code, COALESCE(hr.name, ''), c.priority, c.paused,
 	c.rework_count, c.reopen_count, c.return_count, COALESCE(c.merged_into, 0), c.complete_extra, c.satisfaction, c.solved,
 	c.dispatched_at, c.claimed_at, c.feedback_at, c.handled_at, c.closed_at, c.visited_at,
-	c.claim_due, c.feedback_due, c.complete_due, c.visit_due, c.created_at, c.updated_at`
+	c.claim_due, c.feedback_due, c.complete_due, c.visit_due, c.created_at, c.updated_at, COALESCE(c.house_id, 0), COALESCE(c.person_id, 0)`
 
 const caseFrom = ` FROM cases c
 	LEFT JOIN categories cat ON cat.code = c.category_code
@@ -77,7 +77,7 @@ func scanCase(sc interface{ Scan(...any) error }) (civic.Case, error) {
 		&c.HandlerOrgID, &c.HandlerOrgName, &c.HandlerRegionCode, &c.HandlerName, &c.Priority, &c.Paused,
 		&c.ReworkCount, &c.ReopenCount, &c.ReturnCount, &c.MergedInto, &c.CompleteExtra, &c.Satisfaction, &solved,
 		&times[0], &times[1], &times[2], &times[3], &times[4], &times[5], &times[6], &times[7], &times[8], &times[9],
-		&c.CreatedAt, &c.UpdatedAt)
+		&c.CreatedAt, &c.UpdatedAt, &c.HouseID, &c.PersonID)
 	if err != nil {
 		return c, err
 	}
@@ -153,7 +153,8 @@ func maskCase(a civic.Actor, c *civic.Case) {
 		return
 	}
 	if c.Anonymous {
-		c.ReporterName, c.ReporterPhone, c.ReporterID = "", "", 0
+		// The person a case was filed for would name the reporter.
+		c.ReporterName, c.ReporterPhone, c.ReporterID, c.PersonID = "", "", 0, 0
 		return
 	}
 	switch a.Role {

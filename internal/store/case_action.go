@@ -415,7 +415,11 @@ func (tx *Tx) target(ctx context.Context, a civic.Actor, c *civic.Case, in CaseI
 		}
 		return routing{RegionCode: in.TargetRegionCode, Name: name, Rule: "manual", Why: civic.T("派单员指定", "chosen by the dispatcher")}, nil
 	}
-	rt, err := route(ctx, tx, c.RegionCode, rules)
+	pl, err := placeOf(ctx, tx, *c)
+	if err != nil {
+		return routing{}, err
+	}
+	rt, err := route(ctx, tx, pl, rules)
 	if err != nil {
 		return routing{}, err
 	}

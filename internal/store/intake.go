@@ -35,6 +35,12 @@ type NewCase struct {
 	// through: it fills the region and, unless the reporter picked one, the
 	// location.
 	PlaceToken string
+	// HouseID files the case from a house (see resolveHousehold for who
+	// may name which): its address, point and grid fill what the reporter
+	// left empty, and a property rule reaches its compound's company.
+	// PersonID files it for a registered person.
+	HouseID  int64
+	PersonID int64
 	// AnsweredDirectly closes a hotline consultation at once with Answer.
 	AnsweredDirectly bool
 	Answer           string
@@ -104,6 +110,10 @@ type preparedCase struct {
 	route  routing
 	lng    float64
 	lat    float64
+	place  casePlace
+	// report is the report event's data: the place code and compound
+	// the case came through, which routing it again needs.
+	report string
 }
 
 // prepare validates and routes a submission. It reads but never writes.
@@ -111,6 +121,8 @@ func (s *Store) prepareCase(ctx context.Context, a civic.Actor, loc *Locator, n 
 	if !a.Can(civic.PermCaseReport) {
 		return nil, civic.Forbidden()
 	}
+	var pl casePlace
+	report := ""
 	if n.PlaceToken != "" {
 		place, err := s.PlaceByToken(ctx, n.PlaceToken)
 		if err != nil {
@@ -123,16 +135,29 @@ func (s *Store) prepareCase(ctx context.Context, a civic.Actor, loc *Locator, n 
 		if n.Address == "" {
 			n.Address = strings.TrimSpace(place.Name + " " + place.Address)
 		}
+		if place.CompoundID != 0 {
+			pl.compoundID, pl.via = place.CompoundID, "place_code"
+			report = fmt.Sprintf(`{"place_code":%d,"compound_id":%d}`, place.ID, place.CompoundID)
+		} else {
+			report = fmt.Sprintf(`{"place_code":%d}`, place.ID)
+		}
+	}
+	houseRegion, err := s.resolveHousehold(ctx, a, &n, &pl)
+	if err != nil {
+		return nil, err
 	}
 	if err := n.validate(a); err != nil {
 		return nil, err
 	}
-	p := &preparedCase{a: a, n: n}
-	var err error
+	p := &preparedCase{a: a, n: n, report: report}
 	if p.deputy, err = s.screenCaller(ctx, a, n.ReporterPhone); err != nil {
 		return nil, err
 	}
-	if n.HasLocation {
+	if houseRegion != "" {
+		// Filed at home without a location: the house's grid, and the
+		// building's point if it has one.
+		p.region, p.lng, p.lat = houseRegion, n.Lng, n.Lat
+	} else if n.HasLocation {
 		pt := geo.Point{Lng: n.Lng, Lat: n.Lat}
 		if n.CRS == GCJ02 {
 			pt = geo.GCJ02ToWGS84(pt)
@@ -163,8 +188,10 @@ func (s *Store) prepareCase(ctx context.Context, a civic.Actor, loc *Locator, n 
 	if p.rules, err = rulesFor(ctx, s, n.CategoryCode); err != nil {
 		return nil, err
 	}
+	pl.region, pl.hasLoc, pl.pt = p.region, n.HasLocation, geo.Point{Lng: p.lng, Lat: p.lat}
+	p.place = pl
 	if p.rules.Known && p.rules.Accepted {
-		if p.route, err = route(ctx, s, p.region, p.rules); err != nil {
+		if p.route, err = route(ctx, s, pl, p.rules); err != nil {
 			return nil, err
 		}
 	}
@@ -234,12 +261,12 @@ func (tx *Tx) insertCase(ctx context.Context, p *preparedCase) (int64, bool, err
 	nextAlert := firstAlert(schedule(cal, p.rules, &c, nil))
 	id, err := tx.insertID(ctx, `INSERT INTO cases (state, category_code, request_type, title, description, source, has_location, lng, lat, address,
 			region_code, reporter_id, reporter_name, reporter_phone, anonymous, handler_org_id, handler_region_code, priority,
-			dispatched_at, closed_at, claim_due, feedback_due, complete_due, visit_due, next_alert_at, idempotency_key, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			dispatched_at, closed_at, claim_due, feedback_due, complete_due, visit_due, next_alert_at, idempotency_key, created_at, updated_at, house_id, person_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		string(c.State), n.CategoryCode, p.rules.Type, n.Title, n.Description, string(n.Source), n.HasLocation, p.lng, p.lat, n.Address,
 		p.region, reporterID, reporterName, n.ReporterPhone, n.Anonymous, orgID, handlerRegion, priority,
 		nullTime(c.DispatchedAt), nullTime(c.ClosedAt), nullTime(c.ClaimDue), nullTime(c.FeedbackDue), nullTime(c.CompleteDue), nullTime(c.VisitDue),
-		nullTime(nextAlert), keyArg, now, now)
+		nullTime(nextAlert), keyArg, now, now, nullID(n.HouseID), nullID(n.PersonID))
 	if err != nil {
 		return 0, false, fmt.Errorf("insert case: %w", err)
 	}
@@ -257,7 +284,7 @@ func (tx *Tx) insertCase(ctx context.Context, p *preparedCase) (int64, bool, err
 	if err := tx.indexCase(ctx, id, n.Title+" "+n.Description+" "+n.Address, p.region); err != nil {
 		return 0, false, err
 	}
-	if err := tx.addEvent(ctx, p.a, id, civic.ActReport, "", civic.StateReported, n.Source.Label().ZH, true, ""); err != nil {
+	if err := tx.addEvent(ctx, p.a, id, civic.ActReport, "", civic.StateReported, n.Source.Label().ZH, true, p.report); err != nil {
 		return 0, false, err
 	}
 	if p.deputy != "" {

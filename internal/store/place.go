@@ -13,22 +13,49 @@ import (
 	"github.com/civicgrid/civicgrid/internal/geo"
 )
 
-const placeCols = `p.id, p.token, p.name, p.region_code, COALESCE(r.name, ''), p.address, p.has_location, p.lng, p.lat, p.active, p.created_at`
+const placeCols = `p.id, p.token, p.name, p.region_code, COALESCE(r.name, ''), p.address, p.has_location, p.lng, p.lat, p.active, p.created_at,
+	COALESCE(p.compound_id, 0), COALESCE(cp.name, '')`
+const placeFrom = ` FROM place_codes p LEFT JOIN regions r ON r.code = p.region_code LEFT JOIN compounds cp ON cp.id = p.compound_id`
 
 func scanPlace(sc interface{ Scan(...any) error }) (civic.PlaceCode, error) {
 	var p civic.PlaceCode
-	err := sc.Scan(&p.ID, &p.Token, &p.Name, &p.RegionCode, &p.RegionName, &p.Address, &p.HasLocation, &p.Lng, &p.Lat, &p.Active, &p.CreatedAt)
+	err := sc.Scan(&p.ID, &p.Token, &p.Name, &p.RegionCode, &p.RegionName, &p.Address, &p.HasLocation, &p.Lng, &p.Lat, &p.Active, &p.CreatedAt, &p.CompoundID, &p.CompoundName)
 	p.CreatedAt = p.CreatedAt.UTC()
 	return p, err
 }
 
 // CreatePlaceCode makes a QR code for a place in the actor's scope. The
-// token is random, so codes cannot be enumerated.
+// token is random, so codes cannot be enumerated. A code may stand for a
+// compound in scope: its name, region and point fill what is not given,
+// and cases reported through it go to the compound's property company.
 func (s *Store) CreatePlaceCode(ctx context.Context, a civic.Actor, loc *Locator, p civic.PlaceCode) (civic.PlaceCode, error) {
 	if err := a.Must(civic.PermCaseDispatch); err != nil {
 		return p, err
 	}
 	p.Name, p.Address = strings.TrimSpace(p.Name), strings.TrimSpace(p.Address)
+	if p.CompoundID != 0 {
+		var cp civic.Compound
+		err := s.queryRow(ctx, `SELECT name, address, region_code, lng, lat FROM compounds WHERE id = ?`, p.CompoundID).Scan(&cp.Name, &cp.Address, &cp.RegionCode, &cp.Lng, &cp.Lat)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && !a.InScope(cp.RegionCode)) {
+			return p, civic.Invalid(civic.FieldErr("compound_id", "小区不存在", "the compound does not exist"))
+		}
+		if err != nil {
+			return p, fmt.Errorf("read compound %d: %w", p.CompoundID, err)
+		}
+		p.CompoundName = cp.Name
+		if p.Name == "" {
+			p.Name = cp.Name
+		}
+		if p.Address == "" {
+			p.Address = cp.Address
+		}
+		if p.RegionCode == "" {
+			p.RegionCode = cp.RegionCode
+		}
+		if !p.HasLocation && (cp.Lng != 0 || cp.Lat != 0) {
+			p.HasLocation, p.Lng, p.Lat = true, cp.Lng, cp.Lat
+		}
+	}
 	var fs []civic.FieldError
 	if n := len([]rune(p.Name)); n == 0 || n > 60 {
 		fs = append(fs, civic.FieldErr("name", "请填写场所名称（不超过60字）", "name the place (at most 60 characters)"))
@@ -62,8 +89,8 @@ func (s *Store) CreatePlaceCode(ctx context.Context, a civic.Actor, loc *Locator
 		} else if !ok {
 			return civic.Invalid(civic.FieldErr("region_code", "区域“%s”不存在", "region %q does not exist", p.RegionCode))
 		}
-		id, err := tx.insertID(ctx, `INSERT INTO place_codes (token, name, region_code, address, has_location, lng, lat, active, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.Token, p.Name, p.RegionCode, p.Address, p.HasLocation, p.Lng, p.Lat, true, a.UserID, tx.now)
+		id, err := tx.insertID(ctx, `INSERT INTO place_codes (token, name, region_code, address, has_location, lng, lat, active, created_by, created_at, compound_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.Token, p.Name, p.RegionCode, p.Address, p.HasLocation, p.Lng, p.Lat, true, a.UserID, tx.now, nullID(p.CompoundID))
 		if err != nil {
 			return fmt.Errorf("insert place code: %w", err)
 		}
@@ -75,7 +102,7 @@ func (s *Store) CreatePlaceCode(ctx context.Context, a civic.Actor, loc *Locator
 
 // PlaceByToken reads an active place code; anyone holding the code may.
 func (s *Store) PlaceByToken(ctx context.Context, token string) (civic.PlaceCode, error) {
-	p, err := scanPlace(s.queryRow(ctx, `SELECT `+placeCols+` FROM place_codes p LEFT JOIN regions r ON r.code = p.region_code WHERE p.token = ? AND p.active = ?`, token, true))
+	p, err := scanPlace(s.queryRow(ctx, `SELECT `+placeCols+placeFrom+` WHERE p.token = ? AND p.active = ?`, token, true))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, civic.NotFound("场所二维码", "place code")
 	}
@@ -91,7 +118,7 @@ func (s *Store) ListPlaceCodes(ctx context.Context, a civic.Actor) ([]civic.Plac
 		return nil, err
 	}
 	where, args := scopeClause(a, "p.region_code")
-	rows, err := s.query(ctx, `SELECT `+placeCols+` FROM place_codes p LEFT JOIN regions r ON r.code = p.region_code WHERE `+where+` ORDER BY p.id DESC LIMIT 1000`, args...)
+	rows, err := s.query(ctx, `SELECT `+placeCols+placeFrom+` WHERE `+where+` ORDER BY p.id DESC LIMIT 1000`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list place codes: %w", err)
 	}

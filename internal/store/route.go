@@ -18,12 +18,18 @@ type routing struct {
 	Name       string `json:"name"`
 	Rule       string `json:"rule"`
 	Why        civic.Text
+	// CompoundID is the compound a property rule found the place in.
+	CompoundID int64 `json:"compound_id,omitempty"`
 }
 
 func (r routing) found() bool { return r.OrgID != 0 || r.RegionCode != "" }
 
 func (r routing) data() string {
-	b, _ := json.Marshal(map[string]any{"org_id": r.OrgID, "region_code": r.RegionCode, "name": r.Name, "rule": r.Rule, "why": r.Why})
+	m := map[string]any{"org_id": r.OrgID, "region_code": r.RegionCode, "name": r.Name, "rule": r.Rule, "why": r.Why}
+	if r.CompoundID != 0 {
+		m["compound_id"] = r.CompoundID
+	}
+	b, _ := json.Marshal(m)
 	return string(b)
 }
 
@@ -37,12 +43,14 @@ func prefixOf(code string, l civic.Level) string {
 	return code[:n]
 }
 
-// route decides a case's handler from its category's rule and its region:
-// the grid, community or street the place lies in, or the named department
-// whose jurisdiction covers it most closely. When a rule cannot be met (no
-// grid at that place, no such department, property companies not yet
-// registered for compounds) it falls back one level up and says so.
-func route(ctx context.Context, q querier, regionCode string, r caseRules) (routing, error) {
+// route decides a case's handler from its category's rule and its place:
+// the property company of the compound the place is in, the grid,
+// community or street the place lies in, or the named department whose
+// jurisdiction covers it most closely. When a rule cannot be met (no
+// compound or no property company there, no grid at that place, no such
+// department) it falls back one level up and says so.
+func route(ctx context.Context, q querier, pl casePlace, r caseRules) (routing, error) {
+	regionCode := pl.region
 	regionName := func(code string) (string, error) {
 		var n string
 		err := q.queryRow(ctx, `SELECT name FROM regions WHERE code = ?`, code).Scan(&n)
@@ -86,10 +94,27 @@ func route(ctx context.Context, q querier, regionCode string, r caseRules) (rout
 			return rt, err
 		}
 	case "property":
-		rt, ok, err := toRegion(civic.LevelCommunity, "community", civic.T(
-			"事发地小区的物业公司尚未登记，转属地社区督促物业办理",
-			"the compound's property company is not registered yet; routed to the community to follow up with it"))
+		cp, err := findCompound(ctx, q, pl)
+		if err != nil {
+			return routing{}, err
+		}
+		var why civic.Text
+		switch {
+		case cp.id != 0 && cp.orgID != 0:
+			return routing{OrgID: cp.orgID, Name: cp.orgName, Rule: "property", CompoundID: cp.id, Why: civic.T(
+				fmt.Sprintf("事发地在“%s”（%s），由该小区的物业公司“%s”办理", cp.name, cp.how.ZH, cp.orgName),
+				fmt.Sprintf("the place is in the compound %q (%s); its property company %q handles it", cp.name, cp.how.EN, cp.orgName))}, nil
+		case cp.id != 0:
+			why = civic.T(
+				fmt.Sprintf("事发地在“%s”（%s），该小区尚未登记物业公司，转属地社区督促办理", cp.name, cp.how.ZH),
+				fmt.Sprintf("the place is in the compound %q (%s), which has no property company registered; routed to the community to follow up", cp.name, cp.how.EN))
+		default:
+			why = civic.T("事发地不在任何已登记的小区内，转属地社区办理",
+				"the place is in no registered compound; routed to its community")
+		}
+		rt, ok, err := toRegion(civic.LevelCommunity, "community", why)
 		if ok || err != nil {
+			rt.CompoundID = cp.id
 			return rt, err
 		}
 	case "grid":
