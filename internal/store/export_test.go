@@ -10,3 +10,14 @@ import (
 func (s *Store) QueryRowForTest(ctx context.Context, q string, args ...any) *sql.Row {
 	return s.queryRow(ctx, q, args...)
 }
+
+// ExecThenFailForTest runs q in a write and then fails it, to show that a
+// failed write leaves nothing behind.
+func (s *Store) ExecThenFailForTest(ctx context.Context, fail error, q string, args ...any) error {
+	return s.write(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, q, args...); err != nil {
+			return err
+		}
+		return fail
+	})
+}

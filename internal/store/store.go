@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver
@@ -38,6 +39,8 @@ type Store struct {
 	cases  CaseSettings
 	// cal caches the working calendar for deadline computation.
 	cal calendarCache
+	// bulk is the shared transaction of a Bulk run, nil otherwise.
+	bulk atomic.Pointer[bulkRun]
 	// wstmts and rstmts keep SQLite statements prepared (see stmtCache).
 	wstmts, rstmts stmtCache
 	// vault seals ID and phone numbers of people; nil leaves the people
@@ -115,11 +118,14 @@ func openSQLite(path string, bulk bool) (w, r *sql.DB, err error) {
 	if path == "" {
 		return nil, nil, errors.New("open sqlite: empty path")
 	}
-	sync := "FULL"
+	sync, extra := "FULL", ""
 	if bulk {
-		sync = "NORMAL"
+		// A bulk load's shared transactions (see Bulk) should not spill
+		// dirty pages to the log before they commit (a large page cache),
+		// and their savepoints keep what they would undo in memory.
+		sync, extra = "NORMAL", "&_pragma=cache_size(-262144)&_pragma=temp_store(2)"
 	}
-	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")&_pragma=foreign_keys(1)&_time_format=sqlite"
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")&_pragma=foreign_keys(1)&_time_format=sqlite" + extra
 	base := "file:" + (&url.URL{Path: path}).EscapedPath()
 	w, err = sql.Open("sqlite", base+"?"+pragmas+"&_txlock=immediate")
 	if err != nil {
@@ -244,6 +250,9 @@ func (tx *Tx) insertID(ctx context.Context, q string, args ...any) (int64, error
 
 // write runs fn in a write transaction and commits it if fn returns nil.
 func (s *Store) write(ctx context.Context, fn func(tx *Tx) error) error {
+	if b := s.bulk.Load(); b != nil {
+		return s.bulkWrite(ctx, b, fn)
+	}
 	stx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -263,6 +272,9 @@ func (s *Store) write(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if tx := s.bulkTx(); tx != nil {
+		return tx.query(ctx, q, args...)
+	}
 	q = s.rebind(q)
 	if st := s.rstmts.lookup(s, q); st != nil {
 		return st.QueryContext(ctx, args...)
@@ -272,6 +284,9 @@ func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, er
 }
 
 func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if tx := s.bulkTx(); tx != nil {
+		return tx.queryRow(ctx, q, args...)
+	}
 	q = s.rebind(q)
 	if st := s.rstmts.lookup(s, q); st != nil {
 		return st.QueryRowContext(ctx, args...)

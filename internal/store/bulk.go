@@ -1,0 +1,91 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// bulkEvery is how many writes a Bulk run puts in one commit.
+const bulkEvery = 500
+
+// bulkRun is the shared transaction of a Bulk run.
+type bulkRun struct {
+	stx    *sql.Tx
+	writes int
+}
+
+// Bulk runs fn with every write of the store sharing one SQLite
+// transaction, committed every bulkEvery writes and when fn returns, and
+// every read going through that transaction so that it sees what was
+// written. Each write still runs all or nothing, in its own savepoint, and
+// stays written when a later one fails; so does everything written before
+// an error fn returns. One commit per few hundred writes instead of one per
+// write is what lets the demo load two months of case history (tens of
+// thousands of case actions) in seconds.
+//
+// Nothing else may use the store meanwhile: fn and the store calls it makes
+// must run on one goroutine, as the demo loader does before any server
+// starts. On PostgreSQL fn simply runs.
+func (s *Store) Bulk(ctx context.Context, fn func() error) error {
+	if s.engine != SQLite || s.bulk.Load() != nil {
+		return fn()
+	}
+	stx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin bulk: %w", err)
+	}
+	b := &bulkRun{stx: stx}
+	s.bulk.Store(b)
+	ferr := fn()
+	s.bulk.Store(nil)
+	if err := b.stx.Commit(); err != nil {
+		return errors.Join(ferr, fmt.Errorf("commit bulk: %w", err))
+	}
+	s.wstmts.preparePending(ctx, s.w)
+	return ferr
+}
+
+// bulkWrite is write inside a Bulk run.
+func (s *Store) bulkWrite(ctx context.Context, b *bulkRun, fn func(tx *Tx) error) error {
+	tx := &Tx{tx: b.stx, s: s, now: s.Now()}
+	// Through tx.exec, so that the two statements every write adds stay
+	// prepared.
+	if _, err := tx.exec(ctx, "SAVEPOINT bulk_write"); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		if _, rerr := tx.exec(context.Background(), "ROLLBACK TO SAVEPOINT bulk_write"); rerr != nil {
+			return errors.Join(err, fmt.Errorf("roll back write: %w", rerr))
+		}
+		if _, rerr := tx.exec(context.Background(), "RELEASE SAVEPOINT bulk_write"); rerr != nil {
+			return errors.Join(err, fmt.Errorf("release savepoint: %w", rerr))
+		}
+		return err
+	}
+	if _, err := tx.exec(ctx, "RELEASE SAVEPOINT bulk_write"); err != nil {
+		return fmt.Errorf("release savepoint: %w", err)
+	}
+	if b.writes++; b.writes < bulkEvery {
+		return nil
+	}
+	if err := b.stx.Commit(); err != nil {
+		return fmt.Errorf("commit bulk: %w", err)
+	}
+	s.wstmts.preparePending(ctx, s.w)
+	stx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin bulk: %w", err)
+	}
+	b.stx, b.writes = stx, 0
+	return nil
+}
+
+// bulkTx is the Bulk run's transaction for reads, or nil outside a run.
+func (s *Store) bulkTx() *Tx {
+	if b := s.bulk.Load(); b != nil {
+		return &Tx{tx: b.stx, s: s}
+	}
+	return nil
+}
