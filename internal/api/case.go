@@ -32,6 +32,8 @@ type caseInput struct {
 	AnsweredDirectly bool         `json:"answered_directly"`
 	Answer           string       `json:"answer"`
 	PlaceToken       string       `json:"place_token"`
+	HouseID          int64        `json:"house_id"`
+	PersonID         int64        `json:"person_id"`
 }
 
 func (a *API) createCase(w http.ResponseWriter, r *http.Request) error {
@@ -46,7 +48,7 @@ func (a *API) createCase(w http.ResponseWriter, r *http.Request) error {
 	n := store.NewCase{IdempotencyKey: in.IdempotencyKey, Source: in.Source, CategoryCode: in.CategoryCode, Title: in.Title,
 		Description: in.Description, Address: in.Address, RegionCode: in.RegionCode, ReporterName: in.ReporterName,
 		ReporterPhone: in.ReporterPhone, Anonymous: in.Anonymous, AnsweredDirectly: in.AnsweredDirectly, Answer: in.Answer, CRS: store.CRS(strings.ToLower(in.CRS)),
-		PlaceToken: in.PlaceToken}
+		PlaceToken: in.PlaceToken, HouseID: in.HouseID, PersonID: in.PersonID}
 	if k := r.Header.Get("Idempotency-Key"); k != "" && n.IdempotencyKey == "" {
 		n.IdempotencyKey = k
 	}

@@ -79,6 +79,11 @@ func (a *API) routes() []route {
 		{"POST", "/api/v1/cases/{id}/join", a.joinCase},
 		{"GET", "/api/v1/cases/{id}/reporters", caseList(a, a.store.CaseReporters)},
 		{"POST", "/api/v1/cases/{id}/reporters/{rid}/visit", a.visitCoReporter},
+		{"GET", "/api/v1/cases/{id}/household", a.caseHousehold},
+		{"GET", "/api/v1/cases/caller-houses", a.callerHouses},
+		{"GET", "/api/v1/me/houses", a.myHouses},
+		{"GET", "/api/v1/places", a.listPlaces},
+		{"POST", "/api/v1/places", a.createPlace},
 
 		{"GET", "/api/v1/metrics/cases", a.caseMetrics},
 		{"GET", "/api/v1/metrics/whistles", a.whistleMetrics},

@@ -42,6 +42,34 @@ type caseDetailPage struct {
 	Photos []photoGroup
 	// Whistles are the departments summoned to the case and their check-ins.
 	Whistles []civic.Whistle
+	// Household is the house the case was reported from and, for viewers
+	// who may read people there, who lives in it.
+	Household store.CaseHousehold
+	// FiledFor is the person the case was filed for when they are not
+	// among the household shown.
+	FiledFor *civic.Person
+}
+
+// careTags are the tags of a resident that matter to whoever handles a
+// case at their home (an 80-year-old living alone); the rest (party
+// membership, residence type) are not shown on a case.
+func careTags(tags []civic.Tag) []civic.Tag {
+	var out []civic.Tag
+	has80 := false
+	for _, t := range tags {
+		has80 = has80 || t == civic.TagAge80
+	}
+	for _, t := range tags {
+		switch t {
+		case civic.TagAge60:
+			if !has80 {
+				out = append(out, t)
+			}
+		case civic.TagAge80, civic.TagChild, civic.TagAlone, civic.TagDisabled, civic.TagDibao, civic.TagKeyCare:
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // actionChoices are the lists the action forms pick from, shared by all
@@ -207,6 +235,25 @@ func (h *Web) caseDetailPage(w http.ResponseWriter, r *http.Request, c *rq, cs c
 		return caseDetailPage{}, err
 	}
 	p.Whistles = whistles
+	if cs.HouseID != 0 || cs.PersonID != 0 {
+		if p.Household, err = h.store.CaseHousehold(ctx, c.Actor, cs.ID); err != nil {
+			return caseDetailPage{}, err
+		}
+		for i := range p.Household.Members {
+			p.Household.Members[i].Tags = careTags(p.Household.Members[i].Tags)
+		}
+		if pp := p.Household.Person; pp != nil {
+			p.FiledFor = pp
+			for _, m := range p.Household.Members {
+				if m.ID == pp.ID {
+					p.FiledFor = nil
+				}
+			}
+			if p.FiledFor != nil {
+				p.FiledFor.Tags = careTags(p.FiledFor.Tags)
+			}
+		}
+	}
 	summoned := false
 	for _, wh := range whistles {
 		summoned = summoned || (wh.OrgID == c.Actor.Scope.OrgID && wh.CheckedInAt == nil)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"mime/multipart"
@@ -39,9 +40,15 @@ type reportForm struct {
 	// Place is the token of the place QR code the form was opened from;
 	// PlaceName shows which place it is.
 	Place, PlaceName string
+	// HouseID is the house picked (my home, the caller's home, or one
+	// found by HouseQuery, an address typed by staff who read people);
+	// HouseChoices are the houses a query matched, to pick from.
+	HouseID      string
+	HouseQuery   string
+	HouseChoices []Option
 }
 
-var reportFields = []string{"title", "description", "category_code", "address", "location", "region_code", "reporter_name", "reporter_phone", "anonymous", "answered_directly", "answer", "photo"}
+var reportFields = []string{"title", "description", "category_code", "address", "location", "region_code", "reporter_name", "reporter_phone", "anonymous", "answered_directly", "answer", "photo", "house_id", "person_id"}
 
 // reportPage is the intake form.
 type reportPage struct {
@@ -63,6 +70,11 @@ type reportPage struct {
 	// PhotoInputs offers photos: to residents and patrols, when the
 	// server keeps files.
 	PhotoInputs bool
+	// Houses are the houses offered as the place: the resident's homes,
+	// the caller's homes, or the staff's search matches. HouseSearch
+	// offers the address search to staff who read people.
+	Houses      []Option
+	HouseSearch bool
 }
 
 // reportDonePage confirms a filed case.
@@ -140,7 +152,7 @@ func (h *Web) newCase(w http.ResponseWriter, r *http.Request, c *rq) error {
 	if err != nil {
 		return err
 	}
-	f := reportForm{Key: newKey(), Channel: ch, CRS: string(store.WGS84)}
+	f := reportForm{Key: newKey(), Channel: ch, CRS: string(store.WGS84), HouseID: r.URL.Query().Get("house")}
 	if ch == "patrol" {
 		f.Region, f.Phone = c.Actor.Scope.RegionCode, c.User.Phone
 	}
@@ -197,6 +209,10 @@ func (h *Web) showReport(w http.ResponseWriter, r *http.Request, c *rq, f report
 			}
 		}
 	}
+	if p.Houses, err = h.houseOptions(ctx, c, f); err != nil {
+		return err
+	}
+	p.HouseSearch = f.Channel == "patrol" && c.Actor.Can(civic.PermPeopleRead)
 	// The map opens over the user's own area. Residents may not read
 	// regions; a centre point reveals nothing, so it is read as the system.
 	if code := c.Actor.Scope.RegionCode; code != "" {
@@ -213,7 +229,65 @@ func readReportForm(r *http.Request) reportForm {
 	return reportForm{Key: v("key"), Channel: v("channel"), Title: v("title"), Description: v("description"), Category: v("category_code"),
 		Address: v("address"), Lng: v("lng"), Lat: v("lat"), CRS: v("crs"), Region: v("region_code"), Name: v("reporter_name"),
 		Phone: v("reporter_phone"), Anonymous: v("anonymous") == "1", AnsweredDirectly: v("answered_directly") == "1", Answer: v("answer"),
-		AckNotAccepted: v("ack_not_accepted") == "1", Place: v("place"), PlaceName: v("place_name")}
+		AckNotAccepted: v("ack_not_accepted") == "1", Place: v("place"), PlaceName: v("place_name"), HouseID: v("house_id"), HouseQuery: v("house_q")}
+}
+
+// houseOptions are the houses a form offers as the place of the problem:
+// a resident's own homes, the homes registered with a caller's number, or
+// for staff the houses their address search matched (or the one picked).
+// Only addresses are shown.
+func (h *Web) houseOptions(ctx context.Context, c *rq, f reportForm) ([]Option, error) {
+	var list []store.HouseChoice
+	var err error
+	switch {
+	case f.Channel == "resident" && c.User.ID != 0:
+		list, err = h.store.MyHouses(ctx, c.Actor)
+	case f.Channel == "hotline" && f.Phone != "":
+		list, err = h.store.CallerHouses(ctx, c.Actor, f.Phone)
+		if civic.ErrorCodeOf(err) == civic.EInvalid {
+			list, err = nil, nil // the number is refused on its own field
+		}
+	case f.Channel == "patrol" && len(f.HouseChoices) > 0:
+		return f.HouseChoices, nil
+	case f.Channel == "patrol" && f.HouseID != "":
+		id, perr := strconv.ParseInt(f.HouseID, 10, 64)
+		if perr != nil {
+			return nil, nil
+		}
+		hs, herr := h.store.GetHouse(ctx, c.Actor, id)
+		if herr != nil {
+			return nil, nil // not theirs to pick: offered nothing
+		}
+		list = []store.HouseChoice{{ID: hs.ID, Address: hs.Address}}
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Option, len(list))
+	for i, hc := range list {
+		v := strconv.FormatInt(hc.ID, 10)
+		out[i] = Option{Value: v, Label: hc.Address, Selected: v == f.HouseID}
+	}
+	return out, nil
+}
+
+// findHouse resolves a staff member's typed address to one house in their
+// scope, or says why not; several matches come back as choices.
+func (h *Web) findHouse(ctx context.Context, c *rq, f *reportForm, errs *FormErrors) int64 {
+	houses, _, err := h.store.ListHouses(ctx, c.Actor, store.PlaceFilter{Query: f.HouseQuery, Page: store.Page{Limit: 20}})
+	switch {
+	case err != nil || len(houses) == 0:
+		errs.addField("house_id", c.T("report.house_not_found"))
+	case len(houses) == 1:
+		f.HouseID = strconv.FormatInt(houses[0].ID, 10)
+		return houses[0].ID
+	default:
+		for _, hs := range houses {
+			f.HouseChoices = append(f.HouseChoices, Option{Value: strconv.FormatInt(hs.ID, 10), Label: hs.Address})
+		}
+		errs.addField("house_id", c.T("report.house_pick"))
+	}
+	return 0
 }
 
 // submitReport files the resident form.
@@ -260,7 +334,7 @@ func (h *Web) submit(w http.ResponseWriter, r *http.Request, c *rq, f reportForm
 		photos = postedPhotos(r)
 	}
 	metas, perr := h.checkPhotos(photos)
-	n, errs := h.newCaseOf(r, c, f)
+	n, errs := h.newCaseOf(r, c, &f)
 	fromPhoto := perr == nil && errs.Fields["location"] == "" && locateByPhoto(&n, metas)
 	if perr != nil {
 		if err := addPhotoError(&errs, perr, c.Lang); err != nil {
@@ -313,7 +387,7 @@ func (h *Web) submit(w http.ResponseWriter, r *http.Request, c *rq, f reportForm
 
 // newCaseOf checks what only the web form knows (numbers typed as text, the
 // acknowledgement of a not-accepted category) and builds the submission.
-func (h *Web) newCaseOf(r *http.Request, c *rq, f reportForm) (store.NewCase, FormErrors) {
+func (h *Web) newCaseOf(r *http.Request, c *rq, f *reportForm) (store.NewCase, FormErrors) {
 	src := map[string]civic.Source{"resident": civic.SourceResident, "hotline": civic.SourceHotline, "patrol": civic.SourcePatrol}[f.Channel]
 	n := store.NewCase{Source: src, CategoryCode: f.Category, Title: f.Title, Description: f.Description, Address: f.Address,
 		RegionCode: f.Region, ReporterPhone: f.Phone, Anonymous: f.Anonymous, CRS: store.WGS84, PlaceToken: f.Place}
@@ -324,6 +398,16 @@ func (h *Web) newCaseOf(r *http.Request, c *rq, f reportForm) (store.NewCase, Fo
 		n.CRS = store.GCJ02
 	}
 	var errs FormErrors
+	switch {
+	case f.HouseID != "":
+		id, err := strconv.ParseInt(f.HouseID, 10, 64)
+		if err != nil || id <= 0 {
+			errs.addField("house_id", c.T("report.house_not_found"))
+		}
+		n.HouseID = id
+	case f.HouseQuery != "" && f.Channel == "patrol" && c.Actor.Can(civic.PermPeopleRead):
+		n.HouseID = h.findHouse(r.Context(), c, f, &errs)
+	}
 	switch f.Channel {
 	case "hotline":
 		n.ReporterName = f.Name

@@ -9,6 +9,7 @@ import (
 	"rsc.io/qr"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/store"
 )
 
 // placesPage lists the place QR codes (场所二维码) of the user's territory
@@ -17,9 +18,12 @@ import (
 type placesPage struct {
 	Page
 	Places  []civic.PlaceCode
-	In      struct{ Name, Address, Region, Lng, Lat string }
+	In      struct{ Name, Address, Region, Lng, Lat, Compound string }
 	Errs    FormErrors
 	Regions []Option
+	// Compounds in scope, for a code that stands for a compound; offered
+	// to those who may read compounds.
+	Compounds []Option
 }
 
 func (h *Web) placesPage(w http.ResponseWriter, r *http.Request, c *rq, p *placesPage, status int) error {
@@ -29,6 +33,20 @@ func (h *Web) placesPage(w http.ResponseWriter, r *http.Request, c *rq, p *place
 	}
 	if p.Regions, err = h.areaOptions(r.Context(), c.Actor, p.In.Region); err != nil {
 		return err
+	}
+	if c.Actor.Can(civic.PermPeopleRead) {
+		cps, _, err := h.store.ListCompounds(r.Context(), c.Actor, store.PlaceFilter{Page: store.Page{Limit: 1000}})
+		if err != nil {
+			return err
+		}
+		for _, cp := range cps {
+			v := strconv.FormatInt(cp.ID, 10)
+			label := cp.Name
+			if cp.PropertyName != "" {
+				label += "（" + cp.PropertyName + "）"
+			}
+			p.Compounds = append(p.Compounds, Option{Value: v, Label: label, Selected: v == p.In.Compound})
+		}
 	}
 	p.Page = h.base(w, c, "place.title", "/places")
 	h.render(w, c, status, "places", p)
@@ -45,8 +63,16 @@ func (h *Web) createPlace(w http.ResponseWriter, r *http.Request, c *rq) error {
 	}
 	p := &placesPage{}
 	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
-	p.In.Name, p.In.Address, p.In.Region, p.In.Lng, p.In.Lat = v("name"), v("address"), v("region_code"), v("lng"), v("lat")
+	p.In.Name, p.In.Address, p.In.Region, p.In.Lng, p.In.Lat, p.In.Compound = v("name"), v("address"), v("region_code"), v("lng"), v("lat"), v("compound_id")
 	pc := civic.PlaceCode{Name: p.In.Name, Address: p.In.Address, RegionCode: p.In.Region}
+	if p.In.Compound != "" {
+		id, err := strconv.ParseInt(p.In.Compound, 10, 64)
+		if err != nil || id <= 0 {
+			p.Errs.addField("compound_id", c.T("form.choose"))
+			return h.placesPage(w, r, c, p, http.StatusUnprocessableEntity)
+		}
+		pc.CompoundID = id
+	}
 	if p.In.Lng != "" || p.In.Lat != "" {
 		lng, err1 := strconv.ParseFloat(p.In.Lng, 64)
 		lat, err2 := strconv.ParseFloat(p.In.Lat, 64)
@@ -57,7 +83,7 @@ func (h *Web) createPlace(w http.ResponseWriter, r *http.Request, c *rq) error {
 		pc.HasLocation, pc.Lng, pc.Lat = true, lng, lat
 	}
 	if _, err := h.store.CreatePlaceCode(r.Context(), c.Actor, h.locator, pc); err != nil {
-		fe, ferr := formErrors(err, c.Lang, "name", "address", "region_code", "location")
+		fe, ferr := formErrors(err, c.Lang, "name", "address", "region_code", "location", "compound_id")
 		if ferr != nil {
 			return ferr
 		}

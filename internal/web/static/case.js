@@ -197,6 +197,34 @@
     look();
   }
 
+  // callerHouses offers an operator the homes registered with the
+  // caller's number (addresses only), to file the problem at one of them.
+  function callerHouses(box) {
+    var form = box.closest("form");
+    var input = form.elements.reporter_phone;
+    var field = box.closest("fieldset");
+    if (!input || !field) { return; }
+    function look() {
+      var phone = input.value.trim();
+      if (phone.length < 7) { field.hidden = !box.querySelector("input[value]:not([value=''])"); return; }
+      fetch("/api/v1/cases/caller-houses?phone=" + encodeURIComponent(phone), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : { items: [] }; })
+        .then(function (j) {
+          var items = j.items || [];
+          if (!items.length) { box.textContent = ""; field.hidden = true; return; }
+          var html = "<label class=\"case-radio\"><input type=\"radio\" name=\"house_id\" value=\"\" checked> " + esc(box.dataset.none) + "</label>";
+          items.forEach(function (h) {
+            html += "<label class=\"case-radio\"><input type=\"radio\" name=\"house_id\" value=\"" + h.id + "\"> " + esc(h.address) + "</label>";
+          });
+          box.innerHTML = html;
+          field.hidden = false;
+        })
+        .catch(function () {});
+    }
+    input.addEventListener("change", look);
+    input.addEventListener("blur", look);
+  }
+
   function photoField(el) {
     var inputs = Array.prototype.slice.call(el.querySelectorAll("input[data-photo-input]"));
     var album = inputs.filter(function (i) { return i.multiple; })[0];
@@ -297,6 +325,7 @@
     document.querySelectorAll("[data-photo-field]").forEach(photoField);
     document.querySelectorAll("[data-nearby]").forEach(nearby);
     document.querySelectorAll("[data-caller-history]").forEach(callerHistory);
+    document.querySelectorAll("[data-caller-houses]").forEach(callerHouses);
     document.querySelectorAll("dialog[data-photo-dialog]").forEach(photoDialog);
     // Choosing an organisation or a region picks that way of dispatching.
     document.querySelectorAll(".case-target select").forEach(function (sel) {
