@@ -163,6 +163,9 @@ type casePlan struct {
 	// hold is where nobody has acted yet at now: the case waits there.
 	hold civic.CaseState
 	sim  *simCase
+	// house is the house a patrol report is filed at, when the city has
+	// houses registered in the grid.
+	house int64
 }
 
 // person is someone who reports: an account (residents, grid workers) or
@@ -205,6 +208,11 @@ type loader struct {
 	residents   []person
 	callers     []person
 	patrols     []string // grids whose workers report from patrol
+	// houses are the houses registered in the patrol grids, if any: some
+	// patrol reports are filed at one (its own stream, so that a city
+	// without houses plans exactly as before).
+	houses map[string][]int64
+	hrng   *rand.Rand
 }
 
 func newLoader(ctx context.Context, s *store.Store, clock ClockSetter, c City, seed uint64, from, end time.Time) (*loader, error) {
@@ -312,6 +320,16 @@ func newLoader(ctx context.Context, s *store.Store, clock ClockSetter, c City, s
 			}
 		}
 	}
+	l.houses, l.hrng = map[string][]int64{}, rand.New(rand.NewPCG(seed, streamCases+3))
+	for _, g := range l.patrols {
+		hs, _, err := s.ListHouses(ctx, civic.System, store.PlaceFilter{Under: g, Page: store.Page{Limit: 500}})
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range hs {
+			l.houses[g] = append(l.houses[g], h.ID)
+		}
+	}
 	return l, nil
 }
 
@@ -412,6 +430,18 @@ func (l *loader) planOne(rng *rand.Rand) *casePlan {
 	p.hasLoc = p.channel != chHotline || rng.IntN(100) < 50
 	p.address = l.address(rng, p.street)
 	p.title, p.desc = l.words(rng, p.text, p, community)
+	if hs := l.houses[p.grid]; p.channel == chPatrol && len(hs) > 0 && l.hrng.IntN(100) < 30 {
+		// Found in someone's home on a household visit: a property
+		// problem, placed by the house and sent to its compound's company.
+		// Drawn from its own stream, so the rest of the plan is as it
+		// would be without houses.
+		p.house, p.hasLoc = hs[l.hrng.IntN(len(hs))], false
+		if homes := l.homeTexts(); len(homes) > 0 {
+			p.text = homes[l.hrng.IntN(len(homes))]
+			p.category = p.text.code
+			p.title, p.desc = l.words(l.hrng, p.text, p, community)
+		}
+	}
 	if len(p.text.answers) > 0 && p.channel == chHotline && rng.IntN(100) < 80 {
 		p.answer = pick(rng, p.text.answers)
 		return p
@@ -469,6 +499,7 @@ func (l *loader) planDuplicate(rng *rand.Rand, base []*casePlan) *casePlan {
 		d.at, d.mergeInto, d.sim = at, o, nil
 		d.returnOnce, d.neverClaim, d.transfer, d.rework, d.late, d.extend, d.pause, d.reopen = false, false, false, false, false, reqNone, reqNone, false
 		d.channel = chHotline
+		d.house = 0
 		d.reporter = rng.IntN(len(l.callers))
 		d.hasLoc = false
 		d.pt = l.pointIn(rng, o.grid)
@@ -570,7 +601,7 @@ func (l *loader) planHolds(rng *rand.Rand) {
 // relocate moves a planned case to a grid, with an address and words to
 // match.
 func (l *loader) relocate(rng *rand.Rand, p *casePlan, grid string) {
-	p.grid, p.street = grid, grid[:9]
+	p.grid, p.street, p.house = grid, grid[:9], 0
 	p.pt, p.hasLoc = l.pointIn(rng, grid), true
 	p.address = l.address(rng, p.street)
 	p.title, p.desc = l.words(rng, p.text, p, grid[:12])
@@ -614,6 +645,18 @@ func weighted(rng *rand.Rand, ws []int) int {
 		n -= w
 	}
 	return len(ws) - 1
+}
+
+// homeTexts are the texts of accepted property categories: what a grid
+// worker finds wrong in a home.
+func (l *loader) homeTexts() []*caseText {
+	var out []*caseText
+	for _, t := range l.texts {
+		if c := l.cats[t.code]; c.Accepted && c.Handler.Target == civic.HandlerProperty {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func (l *loader) pickText(rng *rand.Rand, ch int) *caseText {
@@ -909,7 +952,11 @@ func (l *loader) file(ctx context.Context, sc *simCase) error {
 		HasLocation: p.hasLoc, Lng: p.pt.Lng, Lat: p.pt.Lat, CRS: store.WGS84,
 		Anonymous: p.anonymous,
 	}
-	if !p.hasLoc {
+	switch {
+	case p.house != 0:
+		// The house's address, point and grid.
+		n.HouseID, n.Address = p.house, ""
+	case !p.hasLoc:
 		n.RegionCode = p.grid[:12]
 		n.Address = communityNames[p.grid[:12]] + " " + p.address
 	}

@@ -3,7 +3,9 @@ package demo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -251,3 +253,70 @@ func BenchmarkLoadCases(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// TestLoadCasesAtHouses: when the city has houses in a patrol grid (another
+// part of the demo may register them), some patrol reports are filed at
+// one, and property problems at the compound (by house or by location near
+// its centre) go to the compound's company.
+func TestLoadCasesAtHouses(t *testing.T) {
+	ctx := context.Background()
+	clock := &Clock{}
+	clock.Set(caseTestNow.AddDate(0, 0, -CaseDays-1))
+	s := testdb.MustOpen(t, store.SQLite, clock)
+	city := Generate(testSeed)
+	if err := Load(ctx, s, city); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EnsureDefaultCategories(ctx); err != nil {
+		t.Fatal(err)
+	}
+	orgs, _, err := s.ListOrganisations(ctx, civic.System, store.OrgFilter{Kind: civic.OrgPropertyCompany, Under: demoStreet})
+	if err != nil || len(orgs) == 0 {
+		t.Fatalf("property companies of the demo street: %v", err)
+	}
+	var centre geoPoint
+	for _, f := range city.Regions {
+		if f.Code == demoGrid {
+			c := f.Geom.Centroid()
+			centre = geoPoint{c.Lng, c.Lat}
+		}
+	}
+	cp, err := s.SaveCompound(ctx, civic.System, civic.Compound{RegionCode: demoCommunity, Name: "测试小区", PropertyOrgID: orgs[0].ID, Lng: centre.lng, Lat: centre.lat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.SaveBuilding(ctx, civic.System, civic.Building{CompoundID: cp.ID, GridCode: demoGrid, Name: "1号楼", Floors: 6, Units: 2, Lng: centre.lng, Lat: centre.lat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 6; i++ {
+		if _, err := s.SaveHouse(ctx, civic.System, civic.House{BuildingID: b.ID, Unit: 1 + i%2, Floor: i, Number: fmt.Sprintf("%d01", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := LoadCases(ctx, s, clock, city, testSeed, caseTestNow, DefaultCaseCount); err != nil {
+		t.Fatal(err)
+	}
+	atHouse, toCompany := 0, 0
+	for _, c := range MustListAllCases(t, s, civic.System, store.CaseFilter{Under: demoGrid}) {
+		if c.HouseID != 0 {
+			atHouse++
+		}
+		evs, err := s.CaseEvents(ctx, civic.System, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			if e.Action == civic.ActDispatch && strings.Contains(e.Data, `"rule":"property"`) && strings.Contains(e.Note, "测试小区") {
+				toCompany++
+				break
+			}
+		}
+	}
+	if atHouse == 0 || toCompany == 0 {
+		t.Errorf("%d cases at a house, %d routed to the compound's company", atHouse, toCompany)
+	}
+	t.Logf("%d cases at a house, %d routed to the compound's property company", atHouse, toCompany)
+}
+
+type geoPoint struct{ lng, lat float64 }
