@@ -110,7 +110,6 @@ type preparedCase struct {
 	route  routing
 	lng    float64
 	lat    float64
-	place  casePlace
 	// report is the report event's data: the place code and compound
 	// the case came through, which routing it again needs.
 	report string
@@ -189,7 +188,6 @@ func (s *Store) prepareCase(ctx context.Context, a civic.Actor, loc *Locator, n 
 		return nil, err
 	}
 	pl.region, pl.hasLoc, pl.pt = p.region, n.HasLocation, geo.Point{Lng: p.lng, Lat: p.lat}
-	p.place = pl
 	if p.rules.Known && p.rules.Accepted {
 		if p.route, err = route(ctx, s, pl, p.rules); err != nil {
 			return nil, err
