@@ -63,6 +63,9 @@ Usage:
   civicgrid export regions [--under CODE] [--out FILE]                   export regions as GeoJSON
   civicgrid keys rotate [--keys FILE]                                    add a new key for ID and phone numbers and re-encrypt with it
   civicgrid keys reseal                                                  re-encrypt what is still under an older key
+  civicgrid triage train --data FILE.csv --out MODEL                     train the text classifier
+  civicgrid triage classify --model MODEL                                classify lines of standard input
+  civicgrid triage eval --train TRAIN.csv --test TEST.csv                train, test, print per-class figures
   civicgrid bench startup [--runs N]                                     measure start-up times
   civicgrid version
 
@@ -94,6 +97,8 @@ func run(ctx context.Context, args []string, env Env) error {
 		return cmdBench(ctx, rest, env)
 	case "keys":
 		return cmdKeys(ctx, rest, env)
+	case "triage":
+		return cmdTriage(ctx, rest, env)
 	case "version", "--version", "-v":
 		fmt.Fprintln(env.Stdout, "civicgrid", versionString())
 		return nil
