@@ -140,9 +140,10 @@ type PeopleFilter struct {
 }
 
 // exactNumber reports whether q reads as an ID or phone number rather than
-// a name: at least 7 characters, mostly digits.
+// a name: at least 7 characters, mostly digits. Spaces, dashes and
+// brackets are dropped, as people type phone numbers with them.
 func exactNumber(q string) (string, bool) {
-	q = strings.ToUpper(strings.Join(strings.Fields(q), ""))
+	q = strings.ToUpper(strings.NewReplacer(" ", "", "-", "", "(", "", ")", "", "\t", "").Replace(q))
 	digits := 0
 	for _, r := range q {
 		switch {

@@ -190,6 +190,36 @@ func (h *Web) Register(mux *http.ServeMux) {
 	mux.Handle("POST /cases/{id}/act", h.page("", h.actOnCase))
 	mux.Handle("GET /files/{sha}", h.page("", h.photoFile))
 
+	// People and houses (人房关联): compounds, buildings (楼盘表), houses
+	// with their household, people, and linkage completeness. The store
+	// checks scope on every record; unmasking needs its own permission.
+	mux.Handle("GET /compounds", h.page(civic.PermPeopleRead, h.compounds))
+	mux.Handle("GET /compounds/new", h.page(civic.PermPeopleWrite, h.newCompound))
+	mux.Handle("POST /compounds/new", h.page(civic.PermPeopleWrite, h.saveCompound))
+	mux.Handle("GET /compounds/{id}", h.page(civic.PermPeopleRead, h.compound))
+	mux.Handle("GET /compounds/{id}/edit", h.page(civic.PermPeopleWrite, h.editCompound))
+	mux.Handle("POST /compounds/{id}/edit", h.page(civic.PermPeopleWrite, h.saveCompound))
+	mux.Handle("GET /buildings/new", h.page(civic.PermPeopleWrite, h.newBuilding))
+	mux.Handle("POST /buildings/new", h.page(civic.PermPeopleWrite, h.saveBuilding))
+	mux.Handle("GET /buildings/{id}", h.page(civic.PermPeopleRead, h.building))
+	mux.Handle("GET /buildings/{id}/edit", h.page(civic.PermPeopleWrite, h.editBuilding))
+	mux.Handle("POST /buildings/{id}/edit", h.page(civic.PermPeopleWrite, h.saveBuilding))
+	mux.Handle("GET /houses/new", h.page(civic.PermPeopleWrite, h.newHouse))
+	mux.Handle("POST /houses/new", h.page(civic.PermPeopleWrite, h.saveHouse))
+	mux.Handle("GET /houses/{id}", h.page(civic.PermPeopleRead, h.house))
+	mux.Handle("GET /houses/{id}/edit", h.page(civic.PermPeopleWrite, h.editHouse))
+	mux.Handle("POST /houses/{id}/edit", h.page(civic.PermPeopleWrite, h.saveHouse))
+	mux.Handle("POST /houses/{id}/link", h.page(civic.PermPeopleWrite, h.linkPerson))
+	mux.Handle("POST /houses/{id}/moveout", h.page(civic.PermPeopleWrite, h.moveOut))
+	mux.Handle("GET /people", h.page(civic.PermPeopleRead, h.people))
+	mux.Handle("GET /people/new", h.page(civic.PermPeopleWrite, h.newPerson))
+	mux.Handle("POST /people/new", h.page(civic.PermPeopleWrite, h.savePerson))
+	mux.Handle("GET /people/{id}", h.page(civic.PermPeopleRead, h.person))
+	mux.Handle("GET /people/{id}/edit", h.page(civic.PermPeopleWrite, h.editPerson))
+	mux.Handle("POST /people/{id}/edit", h.page(civic.PermPeopleWrite, h.savePerson))
+	mux.Handle("POST /people/{id}/unmask", h.page(civic.PermPeopleUnmask, h.unmaskPerson))
+	mux.Handle("GET /completeness", h.page(civic.PermPeopleRead, h.completeness))
+
 	// Anything else is a friendly "not found" page in the user's language
 	// rather than Go's plain-text one. The API answers its own paths.
 	mux.Handle("/", h.page("", func(w http.ResponseWriter, r *http.Request, c *rq) error {
