@@ -3,11 +3,14 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/sheet"
 )
 
 // Short-term rental reports (房东报备). Staff report for houses in their
@@ -340,4 +343,53 @@ func (tx *Tx) endRental(ctx context.Context, id int64) (int, error) {
 		return 0, fmt.Errorf("end rental %d: %w", id, err)
 	}
 	return 1, tx.audit(ctx, civic.System, "rental.end", "rental", id, grid, nil, map[string]any{"tenant_id": tenant, "house_id": house, "move_out": to})
+}
+
+// WriteRentalDay writes a day's list as .xlsx or .csv, arrivals then
+// departures, with masked ID and phone numbers.
+func WriteRentalDay(w io.Writer, d RentalDay, format SheetFormat, lang string) error {
+	zh := lang != "en"
+	pick := func(z, e string) string {
+		if zh {
+			return z
+		}
+		return e
+	}
+	header := []string{pick("类别", "kind"), pick("租客", "tenant"), pick("证件类型", "document"), pick("证件号码", "ID number"), pick("电话", "phone"),
+		pick("房屋", "house"), pick("网格", "grid"), pick("入住日期", "arrival"), pick("离开日期", "departure"), pick("报备人", "reported by"), pick("备注", "note")}
+	var rows [][]string
+	for _, part := range []struct {
+		kind string
+		rs   []civic.Rental
+	}{{pick("入住", "arrival"), d.Arrivals}, {pick("离开", "departure"), d.Departures}} {
+		for _, r := range part.rs {
+			rows = append(rows, []string{part.kind, r.TenantName, r.IDType.Label().In(lang), r.IDNumber, r.Phone, r.HouseAddress, r.GridName, r.From, r.To, r.ReporterName, r.Note})
+		}
+	}
+	switch format {
+	case SheetCSV:
+		// The BOM makes Excel open the file as UTF-8 rather than GBK.
+		if _, err := io.WriteString(w, "\xef\xbb\xbf"); err != nil {
+			return fmt.Errorf("write rentals csv: %w", err)
+		}
+		cw := csv.NewWriter(w)
+		if err := cw.Write(header); err != nil {
+			return fmt.Errorf("write rentals csv: %w", err)
+		}
+		if err := cw.WriteAll(rows); err != nil {
+			return fmt.Errorf("write rentals csv: %w", err)
+		}
+		return nil
+	case SheetXLSX:
+		t := sheet.Table{Sheet: pick("流动人口"+d.Date, "rentals "+d.Date), Header: header, Widths: []float64{8, 10, 16, 22, 14, 30, 16, 12, 12, 12, 24}}
+		for _, r := range rows {
+			cells := make([]any, len(r))
+			for i, v := range r {
+				cells[i] = v
+			}
+			t.Rows = append(t.Rows, cells)
+		}
+		return sheet.Write(w, t)
+	}
+	return civic.Invalid(civic.FieldErr("format", "格式应为xlsx或csv", "the format is xlsx or csv"))
 }
