@@ -183,6 +183,10 @@ var navItems = []struct {
 	{"nav.places", "/places", "map", civic.PermCaseDispatch},
 	{"nav.calendar", "/calendar", "log", civic.PermCalendarWrite},
 	{"nav.abuse", "/abuse", "key", civic.PermCaseAbuse},
+	{"nav.care", "/care", "log", civic.PermPeopleRead},
+	{"nav.party", "/party", "people", civic.PermPeopleRead},
+	{"nav.rentals", "/rentals", "grid", civic.PermPeopleRead},
+	{"nav.rental_report", "/rentals/new", "plus", civic.PermRentalReport},
 	{"nav.inbox", "/inbox", "log", ""},
 	{"nav.account", "/account", "user", ""},
 }
