@@ -122,5 +122,23 @@ func (a *API) routes() []route {
 		{"POST", "/api/v1/house-links", a.linkHouse},
 		{"POST", "/api/v1/house-links/{id}/move-out", a.moveOut},
 		{"GET", "/api/v1/completeness", a.completeness},
+		// Care work: party-member household contact (党员包联), care
+		// alerts (关爱提醒), short-term rental reports (房东报备).
+		{"GET", "/api/v1/party/members", a.listPartyMembers},
+		{"GET", "/api/v1/party/households", a.listPartyHouseholds},
+		{"POST", "/api/v1/party/households", a.assignHousehold},
+		{"DELETE", "/api/v1/party/households/{id}", a.endHousehold},
+		{"GET", "/api/v1/party/contacts", a.listPartyContacts},
+		{"POST", "/api/v1/party/contacts", a.recordContact},
+		{"GET", "/api/v1/care/rules", a.listCareRules},
+		{"POST", "/api/v1/care/rules", a.createCareRule},
+		{"PUT", "/api/v1/care/rules/{id}", a.updateCareRule},
+		{"GET", "/api/v1/care/tasks", a.listCareTasks},
+		{"POST", "/api/v1/care/tasks/{id}/close", a.closeCareTask},
+		{"GET", "/api/v1/rentals", a.listRentals},
+		{"POST", "/api/v1/rentals", a.reportRental},
+		{"GET", "/api/v1/rentals/daily", a.dailyRentals},
+		{"GET", "/api/v1/rentals/houses", a.ownedHouses},
+		{"PUT", "/api/v1/rentals/landlords/{id}", a.linkLandlord},
 	}
 }

@@ -45,6 +45,13 @@ const (
 	// PermPeopleExportPlain allows an export with ID and phone numbers in
 	// clear; every other export is masked.
 	PermPeopleExportPlain Permission = "people.export_plain"
+
+	// Care work (党员包联, 关爱提醒, 房东报备). Reading it needs
+	// PermPeopleRead; assigning households to party members needs
+	// PermPeopleWrite.
+	PermCareWork     Permission = "care.work"     // record party contacts, close care tasks
+	PermCareRules    Permission = "care.rules"    // edit care alert rules in scope
+	PermRentalReport Permission = "rental.report" // report a short-term tenant (residents: as landlord)
 )
 
 var staffRoles = []Role{RoleGridWorker, RoleCommunityStaff, RoleStreetStaff, RoleHandler, RoleOperator, RoleLeader, RoleAdmin}
@@ -87,6 +94,10 @@ var grants = map[Permission][]Role{
 	PermPeopleWrite:       {RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
 	PermPeopleUnmask:      {RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
 	PermPeopleExportPlain: {RoleAdmin},
+
+	PermCareWork:     {RoleGridWorker, RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
+	PermCareRules:    {RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
+	PermRentalReport: {RoleResident, RoleGridWorker, RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
 }
 
 // Can reports whether the actor's role grants p. Scope is checked separately

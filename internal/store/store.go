@@ -43,6 +43,7 @@ type Store struct {
 	// vault seals ID and phone numbers of people; nil leaves the people
 	// module unable to store them (an error says so).
 	vault *vault.Keyring
+	care  CareSettings
 }
 
 // Options tunes Open.
@@ -61,6 +62,9 @@ type Options struct {
 	BulkLoad bool
 	// Vault holds the keys that seal personal data (ID and phone numbers).
 	Vault *vault.Keyring
+	// Care sets the limits of care work; zero fields take
+	// DefaultCareSettings.
+	Care CareSettings
 }
 
 // IsPostgresDSN reports whether dsn names a PostgreSQL database rather than a
@@ -81,7 +85,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if opt.Password == (password.Params{}) {
 		opt.Password = password.Default
 	}
-	s := &Store{clock: opt.Clock, log: opt.Logger, pw: opt.Password, cases: opt.Cases, vault: opt.Vault}
+	s := &Store{clock: opt.Clock, log: opt.Logger, pw: opt.Password, cases: opt.Cases, vault: opt.Vault, care: opt.Care}
 	var err error
 	if IsPostgresDSN(dsn) {
 		s.engine = Postgres

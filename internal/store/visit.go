@@ -58,7 +58,12 @@ func (s *Store) RecordVisit(ctx context.Context, a civic.Actor, v civic.Visit) (
 			return fmt.Errorf("insert visit: %w", err)
 		}
 		v.ID = id
-		return tx.audit(ctx, a, "visit.create", "visit", id, grid, nil, v)
+		if err := tx.audit(ctx, a, "visit.create", "visit", id, grid, nil, v); err != nil {
+			return err
+		}
+		// The visit settles the care tasks it answers (care.go).
+		_, err = tx.closeCareTasks(ctx, a, v.PersonID, v.HouseID, v.VisitedAt)
+		return err
 	})
 	if err != nil {
 		return civic.Visit{}, err

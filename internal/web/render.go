@@ -187,6 +187,10 @@ var navItems = []struct {
 	{"nav.people", "/people", "user", civic.PermPeopleRead},
 	{"nav.compounds", "/compounds", "home", civic.PermPeopleRead},
 	{"nav.completeness", "/completeness", "grid", civic.PermPeopleRead},
+	{"nav.care", "/care", "log", civic.PermPeopleRead},
+	{"nav.party", "/party", "people", civic.PermPeopleRead},
+	{"nav.rentals", "/rentals", "grid", civic.PermPeopleRead},
+	{"nav.rental_report", "/rentals/new", "plus", civic.PermRentalReport},
 	{"nav.inbox", "/inbox", "log", ""},
 	{"nav.account", "/account", "user", ""},
 }

@@ -219,6 +219,24 @@ func (h *Web) Register(mux *http.ServeMux) {
 	mux.Handle("POST /people/{id}/edit", h.page(civic.PermPeopleWrite, h.savePerson))
 	mux.Handle("POST /people/{id}/unmask", h.page(civic.PermPeopleUnmask, h.unmaskPerson))
 	mux.Handle("GET /completeness", h.page(civic.PermPeopleRead, h.completeness))
+	// Care work: the grid's care to-do list (关爱提醒) and its rules,
+	// party-member household contact (党员包联), short-term rental
+	// reports (房东报备, landlords included) and the daily list.
+	mux.Handle("GET /care", h.page(civic.PermPeopleRead, h.careList))
+	mux.Handle("POST /care/{id}/visit", h.page(civic.PermCareWork, h.careVisit))
+	mux.Handle("POST /care/{id}/close", h.page(civic.PermCareWork, h.careClose))
+	mux.Handle("GET /care/rules", h.page(civic.PermPeopleRead, h.careRules))
+	mux.Handle("POST /care/rules", h.page(civic.PermCareRules, h.saveCareRule))
+	mux.Handle("POST /care/rules/{id}/active", h.page(civic.PermCareRules, h.saveCareRule))
+	mux.Handle("GET /party", h.page(civic.PermPeopleRead, h.party))
+	mux.Handle("POST /party/households", h.page(civic.PermPeopleWrite, h.partyAssign))
+	mux.Handle("POST /party/households/{id}/end", h.page(civic.PermPeopleWrite, h.partyUnassign))
+	mux.Handle("POST /party/contacts", h.page(civic.PermCareWork, h.partyContact))
+	mux.Handle("GET /rentals", h.page(civic.PermPeopleRead, h.rentals))
+	mux.Handle("GET /rentals/export.xlsx", h.page(civic.PermPeopleRead, h.exportRentals))
+	mux.Handle("GET /rentals/export.csv", h.page(civic.PermPeopleRead, h.exportRentals))
+	mux.Handle("GET /rentals/new", h.page(civic.PermRentalReport, h.newRental))
+	mux.Handle("POST /rentals/new", h.page(civic.PermRentalReport, h.reportRental))
 
 	// Anything else is a friendly "not found" page in the user's language
 	// rather than Go's plain-text one. The API answers its own paths.
