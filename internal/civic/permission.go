@@ -45,6 +45,13 @@ const (
 	// PermPeopleExportPlain allows an export with ID and phone numbers in
 	// clear; every other export is masked.
 	PermPeopleExportPlain Permission = "people.export_plain"
+
+	// Field work (巡网走格): patrols with their tracks and findings, and
+	// corrections to people and house records proposed from the field.
+	// Reviewing a correction is writing the record: PermPeopleWrite.
+	PermPatrol          Permission = "field.patrol"           // walk a patrol, record findings
+	PermPatrolSupervise Permission = "field.patrol_supervise" // see the patrols of others in scope
+	PermPeoplePropose   Permission = "people.propose"         // propose a correction
 )
 
 var staffRoles = []Role{RoleGridWorker, RoleCommunityStaff, RoleStreetStaff, RoleHandler, RoleOperator, RoleLeader, RoleAdmin}
@@ -87,6 +94,10 @@ var grants = map[Permission][]Role{
 	PermPeopleWrite:       {RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
 	PermPeopleUnmask:      {RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
 	PermPeopleExportPlain: {RoleAdmin},
+
+	PermPatrol:          {RoleGridWorker, RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
+	PermPatrolSupervise: {RoleCommunityStaff, RoleStreetStaff, RoleLeader, RoleAdmin},
+	PermPeoplePropose:   {RoleGridWorker, RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
 }
 
 // Can reports whether the actor's role grants p. Scope is checked separately
