@@ -63,6 +63,11 @@ type FieldChange struct {
 // Label names the field in both languages.
 func (c FieldChange) Label() Text { return CorrectionFieldLabel(c.Field) }
 
+// OldText, NewText and CurrentText are the values as people read them.
+func (c FieldChange) OldText() Text     { return ShowValue(c.Field, c.Old) }
+func (c FieldChange) NewText() Text     { return ShowValue(c.Field, c.New) }
+func (c FieldChange) CurrentText() Text { return ShowValue(c.Field, c.Current) }
+
 // Correction is a proposed change and its review.
 type Correction struct {
 	ID         int64          `json:"id"`

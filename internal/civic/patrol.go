@@ -2,6 +2,7 @@ package civic
 
 import (
 	"math"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -141,3 +142,9 @@ func (f Finding) CaseTitle() string {
 	}
 	return line
 }
+
+// KM is the distance in kilometres as pages show it.
+func (p Patrol) KM() string { return strconv.FormatFloat(p.DistanceM/1000, 'f', 2, 64) }
+
+// Minutes is the duration in whole minutes, until now while open.
+func (p Patrol) Minutes(now time.Time) int { return int(p.Duration(now).Minutes()) }

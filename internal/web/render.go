@@ -183,6 +183,9 @@ var navItems = []struct {
 	{"nav.places", "/places", "map", civic.PermCaseDispatch},
 	{"nav.calendar", "/calendar", "log", civic.PermCalendarWrite},
 	{"nav.abuse", "/abuse", "key", civic.PermCaseAbuse},
+	{"nav.field", "/field", "map", civic.PermPatrol},
+	{"nav.patrols", "/patrols", "map", civic.PermPatrolSupervise},
+	{"nav.corrections", "/corrections", "log", civic.PermPeopleWrite},
 	{"nav.inbox", "/inbox", "log", ""},
 	{"nav.account", "/account", "user", ""},
 }
