@@ -140,5 +140,22 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/rentals/daily", a.dailyRentals},
 		{"GET", "/api/v1/rentals/houses", a.ownedHouses},
 		{"PUT", "/api/v1/rentals/landlords/{id}", a.linkLandlord},
+		// Field work of grid workers: patrols, visits, corrections.
+		{"POST", "/api/v1/patrols", a.startPatrol},
+		{"GET", "/api/v1/patrols", a.listPatrols},
+		{"GET", "/api/v1/patrols/current", a.currentPatrol},
+		{"GET", "/api/v1/patrols/{id}", a.getPatrol},
+		{"POST", "/api/v1/patrols/{id}/stop", a.stopPatrol},
+		{"POST", "/api/v1/patrols/{id}/track", a.addTrack},
+		{"GET", "/api/v1/patrols/{id}/track", a.patrolTrack},
+		{"GET", "/api/v1/patrols/{id}/findings", a.patrolFindings},
+		{"POST", "/api/v1/patrols/{id}/findings", a.addFinding},
+		{"POST", "/api/v1/findings/{id}/case", a.findingCase},
+		{"POST", "/api/v1/visits", a.recordVisit},
+		{"GET", "/api/v1/visits", a.listVisits},
+		{"POST", "/api/v1/corrections", a.proposeCorrection},
+		{"GET", "/api/v1/corrections", a.listCorrections},
+		{"GET", "/api/v1/corrections/{id}", a.getCorrection},
+		{"POST", "/api/v1/corrections/{id}/review", a.reviewCorrection},
 	}
 }

@@ -37,15 +37,6 @@ func (s *Store) CareSettings() CareSettings {
 	return c
 }
 
-// forUpdate locks the selected rows for the rest of the transaction on
-// PostgreSQL; SQLite's single writer already excludes other writers.
-func (s *Store) forUpdate() string {
-	if s.engine == Postgres {
-		return " FOR UPDATE"
-	}
-	return ""
-}
-
 // textTime scans a timestamp that SQLite returns as text when it comes from
 // an expression (an aggregate or a subquery loses the column's type).
 type textTime struct {

@@ -238,13 +238,17 @@ type storedPerson struct {
 }
 
 func (tx *Tx) storedPerson(ctx context.Context, id int64) (storedPerson, error) {
+	return readStoredPerson(ctx, tx, id)
+}
+
+func readStoredPerson(ctx context.Context, q querier, id int64) (storedPerson, error) {
 	var sp storedPerson
-	p, err := scanPerson(tx.queryRow(ctx, `SELECT `+personCols+personFrom+` WHERE p.id = ?`, id))
+	p, err := scanPerson(q.queryRow(ctx, `SELECT `+personCols+personFrom+` WHERE p.id = ?`, id))
 	if err != nil {
 		return sp, err
 	}
 	sp.Person = p
-	err = tx.queryRow(ctx, `SELECT id_sealed, id_hash, id_mask, phone_sealed, phone_hash, phone_mask, key_version FROM people WHERE id = ?`, id).
+	err = q.queryRow(ctx, `SELECT id_sealed, id_hash, id_mask, phone_sealed, phone_hash, phone_mask, key_version FROM people WHERE id = ?`, id).
 		Scan(&sp.idSealed, &sp.idHash, &sp.idMask, &sp.phoneSealed, &sp.phoneHash, &sp.phoneMask, &sp.keyVersion)
 	return sp, err
 }

@@ -404,6 +404,15 @@ func scopeClause(a civic.Actor, col string) (string, []any) {
 	return col + " >= ? AND " + col + " < ?", []any{lo, hi}
 }
 
+// forUpdate locks the selected rows for the rest of the transaction on
+// PostgreSQL; SQLite's single writer already excludes other writers.
+func (s *Store) forUpdate() string {
+	if s.engine == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
 // errNoRow is what a skipped locked row looks like: no row at all.
 var errNoRow = sql.ErrNoRows
 

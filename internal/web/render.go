@@ -191,6 +191,9 @@ var navItems = []struct {
 	{"nav.party", "/party", "people", civic.PermPeopleRead},
 	{"nav.rentals", "/rentals", "grid", civic.PermPeopleRead},
 	{"nav.rental_report", "/rentals/new", "plus", civic.PermRentalReport},
+	{"nav.field", "/field", "map", civic.PermPatrol},
+	{"nav.patrols", "/patrols", "map", civic.PermPatrolSupervise},
+	{"nav.corrections", "/corrections", "log", civic.PermPeopleWrite},
 	{"nav.inbox", "/inbox", "log", ""},
 	{"nav.account", "/account", "user", ""},
 }

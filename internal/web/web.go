@@ -237,6 +237,25 @@ func (h *Web) Register(mux *http.ServeMux) {
 	mux.Handle("GET /rentals/export.csv", h.page(civic.PermPeopleRead, h.exportRentals))
 	mux.Handle("GET /rentals/new", h.page(civic.PermRentalReport, h.newRental))
 	mux.Handle("POST /rentals/new", h.page(civic.PermRentalReport, h.reportRental))
+	// Field work of grid workers (phone-first): the day's home, patrols
+	// with their findings, household visits, corrections to people and
+	// houses and their review. The store decides who sees which patrol
+	// and correction.
+	mux.Handle("GET /field", h.page(civic.PermPatrol, h.field))
+	mux.Handle("POST /patrols", h.page(civic.PermPatrol, h.startPatrol))
+	mux.Handle("GET /patrols", h.page(civic.PermPatrolSupervise, h.patrols))
+	mux.Handle("GET /patrols/{id}", h.page("", h.patrol))
+	mux.Handle("POST /patrols/{id}/stop", h.page(civic.PermPatrol, h.stopPatrol))
+	mux.Handle("POST /patrols/{id}/findings", h.page(civic.PermPatrol, h.addFinding))
+	mux.Handle("POST /findings/{id}/case", h.page(civic.PermCaseReport, h.findingCase))
+	mux.Handle("GET /visits", h.page(civic.PermPeopleRead, h.visits))
+	mux.Handle("GET /visits/new", h.page(civic.PermPeopleRead, h.newVisit))
+	mux.Handle("POST /visits/new", h.page(civic.PermPeopleRead, h.recordVisit))
+	mux.Handle("GET /corrections", h.page("", h.corrections))
+	mux.Handle("GET /corrections/new", h.page(civic.PermPeoplePropose, h.newCorrection))
+	mux.Handle("POST /corrections/new", h.page(civic.PermPeoplePropose, h.proposeCorrection))
+	mux.Handle("GET /corrections/{id}", h.page("", h.correction))
+	mux.Handle("POST /corrections/{id}/review", h.page(civic.PermPeopleWrite, h.reviewCorrection))
 
 	// Anything else is a friendly "not found" page in the user's language
 	// rather than Go's plain-text one. The API answers its own paths.
