@@ -616,3 +616,22 @@ func (v *Visit) Validate(now time.Time) error {
 	}
 	return nil
 }
+
+// ExactNumber reports whether a search reads as an ID or phone number rather
+// than a name or address: at least 7 characters, mostly digits. Spaces,
+// dashes and brackets are dropped, as people type phone numbers with them.
+// Such searches are exact matches and must not travel in URLs.
+func ExactNumber(q string) (string, bool) {
+	q = strings.ToUpper(strings.NewReplacer(" ", "", "-", "", "(", "", ")", "", "\t", "").Replace(strings.TrimSpace(q)))
+	digits := 0
+	for _, r := range q {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r >= 'A' && r <= 'Z':
+		default:
+			return "", false
+		}
+	}
+	return q, len(q) >= 7 && digits >= len(q)-3
+}

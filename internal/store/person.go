@@ -139,24 +139,6 @@ type PeopleFilter struct {
 	Page
 }
 
-// exactNumber reports whether q reads as an ID or phone number rather than
-// a name: at least 7 characters, mostly digits. Spaces, dashes and
-// brackets are dropped, as people type phone numbers with them.
-func exactNumber(q string) (string, bool) {
-	q = strings.ToUpper(strings.NewReplacer(" ", "", "-", "", "(", "", ")", "", "\t", "").Replace(q))
-	digits := 0
-	for _, r := range q {
-		switch {
-		case r >= '0' && r <= '9':
-			digits++
-		case r >= 'A' && r <= 'Z':
-		default:
-			return "", false
-		}
-	}
-	return q, len(q) >= 7 && digits >= len(q)-3
-}
-
 // ListPeople finds people in the actor's scope, masked, by name or address
 // words, exact ID or phone number, tag, house or region.
 func (s *Store) ListPeople(ctx context.Context, a civic.Actor, f PeopleFilter) ([]civic.Person, int, error) {
@@ -174,7 +156,7 @@ func (s *Store) ListPeople(ctx context.Context, a civic.Actor, f PeopleFilter) (
 		}
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		if num, ok := exactNumber(q); ok {
+		if num, ok := civic.ExactNumber(q); ok {
 			if s.vault == nil {
 				return nil, 0, errNoVault
 			}

@@ -57,13 +57,36 @@ func tagOptions(lang string, selected []string, manualOnly bool) []Option {
 
 func (h *Web) people(w http.ResponseWriter, r *http.Request, c *rq) error {
 	q := r.URL.Query()
+	pagerQ := q
+	// The search form posts, so that an ID or phone number typed into it
+	// never lands in the address bar, the browser history or access logs.
+	// A name or address search gets its URL back, for paging and sharing.
+	if r.Method == http.MethodPost {
+		if err := r.ParseForm(); err != nil {
+			return err
+		}
+		q, pagerQ = r.PostForm, r.PostForm
+		if _, number := civic.ExactNumber(q.Get("q")); number {
+			pagerQ = url.Values{}
+			for k, v := range q {
+				if k != "q" {
+					pagerQ[k] = v
+				}
+			}
+		} else if isHX(r) {
+			w.Header().Set("HX-Push-Url", "/people?"+q.Encode())
+		} else {
+			http.Redirect(w, r, "/people?"+q.Encode(), http.StatusSeeOther)
+			return nil
+		}
+	}
 	f := parsePeopleQuery(q)
 	page := pageOf(q)
 	rows, total, err := h.store.ListPeople(r.Context(), c.Actor, store.PeopleFilter{Under: f.Under, Query: f.Q, Tag: civic.Tag(f.Tag), Unlinked: f.Unlinked, Page: storePage(page)})
 	if err != nil {
 		return err
 	}
-	p := peoplePage{Page: h.base(w, c, "person.title", "/people"), Filter: f, Rows: rows, Pager: newPager("/people", q, page, total),
+	p := peoplePage{Page: h.base(w, c, "person.title", "/people"), Filter: f, Rows: rows, Pager: newPager("/people", pagerQ, page, total),
 		Tags: tagOptions(c.Lang, []string{f.Tag}, false), CanWrite: c.Actor.Can(civic.PermPeopleWrite)}
 	if !isHX(r) {
 		if p.Areas, err = h.areaOptions(r.Context(), c.Actor, f.Under); err != nil {

@@ -116,6 +116,20 @@ func TestPeopleAndHousesPages(t *testing.T) {
 		mustContain(t, body, person, "幸福里小区3号楼1单元101")
 	}
 
+	// The search form posts: a number search answers in place and keeps
+	// the number out of every URL (pager links included); a name search
+	// is sent back to its GET address.
+	rec := staff.post("/people", url.Values{"q": {webClearPhone}, "tag": {""}})
+	body = mustStatus(t, rec, http.StatusOK)
+	mustContain(t, body, person)
+	if strings.Contains(rec.Header().Get("Location")+rec.Header().Get("HX-Push-Url"), webClearPhone) {
+		t.Fatal("a phone search put the number into a URL")
+	}
+	rec = staff.post("/people", url.Values{"q": {"秀英"}})
+	if rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), "/people?") {
+		t.Fatalf("a name search by POST: %d %q", rec.Code, rec.Header().Get("Location"))
+	}
+
 	// The grid's worker reads but may not unmask; a worker of another
 	// grid finds nothing and cannot open the pages.
 	worker := f.mustLogin(t, "worker")
@@ -174,7 +188,7 @@ func TestPeopleAndHousesPages(t *testing.T) {
 	// has 101 (resident) and 302 (vacant) → 100%, one person linked.
 	body = mustStatus(t, staff.get("/grids"), http.StatusOK)
 	mustContain(t, body, "房屋关联率", `title="2/2">100.0%`, `title="1/1">100.0%`)
-	rec := staff.get("/grids/export.xlsx")
+	rec = staff.get("/grids/export.xlsx")
 	rows, err := sheet.Read(rec.Body)
 	if err != nil || len(rows) < 2 || rows[0][10] != "房屋数" || rows[1][0] != gridA1 || rows[1][10] != "2" || rows[1][12] != "100" {
 		t.Fatalf("export %q %v", rows, err)

@@ -212,6 +212,7 @@ func (h *Web) Register(mux *http.ServeMux) {
 	mux.Handle("POST /houses/{id}/link", h.page(civic.PermPeopleWrite, h.linkPerson))
 	mux.Handle("POST /houses/{id}/moveout", h.page(civic.PermPeopleWrite, h.moveOut))
 	mux.Handle("GET /people", h.page(civic.PermPeopleRead, h.people))
+	mux.Handle("POST /people", h.page(civic.PermPeopleRead, h.people))
 	mux.Handle("GET /people/new", h.page(civic.PermPeopleWrite, h.newPerson))
 	mux.Handle("POST /people/new", h.page(civic.PermPeopleWrite, h.savePerson))
 	mux.Handle("GET /people/{id}", h.page(civic.PermPeopleRead, h.person))
