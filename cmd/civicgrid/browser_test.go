@@ -35,12 +35,18 @@ func chromiumPath(t *testing.T) string {
 // startDemo runs the real `civicgrid demo` on a free port and returns its URL.
 func startDemo(t *testing.T) string {
 	t.Helper()
+	return startDemoAt(t, filepath.Join(t.TempDir(), "demo.db"))
+}
+
+// startDemoAt runs the demo on the SQLite file db, which a test may open
+// beside the server to add what the demo city lacks.
+func startDemoAt(t *testing.T, db string) string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	var out, errb syncBuffer
 	env := Env{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }, Ready: func(u string) { ready <- u }}
-	db := filepath.Join(t.TempDir(), "demo.db")
 	go func() {
 		done <- run(ctx, []string{"demo", "--db", db, "--addr", "127.0.0.1:0", "--log-level", "warn"}, env)
 	}()

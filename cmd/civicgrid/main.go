@@ -61,12 +61,19 @@ Usage:
   civicgrid user list [--role R]
   civicgrid import regions FILE.geojson                                  import regions, all or nothing
   civicgrid export regions [--under CODE] [--out FILE]                   export regions as GeoJSON
+  civicgrid keys rotate [--keys FILE]                                    add a new key for ID and phone numbers and re-encrypt with it
+  civicgrid keys reseal                                                  re-encrypt what is still under an older key
+  civicgrid triage train --data FILE.csv --out MODEL                     train the text classifier
+  civicgrid triage classify --model MODEL                                classify lines of standard input
+  civicgrid triage eval --train TRAIN.csv --test TEST.csv                train, test, print per-class figures
   civicgrid bench startup [--runs N]                                     measure start-up times
   civicgrid version
 
 Every flag can also be set in the environment: --db is CIVICGRID_DB, --addr is
 CIVICGRID_ADDR, --basemap is CIVICGRID_BASEMAP, and so on. --db takes a SQLite
-file path (default ./civicgrid.db) or a postgres:// URL.`
+file path (default ./civicgrid.db) or a postgres:// URL. ID and phone numbers of
+residents are encrypted with the keys in --keys (CIVICGRID_KEYS_FILE; default
+beside the SQLite file, created on first start: back it up) or CIVICGRID_KEYS.`
 
 func run(ctx context.Context, args []string, env Env) error {
 	if len(args) == 0 {
@@ -88,6 +95,10 @@ func run(ctx context.Context, args []string, env Env) error {
 		return cmdExport(ctx, rest, env)
 	case "bench":
 		return cmdBench(ctx, rest, env)
+	case "keys":
+		return cmdKeys(ctx, rest, env)
+	case "triage":
+		return cmdTriage(ctx, rest, env)
 	case "version", "--version", "-v":
 		fmt.Fprintln(env.Stdout, "civicgrid", versionString())
 		return nil

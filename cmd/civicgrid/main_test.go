@@ -102,3 +102,24 @@ func TestCommandLine(t *testing.T) {
 		})
 	}
 }
+
+// TestKeysCommands: the keys file is created on first use, rotation adds a
+// version and makes it active, and resealing reports what it did.
+func TestKeysCommands(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "k.db")
+	out, _, err := runCmd(t, "", nil, "keys", "reseal", "--db", db)
+	if err != nil || !strings.Contains(out, "resealed 0 people under key version 1") {
+		t.Fatalf("reseal: %q %v", out, err)
+	}
+	if fi, err := os.Stat(db + ".keys"); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("keys file: %v %v", fi, err)
+	}
+	out, _, err = runCmd(t, "", nil, "keys", "rotate", "--db", db)
+	if err != nil || !strings.Contains(out, "key version 2 added") || !strings.Contains(out, "under key version 2") {
+		t.Fatalf("rotate: %q %v", out, err)
+	}
+	if _, _, err := runCmd(t, "", map[string]string{"CIVICGRID_KEYS": "1:x"}, "keys", "rotate", "--db", db); err == nil {
+		t.Fatal("rotate with keys from the environment did not refuse")
+	}
+}

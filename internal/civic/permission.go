@@ -45,6 +45,20 @@ const (
 	// PermPeopleExportPlain allows an export with ID and phone numbers in
 	// clear; every other export is masked.
 	PermPeopleExportPlain Permission = "people.export_plain"
+
+	// Care work (党员包联, 关爱提醒, 房东报备). Reading it needs
+	// PermPeopleRead; assigning households to party members needs
+	// PermPeopleWrite.
+	PermCareWork     Permission = "care.work"     // record party contacts, close care tasks
+	PermCareRules    Permission = "care.rules"    // edit care alert rules in scope
+	PermRentalReport Permission = "rental.report" // report a short-term tenant (residents: as landlord)
+
+	// Field work (巡网走格): patrols with their tracks and findings, and
+	// corrections to people and house records proposed from the field.
+	// Reviewing a correction is writing the record: PermPeopleWrite.
+	PermPatrol          Permission = "field.patrol"           // walk a patrol, record findings
+	PermPatrolSupervise Permission = "field.patrol_supervise" // see the patrols of others in scope
+	PermPeoplePropose   Permission = "people.propose"         // propose a correction
 )
 
 var staffRoles = []Role{RoleGridWorker, RoleCommunityStaff, RoleStreetStaff, RoleHandler, RoleOperator, RoleLeader, RoleAdmin}
@@ -87,6 +101,14 @@ var grants = map[Permission][]Role{
 	PermPeopleWrite:       {RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
 	PermPeopleUnmask:      {RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
 	PermPeopleExportPlain: {RoleAdmin},
+
+	PermCareWork:     {RoleGridWorker, RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
+	PermCareRules:    {RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
+	PermRentalReport: {RoleResident, RoleGridWorker, RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
+
+	PermPatrol:          {RoleGridWorker, RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
+	PermPatrolSupervise: {RoleCommunityStaff, RoleStreetStaff, RoleLeader, RoleAdmin},
+	PermPeoplePropose:   {RoleGridWorker, RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
 }
 
 // Can reports whether the actor's role grants p. Scope is checked separately

@@ -571,17 +571,20 @@ func (c Completeness) PeopleRate() float64 {
 // Visit is a household visit (走访) by a grid worker or other staff: whom
 // they saw, when, what they noted, needs found and when to come back.
 type Visit struct {
-	ID          int64     `json:"id"`
-	HouseID     int64     `json:"house_id,omitempty"`
-	PersonID    int64     `json:"person_id,omitempty"`
-	GridCode    string    `json:"grid_code"`
-	VisitorID   int64     `json:"visitor_id"`
-	VisitorName string    `json:"visitor_name"`
-	VisitedAt   time.Time `json:"visited_at"`
-	Notes       string    `json:"notes"`
-	Needs       string    `json:"needs,omitempty"`
-	NextVisit   string    `json:"next_visit,omitempty"` // YYYY-MM-DD
-	CreatedAt   time.Time `json:"created_at"`
+	ID       int64 `json:"id"`
+	HouseID  int64 `json:"house_id,omitempty"`
+	PersonID int64 `json:"person_id,omitempty"`
+	// PersonName and HouseAddress name whom and where, as lists show them.
+	PersonName   string    `json:"person_name,omitempty"`
+	HouseAddress string    `json:"house_address,omitempty"`
+	GridCode     string    `json:"grid_code"`
+	VisitorID    int64     `json:"visitor_id"`
+	VisitorName  string    `json:"visitor_name"`
+	VisitedAt    time.Time `json:"visited_at"`
+	Notes        string    `json:"notes"`
+	Needs        string    `json:"needs,omitempty"`
+	NextVisit    string    `json:"next_visit,omitempty"` // YYYY-MM-DD
+	CreatedAt    time.Time `json:"created_at"`
 }
 
 // Validate checks a visit's own fields.
@@ -612,4 +615,23 @@ func (v *Visit) Validate(now time.Time) error {
 		return Invalid(fs...)
 	}
 	return nil
+}
+
+// ExactNumber reports whether a search reads as an ID or phone number rather
+// than a name or address: at least 7 characters, mostly digits. Spaces,
+// dashes and brackets are dropped, as people type phone numbers with them.
+// Such searches are exact matches and must not travel in URLs.
+func ExactNumber(q string) (string, bool) {
+	q = strings.ToUpper(strings.NewReplacer(" ", "", "-", "", "(", "", ")", "", "\t", "").Replace(strings.TrimSpace(q)))
+	digits := 0
+	for _, r := range q {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r >= 'A' && r <= 'Z':
+		default:
+			return "", false
+		}
+	}
+	return q, len(q) >= 7 && digits >= len(q)-3
 }

@@ -36,7 +36,7 @@ type Config struct {
 	SecureCookies bool
 	TrustProxy    bool
 	// AlertsEvery is how often case warnings and deadlines are checked;
-	// negative turns the background jobs (alerts, webhooks) off, for
+	// negative turns the background jobs (alerts, webhooks, care) off, for
 	// benchmarks.
 	AlertsEvery time.Duration
 	// RegionCheckEvery is how often the point-in-polygon index asks the
@@ -195,12 +195,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			return
 		}
 		var wg sync.WaitGroup
-		wg.Add(2)
+		wg.Add(3)
 		go func() {
 			defer wg.Done()
 			jobs.Alerts{Store: s.cfg.Store, Log: s.cfg.Log, Every: s.cfg.AlertsEvery}.Run(jobsCtx)
 		}()
 		go func() { defer wg.Done(); jobs.Webhooks{Store: s.cfg.Store, Log: s.cfg.Log}.Run(jobsCtx) }()
+		go func() { defer wg.Done(); jobs.Care{Store: s.cfg.Store, Log: s.cfg.Log}.Run(jobsCtx) }()
 		wg.Wait()
 	}()
 	defer func() {

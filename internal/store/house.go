@@ -470,41 +470,46 @@ func (s *Store) SaveHouse(ctx context.Context, a civic.Actor, h civic.House) (ci
 		}
 		before = &old
 	}
-	if err := h.Validate(b); err != nil {
-		return h, err
-	}
-	h.GridCode = b.GridCode
-	h.Address = civic.HouseAddress(b.CompoundName, b.Name, h.Unit, h.Number)
-	err = s.write(ctx, func(tx *Tx) error {
-		if before == nil {
-			id, err := tx.insertID(ctx, `INSERT INTO houses (building_id, grid_code, unit, floor, number, area_m2, use, address, residents, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`, h.BuildingID, h.GridCode, h.Unit, h.Floor, h.Number, h.AreaM2, string(h.Use), h.Address, tx.now, tx.now)
-			if isUniqueViolation(err) {
-				return civic.Invalid(civic.FieldErr("number", "该楼栋%d单元已有门牌号“%s”", "unit %d of this building already has a house %q", h.Unit, h.Number))
-			}
-			if err != nil {
-				return fmt.Errorf("insert house: %w", err)
-			}
-			h.ID = id
-			return tx.audit(ctx, a, "house.create", "house", id, h.GridCode, nil, h)
-		}
-		_, err := tx.exec(ctx, `UPDATE houses SET building_id = ?, grid_code = ?, unit = ?, floor = ?, number = ?, area_m2 = ?, use = ?, address = ?, updated_at = ? WHERE id = ?`,
-			h.BuildingID, h.GridCode, h.Unit, h.Floor, h.Number, h.AreaM2, string(h.Use), h.Address, tx.now, h.ID)
-		if isUniqueViolation(err) {
-			return civic.Invalid(civic.FieldErr("number", "该楼栋%d单元已有门牌号“%s”", "unit %d of this building already has a house %q", h.Unit, h.Number))
-		}
-		if err != nil {
-			return fmt.Errorf("update house %d: %w", h.ID, err)
-		}
-		if before.Address != h.Address {
-			if err := tx.refreshResidentsOf(ctx, h.ID); err != nil {
-				return err
-			}
-		}
-		return tx.audit(ctx, a, "house.update", "house", h.ID, h.GridCode, before, h)
-	})
+	err = s.write(ctx, func(tx *Tx) error { return tx.saveHouse(ctx, a, &h, b, before) })
 	if err != nil {
 		return civic.House{}, err
 	}
 	return s.GetHouse(ctx, a, h.ID)
+}
+
+// saveHouse validates h against its building and writes it inside tx, with
+// its audit entry; before is the stored house for an update. Corrections
+// approved from the field write houses through it too.
+func (tx *Tx) saveHouse(ctx context.Context, a civic.Actor, h *civic.House, b civic.Building, before *civic.House) error {
+	if err := h.Validate(b); err != nil {
+		return err
+	}
+	h.GridCode = b.GridCode
+	h.Address = civic.HouseAddress(b.CompoundName, b.Name, h.Unit, h.Number)
+	if before == nil {
+		id, err := tx.insertID(ctx, `INSERT INTO houses (building_id, grid_code, unit, floor, number, area_m2, use, address, residents, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`, h.BuildingID, h.GridCode, h.Unit, h.Floor, h.Number, h.AreaM2, string(h.Use), h.Address, tx.now, tx.now)
+		if isUniqueViolation(err) {
+			return civic.Invalid(civic.FieldErr("number", "该楼栋%d单元已有门牌号“%s”", "unit %d of this building already has a house %q", h.Unit, h.Number))
+		}
+		if err != nil {
+			return fmt.Errorf("insert house: %w", err)
+		}
+		h.ID = id
+		return tx.audit(ctx, a, "house.create", "house", id, h.GridCode, nil, *h)
+	}
+	_, err := tx.exec(ctx, `UPDATE houses SET building_id = ?, grid_code = ?, unit = ?, floor = ?, number = ?, area_m2 = ?, use = ?, address = ?, updated_at = ? WHERE id = ?`,
+		h.BuildingID, h.GridCode, h.Unit, h.Floor, h.Number, h.AreaM2, string(h.Use), h.Address, tx.now, h.ID)
+	if isUniqueViolation(err) {
+		return civic.Invalid(civic.FieldErr("number", "该楼栋%d单元已有门牌号“%s”", "unit %d of this building already has a house %q", h.Unit, h.Number))
+	}
+	if err != nil {
+		return fmt.Errorf("update house %d: %w", h.ID, err)
+	}
+	if before.Address != h.Address {
+		if err := tx.refreshResidentsOf(ctx, h.ID); err != nil {
+			return err
+		}
+	}
+	return tx.audit(ctx, a, "house.update", "house", h.ID, h.GridCode, before, *h)
 }

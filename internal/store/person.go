@@ -139,23 +139,6 @@ type PeopleFilter struct {
 	Page
 }
 
-// exactNumber reports whether q reads as an ID or phone number rather than
-// a name: at least 7 characters, mostly digits.
-func exactNumber(q string) (string, bool) {
-	q = strings.ToUpper(strings.Join(strings.Fields(q), ""))
-	digits := 0
-	for _, r := range q {
-		switch {
-		case r >= '0' && r <= '9':
-			digits++
-		case r >= 'A' && r <= 'Z':
-		default:
-			return "", false
-		}
-	}
-	return q, len(q) >= 7 && digits >= len(q)-3
-}
-
 // ListPeople finds people in the actor's scope, masked, by name or address
 // words, exact ID or phone number, tag, house or region.
 func (s *Store) ListPeople(ctx context.Context, a civic.Actor, f PeopleFilter) ([]civic.Person, int, error) {
@@ -173,7 +156,7 @@ func (s *Store) ListPeople(ctx context.Context, a civic.Actor, f PeopleFilter) (
 		}
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		if num, ok := exactNumber(q); ok {
+		if num, ok := civic.ExactNumber(q); ok {
 			if s.vault == nil {
 				return nil, 0, errNoVault
 			}
@@ -237,13 +220,17 @@ type storedPerson struct {
 }
 
 func (tx *Tx) storedPerson(ctx context.Context, id int64) (storedPerson, error) {
+	return readStoredPerson(ctx, tx, id)
+}
+
+func readStoredPerson(ctx context.Context, q querier, id int64) (storedPerson, error) {
 	var sp storedPerson
-	p, err := scanPerson(tx.queryRow(ctx, `SELECT `+personCols+personFrom+` WHERE p.id = ?`, id))
+	p, err := scanPerson(q.queryRow(ctx, `SELECT `+personCols+personFrom+` WHERE p.id = ?`, id))
 	if err != nil {
 		return sp, err
 	}
 	sp.Person = p
-	err = tx.queryRow(ctx, `SELECT id_sealed, id_hash, id_mask, phone_sealed, phone_hash, phone_mask, key_version FROM people WHERE id = ?`, id).
+	err = q.queryRow(ctx, `SELECT id_sealed, id_hash, id_mask, phone_sealed, phone_hash, phone_mask, key_version FROM people WHERE id = ?`, id).
 		Scan(&sp.idSealed, &sp.idHash, &sp.idMask, &sp.phoneSealed, &sp.phoneHash, &sp.phoneMask, &sp.keyVersion)
 	return sp, err
 }

@@ -46,6 +46,7 @@ type Store struct {
 	// vault seals ID and phone numbers of people; nil leaves the people
 	// module unable to store them (an error says so).
 	vault *vault.Keyring
+	care  CareSettings
 }
 
 // Options tunes Open.
@@ -64,6 +65,9 @@ type Options struct {
 	BulkLoad bool
 	// Vault holds the keys that seal personal data (ID and phone numbers).
 	Vault *vault.Keyring
+	// Care sets the limits of care work; zero fields take
+	// DefaultCareSettings.
+	Care CareSettings
 }
 
 // IsPostgresDSN reports whether dsn names a PostgreSQL database rather than a
@@ -84,7 +88,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if opt.Password == (password.Params{}) {
 		opt.Password = password.Default
 	}
-	s := &Store{clock: opt.Clock, log: opt.Logger, pw: opt.Password, cases: opt.Cases, vault: opt.Vault}
+	s := &Store{clock: opt.Clock, log: opt.Logger, pw: opt.Password, cases: opt.Cases, vault: opt.Vault, care: opt.Care}
 	var err error
 	if IsPostgresDSN(dsn) {
 		s.engine = Postgres
@@ -413,6 +417,15 @@ func scopeClause(a civic.Actor, col string) (string, []any) {
 		return "1=0", nil
 	}
 	return col + " >= ? AND " + col + " < ?", []any{lo, hi}
+}
+
+// forUpdate locks the selected rows for the rest of the transaction on
+// PostgreSQL; SQLite's single writer already excludes other writers.
+func (s *Store) forUpdate() string {
+	if s.engine == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
 }
 
 // errNoRow is what a skipped locked row looks like: no row at all.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
 )
@@ -58,7 +59,12 @@ func (s *Store) RecordVisit(ctx context.Context, a civic.Actor, v civic.Visit) (
 			return fmt.Errorf("insert visit: %w", err)
 		}
 		v.ID = id
-		return tx.audit(ctx, a, "visit.create", "visit", id, grid, nil, v)
+		if err := tx.audit(ctx, a, "visit.create", "visit", id, grid, nil, v); err != nil {
+			return err
+		}
+		// The visit settles the care tasks it answers (care.go).
+		_, err = tx.closeCareTasks(ctx, a, v.PersonID, v.HouseID, v.VisitedAt)
+		return err
 	})
 	if err != nil {
 		return civic.Visit{}, err
@@ -72,6 +78,12 @@ type VisitFilter struct {
 	HouseID   int64
 	Under     string
 	VisitorID int64
+	// DueBy lists only the visits whose next visit falls on or before this
+	// date (YYYY-MM-DD) and that no later visit to the same person or
+	// house has answered: the visits due.
+	DueBy string
+	// From and To bound when the visit was made: [From, To); zero is open.
+	From, To time.Time
 	Page
 }
 
@@ -80,31 +92,50 @@ func (s *Store) ListVisits(ctx context.Context, a civic.Actor, f VisitFilter) ([
 	if err := a.Must(civic.PermPeopleRead); err != nil {
 		return nil, 0, err
 	}
-	where, args := scopeClause(a, "grid_code")
+	where, args := scopeClause(a, "v.grid_code")
 	if f.Under != "" {
 		lo, hi := civic.ScopePrefixRange(f.Under)
-		where += " AND grid_code >= ? AND grid_code < ?"
+		where += " AND v.grid_code >= ? AND v.grid_code < ?"
 		args = append(args, lo, hi)
 	}
 	if f.PersonID != 0 {
-		where += " AND person_id = ?"
+		where += " AND v.person_id = ?"
 		args = append(args, f.PersonID)
 	}
 	if f.HouseID != 0 {
-		where += " AND house_id = ?"
+		where += " AND v.house_id = ?"
 		args = append(args, f.HouseID)
 	}
 	if f.VisitorID != 0 {
-		where += " AND visitor_id = ?"
+		where += " AND v.visitor_id = ?"
 		args = append(args, f.VisitorID)
 	}
+	if !f.From.IsZero() {
+		where += " AND v.visited_at >= ?"
+		args = append(args, f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		where += " AND v.visited_at < ?"
+		args = append(args, f.To.UTC())
+	}
+	order := "v.visited_at DESC, v.id DESC"
+	if f.DueBy != "" {
+		// A visit is answered by any later visit to the same person, or
+		// to the same house when it was a visit to a house.
+		where += ` AND v.next_visit <> '' AND v.next_visit <= ? AND NOT EXISTS (SELECT 1 FROM visits l WHERE l.visited_at > v.visited_at
+			AND ((v.person_id IS NOT NULL AND l.person_id = v.person_id) OR (v.person_id IS NULL AND l.house_id = v.house_id)))`
+		args = append(args, f.DueBy)
+		order = "v.next_visit, v.id"
+	}
 	var total int
-	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM visits WHERE `+where, args...).Scan(&total); err != nil {
+	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM visits v WHERE `+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count visits: %w", err)
 	}
 	p := f.Page.normal()
-	rows, err := s.query(ctx, `SELECT id, COALESCE(house_id, 0), COALESCE(person_id, 0), grid_code, visitor_id, visitor_name, visited_at, notes, needs, next_visit, created_at
-		FROM visits WHERE `+where+` ORDER BY visited_at DESC, id DESC LIMIT ? OFFSET ?`, append(args, p.Limit, p.Offset)...)
+	rows, err := s.query(ctx, `SELECT v.id, COALESCE(v.house_id, 0), COALESCE(v.person_id, 0), COALESCE(pp.name, ''), COALESCE(h.address, pp.address, ''), v.grid_code,
+			v.visitor_id, v.visitor_name, v.visited_at, v.notes, v.needs, v.next_visit, v.created_at
+		FROM visits v LEFT JOIN people pp ON pp.id = v.person_id LEFT JOIN houses h ON h.id = v.house_id
+		WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, p.Limit, p.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list visits: %w", err)
 	}
@@ -112,7 +143,7 @@ func (s *Store) ListVisits(ctx context.Context, a civic.Actor, f VisitFilter) ([
 	var out []civic.Visit
 	for rows.Next() {
 		var v civic.Visit
-		if err := rows.Scan(&v.ID, &v.HouseID, &v.PersonID, &v.GridCode, &v.VisitorID, &v.VisitorName, &v.VisitedAt, &v.Notes, &v.Needs, &v.NextVisit, &v.CreatedAt); err != nil {
+		if err := rows.Scan(&v.ID, &v.HouseID, &v.PersonID, &v.PersonName, &v.HouseAddress, &v.GridCode, &v.VisitorID, &v.VisitorName, &v.VisitedAt, &v.Notes, &v.Needs, &v.NextVisit, &v.CreatedAt); err != nil {
 			return nil, 0, fmt.Errorf("scan visit: %w", err)
 		}
 		v.VisitedAt, v.CreatedAt = v.VisitedAt.UTC(), v.CreatedAt.UTC()

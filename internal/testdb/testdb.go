@@ -91,10 +91,16 @@ func MustOpen(tb testing.TB, e store.Engine, clock civic.Clock) *store.Store {
 // MustOpenDSN opens and migrates a store at dsn, closed when the test ends.
 func MustOpenDSN(tb testing.TB, dsn string, clock civic.Clock) *store.Store {
 	tb.Helper()
+	return MustOpenWith(tb, dsn, clock, MustVault(tb))
+}
+
+// MustOpenWith is MustOpenDSN with the given personal-data keys.
+func MustOpenWith(tb testing.TB, dsn string, clock civic.Clock, keys *vault.Keyring) *store.Store {
+	tb.Helper()
 	if clock == nil {
 		clock = NewClock()
 	}
-	s, err := store.Open(context.Background(), dsn, store.Options{Clock: clock, Password: FastPassword, Vault: MustVault(tb)})
+	s, err := store.Open(context.Background(), dsn, store.Options{Clock: clock, Password: FastPassword, Vault: keys})
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}

@@ -52,11 +52,23 @@ type change struct {
 // auditEntities and auditActions are what the store writes today; the
 // translation table names each.
 var (
-	auditEntities = []string{"region", "staff", "organisation", "user", "api_token", "category", "calendar_year", "calendar_periods"}
-	auditActions  = []string{"region.create", "region.update", "staff.create", "staff.update", "staff.delete",
+	auditEntities = []string{"region", "staff", "organisation", "user", "api_token", "category", "calendar_year", "calendar_periods",
+		"place", "webhook", "blacklist", "deputy",
+		"compound", "building", "house", "person", "visit", "patrol", "correction",
+		"party_household", "party_contact", "care_rule", "care_task", "rental"}
+	auditActions = []string{"region.create", "region.update", "staff.create", "staff.update", "staff.delete",
 		"organisation.create", "organisation.update", "user.create", "user.update", "user.password", "token.create", "token.revoke",
 		"category.create", "category.update", "category.activate", "category.deactivate",
-		"calendar.year.put", "calendar.year.delete", "calendar.periods.put"}
+		"calendar.year.put", "calendar.year.delete", "calendar.periods.put",
+		"place.create", "place.active", "webhook.create", "webhook.delete",
+		"blacklist.add", "blacklist.remove", "deputy.add", "deputy.remove",
+		"compound.create", "compound.update", "building.create", "building.update", "house.create", "house.update",
+		"person.create", "person.update", "person.unmask", "person.link", "person.move_out", "person.account", "people.reseal",
+		"visit.create", "patrol.start", "patrol.stop", "patrol.finding", "patrol.finding_case",
+		"correction.propose", "correction.approve", "correction.reject",
+		"party.assign", "party.unassign", "party.contact",
+		"care_rule.create", "care_rule.update", "care_task.create", "care_task.done", "care_task.dismissed", "care_task.lapsed",
+		"rental.create", "rental.end"}
 )
 
 func (h *Web) audit(w http.ResponseWriter, r *http.Request, c *rq) error {

@@ -108,6 +108,7 @@ func funcs(lang string, zone *time.Location, version string) template.FuncMap {
 			return fmt.Sprintf("%.2f", m2/1e6)
 		},
 		"coord": func(v float64) string { return fmt.Sprintf("%.6f", v) },
+		"pct":   func(f float64) string { return fmt.Sprintf("%.1f%%", f*100) },
 		"datetime": func(t time.Time) string {
 			if t.IsZero() {
 				return ""
@@ -183,6 +184,16 @@ var navItems = []struct {
 	{"nav.places", "/places", "map", civic.PermCaseDispatch},
 	{"nav.calendar", "/calendar", "log", civic.PermCalendarWrite},
 	{"nav.abuse", "/abuse", "key", civic.PermCaseAbuse},
+	{"nav.people", "/people", "user", civic.PermPeopleRead},
+	{"nav.compounds", "/compounds", "home", civic.PermPeopleRead},
+	{"nav.completeness", "/completeness", "grid", civic.PermPeopleRead},
+	{"nav.care", "/care", "log", civic.PermPeopleRead},
+	{"nav.party", "/party", "people", civic.PermPeopleRead},
+	{"nav.rentals", "/rentals", "grid", civic.PermPeopleRead},
+	{"nav.rental_report", "/rentals/new", "plus", civic.PermRentalReport},
+	{"nav.field", "/field", "map", civic.PermPatrol},
+	{"nav.patrols", "/patrols", "map", civic.PermPatrolSupervise},
+	{"nav.corrections", "/corrections", "log", civic.PermPeopleWrite},
 	{"nav.inbox", "/inbox", "log", ""},
 	{"nav.account", "/account", "user", ""},
 }

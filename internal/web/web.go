@@ -190,6 +190,74 @@ func (h *Web) Register(mux *http.ServeMux) {
 	mux.Handle("POST /cases/{id}/act", h.page("", h.actOnCase))
 	mux.Handle("GET /files/{sha}", h.page("", h.photoFile))
 
+	// People and houses (人房关联): compounds, buildings (楼盘表), houses
+	// with their household, people, and linkage completeness. The store
+	// checks scope on every record; unmasking needs its own permission.
+	mux.Handle("GET /compounds", h.page(civic.PermPeopleRead, h.compounds))
+	mux.Handle("GET /compounds/new", h.page(civic.PermPeopleWrite, h.newCompound))
+	mux.Handle("POST /compounds/new", h.page(civic.PermPeopleWrite, h.saveCompound))
+	mux.Handle("GET /compounds/{id}", h.page(civic.PermPeopleRead, h.compound))
+	mux.Handle("GET /compounds/{id}/edit", h.page(civic.PermPeopleWrite, h.editCompound))
+	mux.Handle("POST /compounds/{id}/edit", h.page(civic.PermPeopleWrite, h.saveCompound))
+	mux.Handle("GET /buildings/new", h.page(civic.PermPeopleWrite, h.newBuilding))
+	mux.Handle("POST /buildings/new", h.page(civic.PermPeopleWrite, h.saveBuilding))
+	mux.Handle("GET /buildings/{id}", h.page(civic.PermPeopleRead, h.building))
+	mux.Handle("GET /buildings/{id}/edit", h.page(civic.PermPeopleWrite, h.editBuilding))
+	mux.Handle("POST /buildings/{id}/edit", h.page(civic.PermPeopleWrite, h.saveBuilding))
+	mux.Handle("GET /houses/new", h.page(civic.PermPeopleWrite, h.newHouse))
+	mux.Handle("POST /houses/new", h.page(civic.PermPeopleWrite, h.saveHouse))
+	mux.Handle("GET /houses/{id}", h.page(civic.PermPeopleRead, h.house))
+	mux.Handle("GET /houses/{id}/edit", h.page(civic.PermPeopleWrite, h.editHouse))
+	mux.Handle("POST /houses/{id}/edit", h.page(civic.PermPeopleWrite, h.saveHouse))
+	mux.Handle("POST /houses/{id}/link", h.page(civic.PermPeopleWrite, h.linkPerson))
+	mux.Handle("POST /houses/{id}/moveout", h.page(civic.PermPeopleWrite, h.moveOut))
+	mux.Handle("GET /people", h.page(civic.PermPeopleRead, h.people))
+	mux.Handle("POST /people", h.page(civic.PermPeopleRead, h.people))
+	mux.Handle("GET /people/new", h.page(civic.PermPeopleWrite, h.newPerson))
+	mux.Handle("POST /people/new", h.page(civic.PermPeopleWrite, h.savePerson))
+	mux.Handle("GET /people/{id}", h.page(civic.PermPeopleRead, h.person))
+	mux.Handle("GET /people/{id}/edit", h.page(civic.PermPeopleWrite, h.editPerson))
+	mux.Handle("POST /people/{id}/edit", h.page(civic.PermPeopleWrite, h.savePerson))
+	mux.Handle("POST /people/{id}/unmask", h.page(civic.PermPeopleUnmask, h.unmaskPerson))
+	mux.Handle("GET /completeness", h.page(civic.PermPeopleRead, h.completeness))
+	// Care work: the grid's care to-do list (关爱提醒) and its rules,
+	// party-member household contact (党员包联), short-term rental
+	// reports (房东报备, landlords included) and the daily list.
+	mux.Handle("GET /care", h.page(civic.PermPeopleRead, h.careList))
+	mux.Handle("POST /care/{id}/visit", h.page(civic.PermCareWork, h.careVisit))
+	mux.Handle("POST /care/{id}/close", h.page(civic.PermCareWork, h.careClose))
+	mux.Handle("GET /care/rules", h.page(civic.PermPeopleRead, h.careRules))
+	mux.Handle("POST /care/rules", h.page(civic.PermCareRules, h.saveCareRule))
+	mux.Handle("POST /care/rules/{id}/active", h.page(civic.PermCareRules, h.saveCareRule))
+	mux.Handle("GET /party", h.page(civic.PermPeopleRead, h.party))
+	mux.Handle("POST /party/households", h.page(civic.PermPeopleWrite, h.partyAssign))
+	mux.Handle("POST /party/households/{id}/end", h.page(civic.PermPeopleWrite, h.partyUnassign))
+	mux.Handle("POST /party/contacts", h.page(civic.PermCareWork, h.partyContact))
+	mux.Handle("GET /rentals", h.page(civic.PermPeopleRead, h.rentals))
+	mux.Handle("GET /rentals/export.xlsx", h.page(civic.PermPeopleRead, h.exportRentals))
+	mux.Handle("GET /rentals/export.csv", h.page(civic.PermPeopleRead, h.exportRentals))
+	mux.Handle("GET /rentals/new", h.page(civic.PermRentalReport, h.newRental))
+	mux.Handle("POST /rentals/new", h.page(civic.PermRentalReport, h.reportRental))
+	// Field work of grid workers (phone-first): the day's home, patrols
+	// with their findings, household visits, corrections to people and
+	// houses and their review. The store decides who sees which patrol
+	// and correction.
+	mux.Handle("GET /field", h.page(civic.PermPatrol, h.field))
+	mux.Handle("POST /patrols", h.page(civic.PermPatrol, h.startPatrol))
+	mux.Handle("GET /patrols", h.page(civic.PermPatrolSupervise, h.patrols))
+	mux.Handle("GET /patrols/{id}", h.page("", h.patrol))
+	mux.Handle("POST /patrols/{id}/stop", h.page(civic.PermPatrol, h.stopPatrol))
+	mux.Handle("POST /patrols/{id}/findings", h.page(civic.PermPatrol, h.addFinding))
+	mux.Handle("POST /findings/{id}/case", h.page(civic.PermCaseReport, h.findingCase))
+	mux.Handle("GET /visits", h.page(civic.PermPeopleRead, h.visits))
+	mux.Handle("GET /visits/new", h.page(civic.PermPeopleRead, h.newVisit))
+	mux.Handle("POST /visits/new", h.page(civic.PermPeopleRead, h.recordVisit))
+	mux.Handle("GET /corrections", h.page("", h.corrections))
+	mux.Handle("GET /corrections/new", h.page(civic.PermPeoplePropose, h.newCorrection))
+	mux.Handle("POST /corrections/new", h.page(civic.PermPeoplePropose, h.proposeCorrection))
+	mux.Handle("GET /corrections/{id}", h.page("", h.correction))
+	mux.Handle("POST /corrections/{id}/review", h.page(civic.PermPeopleWrite, h.reviewCorrection))
+
 	// Anything else is a friendly "not found" page in the user's language
 	// rather than Go's plain-text one. The API answers its own paths.
 	mux.Handle("/", h.page("", func(w http.ResponseWriter, r *http.Request, c *rq) error {

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/civicgrid/civicgrid/internal/triage"
+)
+
+// cmdTriage trains, runs and evaluates the text classifier offline.
+//
+//	civicgrid triage train --data FILE.csv --out MODEL
+//	civicgrid triage classify --model MODEL        (lines of text on stdin)
+//	civicgrid triage eval --train TRAIN.csv --test TEST.csv
+func cmdTriage(ctx context.Context, args []string, env Env) error {
+	if len(args) == 0 {
+		return usageError{"usage: civicgrid triage train|classify|eval …"}
+	}
+	fs := flag.NewFlagSet("triage "+args[0], flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	switch args[0] {
+	case "train":
+		data := fs.String("data", "", "training CSV with columns title,text,label")
+		out := fs.String("out", "", "file to write the model to")
+		extra := fs.String("extra", "", "optional category scheme CSV (level1,level2,level3) whose names become extra examples")
+		if err := parse(fs, args[1:]); err != nil {
+			return err
+		}
+		if *data == "" || *out == "" {
+			return usageError{"usage: civicgrid triage train --data FILE.csv --out MODEL [--extra SCHEME.csv]"}
+		}
+		ex, err := readExamples(*data, *extra)
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		m, err := triage.Train(ex, triage.DefaultParams)
+		if err != nil {
+			return err
+		}
+		b, err := m.Marshal()
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(*out, b, 0o644); err != nil {
+			return fmt.Errorf("write model: %w", err)
+		}
+		fmt.Fprintf(env.Stdout, "trained on %d examples, %d labels, %d features in %.1fs → %s\n", len(ex), len(m.Labels), len(m.Vocab.IDF), time.Since(start).Seconds(), *out)
+		return nil
+	case "classify":
+		model := fs.String("model", "", "model file from triage train")
+		if err := parse(fs, args[1:]); err != nil {
+			return err
+		}
+		m, err := loadModel(*model)
+		if err != nil {
+			return err
+		}
+		sc := bufio.NewScanner(env.Stdin)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			line := strings.TrimSpace(sc.Text())
+			if line == "" {
+				continue
+			}
+			p := m.Classify("", line)
+			fmt.Fprintf(env.Stdout, "%s\t%.4f", p[0].Label, p[0].Prob)
+			for _, alt := range p[1:min(3, len(p))] {
+				fmt.Fprintf(env.Stdout, "\t%s %.4f", alt.Label, alt.Prob)
+			}
+			fmt.Fprintln(env.Stdout)
+		}
+		return sc.Err()
+	case "eval":
+		train := fs.String("train", "", "training CSV (title,text,label)")
+		test := fs.String("test", "", "test CSV (title,text,label)")
+		extra := fs.String("extra", "", "optional category scheme CSV for extra training examples")
+		if err := parse(fs, args[1:]); err != nil {
+			return err
+		}
+		if *train == "" || *test == "" {
+			return usageError{"usage: civicgrid triage eval --train TRAIN.csv --test TEST.csv [--extra SCHEME.csv]"}
+		}
+		tr, err := readExamples(*train, *extra)
+		if err != nil {
+			return err
+		}
+		te, err := readExamples(*test, "")
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		m, err := triage.Train(tr, triage.DefaultParams)
+		if err != nil {
+			return err
+		}
+		trainS := time.Since(start).Seconds()
+		truth, pred := make([]string, len(te)), make([]string, len(te))
+		took := make([]time.Duration, len(te))
+		for i, e := range te {
+			t0 := time.Now()
+			pred[i] = m.Classify(e.Title, e.Text)[0].Label
+			took[i] = time.Since(t0)
+			truth[i] = e.Label
+		}
+		sort.Slice(took, func(a, b int) bool { return took[a] < took[b] })
+		r := triage.Score(truth, pred)
+		tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "label\tprecision\trecall\tF1\tsupport")
+		for _, c := range r.Classes {
+			fmt.Fprintf(tw, "%s\t%.4f\t%.4f\t%.4f\t%d\n", c.Label, c.Precision, c.Recall, c.F1, c.Support)
+		}
+		tw.Flush()
+		us := 0.0
+		if len(took) > 0 {
+			us = float64(took[len(took)/2].Microseconds())
+		}
+		fmt.Fprintf(env.Stdout, "macroF1=%.4f accuracy=%.4f train_s=%.1f classify_us=%.0f\n", r.MacroF1, r.Accuracy, trainS, us)
+		return nil
+	}
+	return usageError{fmt.Sprintf("unknown triage command %q; want train, classify or eval", args[0])}
+}
+
+func readExamples(path, extra string) ([]triage.Example, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	defer f.Close()
+	ex, err := triage.ReadCSV(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if extra != "" {
+		g, err := os.Open(extra)
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", extra, err)
+		}
+		defer g.Close()
+		more, err := triage.ReadTaxonomy(g)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", extra, err)
+		}
+		ex = append(ex, triage.OnlyLabels(more, ex)...)
+	}
+	return ex, nil
+}
+
+func loadModel(path string) (*triage.Model, error) {
+	if path == "" {
+		return nil, usageError{"give the model file with --model"}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read model: %w", err)
+	}
+	return triage.Unmarshal(b)
+}

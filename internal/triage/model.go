@@ -1,0 +1,372 @@
+package triage
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"sync"
+)
+
+// Example is one labelled text.
+type Example struct {
+	Title, Text, Label string
+}
+
+// doc is what the model reads of an example: the title counts twice, since
+// a resident's title usually names the matter in a few words.
+func doc(title, text string) string {
+	if title == "" {
+		return text
+	}
+	return title + "。" + title + "。" + text
+}
+
+// Params are the training choices, picked by cross-validation on the
+// training data (see docs/BENCHMARKS.md).
+type Params struct {
+	MaxN   int     `json:"max_n"`  // longest character n-gram
+	MinDF  int     `json:"min_df"` // drop features seen in fewer documents
+	C      float64 `json:"c"`      // SVM cost
+	Epochs int     `json:"epochs"`
+	Folds  int     `json:"folds"` // for fitting the probability temperature
+	// NB scales each label's features by their naive-Bayes log-count
+	// ratio before the SVM (Wang & Manning's NBSVM); 0 turns it off.
+	NB float64 `json:"nb"`
+	// Balance raises the cost of a label's own examples by up to this
+	// factor the rarer the label is (0 or 1: equal costs).
+	Balance float64 `json:"balance"`
+	Seed    uint64  `json:"seed"`
+}
+
+// DefaultParams are the cross-validated defaults.
+var DefaultParams = Params{MaxN: 3, MinDF: 2, C: 1, Epochs: 50, Folds: 3, Seed: 1, NB: 0.1, Balance: 3}
+
+// Model is a trained classifier.
+type Model struct {
+	Params      Params      `json:"params"`
+	Labels      []string    `json:"labels"`
+	Vocab       *Vocabulary `json:"vocab"`
+	Weights     [][]float32 `json:"weights"` // per label, bias last
+	Temperature float64     `json:"temperature"`
+	Trained     int         `json:"trained"` // examples
+}
+
+// Prediction is a label with its probability.
+type Prediction struct {
+	Label string  `json:"label"`
+	Prob  float64 `json:"prob"`
+}
+
+// Train fits a model to examples.
+func Train(examples []Example, p Params) (*Model, error) {
+	if p.MaxN == 0 {
+		p = DefaultParams
+	}
+	labels, y := labelsOf(examples)
+	if len(labels) < 2 {
+		return nil, errors.New("triage: training needs examples of at least two labels")
+	}
+	docs := make([]string, len(examples))
+	for i, e := range examples {
+		docs[i] = doc(e.Title, e.Text)
+	}
+	m := &Model{Params: p, Labels: labels, Vocab: buildVocabulary(docs, p.MaxN, p.MinDF), Trained: len(examples)}
+	xs := vectors(m.Vocab, docs)
+	m.Weights = trainAll(xs, y, len(labels), len(m.Vocab.IDF), p)
+	// Temperature: fit on decision values of held-out folds, so that it
+	// reflects how the model does on text it has not seen.
+	m.Temperature = 1
+	if p.Folds >= 2 && len(examples) >= 4*p.Folds {
+		dec := crossDecisions(examples, labels, y, p)
+		m.Temperature = fitTemperature(dec, y)
+	}
+	return m, nil
+}
+
+func labelsOf(examples []Example) ([]string, []int) {
+	set := map[string]bool{}
+	for _, e := range examples {
+		set[e.Label] = true
+	}
+	labels := make([]string, 0, len(set))
+	for l := range set {
+		labels = append(labels, l)
+	}
+	sort.Strings(labels)
+	idx := map[string]int{}
+	for i, l := range labels {
+		idx[l] = i
+	}
+	y := make([]int, len(examples))
+	for i, e := range examples {
+		y[i] = idx[e.Label]
+	}
+	return labels, y
+}
+
+func vectors(v *Vocabulary, docs []string) []sparse {
+	xs := make([]sparse, len(docs))
+	var wg sync.WaitGroup
+	const workers = 2
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(docs); i += workers {
+				xs[i] = v.vector(docs[i])
+			}
+		}(w)
+	}
+	wg.Wait()
+	return xs
+}
+
+// trainAll fits one binary SVM per label, two at a time.
+func trainAll(xs []sparse, y []int, k, dim int, p Params) [][]float32 {
+	out := make([][]float32, k)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 2)
+	for c := 0; c < k; c++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(c int) {
+			defer func() { <-sem; wg.Done() }()
+			yy := make([]float64, len(y))
+			for i, l := range y {
+				yy[i] = -1
+				if l == c {
+					yy[i] = 1
+				}
+			}
+			cx, r := xs, []float64(nil)
+			if p.NB > 0 {
+				r = nbRatio(xs, yy, dim, p.NB)
+				cx = make([]sparse, len(xs))
+				for i, x := range xs {
+					v := sparse{idx: x.idx, val: make([]float32, len(x.val))}
+					for k, j := range x.idx {
+						v.val[k] = x.val[k] * float32(r[j])
+					}
+					cx[i] = v
+				}
+			}
+			cPos := p.C
+			if p.Balance > 1 {
+				pos := 0
+				for _, v := range yy {
+					if v > 0 {
+						pos++
+					}
+				}
+				// A label with 1/k of the examples costs as much as the
+				// rest; rarer ones more, up to Balance.
+				cPos = p.C * min(p.Balance, max(1, float64(len(yy))/float64(k*max(pos, 1))))
+			}
+			w := trainBinary(cx, yy, dim, cPos, p.C, p.Epochs, rand.New(rand.NewPCG(p.Seed, uint64(c))))
+			// The ratio folds into the weights: w·(r∘x) = (w∘r)·x.
+			f := make([]float32, len(w))
+			for i, x := range w {
+				if r != nil && i < dim {
+					x *= r[i]
+				}
+				f[i] = float32(x)
+			}
+			out[c] = f
+		}(c)
+	}
+	wg.Wait()
+	return out
+}
+
+// crossDecisions are the decision values of every example from a model
+// that did not see it.
+func crossDecisions(examples []Example, labels []string, y []int, p Params) [][]float64 {
+	dec := make([][]float64, len(examples))
+	for f, test := range folds(y, p.Folds, p.Seed) {
+		var train []Example
+		in := map[int]bool{}
+		for _, i := range test {
+			in[i] = true
+		}
+		for i, e := range examples {
+			if !in[i] {
+				train = append(train, e)
+			}
+		}
+		q := p
+		q.Folds = 0
+		q.Seed = p.Seed + uint64(f) + 1
+		sub, err := Train(train, q)
+		if err != nil {
+			continue
+		}
+		for _, i := range test {
+			d := sub.decisions(doc(examples[i].Title, examples[i].Text))
+			// Map the sub-model's labels onto the full set.
+			row := make([]float64, len(labels))
+			for j := range row {
+				row[j] = -10
+			}
+			for j, l := range sub.Labels {
+				row[sort.SearchStrings(labels, l)] = d[j]
+			}
+			dec[i] = row
+		}
+	}
+	return dec
+}
+
+// folds splits example indices into k stratified folds.
+func folds(y []int, k int, seed uint64) [][]int {
+	rng := rand.New(rand.NewPCG(seed, 99))
+	byLabel := map[int][]int{}
+	for i, l := range y {
+		byLabel[l] = append(byLabel[l], i)
+	}
+	keys := make([]int, 0, len(byLabel))
+	for l := range byLabel {
+		keys = append(keys, l)
+	}
+	sort.Ints(keys)
+	out := make([][]int, k)
+	n := 0
+	for _, l := range keys {
+		idx := byLabel[l]
+		rng.Shuffle(len(idx), func(a, b int) { idx[a], idx[b] = idx[b], idx[a] })
+		for _, i := range idx {
+			out[n%k] = append(out[n%k], i)
+			n++
+		}
+	}
+	return out
+}
+
+// fitTemperature finds t minimising the log loss of softmax(t·decisions) by
+// golden-section search.
+func fitTemperature(dec [][]float64, y []int) float64 {
+	loss := func(t float64) float64 {
+		s := 0.0
+		for i, d := range dec {
+			if d == nil {
+				continue
+			}
+			p := softmax(d, t)
+			s -= math.Log(max(p[y[i]], 1e-12))
+		}
+		return s
+	}
+	lo, hi := 0.1, 50.0
+	g := (math.Sqrt(5) - 1) / 2
+	a, b := hi-g*(hi-lo), lo+g*(hi-lo)
+	fa, fb := loss(a), loss(b)
+	for i := 0; i < 60; i++ {
+		if fa < fb {
+			hi, b, fb = b, a, fa
+			a = hi - g*(hi-lo)
+			fa = loss(a)
+		} else {
+			lo, a, fa = a, b, fb
+			b = lo + g*(hi-lo)
+			fb = loss(b)
+		}
+	}
+	return (lo + hi) / 2
+}
+
+func softmax(d []float64, t float64) []float64 {
+	m := math.Inf(-1)
+	for _, x := range d {
+		m = max(m, x*t)
+	}
+	out := make([]float64, len(d))
+	s := 0.0
+	for i, x := range d {
+		out[i] = math.Exp(x*t - m)
+		s += out[i]
+	}
+	for i := range out {
+		out[i] /= s
+	}
+	return out
+}
+
+// decisions are the per-label SVM scores of a document.
+func (m *Model) decisions(document string) []float64 {
+	x := m.Vocab.vector(document)
+	dim := len(m.Vocab.IDF)
+	out := make([]float64, len(m.Labels))
+	for c, w := range m.Weights {
+		s := float64(w[dim])
+		for k, i := range x.idx {
+			s += float64(x.val[k]) * float64(w[i])
+		}
+		out[c] = s
+	}
+	return out
+}
+
+// Classify returns every label with its probability, most likely first.
+func (m *Model) Classify(title, text string) []Prediction {
+	p := softmax(m.decisions(doc(title, text)), m.Temperature)
+	out := make([]Prediction, len(p))
+	for i, x := range p {
+		out[i] = Prediction{Label: m.Labels[i], Prob: x}
+	}
+	sort.SliceStable(out, func(a, b int) bool { return out[a].Prob > out[b].Prob })
+	return out
+}
+
+// Marshal and Unmarshal keep a model as JSON.
+func (m *Model) Marshal() ([]byte, error) { return json.Marshal(m) }
+
+func Unmarshal(b []byte) (*Model, error) {
+	var m Model
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("triage: read model: %w", err)
+	}
+	if m.Vocab == nil || len(m.Weights) != len(m.Labels) || len(m.Labels) < 2 {
+		return nil, errors.New("triage: the model file is incomplete")
+	}
+	return &m, nil
+}
+
+// nbRatio is the naive-Bayes log-count ratio of every feature for the
+// positive class, smoothed by alpha, as a multiplier around 1: features
+// that tell the classes apart weigh more.
+func nbRatio(xs []sparse, y []float64, dim int, alpha float64) []float64 {
+	pos := make([]float64, dim)
+	neg := make([]float64, dim)
+	for i, x := range xs {
+		t := neg
+		if y[i] > 0 {
+			t = pos
+		}
+		for k, j := range x.idx {
+			t[j] += float64(x.val[k])
+		}
+	}
+	var sp, sn float64
+	for j := range pos {
+		pos[j] += alpha
+		neg[j] += alpha
+		sp += pos[j]
+		sn += neg[j]
+	}
+	r := make([]float64, dim)
+	for j := range r {
+		r[j] = math.Abs(math.Log((pos[j] / sp) / (neg[j] / sn)))
+	}
+	// Scale so the mean multiplier is 1, leaving C comparable.
+	mean := 0.0
+	for _, x := range r {
+		mean += x
+	}
+	mean /= float64(dim)
+	for j := range r {
+		r[j] /= mean
+	}
+	return r
+}

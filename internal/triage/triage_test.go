@@ -1,0 +1,93 @@
+package triage
+
+import (
+	"strings"
+	"testing"
+)
+
+var toy = []Example{
+	{Text: "小区楼道里堆满了杂物，消防通道被堵", Label: "城乡建设"},
+	{Text: "楼道杂物堆放影响通行", Label: "城乡建设"},
+	{Text: "小区电梯坏了一个月没人修", Label: "城乡建设"},
+	{Text: "物业不作为，电梯长期故障", Label: "城乡建设"},
+	{Text: "工厂夜间排放废气，气味刺鼻", Label: "环境保护"},
+	{Text: "河道污水直排，水体发黑发臭", Label: "环境保护"},
+	{Text: "餐馆油烟扰民，废气排放超标", Label: "环境保护"},
+	{Text: "附近工地噪音污染严重", Label: "环境保护"},
+	{Text: "公交车改线后站点太远", Label: "交通运输"},
+	{Text: "路口红绿灯时间太短，公交拥堵", Label: "交通运输"},
+	{Text: "出租车拒载绕路", Label: "交通运输"},
+	{Text: "希望增加公交线路班次", Label: "交通运输"},
+}
+
+func TestTrainClassifyRoundTrip(t *testing.T) {
+	p := DefaultParams
+	p.Folds = 2
+	m, err := Train(toy, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ text, want string }{
+		{"楼道里又堆了杂物", "城乡建设"},
+		{"工厂排放的废气很臭", "环境保护"},
+		{"公交站点离小区太远了", "交通运输"},
+	} {
+		got := m.Classify("", tt.text)
+		if got[0].Label != tt.want {
+			t.Errorf("%s → %+v, want %s", tt.text, got, tt.want)
+		}
+		sum := 0.0
+		for _, p := range got {
+			sum += p.Prob
+		}
+		if sum < 0.999 || sum > 1.001 || got[0].Prob <= got[1].Prob {
+			t.Errorf("probabilities %+v", got)
+		}
+	}
+	b, err := m.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2, err := Unmarshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, c := m.Classify("", "河水发臭"), m2.Classify("", "河水发臭")
+	if a[0] != c[0] {
+		t.Fatalf("round trip changed the answer: %+v vs %+v", a[0], c[0])
+	}
+	if _, err := Unmarshal([]byte(`{"labels":["a"]}`)); err == nil {
+		t.Fatal("an incomplete model loaded")
+	}
+	if _, err := Train(toy[:3], p); err == nil {
+		t.Fatal("trained on one label")
+	}
+}
+
+func TestScore(t *testing.T) {
+	r := Score([]string{"a", "a", "b", "b"}, []string{"a", "b", "b", "b"})
+	// a: P=1 R=.5 F=.667; b: P=.667 R=1 F=.8 → macro .733
+	if r.Accuracy != 0.75 || r.MacroF1 < 0.733 || r.MacroF1 > 0.734 {
+		t.Fatalf("%+v", r)
+	}
+}
+
+func TestReadCSV(t *testing.T) {
+	ex, err := ReadCSV(strings.NewReader("\ufefftitle,text,label\n,\"路灯不亮，晚上很黑\",城乡建设\n标题,正文,环境保护\n"))
+	if err != nil || len(ex) != 2 || ex[1].Title != "标题" || ex[0].Label != "城乡建设" {
+		t.Fatalf("%+v %v", ex, err)
+	}
+	if _, err := ReadCSV(strings.NewReader("a,b\n1,2\n")); err == nil {
+		t.Fatal("a file without text/label columns was read")
+	}
+}
+
+func BenchmarkClassify(b *testing.B) {
+	m, err := Train(toy, DefaultParams)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < b.N; i++ {
+		m.Classify("", "小区楼道里堆满了杂物，消防通道被堵，物业也不管，希望有关部门尽快处理")
+	}
+}
