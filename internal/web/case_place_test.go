@@ -81,7 +81,7 @@ func TestResidentReportsFromHome(t *testing.T) {
 		body = mustStatus(t, f.mustLogin(t, who).get(fmt.Sprintf("/cases/%d", id)), http.StatusOK)
 		mustContain(t, body, `id="household"`, fmt.Sprintf(`href="/houses/%d"`, f.house.ID), fmt.Sprintf(`href="/people/%d"`, f.person.ID),
 			"孙居民", "产权人", "139****6666", "80岁以上", "独居", "报事对象")
-		mustNotContain(t, body, "13955556666", "党员", "60岁以上")
+		mustNotContain(t, body, "13955556666", `<span class="tag tag-warn">党员</span>`, `<span class="tag tag-warn">60岁以上</span>`)
 	}
 	// A grid worker of another street does not see the case at all.
 	mustStatus(t, f.mustLogin(t, "worker_b").get(fmt.Sprintf("/cases/%d", id)), http.StatusNotFound)
