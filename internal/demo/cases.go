@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -91,6 +92,10 @@ func LoadCases(ctx context.Context, s *store.Store, clock ClockSetter, c City, s
 	l.plan(n)
 	// Tens of thousands of steps, one after another: in shared commits
 	// (see store.Bulk) they take a fraction of the time of one commit each.
+	// The run allocates briskly for a few seconds; collecting garbage a
+	// quarter as often saves about a tenth of its time. The setting is
+	// restored when it ends.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	if err := s.Bulk(ctx, func() error { return l.run(ctx) }); err != nil {
 		return l.rep, fmt.Errorf("load demo cases: %w", err)
 	}

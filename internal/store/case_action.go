@@ -94,6 +94,7 @@ func (tx *Tx) act(ctx context.Context, a civic.Actor, id int64, in CaseInput) er
 		return err
 	}
 	if ev.skipUpdate {
+		tx.remember(c)
 		return tx.addEvent(ctx, a, id, in.Action, from, c.State, ev.noteOr(in.Note), ev.public, ev.data)
 	}
 	rules, err := caseRulesFor(ctx, tx, c.CategoryCode)
@@ -118,7 +119,24 @@ func (tx *Tx) act(ctx context.Context, a civic.Actor, id int64, in CaseInput) er
 	if err := tx.saveCase(ctx, &c, from, firstAlert(schedule(cal, rules, &c, pauses))); err != nil {
 		return err
 	}
+	tx.remember(c)
 	return tx.addEvent(ctx, a, id, in.Action, from, next, ev.noteOr(in.Note), ev.public, ev.data)
+}
+
+// remember keeps what notifications need of a case the transaction has in
+// hand, so that its event need not read the row back.
+func (tx *Tx) remember(c civic.Case) {
+	if tx.known == nil {
+		tx.known = map[int64]caseBrief{}
+	}
+	b := caseBrief{title: c.Title, region: c.RegionCode, handlerRegion: c.HandlerRegionCode, created: c.CreatedAt}
+	if c.HandlerOrgID != 0 {
+		b.handlerOrg = sql.NullInt64{Int64: c.HandlerOrgID, Valid: true}
+	}
+	if c.ReporterID != 0 {
+		b.reporter = sql.NullInt64{Int64: c.ReporterID, Valid: true}
+	}
+	tx.known[c.ID] = b
 }
 
 type caseEvent struct {
