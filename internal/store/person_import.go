@@ -257,28 +257,41 @@ func (s *Store) openText(v string) (string, error) {
 }
 
 // run works through the rows of one import from src, in batches, and
-// returns when every row is done.
+// returns when every row is done. Reading and preparing the next batch
+// overlaps with writing this one: the writer is the bottleneck on SQLite,
+// one core, and the preparation (sealing above all) takes the other.
 func (run *importRun) run(ctx context.Context, format string, src io.Reader) error {
 	var err error
 	if run.grids, err = run.s.loadGrids(ctx); err != nil {
 		return err
 	}
 	run.seen = map[uint64]int32{}
+	run.houses = &houseCache{s: run.s}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	raw := make(chan []importRow, 1)
+	var werr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if werr = run.consume(ctx, raw); werr != nil {
+			cancel()
+		}
+	}()
 	var batch []importRow
 	header := true
 	data := 0
-	flush := func() error {
+	send := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		var err error
-		if run.kind == civic.ImportHouses {
-			err = run.houseBatch(ctx, batch)
-		} else {
-			err = run.peopleBatch(ctx, batch)
+		select {
+		case raw <- batch:
+			batch = nil
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
 		}
-		batch = batch[:0]
-		return err
 	}
 	err = eachRow(format, src, func(no int, row []string) error {
 		if header {
@@ -301,17 +314,62 @@ func (run *importRun) run(ctx context.Context, format string, src io.Reader) err
 		}
 		batch = append(batch, importRow{no: no, cells: row})
 		if len(batch) >= importBatch {
-			return flush()
+			return send()
 		}
-		return ctx.Err()
+		return nil
 	})
 	if err == nil && header {
 		err = civic.Invalid(civic.FieldErr("file", "文件是空的（没有表头）", "the file is empty (no header row)"))
 	}
-	if err != nil {
-		return err
+	if err == nil {
+		err = send()
 	}
-	return flush()
+	close(raw)
+	<-done
+	if werr != nil {
+		return werr
+	}
+	return err
+}
+
+// consume prepares and writes the batches read, in order.
+func (run *importRun) consume(ctx context.Context, raw <-chan []importRow) error {
+	if run.kind == civic.ImportHouses {
+		for b := range raw {
+			if err := run.houseBatch(ctx, b); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	type prepared struct {
+		rows []*personRow
+		err  error
+	}
+	ready := make(chan prepared, 1)
+	go func() {
+		defer close(ready)
+		for b := range raw {
+			rows, err := run.preparePeople(ctx, b)
+			select {
+			case ready <- prepared{rows, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	for p := range ready {
+		if p.err != nil {
+			return p.err
+		}
+		if err := run.writePeopleBatch(ctx, p.rows); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
 }
 
 // countRows counts a file's data rows, for the progress bar.
@@ -761,8 +819,7 @@ func normDate(s string) string {
 	if len(s) == 8 && allDigitsStr(s) {
 		return s[:4] + "-" + s[4:6] + "-" + s[6:]
 	}
-	r := strings.NewReplacer("/", "-", ".", "-", "年", "-", "月", "-", "日", "")
-	t := r.Replace(s)
+	t := dateSeps.Replace(s)
 	if i := strings.IndexAny(t, " T"); i > 0 { // a time of day after the date
 		t = t[:i]
 	}
@@ -771,6 +828,8 @@ func normDate(s string) string {
 	}
 	return s
 }
+
+var dateSeps = strings.NewReplacer("/", "-", ".", "-", "年", "-", "月", "-", "日", "")
 
 func allDigitsStr(s string) bool {
 	for i := 0; i < len(s); i++ {

@@ -389,12 +389,8 @@ func (tx *Tx) loadStates(ctx context.Context, byID map[int64]*personState) error
 	return nil
 }
 
-// peopleBatch prepares a batch of rows on every core and writes it in
-// one transaction.
-func (run *importRun) peopleBatch(ctx context.Context, batch []importRow) error {
-	if run.houses == nil {
-		run.houses = &houseCache{s: run.s}
-	}
+// preparePeople prepares a batch of rows on every core.
+func (run *importRun) preparePeople(ctx context.Context, batch []importRow) ([]*personRow, error) {
 	now := run.s.Now()
 	prepared := make([]*personRow, len(batch))
 	workers := runtime.GOMAXPROCS(0)
@@ -415,9 +411,11 @@ func (run *importRun) peopleBatch(ctx context.Context, batch []importRow) error 
 		}(w)
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
+	return prepared, errors.Join(errs...)
+}
+
+// writePeopleBatch writes a prepared batch in one transaction.
+func (run *importRun) writePeopleBatch(ctx context.Context, prepared []*personRow) error {
 	before := run.counts
 	err := run.s.write(ctx, func(tx *Tx) error { return run.writePeople(ctx, tx, prepared, before) })
 	if err != nil {
@@ -439,7 +437,8 @@ func (run *importRun) writePeople(ctx context.Context, tx *Tx, rows []*personRow
 	}
 	byHash := map[string]*personState{}
 	byID := map[int64]*personState{}
-	err := tx.fixedIn(ctx, `SELECT `+stateCols+` FROM people WHERE id_hash IN (`, hashes, "-", func(rows *sql.Rows) error {
+	// "id_hash <> ''" lets SQLite use the partial index on id_hash.
+	err := tx.fixedIn(ctx, `SELECT `+stateCols+` FROM people WHERE id_hash <> '' AND id_hash IN (`, hashes, "-", func(rows *sql.Rows) error {
 		st, err := scanState(rows)
 		if err != nil {
 			return err
