@@ -2,6 +2,8 @@ package demo
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/store"
 )
 
 // A synthetic population (实有人口) for the demo city and the people
@@ -427,4 +430,51 @@ func WritePopulation(p Population, houses, people io.Writer) (PopulationStats, e
 		return st, err
 	}
 	return st, pb.Flush()
+}
+
+// Demo population size: tens of thousands of residents over the demo's
+// 306 grids (about 65 a grid), small enough to import in a few seconds of
+// the demo's start-up.
+const (
+	DemoHouses = 8000
+	DemoPeople = 20000
+)
+
+// LoadPeople gives every grid of the demo city compounds (run by the
+// street's property companies), buildings, houses and residents, through
+// the import's bulk path as the system, exactly as an uploaded file would
+// be imported.
+func LoadPeople(ctx context.Context, s *store.Store, c City, seed uint64, now time.Time) error {
+	var grids []string
+	for _, r := range c.Regions {
+		if r.Level == civic.LevelGrid {
+			grids = append(grids, r.Code)
+		}
+	}
+	companies := map[string][]string{}
+	for _, o := range c.Orgs {
+		if o.Kind == civic.OrgPropertyCompany {
+			companies[o.RegionCode] = append(companies[o.RegionCode], o.Name)
+		}
+	}
+	var houses, people bytes.Buffer
+	_, err := WritePopulation(Population{Seed: seed, Grids: grids, Houses: DemoHouses, People: DemoPeople, Now: now,
+		Property: func(grid string) []string { return companies[grid[:9]] }}, &houses, &people)
+	if err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		kind civic.ImportKind
+		name string
+		data *bytes.Buffer
+	}{{civic.ImportHouses, "demo-houses.csv", &houses}, {civic.ImportPeople, "demo-people.csv", &people}} {
+		im, err := s.ImportNow(ctx, civic.System, f.kind, f.name, "csv", f.data, 0)
+		if err != nil {
+			return fmt.Errorf("import %s: %w", f.name, err)
+		}
+		if im.Rejected > 0 {
+			return fmt.Errorf("import %s: %d rows rejected", f.name, im.Rejected)
+		}
+	}
+	return nil
 }
