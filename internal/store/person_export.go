@@ -2,12 +2,15 @@ package store
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/sheet"
 )
 
 // Exports of people and houses in the import template's columns, so that
@@ -262,4 +265,46 @@ func (s *Store) ExportHouses(ctx context.Context, a civic.Actor, f ExportFilter,
 			return n, nil
 		}
 	}
+}
+
+// WriteExport writes what run emits as CSV (streamed, with a byte-order
+// mark so that Excel reads UTF-8) or as an .xlsx sheet named sheetName.
+func WriteExport(w io.Writer, format, sheetName string, run func(emit func(row []string) error) (int, error)) error {
+	if format != "xlsx" {
+		// Nothing is written before the first row, so that a refusal
+		// (scope, permission) can still become an error response.
+		cw := csv.NewWriter(w)
+		started := false
+		emit := func(row []string) error {
+			if !started {
+				started = true
+				if _, err := io.WriteString(w, "\ufeff"); err != nil {
+					return err
+				}
+			}
+			return cw.Write(row)
+		}
+		if _, err := run(emit); err != nil {
+			return err
+		}
+		cw.Flush()
+		return cw.Error()
+	}
+	t := sheet.Table{Sheet: sheetName}
+	_, err := run(func(row []string) error {
+		if t.Header == nil {
+			t.Header = row
+			return nil
+		}
+		cells := make([]any, len(row))
+		for i, c := range row {
+			cells[i] = c
+		}
+		t.Rows = append(t.Rows, cells)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return sheet.Write(w, t)
 }
