@@ -185,6 +185,7 @@ var navItems = []struct {
 	{"nav.abuse", "/abuse", "key", civic.PermCaseAbuse},
 	{"nav.inbox", "/inbox", "log", ""},
 	{"nav.account", "/account", "user", ""},
+	{"nav.people_import", "/people/import", "people", civic.PermPeopleRead},
 }
 
 // rq is what a page handler knows about the request's user.
