@@ -123,7 +123,7 @@ func openSQLite(path string, bulk bool) (w, r *sql.DB, err error) {
 	if bulk {
 		sync = "NORMAL"
 	}
-	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")&_pragma=foreign_keys(1)&_time_format=sqlite"
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")&_pragma=foreign_keys(1)&_pragma=temp_store(2)&_time_format=sqlite"
 	base := "file:" + (&url.URL{Path: path}).EscapedPath()
 	w, err = sql.Open("sqlite", base+"?"+pragmas+"&_txlock=immediate")
 	if err != nil {
