@@ -259,6 +259,9 @@ func loadDemo(ctx context.Context, c config, log *slog.Logger, start time.Time) 
 	case err != nil:
 		return fmt.Errorf("load demo city: %w", err)
 	}
+	if err := demo.LoadPeople(ctx, st, city, demoSeed, clock.Now()); err != nil {
+		return fmt.Errorf("load demo residents: %w", err)
+	}
 	rep, err := demo.LoadCases(ctx, st, clock, city, demoSeed, now, demoCases)
 	if err != nil && !errors.Is(err, demo.ErrHasCases) {
 		return fmt.Errorf("load demo cases: %w", err)

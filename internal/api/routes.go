@@ -162,5 +162,13 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/corrections", a.listCorrections},
 		{"GET", "/api/v1/corrections/{id}", a.getCorrection},
 		{"POST", "/api/v1/corrections/{id}/review", a.reviewCorrection},
+		{"GET", "/api/v1/import-templates/{kind}", a.importTemplate},
+		{"POST", "/api/v1/imports", a.startImport},
+		{"GET", "/api/v1/imports", a.listImports},
+		{"GET", "/api/v1/imports/{id}", a.getImport},
+		{"GET", "/api/v1/imports/{id}/issues", a.importIssues},
+		{"GET", "/api/v1/imports/{id}/rejected", a.importRejected},
+		{"GET", "/api/v1/people/export", a.exportPeople},
+		{"GET", "/api/v1/houses/export", a.exportHouses},
 	}
 }

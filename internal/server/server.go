@@ -195,13 +195,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			return
 		}
 		var wg sync.WaitGroup
-		wg.Add(3)
+		wg.Add(4)
 		go func() {
 			defer wg.Done()
 			jobs.Alerts{Store: s.cfg.Store, Log: s.cfg.Log, Every: s.cfg.AlertsEvery}.Run(jobsCtx)
 		}()
 		go func() { defer wg.Done(); jobs.Webhooks{Store: s.cfg.Store, Log: s.cfg.Log}.Run(jobsCtx) }()
 		go func() { defer wg.Done(); jobs.Care{Store: s.cfg.Store, Log: s.cfg.Log}.Run(jobsCtx) }()
+		go func() { defer wg.Done(); jobs.Imports{Store: s.cfg.Store, Log: s.cfg.Log}.Run(jobsCtx) }()
 		wg.Wait()
 	}()
 	defer func() {

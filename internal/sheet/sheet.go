@@ -21,16 +21,35 @@ type Table struct {
 
 // Write renders t as an .xlsx workbook with a bold, frozen header row and an
 // auto-filter.
-func Write(w io.Writer, t Table) error {
+func Write(w io.Writer, t Table) error { return WriteBook(w, t) }
+
+// WriteBook renders several tables as the sheets of one workbook, in order.
+func WriteBook(w io.Writer, ts ...Table) error {
 	f := excelize.NewFile()
 	defer f.Close()
-	name := t.Sheet
-	if name == "" {
-		name = "Sheet1"
+	for i, t := range ts {
+		name := t.Sheet
+		if name == "" {
+			name = fmt.Sprintf("Sheet%d", i+1)
+		}
+		if i == 0 {
+			if err := f.SetSheetName("Sheet1", name); err != nil {
+				return fmt.Errorf("name sheet: %w", err)
+			}
+		} else if _, err := f.NewSheet(name); err != nil {
+			return fmt.Errorf("add sheet %s: %w", name, err)
+		}
+		if err := writeSheet(f, name, t); err != nil {
+			return err
+		}
 	}
-	if err := f.SetSheetName("Sheet1", name); err != nil {
-		return fmt.Errorf("name sheet: %w", err)
+	if _, err := f.WriteTo(w); err != nil {
+		return fmt.Errorf("write workbook: %w", err)
 	}
+	return nil
+}
+
+func writeSheet(f *excelize.File, name string, t Table) error {
 	sw, err := f.NewStreamWriter(name)
 	if err != nil {
 		return fmt.Errorf("new sheet: %w", err)
@@ -73,9 +92,6 @@ func Write(w io.Writer, t Table) error {
 			return fmt.Errorf("auto filter: %w", err)
 		}
 	}
-	if _, err := f.WriteTo(w); err != nil {
-		return fmt.Errorf("write workbook: %w", err)
-	}
 	return nil
 }
 
@@ -91,6 +107,31 @@ func Read(r io.Reader) ([][]string, error) {
 		return nil, fmt.Errorf("read rows: %w", err)
 	}
 	return rows, nil
+}
+
+// Each calls fn with every row of the first sheet, as strings, without
+// holding the whole sheet in memory as cells; fn's error stops the walk.
+func Each(r io.Reader, fn func(row []string) error) error {
+	f, err := excelize.OpenReader(r)
+	if err != nil {
+		return fmt.Errorf("open workbook: %w", err)
+	}
+	defer f.Close()
+	rows, err := f.Rows(f.GetSheetName(0))
+	if err != nil {
+		return fmt.Errorf("read rows: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		cols, err := rows.Columns()
+		if err != nil {
+			return fmt.Errorf("read row: %w", err)
+		}
+		if err := fn(cols); err != nil {
+			return err
+		}
+	}
+	return rows.Error()
 }
 
 // ContentType is the MIME type of an .xlsx file.

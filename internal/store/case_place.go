@@ -134,7 +134,7 @@ func findCompound(ctx context.Context, q querier, pl casePlace) (compoundHit, er
 func placeOf(ctx context.Context, q querier, c civic.Case) (casePlace, error) {
 	pl := casePlace{region: c.RegionCode, hasLoc: c.HasLocation, pt: geo.Point{Lng: c.Lng, Lat: c.Lat}}
 	if c.HouseID != 0 {
-		h, err := readHouseRef(ctx, q, c.HouseID)
+		h, err := readCaseHouse(ctx, q, c.HouseID)
 		if err != nil {
 			return pl, err
 		}
@@ -155,8 +155,8 @@ func placeOf(ctx context.Context, q querier, c civic.Case) (casePlace, error) {
 	return pl, nil
 }
 
-// houseRef is what intake and routing need of a house.
-type houseRef struct {
+// caseHouse is what intake and routing need of a house.
+type caseHouse struct {
 	id         int64
 	compoundID int64
 	grid       string
@@ -164,8 +164,8 @@ type houseRef struct {
 	lng, lat   float64 // the building's; 0, 0 when not recorded
 }
 
-func readHouseRef(ctx context.Context, q querier, id int64) (houseRef, error) {
-	h := houseRef{id: id}
+func readCaseHouse(ctx context.Context, q querier, id int64) (caseHouse, error) {
+	h := caseHouse{id: id}
 	err := q.queryRow(ctx, `SELECT COALESCE(b.compound_id, 0), h.grid_code, h.address, b.lng, b.lat FROM houses h JOIN buildings b ON b.id = h.building_id WHERE h.id = ?`, id).
 		Scan(&h.compoundID, &h.grid, &h.address, &h.lng, &h.lat)
 	if err != nil {
@@ -307,9 +307,9 @@ func (s *Store) resolveHousehold(ctx context.Context, a civic.Actor, n *NewCase,
 		return "", civic.Invalid(civic.FieldErr("house_id", "匿名反映时不能关联住址或人员，住址会让工作人员知道您是谁", "an anonymous report cannot name a home or a person: they would tell staff who reported"))
 	}
 	readsPeople := a.IsSystem() || a.Can(civic.PermPeopleRead)
-	var h houseRef
+	var h caseHouse
 	if n.HouseID != 0 {
-		h, err = readHouseRef(ctx, s, n.HouseID)
+		h, err = readCaseHouse(ctx, s, n.HouseID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return "", noHouse
 		}

@@ -160,7 +160,9 @@ func (s *Store) ListPeople(ctx context.Context, a civic.Actor, f PeopleFilter) (
 			if s.vault == nil {
 				return nil, 0, errNoVault
 			}
-			where += " AND (p.id_hash = ? OR p.phone_hash = ?)"
+			// The "<> ''" terms let SQLite use the partial hash indexes;
+			// without them an exact search scans the scope.
+			where += " AND ((p.id_hash = ? AND p.id_hash <> '') OR (p.phone_hash = ? AND p.phone_hash <> ''))"
 			args = append(args, s.vault.Lookup(lookupID, num), s.vault.Lookup(lookupPhone, num))
 		} else if terms := textseg.Query(q); len(terms) > 0 {
 			// The region's own term narrows the full-text match to the

@@ -125,11 +125,10 @@ func openSQLite(path string, bulk bool) (w, r *sql.DB, err error) {
 	sync, extra := "FULL", ""
 	if bulk {
 		// A bulk load's shared transactions (see Bulk) should not spill
-		// dirty pages to the log before they commit (a large page cache),
-		// and their savepoints keep what they would undo in memory.
-		sync, extra = "NORMAL", "&_pragma=cache_size(-262144)&_pragma=temp_store(2)"
+		// dirty pages to the log before they commit: a large page cache.
+		sync, extra = "NORMAL", "&_pragma=cache_size(-262144)"
 	}
-	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")&_pragma=foreign_keys(1)&_time_format=sqlite" + extra
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")&_pragma=foreign_keys(1)&_pragma=temp_store(2)&_time_format=sqlite" + extra
 	base := "file:" + (&url.URL{Path: path}).EscapedPath()
 	w, err = sql.Open("sqlite", base+"?"+pragmas+"&_txlock=immediate")
 	if err != nil {

@@ -196,6 +196,7 @@ var navItems = []struct {
 	{"nav.corrections", "/corrections", "log", civic.PermPeopleWrite},
 	{"nav.inbox", "/inbox", "log", ""},
 	{"nav.account", "/account", "user", ""},
+	{"nav.people_import", "/people/import", "people", civic.PermPeopleRead},
 }
 
 // rq is what a page handler knows about the request's user.

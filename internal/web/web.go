@@ -176,6 +176,13 @@ func (h *Web) Register(mux *http.ServeMux) {
 
 	mux.Handle("GET /audit", h.page(civic.PermAuditRead, h.audit))
 
+	mux.Handle("GET /people/import", h.page(civic.PermPeopleRead, h.personImport))
+	mux.Handle("POST /people/import", h.page(civic.PermPeopleWrite, h.uploadPersonImport))
+	mux.Handle("GET /imports/{id}", h.page(civic.PermPeopleWrite, h.personImportDetail))
+	mux.Handle("GET /imports/{id}/rejected.xlsx", h.page(civic.PermPeopleWrite, h.personImportRejected))
+	mux.Handle("GET /import-templates/{kind}", h.page(civic.PermPeopleWrite, h.personImportTemplate))
+	mux.Handle("GET /people/export", h.page(civic.PermPeopleRead, h.personExport))
+
 	// Cases (接诉即办): residents report and follow their own; staff take
 	// calls and patrol reports, work their queues and act on a case. The
 	// detail and action routes are open to every signed-in user because

@@ -1,0 +1,63 @@
+package jobs
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/civicgrid/civicgrid/internal/store"
+)
+
+// Imports works through queued spreadsheet imports of houses and people.
+// Each import is taken with a lease that every batch renews, so an import
+// runs in one process at a time and one left behind by a stopped process
+// is resumed by another after ImportLease.
+type Imports struct {
+	Store *store.Store
+	Log   *slog.Logger
+	// Every is how often the database is asked for waiting imports.
+	Every time.Duration
+}
+
+// Run works until ctx ends.
+func (j Imports) Run(ctx context.Context) {
+	if j.Every <= 0 {
+		j.Every = 3 * time.Second
+	}
+	if j.Log == nil {
+		j.Log = slog.Default()
+	}
+	t := time.NewTicker(j.Every)
+	defer t.Stop()
+	for {
+		if _, err := j.Pass(ctx); err != nil && ctx.Err() == nil {
+			j.Log.Error("people imports", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Pass runs waiting imports one after another until none is left, and
+// reports how many it finished.
+func (j Imports) Pass(ctx context.Context) (int, error) {
+	n := 0
+	for ctx.Err() == nil {
+		id, token, ok, err := j.Store.ClaimImport(ctx)
+		if err != nil || !ok {
+			return n, err
+		}
+		start := time.Now()
+		if err := j.Store.RunImport(ctx, id, token); err != nil {
+			return n, err
+		}
+		if j.Log != nil {
+			j.Log.Info("import finished", "import", id, "took", time.Since(start).Round(time.Millisecond))
+		}
+		n++
+	}
+	return n, ctx.Err()
+}
