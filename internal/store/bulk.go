@@ -14,6 +14,7 @@ const bulkEvery = 500
 type bulkRun struct {
 	stx    *sql.Tx
 	writes int
+	bound  map[*sql.Stmt]*sql.Stmt // statements bound to stx
 }
 
 // Bulk runs fn with every write of the store sharing one SQLite
@@ -36,7 +37,7 @@ func (s *Store) Bulk(ctx context.Context, fn func() error) error {
 	if err != nil {
 		return fmt.Errorf("begin bulk: %w", err)
 	}
-	b := &bulkRun{stx: stx}
+	b := &bulkRun{stx: stx, bound: map[*sql.Stmt]*sql.Stmt{}}
 	s.bulk.Store(b)
 	ferr := fn()
 	s.bulk.Store(nil)
@@ -49,7 +50,7 @@ func (s *Store) Bulk(ctx context.Context, fn func() error) error {
 
 // bulkWrite is write inside a Bulk run.
 func (s *Store) bulkWrite(ctx context.Context, b *bulkRun, fn func(tx *Tx) error) error {
-	tx := &Tx{tx: b.stx, s: s, now: s.Now()}
+	tx := &Tx{tx: b.stx, s: s, now: s.Now(), bound: b.bound}
 	// Through tx.exec, so that the two statements every write adds stay
 	// prepared.
 	if _, err := tx.exec(ctx, "SAVEPOINT bulk_write"); err != nil {
@@ -78,14 +79,14 @@ func (s *Store) bulkWrite(ctx context.Context, b *bulkRun, fn func(tx *Tx) error
 	if err != nil {
 		return fmt.Errorf("begin bulk: %w", err)
 	}
-	b.stx, b.writes = stx, 0
+	b.stx, b.writes, b.bound = stx, 0, map[*sql.Stmt]*sql.Stmt{}
 	return nil
 }
 
 // bulkTx is the Bulk run's transaction for reads, or nil outside a run.
 func (s *Store) bulkTx() *Tx {
 	if b := s.bulk.Load(); b != nil {
-		return &Tx{tx: b.stx, s: s}
+		return &Tx{tx: b.stx, s: s, bound: b.bound}
 	}
 	return nil
 }

@@ -211,6 +211,22 @@ type Tx struct {
 	// known holds what the transaction itself wrote of new cases, so that
 	// their events need not read the case back to notify.
 	known map[int64]caseBrief
+	// bound keeps prepared statements bound to a long transaction (a Bulk
+	// run's), so that each is bound once rather than at every use.
+	bound map[*sql.Stmt]*sql.Stmt
+}
+
+// stmt binds a prepared statement to the transaction.
+func (tx *Tx) stmt(ctx context.Context, st *sql.Stmt) *sql.Stmt {
+	if tx.bound == nil {
+		return tx.tx.StmtContext(ctx, st)
+	}
+	b, ok := tx.bound[st]
+	if !ok {
+		b = tx.tx.StmtContext(ctx, st)
+		tx.bound[st] = b
+	}
+	return b
 }
 
 // caseBrief is what notifications need of a case.
@@ -223,7 +239,7 @@ type caseBrief struct {
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	q = tx.s.rebind(q)
 	if st := tx.s.wstmts.lookup(tx.s, q); st != nil {
-		return tx.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+		return tx.stmt(ctx, st).ExecContext(ctx, args...)
 	}
 	return tx.tx.ExecContext(ctx, q, args...)
 }
@@ -231,7 +247,7 @@ func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	q = tx.s.rebind(q)
 	if st := tx.s.wstmts.lookup(tx.s, q); st != nil {
-		return tx.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+		return tx.stmt(ctx, st).QueryContext(ctx, args...)
 	}
 	return tx.tx.QueryContext(ctx, q, args...)
 }
@@ -239,7 +255,7 @@ func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	q = tx.s.rebind(q)
 	if st := tx.s.wstmts.lookup(tx.s, q); st != nil {
-		return tx.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+		return tx.stmt(ctx, st).QueryRowContext(ctx, args...)
 	}
 	return tx.tx.QueryRowContext(ctx, q, args...)
 }
