@@ -32,7 +32,7 @@ func TestCaseScopeMatrix(t *testing.T) {
 		}
 		inside := file(f.tokens[civic.RoleResident], 116.42, 39.95, "甲一街道的井盖")
 		outside := file(reporter, 116.35, 39.90, "乙一街道的井盖")
-		endpoints := []string{"", "/events", "/whistles", "/reporters", "/requests", "/photos"}
+		endpoints := []string{"", "/events", "/whistles", "/reporters", "/requests", "/photos", "/household"}
 		// Who sees the case filed in their street (A1).
 		seesInside := map[civic.Role]bool{
 			civic.RoleGridWorker: true, civic.RoleCommunityStaff: true, civic.RoleStreetStaff: true,
