@@ -71,7 +71,10 @@ func (j Care) Pass(ctx context.Context) []string {
 		}
 		won, err := j.Store.ClaimRun(ctx, c.name, c.every)
 		if err != nil {
-			log.Error("care job lease", "job", c.name, "err", err)
+			// Shutting down is not a failure worth an error line.
+			if ctx.Err() == nil {
+				log.Error("care job lease", "job", c.name, "err", err)
+			}
 			continue
 		}
 		if !won {
