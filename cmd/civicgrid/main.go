@@ -66,6 +66,7 @@ Usage:
   civicgrid triage train --data FILE.csv --out MODEL                     train the text classifier
   civicgrid triage classify --model MODEL                                classify lines of standard input
   civicgrid triage eval --train TRAIN.csv --test TEST.csv                train, test, print per-class figures
+  civicgrid triage cv --data FILE.csv [--folds 5]                        stratified cross-validation
   civicgrid bench startup [--runs N]                                     measure start-up times
   civicgrid version
 

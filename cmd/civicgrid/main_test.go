@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -121,5 +123,44 @@ func TestKeysCommands(t *testing.T) {
 	}
 	if _, _, err := runCmd(t, "", map[string]string{"CIVICGRID_KEYS": "1:x"}, "keys", "rotate", "--db", db); err == nil {
 		t.Fatal("rotate with keys from the environment did not refuse")
+	}
+}
+
+// TestTriageCommands trains, classifies, evaluates and cross-validates on a
+// small labelled file; eval's last line has the form the issue fixes.
+func TestTriageCommands(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("title,text,label\n")
+	for i, row := range []struct{ text, label string }{
+		{"小区楼道堆满杂物消防通道被堵", "城乡建设"}, {"楼道杂物堆放影响通行", "城乡建设"}, {"电梯坏了一个月没人修", "城乡建设"},
+		{"物业不作为电梯长期故障", "城乡建设"}, {"工厂夜间排放废气气味刺鼻", "环境保护"}, {"河道污水直排水体发黑发臭", "环境保护"},
+		{"餐馆油烟扰民废气超标", "环境保护"}, {"工地噪音污染严重", "环境保护"},
+	} {
+		fmt.Fprintf(&b, "%s,%s,%s\n", map[bool]string{true: "标题", false: ""}[i%3 == 0], row.text, row.label)
+	}
+	data := filepath.Join(dir, "train.csv")
+	if err := os.WriteFile(data, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(dir, "model.json")
+	if out, _, err := runCmd(t, "", nil, "triage", "train", "--data", data, "--out", model); err != nil || !strings.Contains(out, "trained on 8 examples, 2 labels") {
+		t.Fatalf("train: %q %v", out, err)
+	}
+	out, _, err := runCmd(t, "楼道里又堆了杂物\n\n工厂排放废气\n", nil, "triage", "classify", "--model", model)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if err != nil || len(lines) != 2 || !strings.HasPrefix(lines[0], "城乡建设\t") || !strings.HasPrefix(lines[1], "环境保护\t") {
+		t.Fatalf("classify: %q %v", out, err)
+	}
+	out, _, err = runCmd(t, "", nil, "triage", "eval", "--train", data, "--test", data)
+	last := strings.TrimSpace(out)[strings.LastIndex(strings.TrimSpace(out), "\n")+1:]
+	if err != nil || !regexp.MustCompile(`^macroF1=\d\.\d{4} accuracy=\d\.\d{4} train_s=\d+\.\d classify_us=\d+$`).MatchString(last) {
+		t.Fatalf("eval: %q %v", out, err)
+	}
+	if out, _, err := runCmd(t, "", nil, "triage", "cv", "--data", data, "--folds", "2"); err != nil || !strings.Contains(out, "2-fold cross-validation on 8 examples") {
+		t.Fatalf("cv: %q %v", out, err)
+	}
+	if _, _, err := runCmd(t, "", nil, "triage", "classify", "--model", filepath.Join(dir, "missing")); err == nil {
+		t.Fatal("classify with a missing model did not fail")
 	}
 }

@@ -21,7 +21,7 @@ import (
 //	civicgrid triage eval --train TRAIN.csv --test TEST.csv
 func cmdTriage(ctx context.Context, args []string, env Env) error {
 	if len(args) == 0 {
-		return usageError{"usage: civicgrid triage train|classify|eval …"}
+		return usageError{"usage: civicgrid triage train|classify|eval|cv …"}
 	}
 	fs := flag.NewFlagSet("triage "+args[0], flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
@@ -78,6 +78,37 @@ func cmdTriage(ctx context.Context, args []string, env Env) error {
 			fmt.Fprintln(env.Stdout)
 		}
 		return sc.Err()
+	case "cv":
+		data := fs.String("data", "", "labelled CSV (title,text,label)")
+		k := fs.Int("folds", 5, "number of stratified folds")
+		extra := fs.String("extra", "", "optional category scheme CSV whose names join every training fold")
+		if err := parse(fs, args[1:]); err != nil {
+			return err
+		}
+		if *data == "" || *k < 2 {
+			return usageError{"usage: civicgrid triage cv --data FILE.csv [--folds 5] [--extra SCHEME.csv]"}
+		}
+		ex, err := readExamples(*data, "")
+		if err != nil {
+			return err
+		}
+		var more []triage.Example
+		if *extra != "" {
+			all, err := readExamples(*data, *extra)
+			if err != nil {
+				return err
+			}
+			more = all[len(ex):]
+		}
+		start := time.Now()
+		r, err := triage.CrossValidate(ex, triage.DefaultParams, *k, more)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "%d-fold cross-validation on %d examples (%+v)\n", *k, len(ex), triage.DefaultParams)
+		printScores(env, r)
+		fmt.Fprintf(env.Stdout, "macroF1=%.4f accuracy=%.4f took_s=%.1f\n", r.MacroF1, r.Accuracy, time.Since(start).Seconds())
+		return nil
 	case "eval":
 		train := fs.String("train", "", "training CSV (title,text,label)")
 		test := fs.String("test", "", "test CSV (title,text,label)")
@@ -112,12 +143,7 @@ func cmdTriage(ctx context.Context, args []string, env Env) error {
 		}
 		sort.Slice(took, func(a, b int) bool { return took[a] < took[b] })
 		r := triage.Score(truth, pred)
-		tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "label\tprecision\trecall\tF1\tsupport")
-		for _, c := range r.Classes {
-			fmt.Fprintf(tw, "%s\t%.4f\t%.4f\t%.4f\t%d\n", c.Label, c.Precision, c.Recall, c.F1, c.Support)
-		}
-		tw.Flush()
+		printScores(env, r)
 		us := 0.0
 		if len(took) > 0 {
 			us = float64(took[len(took)/2].Microseconds())
@@ -125,7 +151,17 @@ func cmdTriage(ctx context.Context, args []string, env Env) error {
 		fmt.Fprintf(env.Stdout, "macroF1=%.4f accuracy=%.4f train_s=%.1f classify_us=%.0f\n", r.MacroF1, r.Accuracy, trainS, us)
 		return nil
 	}
-	return usageError{fmt.Sprintf("unknown triage command %q; want train, classify or eval", args[0])}
+	return usageError{fmt.Sprintf("unknown triage command %q; want train, classify, eval or cv", args[0])}
+}
+
+// printScores writes per-label precision, recall and F1 as a table.
+func printScores(env Env, r triage.Report) {
+	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "label\tprecision\trecall\tF1\tsupport")
+	for _, c := range r.Classes {
+		fmt.Fprintf(tw, "%s\t%.4f\t%.4f\t%.4f\t%d\n", c.Label, c.Precision, c.Recall, c.F1, c.Support)
+	}
+	tw.Flush()
 }
 
 func readExamples(path, extra string) ([]triage.Example, error) {
