@@ -37,6 +37,9 @@ const alertTick = 15 * time.Minute
 
 const streamCases uint64 = 0x6361736573 // "cases"
 
+// streamHotspot draws the planted hotspot, apart from the rest of the plan.
+const streamHotspot uint64 = 0x686f7473706f74 // "hotspot"
+
 // CaseReport says what LoadCases wrote.
 type CaseReport struct {
 	Cases    int // cases filed
@@ -373,8 +376,62 @@ func (l *loader) plan(n int) {
 			l.plans = append(l.plans, d)
 		}
 	}
+	l.plantHotspot()
 	slices.SortStableFunc(l.plans, func(a, b *casePlan) int { return a.at.Compare(b.at) })
 	l.planHolds(rng)
+}
+
+// PlantedHotspotSize is how many reports make the planted hotspot.
+const PlantedHotspotSize = 6
+
+// plantHotspot plants the early warning the insight page shows
+// (多人同诉): PlantedHotspotSize people — residents of the demo street,
+// then hotline callers who give the place — report the same community
+// problem within about 40 m of each other in the demo grid over the four
+// days before now. Each case waits in progress, unmerged, so that a
+// dispatcher can turn them into one. Its own random stream keeps the rest
+// of the plan as it was.
+func (l *loader) plantHotspot() {
+	rng := rand.New(rand.NewPCG(l.seed, streamHotspot))
+	var text *caseText
+	for _, t := range l.texts {
+		if c := l.cats[t.code]; c.Accepted && c.Handler.Target == civic.HandlerCommunity && t.weight[chResident] > 0 && len(t.answers) == 0 {
+			text = t
+			break
+		}
+	}
+	// The street's residents with an account first, then callers on the
+	// hotline who give the place: different people either way.
+	var mine []int
+	for i, r := range l.residents {
+		if i != 0 && r.community[:9] == demoStreet {
+			mine = append(mine, i)
+		}
+	}
+	if text == nil || len(l.callers) < PlantedHotspotSize+30 {
+		return
+	}
+	rng.Shuffle(len(mine), func(i, j int) { mine[i], mine[j] = mine[j], mine[i] })
+	mine = mine[:min(len(mine), PlantedHotspotSize/2)]
+	centre := l.pointIn(rng, demoGrid)
+	for i := range PlantedHotspotSize {
+		p := &casePlan{channel: chResident, text: text, category: text.code, grid: demoGrid, street: demoStreet,
+			known: true, hasLoc: true, hold: civic.StateInProgress, rating: civic.Satisfied, solved: true}
+		if i < len(mine) {
+			p.reporter = mine[i]
+		} else {
+			// Past the callers who call often (see planOne).
+			p.channel, p.reporter = chHotline, 30+i
+		}
+		p.at = l.end.Add(-time.Duration(96-i*14)*time.Hour - time.Duration(rng.IntN(60))*time.Minute)
+		p.pt = geo.Point{
+			Lng: math.Round((centre.Lng+(rng.Float64()*2-1)*0.0003)*1e6) / 1e6,
+			Lat: math.Round((centre.Lat+(rng.Float64()*2-1)*0.0002)*1e6) / 1e6,
+		}
+		p.address = l.address(rng, demoStreet)
+		p.title, p.desc = l.words(rng, text, p, demoCommunity)
+		l.plans = append(l.plans, p)
+	}
 }
 
 func (l *loader) planOne(rng *rand.Rand) *casePlan {

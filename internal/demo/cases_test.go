@@ -74,6 +74,45 @@ func TestLoadCases(t *testing.T) {
 		t.Errorf("%d steps skipped of %d", rep.Skipped, rep.Actions)
 	}
 
+	// The hotspot planted in the history is found by the demo community's
+	// staff with the default parameters and turned into one case.
+	t.Run("planted hotspot", func(t *testing.T) {
+		u, err := s.GetUserByName(ctx, civic.System, "community")
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := store.ActorOf(u, "")
+		hs, err := s.DetectHotspots(ctx, a, demoGrid, civic.HotspotParams{RadiusM: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found *civic.Hotspot
+		for i, h := range hs {
+			if h.Kind == civic.HotspotManyReporters && h.Size >= PlantedHotspotSize && h.Mergeable >= PlantedHotspotSize && h.Reporters >= PlantedHotspotSize {
+				found = &hs[i]
+				break
+			}
+		}
+		if found == nil {
+			t.Fatalf("planted hotspot not found among %d warnings: %+v", len(hs), hs)
+		}
+		var ids []int64
+		for _, c := range found.Cases {
+			if civic.Mergeable(c.State) {
+				ids = append(ids, c.ID)
+			}
+		}
+		kept, err := s.MergeHotspot(ctx, a, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reps, err := s.CaseReporters(ctx, a, kept.ID)
+		if err != nil || len(reps) < len(ids)-1 {
+			t.Fatalf("the kept case %s has %d co-reporters, want %d: %v", kept.Number, len(reps), len(ids)-1, err)
+		}
+		t.Logf("planted hotspot: %d cases, %d reporters, merged into %s", found.Size, found.Reporters, kept.Number)
+	})
+
 	t.Run("every state", func(t *testing.T) {
 		for _, st := range civic.CaseStates {
 			if rep.ByState[st] == 0 {

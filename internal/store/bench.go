@@ -48,6 +48,7 @@ type BenchCase struct {
 	HandlerRegion string
 	Lng, Lat      float64
 	CreatedAt     time.Time
+	Phone         string // the reporter's; "" for none
 }
 
 // SeedBenchCases writes synthetic cases fast, for list and search
@@ -73,7 +74,7 @@ func (s *Store) SeedBenchCases(ctx context.Context, n int, next func(i int) Benc
 						region_code, reporter_name, reporter_phone, anonymous, handler_org_id, handler_region_code, priority, dispatched_at, created_at, updated_at)
 					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 					c.State, c.Category, "complaint", c.Title, c.Desc, "api", true, c.Lng, c.Lat, "",
-					c.Region, "", "", false, org, c.HandlerRegion, 0, dispatched, c.CreatedAt, c.CreatedAt)
+					c.Region, "", c.Phone, false, org, c.HandlerRegion, 0, dispatched, c.CreatedAt, c.CreatedAt)
 				if err != nil {
 					return fmt.Errorf("seed case: %w", err)
 				}

@@ -391,6 +391,8 @@ var messages = map[string][2]string{
 	"audit.action.care_task.lapsed":     {"关爱任务失效", "Care task lapsed"},
 	"audit.action.rental.create":        {"租住报备", "Rental reported"},
 	"audit.action.rental.end":           {"租住结束", "Rental ended"},
+	"audit.action.hotspot.merge":        {"热点合并为一件工单", "Hotspot merged into one case"},
+	"audit.entity.case":                 {"工单", "Case"},
 
 	"categories.title":                   {"工单分类目录", "Case category catalogue"},
 	"categories.intro":                   {"工单按分类受理、派单和计时：每个小类规定诉求类型、默认承办对象、各环节时限以及是否受理。", "Cases are accepted, routed and timed by category: each leaf sets the request type, the default handler, the time limit of every stage and whether the matter is accepted at all."},

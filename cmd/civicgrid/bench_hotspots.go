@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"time"
+
+	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/demo"
+	"github.com/civicgrid/civicgrid/internal/store"
+)
+
+// benchHotspots measures hotspot detection (DetectHotspots) over the last
+// 30 days of a SQLite demo city seeded with many synthetic cases (default
+// 150,000 in those 30 days, plus a year-ago week for the rising
+// baseline): city-wide for the operator and for one street.
+func benchHotspots(ctx context.Context, args []string, env Env) error {
+	var c config
+	fs := newFlags("bench hotspots", env, &c)
+	n := fs.Int("cases", 150_000, "how many cases to seed over the last 30 days")
+	runs := fs.Int("runs", 7, "detections per scenario")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "civicgrid-bench-hotspots-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	c.db = filepath.Join(dir, "bench.db")
+	c.logLevel = "error"
+	st, err := openStore(ctx, c, c.logger(env))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := demo.Load(ctx, st, demo.Generate(demoSeed)); err != nil {
+		return fmt.Errorf("load demo city: %w", err)
+	}
+	if _, err := st.EnsureDefaultCategories(ctx); err != nil {
+		return fmt.Errorf("load categories: %w", err)
+	}
+	grids, _, err := st.ListRegions(ctx, civic.System, store.RegionFilter{Level: civic.LevelGrid, Page: store.Page{Limit: 10000}})
+	if err != nil {
+		return err
+	}
+	var cats []string
+	for g := 1; g <= 9; g++ {
+		for k := 1; k <= 6; k++ {
+			cats = append(cats, fmt.Sprintf("%02d%02d", g, k))
+		}
+	}
+	fmt.Fprintf(env.Stdout, "civicgrid bench hotspots — %d CPU, %s, SQLite, %d cases in 30 days over %d grids\n", runtime.NumCPU(), versionString(), *n, len(grids))
+	rng := rand.New(rand.NewPCG(17, 31))
+	now := st.Now().UTC()
+	lastYear := *n / 30 * 7 / 2 // half as busy a year ago
+	start := time.Now()
+	err = st.SeedBenchCases(ctx, *n+lastYear, func(i int) store.BenchCase {
+		g := grids[rng.IntN(len(grids))]
+		// Spread over about a kilometre around the grid's centre.
+		bc := store.BenchCase{State: "visited", Category: cats[rng.IntN(len(cats))], Title: "压测工单", Region: g.Code,
+			Lng: g.CenterLng + (rng.Float64()*2-1)*0.006, Lat: g.CenterLat + (rng.Float64()*2-1)*0.004,
+			Phone: fmt.Sprintf("139%08d", rng.IntN(60000)), HandlerRegion: g.Code[:12]}
+		if i < *n {
+			bc.CreatedAt = now.Add(-time.Duration(rng.Int64N(int64(30 * 24 * time.Hour))))
+		} else {
+			bc.CreatedAt = now.Add(-52*7*24*time.Hour - time.Duration(rng.Int64N(int64(7*24*time.Hour))))
+		}
+		if rng.IntN(5) == 0 {
+			bc.State = "in_progress"
+		}
+		return bc
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "seeded %d cases in %v\n", *n+lastYear, time.Since(start).Round(time.Second))
+	measure := func(name string, a civic.Actor) error {
+		var ds []time.Duration
+		var found map[civic.HotspotKind]int
+		for range *runs {
+			t := time.Now()
+			hs, err := st.DetectHotspots(ctx, a, "", civic.HotspotParams{})
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			ds = append(ds, time.Since(t))
+			found = map[civic.HotspotKind]int{}
+			for _, h := range hs {
+				found[h.Kind]++
+			}
+		}
+		slices.Sort(ds)
+		fmt.Fprintf(env.Stdout, "%s: median %v, min %v, max %v over %d runs (target < 2s); warnings %v\n", name,
+			ds[len(ds)/2].Round(time.Millisecond), ds[0].Round(time.Millisecond), ds[len(ds)-1].Round(time.Millisecond), len(ds), found)
+		return nil
+	}
+	city := grids[0].Code[:4]
+	if err := measure("city-wide (operator)", civic.Actor{UserID: 1 << 40, Username: "bench", Role: civic.RoleOperator, Scope: civic.Scope{RegionCode: city}}); err != nil {
+		return err
+	}
+	return measure("one street (street staff)", civic.Actor{UserID: 1 << 40, Username: "bench", Role: civic.RoleStreetStaff, Scope: civic.Scope{RegionCode: grids[0].Code[:9]}})
+}

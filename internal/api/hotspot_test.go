@@ -1,0 +1,78 @@
+package api
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/store"
+	"github.com/civicgrid/civicgrid/internal/testdb"
+)
+
+// TestHotspotAPI: three residents report the same problem within metres
+// over three days; staff see one 多人同诉 warning, another street's staff
+// none; a grid worker may not merge it, community staff can.
+func TestHotspotAPI(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		f := mustFixture(t, s, clock)
+		f.mustCategories()
+		now := clock.T
+		for i := range 3 {
+			clock.T = now.Add(-time.Duration(3-i) * 24 * time.Hour)
+			tok := f.mustUserToken(fmt.Sprintf("neighbour%d", i), civic.RoleResident, civic.Scope{RegionCode: codeA1c})
+			body := map[string]any{"source": "resident", "category_code": "0101", "title": "路灯不亮", "lng": 116.42 + float64(i)*0.0003, "lat": 39.95}
+			if r := f.do("POST", "/api/v1/cases", tok, body); r.Status != 201 {
+				t.Fatalf("file: %d %s", r.Status, r.Body)
+			}
+		}
+		clock.T = now
+		var got struct {
+			Items []civic.Hotspot `json:"items"`
+		}
+		r := f.do("GET", "/api/v1/insight/hotspots?radius_m=100&window_days=7&min_cases=3", f.tokens[civic.RoleCommunityStaff], nil)
+		r.decode(t, &got)
+		// The category also rises (three this week, none before): a second warning.
+		if r.Status != 200 || len(got.Items) != 2 || got.Items[1].Kind != civic.HotspotRising || got.Items[0].Kind != civic.HotspotManyReporters || got.Items[0].Reporters != 3 {
+			t.Fatalf("hotspots: %d %s", r.Status, r.Body)
+		}
+		if r := f.do("GET", "/api/v1/insight/hotspots?radius_m=x", f.tokens[civic.RoleCommunityStaff], nil); r.Status != 422 {
+			t.Fatalf("a bad radius: %d %s", r.Status, r.Body)
+		}
+		other := f.mustUserToken("b1staff", civic.RoleStreetStaff, civic.Scope{RegionCode: codeB1})
+		if r := f.do("GET", "/api/v1/insight/hotspots", other, nil); r.Status != 200 || string(r.Body) == "" || len(decodeItems(t, r)) != 0 {
+			t.Fatalf("another street: %d %s", r.Status, r.Body)
+		}
+		if r := f.do("GET", "/api/v1/insight/hotspots?scope="+codeA1, other, nil); r.Status != 404 {
+			t.Fatalf("another street naming A1: %d %s", r.Status, r.Body)
+		}
+		var ids []int64
+		for _, c := range got.Items[0].Cases {
+			ids = append(ids, c.ID)
+		}
+		if r := f.do("POST", "/api/v1/insight/hotspots/merge", f.tokens[civic.RoleGridWorker], map[string]any{"case_ids": ids}); r.Status != 403 {
+			t.Fatalf("a grid worker merging: %d %s", r.Status, r.Body)
+		}
+		if r := f.do("POST", "/api/v1/insight/hotspots/merge", other, map[string]any{"case_ids": ids}); r.Status != 404 {
+			t.Fatalf("another street merging: %d %s", r.Status, r.Body)
+		}
+		r = f.do("POST", "/api/v1/insight/hotspots/merge", f.tokens[civic.RoleCommunityStaff], map[string]any{"case_ids": ids})
+		var kept civic.Case
+		r.decode(t, &kept)
+		if r.Status != 200 || kept.ID != ids[0] {
+			t.Fatalf("merge: %d %s", r.Status, r.Body)
+		}
+		if r := f.do("GET", fmt.Sprintf("/api/v1/cases/%d/reporters", kept.ID), f.tokens[civic.RoleCommunityStaff], nil); r.Status != 200 || len(decodeItems(t, r)) != 2 {
+			t.Fatalf("co-reporters of the kept case: %d %s", r.Status, r.Body)
+		}
+	})
+}
+
+func decodeItems(t *testing.T, r response) []map[string]any {
+	t.Helper()
+	var l struct {
+		Items []map[string]any `json:"items"`
+	}
+	r.decode(t, &l)
+	return l.Items
+}

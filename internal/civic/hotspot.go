@@ -1,0 +1,279 @@
+package civic
+
+import (
+	"math"
+	"sort"
+	"time"
+)
+
+// HotspotKind says why cases were surfaced together as an early warning
+// (未诉先办: act before the next call comes).
+type HotspotKind string
+
+const (
+	HotspotCluster       HotspotKind = "cluster"        // 热点聚集: related cases close in space and time
+	HotspotManyReporters HotspotKind = "many_reporters" // 多人同诉: a cluster from many distinct reporters
+	HotspotOneReporter   HotspotKind = "one_reporter"   // 一人多诉: one reporter, many cases
+	HotspotRising        HotspotKind = "rising"         // 类别上升: a category rising against recent weeks or last year
+)
+
+var hotspotKindLabels = map[HotspotKind]Text{
+	HotspotCluster:       T("热点聚集", "Cluster"),
+	HotspotManyReporters: T("多人同诉", "Many reporters, one issue"),
+	HotspotOneReporter:   T("一人多诉", "One reporter, many cases"),
+	HotspotRising:        T("类别上升", "Rising category"),
+}
+
+func (k HotspotKind) Valid() bool { _, ok := hotspotKindLabels[k]; return ok }
+func (k HotspotKind) Label() Text { return hotspotKindLabels[k] }
+
+// HotspotParams configures detection. Zero values take the defaults of
+// WithDefaults.
+type HotspotParams struct {
+	// RadiusM: two related cases at most this far apart are neighbours.
+	RadiusM float64
+	// Window: ... and at most this far apart in time.
+	Window time.Duration
+	// Since: how far back detection looks (the last 30 days by default).
+	Since time.Duration
+	// MinCases: a cluster needs this many cases, a reporter this many
+	// cases for 一人多诉, a category this many cases this week to rise.
+	MinCases int
+	// MinReporters: a cluster with this many distinct reporters is 多人同诉.
+	MinReporters int
+	// RiseFactor: this week against the previous four weeks' average or
+	// the same week last year.
+	RiseFactor float64
+}
+
+// WithDefaults fills zero fields and clamps the rest to sane bounds, so
+// that a request cannot ask for a scan of years or a city-wide radius.
+func (p HotspotParams) WithDefaults() HotspotParams {
+	if p.RadiusM <= 0 {
+		p.RadiusM = 200
+	}
+	p.RadiusM = math.Min(p.RadiusM, 5000)
+	if p.Window <= 0 {
+		p.Window = 7 * 24 * time.Hour
+	}
+	if p.Since <= 0 {
+		p.Since = 30 * 24 * time.Hour
+	}
+	p.Since = min(max(p.Since, 7*24*time.Hour), 90*24*time.Hour)
+	p.Window = min(p.Window, p.Since)
+	if p.MinCases < 2 {
+		p.MinCases = 3
+	}
+	if p.MinReporters < 2 {
+		p.MinReporters = 3
+	}
+	if p.RiseFactor <= 1 {
+		p.RiseFactor = 1.5
+	}
+	return p
+}
+
+// HotspotCase is one case in a warning, as much as the list needs.
+type HotspotCase struct {
+	ID           int64     `json:"id"`
+	Number       string    `json:"number"`
+	Title        string    `json:"title"`
+	State        CaseState `json:"state"`
+	CategoryCode string    `json:"category_code"`
+	RegionCode   string    `json:"region_code"`
+	HasLocation  bool      `json:"has_location"`
+	Lng          float64   `json:"lng,omitempty"`
+	Lat          float64   `json:"lat,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// Hotspot is one early warning with the cases behind it.
+type Hotspot struct {
+	Kind         HotspotKind `json:"kind"`
+	CategoryCode string      `json:"category_code"`
+	CategoryName string      `json:"category_name,omitempty"`
+	RegionCode   string      `json:"region_code"`
+	// Centre of a cluster (WGS-84), the mean of its points.
+	HasCentre bool    `json:"has_centre"`
+	Lng       float64 `json:"lng,omitempty"`
+	Lat       float64 `json:"lat,omitempty"`
+	RadiusM   float64 `json:"radius_m,omitempty"` // the farthest case from the centre
+	// From and To: the first and last report.
+	From      time.Time `json:"from"`
+	To        time.Time `json:"to"`
+	Size      int       `json:"size"`
+	Reporters int       `json:"reporters"`
+	// Reporter names the reporter of 一人多诉 (phone masked).
+	Reporter string `json:"reporter,omitempty"`
+	// Rising: this week, the previous four weeks' weekly average, and the
+	// same week last year.
+	ThisWeek  int           `json:"this_week,omitempty"`
+	WeeksAvg  float64       `json:"weeks_avg,omitempty"`
+	LastYear  int           `json:"last_year,omitempty"`
+	Score     float64       `json:"score"`
+	Mergeable int           `json:"mergeable"` // cases still open to a merge
+	Cases     []HotspotCase `json:"cases"`
+}
+
+// Mergeable reports whether a case in state s may be merged or merged
+// into (see the merge action's transition).
+func Mergeable(s CaseState) bool {
+	switch s {
+	case StateReported, StateAccepted, StateDispatched, StateInProgress:
+		return true
+	}
+	return false
+}
+
+// CategoryGroup is the key under which categories count as related: the
+// parent category (same code but the last two digits); a top-level
+// category is its own group.
+func CategoryGroup(code string) string {
+	if len(code) > 2 {
+		return code[:len(code)-2]
+	}
+	return code
+}
+
+// HotspotPoint is one located case as clustering sees it.
+type HotspotPoint struct {
+	Lng, Lat float64
+	At       time.Time
+	Group    string // CategoryGroup of the case's category
+}
+
+const metresPerDegree = 111320.0
+
+// Clusters groups points DBSCAN-style: a point with at least minPts-1
+// neighbours (same group, within radiusM and window) is a core; cores that
+// are neighbours share a cluster and a non-core neighbour of a core joins
+// the first core's cluster. Points are bucketed in a spatial hash of
+// radius-sized cells per group, so each point is compared only with the
+// nine cells around it: O(n) for a city's spread of cases. Density rather
+// than plain linking keeps a busy street from chaining into one
+// city-wide cluster. It returns the clusters as indexes into pts, each
+// with at least minPts points, largest first.
+func Clusters(pts []HotspotPoint, radiusM float64, window time.Duration, minPts int) [][]int {
+	if len(pts) == 0 || radiusM <= 0 {
+		return nil
+	}
+	// An equirectangular projection around the mean latitude is exact
+	// enough over a city.
+	var latSum float64
+	for _, p := range pts {
+		latSum += p.Lat
+	}
+	kx := metresPerDegree * math.Cos(latSum/float64(len(pts))*math.Pi/180)
+	type cell struct {
+		g    string
+		x, y int64
+	}
+	xs, ys := make([]float64, len(pts)), make([]float64, len(pts))
+	cells := make(map[cell][]int32, len(pts)/2)
+	key := make([]cell, len(pts))
+	for i, p := range pts {
+		xs[i], ys[i] = p.Lng*kx, p.Lat*metresPerDegree
+		k := cell{p.Group, int64(math.Floor(xs[i] / radiusM)), int64(math.Floor(ys[i] / radiusM))}
+		key[i] = k
+		cells[k] = append(cells[k], int32(i))
+	}
+	r2 := radiusM * radiusM
+	neighbours := func(i int, fn func(j int) bool) {
+		k := key[i]
+		for dx := int64(-1); dx <= 1; dx++ {
+			for dy := int64(-1); dy <= 1; dy++ {
+				for _, j32 := range cells[cell{k.g, k.x + dx, k.y + dy}] {
+					j := int(j32)
+					if j == i {
+						continue
+					}
+					ddx, ddy := xs[i]-xs[j], ys[i]-ys[j]
+					dt := pts[i].At.Sub(pts[j].At)
+					if ddx*ddx+ddy*ddy > r2 || dt > window || -dt > window {
+						continue
+					}
+					if !fn(j) {
+						return
+					}
+				}
+			}
+		}
+	}
+	core := make([]bool, len(pts))
+	for i := range pts {
+		n := 0
+		neighbours(i, func(int) bool { n++; return n < minPts-1 })
+		core[i] = n >= minPts-1
+	}
+	parent := make([]int32, len(pts))
+	for i := range parent {
+		parent[i] = int32(i)
+	}
+	var find func(i int32) int32
+	find = func(i int32) int32 {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	border := make([]int32, len(pts))
+	for i := range border {
+		border[i] = -1
+	}
+	for i := range pts {
+		if !core[i] {
+			continue
+		}
+		neighbours(i, func(j int) bool {
+			if core[j] {
+				if a, b := find(int32(i)), find(int32(j)); a != b {
+					parent[a] = b
+				}
+			} else if border[j] < 0 {
+				border[j] = int32(i)
+			}
+			return true
+		})
+	}
+	groups := map[int32][]int{}
+	for i := range pts {
+		switch {
+		case core[i]:
+			r := find(int32(i))
+			groups[r] = append(groups[r], i)
+		case border[i] >= 0:
+			r := find(border[i])
+			groups[r] = append(groups[r], i)
+		}
+	}
+	var out [][]int
+	for _, g := range groups {
+		if len(g) >= minPts {
+			out = append(out, g)
+		}
+	}
+	sort.Slice(out, func(a, b int) bool {
+		if len(out[a]) != len(out[b]) {
+			return len(out[a]) > len(out[b])
+		}
+		return out[a][0] < out[b][0]
+	})
+	return out
+}
+
+// Centre returns the mean point of pts[idx] and the distance in metres of
+// the farthest of them from it.
+func Centre(pts []HotspotPoint, idx []int) (lng, lat, radiusM float64) {
+	for _, i := range idx {
+		lng += pts[i].Lng
+		lat += pts[i].Lat
+	}
+	lng, lat = lng/float64(len(idx)), lat/float64(len(idx))
+	kx := metresPerDegree * math.Cos(lat*math.Pi/180)
+	for _, i := range idx {
+		dx, dy := (pts[i].Lng-lng)*kx, (pts[i].Lat-lat)*metresPerDegree
+		radiusM = math.Max(radiusM, math.Hypot(dx, dy))
+	}
+	return lng, lat, radiusM
+}

@@ -1,0 +1,405 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/civicgrid/civicgrid/internal/civic"
+)
+
+// hotspotRow is one case as detection reads it.
+type hotspotRow struct {
+	c         civic.HotspotCase
+	reporter  string // identity key; "" when unknown
+	name      string
+	phone     string
+	anonymous bool
+}
+
+// DetectHotspots finds the early warnings (未诉先办) over the cases the
+// actor may see, narrowed to the region scope when given: clusters of
+// related cases close in space and time, 多人同诉 clusters, 一人多诉
+// reporters and rising categories. It reads the cases of the period with
+// one range query on created_at and clusters in memory (civic.Clusters);
+// rising categories take three grouped counts. Merged and rejected cases
+// are left out: a merged case's reporters already count on its survivor.
+// A scope outside the actor's is not found.
+func (s *Store) DetectHotspots(ctx context.Context, a civic.Actor, scope string, p civic.HotspotParams) ([]civic.Hotspot, error) {
+	if err := a.Must(civic.PermCaseMetrics); err != nil {
+		return nil, err
+	}
+	if err := a.Must(civic.PermCaseRead); err != nil {
+		return nil, err
+	}
+	p = p.WithDefaults()
+	where, args := caseScopeClause(a)
+	if scope != "" {
+		if !a.InScope(scope) || a.Scope.OrgID != 0 {
+			return nil, civic.NotFound("区域 "+scope, "region "+scope)
+		}
+		lo, hi := civic.ScopePrefixRange(scope)
+		where += " AND c.region_code >= ? AND c.region_code < ?"
+		args = append(args, lo, hi)
+	}
+	now := s.Now().UTC()
+	rows, err := s.hotspotRows(ctx, where, args, now.Add(-p.Since))
+	if err != nil {
+		return nil, err
+	}
+	names, err := s.categoryNames(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []civic.Hotspot
+	clusters, err := s.hotspotClusters(ctx, rows, p)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, clusters...)
+	out = append(out, oneReporter(rows, p)...)
+	rising, err := s.risingCategories(ctx, where, args, rows, now, p)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, rising...)
+	for i := range out {
+		out[i].CategoryName = names[out[i].CategoryCode]
+	}
+	order := map[civic.HotspotKind]int{civic.HotspotManyReporters: 0, civic.HotspotCluster: 1, civic.HotspotOneReporter: 2, civic.HotspotRising: 3}
+	sort.SliceStable(out, func(i, j int) bool {
+		if order[out[i].Kind] != order[out[j].Kind] {
+			return order[out[i].Kind] < order[out[j].Kind]
+		}
+		return out[i].Score > out[j].Score
+	})
+	return out, nil
+}
+
+func (s *Store) hotspotRows(ctx context.Context, where string, args []any, from time.Time) ([]hotspotRow, error) {
+	rs, err := s.query(ctx, `SELECT c.id, c.state, c.category_code, c.title, c.region_code, c.has_location, c.lng, c.lat,
+		COALESCE(c.reporter_id, 0), c.reporter_name, c.reporter_phone, c.anonymous, c.created_at
+		FROM cases c WHERE c.created_at >= ? AND c.state <> 'merged' AND c.state <> 'rejected' AND `+where+` ORDER BY c.created_at, c.id`,
+		append([]any{from}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("read cases for hotspots: %w", err)
+	}
+	defer rs.Close()
+	var out []hotspotRow
+	for rs.Next() {
+		var r hotspotRow
+		var uid int64
+		if err := rs.Scan(&r.c.ID, &r.c.State, &r.c.CategoryCode, &r.c.Title, &r.c.RegionCode, &r.c.HasLocation, &r.c.Lng, &r.c.Lat,
+			&uid, &r.name, &r.phone, &r.anonymous, &r.c.CreatedAt); err != nil {
+			return nil, fmt.Errorf("read cases for hotspots: %w", err)
+		}
+		r.c.CreatedAt = r.c.CreatedAt.UTC()
+		r.c.Number = civic.CaseNumber(r.c.CreatedAt, r.c.ID)
+		r.reporter = reporterKey(uid, r.phone)
+		out = append(out, r)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("read cases for hotspots: %w", err)
+	}
+	return out, nil
+}
+
+// reporterKey identifies a reporter across cases: the account, else the
+// phone number; "" when neither is known.
+func reporterKey(uid int64, phone string) string {
+	switch {
+	case uid != 0:
+		return "u" + strconv.FormatInt(uid, 10)
+	case phone != "":
+		return "p" + phone
+	}
+	return ""
+}
+
+func (s *Store) categoryNames(ctx context.Context) (map[string]string, error) {
+	rs, err := s.query(ctx, `SELECT code, name FROM categories`)
+	if err != nil {
+		return nil, fmt.Errorf("read category names: %w", err)
+	}
+	defer rs.Close()
+	m := map[string]string{}
+	for rs.Next() {
+		var code, name string
+		if err := rs.Scan(&code, &name); err != nil {
+			return nil, fmt.Errorf("read category names: %w", err)
+		}
+		m[code] = name
+	}
+	return m, rs.Err()
+}
+
+// hotspotClusters clusters the located, categorised cases and counts each
+// cluster's distinct reporters, co-reporters included; a cluster with
+// MinReporters of them is 多人同诉. Reporters nobody can name (no account,
+// no phone) count one per case.
+func (s *Store) hotspotClusters(ctx context.Context, rows []hotspotRow, p civic.HotspotParams) ([]civic.Hotspot, error) {
+	var pts []civic.HotspotPoint
+	var at []int
+	for i, r := range rows {
+		if !r.c.HasLocation || r.c.CategoryCode == "" {
+			continue
+		}
+		pts = append(pts, civic.HotspotPoint{Lng: r.c.Lng, Lat: r.c.Lat, At: r.c.CreatedAt, Group: civic.CategoryGroup(r.c.CategoryCode)})
+		at = append(at, i)
+	}
+	groups := civic.Clusters(pts, p.RadiusM, p.Window, p.MinCases)
+	var ids []int64
+	for _, g := range groups {
+		for _, k := range g {
+			ids = append(ids, rows[at[k]].c.ID)
+		}
+	}
+	co, err := s.coReporterKeys(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]civic.Hotspot, 0, len(groups))
+	for _, g := range groups {
+		sort.Ints(g) // rows are in time order
+		h := civic.Hotspot{Kind: civic.HotspotCluster, HasCentre: true}
+		h.Lng, h.Lat, h.RadiusM = civic.Centre(pts, g)
+		seen := map[string]bool{}
+		cats := map[string]int{}
+		for _, k := range g {
+			r := rows[at[k]]
+			h.Cases = append(h.Cases, r.c)
+			cats[r.c.CategoryCode]++
+			if r.reporter == "" {
+				seen["c"+strconv.FormatInt(r.c.ID, 10)] = true
+			} else {
+				seen[r.reporter] = true
+			}
+			for _, key := range co[r.c.ID] {
+				seen[key] = true
+			}
+			if civic.Mergeable(r.c.State) {
+				h.Mergeable++
+			}
+		}
+		h.Size, h.Reporters = len(g), len(seen)
+		h.From, h.To = h.Cases[0].CreatedAt, h.Cases[len(h.Cases)-1].CreatedAt
+		h.RegionCode = h.Cases[0].RegionCode
+		h.CategoryCode = mostCommon(cats)
+		if h.Reporters >= p.MinReporters {
+			h.Kind = civic.HotspotManyReporters
+		}
+		h.Score = float64(h.Size + h.Reporters)
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+func mostCommon(m map[string]int) string {
+	best, n := "", 0
+	for k, v := range m {
+		if v > n || (v == n && k < best) {
+			best, n = k, v
+		}
+	}
+	return best
+}
+
+// coReporterKeys returns the identity keys of each case's co-reporters
+// (附议 and merged reporters).
+func (s *Store) coReporterKeys(ctx context.Context, ids []int64) (map[int64][]string, error) {
+	out := map[int64][]string{}
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		chunk := ids[:n]
+		ids = ids[n:]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rs, err := s.query(ctx, `SELECT id, case_id, COALESCE(user_id, 0), phone FROM case_reporters WHERE case_id IN (?`+strings.Repeat(", ?", n-1)+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("read co-reporters: %w", err)
+		}
+		for rs.Next() {
+			var id, caseID, uid int64
+			var phone string
+			if err := rs.Scan(&id, &caseID, &uid, &phone); err != nil {
+				rs.Close()
+				return nil, fmt.Errorf("read co-reporters: %w", err)
+			}
+			key := reporterKey(uid, phone)
+			if key == "" {
+				key = "r" + strconv.FormatInt(id, 10)
+			}
+			out[caseID] = append(out[caseID], key)
+		}
+		err = rs.Err()
+		rs.Close()
+		if err != nil {
+			return nil, fmt.Errorf("read co-reporters: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// oneReporter finds 一人多诉: one named reporter with MinCases cases or
+// more over the period. Anonymous reports stay out: surfacing them would
+// name the reporter.
+func oneReporter(rows []hotspotRow, p civic.HotspotParams) []civic.Hotspot {
+	by := map[string][]int{}
+	for i, r := range rows {
+		if r.reporter != "" && !r.anonymous {
+			by[r.reporter] = append(by[r.reporter], i)
+		}
+	}
+	var out []civic.Hotspot
+	for _, idx := range by {
+		if len(idx) < p.MinCases {
+			continue
+		}
+		h := civic.Hotspot{Kind: civic.HotspotOneReporter, Size: len(idx), Reporters: 1}
+		cats := map[string]int{}
+		for _, i := range idx {
+			h.Cases = append(h.Cases, rows[i].c)
+			cats[rows[i].c.CategoryCode]++
+			if civic.Mergeable(rows[i].c.State) {
+				h.Mergeable++
+			}
+		}
+		first := rows[idx[0]]
+		h.Reporter = strings.TrimSpace(first.name + " " + civic.MaskPhone(first.phone))
+		h.RegionCode = first.c.RegionCode
+		h.CategoryCode = mostCommon(cats)
+		h.From, h.To = h.Cases[0].CreatedAt, h.Cases[len(h.Cases)-1].CreatedAt
+		h.Score = float64(h.Size)
+		out = append(out, h)
+	}
+	return out
+}
+
+// risingCategories compares each category's cases over the last seven
+// days with the weekly average of the four weeks before and with the same
+// week a year (52 weeks) ago. A category rises when it has MinCases this
+// week and RiseFactor times either baseline (a baseline under one case
+// counts as one).
+func (s *Store) risingCategories(ctx context.Context, where string, args []any, rows []hotspotRow, now time.Time, p civic.HotspotParams) ([]civic.Hotspot, error) {
+	week := 7 * 24 * time.Hour
+	count := func(from, to time.Time) (map[string]int, error) {
+		rs, err := s.query(ctx, `SELECT c.category_code, COUNT(*) FROM cases c
+			WHERE c.created_at >= ? AND c.created_at < ? AND c.state <> 'merged' AND c.state <> 'rejected' AND `+where+`
+			GROUP BY c.category_code`, append([]any{from, to}, args...)...)
+		if err != nil {
+			return nil, fmt.Errorf("count cases by category: %w", err)
+		}
+		defer rs.Close()
+		m := map[string]int{}
+		for rs.Next() {
+			var code string
+			var n int
+			if err := rs.Scan(&code, &n); err != nil {
+				return nil, fmt.Errorf("count cases by category: %w", err)
+			}
+			m[code] = n
+		}
+		return m, rs.Err()
+	}
+	// This week comes from the rows in hand (the period is at least a
+	// week); the baselines from the index.
+	thisFrom := now.Add(-week)
+	this := map[string][]civic.HotspotCase{}
+	for _, r := range rows {
+		if !r.c.CreatedAt.Before(thisFrom) && r.c.CategoryCode != "" {
+			this[r.c.CategoryCode] = append(this[r.c.CategoryCode], r.c)
+		}
+	}
+	prev, err := count(now.Add(-5*week), thisFrom)
+	if err != nil {
+		return nil, err
+	}
+	lastYear, err := count(now.Add(-53*week), now.Add(-52*week))
+	if err != nil {
+		return nil, err
+	}
+	var out []civic.Hotspot
+	for code, cs := range this {
+		n := len(cs)
+		avg := float64(prev[code]) / 4
+		ly := lastYear[code]
+		if n < p.MinCases || (float64(n) < p.RiseFactor*max(avg, 1) && float64(n) < p.RiseFactor*float64(max(ly, 1))) {
+			continue
+		}
+		h := civic.Hotspot{Kind: civic.HotspotRising, CategoryCode: code, Size: n, ThisWeek: n, WeeksAvg: avg, LastYear: ly, Cases: cs,
+			From: cs[0].CreatedAt, To: cs[len(cs)-1].CreatedAt}
+		h.Score = float64(n) / max(avg, 1)
+		for _, c := range cs {
+			if civic.Mergeable(c.State) {
+				h.Mergeable++
+			}
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+// MergeHotspot turns the cases of a warning into one case with the
+// existing merge action: the oldest is kept and every other case is merged
+// into it, so every reporter is kept as a co-reporter. All the merges are
+// one transaction: one refused merge (out of scope, already finished,
+// not the actor's to dispatch) refuses them all.
+func (s *Store) MergeHotspot(ctx context.Context, a civic.Actor, ids []int64) (civic.Case, error) {
+	if err := a.Must(civic.PermCaseDispatch); err != nil {
+		return civic.Case{}, err
+	}
+	uniq := map[int64]bool{}
+	var list []int64
+	for _, id := range ids {
+		if id > 0 && !uniq[id] {
+			uniq[id] = true
+			list = append(list, id)
+		}
+	}
+	if len(list) < 2 || len(list) > 200 {
+		return civic.Case{}, civic.Invalid(civic.FieldErr("case_ids", "请选择2至200件工单", "choose 2 to 200 cases"))
+	}
+	var primary int64
+	err := s.write(ctx, func(tx *Tx) error {
+		cases := make([]civic.Case, 0, len(list))
+		for _, id := range list {
+			c, err := scanCase(tx.queryRow(ctx, `SELECT `+caseCols+caseFrom+` WHERE c.id = ?`, id))
+			if err != nil || !caseVisible(a, c) {
+				if err != nil && !errors.Is(err, sql.ErrNoRows) {
+					return fmt.Errorf("read case %d: %w", id, err)
+				}
+				return caseNotFound(id)
+			}
+			cases = append(cases, c)
+		}
+		sort.Slice(cases, func(i, j int) bool {
+			if !cases[i].CreatedAt.Equal(cases[j].CreatedAt) {
+				return cases[i].CreatedAt.Before(cases[j].CreatedAt)
+			}
+			return cases[i].ID < cases[j].ID
+		})
+		primary = cases[0].ID
+		if !civic.Mergeable(cases[0].State) {
+			return civic.Errorf(civic.EConflict, "最早的工单 %s 已办结或已合并，不能作为主单", "the oldest case %s is finished or merged and cannot be kept as the main case", cases[0].Number)
+		}
+		merged := make([]int64, 0, len(cases)-1)
+		for _, c := range cases[1:] {
+			if err := tx.act(ctx, a, c.ID, CaseInput{Action: civic.ActMerge, MergeInto: primary, Note: "热点合并：同一问题多人反映 / merged as one hotspot"}); err != nil {
+				return fmt.Errorf("merge case %s into %s: %w", c.Number, cases[0].Number, err)
+			}
+			merged = append(merged, c.ID)
+		}
+		return tx.audit(ctx, a, "hotspot.merge", "case", primary, cases[0].RegionCode, nil, map[string]any{"kept": primary, "merged": merged})
+	})
+	if err != nil {
+		return civic.Case{}, err
+	}
+	return s.GetCase(ctx, a, primary)
+}
