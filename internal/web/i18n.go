@@ -1113,4 +1113,11 @@ var messages = map[string][2]string{
 	"pimport.before":            {"原值", "Before"},
 	"pimport.after":             {"新值", "After"},
 	"pimport.same_as":           {"与第%d行证件号相同，已合并", "Same ID number as row %d; merged"},
+
+	// Knowledge base (知识库).
+	"audit.entity.article":           {"知识库文章", "Knowledge article"},
+	"audit.action.knowledge.create":  {"新增知识", "Article added"},
+	"audit.action.knowledge.update":  {"修改知识", "Article changed"},
+	"audit.action.knowledge.flag":    {"标记过时", "Article flagged outdated"},
+	"audit.action.knowledge.resolve": {"处理过时标记", "Flag resolved"},
 }
