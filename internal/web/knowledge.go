@@ -199,10 +199,10 @@ func (h *Web) resolveFlag(w http.ResponseWriter, r *http.Request, c *rq) error {
 
 // articleForm is the add/edit form as typed.
 type articleForm struct {
-	ID                                                  int64
+	ID                                                 int64
 	Question, Answer, CategoryCode, ValidFrom, ValidTo string
-	OrgID                                               string
-	Public                                              bool
+	OrgID                                              string
+	Public                                             bool
 }
 
 var articleFields = []string{"question", "answer", "category_code", "valid_from", "valid_to", "org_id"}
