@@ -41,10 +41,17 @@ func excerpt(s string, n int) string {
 	return string(r[:n]) + "…"
 }
 
-func (h *Web) articleRowOf(c *rq, a civic.Article) articleRow {
+// articleRowOf builds a row; owns remembers per organisation whether the
+// actor keeps its articles, so that a list asks once per owner.
+func (h *Web) articleRowOf(c *rq, a civic.Article, owns map[int64]bool) articleRow {
 	today := h.today()
+	owner, ok := owns[a.OrgID]
+	if !ok {
+		owner = h.canWriteArticle(c, a.OrgID)
+		owns[a.OrgID] = owner
+	}
 	return articleRow{Article: a, Excerpt: excerpt(a.Answer, 120), Expired: a.ExpiredOn(today),
-		Pending: a.ValidFrom != "" && a.ValidFrom > today, Owner: h.canWriteArticle(c, a.OrgID)}
+		Pending: a.ValidFrom != "" && a.ValidFrom > today, Owner: owner}
 }
 
 // canWriteArticle asks the store's rule with the owner's jurisdiction.
@@ -65,8 +72,9 @@ func (h *Web) knowledge(w http.ResponseWriter, r *http.Request, c *rq) error {
 	if err != nil {
 		return err
 	}
+	owns := map[int64]bool{}
 	for _, a := range arts {
-		p.Rows = append(p.Rows, h.articleRowOf(c, a))
+		p.Rows = append(p.Rows, h.articleRowOf(c, a, owns))
 	}
 	p.Pager = newPager("/knowledge", q, page, total)
 	h.list(w, r, c, "knowledge", p)
@@ -120,7 +128,7 @@ func (h *Web) showArticle(w http.ResponseWriter, r *http.Request, c *rq, status 
 	if err != nil {
 		return err
 	}
-	p := articlePage{Page: h.base(w, c, "kb.title", "/knowledge"), Row: h.articleRowOf(c, a), CanFlag: c.Actor.Can(civic.PermKnowledgeFlag),
+	p := articlePage{Page: h.base(w, c, "kb.title", "/knowledge"), Row: h.articleRowOf(c, a, map[int64]bool{}), CanFlag: c.Actor.Can(civic.PermKnowledgeFlag),
 		FlagErr: flagErr, FlagValue: flagValue}
 	p.Title = a.Question
 	p.Crumbs = []Crumb{{Label: c.T("kb.title"), URL: "/knowledge"}, {Label: a.Question}}
