@@ -172,5 +172,15 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/imports/{id}/rejected", a.importRejected},
 		{"GET", "/api/v1/people/export", a.exportPeople},
 		{"GET", "/api/v1/houses/export", a.exportHouses},
+		// Knowledge base (知识库).
+		{"GET", "/api/v1/knowledge", a.listArticles},
+		{"POST", "/api/v1/knowledge", a.createArticle},
+		{"GET", "/api/v1/knowledge/suggest", a.suggestArticles},
+		{"GET", "/api/v1/knowledge/flags", a.openFlags},
+		{"POST", "/api/v1/knowledge/flags/{id}/resolve", a.resolveFlag},
+		{"GET", "/api/v1/knowledge/{id}", a.getArticle},
+		{"PUT", "/api/v1/knowledge/{id}", a.updateArticle},
+		{"GET", "/api/v1/knowledge/{id}/flags", a.articleFlags},
+		{"POST", "/api/v1/knowledge/{id}/flags", a.flagArticle},
 	}
 }

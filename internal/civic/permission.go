@@ -59,6 +59,14 @@ const (
 	PermPatrol          Permission = "field.patrol"           // walk a patrol, record findings
 	PermPatrolSupervise Permission = "field.patrol_supervise" // see the patrols of others in scope
 	PermPeoplePropose   Permission = "people.propose"         // propose a correction
+
+	// The knowledge base (知识库). Staff read every article, residents the
+	// public ones in force; writing needs PermKnowledgeWrite and, in the
+	// store, the owner department: a handler its own organisation, others
+	// an organisation whose jurisdiction is in their scope.
+	PermKnowledgeRead  Permission = "knowledge.read"
+	PermKnowledgeWrite Permission = "knowledge.write"
+	PermKnowledgeFlag  Permission = "knowledge.flag" // mark an article outdated
 )
 
 var staffRoles = []Role{RoleGridWorker, RoleCommunityStaff, RoleStreetStaff, RoleHandler, RoleOperator, RoleLeader, RoleAdmin}
@@ -109,6 +117,10 @@ var grants = map[Permission][]Role{
 	PermPatrol:          {RoleGridWorker, RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
 	PermPatrolSupervise: {RoleCommunityStaff, RoleStreetStaff, RoleLeader, RoleAdmin},
 	PermPeoplePropose:   {RoleGridWorker, RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
+
+	PermKnowledgeRead:  append([]Role{RoleResident, RoleVolunteer}, staffRoles...),
+	PermKnowledgeWrite: {RoleAdmin, RoleStreetStaff, RoleHandler},
+	PermKnowledgeFlag:  staffRoles,
 }
 
 // Can reports whether the actor's role grants p. Scope is checked separately

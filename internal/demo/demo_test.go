@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -337,6 +338,23 @@ func TestLoad(t *testing.T) {
 	police, _, err := s.ListStaff(ctx, civic.System, store.StaffFilter{Position: civic.PositionGridPolice, Page: store.Page{Limit: 1}})
 	if err != nil || len(police) == 0 || police[0].OrgID == 0 {
 		t.Errorf("grid police %+v (%v): want an employer", police, err)
+	}
+	// The knowledge base: every article loaded under its named owner,
+	// found by a Chinese word, the past season's article not suggested.
+	arts, n, err := s.ListArticles(ctx, civic.System, store.KnowledgeFilter{Page: store.Page{Limit: 100}})
+	if err != nil || n != len(demoKnowledge) {
+		t.Errorf("%d articles (%v), want %d", n, err, len(demoKnowledge))
+	}
+	for _, a := range arts {
+		if i := slices.IndexFunc(demoKnowledge, func(d demoArticle) bool { return d.question == a.Question }); i < 0 || demoKnowledge[i].owner != a.OrgName {
+			t.Errorf("article %q owned by %q", a.Question, a.OrgName)
+		}
+	}
+	if got, _, err := s.ListArticles(ctx, civic.System, store.KnowledgeFilter{Query: "供热"}); err != nil || len(got) != 2 {
+		t.Errorf("search 供热: %d (%v)", len(got), err)
+	}
+	if got, err := s.SuggestArticles(ctx, civic.System, "想问一下医保缴费的事情", 5); err != nil || len(got) != 0 {
+		t.Errorf("an expired article suggested: %v (%v)", got, err)
 	}
 
 	for _, u := range c.Users {

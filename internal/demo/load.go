@@ -72,7 +72,7 @@ func Load(ctx context.Context, s *store.Store, c City) error {
 			return fmt.Errorf("load demo: create user %s: %w", u.Username, err)
 		}
 	}
-	return nil
+	return LoadKnowledge(ctx, s)
 }
 
 // employerOf says which organisation a ledger entry works for, as the kind,

@@ -55,7 +55,8 @@ var (
 	auditEntities = []string{"region", "staff", "organisation", "user", "api_token", "category", "calendar_year", "calendar_periods",
 		"place", "webhook", "blacklist", "deputy",
 		"compound", "building", "house", "person", "visit", "patrol", "correction",
-		"party_household", "party_contact", "care_rule", "care_task", "rental", "import", "export", "case"}
+		"party_household", "party_contact", "care_rule", "care_task", "rental", "import", "export", "case",
+		"article"}
 	auditActions = []string{"region.create", "region.update", "staff.create", "staff.update", "staff.delete",
 		"organisation.create", "organisation.update", "user.create", "user.update", "user.password", "token.create", "token.revoke",
 		"category.create", "category.update", "category.activate", "category.deactivate",
@@ -71,7 +72,8 @@ var (
 		"rental.create", "rental.end",
 		"houses.import_queued", "houses.import", "people.import_queued", "people.import",
 		"houses.export", "houses.export_plain", "people.export", "people.export_plain",
-		"hotspot.merge"}
+		"hotspot.merge",
+		"knowledge.create", "knowledge.update", "knowledge.flag", "knowledge.resolve"}
 )
 
 func (h *Web) audit(w http.ResponseWriter, r *http.Request, c *rq) error {

@@ -197,6 +197,7 @@ var navItems = []struct {
 	{"nav.inbox", "/inbox", "log", ""},
 	{"nav.account", "/account", "user", ""},
 	{"nav.people_import", "/people/import", "people", civic.PermPeopleRead},
+	{"nav.knowledge", "/knowledge", "log", civic.PermKnowledgeRead},
 }
 
 // rq is what a page handler knows about the request's user.

@@ -265,6 +265,18 @@ func (h *Web) Register(mux *http.ServeMux) {
 	mux.Handle("GET /corrections/{id}", h.page("", h.correction))
 	mux.Handle("POST /corrections/{id}/review", h.page(civic.PermPeopleWrite, h.reviewCorrection))
 
+	// Knowledge base (知识库).
+	mux.Handle("GET /knowledge", h.page(civic.PermKnowledgeRead, h.knowledge))
+	mux.Handle("GET /knowledge/suggest", h.page(civic.PermKnowledgeRead, h.knowledgeSuggest))
+	mux.Handle("GET /knowledge/flags", h.page(civic.PermKnowledgeWrite, h.knowledgeFlags))
+	mux.Handle("POST /knowledge/flags/{id}/resolve", h.page(civic.PermKnowledgeWrite, h.resolveFlag))
+	mux.Handle("GET /knowledge/new", h.page(civic.PermKnowledgeWrite, h.newArticle))
+	mux.Handle("POST /knowledge/new", h.page(civic.PermKnowledgeWrite, h.saveArticle))
+	mux.Handle("GET /knowledge/{id}", h.page(civic.PermKnowledgeRead, h.article))
+	mux.Handle("GET /knowledge/{id}/edit", h.page(civic.PermKnowledgeWrite, h.editArticle))
+	mux.Handle("POST /knowledge/{id}/edit", h.page(civic.PermKnowledgeWrite, h.saveArticle))
+	mux.Handle("POST /knowledge/{id}/flag", h.page(civic.PermKnowledgeFlag, h.flagArticle))
+
 	// Anything else is a friendly "not found" page in the user's language
 	// rather than Go's plain-text one. The API answers its own paths.
 	mux.Handle("/", h.page("", func(w http.ResponseWriter, r *http.Request, c *rq) error {
