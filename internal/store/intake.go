@@ -271,7 +271,7 @@ func (tx *Tx) insertCase(ctx context.Context, p *preparedCase) (int64, bool, err
 	if tx.known == nil {
 		tx.known = map[int64]caseBrief{}
 	}
-	b := caseBrief{title: n.Title, region: p.region, handlerRegion: handlerRegion, created: now}
+	b := caseBrief{title: n.Title, region: p.region, handlerRegion: handlerRegion, created: now, category: n.CategoryCode, source: string(n.Source)}
 	if v, ok := orgID.(int64); ok {
 		b.handlerOrg = sql.NullInt64{Int64: v, Valid: true}
 	}

@@ -232,6 +232,7 @@ func (tx *Tx) stmt(ctx context.Context, st *sql.Stmt) *sql.Stmt {
 // caseBrief is what notifications need of a case.
 type caseBrief struct {
 	title, region, handlerRegion string
+	category, source             string // for the roll-ups
 	handlerOrg, reporter         sql.NullInt64
 	created                      time.Time
 }
