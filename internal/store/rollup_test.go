@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 
@@ -69,6 +70,53 @@ func TestRollupRebuildEqualsIncremental(t *testing.T) {
 			if reb[i] != inc[i] {
 				t.Errorf("row %d: rebuild %+v, incremental %+v", i, reb[i], inc[i])
 			}
+		}
+	})
+}
+
+// TestOverview checks the overview from the roll-ups against the same
+// overview computed by scanning the timelines, and its scope.
+func TestOverview(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustMetricsWorld(t, s)
+		mustWalkMetricsScenario(t, w, clock)
+		for _, tc := range []struct {
+			a     civic.Actor
+			scope string
+			month int64
+		}{{civic.System, "", 8}, {w.metricsStreet2, "", 1}, {civic.System, metricsStreet2, 1}} {
+			o, err := s.Overview(ctx, tc.a, tc.scope)
+			if err != nil {
+				t.Fatal(err)
+			}
+			scan, err := s.OverviewByScan(ctx, tc.a, tc.scope)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, _ := json.Marshal(o)
+			b, _ := json.Marshal(scan)
+			if string(a) != string(b) {
+				t.Errorf("scope %q: roll-ups\n%s\nscan\n%s", tc.scope, a, b)
+			}
+			month := o.Periods[2]
+			if month.Name != "month" || month.From != "2026-03-01" || month.Reported != tc.month {
+				t.Errorf("scope %q: month = %+v, want %d reported", tc.scope, month, tc.month)
+			}
+			if len(o.Daily) != 30 || len(o.Monthly) != 12 || o.Daily[29].Date != "2026-03-16" {
+				t.Errorf("scope %q: trends %d days (last %s), %d months", tc.scope, len(o.Daily), o.Daily[len(o.Daily)-1].Date, len(o.Monthly))
+			}
+			// B claimed late, C closed late (see mustWalkMetricsScenario).
+		if tc.month == 8 && (month.Rates.Satisfaction == nil || month.Events[store.KindVisitValid] != 5 || month.Events[store.KindClaimOnTime] != 6 || month.Events[store.KindCloseOnTime] != 3) {
+				t.Errorf("city month events %v rates %+v", month.Events, month.Rates)
+			}
+		}
+		// Outside the scope looks like missing; no permission is refused.
+		if _, err := s.Overview(ctx, w.metricsStreet2, "110101001"); civic.ErrorCodeOf(err) != civic.ENotFound {
+			t.Errorf("other street: %v, want not found", err)
+		}
+		if _, err := s.Overview(ctx, civic.Actor{UserID: 99, Role: civic.RoleResident, Scope: civic.Scope{RegionCode: metricsStreet2}}, ""); err == nil {
+			t.Error("a resident got the overview")
 		}
 	})
 }

@@ -1,0 +1,272 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/civicgrid/civicgrid/internal/civic"
+)
+
+// overviewWindow is the China dates an overview looks at, as of now.
+type overviewWindow struct {
+	now                                   time.Time
+	today, tomorrow, week, month, nextMon string
+	first                                 string // earliest day read: the same week a year before
+}
+
+func newOverviewWindow(now time.Time) overviewWindow {
+	t := now.In(civic.ChinaTime)
+	d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, civic.ChinaTime)
+	wd := (int(d.Weekday()) + 6) % 7 // Monday = 0
+	w := d.AddDate(0, 0, -wd)
+	m := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, civic.ChinaTime)
+	f := func(x time.Time) string { return x.Format(civic.DateLayout) }
+	return overviewWindow{now: now, today: f(d), tomorrow: f(d.AddDate(0, 0, 1)), week: f(w), month: f(m),
+		nextMon: f(m.AddDate(0, 1, 0)), first: f(w.AddDate(0, 0, -364))}
+}
+
+// overviewScope checks the actor and returns the scope code and its
+// condition on column col.
+func overviewScope(a civic.Actor, scope, col string) (string, string, []any, error) {
+	if err := a.Must(civic.PermCaseMetrics); err != nil {
+		return "", "", nil, err
+	}
+	if scope == "" {
+		scope = a.Scope.RegionCode
+	}
+	if scope != "" && !a.InScope(scope) {
+		return "", "", nil, civic.NotFound("没有这个区域", "no such region")
+	}
+	if scope == "" {
+		if !a.IsSystem() {
+			return "", "", nil, civic.NotFound("没有这个区域", "no such region")
+		}
+		return "", "1=1", nil, nil
+	}
+	lo, hi := civic.ScopePrefixRange(scope)
+	return scope, col + " >= ? AND " + col + " < ?", []any{lo, hi}, nil
+}
+
+// Overview computes the overview of a scope ("" for the actor's own) as of
+// the store's clock, from the roll-ups: a few index ranges, no case scan.
+func (s *Store) Overview(ctx context.Context, a civic.Actor, scope string) (civic.Overview, error) {
+	scope, where, args, err := overviewScope(a, scope, "region_code")
+	if err != nil {
+		return civic.Overview{}, err
+	}
+	win := newOverviewWindow(s.Now())
+	m := map[rollupKey]int64{}
+	read := func(table, col, extra string, xargs []any) error {
+		rows, err := s.query(ctx, `SELECT day, region_code, category_code, source, `+col+`, n FROM `+table+` WHERE `+where+extra, append(append([]any{}, args...), xargs...)...)
+		if err != nil {
+			return fmt.Errorf("overview: read %s: %w", table, err)
+		}
+		defer rows.Close()
+		t := map[string]string{"case_flow": "flow", "case_stock": "stock"}[table]
+		for rows.Next() {
+			k := rollupKey{table: t}
+			var n int64
+			if err := rows.Scan(&k.day, &k.region, &k.category, &k.source, &k.kind, &n); err != nil {
+				return fmt.Errorf("overview: read %s: %w", table, err)
+			}
+			m[k] += n
+		}
+		return rows.Err()
+	}
+	if err := read("case_flow", "kind", " AND day >= ?", []any{win.first}); err != nil {
+		return civic.Overview{}, err
+	}
+	if err := read("case_stock", "state", " AND n <> 0", nil); err != nil {
+		return civic.Overview{}, err
+	}
+	return buildOverview(scope, win, m), nil
+}
+
+// OverviewByScan computes the same overview by walking the timelines of
+// every case in the scope: the baseline the roll-ups are measured against,
+// and a second check of them in tests.
+func (s *Store) OverviewByScan(ctx context.Context, a civic.Actor, scope string) (civic.Overview, error) {
+	scope, where, args, err := overviewScope(a, scope, "c.region_code")
+	if err != nil {
+		return civic.Overview{}, err
+	}
+	win := newOverviewWindow(s.Now())
+	m, err := s.scanRollups(ctx, s, where, args, time.Time{})
+	if err != nil {
+		return civic.Overview{}, err
+	}
+	return buildOverview(scope, win, m), nil
+}
+
+func ratio(num float64, den int64) *float64 {
+	if den == 0 {
+		return nil
+	}
+	r := num / float64(den)
+	return &r
+}
+
+func ratesOf(ev map[string]int64) civic.OverviewRates {
+	valid := ev[KindVisitValid]
+	return civic.OverviewRates{
+		Response:     ratio(float64(ev[KindClaimOnTime]), ev[string(civic.ActDispatch)]+ev[string(civic.ActTransfer)]),
+		Solved:       ratio(float64(ev[KindVisitSolved]), valid),
+		Satisfaction: ratio(float64(ev[KindVisitSatisfied])+DefaultBasicWeight*float64(ev[KindVisitBasic]), valid),
+		Completion:   ratio(float64(ev[KindCloseOnTime]), ev[string(civic.ActVerifyPass)]),
+	}
+}
+
+// childLen is the code length of the regions one level below scope.
+func childLen(scope string) int {
+	for _, l := range []int{6, 9, 12, 15} {
+		if l > len(scope) {
+			return l
+		}
+	}
+	return len(scope)
+}
+
+func isOpen(state string) bool {
+	switch civic.CaseState(state) {
+	case civic.StateReported, civic.StateAccepted, civic.StateDispatched, civic.StateInProgress, civic.StateHandled:
+		return true
+	}
+	return false
+}
+
+// buildOverview folds roll-up counts into the overview; Overview and
+// OverviewByScan share it, so they differ only in where counts come from.
+func buildOverview(scope string, win overviewWindow, m map[rollupKey]int64) civic.Overview {
+	o := civic.Overview{Scope: scope, AsOf: win.now, ByState: map[string]int64{}}
+	type span struct{ name, from, to string }
+	spans := []span{{"today", win.today, win.tomorrow}, {"week", win.week, win.tomorrow}, {"month", win.month, win.tomorrow}}
+	for _, sp := range spans {
+		o.Periods = append(o.Periods, civic.OverviewPeriod{Name: sp.name, From: sp.from, To: sp.to,
+			BySource: map[string]int64{}, ByCategory: map[string]int64{}, ByState: map[string]int64{}, Events: map[string]int64{}})
+	}
+	t, _ := time.ParseInLocation(civic.DateLayout, win.today, civic.ChinaTime)
+	dayStart := t.AddDate(0, 0, -29).Format(civic.DateLayout)
+	mt := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, civic.ChinaTime)
+	monthStart := mt.AddDate(0, -11, 0).Format(civic.DateLayout)
+	days := map[string]map[string]int64{}
+	months := map[string]map[string]int64{}
+	wk, _ := time.ParseInLocation(civic.DateLayout, win.week, civic.ChinaTime)
+	prev4 := wk.AddDate(0, 0, -28).Format(civic.DateLayout)
+	ly, lyEnd := win.first, wk.AddDate(0, 0, -357).Format(civic.DateLayout)
+	cats := map[string]*civic.CategoryTrend{}
+	cat := func(c string) *civic.CategoryTrend {
+		if cats[c] == nil {
+			cats[c] = &civic.CategoryTrend{Code: c}
+		}
+		return cats[c]
+	}
+	regions := map[string]*civic.RegionFigure{}
+	cl := childLen(scope)
+	region := func(code string) *civic.RegionFigure {
+		if len(code) >= cl {
+			code = code[:cl]
+		}
+		if regions[code] == nil {
+			regions[code] = &civic.RegionFigure{Code: code}
+		}
+		return regions[code]
+	}
+	for k, n := range m {
+		if n == 0 || k.day >= win.tomorrow {
+			continue
+		}
+		if k.table == "stock" {
+			o.ByState[k.kind] += n
+			if isOpen(k.kind) {
+				region(k.region).Open += n
+			}
+			for i, sp := range spans {
+				if k.day >= sp.from {
+					o.Periods[i].ByState[k.kind] += n
+				}
+			}
+			continue
+		}
+		report := k.kind == string(civic.ActReport)
+		for i, sp := range spans {
+			if k.day < sp.from {
+				continue
+			}
+			p := &o.Periods[i]
+			p.Events[k.kind] += n
+			if report {
+				p.Reported += n
+				p.BySource[k.source] += n
+				p.ByCategory[k.category] += n
+			}
+		}
+		if k.day >= dayStart {
+			if days[k.day] == nil {
+				days[k.day] = map[string]int64{}
+			}
+			days[k.day][k.kind] += n
+		}
+		if k.day >= monthStart {
+			mk := k.day[:8] + "01"
+			if months[mk] == nil {
+				months[mk] = map[string]int64{}
+			}
+			months[mk][k.kind] += n
+		}
+		if report {
+			switch {
+			case k.day >= win.week:
+				cat(k.category).Week += n
+			case k.day >= prev4:
+				cat(k.category).Prev4Avg += float64(n) / 4
+			case k.day >= ly && k.day < lyEnd:
+				cat(k.category).LastYear += n
+			}
+			if k.day >= win.month {
+				region(k.region).Reported += n
+			}
+		}
+	}
+	for i := range o.Periods {
+		p := &o.Periods[i]
+		p.Rates = ratesOf(p.Events)
+		p.Warned, p.Escalated = p.Events[string(civic.ActWarn)], p.Events[string(civic.ActEscalate)]
+	}
+	point := func(date string, ev map[string]int64) civic.TrendPoint {
+		return civic.TrendPoint{Date: date, Reported: ev[string(civic.ActReport)], Closed: ev[string(civic.ActVerifyPass)] + ev[string(civic.ActAnswer)], Rates: ratesOf(ev)}
+	}
+	for i := 29; i >= 0; i-- {
+		d := t.AddDate(0, 0, -i).Format(civic.DateLayout)
+		o.Daily = append(o.Daily, point(d, days[d]))
+	}
+	for i := 11; i >= 0; i-- {
+		d := mt.AddDate(0, -i, 0).Format(civic.DateLayout)
+		o.Monthly = append(o.Monthly, point(d, months[d]))
+	}
+	for _, c := range cats {
+		if c.Week > 0 {
+			o.TopCategories = append(o.TopCategories, *c)
+			if float64(c.Week) > c.Prev4Avg {
+				o.Rising = append(o.Rising, *c)
+			}
+		}
+	}
+	sort.Slice(o.TopCategories, func(i, j int) bool {
+		a, b := o.TopCategories[i], o.TopCategories[j]
+		return a.Week > b.Week || a.Week == b.Week && a.Code < b.Code
+	})
+	sort.Slice(o.Rising, func(i, j int) bool {
+		a, b := o.Rising[i], o.Rising[j]
+		da, db := float64(a.Week)-a.Prev4Avg, float64(b.Week)-b.Prev4Avg
+		return da > db || da == db && a.Code < b.Code
+	})
+	o.TopCategories = o.TopCategories[:min(10, len(o.TopCategories))]
+	o.Rising = o.Rising[:min(10, len(o.Rising))]
+	for _, r := range regions {
+		o.Regions = append(o.Regions, *r)
+	}
+	sort.Slice(o.Regions, func(i, j int) bool { return o.Regions[i].Code < o.Regions[j].Code })
+	return o
+}
