@@ -107,7 +107,7 @@ func TestOverview(t *testing.T) {
 				t.Errorf("scope %q: trends %d days (last %s), %d months", tc.scope, len(o.Daily), o.Daily[len(o.Daily)-1].Date, len(o.Monthly))
 			}
 			// B claimed late, C closed late (see mustWalkMetricsScenario).
-		if tc.month == 8 && (month.Rates.Satisfaction == nil || month.Events[store.KindVisitValid] != 5 || month.Events[store.KindClaimOnTime] != 6 || month.Events[store.KindCloseOnTime] != 3) {
+			if tc.month == 8 && (month.Rates.Satisfaction == nil || month.Events[store.KindVisitValid] != 5 || month.Events[store.KindClaimOnTime] != 6 || month.Events[store.KindCloseOnTime] != 3) {
 				t.Errorf("city month events %v rates %+v", month.Events, month.Rates)
 			}
 		}
