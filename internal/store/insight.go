@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
@@ -13,7 +14,8 @@ import (
 type overviewWindow struct {
 	now                                   time.Time
 	today, tomorrow, week, month, nextMon string
-	first                                 string // earliest day read: the same week a year before
+	prev4                                 string // the Monday four weeks before this week's
+	first, lastYearEnd                    string // the same week a year before: [first, lastYearEnd)
 }
 
 func newOverviewWindow(now time.Time) overviewWindow {
@@ -24,7 +26,7 @@ func newOverviewWindow(now time.Time) overviewWindow {
 	m := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, civic.ChinaTime)
 	f := func(x time.Time) string { return x.Format(civic.DateLayout) }
 	return overviewWindow{now: now, today: f(d), tomorrow: f(d.AddDate(0, 0, 1)), week: f(w), month: f(m),
-		nextMon: f(m.AddDate(0, 1, 0)), first: f(w.AddDate(0, 0, -364))}
+		nextMon: f(m.AddDate(0, 1, 0)), prev4: f(w.AddDate(0, 0, -28)), first: f(w.AddDate(0, 0, -364)), lastYearEnd: f(w.AddDate(0, 0, -357))}
 }
 
 // overviewScope checks the actor and returns the scope code and its
@@ -49,37 +51,63 @@ func overviewScope(a civic.Actor, scope, col string) (string, string, []any, err
 	return scope, col + " >= ? AND " + col + " < ?", []any{lo, hi}, nil
 }
 
+// overviewLevel is the roll-up level an overview of scope reads from a
+// table: streets for the whole city; below, the cases' own regions, which
+// the map needs by child region, except for categories, which a street
+// reads at its own level too.
+func overviewLevel(scope, table string) int {
+	if len(scope) < 9 || (len(scope) == 9 && table == "case_flow_category") {
+		return 1
+	}
+	return 0
+}
+
 // Overview computes the overview of a scope ("" for the actor's own) as of
-// the store's clock, from the roll-ups: a few index ranges, no case scan.
+// the store's clock, from the roll-ups: three index ranges, no case scan.
 func (s *Store) Overview(ctx context.Context, a civic.Actor, scope string) (civic.Overview, error) {
 	scope, where, args, err := overviewScope(a, scope, "region_code")
 	if err != nil {
 		return civic.Overview{}, err
 	}
 	win := newOverviewWindow(s.Now())
-	m := map[rollupKey]int64{}
-	read := func(table, col, extra string, xargs []any) error {
-		rows, err := s.query(ctx, `SELECT day, region_code, category_code, source, `+col+`, n FROM `+table+` WHERE `+where+extra, append(append([]any{}, args...), xargs...)...)
+	m := rollups{}
+	for _, t := range rollupTables {
+		level := overviewLevel(scope, t.name)
+		key, cond, xargs := "''", "", []any{}
+		switch t.name {
+		case "case_flow":
+			cond, xargs = " AND day >= ?", []any{win.first}
+		case "case_flow_category":
+			key, cond, xargs = t.key, " AND (day >= ? OR (day >= ? AND day < ?))", []any{min(win.month, win.prev4), win.first, win.lastYearEnd}
+		}
+		q := `SELECT region_code, day, ` + key + `, ` + strings.Join(t.cols, ", ") + ` FROM ` + t.name + ` WHERE level = ? AND ` + where + cond
+		rows, err := s.query(ctx, q, append(append([]any{level}, args...), xargs...)...)
 		if err != nil {
-			return fmt.Errorf("overview: read %s: %w", table, err)
+			return civic.Overview{}, fmt.Errorf("overview: read %s: %w", t.name, err)
 		}
-		defer rows.Close()
-		t := map[string]string{"case_flow": "flow", "case_stock": "stock"}[table]
 		for rows.Next() {
-			k := rollupKey{table: t}
-			var n int64
-			if err := rows.Scan(&k.day, &k.region, &k.category, &k.source, &k.kind, &n); err != nil {
-				return fmt.Errorf("overview: read %s: %w", table, err)
+			k := rollupKey{table: t.name, level: level}
+			ns := make([]int64, len(t.cols))
+			dest := []any{&k.region, &k.day, &k.category}
+			for i := range ns {
+				dest = append(dest, &ns[i])
 			}
-			m[k] += n
+			if err := rows.Scan(dest...); err != nil {
+				rows.Close()
+				return civic.Overview{}, fmt.Errorf("overview: read %s: %w", t.name, err)
+			}
+			cols := map[string]int64{}
+			for i, n := range ns {
+				if n != 0 {
+					cols[t.cols[i]] = n
+				}
+			}
+			m[k] = cols
 		}
-		return rows.Err()
-	}
-	if err := read("case_flow", "kind", " AND day >= ?", []any{win.first}); err != nil {
-		return civic.Overview{}, err
-	}
-	if err := read("case_stock", "state", " AND n <> 0", nil); err != nil {
-		return civic.Overview{}, err
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return civic.Overview{}, fmt.Errorf("overview: read %s: %w", t.name, err)
+		}
 	}
 	return buildOverview(scope, win, m), nil
 }
@@ -136,9 +164,10 @@ func isOpen(state string) bool {
 	return false
 }
 
-// buildOverview folds roll-up counts into the overview; Overview and
-// OverviewByScan share it, so they differ only in where counts come from.
-func buildOverview(scope string, win overviewWindow, m map[rollupKey]int64) civic.Overview {
+// buildOverview folds roll-up rows (of the levels overviewLevel says) into the overview;
+// Overview and OverviewByScan share it, so they differ only in where the
+// counts come from.
+func buildOverview(scope string, win overviewWindow, m rollups) civic.Overview {
 	o := civic.Overview{Scope: scope, AsOf: win.now, ByState: map[string]int64{}}
 	type span struct{ name, from, to string }
 	spans := []span{{"today", win.today, win.tomorrow}, {"week", win.week, win.tomorrow}, {"month", win.month, win.tomorrow}}
@@ -152,9 +181,6 @@ func buildOverview(scope string, win overviewWindow, m map[rollupKey]int64) civi
 	monthStart := mt.AddDate(0, -11, 0).Format(civic.DateLayout)
 	days := map[string]map[string]int64{}
 	months := map[string]map[string]int64{}
-	wk, _ := time.ParseInLocation(civic.DateLayout, win.week, civic.ChinaTime)
-	prev4 := wk.AddDate(0, 0, -28).Format(civic.DateLayout)
-	ly, lyEnd := win.first, wk.AddDate(0, 0, -357).Format(civic.DateLayout)
 	cats := map[string]*civic.CategoryTrend{}
 	cat := func(c string) *civic.CategoryTrend {
 		if cats[c] == nil {
@@ -173,69 +199,80 @@ func buildOverview(scope string, win overviewWindow, m map[rollupKey]int64) civi
 		}
 		return regions[code]
 	}
-	for k, n := range m {
-		if n == 0 || k.day >= win.tomorrow {
+	bump := func(into map[string]map[string]int64, key, col string, n int64) {
+		if into[key] == nil {
+			into[key] = map[string]int64{}
+		}
+		into[key][col] += n
+	}
+	for k, cols := range m {
+		if k.level != overviewLevel(scope, k.table) || k.day >= win.tomorrow {
 			continue
 		}
-		if k.table == "stock" {
-			o.ByState[k.kind] += n
-			if isOpen(k.kind) {
-				region(k.region).Open += n
-			}
-			for i, sp := range spans {
-				if k.day >= sp.from {
-					o.Periods[i].ByState[k.kind] += n
-				}
-			}
-			continue
-		}
-		report := k.kind == string(civic.ActReport)
-		for i, sp := range spans {
-			if k.day < sp.from {
+		for col, n := range cols {
+			if n == 0 {
 				continue
 			}
-			p := &o.Periods[i]
-			p.Events[k.kind] += n
-			if report {
-				p.Reported += n
-				p.BySource[k.source] += n
-				p.ByCategory[k.category] += n
-			}
-		}
-		if k.day >= dayStart {
-			if days[k.day] == nil {
-				days[k.day] = map[string]int64{}
-			}
-			days[k.day][k.kind] += n
-		}
-		if k.day >= monthStart {
-			mk := k.day[:8] + "01"
-			if months[mk] == nil {
-				months[mk] = map[string]int64{}
-			}
-			months[mk][k.kind] += n
-		}
-		if report {
-			switch {
-			case k.day >= win.week:
-				cat(k.category).Week += n
-			case k.day >= prev4:
-				cat(k.category).Prev4Avg += float64(n) / 4
-			case k.day >= ly && k.day < lyEnd:
-				cat(k.category).LastYear += n
-			}
-			if k.day >= win.month {
-				region(k.region).Reported += n
+			switch k.table {
+			case "case_stock":
+				o.ByState[col] += n
+				if isOpen(col) {
+					region(k.region).Open += n
+				}
+				for i, sp := range spans {
+					if k.day >= sp.from {
+						o.Periods[i].ByState[col] += n
+					}
+				}
+			case "case_flow_category":
+				for i, sp := range spans {
+					if k.day >= sp.from {
+						o.Periods[i].ByCategory[k.category] += n
+					}
+				}
+				switch {
+				case k.day >= win.week:
+					cat(k.category).Week += n
+				case k.day >= win.prev4:
+					cat(k.category).Prev4Avg += float64(n) / 4
+				case k.day >= win.first && k.day < win.lastYearEnd:
+					cat(k.category).LastYear += n
+				}
+			case "case_flow":
+				for i, sp := range spans {
+					if k.day < sp.from {
+						continue
+					}
+					p := &o.Periods[i]
+					if strings.HasPrefix(col, "src_") {
+						p.BySource[col[4:]] += n
+					} else {
+						p.Events[col] += n
+					}
+				}
+				if strings.HasPrefix(col, "src_") {
+					continue
+				}
+				if k.day >= dayStart {
+					bump(days, k.day, col, n)
+				}
+				if k.day >= monthStart {
+					bump(months, k.day[:8]+"01", col, n)
+				}
+				if col == "report" && k.day >= win.month {
+					region(k.region).Reported += n
+				}
 			}
 		}
 	}
 	for i := range o.Periods {
 		p := &o.Periods[i]
+		p.Reported = p.Events["report"]
 		p.Rates = ratesOf(p.Events)
-		p.Warned, p.Escalated = p.Events[string(civic.ActWarn)], p.Events[string(civic.ActEscalate)]
+		p.Warned, p.Escalated = p.Events["warn"], p.Events["escalate"]
 	}
 	point := func(date string, ev map[string]int64) civic.TrendPoint {
-		return civic.TrendPoint{Date: date, Reported: ev[string(civic.ActReport)], Closed: ev[string(civic.ActVerifyPass)] + ev[string(civic.ActAnswer)], Rates: ratesOf(ev)}
+		return civic.TrendPoint{Date: date, Reported: ev["report"], Closed: ev["verify_pass"] + ev["answer"], Rates: ratesOf(ev)}
 	}
 	for i := 29; i >= 0; i-- {
 		d := t.AddDate(0, 0, -i).Format(civic.DateLayout)

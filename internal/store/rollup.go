@@ -7,25 +7,29 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
 )
 
 // Roll-ups (issue 5, "performance by design"): case_flow counts events per
-// China day × region × category × source × kind, case_stock counts cases
-// per China filing day × region × category × source × current state. Both
-// are kept by addEvent, in the transaction of the event, so no write path
-// is missed (every state change writes an event); both are a pure function
-// of case_events and the cases' current region, category, source and
-// filing time, so RebuildRollups recomputes them from scratch and a test
-// proves the two agree.
+// China day × region, one column per kind; case_flow_category counts
+// reports per day × region × category; case_stock counts cases per filing
+// day × region by current state. Each row exists at two levels: level 0
+// under the case's own region code (a grid, usually), level 1 under its
+// street, so that a city overview reads a row per street and day. All are
+// kept by addEvent, in the transaction of the event, so no write path is
+// missed (every state change writes an event), with at most one upsert per
+// table and level; all are a pure function of case_events and the cases'
+// current region, category, source and filing time, so RebuildRollups
+// recomputes them and a test proves the two agree.
 //
 // Attribution is to the case's current region, category and source, as in
 // docs/METRICS.md ("the case's current category is used"): when an action
 // changes a case's category, its contributions move (rollupCase −1 before,
-// +1 after). A moved key keeps a row with n = 0; rows with n = 0 mean
-// nothing and are ignored when comparing.
+// +1 after). Counts that go back to 0 leave their row; rows and columns
+// with 0 mean nothing and are ignored when comparing.
 
 // Flow kinds besides the event actions themselves.
 const (
@@ -37,6 +41,27 @@ const (
 	KindVisitDissatisfied = "visit_dissatisfied" // 不满意
 	KindVisitSolved       = "visit_solved"       // 已解决
 )
+
+// flowColumn maps the actions counted in case_flow to their column; other
+// actions (comments, requests, whistles…) are not counted.
+var flowColumn = map[string]string{
+	"report": "report", "accept": "accept", "reject": "reject", "answer": "answer", "dispatch": "dispatch", "transfer": "transfer",
+	"recall": "recall", "return": "returned", "claim": "claim", "feedback": "feedback", "handle": "handle",
+	"verify_fail": "verify_fail", "verify_pass": "verify_pass", "reopen": "reopen", "merge": "merges", "warn": "warn", "escalate": "escalate",
+}
+
+// rollupTables are the roll-up tables, their key columns after level,
+// region_code and day, and their count columns.
+var rollupTables = []struct {
+	name, key string
+	cols      []string
+}{
+	{"case_flow", "", []string{"report", "src_resident", "src_patrol", "src_hotline", "src_qr", "src_api", "accept", "reject", "answer",
+		"dispatch", "transfer", "recall", "returned", "claim", "claim_on_time", "feedback", "handle", "verify_fail", "verify_pass", "close_on_time",
+		"visit_valid", "visit_satisfied", "visit_basic", "visit_dissatisfied", "visit_solved", "reopen", "merges", "warn", "escalate"}},
+	{"case_flow_category", "category_code", []string{"report"}},
+	{"case_stock", "", []string{"reported", "accepted", "rejected", "dispatched", "in_progress", "handled", "closed", "visited", "merged"}},
+}
 
 // rollupCaseAttrs are what a case's events are attributed to.
 type rollupCaseAttrs struct {
@@ -50,23 +75,71 @@ type rollupEv struct {
 	action, from, to, dt string
 }
 
-// RollupRow is one roll-up count, for comparisons and tests. Kind is the
-// flow kind or, in case_stock, the state.
+// RollupRow is one roll-up count, for comparisons and tests. Category is
+// set in case_flow_category only; Column is the count's column.
 type RollupRow struct {
-	Table, Day, Region, Category, Source, Kind string
-	N                                          int64
+	Table    string
+	Level    int
+	Region   string
+	Day      string
+	Category string
+	Column   string
+	N        int64
 }
 
-type rollupKey struct{ table, day, region, category, source, kind string }
+// rollupKey is one roll-up row; rollups maps it to its column counts.
+type rollupKey struct {
+	table    string
+	level    int
+	region   string
+	day      string
+	category string
+}
 
-// rollupDeltas appends the counts one event adds (times sign). lastDispatch
+type rollups map[rollupKey]map[string]int64
+
+// add counts d in column col of table's row for the case's region at both
+// levels.
+func (r rollups) add(table string, c rollupCaseAttrs, day, category, col string, d int64) {
+	street := c.region
+	if len(street) > 9 {
+		street = street[:9]
+	}
+	for level, region := range []string{c.region, street} {
+		k := rollupKey{table, level, region, day, category}
+		if r[k] == nil {
+			r[k] = map[string]int64{}
+		}
+		r[k][col] += d
+	}
+}
+
+// knownStock says whether a state has a case_stock column.
+func knownStock(state string) bool {
+	for _, c := range rollupTables[2].cols {
+		if c == state {
+			return true
+		}
+	}
+	return false
+}
+
+// rollupDeltas adds the counts one event makes (times sign). lastDispatch
 // gives the data of the case's last dispatch or transfer before the event;
 // it is asked only for claims and closes.
-func rollupDeltas(out map[rollupKey]int64, c rollupCaseAttrs, e rollupEv, sign int64, lastDispatch func() (string, error)) error {
+func rollupDeltas(out rollups, c rollupCaseAttrs, e rollupEv, sign int64, lastDispatch func() (string, error)) error {
 	day := civic.Today(e.at)
-	flow := func(kind string) { out[rollupKey{"flow", day, c.region, c.category, c.source, kind}] += sign }
-	flow(e.action)
+	flow := func(col string) { out.add("case_flow", c, day, "", col, sign) }
+	if col, ok := flowColumn[e.action]; ok {
+		flow(col)
+	}
 	switch civic.CaseAction(e.action) {
+	case civic.ActReport:
+		switch civic.Source(c.source) {
+		case civic.SourceResident, civic.SourcePatrol, civic.SourceHotline, civic.SourceQR, civic.SourceAPI:
+			flow("src_" + c.source)
+		}
+		out.add("case_flow_category", c, day, c.category, "report", sign)
 	case civic.ActClaim, civic.ActVerifyPass:
 		d, err := lastDispatch()
 		if err != nil {
@@ -107,10 +180,12 @@ func rollupDeltas(out map[rollupKey]int64, c rollupCaseAttrs, e rollupEv, sign i
 	}
 	if e.to != "" && e.from != e.to {
 		cday := civic.Today(c.created)
-		if e.from != "" {
-			out[rollupKey{"stock", cday, c.region, c.category, c.source, e.from}] -= sign
+		if knownStock(e.from) {
+			out.add("case_stock", c, cday, "", e.from, -sign)
 		}
-		out[rollupKey{"stock", cday, c.region, c.category, c.source, e.to}] += sign
+		if knownStock(e.to) {
+			out.add("case_stock", c, cday, "", e.to, sign)
+		}
 	}
 	return nil
 }
@@ -131,7 +206,7 @@ func (tx *Tx) rollupEvent(ctx context.Context, caseID int64, act civic.CaseActio
 		Scan(&c.region, &c.category, &c.source, &c.created); err != nil {
 		return fmt.Errorf("roll-ups: read case %d: %w", caseID, err)
 	}
-	out := map[rollupKey]int64{}
+	out := rollups{}
 	last := func() (string, error) {
 		var d string
 		err := tx.queryRow(ctx, `SELECT data FROM case_events WHERE case_id = ? AND action IN ('dispatch', 'transfer') ORDER BY id DESC LIMIT 1`, caseID).Scan(&d)
@@ -171,7 +246,7 @@ func (tx *Tx) rollupCase(ctx context.Context, caseID int64, sign int64) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("roll-ups: events of case %d: %w", caseID, err)
 	}
-	out := map[rollupKey]int64{}
+	out := rollups{}
 	if err := walkRollupCase(out, c, evs, sign); err != nil {
 		return err
 	}
@@ -179,7 +254,7 @@ func (tx *Tx) rollupCase(ctx context.Context, caseID int64, sign int64) error {
 }
 
 // walkRollupCase adds one case's whole timeline, in order.
-func walkRollupCase(out map[rollupKey]int64, c rollupCaseAttrs, evs []rollupEv, sign int64) error {
+func walkRollupCase(out rollups, c rollupCaseAttrs, evs []rollupEv, sign int64) error {
 	last := ""
 	for _, e := range evs {
 		if err := rollupDeltas(out, c, e, sign, func() (string, error) { return last, nil }); err != nil {
@@ -192,23 +267,43 @@ func walkRollupCase(out map[rollupKey]int64, c rollupCaseAttrs, evs []rollupEv, 
 	return nil
 }
 
-// rollupApply upserts counts; cheap single-row upserts in key order.
-func (tx *Tx) rollupApply(ctx context.Context, out map[rollupKey]int64) error {
+// rollupApply upserts counts: one statement per row, the columns that
+// change only, in key order.
+func (tx *Tx) rollupApply(ctx context.Context, out rollups) error {
 	keys := make([]rollupKey, 0, len(out))
-	for k, n := range out {
-		if n != 0 {
-			keys = append(keys, k)
-		}
+	for k := range out {
+		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool { return lessKey(keys[i], keys[j]) })
 	for _, k := range keys {
-		q := `INSERT INTO case_flow (day, region_code, category_code, source, kind, n) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (day, region_code, category_code, source, kind) DO UPDATE SET n = case_flow.n + excluded.n`
-		if k.table == "stock" {
-			q = `INSERT INTO case_stock (day, region_code, category_code, source, state, n) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (day, region_code, category_code, source, state) DO UPDATE SET n = case_stock.n + excluded.n`
+		var cols []string
+		for c, n := range out[k] {
+			if n != 0 {
+				cols = append(cols, c)
+			}
 		}
-		if _, err := tx.exec(ctx, q, k.day, k.region, k.category, k.source, k.kind, out[k]); err != nil {
+		if len(cols) == 0 {
+			continue
+		}
+		sort.Strings(cols)
+		names, marks, sets := "level, region_code, day", "?, ?, ?", ""
+		args := []any{k.level, k.region, k.day}
+		conflict := "level, region_code, day"
+		if k.table == "case_flow_category" {
+			names, marks, conflict = names+", category_code", marks+", ?", conflict+", category_code"
+			args = append(args, k.category)
+		}
+		for i, c := range cols {
+			names += ", " + c
+			marks += ", ?"
+			if i > 0 {
+				sets += ", "
+			}
+			sets += c + " = " + k.table + "." + c + " + excluded." + c
+			args = append(args, out[k][c])
+		}
+		q := `INSERT INTO ` + k.table + ` (` + names + `) VALUES (` + marks + `) ON CONFLICT (` + conflict + `) DO UPDATE SET ` + sets
+		if _, err := tx.exec(ctx, q, args...); err != nil {
 			return fmt.Errorf("roll-ups: upsert %s: %w", k.table, err)
 		}
 	}
@@ -219,25 +314,22 @@ func lessKey(a, b rollupKey) bool {
 	if a.table != b.table {
 		return a.table < b.table
 	}
-	if a.day != b.day {
-		return a.day < b.day
+	if a.level != b.level {
+		return a.level < b.level
 	}
 	if a.region != b.region {
 		return a.region < b.region
 	}
-	if a.category != b.category {
-		return a.category < b.category
+	if a.day != b.day {
+		return a.day < b.day
 	}
-	if a.source != b.source {
-		return a.source < b.source
-	}
-	return a.kind < b.kind
+	return a.category < b.category
 }
 
 // scanRollups walks the timelines of the cases matching where (on cases
 // c) with events at or after since (zero: all), in order, and returns the
 // roll-up counts they make: the rebuild and the scanning overview share it.
-func (s *Store) scanRollups(ctx context.Context, q querier, where string, args []any, since time.Time) (map[rollupKey]int64, error) {
+func (s *Store) scanRollups(ctx context.Context, q querier, where string, args []any, since time.Time) (rollups, error) {
 	cond := ""
 	if !since.IsZero() {
 		cond = " AND e.at >= ?"
@@ -249,7 +341,7 @@ func (s *Store) scanRollups(ctx context.Context, q querier, where string, args [
 		return nil, fmt.Errorf("roll-ups: scan events: %w", err)
 	}
 	defer rows.Close()
-	out := map[rollupKey]int64{}
+	out := rollups{}
 	var cur int64 = -1
 	var attrs rollupCaseAttrs
 	var evs []rollupEv
@@ -283,7 +375,7 @@ func (s *Store) scanRollups(ctx context.Context, q querier, where string, args [
 	return out, nil
 }
 
-// RebuildRollups recomputes both roll-ups from case_events and the cases'
+// RebuildRollups recomputes the roll-ups from case_events and the cases'
 // current attributes, in one transaction, and returns how many rows it
 // wrote.
 func (s *Store) RebuildRollups(ctx context.Context) (int, error) {
@@ -293,17 +385,19 @@ func (s *Store) RebuildRollups(ctx context.Context) (int, error) {
 		if err != nil {
 			return err
 		}
-		for _, t := range []string{"case_flow", "case_stock"} {
-			if _, err := tx.exec(ctx, `DELETE FROM `+t); err != nil {
-				return fmt.Errorf("roll-ups: clear %s: %w", t, err)
+		for _, t := range rollupTables {
+			if _, err := tx.exec(ctx, `DELETE FROM `+t.name); err != nil {
+				return fmt.Errorf("roll-ups: clear %s: %w", t.name, err)
 			}
 		}
-		for k, n := range out {
-			if n == 0 {
-				delete(out, k)
+		for _, cols := range out {
+			for _, n := range cols {
+				if n != 0 {
+					written++
+					break
+				}
 			}
 		}
-		written = len(out)
 		return tx.rollupApply(ctx, out)
 	})
 	if err != nil {
@@ -312,21 +406,36 @@ func (s *Store) RebuildRollups(ctx context.Context) (int, error) {
 	return written, nil
 }
 
-// Rollups lists every roll-up row with n ≠ 0, sorted: for tests and checks.
+// Rollups lists every roll-up count ≠ 0, one per row and column, sorted:
+// for tests and checks.
 func (s *Store) Rollups(ctx context.Context) ([]RollupRow, error) {
 	var out []RollupRow
-	for _, t := range []struct{ name, table, col string }{{"flow", "case_flow", "kind"}, {"stock", "case_stock", "state"}} {
-		rows, err := s.query(ctx, `SELECT day, region_code, category_code, source, `+t.col+`, n FROM `+t.table+` WHERE n <> 0 ORDER BY day, region_code, category_code, source, `+t.col)
+	for _, t := range rollupTables {
+		key, order := "''", "level, region_code, day"
+		if t.key != "" {
+			key, order = t.key, order+", "+t.key
+		}
+		rows, err := s.query(ctx, `SELECT level, region_code, day, `+key+`, `+strings.Join(t.cols, ", ")+` FROM `+t.name+` ORDER BY `+order)
 		if err != nil {
 			return nil, fmt.Errorf("list roll-ups: %w", err)
 		}
 		for rows.Next() {
 			r := RollupRow{Table: t.name}
-			if err := rows.Scan(&r.Day, &r.Region, &r.Category, &r.Source, &r.Kind, &r.N); err != nil {
+			ns := make([]int64, len(t.cols))
+			dest := []any{&r.Level, &r.Region, &r.Day, &r.Category}
+			for i := range ns {
+				dest = append(dest, &ns[i])
+			}
+			if err := rows.Scan(dest...); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("list roll-ups: %w", err)
 			}
-			out = append(out, r)
+			for i, n := range ns {
+				if n != 0 {
+					r.Column, r.N = t.cols[i], n
+					out = append(out, r)
+				}
+			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
