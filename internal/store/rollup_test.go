@@ -21,6 +21,19 @@ func TestRollupRebuildEqualsIncremental(t *testing.T) {
 		ctx := context.Background()
 		w := mustMetricsWorld(t, s)
 		mustWalkMetricsScenario(t, w, clock)
+		// And a transfer that changes the category, a merge and a return.
+		submit := func(title, category string) int64 {
+			c, _, err := s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, CategoryCode: category,
+				Title: title, HasLocation: true, Lng: 116.1, Lat: 39.2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c.ID
+		}
+		x, y, z := submit("门口占道", "0101"), submit("门口又被占道", "0101"), submit("楼道堆物", "0102")
+		w.act(t, w.community, x, store.CaseInput{Action: civic.ActTransfer, CategoryCode: "0102", TargetRegionCode: grid1, Note: "改派网格"})
+		w.act(t, w.community, y, store.CaseInput{Action: civic.ActMerge, MergeInto: x, Note: "同一问题"})
+		w.act(t, w.grid, z, store.CaseInput{Action: civic.ActReturn, Note: "不属于本网格"})
 		inc, err := s.Rollups(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -51,7 +64,8 @@ func TestRollupRebuildEqualsIncremental(t *testing.T) {
 		if fmt.Sprint(stock) != fmt.Sprint(want) {
 			t.Errorf("stock by state = %v, cases by state = %v", stock, want)
 		}
-		if flow["report"] != int64(len(cs)) || flow[store.KindVisitValid] == 0 || flow[store.KindClaimOnTime] == 0 || flow["reopen"] != 1 {
+		if flow["report"] != int64(len(cs)) || flow[store.KindVisitValid] == 0 || flow[store.KindClaimOnTime] == 0 || flow["reopen"] != 1 ||
+			flow["transfer"] != 1 || flow["merges"] != 2 || flow["returned"] != 2 {
 			t.Errorf("flow totals = %v", flow)
 		}
 		n, err := s.RebuildRollups(ctx)
