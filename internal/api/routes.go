@@ -87,6 +87,7 @@ func (a *API) routes() []route {
 
 		{"GET", "/api/v1/metrics/cases", a.caseMetrics},
 		{"GET", "/api/v1/metrics/whistles", a.whistleMetrics},
+		{"GET", "/api/v1/insight/overview", a.insightOverview},
 
 		{"GET", "/api/v1/notifications", a.listNotifications},
 		{"POST", "/api/v1/notifications/read", a.readNotifications},
