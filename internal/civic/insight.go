@@ -26,6 +26,20 @@ type Overview struct {
 	// region (streets of a city, communities of a street, grids of a
 	// community), for a map.
 	Regions []RegionFigure `json:"regions"`
+	// People are the scope's people statistics, for those who may read
+	// people (PermPeopleRead); absent otherwise.
+	People *PeopleStats `json:"people,omitempty"`
+}
+
+// PeopleStats counts the people and houses of a scope from the people
+// tables' indexed counters.
+type PeopleStats struct {
+	Population int64 `json:"population"`
+	// ByTag counts people per tag (age80 = 80+, alone = living alone…).
+	ByTag map[string]int64 `json:"by_tag"`
+	// Linkage is 人房关联 completeness: people linked to a house, houses
+	// with residents (or vacant).
+	Linkage Completeness `json:"linkage"`
 }
 
 // OverviewPeriod holds the figures of one period.

@@ -109,7 +109,50 @@ func (s *Store) Overview(ctx context.Context, a civic.Actor, scope string) (civi
 			return civic.Overview{}, fmt.Errorf("overview: read %s: %w", t.name, err)
 		}
 	}
-	return buildOverview(scope, win, m), nil
+	o := buildOverview(scope, win, m)
+	o.People, err = s.peopleStats(ctx, a, where, args)
+	return o, err
+}
+
+// peopleStats counts people, tags and linkage under where (on a
+// region_code column, rewritten to grid_code), for readers of people.
+func (s *Store) peopleStats(ctx context.Context, a civic.Actor, where string, args []any) (*civic.PeopleStats, error) {
+	if !a.Can(civic.PermPeopleRead) {
+		return nil, nil
+	}
+	where = strings.ReplaceAll(strings.ReplaceAll(where, "c.region_code", "grid_code"), "region_code", "grid_code")
+	p := &civic.PeopleStats{ByTag: map[string]int64{}}
+	var linked, houses, complete int64
+	if err := s.queryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN houses > 0 THEN 1 ELSE 0 END), 0) FROM people WHERE `+where, args...).Scan(&p.Population, &linked); err != nil {
+		return nil, fmt.Errorf("overview: count people: %w", err)
+	}
+	if err := s.queryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN residents > 0 OR use = 'vacant' THEN 1 ELSE 0 END), 0) FROM houses WHERE `+where, args...).Scan(&houses, &complete); err != nil {
+		return nil, fmt.Errorf("overview: count houses: %w", err)
+	}
+	tags := make([]any, 0, len(civic.Tags))
+	marks := ""
+	for i, t := range civic.Tags {
+		if i > 0 {
+			marks += ", "
+		}
+		marks += "?"
+		tags = append(tags, string(t))
+	}
+	rows, err := s.query(ctx, `SELECT tag, COUNT(*) FROM person_tags WHERE tag IN (`+marks+`) AND `+where+` GROUP BY tag`, append(tags, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("overview: count tags: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t string
+		var n int64
+		if err := rows.Scan(&t, &n); err != nil {
+			return nil, fmt.Errorf("overview: count tags: %w", err)
+		}
+		p.ByTag[t] = n
+	}
+	p.Linkage = civic.Completeness{Houses: int(houses), HousesComplete: int(complete), People: int(p.Population), PeopleLinked: int(linked)}
+	return p, rows.Err()
 }
 
 // OverviewByScan computes the same overview by walking the timelines of
@@ -125,7 +168,9 @@ func (s *Store) OverviewByScan(ctx context.Context, a civic.Actor, scope string)
 	if err != nil {
 		return civic.Overview{}, err
 	}
-	return buildOverview(scope, win, m), nil
+	o := buildOverview(scope, win, m)
+	o.People, err = s.peopleStats(ctx, a, where, args)
+	return o, err
 }
 
 func ratio(num float64, den int64) *float64 {

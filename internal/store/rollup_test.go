@@ -97,6 +97,7 @@ func TestOverview(t *testing.T) {
 		ctx := context.Background()
 		w := mustMetricsWorld(t, s)
 		mustWalkMetricsScenario(t, w, clock)
+		mustPerson(t, s, civic.System, grid1, "王奶奶", "1940-05-01", civic.TagAlone)
 		for _, tc := range []struct {
 			a     civic.Actor
 			scope string
@@ -123,9 +124,16 @@ func TestOverview(t *testing.T) {
 				t.Errorf("scope %q: trends %d days (last %s), %d months", tc.scope, len(o.Daily), o.Daily[len(o.Daily)-1].Date, len(o.Monthly))
 			}
 			// B claimed late, C closed late (see mustWalkMetricsScenario).
+			if pop := map[int64]int64{8: 1, 1: 0}[tc.month]; o.People == nil || o.People.Population != pop || o.People.ByTag["alone"] != pop || o.People.Linkage.People != int(pop) {
+				t.Errorf("scope %q: people %+v, want %d", tc.scope, o.People, pop)
+			}
 			if tc.month == 8 && (month.Rates.Satisfaction == nil || month.Events[store.KindVisitValid] != 5 || month.Events[store.KindClaimOnTime] != 6 || month.Events[store.KindCloseOnTime] != 3) {
 				t.Errorf("city month events %v rates %+v", month.Events, month.Rates)
 			}
+		}
+		// An operator sees case figures, not people.
+		if o, err := s.Overview(ctx, w.operator, ""); err != nil || o.People != nil {
+			t.Errorf("operator: %v, people %+v", err, o.People)
 		}
 		// Outside the scope looks like missing; no permission is refused.
 		if _, err := s.Overview(ctx, w.metricsStreet2, "110101001"); civic.ErrorCodeOf(err) != civic.ENotFound {
