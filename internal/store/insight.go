@@ -73,14 +73,25 @@ func (s *Store) Overview(ctx context.Context, a civic.Actor, scope string) (civi
 	m := rollups{}
 	for _, t := range rollupTables {
 		level := overviewLevel(scope, t.name)
-		key, cond, xargs := "''", "", []any{}
+		// Summed in SQL per child region (or category) and day: a few
+		// thousand rows to Go, whatever the scope.
+		region, key, cond, xargs := fmt.Sprintf("substr(region_code, 1, %d)", childLen(scope)), "''", "", []any{}
 		switch t.name {
 		case "case_flow":
 			cond, xargs = " AND day >= ?", []any{win.first}
 		case "case_flow_category":
-			key, cond, xargs = t.key, " AND (day >= ? OR (day >= ? AND day < ?))", []any{min(win.month, win.prev4), win.first, win.lastYearEnd}
+			region, key = "''", t.key
+			cond, xargs = " AND (day >= ? OR (day >= ? AND day < ?))", []any{min(win.month, win.prev4), win.first, win.lastYearEnd}
 		}
-		q := `SELECT region_code, day, ` + key + `, ` + strings.Join(t.cols, ", ") + ` FROM ` + t.name + ` WHERE level = ? AND ` + where + cond
+		sums := make([]string, len(t.cols))
+		for i, c := range t.cols {
+			sums[i] = "SUM(" + c + ")"
+		}
+		group := region + ", day"
+		if key != "''" {
+			group = "day, " + key
+		}
+		q := `SELECT ` + region + `, day, ` + key + `, ` + strings.Join(sums, ", ") + ` FROM ` + t.name + ` WHERE level = ? AND ` + where + cond + ` GROUP BY ` + group
 		rows, err := s.query(ctx, q, append(append([]any{level}, args...), xargs...)...)
 		if err != nil {
 			return civic.Overview{}, fmt.Errorf("overview: read %s: %w", t.name, err)

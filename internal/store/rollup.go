@@ -218,6 +218,42 @@ func (tx *Tx) rollupEvent(ctx context.Context, caseID int64, act civic.CaseActio
 	if err := rollupDeltas(out, c, rollupEv{at: tx.now, action: string(act), from: string(from), to: string(to), dt: data}, 1, last); err != nil {
 		return err
 	}
+	if tx.caseRollups != nil {
+		tx.caseRollups.merge(out)
+		return nil
+	}
+	tx.keepRollups(out)
+	return nil
+}
+
+// merge adds the counts of o.
+func (r rollups) merge(o rollups) {
+	for k, cols := range o {
+		if r[k] == nil {
+			r[k] = map[string]int64{}
+		}
+		for c, n := range cols {
+			r[k][c] += n
+		}
+	}
+}
+
+// keepRollups adds counts to what the transaction writes at its end.
+func (tx *Tx) keepRollups(o rollups) {
+	if tx.rollups == nil {
+		tx.rollups = rollups{}
+	}
+	tx.rollups.merge(o)
+}
+
+// flushRollups writes the transaction's roll-up counts: called by write
+// (and a Bulk run's write) after fn, before the commit.
+func (tx *Tx) flushRollups(ctx context.Context) error {
+	if len(tx.rollups) == 0 {
+		return nil
+	}
+	out := tx.rollups
+	tx.rollups = nil
 	return tx.rollupApply(ctx, out)
 }
 
@@ -250,7 +286,8 @@ func (tx *Tx) rollupCase(ctx context.Context, caseID int64, sign int64) error {
 	if err := walkRollupCase(out, c, evs, sign); err != nil {
 		return err
 	}
-	return tx.rollupApply(ctx, out)
+	tx.keepRollups(out)
+	return nil
 }
 
 // walkRollupCase adds one case's whole timeline, in order.
@@ -390,20 +427,74 @@ func (s *Store) RebuildRollups(ctx context.Context) (int, error) {
 				return fmt.Errorf("roll-ups: clear %s: %w", t.name, err)
 			}
 		}
-		for _, cols := range out {
-			for _, n := range cols {
-				if n != 0 {
-					written++
-					break
-				}
-			}
-		}
-		return tx.rollupApply(ctx, out)
+		var err2 error
+		written, err2 = tx.rollupInsert(ctx, out)
+		return err2
 	})
 	if err != nil {
 		return 0, fmt.Errorf("重建统计汇总失败 / rebuild roll-ups: %w", err)
 	}
 	return written, nil
+}
+
+// rollupInsert writes counts into empty tables: multi-row INSERTs of every
+// column, in key order. It returns the rows written.
+func (tx *Tx) rollupInsert(ctx context.Context, out rollups) (int, error) {
+	const per = 200
+	keys := make([]rollupKey, 0, len(out))
+	for k, cols := range out {
+		for _, n := range cols {
+			if n != 0 {
+				keys = append(keys, k)
+				break
+			}
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool { return lessKey(keys[i], keys[j]) })
+	for _, t := range rollupTables {
+		names := "level, region_code, day"
+		if t.key != "" {
+			names += ", " + t.key
+		}
+		names += ", " + strings.Join(t.cols, ", ")
+		row := "(" + strings.Repeat("?, ", strings.Count(names, ",")) + "?)"
+		var batch []rollupKey
+		flush := func() error {
+			if len(batch) == 0 {
+				return nil
+			}
+			args := make([]any, 0, len(batch)*(len(t.cols)+4))
+			for _, k := range batch {
+				args = append(args, k.level, k.region, k.day)
+				if t.key != "" {
+					args = append(args, k.category)
+				}
+				for _, c := range t.cols {
+					args = append(args, out[k][c])
+				}
+			}
+			q := `INSERT INTO ` + t.name + ` (` + names + `) VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", len(batch)), ", ")
+			if _, err := tx.exec(ctx, q, args...); err != nil {
+				return fmt.Errorf("roll-ups: insert %s: %w", t.name, err)
+			}
+			batch = batch[:0]
+			return nil
+		}
+		for _, k := range keys {
+			if k.table != t.name {
+				continue
+			}
+			if batch = append(batch, k); len(batch) == per {
+				if err := flush(); err != nil {
+					return 0, err
+				}
+			}
+		}
+		if err := flush(); err != nil {
+			return 0, err
+		}
+	}
+	return len(keys), nil
 }
 
 // Rollups lists every roll-up count ≠ 0, one per row and column, sorted:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
@@ -34,6 +35,21 @@ func TestRollupRebuildEqualsIncremental(t *testing.T) {
 		w.act(t, w.community, x, store.CaseInput{Action: civic.ActTransfer, CategoryCode: "0102", TargetRegionCode: grid1, Note: "改派网格"})
 		w.act(t, w.community, y, store.CaseInput{Action: civic.ActMerge, MergeInto: x, Note: "同一问题"})
 		w.act(t, w.grid, z, store.CaseInput{Action: civic.ActReturn, Note: "不属于本网格"})
+		// And a group commit (the server's intake path), with repeated keys.
+		in := s.NewIntake(w.loc)
+		var wg sync.WaitGroup
+		for i := range 20 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, _, err := in.Submit(ctx, w.resident, store.NewCase{IdempotencyKey: fmt.Sprintf("k%d", i%15), Source: civic.SourceResident,
+					CategoryCode: "0102", Title: "楼道堆物", HasLocation: true, Lng: 116.1, Lat: 39.2}); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		in.Close()
 		inc, err := s.Rollups(ctx)
 		if err != nil {
 			t.Fatal(err)
