@@ -52,12 +52,17 @@ func overviewScope(a civic.Actor, scope, col string) (string, string, []any, err
 }
 
 // overviewLevel is the roll-up level an overview of scope reads from a
-// table: streets for the whole city; below, the cases' own regions, which
-// the map needs by child region, except for categories, which a street
-// reads at its own level too.
+// table: the level of the scope's children, which the map shows (streets
+// for the city, communities for a street, the cases' own regions below);
+// categories, which the map does not show, at the scope's own level.
 func overviewLevel(scope, table string) int {
-	if len(scope) < 9 || (len(scope) == 9 && table == "case_flow_category") {
+	switch {
+	case len(scope) < 9 || (len(scope) == 9 && table == "case_flow_category"):
 		return 1
+	case len(scope) == 9:
+		return 2
+	case len(scope) == 12 && table == "case_flow_category":
+		return 2
 	}
 	return 0
 }
