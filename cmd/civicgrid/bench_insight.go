@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
@@ -18,29 +19,37 @@ import (
 // benchInsight measures the insight overview from the roll-ups against the
 // same overview computed by scanning the cases' timelines, on a SQLite
 // demo city seeded with many synthetic cases (default 5,000,000) with
-// timelines, the roll-ups rebuilt from them (timed too).
+// timelines, the roll-ups rebuilt from them (timed too). With --db
+// postgres://… it runs on that (empty) PostgreSQL database instead.
 func benchInsight(ctx context.Context, args []string, env Env) error {
 	var c config
 	fs := newFlags("bench insight", env, &c)
 	n := fs.Int("cases", 5_000_000, "how many cases to seed")
 	queries := fs.Int("queries", 50, "overviews from the roll-ups per scenario")
 	scans := fs.Int("scans", 3, "overviews by scanning per scenario")
-	keep := fs.String("keep", "", "keep the seeded database at this path (reused if it exists)")
+	keep := fs.String("keep", "", "keep the seeded SQLite database at this path (reused if it exists)")
+	seeded := fs.Bool("seeded", false, "with --db postgres://…: the database is already seeded by an earlier run")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	pg := strings.HasPrefix(c.db, "postgres://") || strings.HasPrefix(c.db, "postgresql://")
 	dir, err := os.MkdirTemp("", "civicgrid-bench-insight-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	c.db = filepath.Join(dir, "bench.db")
 	reuse := false
-	if *keep != "" {
+	switch {
+	case pg:
+		// An empty database of its own: the run fills it.
+		reuse = *seeded
+	case *keep != "":
 		c.db = *keep
 		if _, err := os.Stat(*keep); err == nil {
 			reuse = true
 		}
+	default:
+		c.db = filepath.Join(dir, "bench.db")
 	}
 	c.logLevel = "error"
 	st, err := openStore(ctx, c, c.logger(env))
@@ -76,8 +85,12 @@ func benchInsight(ctx context.Context, args []string, env Env) error {
 	}
 	states := []string{"visited", "visited", "visited", "visited", "visited", "closed", "handled", "in_progress", "in_progress", "dispatched", "reported"}
 	sats := []string{"satisfied", "satisfied", "satisfied", "basic_satisfied", "dissatisfied"}
-	fmt.Fprintf(env.Stdout, "civicgrid bench insight — %d CPU, %s, SQLite WAL, %d cases, %d grids, %d categories, %s\n",
-		runtime.NumCPU(), versionString(), *n, len(grids), len(codes), time.Now().UTC().Format(time.RFC3339))
+	engine := "SQLite WAL"
+	if pg {
+		engine = "PostgreSQL"
+	}
+	fmt.Fprintf(env.Stdout, "civicgrid bench insight — %d CPU, %s, %s, %d cases, %d grids, %d categories, %s\n",
+		runtime.NumCPU(), versionString(), engine, *n, len(grids), len(codes), time.Now().UTC().Format(time.RFC3339))
 	if !reuse {
 		rng := rand.New(rand.NewPCG(13, 31))
 		start := time.Now()

@@ -57,6 +57,8 @@ func overviewScope(a civic.Actor, scope, col string) (string, string, []any, err
 // categories, which the map does not show, at the scope's own level.
 func overviewLevel(scope, table string) int {
 	switch {
+	case len(scope) < 9 && table == "case_flow_category":
+		return 3
 	case len(scope) < 9 || (len(scope) == 9 && table == "case_flow_category"):
 		return 1
 	case len(scope) == 9:

@@ -18,8 +18,9 @@ import (
 // reports per day × region × category; case_stock counts cases per filing
 // day × region by current state. Each row exists at three levels: level 0
 // under the case's own region code (a grid, usually), level 1 under its
-// street, level 2 under its community, so that a city overview reads a row
-// per street and day, a street's a row per community and day. All are
+// street, level 2 under its community, level 3 under its city, so that a
+// city overview reads a row per street and day (and per category and day),
+// a street's a row per community and day. All are
 // kept by addEvent, in the transaction of the event, so no write path is
 // missed (every state change writes an event), with at most one upsert per
 // table and level; all are a pure function of case_events and the cases'
@@ -100,7 +101,8 @@ type rollupKey struct {
 type rollups map[rollupKey]map[string]int64
 
 // add counts d in column col of table's row for the case's region at each
-// level: 0 the case's own region, 1 its street, 2 its community.
+// level: 0 the case's own region, 1 its street, 2 its community, 3 its
+// city (district code).
 func (r rollups) add(table string, c rollupCaseAttrs, day, category, col string, d int64) {
 	street, community := c.region, c.region
 	if len(street) > 9 {
@@ -109,7 +111,11 @@ func (r rollups) add(table string, c rollupCaseAttrs, day, category, col string,
 	if len(community) > 12 {
 		community = community[:12]
 	}
-	for level, region := range []string{c.region, street, community} {
+	city := c.region
+	if len(city) > 6 {
+		city = city[:6]
+	}
+	for level, region := range []string{c.region, street, community, city} {
 		k := rollupKey{table, level, region, day, category}
 		if r[k] == nil {
 			r[k] = map[string]int64{}

@@ -3,11 +3,12 @@
 -- case_events by Store.RebuildRollups; a test proves rebuild = incremental.
 -- Counts are attributed to the case's current region, category and source.
 --
--- Each count is kept at three levels: level 0 under the case's own region
+-- Each count is kept at four levels: level 0 under the case's own region
 -- code (a grid, usually), level 1 under its street (the first nine
--- digits), level 2 under its community (the first twelve), so that an
--- overview of the whole city reads one row per street and day rather than
--- one per grid, and a street's one per community and day. Counts are columns, not rows, so that
+-- digits), level 2 under its community (the first twelve), level 3 under
+-- its city (the first six), so that an overview of the whole city reads
+-- one row per street and day rather than one per grid (and one per
+-- category and day), and a street's one per community and day. Counts are columns, not rows, so that
 -- one event is one upsert per level. day is a China date (YYYY-MM-DD).
 
 -- case_flow: events per day of the event, one column per kind; see
