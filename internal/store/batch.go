@@ -126,7 +126,14 @@ func (in *Intake) commit(batch []*intakeReq) {
 			if _, err := tx.exec(r.ctx, "SAVEPOINT intake_case"); err != nil {
 				return fmt.Errorf("savepoint: %w", err)
 			}
+			// The case's roll-up counts join the batch's only if it stays.
+			tx.caseRollups = rollups{}
 			id, existing, err := tx.insertCase(r.ctx, r.p)
+			kept := tx.caseRollups
+			tx.caseRollups = nil
+			if err == nil {
+				tx.keepRollups(kept)
+			}
 			if err != nil {
 				if _, rerr := tx.exec(context.Background(), "ROLLBACK TO SAVEPOINT intake_case"); rerr != nil {
 					return fmt.Errorf("roll back submission: %w", rerr)

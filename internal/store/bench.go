@@ -49,6 +49,18 @@ type BenchCase struct {
 	Lng, Lat      float64
 	CreatedAt     time.Time
 	Phone         string // the reporter's; "" for none
+	// Timeline writes a synthetic timeline leading to State (report,
+	// dispatch, claim, handle, verify_pass, visit, an hour apart), so that
+	// RebuildRollups has events to count. State must be on that path.
+	Timeline bool
+	// Satisfaction and Solved rate the visit of a visited case.
+	Satisfaction string
+	Solved       bool
+}
+
+// benchChain is the path of the synthetic timelines.
+var benchChain = []struct{ action, to string }{
+	{"report", "reported"}, {"dispatch", "dispatched"}, {"claim", "in_progress"}, {"handle", "handled"}, {"verify_pass", "closed"}, {"visit", "visited"},
 }
 
 // SeedBenchCases writes synthetic cases fast, for list and search
@@ -80,6 +92,23 @@ func (s *Store) SeedBenchCases(ctx context.Context, n int, next func(i int) Benc
 				}
 				if err := tx.indexCase(ctx, id, c.Title+" "+c.Desc, c.Region); err != nil {
 					return err
+				}
+				if c.Timeline {
+					from := ""
+					for j, step := range benchChain {
+						data := ""
+						if step.action == "visit" {
+							data = fmt.Sprintf(`{"satisfaction":%q,"solved":%v}`, c.Satisfaction, c.Solved)
+						}
+						if _, err := tx.exec(ctx, `INSERT INTO case_events (case_id, at, action, from_state, to_state, data) VALUES (?, ?, ?, ?, ?, ?)`,
+							id, c.CreatedAt.Add(time.Duration(j)*time.Hour), step.action, from, step.to, data); err != nil {
+							return fmt.Errorf("seed event: %w", err)
+						}
+						if step.to == c.State {
+							break
+						}
+						from = step.to
+					}
 				}
 			}
 			return nil

@@ -420,5 +420,8 @@ func (tx *Tx) addEvent(ctx context.Context, a civic.Actor, caseID int64, act civ
 	if err != nil {
 		return fmt.Errorf("append %s event to case %d: %w", act, caseID, err)
 	}
+	if err := tx.rollupEvent(ctx, caseID, act, from, to, data); err != nil {
+		return err
+	}
 	return tx.notify(ctx, caseID, act, public, note, data)
 }

@@ -88,7 +88,7 @@ func (tx *Tx) act(ctx context.Context, a civic.Actor, id int64, in CaseInput) er
 	if err != nil {
 		return err
 	}
-	from := c.State
+	from, readCategory := c.State, c.CategoryCode
 	ev := caseEvent{public: true}
 	if err := tx.apply(ctx, s, a, &c, next, in, &ev); err != nil {
 		return err
@@ -116,8 +116,20 @@ func (tx *Tx) act(ctx context.Context, a civic.Actor, id int64, in CaseInput) er
 		// made, so the event keeps them.
 		ev.data = withDispatchTerms(ev.data, c)
 	}
+	// A new category moves the case's roll-up counts with it.
+	recat := c.CategoryCode != readCategory
+	if recat {
+		if err := tx.rollupCase(ctx, id, -1); err != nil {
+			return err
+		}
+	}
 	if err := tx.saveCase(ctx, &c, from, firstAlert(schedule(cal, rules, &c, pauses))); err != nil {
 		return err
+	}
+	if recat {
+		if err := tx.rollupCase(ctx, id, 1); err != nil {
+			return err
+		}
 	}
 	tx.remember(c)
 	return tx.addEvent(ctx, a, id, in.Action, from, next, ev.noteOr(in.Note), ev.public, ev.data)
@@ -129,7 +141,7 @@ func (tx *Tx) remember(c civic.Case) {
 	if tx.known == nil {
 		tx.known = map[int64]caseBrief{}
 	}
-	b := caseBrief{title: c.Title, region: c.RegionCode, handlerRegion: c.HandlerRegionCode, created: c.CreatedAt}
+	b := caseBrief{title: c.Title, region: c.RegionCode, handlerRegion: c.HandlerRegionCode, created: c.CreatedAt, category: c.CategoryCode, source: string(c.Source)}
 	if c.HandlerOrgID != 0 {
 		b.handlerOrg = sql.NullInt64{Int64: c.HandlerOrgID, Valid: true}
 	}

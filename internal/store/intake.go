@@ -217,7 +217,7 @@ func (tx *Tx) insertCase(ctx context.Context, p *preparedCase) (int64, bool, err
 			return 0, false, fmt.Errorf("look up idempotency key: %w", err)
 		}
 	}
-	c := civic.Case{State: civic.StateReported, CreatedAt: tx.now}
+	c := civic.Case{State: civic.StateReported, CreatedAt: tx.now, CategoryCode: n.CategoryCode}
 	var reporterID any
 	if p.a.UserID != 0 && (n.Source == civic.SourceResident || n.Source == civic.SourceQR || n.Source == civic.SourceAPI || n.Source == civic.SourcePatrol) {
 		reporterID = p.a.UserID
@@ -271,7 +271,7 @@ func (tx *Tx) insertCase(ctx context.Context, p *preparedCase) (int64, bool, err
 	if tx.known == nil {
 		tx.known = map[int64]caseBrief{}
 	}
-	b := caseBrief{title: n.Title, region: p.region, handlerRegion: handlerRegion, created: now}
+	b := caseBrief{title: n.Title, region: p.region, handlerRegion: handlerRegion, created: now, category: n.CategoryCode, source: string(n.Source)}
 	if v, ok := orgID.(int64); ok {
 		b.handlerOrg = sql.NullInt64{Int64: v, Valid: true}
 	}
@@ -298,7 +298,7 @@ func (tx *Tx) insertCase(ctx context.Context, p *preparedCase) (int64, bool, err
 		err = tx.addEvent(ctx, p.a, id, civic.ActReject, civic.StateReported, civic.StateRejected, p.rules.NotAcceptedReason, true, `{"rule":"not_accepted"}`)
 	case civic.StateDispatched:
 		err = tx.addEvent(ctx, civic.System, id, civic.ActDispatch, civic.StateReported, civic.StateDispatched,
-			"已派发至"+p.route.Name+"："+p.route.Why.ZH, true, p.route.data())
+			"已派发至"+p.route.Name+"："+p.route.Why.ZH, true, withDispatchTerms(p.route.data(), c))
 	}
 	return id, false, err
 }

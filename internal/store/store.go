@@ -214,6 +214,10 @@ type Tx struct {
 	// bound keeps prepared statements bound to a long transaction (a Bulk
 	// run's), so that each is bound once rather than at every use.
 	bound map[*sql.Stmt]*sql.Stmt
+	// rollups gathers the transaction's roll-up counts, written once at
+	// the end (flushRollups): a batch of cases shares its rows. caseRollups,
+	// when set, holds one savepoint's counts until it is kept or dropped.
+	rollups, caseRollups rollups
 }
 
 // stmt binds a prepared statement to the transaction.
@@ -232,6 +236,7 @@ func (tx *Tx) stmt(ctx context.Context, st *sql.Stmt) *sql.Stmt {
 // caseBrief is what notifications need of a case.
 type caseBrief struct {
 	title, region, handlerRegion string
+	category, source             string // for the roll-ups
 	handlerOrg, reporter         sql.NullInt64
 	created                      time.Time
 }
@@ -278,6 +283,10 @@ func (s *Store) write(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	tx := &Tx{tx: stx, s: s, now: s.Now()}
 	if err := fn(tx); err != nil {
+		_ = stx.Rollback()
+		return err
+	}
+	if err := tx.flushRollups(ctx); err != nil {
 		_ = stx.Rollback()
 		return err
 	}
