@@ -21,5 +21,6 @@ dst=internal/web/static/vendor
 rm -rf "$dst"
 mkdir -p "$dst/leaflet/images"
 cp node_modules/htmx.org/dist/htmx.min.js "$dst/htmx.min.js"
+cp node_modules/echarts/dist/echarts.min.js "$dst/echarts.min.js"
 cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css "$dst/leaflet/"
 cp node_modules/leaflet/dist/images/*.png "$dst/leaflet/images/"

@@ -167,6 +167,7 @@ var navItems = []struct {
 	perm           civic.Permission
 }{
 	{"nav.home", "/", "home", ""},
+	{"nav.overview", "/overview", "grid", civic.PermCaseMetrics},
 	{"nav.report", "/report", "plus", civic.PermCaseReport},
 	{"nav.cases", "/cases", "log", civic.PermCaseRead},
 	{"nav.my_cases", "/my/cases", "empty", ""},

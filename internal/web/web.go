@@ -114,6 +114,8 @@ func (h *Web) Register(mux *http.ServeMux) {
 	mux.Handle("POST /calendar/{year}", h.page(civic.PermCalendarWrite, h.calendarSave))
 	mux.Handle("POST /calendar/{year}/reset", h.page(civic.PermCalendarWrite, h.calendarReset))
 	mux.Handle("GET /assessment", h.page(civic.PermCaseMetrics, h.assessment))
+	mux.Handle("GET /overview", h.page(civic.PermCaseMetrics, h.overview))
+	mux.Handle("GET /overview.csv", h.page(civic.PermCaseMetrics, h.overviewCSV))
 	mux.Handle("GET /places", h.page(civic.PermCaseDispatch, h.places))
 	mux.Handle("POST /places", h.page(civic.PermCaseDispatch, h.createPlace))
 	mux.Handle("POST /places/{id}/retire", h.page(civic.PermCaseDispatch, h.retirePlace))
