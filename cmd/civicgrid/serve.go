@@ -222,7 +222,7 @@ func envDuration(env Env, key string, def time.Duration) time.Duration {
 // demoCases how many cases it holds.
 const (
 	demoCaseDays = 61
-	demoCases    = 3500
+	demoCases    = 3200
 )
 
 // loadDemo fills an empty database with the demo city and its case

@@ -14,6 +14,7 @@ const bulkEvery = 500
 type bulkRun struct {
 	stx    *sql.Tx
 	writes int
+	total  int                     // writes over the whole run
 	bound  map[*sql.Stmt]*sql.Stmt // statements bound to stx
 }
 
@@ -25,6 +26,12 @@ type bulkRun struct {
 // an error fn returns. One commit per few hundred writes instead of one per
 // write is what lets the demo load two months of case history (tens of
 // thousands of case actions) in seconds.
+//
+// Roll-ups are not kept event by event during a run: when it ends they are
+// rebuilt once from the events (RebuildRollups), which for a history of
+// tens of thousands of events costs a fraction of keeping them — a sixth of
+// the demo's loading time. A run is for loading; the rebuild reads the
+// whole event log.
 //
 // Nothing else may use the store meanwhile: fn and the store calls it makes
 // must run on one goroutine, as the demo loader does before any server
@@ -45,12 +52,17 @@ func (s *Store) Bulk(ctx context.Context, fn func() error) error {
 		return errors.Join(ferr, fmt.Errorf("commit bulk: %w", err))
 	}
 	s.wstmts.preparePending(ctx, s.w)
+	if b.total > 0 {
+		if _, err := s.RebuildRollups(ctx); err != nil {
+			return errors.Join(ferr, fmt.Errorf("rebuild roll-ups after bulk: %w", err))
+		}
+	}
 	return ferr
 }
 
 // bulkWrite is write inside a Bulk run.
 func (s *Store) bulkWrite(ctx context.Context, b *bulkRun, fn func(tx *Tx) error) error {
-	tx := &Tx{tx: b.stx, s: s, now: s.Now(), bound: b.bound}
+	tx := &Tx{tx: b.stx, s: s, now: s.Now(), bound: b.bound, noRollups: true}
 	// Through tx.exec, so that the two statements every write adds stay
 	// prepared.
 	if _, err := tx.exec(ctx, "SAVEPOINT bulk_write"); err != nil {
@@ -72,6 +84,7 @@ func (s *Store) bulkWrite(ctx context.Context, b *bulkRun, fn func(tx *Tx) error
 	if _, err := tx.exec(ctx, "RELEASE SAVEPOINT bulk_write"); err != nil {
 		return fmt.Errorf("release savepoint: %w", err)
 	}
+	b.total++
 	if b.writes++; b.writes < bulkEvery {
 		return nil
 	}

@@ -43,5 +43,26 @@ func TestBulk(t *testing.T) {
 		if _, n, err := s.ListCases(ctx, w.street, store.CaseFilter{}); err != nil || n != 600 {
 			t.Fatalf("after the run: %d cases, %v", n, err)
 		}
+		// A run writes its roll-up counts at its commits: they must equal
+		// a rebuild from the events, the failed write's counts left out.
+		inc, err := s.Rollups(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.RebuildRollups(ctx); err != nil {
+			t.Fatal(err)
+		}
+		reb, err := s.Rollups(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(inc) == 0 || len(reb) != len(inc) {
+			t.Fatalf("roll-ups: %d rows incremental, %d rebuilt", len(inc), len(reb))
+		}
+		for i := range inc {
+			if reb[i] != inc[i] {
+				t.Errorf("row %d: rebuild %+v, bulk run %+v", i, reb[i], inc[i])
+			}
+		}
 	})
 }

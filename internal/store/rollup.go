@@ -208,6 +208,9 @@ func isDispatch(action string) bool {
 // rollupEvent adds one new event of a case to the roll-ups. Called by
 // addEvent only, after the event row is written.
 func (tx *Tx) rollupEvent(ctx context.Context, caseID int64, act civic.CaseAction, from, to civic.CaseState, data string) error {
+	if tx.noRollups {
+		return nil
+	}
 	var c rollupCaseAttrs
 	if b, ok := tx.known[caseID]; ok {
 		// The transaction has the case in hand (intake, or an action).
@@ -270,6 +273,9 @@ func (tx *Tx) flushRollups(ctx context.Context) error {
 // rollupCase adds (sign 1) or takes away (sign −1) all of a case's events
 // under its current attributes: used around a change of category.
 func (tx *Tx) rollupCase(ctx context.Context, caseID int64, sign int64) error {
+	if tx.noRollups {
+		return nil
+	}
 	var c rollupCaseAttrs
 	if err := tx.queryRow(ctx, `SELECT region_code, category_code, source, created_at FROM cases WHERE id = ?`, caseID).
 		Scan(&c.region, &c.category, &c.source, &c.created); err != nil {

@@ -218,6 +218,9 @@ type Tx struct {
 	// the end (flushRollups): a batch of cases shares its rows. caseRollups,
 	// when set, holds one savepoint's counts until it is kept or dropped.
 	rollups, caseRollups rollups
+	// noRollups marks a Bulk run's writes, whose roll-ups are rebuilt
+	// once when the run ends instead of being kept event by event.
+	noRollups bool
 }
 
 // stmt binds a prepared statement to the transaction.
