@@ -321,6 +321,37 @@ func (h *Web) newOverviewPage(w http.ResponseWriter, r *http.Request, c *rq) (ov
 	p.Tables = append(p.Tables, reg)
 	p.Tables = append(p.Tables, trend("monthly", c.T("ov.chart.monthly"), o.Monthly, true))
 
+	// People (for those who may read them): population and the tags that
+	// drive care work, each linked to the people behind it, and the two
+	// linkage rates as figures.
+	if ps := o.People; ps != nil {
+		people := func(kv ...string) string {
+			v := url.Values{}
+			if o.Scope != "" {
+				v.Set("under", o.Scope)
+			}
+			for i := 0; i+1 < len(kv); i += 2 {
+				v.Set(kv[i], kv[i+1])
+			}
+			return "/people?" + v.Encode()
+		}
+		pt := ovTable{ID: "people", Title: c.T("ov.chart.people"), Kind: "bar", Head: []string{c.T("ov.col.group"), c.T("ov.col.people")}, Rate: []bool{false, false}}
+		pt.Rows = append(pt.Rows, ovRow{Cells: []ovCell{{Text: c.T("ov.people.population")}, numCell(ps.Population, people())}})
+		for _, tag := range civic.Tags {
+			if n := ps.ByTag[string(tag)]; n > 0 {
+				pt.Rows = append(pt.Rows, ovRow{Cells: []ovCell{{Text: tag.Label().In(c.Lang)}, numCell(n, people("tag", string(tag)))}})
+			}
+		}
+		p.Tables = append(p.Tables, pt)
+		lk := ps.Linkage
+		peopleRate, houseRate := lk.PeopleRate(), lk.HouseRate()
+		p.Figures = append(p.Figures,
+			ovFigure{Key: "people_linked", Label: c.T("ov.fig.people_linked"), Value: rateText(&peopleRate), Rate: true,
+				Title: fmt.Sprintf("%d / %d", lk.PeopleLinked, lk.People)},
+			ovFigure{Key: "houses_complete", Label: c.T("ov.fig.houses_complete"), Value: rateText(&houseRate), Rate: true,
+				Title: fmt.Sprintf("%d / %d", lk.HousesComplete, lk.Houses)})
+	}
+
 	data, err := json.Marshal(ovData(p))
 	if err != nil {
 		return overviewPage{}, err

@@ -25,6 +25,13 @@ func TestOverviewPage(t *testing.T) {
 		`data-table="category"`, "楼道堆物", "占道经营", "示范区", `href="/overview?scope=110101"`, `id="ov-map"`, `data-level="district"`,
 		"vendor/echarts.min.js", "overview.js", `href="/overview"`)
 
+	// People statistics for those who may read people: a card with the
+	// population linking to the people list, and the linkage rates.
+	mustContain(t, body, `data-table="people"`, "人口与关爱对象", "实有人口", "人员关联率", "房屋关联率")
+	mustContain(t, mustStatus(t, admin.get("/overview.csv?chart=people"), http.StatusOK), "类别,人数", "实有人口,")
+	op := mustStatus(t, f.mustLogin(t, "operator").get("/overview"), http.StatusOK)
+	mustNotContain(t, op, `data-table="people"`, "人员关联率")
+
 	// The category drill-down lists the same number of cases.
 	m := regexp.MustCompile(`<td><a href="(/cases\?[^"]*category=0102[^"]*)">楼道堆物</a></td><td class="num"><a href="[^"]*">(\d+)</a>`).FindStringSubmatch(body)
 	if m == nil {
