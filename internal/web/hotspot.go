@@ -1,0 +1,83 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/civicgrid/civicgrid/internal/civic"
+)
+
+// hotspotsPage lists the early warnings (未诉先办) over the user's scope:
+// clusters, 多人同诉, 一人多诉 and rising categories, each with its cases; a
+// dispatcher merges a cluster's open cases into one.
+type hotspotsPage struct {
+	Page
+	Radius, Window, MinCases string
+	Rows                     []hotspotRow
+	CanMerge                 bool
+	Error                    string
+}
+
+type hotspotRow struct {
+	civic.Hotspot
+	KindLabel string
+	Period    string
+	Area      string
+}
+
+func (h *Web) hotspots(w http.ResponseWriter, r *http.Request, c *rq) error {
+	q := r.URL.Query()
+	p := hotspotsPage{Page: h.base(w, c, "hot.title", "/hotspots"), Radius: q.Get("radius_m"), Window: q.Get("window_days"), MinCases: q.Get("min_cases"),
+		CanMerge: c.Actor.Can(civic.PermCaseDispatch)}
+	var params civic.HotspotParams
+	num := func(s string) float64 {
+		v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil || v < 0 {
+			return 0
+		}
+		return v
+	}
+	params.RadiusM = num(p.Radius)
+	params.Window = time.Duration(num(p.Window) * float64(24*time.Hour))
+	params.MinCases = int(num(p.MinCases))
+	hs, err := h.store.DetectHotspots(r.Context(), c.Actor, q.Get("scope"), params)
+	if err != nil {
+		return err
+	}
+	for _, hsp := range hs {
+		row := hotspotRow{Hotspot: hsp, KindLabel: hsp.Kind.Label().In(c.Lang),
+			Period: hsp.From.In(civic.ChinaTime).Format("01-02") + " — " + hsp.To.In(civic.ChinaTime).Format("01-02")}
+		if hsp.HasCentre {
+			row.Area = fmt.Sprintf("%.5f, %.5f ±%.0f m", hsp.Lng, hsp.Lat, hsp.RadiusM)
+		}
+		p.Rows = append(p.Rows, row)
+	}
+	h.render(w, c, http.StatusOK, "hotspots", p)
+	return nil
+}
+
+// mergeHotspot turns the checked cases of a warning into one case, the
+// oldest kept, and opens it.
+func (h *Web) mergeHotspot(w http.ResponseWriter, r *http.Request, c *rq) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	var ids []int64
+	for _, s := range r.PostForm["case_id"] {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return civic.Invalid(civic.FieldErr("case_id", "工单编号无效", "not a case ID"))
+		}
+		ids = append(ids, id)
+	}
+	kept, err := h.store.MergeHotspot(r.Context(), c.Actor, ids)
+	if err != nil {
+		return err
+	}
+	h.flash(w, "flash.hotspot_merged")
+	redirect(w, r, fmt.Sprintf("/cases/%d", kept.ID))
+	return nil
+}

@@ -1,0 +1,39 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"testing"
+)
+
+// TestHotspotsPage: a resident reports the same problem three times at one
+// place; the page shows the cluster to staff, and a dispatcher merges it
+// into one case from there. A grid worker may not open the page.
+func TestHotspotsPage(t *testing.T) {
+	f := mustCaseFixture(t)
+	res := f.mustLogin(t, "resident")
+	mustReport(t, res, "/report", residentForm(mustFormKey(t, res, "/report"), "楼道堆满纸箱", "0102"))
+	mustReport(t, res, "/report", residentForm(mustFormKey(t, res, "/report"), "三楼楼道又堆了纸箱", "0102"))
+	mustReport(t, res, "/report", residentForm(mustFormKey(t, res, "/report"), "二楼楼道纸箱没清", "0102"))
+
+	admin := f.mustLogin(t, "admin")
+	body := mustStatus(t, admin.get("/hotspots?radius_m=300&min_cases=3"), http.StatusOK)
+	mustContain(t, body, "预警热点", `data-kind="cluster"`, "楼道堆物", "合并为一件", `name="case_id"`)
+	ids := regexp.MustCompile(`name="case_id" value="(\d+)"`).FindAllStringSubmatch(body, -1)
+	if len(ids) < 3 {
+		t.Fatalf("found %d cases to merge in:\n%s", len(ids), truncate(body))
+	}
+	form := url.Values{}
+	for _, m := range ids[:3] {
+		form.Add("case_id", m[1])
+	}
+	rec := admin.post("/hotspots/merge", form)
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("merge: %d %s", rec.Code, truncate(rec.Body.String()))
+	}
+	mustContain(t, mustStatus(t, admin.get(rec.Header().Get("Location")), http.StatusOK), "已合并为一件工单")
+	mustStatus(t, f.mustLogin(t, "worker").get("/hotspots"), http.StatusForbidden)
+	en := mustStatus(t, admin.get("/hotspots?lang=en"), http.StatusOK)
+	mustContain(t, en, "Hotspots and early warnings")
+}
