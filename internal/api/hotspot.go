@@ -86,3 +86,24 @@ func (a *API) mergeHotspot(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, c)
 	return nil
 }
+
+// hotspotTask answers POST /api/v1/insight/hotspots/task: a proactive task
+// (未诉先办) filed for the cases of a hotspot, which stay as they are.
+func (a *API) hotspotTask(w http.ResponseWriter, r *http.Request) error {
+	act, err := auth.Actor(r.Context())
+	if err != nil {
+		return err
+	}
+	var in struct {
+		CaseIDs []int64 `json:"case_ids"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	c, err := a.store.HotspotTask(r.Context(), act, a.loc, in.CaseIDs)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}

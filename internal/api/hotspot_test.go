@@ -56,6 +56,20 @@ func TestHotspotAPI(t *testing.T) {
 		if r := f.do("POST", "/api/v1/insight/hotspots/merge", other, map[string]any{"case_ids": ids}); r.Status != 404 {
 			t.Fatalf("another street merging: %d %s", r.Status, r.Body)
 		}
+		// A proactive task for the hotspot: refused to a grid worker and to
+		// another street, filed once for a dispatcher in scope.
+		if r := f.do("POST", "/api/v1/insight/hotspots/task", f.tokens[civic.RoleGridWorker], map[string]any{"case_ids": ids}); r.Status != 403 {
+			t.Fatalf("a grid worker filing a task: %d %s", r.Status, r.Body)
+		}
+		if r := f.do("POST", "/api/v1/insight/hotspots/task", other, map[string]any{"case_ids": ids}); r.Status != 404 {
+			t.Fatalf("another street filing a task: %d %s", r.Status, r.Body)
+		}
+		var task, again civic.Case
+		f.do("POST", "/api/v1/insight/hotspots/task", f.tokens[civic.RoleCommunityStaff], map[string]any{"case_ids": ids}).decode(t, &task)
+		f.do("POST", "/api/v1/insight/hotspots/task", f.tokens[civic.RoleCommunityStaff], map[string]any{"case_ids": ids}).decode(t, &again)
+		if task.ID == 0 || again.ID != task.ID || task.Source != civic.SourcePatrol {
+			t.Fatalf("task %+v, again %d", task, again.ID)
+		}
 		r = f.do("POST", "/api/v1/insight/hotspots/merge", f.tokens[civic.RoleCommunityStaff], map[string]any{"case_ids": ids})
 		var kept civic.Case
 		r.decode(t, &kept)

@@ -89,6 +89,7 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/metrics/whistles", a.whistleMetrics},
 		{"GET", "/api/v1/insight/hotspots", a.listHotspots},
 		{"POST", "/api/v1/insight/hotspots/merge", a.mergeHotspot},
+		{"POST", "/api/v1/insight/hotspots/task", a.hotspotTask},
 		{"GET", "/api/v1/insight/overview", a.insightOverview},
 
 		{"GET", "/api/v1/notifications", a.listNotifications},

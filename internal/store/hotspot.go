@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sort"
@@ -402,4 +404,76 @@ func (s *Store) MergeHotspot(ctx context.Context, a civic.Actor, ids []int64) (c
 		return civic.Case{}, err
 	}
 	return s.GetCase(ctx, a, primary)
+}
+
+// HotspotTask files a proactive task (未诉先办) for a hotspot: a new case,
+// reported by the dispatcher as found on patrol, at the located cases'
+// centre, in their most common category, listing their numbers — so that
+// someone deals with the cause rather than each report. The cases
+// themselves stay as they are. Filing again for the same set returns the
+// first task (its idempotency key comes from the sorted IDs).
+func (s *Store) HotspotTask(ctx context.Context, a civic.Actor, loc *Locator, ids []int64) (civic.Case, error) {
+	if err := a.Must(civic.PermCaseDispatch); err != nil {
+		return civic.Case{}, err
+	}
+	uniq := map[int64]bool{}
+	var list []int64
+	for _, id := range ids {
+		if id > 0 && !uniq[id] {
+			uniq[id] = true
+			list = append(list, id)
+		}
+	}
+	if len(list) < 2 || len(list) > 200 {
+		return civic.Case{}, civic.Invalid(civic.FieldErr("case_ids", "请选择2至200件工单", "choose 2 to 200 cases"))
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i] < list[j] })
+	var numbers []string
+	byCategory := map[string]int{}
+	var lng, lat float64
+	located := 0
+	region := ""
+	for _, id := range list {
+		c, err := s.GetCase(ctx, a, id)
+		if err != nil {
+			return civic.Case{}, err
+		}
+		numbers = append(numbers, c.Number)
+		if c.CategoryCode != "" {
+			byCategory[c.CategoryCode]++
+		}
+		if c.HasLocation {
+			lng, lat = lng+c.Lng, lat+c.Lat
+			located++
+		}
+		if region == "" {
+			region = c.RegionCode
+		}
+	}
+	category, best := "", 0
+	for code, n := range byCategory {
+		if n > best || n == best && code < category {
+			category, best = code, n
+		}
+	}
+	keyParts := make([]string, len(list))
+	for i, id := range list {
+		keyParts[i] = fmt.Sprint(id)
+	}
+	sum := sha256.Sum256([]byte(strings.Join(keyParts, ",")))
+	n := NewCase{
+		IdempotencyKey: "hotspot-task-" + hex.EncodeToString(sum[:12]),
+		Source:         civic.SourcePatrol,
+		CategoryCode:   category,
+		Title:          fmt.Sprintf("预警热点主动治理：%d件相关诉求", len(list)),
+		Description: "由预警热点发起的主动治理任务（未诉先办），请从根源上解决。相关工单：" + strings.Join(numbers, "、") +
+			"\nProactive task from a hotspot: deal with the cause. Related cases: " + strings.Join(numbers, ", "),
+	}
+	if located > 0 {
+		n.HasLocation, n.Lng, n.Lat = true, lng/float64(located), lat/float64(located)
+	} else {
+		n.RegionCode = region
+	}
+	c, _, err := s.SubmitCase(ctx, a, loc, n)
+	return c, err
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -298,6 +299,47 @@ func TestHotspotMerge(t *testing.T) {
 		c6 := w.file(t, r[5], "0102", 116.1, 39.2, time.Hour)
 		if _, err := s.MergeHotspot(ctx, store.ActorOf(u, ""), []int64{c5.ID, c6.ID}); civic.ErrorCodeOf(err) != civic.ENotFound {
 			t.Fatalf("merging another grid's cases: %v", err)
+		}
+	})
+}
+
+// TestHotspotTask: a dispatcher turns a cluster into one proactive task at
+// its centre, in its most common category, listing the cases; filing it
+// again returns the same task; others may not.
+func TestHotspotTask(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustHotspotWorld(t, s, clock)
+		r := w.residents
+		c1 := w.file(t, r[0], "0102", 116.1, 39.2, 3*day)
+		c2 := w.file(t, r[1], "0101", 116.1006, 39.2, 2*day)
+		c3 := w.file(t, r[2], "0102", 116.1, 39.2003, 1*day)
+		ids := []int64{c3.ID, c1.ID, c2.ID, c1.ID}
+		if _, err := s.HotspotTask(ctx, w.grid, w.loc, ids); civic.ErrorCodeOf(err) != civic.EForbidden {
+			t.Fatalf("a grid worker files a hotspot task: %v", err)
+		}
+		if _, err := s.HotspotTask(ctx, w.community, w.loc, ids[:1]); civic.ErrorCodeOf(err) != civic.EInvalid {
+			t.Fatalf("one case is no hotspot: %v", err)
+		}
+		task, err := s.HotspotTask(ctx, w.community, w.loc, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if task.Source != civic.SourcePatrol || task.CategoryCode != "0102" || !task.HasLocation ||
+			task.Lng < 116.1 || task.Lng > 116.1006 || task.Lat < 39.2 || task.Lat > 39.2003 {
+			t.Fatalf("task %+v", task)
+		}
+		for _, c := range []civic.Case{c1, c2, c3} {
+			if !strings.Contains(task.Description, c.Number) {
+				t.Fatalf("the task does not list %s: %q", c.Number, task.Description)
+			}
+			if got, _ := s.GetCase(ctx, w.community, c.ID); got.State == civic.StateMerged {
+				t.Fatal("a proactive task must leave the cases as they are")
+			}
+		}
+		again, err := s.HotspotTask(ctx, w.community, w.loc, []int64{c2.ID, c1.ID, c3.ID})
+		if err != nil || again.ID != task.ID {
+			t.Fatalf("filed twice: %d and %d, %v", task.ID, again.ID, err)
 		}
 	})
 }

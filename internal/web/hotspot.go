@@ -81,3 +81,26 @@ func (h *Web) mergeHotspot(w http.ResponseWriter, r *http.Request, c *rq) error 
 	redirect(w, r, fmt.Sprintf("/cases/%d", kept.ID))
 	return nil
 }
+
+// hotspotTask files a proactive task for the checked cases of a warning
+// and opens it.
+func (h *Web) hotspotTask(w http.ResponseWriter, r *http.Request, c *rq) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	var ids []int64
+	for _, s := range r.PostForm["case_id"] {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return civic.Invalid(civic.FieldErr("case_id", "工单编号无效", "not a case ID"))
+		}
+		ids = append(ids, id)
+	}
+	task, err := h.store.HotspotTask(r.Context(), c.Actor, h.locator, ids)
+	if err != nil {
+		return err
+	}
+	h.flash(w, "flash.hotspot_task")
+	redirect(w, r, fmt.Sprintf("/cases/%d", task.ID))
+	return nil
+}

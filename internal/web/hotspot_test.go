@@ -24,11 +24,21 @@ func TestHotspotsPage(t *testing.T) {
 	if len(ids) < 3 {
 		t.Fatalf("found %d cases to merge in:\n%s", len(ids), truncate(body))
 	}
+	// A proactive task for the same cases first: a new case listing them.
+	task := url.Values{}
+	for _, m := range ids[:3] {
+		task.Add("case_id", m[1])
+	}
+	rec := admin.post("/hotspots/task", task)
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("task: %d %s", rec.Code, truncate(rec.Body.String()))
+	}
+	mustContain(t, mustStatus(t, admin.get(rec.Header().Get("Location")), http.StatusOK), "已发起主动治理任务", "预警热点主动治理")
 	form := url.Values{}
 	for _, m := range ids[:3] {
 		form.Add("case_id", m[1])
 	}
-	rec := admin.post("/hotspots/merge", form)
+	rec = admin.post("/hotspots/merge", form)
 	if rec.Code != http.StatusSeeOther {
 		t.Fatalf("merge: %d %s", rec.Code, truncate(rec.Body.String()))
 	}

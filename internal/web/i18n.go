@@ -641,6 +641,8 @@ var messages = map[string][2]string{
 	"hot.merge":                         {"合并为一件", "Merge into one case"},
 	"hot.merge_hint":                    {"保留最早的一件，其余并入，所有反映人都会收到进展", "The oldest is kept, the others merged into it; every reporter follows it"},
 	"hot.none":                          {"当前范围内没有预警热点。", "No hotspots in this scope."},
+	"hot.task":                          {"转为主动治理任务", "File a proactive task"},
+	"flash.hotspot_task":                {"已发起主动治理任务", "Proactive task filed"},
 	"flash.hotspot_merged":              {"已合并为一件工单", "Merged into one case"},
 	"ov.chart.people":                   {"人口与关爱对象", "People and care groups"},
 	"ov.col.group":                      {"类别", "Group"},

@@ -232,6 +232,7 @@ func (h *Web) Register(mux *http.ServeMux) {
 	// Early warnings (未诉先办): hotspots over the scope, merged by dispatchers.
 	mux.Handle("GET /hotspots", h.page(civic.PermCaseMetrics, h.hotspots))
 	mux.Handle("POST /hotspots/merge", h.page(civic.PermCaseDispatch, h.mergeHotspot))
+	mux.Handle("POST /hotspots/task", h.page(civic.PermCaseDispatch, h.hotspotTask))
 	// Care work: the grid's care to-do list (关爱提醒) and its rules,
 	// party-member household contact (党员包联), short-term rental
 	// reports (房东报备, landlords included) and the daily list.
