@@ -90,7 +90,9 @@ func idParam(r *http.Request, name string) (int64, error) {
 	return id, nil
 }
 
-func (a *API) listCompounds(w http.ResponseWriter, r *http.Request) error {
+// listPlaces answers a list of compounds, buildings or houses filtered by
+// the query (placeFilter).
+func listPlaces[T any](w http.ResponseWriter, r *http.Request, list func(context.Context, civic.Actor, store.PlaceFilter) ([]T, int, error)) error {
 	act, err := auth.Actor(r.Context())
 	if err != nil {
 		return err
@@ -99,12 +101,16 @@ func (a *API) listCompounds(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	cs, total, err := a.store.ListCompounds(r.Context(), act, f)
+	items, total, err := list(r.Context(), act, f)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newList(cs, total, f.Page))
+	writeJSON(w, http.StatusOK, newList(items, total, f.Page))
 	return nil
+}
+
+func (a *API) listCompounds(w http.ResponseWriter, r *http.Request) error {
+	return listPlaces(w, r, a.store.ListCompounds)
 }
 
 func (a *API) getCompound(w http.ResponseWriter, r *http.Request) error {
@@ -128,20 +134,7 @@ func (a *API) updateCompound(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) listBuildings(w http.ResponseWriter, r *http.Request) error {
-	act, err := auth.Actor(r.Context())
-	if err != nil {
-		return err
-	}
-	f, err := placeFilter(r, act)
-	if err != nil {
-		return err
-	}
-	bs, total, err := a.store.ListBuildings(r.Context(), act, f)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, newList(bs, total, f.Page))
-	return nil
+	return listPlaces(w, r, a.store.ListBuildings)
 }
 
 func (a *API) getBuilding(w http.ResponseWriter, r *http.Request) error {
@@ -206,20 +199,7 @@ func (a *API) floorPlan(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) listHouses(w http.ResponseWriter, r *http.Request) error {
-	act, err := auth.Actor(r.Context())
-	if err != nil {
-		return err
-	}
-	f, err := placeFilter(r, act)
-	if err != nil {
-		return err
-	}
-	hs, total, err := a.store.ListHouses(r.Context(), act, f)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, newList(hs, total, f.Page))
-	return nil
+	return listPlaces(w, r, a.store.ListHouses)
 }
 
 func (a *API) getHouse(w http.ResponseWriter, r *http.Request) error {

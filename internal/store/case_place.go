@@ -104,7 +104,7 @@ func findCompound(ctx context.Context, q querier, pl casePlace) (compoundHit, er
 			// A compound is a few hundred metres across: one whose centre
 			// lies kilometres away cannot hold the point, and its
 			// boundary need not be parsed.
-			if known && distanceM(pl.pt, centre) > 3000 {
+			if known && geo.Distance(pl.pt, centre) > 3000 {
 				continue
 			}
 			g, err := geo.ParseGeometry([]byte(boundary))
@@ -117,7 +117,7 @@ func findCompound(ctx context.Context, q querier, pl casePlace) (compoundHit, er
 			}
 			continue
 		}
-		if d := distanceM(pl.pt, centre); known && d <= CompoundRadiusM && d < best {
+		if d := geo.Distance(pl.pt, centre); known && d <= CompoundRadiusM && d < best {
 			best, near = d, c
 			near.how = civic.T(fmt.Sprintf("距小区中心约%.0f米，该小区未绘制边界", d), fmt.Sprintf("about %.0f m from its centre; it has no boundary drawn", d))
 		}

@@ -67,7 +67,7 @@ func (s *Store) NearbyOpenCases(ctx context.Context, a civic.Actor, p geo.Point,
 			return nil, fmt.Errorf("scan nearby case: %w", err)
 		}
 		n.CreatedAt = n.CreatedAt.UTC()
-		n.DistanceM = distanceM(p, geo.Point{Lng: lng, Lat: lat})
+		n.DistanceM = geo.Distance(p, geo.Point{Lng: lng, Lat: lat})
 		if n.DistanceM > radiusM {
 			continue
 		}
@@ -83,15 +83,6 @@ func (s *Store) NearbyOpenCases(ctx context.Context, a civic.Actor, p geo.Point,
 		out = out[:10]
 	}
 	return out, nil
-}
-
-// distanceM is the great-circle distance in metres (haversine).
-func distanceM(a, b geo.Point) float64 {
-	const r = 6371008.8
-	la1, la2 := a.Lat*math.Pi/180, b.Lat*math.Pi/180
-	dla, dlo := la2-la1, (b.Lng-a.Lng)*math.Pi/180
-	h := math.Sin(dla/2)*math.Sin(dla/2) + math.Cos(la1)*math.Cos(la2)*math.Sin(dlo/2)*math.Sin(dlo/2)
-	return 2 * r * math.Asin(math.Sqrt(h))
 }
 
 // JoinInput is a resident adding their voice to an open case.

@@ -97,6 +97,15 @@ func pathID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
+// optionalPathID is pathID for forms served both as "new" (no {id}, 0)
+// and as "edit".
+func optionalPathID(r *http.Request) (int64, error) {
+	if r.PathValue("id") == "" {
+		return 0, nil
+	}
+	return pathID(r)
+}
+
 // perPage is the length of every paged table.
 const perPage = 50
 

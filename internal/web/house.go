@@ -470,12 +470,9 @@ func (h *Web) saveBuilding(w http.ResponseWriter, r *http.Request, c *rq) error 
 	}
 	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	f := buildingForm{CompoundID: v("compound_id"), GridCode: v("grid_code"), Name: v("name"), Floors: v("floors"), Units: v("units"), Lng: v("lng"), Lat: v("lat")}
-	if r.PathValue("id") != "" {
-		id, err := pathID(r)
-		if err != nil {
-			return err
-		}
-		f.ID = id
+	var err error
+	if f.ID, err = optionalPathID(r); err != nil {
+		return err
 	}
 	b, err := f.building()
 	if err == nil {
@@ -604,12 +601,9 @@ func (h *Web) saveHouse(w http.ResponseWriter, r *http.Request, c *rq) error {
 	}
 	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	f := houseForm{BuildingID: v("building_id"), Unit: v("unit"), Floor: v("floor"), Number: v("number"), AreaM2: v("area_m2"), Use: v("use")}
-	if r.PathValue("id") != "" {
-		id, err := pathID(r)
-		if err != nil {
-			return err
-		}
-		f.ID = id
+	var err error
+	if f.ID, err = optionalPathID(r); err != nil {
+		return err
 	}
 	hs, err := f.house()
 	if err == nil {

@@ -326,12 +326,9 @@ func (h *Web) savePerson(w http.ResponseWriter, r *http.Request, c *rq) error {
 	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	f := personForm{GridCode: v("grid_code"), Name: v("name"), Gender: v("gender"), BirthDate: v("birth_date"), IDType: v("id_type"), IDNumber: v("id_number"),
 		Phone: v("phone"), ResidenceType: v("residence_type"), Ethnic: v("ethnic"), Workplace: v("workplace"), Note: v("note"), Reason: v("reason"), Tags: r.PostForm["tags"]}
-	if r.PathValue("id") != "" {
-		id, err := pathID(r)
-		if err != nil {
-			return err
-		}
-		f.ID = id
+	var err error
+	if f.ID, err = optionalPathID(r); err != nil {
+		return err
 	}
 	pp, err := h.store.SavePerson(r.Context(), c.Actor, f.person(), f.Reason)
 	if err == nil {
