@@ -68,10 +68,8 @@ func (s *Store) bulkWrite(ctx context.Context, b *bulkRun, fn func(tx *Tx) error
 	if _, err := tx.exec(ctx, "SAVEPOINT bulk_write"); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
+	// No roll-ups to flush: the run rebuilds them when it ends.
 	err := fn(tx)
-	if err == nil {
-		err = tx.flushRollups(ctx)
-	}
 	if err != nil {
 		if _, rerr := tx.exec(context.Background(), "ROLLBACK TO SAVEPOINT bulk_write"); rerr != nil {
 			return errors.Join(err, fmt.Errorf("roll back write: %w", rerr))

@@ -357,19 +357,12 @@ func (s *Store) MergeHotspot(ctx context.Context, a civic.Actor, ids []int64) (c
 	if err := a.Must(civic.PermCaseDispatch); err != nil {
 		return civic.Case{}, err
 	}
-	uniq := map[int64]bool{}
-	var list []int64
-	for _, id := range ids {
-		if id > 0 && !uniq[id] {
-			uniq[id] = true
-			list = append(list, id)
-		}
-	}
-	if len(list) < 2 || len(list) > 200 {
-		return civic.Case{}, civic.Invalid(civic.FieldErr("case_ids", "请选择2至200件工单", "choose 2 to 200 cases"))
+	list, err := hotspotCaseIDs(ids)
+	if err != nil {
+		return civic.Case{}, err
 	}
 	var primary int64
-	err := s.write(ctx, func(tx *Tx) error {
+	err = s.write(ctx, func(tx *Tx) error {
 		cases := make([]civic.Case, 0, len(list))
 		for _, id := range list {
 			c, err := scanCase(tx.queryRow(ctx, `SELECT `+caseCols+caseFrom+` WHERE c.id = ?`, id))
@@ -416,16 +409,9 @@ func (s *Store) HotspotTask(ctx context.Context, a civic.Actor, loc *Locator, id
 	if err := a.Must(civic.PermCaseDispatch); err != nil {
 		return civic.Case{}, err
 	}
-	uniq := map[int64]bool{}
-	var list []int64
-	for _, id := range ids {
-		if id > 0 && !uniq[id] {
-			uniq[id] = true
-			list = append(list, id)
-		}
-	}
-	if len(list) < 2 || len(list) > 200 {
-		return civic.Case{}, civic.Invalid(civic.FieldErr("case_ids", "请选择2至200件工单", "choose 2 to 200 cases"))
+	list, err := hotspotCaseIDs(ids)
+	if err != nil {
+		return civic.Case{}, err
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i] < list[j] })
 	var numbers []string
@@ -476,4 +462,21 @@ func (s *Store) HotspotTask(ctx context.Context, a civic.Actor, loc *Locator, id
 	}
 	c, _, err := s.SubmitCase(ctx, a, loc, n)
 	return c, err
+}
+
+// hotspotCaseIDs are the distinct positive IDs of a hotspot's chosen
+// cases, 2 to 200 of them.
+func hotspotCaseIDs(ids []int64) ([]int64, error) {
+	uniq := map[int64]bool{}
+	var list []int64
+	for _, id := range ids {
+		if id > 0 && !uniq[id] {
+			uniq[id] = true
+			list = append(list, id)
+		}
+	}
+	if len(list) < 2 || len(list) > 200 {
+		return nil, civic.Invalid(civic.FieldErr("case_ids", "请选择2至200件工单", "choose 2 to 200 cases"))
+	}
+	return list, nil
 }

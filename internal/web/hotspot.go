@@ -62,16 +62,9 @@ func (h *Web) hotspots(w http.ResponseWriter, r *http.Request, c *rq) error {
 // mergeHotspot turns the checked cases of a warning into one case, the
 // oldest kept, and opens it.
 func (h *Web) mergeHotspot(w http.ResponseWriter, r *http.Request, c *rq) error {
-	if err := r.ParseForm(); err != nil {
+	ids, err := checkedCases(r)
+	if err != nil {
 		return err
-	}
-	var ids []int64
-	for _, s := range r.PostForm["case_id"] {
-		id, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return civic.Invalid(civic.FieldErr("case_id", "工单编号无效", "not a case ID"))
-		}
-		ids = append(ids, id)
 	}
 	kept, err := h.store.MergeHotspot(r.Context(), c.Actor, ids)
 	if err != nil {
@@ -85,16 +78,9 @@ func (h *Web) mergeHotspot(w http.ResponseWriter, r *http.Request, c *rq) error 
 // hotspotTask files a proactive task for the checked cases of a warning
 // and opens it.
 func (h *Web) hotspotTask(w http.ResponseWriter, r *http.Request, c *rq) error {
-	if err := r.ParseForm(); err != nil {
+	ids, err := checkedCases(r)
+	if err != nil {
 		return err
-	}
-	var ids []int64
-	for _, s := range r.PostForm["case_id"] {
-		id, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return civic.Invalid(civic.FieldErr("case_id", "工单编号无效", "not a case ID"))
-		}
-		ids = append(ids, id)
 	}
 	task, err := h.store.HotspotTask(r.Context(), c.Actor, h.locator, ids)
 	if err != nil {
@@ -103,4 +89,20 @@ func (h *Web) hotspotTask(w http.ResponseWriter, r *http.Request, c *rq) error {
 	h.flash(w, "flash.hotspot_task")
 	redirect(w, r, fmt.Sprintf("/cases/%d", task.ID))
 	return nil
+}
+
+// checkedCases reads the case IDs ticked on a hotspot.
+func checkedCases(r *http.Request) ([]int64, error) {
+	if err := r.ParseForm(); err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for _, s := range r.PostForm["case_id"] {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return nil, civic.Invalid(civic.FieldErr("case_id", "工单编号无效", "not a case ID"))
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
 }
