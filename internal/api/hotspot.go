@@ -44,6 +44,10 @@ func hotspotParams(r *http.Request) (scope string, p civic.HotspotParams, err er
 		return
 	}
 	p.MinReporters = int(v)
+	if v, err = num("per_kind", "每类条数应为整数", "must be a whole number"); err != nil {
+		return
+	}
+	p.PerKind = int(v)
 	return q.Get("scope"), p, nil
 }
 
@@ -58,11 +62,18 @@ func (a *API) listHotspots(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	hs, err := a.store.DetectHotspots(r.Context(), act, scope, p)
+	hs, found, err := a.store.DetectHotspots(r.Context(), act, scope, p)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newList(hs, len(hs), pageOf(len(hs))))
+	total := 0
+	for _, n := range found {
+		total += n
+	}
+	writeJSON(w, http.StatusOK, struct {
+		list[civic.Hotspot]
+		Found map[civic.HotspotKind]int `json:"found"`
+	}{newList(hs, total, pageOf(len(hs))), found})
 	return nil
 }
 

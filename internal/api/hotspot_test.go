@@ -28,13 +28,19 @@ func TestHotspotAPI(t *testing.T) {
 		}
 		clock.T = now
 		var got struct {
-			Items []civic.Hotspot `json:"items"`
+			Items []civic.Hotspot           `json:"items"`
+			Total int                       `json:"total"`
+			Found map[civic.HotspotKind]int `json:"found"`
 		}
 		r := f.do("GET", "/api/v1/insight/hotspots?radius_m=100&window_days=7&min_cases=3", f.tokens[civic.RoleCommunityStaff], nil)
 		r.decode(t, &got)
-		// The category also rises (three this week, none before): a second warning.
-		if r.Status != 200 || len(got.Items) != 2 || got.Items[1].Kind != civic.HotspotRising || got.Items[0].Kind != civic.HotspotManyReporters || got.Items[0].Reporters != 3 {
+		// The category does not "rise": there is no history to rise against.
+		if r.Status != 200 || len(got.Items) != 1 || got.Items[0].Kind != civic.HotspotManyReporters || got.Items[0].Reporters != 3 ||
+			got.Total != 1 || len(got.Found) != 1 || got.Found[civic.HotspotManyReporters] != 1 {
 			t.Fatalf("hotspots: %d %s", r.Status, r.Body)
+		}
+		if r := f.do("GET", "/api/v1/insight/hotspots?per_kind=-1", f.tokens[civic.RoleCommunityStaff], nil); r.Status != 422 {
+			t.Fatalf("a bad per_kind: %d %s", r.Status, r.Body)
 		}
 		if r := f.do("GET", "/api/v1/insight/hotspots?radius_m=x", f.tokens[civic.RoleCommunityStaff], nil); r.Status != 422 {
 			t.Fatalf("a bad radius: %d %s", r.Status, r.Body)

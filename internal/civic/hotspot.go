@@ -44,6 +44,9 @@ type HotspotParams struct {
 	// RiseFactor: this week against the previous four weeks' average or
 	// the same week last year.
 	RiseFactor float64
+	// PerKind: at most this many warnings of each kind, the highest
+	// scores first; how many were found is reported beside them.
+	PerKind int
 }
 
 // WithDefaults fills zero fields and clamps the rest to sane bounds, so
@@ -70,6 +73,10 @@ func (p HotspotParams) WithDefaults() HotspotParams {
 	if p.RiseFactor <= 1 {
 		p.RiseFactor = 1.5
 	}
+	if p.PerKind <= 0 {
+		p.PerKind = 100
+	}
+	p.PerKind = min(p.PerKind, 1000)
 	return p
 }
 
@@ -147,12 +154,14 @@ const metresPerDegree = 111320.0
 // Clusters groups points DBSCAN-style: a point with at least minPts-1
 // neighbours (same group, within radiusM and window) is a core; cores that
 // are neighbours share a cluster and a non-core neighbour of a core joins
-// the first core's cluster. Points are bucketed in a spatial hash of
-// radius-sized cells per group, so each point is compared only with the
-// nine cells around it: O(n) for a city's spread of cases. Density rather
-// than plain linking keeps a busy street from chaining into one
-// city-wide cluster. It returns the clusters as indexes into pts, each
-// with at least minPts points, largest first.
+// the first core's cluster. Points are bucketed by group and by
+// radius-sized cells, each cell's points sorted by time, so each point is
+// compared only with the points of the nine cells around it that fall in
+// its time window (two binary searches per cell): O(n·k) for a city's
+// spread of cases, k the neighbours in space and time. Density rather
+// than plain linking keeps a busy street from chaining into one city-wide
+// cluster. It returns the clusters as indexes into pts, each with at
+// least minPts points, largest first.
 func Clusters(pts []HotspotPoint, radiusM float64, window time.Duration, minPts int) [][]int {
 	if len(pts) == 0 || radiusM <= 0 {
 		return nil
@@ -164,32 +173,69 @@ func Clusters(pts []HotspotPoint, radiusM float64, window time.Duration, minPts 
 		latSum += p.Lat
 	}
 	kx := metresPerDegree * math.Cos(latSum/float64(len(pts))*math.Pi/180)
-	type cell struct {
-		g    string
-		x, y int64
-	}
+	groupID := map[string]uint64{}
 	xs, ys := make([]float64, len(pts)), make([]float64, len(pts))
-	cells := make(map[cell][]int32, len(pts)/2)
-	key := make([]cell, len(pts))
+	ts := make([]int64, len(pts))
+	key := make([]uint64, len(pts))
 	for i, p := range pts {
+		g, ok := groupID[p.Group]
+		if !ok {
+			g = uint64(len(groupID))
+			groupID[p.Group] = g
+		}
 		xs[i], ys[i] = p.Lng*kx, p.Lat*metresPerDegree
-		k := cell{p.Group, int64(math.Floor(xs[i] / radiusM)), int64(math.Floor(ys[i] / radiusM))}
-		key[i] = k
-		cells[k] = append(cells[k], int32(i))
+		ts[i] = p.At.UnixNano()
+		key[i] = cellKey(g, int64(math.Floor(xs[i]/radiusM)), int64(math.Floor(ys[i]/radiusM)))
+	}
+	// The points in cell order, by time within a cell; span[cell] is the
+	// cell's run in that order.
+	order := make([]int32, len(pts))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	sort.Slice(order, func(a, b int) bool {
+		i, j := order[a], order[b]
+		if key[i] != key[j] {
+			return key[i] < key[j]
+		}
+		if ts[i] != ts[j] {
+			return ts[i] < ts[j]
+		}
+		return i < j
+	})
+	type run struct{ lo, hi int32 }
+	span := make(map[uint64]run, len(pts)/4+1)
+	for lo := 0; lo < len(order); {
+		hi := lo + 1
+		for hi < len(order) && key[order[hi]] == key[order[lo]] {
+			hi++
+		}
+		span[key[order[lo]]] = run{int32(lo), int32(hi)}
+		lo = hi
 	}
 	r2 := radiusM * radiusM
+	w := int64(window)
 	neighbours := func(i int, fn func(j int) bool) {
-		k := key[i]
+		g, cx, cy := splitCellKey(key[i])
 		for dx := int64(-1); dx <= 1; dx++ {
 			for dy := int64(-1); dy <= 1; dy++ {
-				for _, j32 := range cells[cell{k.g, k.x + dx, k.y + dy}] {
-					j := int(j32)
+				c, ok := span[cellKey(g, cx+dx, cy+dy)]
+				if !ok {
+					continue
+				}
+				cell := order[c.lo:c.hi]
+				from := ts[i] - w
+				k := sort.Search(len(cell), func(k int) bool { return ts[cell[k]] >= from })
+				for ; k < len(cell); k++ {
+					j := int(cell[k])
+					if ts[j]-ts[i] > w {
+						break
+					}
 					if j == i {
 						continue
 					}
 					ddx, ddy := xs[i]-xs[j], ys[i]-ys[j]
-					dt := pts[i].At.Sub(pts[j].At)
-					if ddx*ddx+ddy*ddy > r2 || dt > window || -dt > window {
+					if ddx*ddx+ddy*ddy > r2 {
 						continue
 					}
 					if !fn(j) {
@@ -209,14 +255,14 @@ func Clusters(pts []HotspotPoint, radiusM float64, window time.Duration, minPts 
 	for i := range parent {
 		parent[i] = int32(i)
 	}
-	var find func(i int32) int32
-	find = func(i int32) int32 {
+	find := func(i int32) int32 {
 		for parent[i] != i {
 			parent[i] = parent[parent[i]]
 			i = parent[i]
 		}
 		return i
 	}
+	// border[j] is the first core (in index order) next to a non-core j.
 	border := make([]int32, len(pts))
 	for i := range border {
 		border[i] = -1
@@ -230,7 +276,7 @@ func Clusters(pts []HotspotPoint, radiusM float64, window time.Duration, minPts 
 				if a, b := find(int32(i)), find(int32(j)); a != b {
 					parent[a] = b
 				}
-			} else if border[j] < 0 {
+			} else if border[j] < 0 || int32(i) < border[j] {
 				border[j] = int32(i)
 			}
 			return true
@@ -260,6 +306,21 @@ func Clusters(pts []HotspotPoint, radiusM float64, window time.Duration, minPts 
 		return out[a][0] < out[b][0]
 	})
 	return out
+}
+
+// cellKey packs a category group and a cell's coordinates, 21 bits each,
+// into one map key. Coordinates wrap modulo 2^21 cells (beyond about
+// 200 km at a 200 m radius); two cells that share a key only add
+// candidates, whose distance is checked exactly.
+func cellKey(g uint64, x, y int64) uint64 {
+	const m = 1<<21 - 1
+	return g<<42 | uint64(x)&m<<21 | uint64(y)&m
+}
+
+func splitCellKey(k uint64) (g uint64, x, y int64) {
+	const m = 1<<21 - 1
+	sx := func(v uint64) int64 { return int64(v<<43) >> 43 } // sign-extend 21 bits
+	return k >> 42, sx(k >> 21 & m), sx(k & m)
 }
 
 // Centre returns the mean point of pts[idx] and the distance in metres of

@@ -82,7 +82,7 @@ func TestLoadCases(t *testing.T) {
 			t.Fatal(err)
 		}
 		a := store.ActorOf(u, "")
-		hs, err := s.DetectHotspots(ctx, a, demoGrid, civic.HotspotParams{RadiusM: 100})
+		hs, _, err := s.DetectHotspots(ctx, a, demoGrid, civic.HotspotParams{RadiusM: 100})
 		if err != nil {
 			t.Fatal(err)
 		}

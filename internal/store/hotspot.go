@@ -31,19 +31,21 @@ type hotspotRow struct {
 // one range query on created_at and clusters in memory (civic.Clusters);
 // rising categories take three grouped counts. Merged and rejected cases
 // are left out: a merged case's reporters already count on its survivor.
-// A scope outside the actor's is not found.
-func (s *Store) DetectHotspots(ctx context.Context, a civic.Actor, scope string, p civic.HotspotParams) ([]civic.Hotspot, error) {
+// A scope outside the actor's is not found. It returns at most PerKind
+// warnings of each kind, the highest scores, and how many of each kind
+// were found.
+func (s *Store) DetectHotspots(ctx context.Context, a civic.Actor, scope string, p civic.HotspotParams) ([]civic.Hotspot, map[civic.HotspotKind]int, error) {
 	if err := a.Must(civic.PermCaseMetrics); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := a.Must(civic.PermCaseRead); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	p = p.WithDefaults()
 	where, args := caseScopeClause(a)
 	if scope != "" {
 		if !a.InScope(scope) || a.Scope.OrgID != 0 {
-			return nil, civic.NotFound("区域 "+scope, "region "+scope)
+			return nil, nil, civic.NotFound("区域 "+scope, "region "+scope)
 		}
 		lo, hi := civic.ScopePrefixRange(scope)
 		where += " AND c.region_code >= ? AND c.region_code < ?"
@@ -52,41 +54,58 @@ func (s *Store) DetectHotspots(ctx context.Context, a civic.Actor, scope string,
 	now := s.Now().UTC()
 	rows, err := s.hotspotRows(ctx, where, args, now.Add(-p.Since))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	names, err := s.categoryNames(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []civic.Hotspot
 	clusters, err := s.hotspotClusters(ctx, rows, p)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out = append(out, clusters...)
 	out = append(out, oneReporter(rows, p)...)
-	rising, err := s.risingCategories(ctx, where, args, rows, now, p)
+	rising, err := s.risingCategories(ctx, a, scope, rows, now, p)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out = append(out, rising...)
-	for i := range out {
-		out[i].CategoryName = names[out[i].CategoryCode]
-	}
 	order := map[civic.HotspotKind]int{civic.HotspotManyReporters: 0, civic.HotspotCluster: 1, civic.HotspotOneReporter: 2, civic.HotspotRising: 3}
 	sort.SliceStable(out, func(i, j int) bool {
 		if order[out[i].Kind] != order[out[j].Kind] {
 			return order[out[i].Kind] < order[out[j].Kind]
 		}
-		return out[i].Score > out[j].Score
+		if out[i].Score != out[j].Score {
+			return out[i].Score > out[j].Score
+		}
+		return out[i].From.Before(out[j].From)
 	})
-	return out, nil
+	found := map[civic.HotspotKind]int{}
+	kept := out[:0]
+	for _, h := range out {
+		found[h.Kind]++
+		if found[h.Kind] <= p.PerKind {
+			h.CategoryName = names[h.CategoryCode]
+			kept = append(kept, h)
+		}
+	}
+	return kept, found, nil
 }
 
 func (s *Store) hotspotRows(ctx context.Context, where string, args []any, from time.Time) ([]hotspotRow, error) {
+	// The period is a small slice of the table; the scope's region range
+	// may be all of it. Without statistics SQLite would take the region
+	// index and read every case of the city, so it is told which index to
+	// use (PostgreSQL's planner has its statistics).
+	indexed := ""
+	if s.engine != Postgres {
+		indexed = " INDEXED BY cases_created"
+	}
 	rs, err := s.query(ctx, `SELECT c.id, c.state, c.category_code, c.title, c.region_code, c.has_location, c.lng, c.lat,
 		COALESCE(c.reporter_id, 0), c.reporter_name, c.reporter_phone, c.anonymous, c.created_at
-		FROM cases c WHERE c.created_at >= ? AND c.state <> 'merged' AND c.state <> 'rejected' AND `+where+` ORDER BY c.created_at, c.id`,
+		FROM cases c`+indexed+` WHERE c.created_at >= ? AND c.state <> 'merged' AND c.state <> 'rejected' AND `+where+` ORDER BY c.created_at, c.id`,
 		append([]any{from}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("read cases for hotspots: %w", err)
@@ -284,60 +303,63 @@ func oneReporter(rows []hotspotRow, p civic.HotspotParams) []civic.Hotspot {
 	return out
 }
 
-// risingCategories compares each category's cases over the last seven
-// days with the weekly average of the four weeks before and with the same
-// week a year (52 weeks) ago. A category rises when it has MinCases this
-// week and RiseFactor times either baseline (a baseline under one case
-// counts as one).
-func (s *Store) risingCategories(ctx context.Context, where string, args []any, rows []hotspotRow, now time.Time, p civic.HotspotParams) ([]civic.Hotspot, error) {
-	week := 7 * 24 * time.Hour
-	count := func(from, to time.Time) (map[string]int, error) {
-		rs, err := s.query(ctx, `SELECT c.category_code, COUNT(*) FROM cases c
-			WHERE c.created_at >= ? AND c.created_at < ? AND c.state <> 'merged' AND c.state <> 'rejected' AND `+where+`
-			GROUP BY c.category_code`, append([]any{from, to}, args...)...)
-		if err != nil {
-			return nil, fmt.Errorf("count cases by category: %w", err)
-		}
-		defer rs.Close()
-		m := map[string]int{}
-		for rs.Next() {
-			var code string
-			var n int
-			if err := rs.Scan(&code, &n); err != nil {
-				return nil, fmt.Errorf("count cases by category: %w", err)
-			}
-			m[code] = n
-		}
-		return m, rs.Err()
+// risingCategories compares each category's reports over the last seven
+// China days (today included) with the weekly average of the four weeks
+// before and with the same seven days 52 weeks ago. A category rises when
+// it has MinCases reports this week and RiseFactor times a baseline (a
+// baseline under one report counts as one). A baseline counts only when
+// the scope has any report in it at all: a deployment without last
+// year's data, or only a week old, does not see every category "rise".
+// The counts come from the roll-ups (reports by day of filing and
+// current category, merged and rejected reports included: each was a
+// report). Rising is a region's signal: a department's staff, whose scope
+// is their own cases rather than a region, get none. The warning lists
+// this week's cases that are not merged or rejected.
+func (s *Store) risingCategories(ctx context.Context, a civic.Actor, scope string, rows []hotspotRow, now time.Time, p civic.HotspotParams) ([]civic.Hotspot, error) {
+	if a.Scope.OrgID != 0 {
+		return nil, nil
 	}
-	// This week comes from the rows in hand (the period is at least a
-	// week); the baselines from the index.
-	thisFrom := now.Add(-week)
-	this := map[string][]civic.HotspotCase{}
+	t := now.In(civic.ChinaTime)
+	today := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, civic.ChinaTime)
+	thisFrom := today.AddDate(0, 0, -6)
+	prevFrom := thisFrom.AddDate(0, 0, -28)
+	lyFrom, lyTo := thisFrom.AddDate(0, 0, -364), today.AddDate(0, 0, -363)
+	this, prev, ly, err := s.risingFromRollups(ctx, a, scope, thisFrom, prevFrom, lyFrom, lyTo, today.AddDate(0, 0, 1))
+	if err != nil {
+		return nil, err
+	}
+	listed := map[string][]civic.HotspotCase{}
 	for _, r := range rows {
 		if !r.c.CreatedAt.Before(thisFrom) && r.c.CategoryCode != "" {
-			this[r.c.CategoryCode] = append(this[r.c.CategoryCode], r.c)
+			listed[r.c.CategoryCode] = append(listed[r.c.CategoryCode], r.c)
 		}
 	}
-	prev, err := count(now.Add(-5*week), thisFrom)
-	if err != nil {
-		return nil, err
+	total := func(m map[string]int) (n int) {
+		for _, v := range m {
+			n += v
+		}
+		return n
 	}
-	lastYear, err := count(now.Add(-53*week), now.Add(-52*week))
-	if err != nil {
-		return nil, err
-	}
+	prevKnown, lyKnown := total(prev) > 0, total(ly) > 0
 	var out []civic.Hotspot
-	for code, cs := range this {
-		n := len(cs)
+	for code, n := range this {
 		avg := float64(prev[code]) / 4
-		ly := lastYear[code]
-		if n < p.MinCases || (float64(n) < p.RiseFactor*max(avg, 1) && float64(n) < p.RiseFactor*float64(max(ly, 1))) {
+		last := ly[code]
+		risesWeeks := prevKnown && float64(n) >= p.RiseFactor*max(avg, 1)
+		risesYear := lyKnown && float64(n) >= p.RiseFactor*float64(max(last, 1))
+		if code == "" || n < p.MinCases || (!risesWeeks && !risesYear) {
 			continue
 		}
-		h := civic.Hotspot{Kind: civic.HotspotRising, CategoryCode: code, Size: n, ThisWeek: n, WeeksAvg: avg, LastYear: ly, Cases: cs,
-			From: cs[0].CreatedAt, To: cs[len(cs)-1].CreatedAt}
+		cs := listed[code]
+		h := civic.Hotspot{Kind: civic.HotspotRising, CategoryCode: code, Size: n, ThisWeek: n, WeeksAvg: avg, LastYear: last, Cases: cs,
+			From: thisFrom.UTC(), To: now}
+		if len(cs) > 0 {
+			h.From, h.To = cs[0].CreatedAt, cs[len(cs)-1].CreatedAt
+		}
 		h.Score = float64(n) / max(avg, 1)
+		if !risesWeeks {
+			h.Score = float64(n) / float64(max(last, 1))
+		}
 		for _, c := range cs {
 			if civic.Mergeable(c.State) {
 				h.Mergeable++
@@ -346,6 +368,47 @@ func (s *Store) risingCategories(ctx context.Context, where string, args []any, 
 		out = append(out, h)
 	}
 	return out, nil
+}
+
+// risingFromRollups reads the reports per category of this week, the
+// four weeks before and last year's week from case_flow_category, at the
+// level an overview of the scope reads categories from.
+func (s *Store) risingFromRollups(ctx context.Context, a civic.Actor, scope string, thisFrom, prevFrom, lyFrom, lyTo, end time.Time) (this, prev, ly map[string]int, err error) {
+	if scope == "" {
+		scope = a.Scope.RegionCode
+	}
+	cond, args := "1=1", []any{}
+	if scope != "" {
+		lo, hi := civic.ScopePrefixRange(scope)
+		cond, args = "region_code >= ? AND region_code < ?", []any{lo, hi}
+	}
+	f := func(x time.Time) string { return x.Format(civic.DateLayout) }
+	rs, err := s.query(ctx, `SELECT category_code, day, SUM(report) FROM case_flow_category
+		WHERE level = ? AND `+cond+` AND ((day >= ? AND day < ?) OR (day >= ? AND day < ?))
+		GROUP BY category_code, day`,
+		append(append([]any{overviewLevel(scope, "case_flow_category")}, args...), f(prevFrom), f(end), f(lyFrom), f(lyTo))...)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("read reports by category: %w", err)
+	}
+	defer rs.Close()
+	this, prev, ly = map[string]int{}, map[string]int{}, map[string]int{}
+	from, mid := f(thisFrom), f(prevFrom)
+	for rs.Next() {
+		var code, day string
+		var n int
+		if err := rs.Scan(&code, &day, &n); err != nil {
+			return nil, nil, nil, fmt.Errorf("read reports by category: %w", err)
+		}
+		switch {
+		case day >= from:
+			this[code] += n
+		case day >= mid:
+			prev[code] += n
+		default:
+			ly[code] += n
+		}
+	}
+	return this, prev, ly, rs.Err()
 }
 
 // MergeHotspot turns the cases of a warning into one case with the

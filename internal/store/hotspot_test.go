@@ -79,7 +79,7 @@ func (w *hotspotWorld) fileAt(t *testing.T, cat string, ago time.Duration, n int
 
 func mustDetect(t *testing.T, s *store.Store, a civic.Actor, scope string, p civic.HotspotParams, kind civic.HotspotKind) []civic.Hotspot {
 	t.Helper()
-	hs, err := s.DetectHotspots(context.Background(), a, scope, p)
+	hs, _, err := s.DetectHotspots(context.Background(), a, scope, p)
 	if err != nil {
 		t.Fatalf("detect by %s: %v", a.Username, err)
 	}
@@ -174,23 +174,24 @@ func TestHotspotClusters(t *testing.T) {
 			t.Fatal(err)
 		}
 		other := store.ActorOf(u, "")
-		if hs, err := s.DetectHotspots(ctx, other, "", p); err != nil || len(hs) != 0 {
+		if hs, _, err := s.DetectHotspots(ctx, other, "", p); err != nil || len(hs) != 0 {
 			t.Fatalf("another grid's staff: %+v %v", hs, err)
 		}
-		if _, err := s.DetectHotspots(ctx, other, grid1, p); civic.ErrorCodeOf(err) != civic.ENotFound {
+		if _, _, err := s.DetectHotspots(ctx, other, grid1, p); civic.ErrorCodeOf(err) != civic.ENotFound {
 			t.Fatalf("naming a region out of scope: %v", err)
 		}
 		if hs := mustDetect(t, s, w.community, grid2, p, civic.HotspotCluster); len(hs) != 0 {
 			t.Fatalf("narrowed to grid 2: %+v", hs)
 		}
-		if _, err := s.DetectHotspots(ctx, w.grid, "", p); civic.ErrorCodeOf(err) != civic.EForbidden {
+		if _, _, err := s.DetectHotspots(ctx, w.grid, "", p); civic.ErrorCodeOf(err) != civic.EForbidden {
 			t.Fatalf("a grid worker has no insight: %v", err)
 		}
 	})
 }
 
 // TestHotspotRising: a category rises against the last four weeks or the
-// same week last year; one busy on both baselines does not.
+// same week last year; one busy on both baselines does not; nothing rises
+// against a baseline the scope has no reports in (a new deployment).
 func TestHotspotRising(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
 		w := mustHotspotWorld(t, s, clock)
@@ -201,10 +202,14 @@ func TestHotspotRising(t *testing.T) {
 				w.fileAt(t, cat, ago+time.Duration(n)*time.Minute, n)
 			}
 		}
+		// Only this week's reports: no history, nothing rises.
+		put("0102", day, 3)
+		if hs := mustDetect(t, s, w.community, "", civic.HotspotParams{MinCases: 2}, civic.HotspotRising); len(hs) != 0 {
+			t.Fatalf("rising without history: %+v", hs)
+		}
 		lastYear := 52*7*day + 2*day
 		// 0102: quiet weeks, busy a year ago: rises against the weeks.
-		put("0102", day, 2)
-		put("0102", lastYear, 3)
+		put("0102", lastYear, 4)
 		// 0101: busy weeks (8 in four, 2 a week), quiet a year ago: rises
 		// against last year.
 		put("0101", day, 2)
@@ -223,11 +228,37 @@ func TestHotspotRising(t *testing.T) {
 		if len(got) != 2 {
 			t.Fatalf("rising: %+v", hs)
 		}
-		if h := got["0102"]; h.ThisWeek != 2 || h.WeeksAvg != 0 || h.LastYear != 3 || len(h.Cases) != 2 {
+		if h := got["0102"]; h.ThisWeek != 3 || h.WeeksAvg != 0 || h.LastYear != 4 || len(h.Cases) != 3 {
 			t.Fatalf("0102 against the weeks: %+v", h)
 		}
 		if h := got["0101"]; h.ThisWeek != 2 || h.WeeksAvg != 2 || h.LastYear != 0 || h.CategoryName == "" {
 			t.Fatalf("0101 against last year: %+v", h)
+		}
+	})
+}
+
+// TestHotspotPerKind: only the PerKind highest-scoring warnings of a kind
+// are returned, and found counts them all.
+func TestHotspotPerKind(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		w := mustHotspotWorld(t, s, clock)
+		r := w.residents
+		// Two 多人同诉 spots 2 km apart, the second with four reporters.
+		for i := range 3 {
+			w.file(t, r[i], "0101", 116.1, 39.2+float64(i)*0.0001, day)
+		}
+		for i := range 4 {
+			w.file(t, r[i], "0101", 116.125, 39.2+float64(i)*0.0001, day)
+		}
+		p := civic.HotspotParams{RadiusM: 100, MinCases: 3, MinReporters: 3}
+		all, found, err := s.DetectHotspots(context.Background(), w.community, "", p)
+		if err != nil || len(all) != 2 || found[civic.HotspotManyReporters] != 2 {
+			t.Fatalf("both: %v %v %+v", err, found, all)
+		}
+		p.PerKind = 1
+		one, found, err := s.DetectHotspots(context.Background(), w.community, "", p)
+		if err != nil || len(one) != 1 || found[civic.HotspotManyReporters] != 2 || one[0].Size != 4 || one[0].CategoryName == "" {
+			t.Fatalf("the higher score only: %v %v %+v", err, found, one)
 		}
 	})
 }

@@ -17,8 +17,16 @@ type hotspotsPage struct {
 	Page
 	Radius, Window, MinCases string
 	Rows                     []hotspotRow
+	Shown                    []hotspotCount // kinds with more warnings than shown
 	CanMerge                 bool
 	Error                    string
+}
+
+// hotspotCount says that only the first Shown of Found warnings of a
+// kind are on the page.
+type hotspotCount struct {
+	KindLabel    string
+	Shown, Found int
 }
 
 type hotspotRow struct {
@@ -43,9 +51,18 @@ func (h *Web) hotspots(w http.ResponseWriter, r *http.Request, c *rq) error {
 	params.RadiusM = num(p.Radius)
 	params.Window = time.Duration(num(p.Window) * float64(24*time.Hour))
 	params.MinCases = int(num(p.MinCases))
-	hs, err := h.store.DetectHotspots(r.Context(), c.Actor, q.Get("scope"), params)
+	hs, found, err := h.store.DetectHotspots(r.Context(), c.Actor, q.Get("scope"), params)
 	if err != nil {
 		return err
+	}
+	shown := map[civic.HotspotKind]int{}
+	for _, hsp := range hs {
+		shown[hsp.Kind]++
+	}
+	for _, k := range []civic.HotspotKind{civic.HotspotManyReporters, civic.HotspotCluster, civic.HotspotOneReporter, civic.HotspotRising} {
+		if found[k] > shown[k] {
+			p.Shown = append(p.Shown, hotspotCount{KindLabel: k.Label().In(c.Lang), Shown: shown[k], Found: found[k]})
+		}
 	}
 	for _, hsp := range hs {
 		row := hotspotRow{Hotspot: hsp, KindLabel: hsp.Kind.Label().In(c.Lang),

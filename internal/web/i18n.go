@@ -640,6 +640,7 @@ var messages = map[string][2]string{
 	"hot.filed":                         {"上报时间", "Filed"},
 	"hot.merge":                         {"合并为一件", "Merge into one case"},
 	"hot.merge_hint":                    {"保留最早的一件，其余并入，所有反映人都会收到进展", "The oldest is kept, the others merged into it; every reporter follows it"},
+	"hot.shown":                         {"%s：显示得分最高的 %d 条，共发现 %d 条", "%s: the %d highest-scoring shown of %d found"},
 	"hot.none":                          {"当前范围内没有预警热点。", "No hotspots in this scope."},
 	"hot.task":                          {"转为主动治理任务", "File a proactive task"},
 	"flash.hotspot_task":                {"已发起主动治理任务", "Proactive task filed"},
