@@ -69,6 +69,9 @@ func TestBrowserOverview(t *testing.T) {
 	var height int
 	ovEval(t, ctx, `document.documentElement.scrollHeight`, &height)
 	t.Logf("wall: page height %d at 1920×1080", height)
+	if height > 1080 {
+		t.Fatalf("the wall screen is %d px high: it must fit 1080 without scrolling", height)
+	}
 
 	// A category's number drills down to the same number of cases.
 	var drill []string
