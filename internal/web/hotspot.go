@@ -34,6 +34,9 @@ type hotspotRow struct {
 	KindLabel string
 	Period    string
 	Area      string
+	// Open: the cases still open to a merge, checked at first; a finished
+	// case may be checked by hand for a proactive task.
+	Open map[int64]bool
 }
 
 func (h *Web) hotspots(w http.ResponseWriter, r *http.Request, c *rq) error {
@@ -66,7 +69,12 @@ func (h *Web) hotspots(w http.ResponseWriter, r *http.Request, c *rq) error {
 	}
 	for _, hsp := range hs {
 		row := hotspotRow{Hotspot: hsp, KindLabel: hsp.Kind.Label().In(c.Lang),
-			Period: hsp.From.In(civic.ChinaTime).Format("01-02") + " — " + hsp.To.In(civic.ChinaTime).Format("01-02")}
+			Period: hsp.From.In(civic.ChinaTime).Format("01-02") + " — " + hsp.To.In(civic.ChinaTime).Format("01-02"), Open: map[int64]bool{}}
+		for _, k := range hsp.Cases {
+			if civic.Mergeable(k.State) {
+				row.Open[k.ID] = true
+			}
+		}
 		if hsp.HasCentre {
 			row.Area = fmt.Sprintf("%.5f, %.5f ±%.0f m", hsp.Lng, hsp.Lat, hsp.RadiusM)
 		}
