@@ -88,6 +88,9 @@ func (s *Store) DetectHotspots(ctx context.Context, a civic.Actor, scope string,
 		found[h.Kind]++
 		if found[h.Kind] <= p.PerKind {
 			h.CategoryName = names[h.CategoryCode]
+			for i := range h.Cases { // numbers for the listed cases only
+				h.Cases[i].Number = civic.CaseNumber(h.Cases[i].CreatedAt, h.Cases[i].ID)
+			}
 			kept = append(kept, h)
 		}
 	}
@@ -120,7 +123,6 @@ func (s *Store) hotspotRows(ctx context.Context, where string, args []any, from 
 			return nil, fmt.Errorf("read cases for hotspots: %w", err)
 		}
 		r.c.CreatedAt = r.c.CreatedAt.UTC()
-		r.c.Number = civic.CaseNumber(r.c.CreatedAt, r.c.ID)
 		r.reporter = reporterKey(uid, r.phone)
 		out = append(out, r)
 	}
