@@ -272,11 +272,12 @@ func Clusters(pts []HotspotPoint, radiusM float64, window time.Duration, minPts 
 			continue
 		}
 		neighbours(i, func(j int) bool {
-			if core[j] {
+			switch {
+			case core[j] && j > i: // a pair of cores is joined once
 				if a, b := find(int32(i)), find(int32(j)); a != b {
 					parent[a] = b
 				}
-			} else if border[j] < 0 || int32(i) < border[j] {
+			case !core[j] && border[j] < 0:
 				border[j] = int32(i)
 			}
 			return true

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
@@ -52,26 +53,35 @@ func (s *Store) DetectHotspots(ctx context.Context, a civic.Actor, scope string,
 		args = append(args, lo, hi)
 	}
 	now := s.Now().UTC()
+	// Three independent parts run side by side on a server's cores: the
+	// rising counts from the roll-ups while the cases are read, then the
+	// clustering while the other kinds are assembled.
+	var (
+		wg                  sync.WaitGroup
+		counts              risingCounts
+		names               map[string]string
+		countsErr, namesErr error
+	)
+	wg.Go(func() {
+		counts, countsErr = s.risingFromRollups(ctx, a, scope, now)
+		names, namesErr = s.categoryNames(ctx)
+	})
 	rows, err := s.hotspotRows(ctx, where, args, now.Add(-p.Since))
-	if err != nil {
-		return nil, nil, err
-	}
-	names, err := s.categoryNames(ctx)
-	if err != nil {
-		return nil, nil, err
+	var clusters []civic.Hotspot
+	var clustersErr error
+	if err == nil {
+		wg.Go(func() { clusters, clustersErr = s.hotspotClusters(ctx, rows, p) })
 	}
 	var out []civic.Hotspot
-	clusters, err := s.hotspotClusters(ctx, rows, p)
-	if err != nil {
+	if err == nil {
+		out = oneReporter(rows, p)
+	}
+	wg.Wait()
+	if err = errors.Join(err, countsErr, namesErr, clustersErr); err != nil {
 		return nil, nil, err
 	}
 	out = append(out, clusters...)
-	out = append(out, oneReporter(rows, p)...)
-	rising, err := s.risingCategories(ctx, a, scope, rows, now, p)
-	if err != nil {
-		return nil, nil, err
-	}
-	out = append(out, rising...)
+	out = append(out, risingCategories(a, counts, rows, now, p)...)
 	order := map[civic.HotspotKind]int{civic.HotspotManyReporters: 0, civic.HotspotCluster: 1, civic.HotspotOneReporter: 2, civic.HotspotRising: 3}
 	sort.SliceStable(out, func(i, j int) bool {
 		if order[out[i].Kind] != order[out[j].Kind] {
@@ -305,34 +315,33 @@ func oneReporter(rows []hotspotRow, p civic.HotspotParams) []civic.Hotspot {
 	return out
 }
 
+// risingCounts are the reports per category of the last seven China
+// days (today included), of the four weeks before, and of the same seven
+// days 52 weeks earlier.
+type risingCounts struct {
+	thisFrom         time.Time
+	this, prev, last map[string]int
+}
+
 // risingCategories compares each category's reports over the last seven
-// China days (today included) with the weekly average of the four weeks
-// before and with the same seven days 52 weeks ago. A category rises when
-// it has MinCases reports this week and RiseFactor times a baseline (a
-// baseline under one report counts as one). A baseline counts only when
-// the scope has any report in it at all: a deployment without last
-// year's data, or only a week old, does not see every category "rise".
-// The counts come from the roll-ups (reports by day of filing and
-// current category, merged and rejected reports included: each was a
-// report). Rising is a region's signal: a department's staff, whose scope
-// is their own cases rather than a region, get none. The warning lists
-// this week's cases that are not merged or rejected.
-func (s *Store) risingCategories(ctx context.Context, a civic.Actor, scope string, rows []hotspotRow, now time.Time, p civic.HotspotParams) ([]civic.Hotspot, error) {
+// China days with the weekly average of the four weeks before and with
+// the same seven days 52 weeks ago. A category rises when it has MinCases
+// reports this week and RiseFactor times a baseline (a baseline under one
+// report counts as one). A baseline counts only when the scope has any
+// report in it at all: a deployment without last year's data, or only a
+// week old, does not see every category "rise". The counts come from the
+// roll-ups (reports by day of filing and current category, merged and
+// rejected reports included: each was a report). Rising is a region's
+// signal: a department's staff, whose scope is their own cases rather
+// than a region, get none. The warning lists this week's cases that are
+// not merged or rejected.
+func risingCategories(a civic.Actor, k risingCounts, rows []hotspotRow, now time.Time, p civic.HotspotParams) []civic.Hotspot {
 	if a.Scope.OrgID != 0 {
-		return nil, nil
-	}
-	t := now.In(civic.ChinaTime)
-	today := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, civic.ChinaTime)
-	thisFrom := today.AddDate(0, 0, -6)
-	prevFrom := thisFrom.AddDate(0, 0, -28)
-	lyFrom, lyTo := thisFrom.AddDate(0, 0, -364), today.AddDate(0, 0, -363)
-	this, prev, ly, err := s.risingFromRollups(ctx, a, scope, thisFrom, prevFrom, lyFrom, lyTo, today.AddDate(0, 0, 1))
-	if err != nil {
-		return nil, err
+		return nil
 	}
 	listed := map[string][]civic.HotspotCase{}
 	for _, r := range rows {
-		if !r.c.CreatedAt.Before(thisFrom) && r.c.CategoryCode != "" {
+		if !r.c.CreatedAt.Before(k.thisFrom) && r.c.CategoryCode != "" {
 			listed[r.c.CategoryCode] = append(listed[r.c.CategoryCode], r.c)
 		}
 	}
@@ -342,19 +351,19 @@ func (s *Store) risingCategories(ctx context.Context, a civic.Actor, scope strin
 		}
 		return n
 	}
-	prevKnown, lyKnown := total(prev) > 0, total(ly) > 0
+	prevKnown, lastKnown := total(k.prev) > 0, total(k.last) > 0
 	var out []civic.Hotspot
-	for code, n := range this {
-		avg := float64(prev[code]) / 4
-		last := ly[code]
+	for code, n := range k.this {
+		avg := float64(k.prev[code]) / 4
+		last := k.last[code]
 		risesWeeks := prevKnown && float64(n) >= p.RiseFactor*max(avg, 1)
-		risesYear := lyKnown && float64(n) >= p.RiseFactor*float64(max(last, 1))
+		risesYear := lastKnown && float64(n) >= p.RiseFactor*float64(max(last, 1))
 		if code == "" || n < p.MinCases || (!risesWeeks && !risesYear) {
 			continue
 		}
 		cs := listed[code]
 		h := civic.Hotspot{Kind: civic.HotspotRising, CategoryCode: code, Size: n, ThisWeek: n, WeeksAvg: avg, LastYear: last, Cases: cs,
-			From: thisFrom.UTC(), To: now}
+			From: k.thisFrom.UTC(), To: now}
 		if len(cs) > 0 {
 			h.From, h.To = cs[0].CreatedAt, cs[len(cs)-1].CreatedAt
 		}
@@ -369,13 +378,20 @@ func (s *Store) risingCategories(ctx context.Context, a civic.Actor, scope strin
 		}
 		out = append(out, h)
 	}
-	return out, nil
+	return out
 }
 
-// risingFromRollups reads the reports per category of this week, the
-// four weeks before and last year's week from case_flow_category, at the
-// level an overview of the scope reads categories from.
-func (s *Store) risingFromRollups(ctx context.Context, a civic.Actor, scope string, thisFrom, prevFrom, lyFrom, lyTo, end time.Time) (this, prev, ly map[string]int, err error) {
+// risingFromRollups reads the rising counts from case_flow_category, at
+// the level an overview of the scope reads categories from.
+func (s *Store) risingFromRollups(ctx context.Context, a civic.Actor, scope string, now time.Time) (risingCounts, error) {
+	t := now.In(civic.ChinaTime)
+	today := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, civic.ChinaTime)
+	k := risingCounts{thisFrom: today.AddDate(0, 0, -6), this: map[string]int{}, prev: map[string]int{}, last: map[string]int{}}
+	if a.Scope.OrgID != 0 {
+		return k, nil
+	}
+	prevFrom := k.thisFrom.AddDate(0, 0, -28)
+	lastFrom, lastTo := k.thisFrom.AddDate(0, 0, -364), today.AddDate(0, 0, -363)
 	if scope == "" {
 		scope = a.Scope.RegionCode
 	}
@@ -388,29 +404,28 @@ func (s *Store) risingFromRollups(ctx context.Context, a civic.Actor, scope stri
 	rs, err := s.query(ctx, `SELECT category_code, day, SUM(report) FROM case_flow_category
 		WHERE level = ? AND `+cond+` AND ((day >= ? AND day < ?) OR (day >= ? AND day < ?))
 		GROUP BY category_code, day`,
-		append(append([]any{overviewLevel(scope, "case_flow_category")}, args...), f(prevFrom), f(end), f(lyFrom), f(lyTo))...)
+		append(append([]any{overviewLevel(scope, "case_flow_category")}, args...), f(prevFrom), f(today.AddDate(0, 0, 1)), f(lastFrom), f(lastTo))...)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("read reports by category: %w", err)
+		return k, fmt.Errorf("read reports by category: %w", err)
 	}
 	defer rs.Close()
-	this, prev, ly = map[string]int{}, map[string]int{}, map[string]int{}
-	from, mid := f(thisFrom), f(prevFrom)
+	from, mid := f(k.thisFrom), f(prevFrom)
 	for rs.Next() {
 		var code, day string
 		var n int
 		if err := rs.Scan(&code, &day, &n); err != nil {
-			return nil, nil, nil, fmt.Errorf("read reports by category: %w", err)
+			return k, fmt.Errorf("read reports by category: %w", err)
 		}
 		switch {
 		case day >= from:
-			this[code] += n
+			k.this[code] += n
 		case day >= mid:
-			prev[code] += n
+			k.prev[code] += n
 		default:
-			ly[code] += n
+			k.last[code] += n
 		}
 	}
-	return this, prev, ly, rs.Err()
+	return k, rs.Err()
 }
 
 // MergeHotspot turns the cases of a warning into one case with the
