@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -226,6 +227,9 @@ type CaseFilter struct {
 	// PendingRequest keeps cases with an extension or suspension request
 	// waiting for a supervisor.
 	PendingRequest bool
+	// Figure keeps the cases behind one figure of an assessment
+	// (AssessmentCases), in the actor's scope.
+	Figure *AssessmentFigure
 	Page
 }
 
@@ -298,6 +302,23 @@ func (s *Store) ListCases(ctx context.Context, a civic.Actor, f CaseFilter) ([]c
 	if f.Overdue {
 		now := s.Now()
 		add(`((c.state = 'dispatched' AND c.claim_due < ?) OR (c.state IN ('dispatched','in_progress') AND (c.complete_due < ? OR (c.feedback_at IS NULL AND c.feedback_due < ?))) OR (c.state = 'closed' AND c.visit_due < ?)) AND c.paused = ?`, now, now, now, now, false)
+	}
+	if f.Figure != nil {
+		ids, err := s.AssessmentCases(ctx, a, *f.Figure)
+		if err != nil {
+			return nil, 0, err
+		}
+		if len(ids) == 0 {
+			add("1=0")
+		} else {
+			// Integers the store computed, not input: written inline so
+			// that thousands of them need no bind parameters.
+			lits := make([]string, len(ids))
+			for i, id := range ids {
+				lits[i] = strconv.FormatInt(id, 10)
+			}
+			add("c.id IN (" + strings.Join(lits, ",") + ")")
+		}
 	}
 	p := f.Page.normal()
 	if s.searchOnly(a, f) {
