@@ -524,6 +524,20 @@ func (s *Store) AssessmentCases(ctx context.Context, a civic.Actor, fig Assessme
 	return ids, nil
 }
 
+// AssessmentUnitName names a unit key ("org:<id>", "region:<code>" or a
+// region code): an organisation's or region's name, "" when unknown.
+func (s *Store) AssessmentUnitName(ctx context.Context, unit string) (string, error) {
+	table, col, key := "regions", "code", strings.TrimPrefix(unit, "region:")
+	if strings.HasPrefix(unit, "org:") {
+		table, col, key = "organisations", "id", unit[4:]
+	}
+	if !isDigits(key) {
+		return "", nil
+	}
+	names, err := s.namesOf(ctx, table, col, []any{key})
+	return names[key], err
+}
+
 func isDigits(s string) bool {
 	for _, c := range s {
 		if c < '0' || c > '9' {
