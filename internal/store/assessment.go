@@ -433,11 +433,12 @@ type AssessmentFigure struct {
 }
 
 // AssessmentCases returns the IDs of the cases behind a figure, in the
-// actor's scope, ascending. A case counted twice in a figure (two
-// dispatches in the period, say) is listed once.
-func (s *Store) AssessmentCases(ctx context.Context, a civic.Actor, fig AssessmentFigure) ([]int64, error) {
+// actor's scope, ascending, and the figure itself. A case counted twice in
+// a figure (two dispatches in the period, say) is listed once, so the
+// figure may exceed the number of cases.
+func (s *Store) AssessmentCases(ctx context.Context, a civic.Actor, fig AssessmentFigure) ([]int64, int, error) {
 	if err := fig.check(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	f := MetricsFilter{From: fig.Period.From, To: fig.Period.To}
 	var bad bool
@@ -456,50 +457,53 @@ func (s *Store) AssessmentCases(ctx context.Context, a civic.Actor, fig Assessme
 		bad = true
 	}
 	if bad {
-		return nil, civic.Invalid(civic.FieldErr("unit", "考核对象“%s”无效", "unit %q is not valid", fig.Unit))
+		return nil, 0, civic.Invalid(civic.FieldErr("unit", "考核对象“%s”无效", "unit %q is not valid", fig.Unit))
 	}
 	seen := map[int64]bool{}
+	n := 0
 	switch {
 	case fig.Figure == FigReported:
 		if fig.Level == civic.AssessOrg {
-			return nil, civic.Invalid(civic.FieldErr("figure", "承办单位没有受理数", "handlers have no reported count"))
+			return nil, 0, civic.Invalid(civic.FieldErr("figure", "承办单位没有受理数", "handlers have no reported count"))
 		}
 		scope := MetricsFilter{}
 		where, args, err := metricsScope(a, &scope)
 		if err != nil || scope.HandlerOrgID != 0 {
-			return []int64{}, err
+			return []int64{}, 0, err
 		}
 		lo, hi := civic.ScopePrefixRange(fig.Unit)
 		rows, err := s.query(ctx, `SELECT c.id FROM cases c WHERE `+where+` AND c.created_at >= ? AND c.created_at < ? AND c.region_code >= ? AND c.region_code < ?`,
 			append(args, fig.Period.From.UTC(), fig.Period.To.UTC(), lo, hi)...)
 		if err != nil {
-			return nil, fmt.Errorf("reported cases: %w", err)
+			return nil, 0, fmt.Errorf("reported cases: %w", err)
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var id int64
 			if err := rows.Scan(&id); err != nil {
-				return nil, fmt.Errorf("scan case id: %w", err)
+				return nil, 0, fmt.Errorf("scan case id: %w", err)
 			}
 			seen[id] = true
+			n++
 		}
 		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("reported cases: %w", err)
+			return nil, 0, fmt.Errorf("reported cases: %w", err)
 		}
 	case assessWhistleFigures[fig.Figure] != nil:
 		facts, err := s.whistleFacts(ctx, a, f)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		for _, w := range facts {
 			if whistleKey(fig.Level, w) == fig.Unit && assessWhistleFigures[fig.Figure](w) {
 				seen[w.caseID] = true
+				n++
 			}
 		}
 	case assessTallyFigures[fig.Figure] != nil:
 		m, cases, err := s.metricsRunFor(ctx, a, f, assessGroupings[fig.Level])
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		count := assessTallyFigures[fig.Figure]
 		for _, c := range cases {
@@ -507,21 +511,22 @@ func (s *Store) AssessmentCases(ctx context.Context, a civic.Actor, fig Assessme
 			// what it contributes to the figure.
 			m.tallies = map[string]*metricsTally{}
 			if err := m.walk(ctx, s, c); err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			if t := m.tallies[fig.Unit]; t != nil && count(t) > 0 {
 				seen[c.id] = true
+				n += count(t)
 			}
 		}
 	default:
-		return nil, civic.Invalid(civic.FieldErr("figure", "没有这项数字“%s”", "no figure %q", fig.Figure))
+		return nil, 0, civic.Invalid(civic.FieldErr("figure", "没有这项数字“%s”", "no figure %q", fig.Figure))
 	}
 	ids := make([]int64, 0, len(seen))
 	for id := range seen {
 		ids = append(ids, id)
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	return ids, nil
+	return ids, n, nil
 }
 
 // AssessmentUnitName names a unit key ("org:<id>", "region:<code>" or a

@@ -286,7 +286,7 @@ func TestAssessment(t *testing.T) {
 		} {
 			name := tc.actor.Username + " " + tc.period.Code + " " + tc.unit + " " + tc.figure
 			fig := store.AssessmentFigure{AssessmentQuery: store.AssessmentQuery{Level: tc.level, Period: tc.period}, Unit: tc.unit, Figure: tc.figure}
-			ids, err := s.AssessmentCases(ctx, tc.actor, fig)
+			ids, _, err := s.AssessmentCases(ctx, tc.actor, fig)
 			if err != nil {
 				t.Errorf("%s: %v", name, err)
 				continue
@@ -298,6 +298,12 @@ func TestAssessment(t *testing.T) {
 			if err != nil || total != len(tc.letters) || len(list) != total {
 				t.Errorf("%s: case list %d of %d (%v), want %d", name, len(list), total, err, len(tc.letters))
 			}
+		}
+		// A figure counts events: grid 1 had C twice and E, three
+		// dispatches in two cases.
+		gridDispatched := store.AssessmentFigure{AssessmentQuery: store.AssessmentQuery{Level: civic.AssessOrg, Period: march}, Unit: gridKey, Figure: store.FigDispatched}
+		if ids, n, err := s.AssessmentCases(ctx, w.operator, gridDispatched); err != nil || len(ids) != 2 || n != 3 {
+			t.Errorf("grid dispatches: %v in %v (%v), want 3 in 2 cases", n, ids, err)
 		}
 		for _, tc := range []struct {
 			name  string
@@ -311,7 +317,7 @@ func TestAssessment(t *testing.T) {
 			{"bad unit", w.operator, store.AssessmentFigure{AssessmentQuery: store.AssessmentQuery{Level: civic.AssessOrg, Period: march}, Unit: "org:x", Figure: store.FigClosed}, civic.EInvalid},
 			{"bad level", w.operator, store.AssessmentFigure{AssessmentQuery: store.AssessmentQuery{Level: "grid", Period: march}, Unit: grid1, Figure: store.FigClosed}, civic.EInvalid},
 		} {
-			if _, err := s.AssessmentCases(ctx, tc.actor, tc.fig); civic.ErrorCodeOf(err) != tc.code {
+			if _, _, err := s.AssessmentCases(ctx, tc.actor, tc.fig); civic.ErrorCodeOf(err) != tc.code {
 				t.Errorf("%s: %v, want %s", tc.name, err, tc.code)
 			}
 		}

@@ -304,7 +304,7 @@ func (s *Store) ListCases(ctx context.Context, a civic.Actor, f CaseFilter) ([]c
 		add(`((c.state = 'dispatched' AND c.claim_due < ?) OR (c.state IN ('dispatched','in_progress') AND (c.complete_due < ? OR (c.feedback_at IS NULL AND c.feedback_due < ?))) OR (c.state = 'closed' AND c.visit_due < ?)) AND c.paused = ?`, now, now, now, now, false)
 	}
 	if f.Figure != nil {
-		ids, err := s.AssessmentCases(ctx, a, *f.Figure)
+		ids, _, err := s.AssessmentCases(ctx, a, *f.Figure)
 		if err != nil {
 			return nil, 0, err
 		}

@@ -50,7 +50,7 @@ func TestAssessmentPage(t *testing.T) {
 		t.Fatalf("no dispatched link for %s in:\n%s", unit, section(body, `id="assess-apart"`, "吹哨报到情况"))
 	}
 	list := mustStatus(t, street.get(html.UnescapeString(link[1])), http.StatusOK)
-	mustContain(t, list, "共 1 条", "占道摆摊", "考核明细：城市管理委员会", `name="fig" value="dispatched"`)
+	mustContain(t, list, "共 1 条", "占道摆摊", "考核明细：城市管理委员会", "派单 1", `name="fig" value="dispatched"`)
 	// Nothing was closed: the closed figure's list is empty.
 	closed := strings.Replace(html.UnescapeString(link[1]), "fig=dispatched", "fig=closed", 1)
 	mustContain(t, mustStatus(t, street.get(closed), http.StatusOK), "共 0 条")

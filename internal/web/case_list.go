@@ -233,8 +233,17 @@ func (h *Web) caseDrill(ctx context.Context, c *rq, f caseQuery, sf *store.CaseF
 	if name == "" {
 		name = f.Unit
 	}
-	label := c.T("assess.fig." + f.Fig)
-	return fmt.Sprintf(c.T("assess.drill"), name, periodLabel(c, p), label), nil
+	// The figure counts events (a case dispatched twice counts twice);
+	// the list shows each case once, so say both when they differ.
+	ids, n, err := h.store.AssessmentCases(ctx, c.Actor, fig)
+	if err != nil {
+		return "", err
+	}
+	text := fmt.Sprintf(c.T("assess.drill"), name, periodLabel(c, p), c.T("assess.fig."+f.Fig), n)
+	if n != len(ids) {
+		text += fmt.Sprintf(c.T("assess.drill_cases"), len(ids))
+	}
+	return text, nil
 }
 
 func tabName(key string) string {
