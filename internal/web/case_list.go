@@ -225,7 +225,6 @@ func (h *Web) caseDrill(ctx context.Context, c *rq, f caseQuery, sf *store.CaseF
 		return "", err
 	}
 	fig := store.AssessmentFigure{AssessmentQuery: store.AssessmentQuery{Level: civic.AssessLevel(f.Level), Period: p}, Unit: f.Unit, Figure: f.Fig}
-	sf.Figure = &fig
 	name, err := h.store.AssessmentUnitName(ctx, f.Unit)
 	if err != nil {
 		return "", err
@@ -234,11 +233,13 @@ func (h *Web) caseDrill(ctx context.Context, c *rq, f caseQuery, sf *store.CaseF
 		name = f.Unit
 	}
 	// The figure counts events (a case dispatched twice counts twice);
-	// the list shows each case once, so say both when they differ.
+	// the list shows each case once, so say both when they differ. The
+	// cases are computed once, here, for the note and the list.
 	ids, n, err := h.store.AssessmentCases(ctx, c.Actor, fig)
 	if err != nil {
 		return "", err
 	}
+	sf.IDs = ids
 	text := fmt.Sprintf(c.T("assess.drill"), name, periodLabel(c, p), c.T("assess.fig."+f.Fig), n)
 	if n != len(ids) {
 		text += fmt.Sprintf(c.T("assess.drill_cases"), len(ids))
