@@ -114,6 +114,15 @@ func (a *API) listCases(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	if fig := q.Get("fig"); fig != "" {
+		// The cases behind one figure of an assessment, recomputed in
+		// the caller's scope.
+		aq, err := assessmentQuery(q, a.store.Now())
+		if err != nil {
+			return err
+		}
+		f.Figure = &store.AssessmentFigure{AssessmentQuery: aq, Unit: q.Get("unit"), Figure: fig}
+	}
 	cs, total, err := a.store.ListCases(r.Context(), act, f)
 	if err != nil {
 		return err

@@ -91,6 +91,9 @@ func (a *API) routes() []route {
 		{"POST", "/api/v1/insight/hotspots/merge", a.mergeHotspot},
 		{"POST", "/api/v1/insight/hotspots/task", a.hotspotTask},
 		{"GET", "/api/v1/insight/overview", a.insightOverview},
+		{"GET", "/api/v1/insight/assessment", a.assessment},
+		{"GET", "/api/v1/insight/assessment/weights", a.assessmentWeights},
+		{"PUT", "/api/v1/insight/assessment/weights", a.putAssessmentWeights},
 
 		{"GET", "/api/v1/notifications", a.listNotifications},
 		{"POST", "/api/v1/notifications/read", a.readNotifications},

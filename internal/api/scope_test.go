@@ -29,7 +29,12 @@ var (
 	adminOnly  = []civic.Role{civic.RoleAdmin}
 	// searchOps answer a search outside the scope with no results, as a
 	// search names no target to refuse.
-	searchOps = map[string]bool{"search people by name": true}
+	// Assessments and their drill-downs cover the caller's own scope and
+	// name no target either.
+	searchOps = map[string]bool{"search people by name": true, "assessment per street": true, "assessment drill-down": true, "assessment weights": true}
+	// assessors may read assessments: staff who oversee, and a handling
+	// organisation's staff (their own organisation's figures).
+	assessors = []civic.Role{civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleHandler, civic.RoleOperator, civic.RoleLeader, civic.RoleAdmin}
 	// peopleReaders may read people and houses in their scope.
 	peopleReaders = []civic.Role{civic.RoleGridWorker, civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleLeader, civic.RoleAdmin}
 )
@@ -74,6 +79,15 @@ func scopeOps() []scopeOp {
 		}},
 		{"grid table xlsx", staffRoles, func(f *fixture, in bool, n int) (string, string, any, string) {
 			return "GET", "/api/v1/grids?format=xlsx&under=" + street(in), nil, ""
+		}},
+		{"assessment per street", assessors, func(f *fixture, in bool, n int) (string, string, any, string) {
+			return "GET", "/api/v1/insight/assessment?level=street&period=2026", nil, ""
+		}},
+		{"assessment drill-down", assessors, func(f *fixture, in bool, n int) (string, string, any, string) {
+			return "GET", "/api/v1/cases?fig=reported&level=street&period=2026&unit=" + street(in), nil, ""
+		}},
+		{"assessment weights", assessors, func(f *fixture, in bool, n int) (string, string, any, string) {
+			return "GET", "/api/v1/insight/assessment/weights", nil, ""
 		}},
 		{"list organisations", staffRoles, func(f *fixture, in bool, n int) (string, string, any, string) {
 			return "GET", "/api/v1/organisations?under=" + street(in), nil, pick(in, f.orgA1.Name, f.orgB1.Name)

@@ -24,6 +24,8 @@ const (
 	PermCaseWhistle  Permission = "case.whistle"  // 吹哨
 	PermCaseMetrics  Permission = "case.metrics"  // 三率 and other figures over the scope
 	PermCaseAbuse    Permission = "case.abuse"    // caller blacklist and deputies list
+	// PermAssessWeights: edit the weights and ranking rules of assessments.
+	PermAssessWeights Permission = "assess.weights"
 
 	// The category catalogue is city-wide configuration that only
 	// administrators change.
@@ -93,6 +95,8 @@ var grants = map[Permission][]Role{
 	PermCaseWhistle:  {RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
 	PermCaseMetrics:  {RoleCommunityStaff, RoleStreetStaff, RoleLeader, RoleAdmin, RoleOperator},
 	PermCaseAbuse:    {RoleOperator, RoleAdmin},
+	// The weights decide every unit's rank: administrators set them.
+	PermAssessWeights: {RoleAdmin},
 
 	// Every staff role files and routes cases by the catalogue.
 	// The catalogue, with its not-accepted reasons, is public to everyone

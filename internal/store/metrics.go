@@ -137,26 +137,11 @@ func (s *Store) CaseMetrics(ctx context.Context, a civic.Actor, f MetricsFilter)
 // (the case's place) or GroupByCategory. "" gives one row with key "". Rows
 // are sorted by key.
 func (s *Store) CaseMetricsBy(ctx context.Context, a civic.Actor, f MetricsFilter, groupBy string) ([]MetricsRow, error) {
-	where, args, err := metricsScope(a, &f)
+	m, cases, err := s.metricsRunFor(ctx, a, f, groupBy)
 	if err != nil {
 		return nil, err
 	}
-	key, ok := metricsGroupings[groupBy]
-	if !ok {
-		return nil, civic.Invalid(civic.FieldErr("group_by", "不支持的分组方式“%s”", "unknown grouping %q", groupBy))
-	}
-	if err := f.normalise(); err != nil {
-		return nil, err
-	}
-	cases, err := s.metricsCases(ctx, f, where, args)
-	if err != nil {
-		return nil, err
-	}
-	cal, err := s.workCalendar(ctx)
-	if err != nil {
-		return nil, err
-	}
-	m := &metricsRun{f: f, now: s.Now(), cal: cal, key: key, rules: map[string]caseRules{}, tallies: map[string]*metricsTally{}}
+	f = m.f
 	for _, c := range cases {
 		if err := m.walk(ctx, s, c); err != nil {
 			return nil, err
@@ -170,6 +155,32 @@ func (s *Store) CaseMetricsBy(ctx context.Context, a civic.Actor, f MetricsFilte
 		return []MetricsRow{{Metrics: t.metrics(f)}}, nil
 	}
 	return s.metricsRows(ctx, groupBy, f, m.tallies)
+}
+
+// metricsRunFor checks the actor and filter, reads the timelines of the
+// cases concerned and returns a run ready to walk them, its filter
+// normalised and narrowed to the actor.
+func (s *Store) metricsRunFor(ctx context.Context, a civic.Actor, f MetricsFilter, groupBy string) (*metricsRun, []*metricsCase, error) {
+	where, args, err := metricsScope(a, &f)
+	if err != nil {
+		return nil, nil, err
+	}
+	key, ok := metricsGroupings[groupBy]
+	if !ok {
+		return nil, nil, civic.Invalid(civic.FieldErr("group_by", "不支持的分组方式“%s”", "unknown grouping %q", groupBy))
+	}
+	if err := f.normalise(); err != nil {
+		return nil, nil, err
+	}
+	cases, err := s.metricsCases(ctx, f, where, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	cal, err := s.workCalendar(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &metricsRun{f: f, now: s.Now(), cal: cal, key: key, rules: map[string]caseRules{}, tallies: map[string]*metricsTally{}}, cases, nil
 }
 
 func (f *MetricsFilter) normalise() error {

@@ -27,70 +27,50 @@ type WhistleStat struct {
 	AvgResponseMinutes float64 `json:"avg_response_minutes"`
 }
 
+// whistleFact is one summons with what the figures need of it.
+type whistleFact struct {
+	caseID         int64
+	region         string // the case's place
+	orgID          int64
+	orgName        string
+	lead           bool
+	summoned, due  time.Time
+	checkedIn      time.Time // zero: not yet
+	onTime, missed bool
+}
+
 // WhistleStats lists, per summoned department, the whistles of the period
 // (summoned in [From, To)) over the cases the actor may assess — the same
 // scope as CaseMetrics.
 func (s *Store) WhistleStats(ctx context.Context, a civic.Actor, f MetricsFilter) ([]WhistleStat, error) {
-	where, args, err := metricsScope(a, &f)
+	facts, err := s.whistleFacts(ctx, a, f)
 	if err != nil {
 		return nil, err
 	}
-	if err := f.normalise(); err != nil {
-		return nil, err
-	}
-	q := `SELECT w.org_id, COALESCE(o.name, ''), w.lead, w.summoned_at, w.due_at, w.checked_in_at
-		FROM case_whistles w JOIN cases c ON c.id = w.case_id LEFT JOIN organisations o ON o.id = w.org_id
-		WHERE ` + where + ` AND w.summoned_at >= ? AND w.summoned_at < ?`
-	args = append(args, f.From, f.To)
-	if f.HandlerOrgID != 0 {
-		q += ` AND w.org_id = ?`
-		args = append(args, f.HandlerOrgID)
-	}
-	if f.Under != "" {
-		q += ` AND c.region_code >= ? AND c.region_code < ?`
-		args = append(args, f.Under, f.Under+":")
-	}
-	rows, err := s.query(ctx, q+` ORDER BY w.org_id`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("whistle stats: %w", err)
-	}
-	defer rows.Close()
-	now := s.Now()
 	byOrg := map[int64]*WhistleStat{}
 	var order []int64
 	minutes := map[int64]float64{}
-	for rows.Next() {
-		var org int64
-		var name string
-		var lead bool
-		var summoned, due time.Time
-		var in sql.NullTime
-		if err := rows.Scan(&org, &name, &lead, &summoned, &due, &in); err != nil {
-			return nil, fmt.Errorf("scan whistle: %w", err)
-		}
-		st, ok := byOrg[org]
+	for _, w := range facts {
+		st, ok := byOrg[w.orgID]
 		if !ok {
-			st = &WhistleStat{OrgID: org, OrgName: name}
-			byOrg[org] = st
-			order = append(order, org)
+			st = &WhistleStat{OrgID: w.orgID, OrgName: w.orgName}
+			byOrg[w.orgID] = st
+			order = append(order, w.orgID)
 		}
 		st.Summoned++
-		if lead {
+		if w.lead {
 			st.Lead++
 		}
-		switch {
-		case in.Valid:
+		if !w.checkedIn.IsZero() {
 			st.CheckedIn++
-			minutes[org] += in.Time.Sub(summoned).Minutes()
-			if !in.Time.After(due) {
-				st.OnTime++
-			}
-		case now.After(due):
+			minutes[w.orgID] += w.checkedIn.Sub(w.summoned).Minutes()
+		}
+		if w.onTime {
+			st.OnTime++
+		}
+		if w.missed {
 			st.Missed++
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	out := make([]WhistleStat, 0, len(order))
 	for _, org := range order {
@@ -101,4 +81,52 @@ func (s *Store) WhistleStats(ctx context.Context, a civic.Actor, f MetricsFilter
 		out = append(out, *st)
 	}
 	return out, nil
+}
+
+// whistleFacts reads the summons of the period over the cases the actor
+// may assess, ordered by department.
+func (s *Store) whistleFacts(ctx context.Context, a civic.Actor, f MetricsFilter) ([]whistleFact, error) {
+	where, args, err := metricsScope(a, &f)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.normalise(); err != nil {
+		return nil, err
+	}
+	q := `SELECT w.case_id, c.region_code, w.org_id, COALESCE(o.name, ''), w.lead, w.summoned_at, w.due_at, w.checked_in_at
+		FROM case_whistles w JOIN cases c ON c.id = w.case_id LEFT JOIN organisations o ON o.id = w.org_id
+		WHERE ` + where + ` AND w.summoned_at >= ? AND w.summoned_at < ?`
+	args = append(args, f.From, f.To)
+	if f.HandlerOrgID != 0 {
+		q += ` AND w.org_id = ?`
+		args = append(args, f.HandlerOrgID)
+	}
+	if f.Under != "" {
+		lo, hi := civic.ScopePrefixRange(f.Under)
+		q += ` AND c.region_code >= ? AND c.region_code < ?`
+		args = append(args, lo, hi)
+	}
+	rows, err := s.query(ctx, q+` ORDER BY w.org_id, w.case_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("whistle stats: %w", err)
+	}
+	defer rows.Close()
+	now := s.Now()
+	var out []whistleFact
+	for rows.Next() {
+		var w whistleFact
+		var in sql.NullTime
+		if err := rows.Scan(&w.caseID, &w.region, &w.orgID, &w.orgName, &w.lead, &w.summoned, &w.due, &in); err != nil {
+			return nil, fmt.Errorf("scan whistle: %w", err)
+		}
+		switch {
+		case in.Valid:
+			w.checkedIn = in.Time
+			w.onTime = !in.Time.After(w.due)
+		case now.After(w.due):
+			w.missed = true
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
 }

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -23,6 +25,7 @@ type casesPage struct {
 	Rows       []caseRow
 	Pager      Pager
 	Notes      []string
+	Drill      string // which assessment figure the list shows, if any
 	CanReport  bool
 	ResetURL   string
 }
@@ -37,6 +40,9 @@ type caseQuery struct {
 	Under    string
 	From, To string
 	Overdue  bool
+	// The cases behind one figure of an assessment (/assessment):
+	// level, period, unit key and figure name.
+	Level, Period, Unit, Fig string
 }
 
 // caseTab is one queue. A queue is a saved filter that the user's role
@@ -88,7 +94,8 @@ func queue(a civic.Actor, tab string) (store.CaseFilter, bool) {
 // to be are dropped rather than passed on.
 func parseCaseQuery(q url.Values) caseQuery {
 	f := caseQuery{Tab: q.Get("tab"), Q: strings.TrimSpace(q.Get("q")), Under: underParam(q), Overdue: q.Get("overdue") == "1",
-		From: strings.TrimSpace(q.Get("from")), To: strings.TrimSpace(q.Get("to"))}
+		From: strings.TrimSpace(q.Get("from")), To: strings.TrimSpace(q.Get("to")),
+		Level: q.Get("level"), Period: q.Get("period"), Unit: q.Get("unit"), Fig: q.Get("fig")}
 	if s := civic.CaseState(q.Get("state")); s.Valid() {
 		f.State = string(s)
 	}
@@ -151,6 +158,10 @@ func (h *Web) caseList(w http.ResponseWriter, r *http.Request, c *rq) error {
 		f.Tab, base = "", store.CaseFilter{}
 	}
 	sf, notes := f.filter(base, c.Lang)
+	drill, err := h.caseDrill(ctx, c, f, &sf)
+	if err != nil {
+		return err
+	}
 	page := pageOf(q)
 	sf.Page = storePage(page)
 	rows, total, err := h.store.ListCases(ctx, c.Actor, sf)
@@ -162,7 +173,7 @@ func (h *Web) caseList(w http.ResponseWriter, r *http.Request, c *rq) error {
 		return err
 	}
 	p := casesPage{Page: h.base(w, c, "cases.title", "/cases"), Filter: f, TabStates: len(base.States) > 0,
-		Rows: h.caseRows(c.Lang, cat, rows, false), Pager: newPager("/cases", q, page, total), Notes: notes,
+		Rows: h.caseRows(c.Lang, cat, rows, false), Pager: newPager("/cases", q, page, total), Notes: notes, Drill: drill,
 		CanReport: c.Actor.Can(civic.PermCaseReport), ResetURL: "/cases"}
 	if f.Tab != "" {
 		p.ResetURL += "?tab=" + f.Tab
@@ -199,6 +210,41 @@ func (h *Web) caseList(w http.ResponseWriter, r *http.Request, c *rq) error {
 	}
 	h.list(w, r, c, "cases", p)
 	return nil
+}
+
+// caseDrill narrows the list to the cases behind an assessment figure
+// when the query names one, and says which in the user's language. The
+// store recomputes the figure in the user's scope: nothing but the
+// figure's name travels in the URL.
+func (h *Web) caseDrill(ctx context.Context, c *rq, f caseQuery, sf *store.CaseFilter) (string, error) {
+	if f.Fig == "" && f.Unit == "" {
+		return "", nil
+	}
+	p, err := civic.ParsePeriod(f.Period, h.store.Now())
+	if err != nil {
+		return "", err
+	}
+	fig := store.AssessmentFigure{AssessmentQuery: store.AssessmentQuery{Level: civic.AssessLevel(f.Level), Period: p}, Unit: f.Unit, Figure: f.Fig}
+	name, err := h.store.AssessmentUnitName(ctx, f.Unit)
+	if err != nil {
+		return "", err
+	}
+	if name == "" {
+		name = f.Unit
+	}
+	// The figure counts events (a case dispatched twice counts twice);
+	// the list shows each case once, so say both when they differ. The
+	// cases are computed once, here, for the note and the list.
+	ids, n, err := h.store.AssessmentCases(ctx, c.Actor, fig)
+	if err != nil {
+		return "", err
+	}
+	sf.IDs = ids
+	text := fmt.Sprintf(c.T("assess.drill"), name, periodLabel(c, p), c.T("assess.fig."+f.Fig), n)
+	if n != len(ids) {
+		text += fmt.Sprintf(c.T("assess.drill_cases"), len(ids))
+	}
+	return text, nil
 }
 
 func tabName(key string) string {
