@@ -58,6 +58,23 @@ type BenchCase struct {
 	Solved       bool
 }
 
+// benchTimeline calls fn for each step of c's synthetic timeline, the
+// j-th an hour after the filing, up to c.State.
+func benchTimeline(c BenchCase, fn func(j int, action, from, to, data string)) {
+	from := ""
+	for j, step := range benchChain {
+		data := ""
+		if step.action == "visit" {
+			data = fmt.Sprintf(`{"satisfaction":%q,"solved":%v}`, c.Satisfaction, c.Solved)
+		}
+		fn(j, step.action, from, step.to, data)
+		if step.to == c.State {
+			return
+		}
+		from = step.to
+	}
+}
+
 // benchChain is the path of the synthetic timelines.
 var benchChain = []struct{ action, to string }{
 	{"report", "reported"}, {"dispatch", "dispatched"}, {"claim", "in_progress"}, {"handle", "handled"}, {"verify_pass", "closed"}, {"visit", "visited"},
@@ -65,9 +82,13 @@ var benchChain = []struct{ action, to string }{
 
 // SeedBenchCases writes synthetic cases fast, for list and search
 // benchmarks at city scale: case rows and their search terms in large
-// transactions, without events or routing. next returns the i-th case. It
+// transactions, without routing (on PostgreSQL by COPY, without search
+// terms: see seedBenchCasesPG). next returns the i-th case. It
 // writes real rows; use it only on a benchmark database.
 func (s *Store) SeedBenchCases(ctx context.Context, n int, next func(i int) BenchCase) error {
+	if s.engine == Postgres {
+		return s.seedBenchCasesPG(ctx, n, next)
+	}
 	const per = 5000
 	for done := 0; done < n; {
 		k := min(per, n-done)
@@ -94,20 +115,15 @@ func (s *Store) SeedBenchCases(ctx context.Context, n int, next func(i int) Benc
 					return err
 				}
 				if c.Timeline {
-					from := ""
-					for j, step := range benchChain {
-						data := ""
-						if step.action == "visit" {
-							data = fmt.Sprintf(`{"satisfaction":%q,"solved":%v}`, c.Satisfaction, c.Solved)
+					var err error
+					benchTimeline(c, func(j int, action, from, to, data string) {
+						if err == nil {
+							_, err = tx.exec(ctx, `INSERT INTO case_events (case_id, at, action, from_state, to_state, data) VALUES (?, ?, ?, ?, ?, ?)`,
+								id, c.CreatedAt.Add(time.Duration(j)*time.Hour), action, from, to, data)
 						}
-						if _, err := tx.exec(ctx, `INSERT INTO case_events (case_id, at, action, from_state, to_state, data) VALUES (?, ?, ?, ?, ?, ?)`,
-							id, c.CreatedAt.Add(time.Duration(j)*time.Hour), step.action, from, step.to, data); err != nil {
-							return fmt.Errorf("seed event: %w", err)
-						}
-						if step.to == c.State {
-							break
-						}
-						from = step.to
+					})
+					if err != nil {
+						return fmt.Errorf("seed event: %w", err)
 					}
 				}
 			}
