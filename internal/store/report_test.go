@@ -84,15 +84,6 @@ func TestReportMonthly(t *testing.T) {
 			t.Fatalf("report = %+v", r)
 		}
 		// Street 1 holds A–G (H is in street 2), all filed in March.
-		type want struct {
-			value    float64
-			num      float64
-			den      int64
-			null     bool
-			numeric  bool
-			percent  bool
-			wantText string
-		}
 		counts := map[string]float64{
 			"cases.received": 7, "cases.src.resident": 6, "cases.src.hotline": 1,
 			// D, A, B, C, E→dept, E→grid, C again, G.
