@@ -132,7 +132,7 @@ var reportFigures = func() []Figure {
 		c("cases.src.hotline", "12345热线", "From the 12345 hotline", "期间内热线登记的工单数", "cases filed by the hotline in the period"),
 		c("cases.src.qr", "场所二维码", "From place QR codes", "期间内扫场所二维码上报的工单数", "cases filed from place QR codes in the period"),
 		c("cases.src.api", "系统接口", "From the API", "期间内经接口登记的工单数", "cases filed through the API in the period"),
-		c("cases.accepted", "受理", "Accepted", "期间内受理（立案）的次数", "accept actions in the period"),
+		c("cases.accepted", "受理立案", "Accepted", "期间内受理（立案）的次数", "accept actions in the period"),
 		c("cases.rejected", "不予受理", "Rejected", "期间内不予受理的次数", "reject actions in the period"),
 		c("cases.answered", "直接答复", "Answered directly", "期间内咨询类直接答复的次数", "consultations answered directly in the period"),
 		c("cases.dispatched", "派单", "Dispatched", "期间内派单与转派的次数", "dispatches and transfers in the period"),
