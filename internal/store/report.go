@@ -459,6 +459,7 @@ func (s *Store) RunScheduledReports(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	made := 0
+	var failed []error
 	for _, t := range ts {
 		if !t.Active {
 			continue
@@ -483,14 +484,17 @@ func (s *Store) RunScheduledReports(ctx context.Context) (int, error) {
 			}
 			id, err := s.makeReport(ctx, civic.System, t, region, from, to, true)
 			if err != nil {
-				return made, fmt.Errorf("scheduled report %q for %s %s: %w", t.Name, region, from, err)
+				// One template's trouble (a region since removed) must not
+				// hold back the others; the pass reports it and is retried.
+				failed = append(failed, fmt.Errorf("scheduled report %q for %s %s: %w", t.Name, region, from, err))
+				continue
 			}
 			if id != 0 {
 				made++
 			}
 		}
 	}
-	return made, nil
+	return made, errors.Join(failed...)
 }
 
 // codesMissingReport lists the regions of a template's level that have no

@@ -372,3 +372,19 @@ func TestReportScopeAndTemplates(t *testing.T) {
 		}
 	})
 }
+
+// TestReportTemplateUnknownRegion: a template for a region code that is
+// not in the region tree is refused, so the schedule never meets one.
+func TestReportTemplateUnknownRegion(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		mustMetricsWorld(t, s)
+		admin := mustActor(t, s, "cityadmin", civic.RoleAdmin, "1101")
+		_, err := s.SaveReportTemplate(ctx, admin, civic.ReportTemplate{Name: "x", Kind: civic.ReportDaily, RegionCode: "110101009", Active: true,
+			Rows: []civic.ReportRow{{Figure: "cases.received"}}})
+		var e *civic.Error
+		if !errors.As(err, &e) || e.Code != civic.EInvalid || len(e.Fields) != 1 || e.Fields[0].Field != "region_code" {
+			t.Fatalf("a template for a region that does not exist: %v", err)
+		}
+	})
+}
