@@ -178,6 +178,16 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/people/export", a.exportPeople},
 		{"GET", "/api/v1/houses/export", a.exportHouses},
 		// Knowledge base (知识库).
+		{"GET", "/api/v1/reports", a.listReports},
+		{"POST", "/api/v1/reports", a.generateReport},
+		{"GET", "/api/v1/reports/figures", a.reportFigures},
+		{"GET", "/api/v1/reports/templates", a.listReportTemplates},
+		{"POST", "/api/v1/reports/templates", a.createReportTemplate},
+		{"GET", "/api/v1/reports/templates/{id}", a.getReportTemplate},
+		{"PUT", "/api/v1/reports/templates/{id}", a.updateReportTemplate},
+		{"GET", "/api/v1/reports/{id}", a.getReport},
+		{"POST", "/api/v1/reports/{id}/fill", a.fillReport},
+
 		{"GET", "/api/v1/knowledge", a.listArticles},
 		{"POST", "/api/v1/knowledge", a.createArticle},
 		{"GET", "/api/v1/knowledge/suggest", a.suggestArticles},

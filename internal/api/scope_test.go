@@ -35,6 +35,8 @@ var (
 	// assessors may read assessments: staff who oversee, and a handling
 	// organisation's staff (their own organisation's figures).
 	assessors = []civic.Role{civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleHandler, civic.RoleOperator, civic.RoleLeader, civic.RoleAdmin}
+	// reportReaders read and generate reports (case.metrics).
+	reportReaders = []civic.Role{civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleOperator, civic.RoleLeader, civic.RoleAdmin}
 	// peopleReaders may read people and houses in their scope.
 	peopleReaders = []civic.Role{civic.RoleGridWorker, civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleLeader, civic.RoleAdmin}
 )
@@ -53,6 +55,28 @@ func scopeOps() []scopeOp {
 	gridName := func(in bool) string { return pick(in, "甲一社区第1网格", "乙一社区第1网格") }
 	street := func(in bool) string { return pick(in, codeA1, codeB1) }
 	return []scopeOp{
+		{"list reports", reportReaders, func(f *fixture, in bool, n int) (string, string, any, string) {
+			f.mustReport(street(in), 1)
+			return "GET", "/api/v1/reports?under=" + street(in), nil, pick(in, "甲一街道", "乙一街道")
+		}},
+		{"get report", reportReaders, func(f *fixture, in bool, n int) (string, string, any, string) {
+			return "GET", fmt.Sprintf("/api/v1/reports/%d", f.mustReport(street(in), 1)), nil, pick(in, "甲一街道", "乙一街道")
+		}},
+		{"report xlsx", reportReaders, func(f *fixture, in bool, n int) (string, string, any, string) {
+			return "GET", fmt.Sprintf("/api/v1/reports/%d?format=xlsx", f.mustReport(street(in), 1)), nil, ""
+		}},
+		{"generate report", reportReaders, func(f *fixture, in bool, n int) (string, string, any, string) {
+			return "POST", "/api/v1/reports", map[string]any{"template_id": 1, "region_code": street(in), "period": "2026-03-09"}, ""
+		}},
+		{"fill report", reportReaders, func(f *fixture, in bool, n int) (string, string, any, string) {
+			// Template 2 (the weekly report) has a manual row, its last.
+			id := f.mustReport(street(in), 2)
+			return "POST", fmt.Sprintf("/api/v1/reports/%d/fill", id), map[string]any{"texts": map[string]string{"15": "本周重点工作"}}, ""
+		}},
+		{"create report template", adminOnly, func(f *fixture, in bool, n int) (string, string, any, string) {
+			return "POST", "/api/v1/reports/templates", map[string]any{"name": fmt.Sprintf("模板%d", n), "kind": "daily", "region_code": street(in),
+				"rows": []map[string]any{{"figure": "cases.received"}}}, ""
+		}},
 		{"get region", staffRoles, func(f *fixture, in bool, n int) (string, string, any, string) {
 			return "GET", "/api/v1/regions/" + grid(in), nil, gridName(in)
 		}},
@@ -319,4 +343,24 @@ func TestScopeMatrix(t *testing.T) {
 			}
 		}
 	})
+}
+
+// mustReport returns a report of a template for a region, generated once.
+func (f *fixture) mustReport(region string, templateID int64) int64 {
+	f.t.Helper()
+	ctx := context.Background()
+	rs, _, err := f.s.ListReports(ctx, civic.System, store.ReportFilter{Under: region, TemplateID: templateID})
+	if err != nil {
+		f.t.Fatalf("reports of %s: %v", region, err)
+	}
+	for _, r := range rs {
+		if r.RegionCode == region {
+			return r.ID
+		}
+	}
+	r, err := f.s.GenerateReport(ctx, civic.System, templateID, region, "2026-03-09")
+	if err != nil {
+		f.t.Fatalf("report of %s: %v", region, err)
+	}
+	return r.ID
 }

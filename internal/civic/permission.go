@@ -69,6 +69,11 @@ const (
 	PermKnowledgeRead  Permission = "knowledge.read"
 	PermKnowledgeWrite Permission = "knowledge.write"
 	PermKnowledgeFlag  Permission = "knowledge.flag" // mark an article outdated
+
+	// Report templates (日报/周报/月报, 一表通) are configuration that
+	// administrators keep; reading and generating reports needs
+	// PermCaseMetrics, like the overview.
+	PermReportTemplates Permission = "report.templates"
 )
 
 var staffRoles = []Role{RoleGridWorker, RoleCommunityStaff, RoleStreetStaff, RoleHandler, RoleOperator, RoleLeader, RoleAdmin}
@@ -125,6 +130,8 @@ var grants = map[Permission][]Role{
 	PermKnowledgeRead:  append([]Role{RoleResident, RoleVolunteer}, staffRoles...),
 	PermKnowledgeWrite: {RoleAdmin, RoleStreetStaff, RoleHandler},
 	PermKnowledgeFlag:  staffRoles,
+
+	PermReportTemplates: {RoleAdmin},
 }
 
 // Can reports whether the actor's role grants p. Scope is checked separately

@@ -17,7 +17,14 @@ type Table struct {
 	Rows   [][]any
 	// Widths sets column widths in characters; missing ones default to 14.
 	Widths []float64
+	// Title lines go above the header (a report's name, region and period);
+	// the header row then follows them.
+	Title []string
 }
+
+// Percent is a fraction (0.25) shown as a percentage (25.0%) and kept a
+// number, so that a spreadsheet can compute with it.
+type Percent float64
 
 // Write renders t as an .xlsx workbook with a bold, frozen header row and an
 // auto-filter.
@@ -54,7 +61,9 @@ func writeSheet(f *excelize.File, name string, t Table) error {
 	if err != nil {
 		return fmt.Errorf("new sheet: %w", err)
 	}
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+	top := len(t.Title) + 1 // the header's row
+	below, _ := excelize.CoordinatesToCellName(1, top+1)
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: top, TopLeftCell: below, ActivePane: "bottomLeft"}); err != nil {
 		return fmt.Errorf("freeze header: %w", err)
 	}
 	for i := range t.Header {
@@ -70,16 +79,39 @@ func writeSheet(f *excelize.File, name string, t Table) error {
 	if err != nil {
 		return fmt.Errorf("header style: %w", err)
 	}
+	pctFmt := "0.0%"
+	pct, err := f.NewStyle(&excelize.Style{CustomNumFmt: &pctFmt})
+	if err != nil {
+		return fmt.Errorf("percent style: %w", err)
+	}
+	for i, line := range t.Title {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		v := any(line)
+		if i == 0 {
+			v = excelize.Cell{StyleID: bold, Value: line}
+		}
+		if err := sw.SetRow(cell, []any{v}); err != nil {
+			return fmt.Errorf("write title: %w", err)
+		}
+	}
 	head := make([]any, len(t.Header))
 	for i, h := range t.Header {
 		head[i] = excelize.Cell{StyleID: bold, Value: h}
 	}
-	if err := sw.SetRow("A1", head, excelize.RowOpts{}); err != nil {
+	headCell, _ := excelize.CoordinatesToCellName(1, top)
+	if err := sw.SetRow(headCell, head, excelize.RowOpts{}); err != nil {
 		return fmt.Errorf("write header: %w", err)
 	}
 	for i, row := range t.Rows {
-		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		if err := sw.SetRow(cell, row); err != nil {
+		cell, _ := excelize.CoordinatesToCellName(1, top+i+1)
+		out := make([]any, len(row))
+		for j, v := range row {
+			out[j] = v
+			if p, ok := v.(Percent); ok {
+				out[j] = excelize.Cell{StyleID: pct, Value: float64(p)}
+			}
+		}
+		if err := sw.SetRow(cell, out); err != nil {
 			return fmt.Errorf("write row %d: %w", i+1, err)
 		}
 	}
@@ -87,8 +119,8 @@ func writeSheet(f *excelize.File, name string, t Table) error {
 		return fmt.Errorf("flush sheet: %w", err)
 	}
 	if len(t.Header) > 0 {
-		last, _ := excelize.CoordinatesToCellName(len(t.Header), len(t.Rows)+1)
-		if err := f.AutoFilter(name, "A1:"+last, nil); err != nil {
+		last, _ := excelize.CoordinatesToCellName(len(t.Header), top+len(t.Rows))
+		if err := f.AutoFilter(name, headCell+":"+last, nil); err != nil {
 			return fmt.Errorf("auto filter: %w", err)
 		}
 	}

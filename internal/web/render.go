@@ -169,6 +169,7 @@ var navItems = []struct {
 	{"nav.home", "/", "home", ""},
 	{"nav.overview", "/overview", "grid", civic.PermCaseMetrics},
 	{"nav.hotspots", "/hotspots", "alert", civic.PermCaseMetrics},
+	{"nav.reports", "/reports", "log", civic.PermCaseMetrics},
 	{"nav.report", "/report", "plus", civic.PermCaseReport},
 	{"nav.cases", "/cases", "log", civic.PermCaseRead},
 	{"nav.my_cases", "/my/cases", "empty", ""},

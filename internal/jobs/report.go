@@ -1,0 +1,75 @@
+package jobs
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/civicgrid/civicgrid/internal/store"
+)
+
+// Reports makes the scheduled reports (日报/周报/月报): after midnight China
+// time yesterday's daily reports, on Monday last week's, on the 1st last
+// month's, for every active template's regions (docs/REPORTS.md). A pass
+// runs under a lease (Store.ClaimRun), so one server computes them; the
+// reports' unique index makes a second run, a concurrent one or one after a
+// restart add nothing, and a report missed while no server ran is made on
+// the next pass.
+type Reports struct {
+	Store *store.Store
+	Log   *slog.Logger
+	// Every is how often the schedule is looked at.
+	Every time.Duration
+}
+
+const reportsJob = "reports.schedule"
+
+// Run works until ctx ends.
+func (j Reports) Run(ctx context.Context) {
+	if j.Every <= 0 {
+		j.Every = 5 * time.Minute
+	}
+	t := time.NewTicker(j.Every)
+	defer t.Stop()
+	for {
+		j.Pass(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Pass makes the reports that are due if this server wins the lease, and
+// returns how many it made.
+func (j Reports) Pass(ctx context.Context) int {
+	log := j.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	every := j.Every
+	if every <= 0 {
+		every = 5 * time.Minute
+	}
+	won, err := j.Store.ClaimRun(ctx, reportsJob, every)
+	if err != nil || !won {
+		if err != nil && ctx.Err() == nil {
+			log.Error("reports lease", "err", err)
+		}
+		return 0
+	}
+	n, err := j.Store.RunScheduledReports(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			log.Error("scheduled reports", "made", n, "err", err)
+		}
+		if rerr := j.Store.RetryRun(context.WithoutCancel(ctx), reportsJob, j.Store.Now().Add(time.Minute)); rerr != nil {
+			log.Error("scheduled reports retry", "err", rerr)
+		}
+	}
+	if n > 0 {
+		log.Info("scheduled reports", "made", n)
+	}
+	return n
+}

@@ -1,0 +1,390 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/store"
+	"github.com/civicgrid/civicgrid/internal/testdb"
+)
+
+const street1 = "110101001"
+
+// mustReportPeople plants the people register of the report test: in grid1
+// a building with two houses, an 85-year-old living alone linked to the
+// first, a person on 低保 linked to nothing, the second house vacant; in
+// street 2 one person, who must not count.
+func mustReportPeople(t *testing.T, w *metricsWorld) {
+	t.Helper()
+	ctx := context.Background()
+	s := w.s
+	b, err := s.SaveBuilding(ctx, civic.System, civic.Building{GridCode: grid1, Name: "1号楼", Floors: 2, Units: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h1, err := s.SaveHouse(ctx, civic.System, civic.House{BuildingID: b.ID, Unit: 1, Floor: 1, Number: "101"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SaveHouse(ctx, civic.System, civic.House{BuildingID: b.ID, Unit: 1, Floor: 2, Number: "201", Use: civic.HouseVacant}); err != nil {
+		t.Fatal(err)
+	}
+	old := mustPerson(t, s, civic.System, grid1, "王奶奶", "1940-05-01", civic.TagAlone)
+	if _, err := s.LinkHouse(ctx, civic.System, civic.HouseLink{PersonID: old.ID, HouseID: h1.ID, Relation: civic.RelationOwner}); err != nil {
+		t.Fatal(err)
+	}
+	mustPerson(t, s, civic.System, grid1, "李大哥", "1980-02-03", civic.TagDibao)
+	mustPerson(t, s, civic.System, metricsStreet2+"001", "张三", "1990-01-01", civic.TagDibao)
+}
+
+// reportTemplateAll is a monthly template with every figure the test
+// counts by hand, a custom label and a manual row.
+func reportTemplateAll() civic.ReportTemplate {
+	t := civic.ReportTemplate{Name: "测试月报", Kind: civic.ReportMonthly, ScopeLevel: "street", Active: false}
+	for _, k := range []string{"cases.received", "cases.src.resident", "cases.src.hotline", "cases.dispatched", "cases.returned", "cases.closed",
+		"cases.answered", "cases.reopened", "cases.visits", "cases.open_end", "cases.top_categories",
+		"rate.response", "rate.solved", "rate.satisfaction", "rate.completion", "rate.on_time", "rate.overdue", "rate.rework", "cases.handling_hours",
+		"people.population", "houses.total", "people.linked_rate", "houses.complete_rate", "people.tag.age80", "people.tag.alone", "people.tag.dibao"} {
+		t.Rows = append(t.Rows, civic.ReportRow{Figure: k})
+	}
+	t.Rows[0].Label = "本月受理"
+	t.Rows = append(t.Rows, civic.ReportRow{Manual: true, Label: "本月工作小结"})
+	return t
+}
+
+// TestReportMonthly walks the metrics scenario (March 2026), plants people
+// and houses, generates street 1's March report on 1 April and checks every
+// value, in the store and read back from the .xlsx, against a hand count.
+func TestReportMonthly(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustMetricsWorld(t, s)
+		mustReportPeople(t, w)
+		mustWalkMetricsScenario(t, w, clock)
+		clock.T = cstAt(4, 1, 1, 0)
+		admin := mustActor(t, s, "cityadmin", civic.RoleAdmin, "1101")
+		tpl, err := s.SaveReportTemplate(ctx, admin, reportTemplateAll())
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := s.GenerateReport(ctx, w.street, tpl.ID, street1, "2026-03-15")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.From != "2026-03-01" || r.To != "2026-04-01" || r.Version != 1 || r.State != civic.ReportDraft || r.RegionName == "" {
+			t.Fatalf("report = %+v", r)
+		}
+		// Street 1 holds A–G (H is in street 2), all filed in March.
+		counts := map[string]float64{
+			"cases.received": 7, "cases.src.resident": 6, "cases.src.hotline": 1,
+			// D, A, B, C, E→dept, E→grid, C again, G.
+			"cases.dispatched": 8, "cases.returned": 1,
+			// A, B, C, E; F answered directly; C reopened once; visits A, B, C, E, F.
+			"cases.closed": 4, "cases.answered": 1, "cases.reopened": 1, "cases.visits": 5,
+			// C (reopened, in progress), D (never closed), G (never claimed).
+			"cases.open_end":    3,
+			"people.population": 2, "houses.total": 2, "people.tag.age80": 1, "people.tag.alone": 1, "people.tag.dibao": 1,
+			// Natural hours A 25, B 48, C 78, E 5 → 156 ÷ 4.
+			"cases.handling_hours": 39,
+		}
+		rates := map[string][2]float64{
+			// With now on 1 April every claim deadline has passed: responded
+			// D, A, E→grid, C again; not B (late claim), C (late feedback),
+			// G (never claimed); E→dept left out.
+			"rate.response": {4, 7},
+			"rate.solved":   {4, 5}, "rate.satisfaction": {3.8, 5},
+			// Due in March: A, B, C, D, E→grid, C again, G; closed A, B, C, E;
+			// overdue C (late), D, C again, G.
+			"rate.completion": {4, 7}, "rate.overdue": {4, 7},
+			"rate.on_time": {3, 4}, "rate.rework": {1, 5},
+			"people.linked_rate": {1, 2}, "houses.complete_rate": {2, 2},
+		}
+		if len(r.Values) != len(tpl.Rows) {
+			t.Fatalf("%d values for %d rows", len(r.Values), len(tpl.Rows))
+		}
+		for _, v := range r.Values {
+			switch {
+			case v.Manual:
+				if v.Label.ZH != "本月工作小结" || v.Text != "" {
+					t.Errorf("manual row = %+v", v)
+				}
+			case v.Figure == "cases.top_categories":
+				if len(v.Items) == 0 || v.Items[0].Code != "0101" || v.Items[0].Count != 5 {
+					t.Errorf("top categories = %+v, want 0101 (D, A, B, E, G) first with 5", v.Items)
+				}
+			case counts[v.Figure] != 0 || strings.HasPrefix(v.Figure, "cases.") || strings.HasPrefix(v.Figure, "people.tag"):
+				if v.Value == nil || math.Abs(*v.Value-counts[v.Figure]) > 1e-9 {
+					t.Errorf("%s = %v, want %g", v.Figure, v.Value, counts[v.Figure])
+				}
+			default:
+				rw, ok := rates[v.Figure]
+				if !ok {
+					t.Errorf("no hand count for %s", v.Figure)
+					continue
+				}
+				if v.Value == nil || math.Abs(v.Numerator-rw[0]) > 1e-9 || v.Denominator != int64(rw[1]) || math.Abs(*v.Value-rw[0]/rw[1]) > 1e-6 {
+					t.Errorf("%s = %v (%g/%d), want %g/%g", v.Figure, v.Value, v.Numerator, v.Denominator, rw[0], rw[1])
+				}
+			}
+		}
+		if r.Values[0].Label.ZH != "本月受理" {
+			t.Errorf("custom label = %+v", r.Values[0].Label)
+		}
+
+		// The workbook: every figure a number, rates as percentages.
+		var buf bytes.Buffer
+		if err := store.WriteReportSheet(&buf, r, "zh"); err != nil {
+			t.Fatal(err)
+		}
+		f, err := excelize.OpenReader(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		sh := f.GetSheetName(0)
+		rows, err := f.GetRows(sh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(rows[0][0], "测试月报") || !strings.Contains(rows[1][0], "2026-03-01") || !strings.Contains(rows[1][0], "2026-03-31") {
+			t.Errorf("title rows = %q", rows[:3])
+		}
+		byLabel := map[string]int{}
+		for i, row := range rows {
+			if len(row) > 0 {
+				byLabel[row[0]] = i + 1
+			}
+		}
+		cellOf := func(label string) (raw string, typ excelize.CellType, format string) {
+			t.Helper()
+			n, ok := byLabel[label]
+			if !ok {
+				t.Fatalf("no row %q in %q", label, rows)
+			}
+			cell := "B" + strconv.Itoa(n)
+			raw, _ = f.GetCellValue(sh, cell, excelize.Options{RawCellValue: true})
+			typ, _ = f.GetCellType(sh, cell)
+			formatted, _ := f.GetCellValue(sh, cell)
+			return raw, typ, formatted
+		}
+		for _, v := range r.Values {
+			if v.Manual || v.Kind == civic.FigureList {
+				continue
+			}
+			raw, typ, formatted := cellOf(v.Label.ZH)
+			if typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
+				t.Errorf("%s is text (%q), want a number", v.Figure, raw)
+				continue
+			}
+			got, err := strconv.ParseFloat(raw, 64)
+			if err != nil || math.Abs(got-*v.Value) > 1e-6 {
+				t.Errorf("%s in the sheet = %q, want %g", v.Figure, raw, *v.Value)
+			}
+			if v.Kind == civic.FigureRate && !strings.HasSuffix(formatted, "%") {
+				t.Errorf("%s shown as %q, want a percentage", v.Figure, formatted)
+			}
+		}
+		if raw, _, _ := cellOf("本月受理"); raw != "7" {
+			t.Errorf("本月受理 in the sheet = %q, want 7", raw)
+		}
+		if raw, _, _ := cellOf("  1. " + r.Values[10].Items[0].Name); raw != "5" {
+			t.Errorf("top category in the sheet = %q, want 5", raw)
+		}
+
+		// The snapshot does not move when the cases do; a new version does.
+		// D is closed on 1 April: open at the end of March goes from 3 to 2
+		// in a new version, and stays 3 in the first.
+		d := mustCaseID(t, s, "D 占道")
+		w.act(t, w.handler, d, store.CaseInput{Action: civic.ActHandle, Note: "已清理"})
+		w.act(t, w.community, d, store.CaseInput{Action: civic.ActVerifyPass})
+		again, err := s.GetReport(ctx, w.street, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r2, err := s.GenerateReport(ctx, w.street, tpl.ID, street1, "2026-03-01")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.Values[9].Figure != "cases.open_end" || *again.Values[9].Value != 3 || *r2.Values[9].Value != 2 || r2.Version != 2 || r2.ID == r.ID {
+			t.Errorf("snapshot open %v, regenerated open %v version %d id %d (first %d)", *again.Values[9].Value, *r2.Values[9].Value, r2.Version, r2.ID, r.ID)
+		}
+
+		// Manual rows: issuing needs them written; then the report is frozen.
+		if _, err := s.FillReport(ctx, w.street, r.ID, nil, true); civic.ErrorCodeOf(err) != civic.EInvalid {
+			t.Errorf("issue without the manual row: %v", err)
+		}
+		last := len(r.Values) - 1
+		if _, err := s.FillReport(ctx, w.street, r.ID, map[int]string{0: "x"}, false); civic.ErrorCodeOf(err) != civic.EInvalid {
+			t.Errorf("text for a figure row: %v", err)
+		}
+		issued, err := s.FillReport(ctx, w.street, r.ID, map[int]string{last: "环境整治成效明显"}, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if issued.State != civic.ReportIssued || issued.IssuedAt == nil || issued.Values[last].Text != "环境整治成效明显" {
+			t.Errorf("issued = %+v", issued)
+		}
+		if _, err := s.FillReport(ctx, w.street, r.ID, map[int]string{last: "改"}, false); civic.ErrorCodeOf(err) != civic.EConflict {
+			t.Errorf("change an issued report: %v", err)
+		}
+	})
+}
+
+// mustCaseID finds a case by its title.
+func mustCaseID(t *testing.T, s *store.Store, title string) int64 {
+	t.Helper()
+	cs, _, err := s.ListCases(context.Background(), civic.System, store.CaseFilter{Page: store.Page{Limit: 1000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		if c.Title == title {
+			return c.ID
+		}
+	}
+	t.Fatalf("no case %q", title)
+	return 0
+}
+
+// TestReportSchedule runs the schedule twice and from two goroutines at
+// once: each active template makes exactly one report per region of its
+// level and period; a later day makes the next daily report only.
+func TestReportSchedule(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		mustMetricsWorld(t, s)
+		clock.T = cstAt(4, 1, 0, 30) // a Wednesday: the daily and the monthly are due, and last week's
+		var wg sync.WaitGroup
+		for range 3 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := s.RunScheduledReports(ctx); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if n, err := s.RunScheduledReports(ctx); err != nil || n != 0 {
+			t.Errorf("second run made %d (%v), want 0", n, err)
+		}
+		rs, total, err := s.ListReports(ctx, civic.System, store.ReportFilter{Page: store.Page{Limit: 1000}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		streets, _, err := s.ListRegions(ctx, civic.System, store.RegionFilter{Level: civic.LevelStreet, Page: store.Page{Limit: 100}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(streets) < 2 || total != 3*len(streets) {
+			t.Fatalf("%d reports for %d streets × 3 default templates", total, len(streets))
+		}
+		seen := map[string]bool{}
+		periods := map[civic.ReportKind]string{civic.ReportDaily: "2026-03-31/2026-04-01", civic.ReportWeekly: "2026-03-23/2026-03-30", civic.ReportMonthly: "2026-03-01/2026-04-01"}
+		for _, r := range rs {
+			key := r.RegionCode + string(r.Kind)
+			if seen[key] || r.Version != 1 || !r.Scheduled || periods[r.Kind] != r.From+"/"+r.To {
+				t.Errorf("report %+v (duplicate %v)", r, seen[key])
+			}
+			seen[key] = true
+		}
+		clock.T = cstAt(4, 2, 0, 30)
+		if n, err := s.RunScheduledReports(ctx); err != nil || n != len(streets) {
+			t.Errorf("next day made %d (%v), want %d daily reports", n, err, len(streets))
+		}
+	})
+}
+
+// TestReportScopeAndTemplates checks who reads which report and who keeps
+// templates, and that a template naming an unknown figure is refused by
+// row, in both languages.
+func TestReportScopeAndTemplates(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustMetricsWorld(t, s)
+		ts, err := s.ListReportTemplates(ctx, w.community)
+		if err != nil || len(ts) != 3 {
+			t.Fatalf("default templates = %d (%v)", len(ts), err)
+		}
+		other := metricsStreet2 + "001"
+		mine, err := s.GenerateReport(ctx, civic.System, ts[0].ID, "110101001001", "2026-03-09")
+		if err != nil {
+			t.Fatal(err)
+		}
+		theirs, err := s.GenerateReport(ctx, civic.System, ts[0].ID, other, "2026-03-09")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.GetReport(ctx, w.community, mine.ID); err != nil {
+			t.Errorf("community reads its own report: %v", err)
+		}
+		if _, err := s.GetReport(ctx, w.community, theirs.ID); civic.ErrorCodeOf(err) != civic.ENotFound {
+			t.Errorf("community reads another community's report: %v", err)
+		}
+		if _, err := s.GenerateReport(ctx, w.community, ts[0].ID, other, "2026-03-09"); civic.ErrorCodeOf(err) != civic.ENotFound {
+			t.Errorf("community generates for another community: %v", err)
+		}
+		if _, err := s.GetReport(ctx, w.grid, mine.ID); civic.ErrorCodeOf(err) != civic.EForbidden {
+			t.Errorf("grid worker reads a report: %v", err)
+		}
+		list, _, err := s.ListReports(ctx, w.community, store.ReportFilter{})
+		if err != nil || len(list) != 1 || list[0].ID != mine.ID {
+			t.Errorf("community's list = %+v (%v)", list, err)
+		}
+		if _, err := s.GenerateReport(ctx, w.community, ts[0].ID, "110101001001", "2026-03-11"); civic.ErrorCodeOf(err) != civic.EInvalid {
+			t.Errorf("a period in the future: %v", err)
+		}
+
+		bad := civic.ReportTemplate{Name: "坏模板", Kind: civic.ReportDaily, ScopeLevel: "street", Rows: []civic.ReportRow{{Figure: "cases.received"}, {Figure: "cases.bogus"}}}
+		admin := mustActor(t, s, "cityadmin", civic.RoleAdmin, "1101")
+		_, err = s.SaveReportTemplate(ctx, admin, bad)
+		var e *civic.Error
+		if !errors.As(err, &e) || e.Code != civic.EInvalid || len(e.Fields) != 1 ||
+			e.Fields[0].Msg.ZH != "第2行：没有“cases.bogus”这个指标" || e.Fields[0].Msg.EN != `row 2: there is no figure "cases.bogus"` {
+			t.Errorf("unknown figure: %#v", err)
+		}
+		good := bad
+		good.Rows = []civic.ReportRow{{Figure: "cases.received"}}
+		if _, err := s.SaveReportTemplate(ctx, w.street, good); civic.ErrorCodeOf(err) != civic.EForbidden {
+			t.Errorf("street staff saves a template: %v", err)
+		}
+		streetAdmin := mustActor(t, s, "streetadmin", civic.RoleAdmin, street1)
+		if _, err := s.SaveReportTemplate(ctx, streetAdmin, good); civic.ErrorCodeOf(err) != civic.EForbidden {
+			t.Errorf("a street's admin saves a template for every street: %v", err)
+		}
+		good.RegionCode = street1
+		saved, err := s.SaveReportTemplate(ctx, streetAdmin, good)
+		if err != nil || saved.ScopeLevel != "street" {
+			t.Fatalf("a street's admin saves its street's template: %+v %v", saved, err)
+		}
+		saved.Name = "甲一街道日报"
+		if saved, err = s.SaveReportTemplate(ctx, streetAdmin, saved); err != nil || saved.Name != "甲一街道日报" {
+			t.Errorf("update = %+v %v", saved, err)
+		}
+	})
+}
+
+// TestReportTemplateUnknownRegion: a template for a region code that is
+// not in the region tree is refused, so the schedule never meets one.
+func TestReportTemplateUnknownRegion(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		mustMetricsWorld(t, s)
+		admin := mustActor(t, s, "cityadmin", civic.RoleAdmin, "1101")
+		_, err := s.SaveReportTemplate(ctx, admin, civic.ReportTemplate{Name: "x", Kind: civic.ReportDaily, RegionCode: "110101009", Active: true,
+			Rows: []civic.ReportRow{{Figure: "cases.received"}}})
+		var e *civic.Error
+		if !errors.As(err, &e) || e.Code != civic.EInvalid || len(e.Fields) != 1 || e.Fields[0].Field != "region_code" {
+			t.Fatalf("a template for a region that does not exist: %v", err)
+		}
+	})
+}
