@@ -56,7 +56,7 @@ var (
 		"place", "webhook", "blacklist", "deputy",
 		"compound", "building", "house", "person", "visit", "patrol", "correction",
 		"party_household", "party_contact", "care_rule", "care_task", "rental", "import", "export", "case",
-		"article"}
+		"article", "triage_model", "triage_settings"}
 	auditActions = []string{"region.create", "region.update", "staff.create", "staff.update", "staff.delete",
 		"organisation.create", "organisation.update", "user.create", "user.update", "user.password", "token.create", "token.revoke",
 		"category.create", "category.update", "category.activate", "category.deactivate",
@@ -73,7 +73,8 @@ var (
 		"houses.import_queued", "houses.import", "people.import_queued", "people.import",
 		"houses.export", "houses.export_plain", "people.export", "people.export_plain",
 		"hotspot.merge",
-		"knowledge.create", "knowledge.update", "knowledge.flag", "knowledge.resolve"}
+		"knowledge.create", "knowledge.update", "knowledge.flag", "knowledge.resolve",
+		"triage.train", "triage.activate", "triage.settings"}
 )
 
 func (h *Web) audit(w http.ResponseWriter, r *http.Request, c *rq) error {
