@@ -132,7 +132,7 @@ func (s *Store) TriageSettings(ctx context.Context) (civic.TriageSettings, error
 
 // SetTriageSettings changes the settings (administrators, audited).
 func (s *Store) SetTriageSettings(ctx context.Context, a civic.Actor, t civic.TriageSettings) (civic.TriageSettings, error) {
-	if err := a.Must(civic.PermTriageAdmin); err != nil {
+	if err := a.MustCityWide(civic.PermTriageAdmin); err != nil {
 		return t, err
 	}
 	if err := t.Validate(); err != nil {
@@ -221,7 +221,7 @@ func (s *Store) leafCategories(ctx context.Context) (map[string]bool, error) {
 // QueueTriageModel asks for a new model to be trained in the background
 // from closed cases, an upload, or both (administrators, audited).
 func (s *Store) QueueTriageModel(ctx context.Context, a civic.Actor, src civic.TriageSource, up TriageUpload) (civic.TriageModel, error) {
-	if err := a.Must(civic.PermTriageAdmin); err != nil {
+	if err := a.MustCityWide(civic.PermTriageAdmin); err != nil {
 		return civic.TriageModel{}, err
 	}
 	if !src.Valid() {
@@ -523,7 +523,7 @@ func (tx *Tx) activateTriage(ctx context.Context, a civic.Actor, id, prev int64)
 // ActivateTriageModel makes a trained model the active one, e.g. to switch
 // back to an earlier version (administrators, audited).
 func (s *Store) ActivateTriageModel(ctx context.Context, a civic.Actor, id int64) (civic.TriageModel, error) {
-	if err := a.Must(civic.PermTriageAdmin); err != nil {
+	if err := a.MustCityWide(civic.PermTriageAdmin); err != nil {
 		return civic.TriageModel{}, err
 	}
 	err := s.write(ctx, func(tx *Tx) error {
