@@ -24,8 +24,13 @@ import (
 // in memory and look every triageRecheck whether another became active.
 
 // TriageFolds is the k of the k-fold cross-validation a model's figures
-// come from.
-const TriageFolds = 5
+// come from, for up to TriageCVMax examples; above that the figures come
+// from a held-out fifth (every fifth example of each category), which
+// costs one training instead of k.
+const (
+	TriageFolds = 5
+	TriageCVMax = 1000
+)
 
 // triageRecheck is how long a server trusts its loaded model before asking
 // the database which model is active (one indexed row).
@@ -282,8 +287,8 @@ func (s *Store) QueueScheduledTriage(ctx context.Context) (bool, error) {
 	// Too few closed cases to learn from: nothing to queue (a deployment
 	// in its first weeks), rather than a failed model every period.
 	var enough int
-	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT category_code FROM cases WHERE state = ? AND category_code <> ''
-		GROUP BY category_code HAVING COUNT(*) >= ?) k`, string(civic.StateClosed), set.MinExamples).Scan(&enough); err != nil {
+	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT category_code FROM cases WHERE state IN (?, ?) AND category_code <> ''
+		GROUP BY category_code HAVING COUNT(*) >= ?) k`, string(civic.StateClosed), string(civic.StateVisited), set.MinExamples).Scan(&enough); err != nil {
 		return false, fmt.Errorf("count trainable categories: %w", err)
 	}
 	if enough < 2 {
@@ -321,8 +326,9 @@ func (s *Store) claimTriage(ctx context.Context) (id int64, src civic.TriageSour
 	return id, src, upload, err
 }
 
-// TriageExamples are the closed cases a model learns from: the case's
-// title and description, labelled with the category it was closed under,
+// TriageExamples are the closed cases a model learns from (closed, 已结案,
+// or closed and visited, 已回访): the case's title and description,
+// labelled with the category it was closed under,
 // in categories that are still active leaves and have at least min cases.
 // It reports the categories left out for having too few.
 func (s *Store) TriageExamples(ctx context.Context, minCount int) ([]triage.Example, []string, error) {
@@ -330,7 +336,8 @@ func (s *Store) TriageExamples(ctx context.Context, minCount int) ([]triage.Exam
 	if err != nil {
 		return nil, nil, err
 	}
-	rows, err := s.query(ctx, `SELECT category_code, title, description FROM cases WHERE state = ? AND category_code <> '' ORDER BY id`, string(civic.StateClosed))
+	rows, err := s.query(ctx, `SELECT category_code, title, description FROM cases WHERE state IN (?, ?) AND category_code <> '' ORDER BY id`,
+		string(civic.StateClosed), string(civic.StateVisited))
 	if err != nil {
 		return nil, nil, fmt.Errorf("read closed cases: %w", err)
 	}
@@ -430,13 +437,9 @@ func (s *Store) trainTriage(ctx context.Context, id int64, src civic.TriageSourc
 	// on it, so the injected clock (which a demo or test may hold still)
 	// is not the one to ask.
 	start := time.Now()
-	k := TriageFolds
-	for _, n := range labels {
-		k = min(k, max(n, 2))
-	}
-	report, err := triage.CrossValidate(examples, p, k, nil)
+	report, eval, err := evaluateTriage(examples, labels, p)
 	if err != nil {
-		return fmt.Errorf("cross-validate: %w", err)
+		return err
 	}
 	model, err := triage.Train(examples, p)
 	if err != nil {
@@ -453,7 +456,6 @@ func (s *Store) trainTriage(ctx context.Context, id int64, src civic.TriageSourc
 	}
 	cj, _ := json.Marshal(classes)
 	pj, _ := json.Marshal(p)
-	eval := fmt.Sprintf("%d-fold cross-validation", k)
 	err = s.write(ctx, func(tx *Tx) error {
 		var activeID int64
 		var activeF1 float64
@@ -496,6 +498,43 @@ func (s *Store) trainTriage(ctx context.Context, id int64, src civic.TriageSourc
 		s.forgetTriage()
 	}
 	return err
+}
+
+// evaluateTriage measures how a model trained like p does on text it has
+// not seen, and says how.
+func evaluateTriage(examples []triage.Example, labels map[string]int, p triage.Params) (triage.Report, string, error) {
+	if len(examples) <= TriageCVMax {
+		k := TriageFolds
+		for _, n := range labels {
+			k = min(k, max(n, 2))
+		}
+		r, err := triage.CrossValidate(examples, p, k, nil)
+		if err != nil {
+			return r, "", fmt.Errorf("cross-validate: %w", err)
+		}
+		return r, fmt.Sprintf("%d-fold cross-validation", k), nil
+	}
+	seen := map[string]int{}
+	var train, test []triage.Example
+	for _, e := range examples {
+		seen[e.Label]++
+		if seen[e.Label]%5 == 0 {
+			test = append(test, e)
+		} else {
+			train = append(train, e)
+		}
+	}
+	q := p
+	q.Folds = 0 // labels are scored, probabilities not needed
+	m, err := triage.Train(train, q)
+	if err != nil {
+		return triage.Report{}, "", fmt.Errorf("train on the held-in part: %w", err)
+	}
+	truth, pred := make([]string, len(test)), make([]string, len(test))
+	for i, e := range test {
+		truth[i], pred[i] = e.Label, m.Classify(e.Title, e.Text)[0].Label
+	}
+	return triage.Score(truth, pred), fmt.Sprintf("held-out split: %d of %d examples (every 5th of each category)", len(test), len(examples)), nil
 }
 
 // activateTriage makes id the active model in place of prev (0: none).
