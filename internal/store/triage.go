@@ -387,8 +387,15 @@ func (s *Store) TrainNextTriage(ctx context.Context) (int64, error) {
 		if e := civic.AsError(err); e.Code != civic.EInternal {
 			msg = e.Msg.ZH + " / " + e.Msg.EN
 		}
-		ferr := s.write(context.WithoutCancel(ctx), func(tx *Tx) error {
-			_, err := tx.exec(ctx, `UPDATE triage_models SET status = ?, error = ?, finished_at = ? WHERE id = ?`, string(civic.TriageFailed), msg, tx.now, id)
+		// Cut short by a shutdown: back in the queue for the next server
+		// rather than failed.
+		q, args := `UPDATE triage_models SET status = ?, error = ?, finished_at = ? WHERE id = ?`, []any{string(civic.TriageFailed), msg, s.Now(), id}
+		if ctx.Err() != nil {
+			q, args = `UPDATE triage_models SET status = ?, started_at = NULL WHERE id = ?`, []any{string(civic.TriageQueued), id}
+		}
+		wctx := context.WithoutCancel(ctx)
+		ferr := s.write(wctx, func(tx *Tx) error {
+			_, err := tx.exec(wctx, q, args...)
 			return err
 		})
 		if ferr != nil {
