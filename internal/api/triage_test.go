@@ -30,18 +30,7 @@ func (f *fixture) mustTriageCases() {
 			f.t.Fatal(err)
 		}
 	}
-	loc := f.s.NewLocator(0)
-	k := 0
-	for theme, code := range map[string]string{testdb.ThemeVending: "0101", testdb.ThemeClutter: "0102", testdb.ThemeNoise: "0103"} {
-		for i := 0; i < 12; i++ {
-			k++
-			title, desc := testdb.TriageText(theme, i)
-			if _, _, err := f.s.SubmitCase(ctx, civic.System, loc, store.NewCase{Source: civic.SourceHotline, CategoryCode: code, Title: title, Description: desc,
-				RegionCode: gridA1x, ReporterPhone: fmt.Sprintf("139%08d", k), AnsweredDirectly: true, Answer: "已答复"}); err != nil {
-				f.t.Fatal(err)
-			}
-		}
-	}
+	testdb.MustClosedCases(f.t, f.s, gridA1x, map[string]string{testdb.ThemeVending: "0101", testdb.ThemeClutter: "0102", testdb.ThemeNoise: "0103"}, 12)
 }
 
 // TestTriageAPI trains a model over the API (a CSV with an unknown label

@@ -2,7 +2,6 @@ package jobs_test
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -55,9 +54,9 @@ func TestTriageRace(t *testing.T) {
 	}
 }
 
-// plantClosedCases makes a city of one grid with three categories and
-// twelve closed cases of each, answered on the hotline.
-func plantClosedCases(t *testing.T, s *store.Store) {
+// mustOneGridCity imports a city whose every level down to one grid
+// (110101001001001) covers the same square.
+func mustOneGridCity(t *testing.T, s *store.Store) {
 	t.Helper()
 	ctx := context.Background()
 	var feats []string
@@ -71,6 +70,14 @@ func plantClosedCases(t *testing.T, s *store.Store) {
 	if _, err := s.ImportRegions(ctx, civic.System, fs); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// plantClosedCases makes a city of one grid with three categories and
+// twelve closed cases of each, answered on the hotline.
+func plantClosedCases(t *testing.T, s *store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	mustOneGridCity(t, s)
 	limits := map[civic.Stage]civic.TimeLimit{
 		civic.StageClaim: {Amount: 2, Unit: civic.UnitWorkHours}, civic.StageFeedback: {Amount: 1, Unit: civic.UnitWorkDays},
 		civic.StageComplete: {Amount: 3, Unit: civic.UnitWorkDays}, civic.StageVisit: {Amount: 2, Unit: civic.UnitWorkDays},
@@ -86,17 +93,5 @@ func plantClosedCases(t *testing.T, s *store.Store) {
 			t.Fatal(err)
 		}
 	}
-	loc := s.NewLocator(time.Minute)
-	k := 0
-	for theme, code := range codes {
-		for i := 0; i < 12; i++ {
-			k++
-			title, desc := testdb.TriageText(theme, i)
-			_, _, err := s.SubmitCase(ctx, civic.System, loc, store.NewCase{Source: civic.SourceHotline, CategoryCode: code, Title: title, Description: desc,
-				RegionCode: "110101001001001", ReporterPhone: fmt.Sprintf("139%08d", k), AnsweredDirectly: true, Answer: "已答复"})
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	testdb.MustClosedCases(t, s, "110101001001001", codes, 12)
 }

@@ -1,6 +1,13 @@
 package testdb
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/store"
+)
 
 // Triage themes for tests that train a classifier: each is a distinct kind
 // of problem residents write about, in varied wording.
@@ -25,4 +32,29 @@ func TriageText(theme string, i int) (title, description string) {
 	p := ps[i%len(ps)]
 	place := triagePlaces[(i/len(ps))%len(triagePlaces)]
 	return place + p, fmt.Sprintf("%s小区%d号楼附近%s，已经好几天了，希望尽快处理。", place, i%9+1, p)
+}
+
+// MustClosedCases files n cases of each theme in region, each in the
+// category codes gives it, answered on the hotline at once: closed cases
+// whose category is the one staff settled on, for a model to learn from.
+func MustClosedCases(tb testing.TB, s *store.Store, region string, codes map[string]string, n int) {
+	tb.Helper()
+	ctx := context.Background()
+	loc := s.NewLocator(0)
+	k := 0
+	for _, theme := range []string{ThemeVending, ThemeClutter, ThemeNoise} {
+		code, ok := codes[theme]
+		if !ok {
+			continue
+		}
+		for i := 0; i < n; i++ {
+			k++
+			title, desc := TriageText(theme, i)
+			_, _, err := s.SubmitCase(ctx, civic.System, loc, store.NewCase{Source: civic.SourceHotline, CategoryCode: code, Title: title, Description: desc,
+				RegionCode: region, ReporterPhone: fmt.Sprintf("139%08d", k), AnsweredDirectly: true, Answer: "已答复"})
+			if err != nil {
+				tb.Fatalf("closed case %d: %v", k, err)
+			}
+		}
+	}
 }

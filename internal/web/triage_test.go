@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
-	"github.com/civicgrid/civicgrid/internal/store"
 	"github.com/civicgrid/civicgrid/internal/testdb"
 )
 
@@ -26,18 +25,7 @@ import (
 func TestTriagePages(t *testing.T) {
 	f := mustCaseFixture(t)
 	ctx := context.Background()
-	loc := f.s.NewLocator(0)
-	k := 0
-	for theme, code := range map[string]string{testdb.ThemeVending: "0101", testdb.ThemeClutter: "0102", testdb.ThemeNoise: "0104"} {
-		for i := 0; i < 12; i++ {
-			k++
-			title, desc := testdb.TriageText(theme, i)
-			if _, _, err := f.s.SubmitCase(ctx, civic.System, loc, store.NewCase{Source: civic.SourceHotline, CategoryCode: code, Title: title, Description: desc,
-				RegionCode: gridA1, ReporterPhone: fmt.Sprintf("139%08d", k), AnsweredDirectly: true, Answer: "已答复"}); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	testdb.MustClosedCases(t, f.s, gridA1, map[string]string{testdb.ThemeVending: "0101", testdb.ThemeClutter: "0102", testdb.ThemeNoise: "0104"}, 12)
 	admin, res, worker := f.mustLogin(t, "admin"), f.mustLogin(t, "resident"), f.mustLogin(t, "worker")
 	body := mustStatus(t, admin.get("/triage"), http.StatusOK)
 	mustContain(t, body, "还没有模型", `id="triage-train"`, `id="triage-settings"`, `href="/triage"`)
