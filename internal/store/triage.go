@@ -687,6 +687,7 @@ type triageIntake struct {
 	version     int
 	suggested   string
 	name        string
+	nameEN      string
 	confidence  float64
 	leftToModel bool
 	autoRouted  bool
@@ -730,6 +731,10 @@ func (s *Store) triageCase(ctx context.Context, p *preparedCase) error {
 		return nil
 	}
 	p.n.CategoryCode, t.autoRouted, t.name = top.Code, true, rules.Name
+	// For the timeline in English; the Chinese name stands in if none.
+	if err := s.queryRow(ctx, `SELECT name_en FROM categories WHERE code = ?`, top.Code).Scan(&t.nameEN); err != nil {
+		return fmt.Errorf("name category %s: %w", top.Code, err)
+	}
 	return nil
 }
 
@@ -748,7 +753,7 @@ func (tx *Tx) recordTriage(ctx context.Context, p *preparedCase, caseID int64, r
 	if !t.autoRouted {
 		return nil
 	}
-	d, _ := json.Marshal(map[string]any{"triage": map[string]any{"version": t.version, "confidence": t.confidence, "category": t.suggested, "name": t.name}})
+	d, _ := json.Marshal(map[string]any{"triage": map[string]any{"version": t.version, "confidence": t.confidence, "category": t.suggested, "name": t.name, "name_en": t.nameEN}})
 	note := fmt.Sprintf("由分类模型v%d自动分类为“%s”（置信度%.0f%%），未经人工分派", t.version, t.name, t.confidence*100)
 	return tx.addEvent(ctx, civic.System, caseID, civic.ActComment, civic.StateReported, civic.StateReported, note, true, string(d))
 }

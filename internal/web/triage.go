@@ -246,10 +246,15 @@ func triageEventNote(lang string, e civic.CaseEvent) (string, bool) {
 			Version    int     `json:"version"`
 			Confidence float64 `json:"confidence"`
 			Name       string  `json:"name"`
+			NameEN     string  `json:"name_en"`
 		} `json:"triage"`
 	}
 	if json.Unmarshal([]byte(e.Data), &d) != nil || d.Triage.Version == 0 {
 		return "", false
 	}
-	return fmt.Sprintf(tr(lang, "triage.routed_note"), d.Triage.Version, d.Triage.Name, d.Triage.Confidence*100), true
+	name := d.Triage.Name
+	if lang == "en" && d.Triage.NameEN != "" {
+		name = d.Triage.NameEN
+	}
+	return fmt.Sprintf(tr(lang, "triage.routed_note"), d.Triage.Version, name, d.Triage.Confidence*100), true
 }

@@ -87,7 +87,7 @@ func TestTriagePages(t *testing.T) {
 		t.Fatalf("auto-routed: %+v", cs)
 	}
 	mustContain(t, mustStatus(t, res.get("/cases/"+number), http.StatusOK), "由分类模型v1自动分类为“楼道堆物”")
-	mustContain(t, mustStatus(t, res.get("/cases/"+number+"?lang=en"), http.StatusOK), "Filed by triage model v1 as “楼道堆物”")
+	mustContain(t, mustStatus(t, res.get("/cases/"+number+"?lang=en"), http.StatusOK), "Filed by triage model v1 as “Clutter in stairwells”")
 
 	// Chosen by the resident: accepted when it is the suggestion.
 	id, _ = mustReport(t, res, "/report", residentForm(mustFormKey(t, res, "/report"), "楼道堆物无人清理", "0101"))
