@@ -138,8 +138,11 @@ const maxBody, maxImportBody = 1 << 20, 64 << 20
 
 // decode reads a JSON body strictly: unknown fields are an error so that a
 // typo does not silently do nothing.
-func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+func decode(r *http.Request, v any) error { return decodeLimit(r, v, maxBody) }
+
+// decodeLimit is decode for bodies that may hold up to limit bytes.
+func decodeLimit(r *http.Request, v any, limit int64) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, limit))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var se *json.SyntaxError

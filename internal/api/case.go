@@ -34,6 +34,9 @@ type caseInput struct {
 	PlaceToken       string       `json:"place_token"`
 	HouseID          int64        `json:"house_id"`
 	PersonID         int64        `json:"person_id"`
+	// CategoryFromModel leaves the category to the triage model: routed
+	// by it above the threshold, else waiting for a dispatcher.
+	CategoryFromModel bool `json:"category_from_model"`
 }
 
 func (a *API) createCase(w http.ResponseWriter, r *http.Request) error {
@@ -48,7 +51,7 @@ func (a *API) createCase(w http.ResponseWriter, r *http.Request) error {
 	n := store.NewCase{IdempotencyKey: in.IdempotencyKey, Source: in.Source, CategoryCode: in.CategoryCode, Title: in.Title,
 		Description: in.Description, Address: in.Address, RegionCode: in.RegionCode, ReporterName: in.ReporterName,
 		ReporterPhone: in.ReporterPhone, Anonymous: in.Anonymous, AnsweredDirectly: in.AnsweredDirectly, Answer: in.Answer, CRS: store.CRS(strings.ToLower(in.CRS)),
-		PlaceToken: in.PlaceToken, HouseID: in.HouseID, PersonID: in.PersonID}
+		PlaceToken: in.PlaceToken, HouseID: in.HouseID, PersonID: in.PersonID, CategoryFromModel: in.CategoryFromModel}
 	if k := r.Header.Get("Idempotency-Key"); k != "" && n.IdempotencyKey == "" {
 		n.IdempotencyKey = k
 	}

@@ -197,5 +197,14 @@ func (a *API) routes() []route {
 		{"PUT", "/api/v1/knowledge/{id}", a.updateArticle},
 		{"GET", "/api/v1/knowledge/{id}/flags", a.articleFlags},
 		{"POST", "/api/v1/knowledge/{id}/flags", a.flagArticle},
+
+		{"POST", "/api/v1/triage/suggest", a.suggestCategory},
+		{"GET", "/api/v1/triage/models", a.listTriageModels},
+		{"POST", "/api/v1/triage/models", a.trainTriageModel},
+		{"GET", "/api/v1/triage/models/{id}", a.getTriageModel},
+		{"POST", "/api/v1/triage/models/{id}/activate", a.activateTriageModel},
+		{"GET", "/api/v1/triage/acceptance", a.triageAcceptance},
+		{"GET", "/api/v1/triage/settings", a.getTriageSettings},
+		{"PUT", "/api/v1/triage/settings", a.putTriageSettings},
 	}
 }

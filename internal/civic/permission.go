@@ -74,6 +74,10 @@ const (
 	// administrators keep; reading and generating reports needs
 	// PermCaseMetrics, like the overview.
 	PermReportTemplates Permission = "report.templates"
+	// Triage models (智能分类): administrators train, activate and set the
+	// auto-routing threshold; the acceptance figures are read with
+	// PermCaseMetrics, suggestions by anyone who may report.
+	PermTriageAdmin Permission = "triage.admin"
 )
 
 var staffRoles = []Role{RoleGridWorker, RoleCommunityStaff, RoleStreetStaff, RoleHandler, RoleOperator, RoleLeader, RoleAdmin}
@@ -122,6 +126,8 @@ var grants = map[Permission][]Role{
 	PermCareWork:     {RoleGridWorker, RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
 	PermCareRules:    {RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
 	PermRentalReport: {RoleResident, RoleGridWorker, RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
+
+	PermTriageAdmin: {RoleAdmin},
 
 	PermPatrol:          {RoleGridWorker, RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
 	PermPatrolSupervise: {RoleCommunityStaff, RoleStreetStaff, RoleLeader, RoleAdmin},

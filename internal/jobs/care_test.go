@@ -3,7 +3,6 @@ package jobs_test
 import (
 	"context"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -24,17 +23,7 @@ func TestCarePass(t *testing.T) {
 			dsn := testdb.DSN(t, e)
 			s := testdb.MustOpenDSN(t, dsn, clock)
 			other := testdb.MustOpenDSN(t, dsn, clock)
-			var feats []string
-			for _, c := range []string{"1101", "110101", "110101001", "110101001001", "110101001001001"} {
-				feats = append(feats, `{"type":"Feature","properties":{"code":"`+c+`","name":"区域`+c+`"},"geometry":{"type":"Polygon","coordinates":[[[116,39],[117,39],[117,40],[116,40],[116,39]]]}}`)
-			}
-			fs, err := store.ParseRegionFile([]byte(`{"type":"FeatureCollection","features":[` + strings.Join(feats, ",") + `]}`))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := s.ImportRegions(ctx, civic.System, fs); err != nil {
-				t.Fatal(err)
-			}
+			mustOneGridCity(t, s)
 			const grid = "110101001001001"
 			b, err := s.SaveBuilding(ctx, civic.System, civic.Building{GridCode: grid, Name: "1号楼", Floors: 6, Units: 2})
 			if err != nil {

@@ -195,7 +195,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			return
 		}
 		var wg sync.WaitGroup
-		wg.Add(5)
+		wg.Add(6)
 		go func() {
 			defer wg.Done()
 			jobs.Alerts{Store: s.cfg.Store, Log: s.cfg.Log, Every: s.cfg.AlertsEvery}.Run(jobsCtx)
@@ -204,6 +204,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		go func() { defer wg.Done(); jobs.Care{Store: s.cfg.Store, Log: s.cfg.Log}.Run(jobsCtx) }()
 		go func() { defer wg.Done(); jobs.Imports{Store: s.cfg.Store, Log: s.cfg.Log}.Run(jobsCtx) }()
 		go func() { defer wg.Done(); jobs.Reports{Store: s.cfg.Store, Log: s.cfg.Log}.Run(jobsCtx) }()
+		go func() { defer wg.Done(); jobs.Triage{Store: s.cfg.Store, Log: s.cfg.Log}.Run(jobsCtx) }()
 		wg.Wait()
 	}()
 	defer func() {

@@ -44,6 +44,11 @@ type NewCase struct {
 	// AnsweredDirectly closes a hotline consultation at once with Answer.
 	AnsweredDirectly bool
 	Answer           string
+	// CategoryFromModel says the reporter left the category to the
+	// triage model's suggestion: the case takes it when the model is
+	// confident enough (TriageSettings.Threshold), else it waits for a
+	// dispatcher without one. CategoryCode is then ignored.
+	CategoryFromModel bool
 }
 
 func (n *NewCase) validate(a civic.Actor) error {
@@ -113,6 +118,8 @@ type preparedCase struct {
 	// report is the report event's data: the place code and compound
 	// the case came through, which routing it again needs.
 	report string
+	// triage is what the active model suggested, recorded with the case.
+	triage *triageIntake
 }
 
 // prepare validates and routes a submission. It reads but never writes.
@@ -184,7 +191,10 @@ func (s *Store) prepareCase(ctx context.Context, a civic.Actor, loc *Locator, n 
 	if a.Can(civic.PermCaseRead) && !a.InScope(p.region) && a.Scope.OrgID == 0 && a.Role != civic.RoleOperator {
 		return nil, civic.OutOfScope("location", "事发地不在您的管辖范围内", "the place is outside your scope")
 	}
-	if p.rules, err = rulesFor(ctx, s, n.CategoryCode); err != nil {
+	if err := s.triageCase(ctx, p); err != nil {
+		return nil, err
+	}
+	if p.rules, err = rulesFor(ctx, s, p.n.CategoryCode); err != nil {
 		return nil, err
 	}
 	pl.region, pl.hasLoc, pl.pt = p.region, n.HasLocation, geo.Point{Lng: p.lng, Lat: p.lat}
@@ -290,6 +300,9 @@ func (tx *Tx) insertCase(ctx context.Context, p *preparedCase) (int64, bool, err
 			"两代表一委员反映（"+p.deputy+"），优先办理", false, `{"priority":"deputy"}`); err != nil {
 			return 0, false, err
 		}
+	}
+	if err := tx.recordTriage(ctx, p, id, c.State == civic.StateDispatched); err != nil {
+		return 0, false, err
 	}
 	switch c.State {
 	case civic.StateClosed:

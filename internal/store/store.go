@@ -47,6 +47,8 @@ type Store struct {
 	// module unable to store them (an error says so).
 	vault *vault.Keyring
 	care  CareSettings
+	// triage holds the active triage model as loaded here.
+	triage triageCache
 }
 
 // Options tunes Open.

@@ -56,7 +56,7 @@ var (
 		"place", "webhook", "blacklist", "deputy",
 		"compound", "building", "house", "person", "visit", "patrol", "correction",
 		"party_household", "party_contact", "care_rule", "care_task", "rental", "import", "export", "case",
-		"article", "assessment_settings", "report", "report_template"}
+		"article", "assessment_settings", "report", "report_template", "triage_model", "triage_settings"}
 	auditActions = []string{"region.create", "region.update", "staff.create", "staff.update", "staff.delete",
 		"organisation.create", "organisation.update", "user.create", "user.update", "user.password", "token.create", "token.revoke",
 		"category.create", "category.update", "category.activate", "category.deactivate",
@@ -75,7 +75,8 @@ var (
 		"hotspot.merge",
 		"knowledge.create", "knowledge.update", "knowledge.flag", "knowledge.resolve",
 		"assessment.settings",
-		"report.generate", "report.fill", "report.issue", "report_template.create", "report_template.update"}
+		"report.generate", "report.fill", "report.issue", "report_template.create", "report_template.update",
+		"triage.train", "triage.activate", "triage.settings"}
 )
 
 func (h *Web) audit(w http.ResponseWriter, r *http.Request, c *rq) error {

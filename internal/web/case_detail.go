@@ -306,6 +306,9 @@ func fieldMessages(f FormErrors) []string {
 // acted rather than their account name.
 func eventRow(lang string, e civic.CaseEvent, staff bool) caseEventRow {
 	row := caseEventRow{At: e.At, Action: e.Action.Label().In(lang), Note: e.Note, Internal: !e.Public}
+	if note, ok := triageEventNote(lang, e); ok {
+		row.Note = note
+	}
 	if e.ToState != "" && e.ToState != e.FromState {
 		row.ToState = e.ToState.Label().In(lang)
 	}

@@ -46,6 +46,8 @@ type reportForm struct {
 	HouseID      string
 	HouseQuery   string
 	HouseChoices []Option
+	// CategoryFromModel: the category was left to the triage suggestion.
+	CategoryFromModel bool
 }
 
 var reportFields = []string{"title", "description", "category_code", "address", "location", "region_code", "reporter_name", "reporter_phone", "anonymous", "answered_directly", "answer", "photo", "house_id", "person_id"}
@@ -229,7 +231,8 @@ func readReportForm(r *http.Request) reportForm {
 	return reportForm{Key: v("key"), Channel: v("channel"), Title: v("title"), Description: v("description"), Category: v("category_code"),
 		Address: v("address"), Lng: v("lng"), Lat: v("lat"), CRS: v("crs"), Region: v("region_code"), Name: v("reporter_name"),
 		Phone: v("reporter_phone"), Anonymous: v("anonymous") == "1", AnsweredDirectly: v("answered_directly") == "1", Answer: v("answer"),
-		AckNotAccepted: v("ack_not_accepted") == "1", Place: v("place"), PlaceName: v("place_name"), HouseID: v("house_id"), HouseQuery: v("house_q")}
+		AckNotAccepted: v("ack_not_accepted") == "1", Place: v("place"), PlaceName: v("place_name"), HouseID: v("house_id"), HouseQuery: v("house_q"),
+		CategoryFromModel: v("category_from_model") == "1"}
 }
 
 // houseOptions are the houses a form offers as the place of the problem:
@@ -390,7 +393,7 @@ func (h *Web) submit(w http.ResponseWriter, r *http.Request, c *rq, f reportForm
 func (h *Web) newCaseOf(r *http.Request, c *rq, f *reportForm) (store.NewCase, FormErrors) {
 	src := map[string]civic.Source{"resident": civic.SourceResident, "hotline": civic.SourceHotline, "patrol": civic.SourcePatrol}[f.Channel]
 	n := store.NewCase{Source: src, CategoryCode: f.Category, Title: f.Title, Description: f.Description, Address: f.Address,
-		RegionCode: f.Region, ReporterPhone: f.Phone, Anonymous: f.Anonymous, CRS: store.WGS84, PlaceToken: f.Place}
+		RegionCode: f.Region, ReporterPhone: f.Phone, Anonymous: f.Anonymous, CRS: store.WGS84, PlaceToken: f.Place, CategoryFromModel: f.CategoryFromModel}
 	if f.Key != "" {
 		n.IdempotencyKey = idempotencyKey(c.User, f.Key)
 	}
@@ -425,7 +428,7 @@ func (h *Web) newCaseOf(r *http.Request, c *rq, f *reportForm) (store.NewCase, F
 			n.HasLocation, n.Lng, n.Lat = true, lng, lat
 		}
 	}
-	if f.Category != "" {
+	if f.Category != "" && !f.CategoryFromModel {
 		// One row, read as the system like the catalogue: it is public
 		// configuration.
 		if k, err := h.store.GetCategory(r.Context(), civic.System, f.Category); err == nil {

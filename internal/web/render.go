@@ -201,6 +201,7 @@ var navItems = []struct {
 	{"nav.account", "/account", "user", ""},
 	{"nav.people_import", "/people/import", "people", civic.PermPeopleRead},
 	{"nav.knowledge", "/knowledge", "log", civic.PermKnowledgeRead},
+	{"nav.triage", "/triage", "grid", civic.PermCaseMetrics},
 }
 
 // rq is what a page handler knows about the request's user.

@@ -295,6 +295,14 @@ func (h *Web) Register(mux *http.ServeMux) {
 	mux.Handle("POST /knowledge/{id}/edit", h.page(civic.PermKnowledgeWrite, h.saveArticle))
 	mux.Handle("POST /knowledge/{id}/flag", h.page(civic.PermKnowledgeFlag, h.flagArticle))
 
+	// Triage (智能分类): the category suggested as the reporter types
+	// (anonymous residents included), and the models page.
+	mux.Handle("GET /triage/suggest", h.publicPage(h.triageSuggest))
+	mux.Handle("GET /triage", h.page(civic.PermCaseMetrics, h.triage))
+	mux.Handle("POST /triage/train", h.page(civic.PermTriageAdmin, h.trainTriage))
+	mux.Handle("POST /triage/settings", h.page(civic.PermTriageAdmin, h.saveTriageSettings))
+	mux.Handle("POST /triage/models/{id}/activate", h.page(civic.PermTriageAdmin, h.activateTriage))
+
 	// Anything else is a friendly "not found" page in the user's language
 	// rather than Go's plain-text one. The API answers its own paths.
 	mux.Handle("/", h.page("", func(w http.ResponseWriter, r *http.Request, c *rq) error {

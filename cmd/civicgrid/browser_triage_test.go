@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowserTriage drives the category suggestions of the demo city in
+// headless Chromium. The server trains its first model from the demo's
+// closed cases in the background at start (the admin trains one if none is
+// on its way) and the admin waits for it on /triage. A resident then types
+// a real-sounding message on the report form and sees the suggested
+// category appear and the category pre-filled; clicking an alternative
+// chooses it. A hotline operator who picked a category before typing keeps
+// it while the suggestion still shows.
+func TestBrowserTriage(t *testing.T) {
+	exe := chromiumPath(t)
+	base := startDemo(t)
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.WindowSize(1280, 900),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelA()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("start browser: %v", err)
+	}
+	// Training on the demo's ~2,900 closed cases takes tens of seconds on
+	// a busy machine.
+	ctx, cancelT := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancelT()
+	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			body, _ := chromedp.Run(ctx, chromedp.Text("main"))
+			t.Fatalf("%s: %v\npage: %.800s", what, err, body)
+		}
+	}
+	value := func(what string, a chromedp.Action[string]) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, a)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return v
+	}
+	login := func(user string) {
+		t.Helper()
+		run("sign in as "+user,
+			chromedp.Navigate(base+"/login"), chromedp.WaitVisible(`#username`),
+			chromedp.SendKeys(`#username`, user), chromedp.SendKeys(`#password`, "Civic2026!"),
+			chromedp.Click(`button[type=submit]`), chromedp.WaitNotPresent(`#password`))
+	}
+	logout := func() {
+		t.Helper()
+		run("sign out", chromedp.Click(`form[action="/logout"] button`), chromedp.WaitVisible(`#username`))
+	}
+
+	login("admin")
+	run("open the triage page", chromedp.Navigate(base+"/triage"), chromedp.WaitVisible(`#triage-models`))
+	state := value("model state", chromedp.Evaluate[string](`document.querySelector("#triage-models .badge") ? "active" :
+		(document.querySelector("#triage-pending") ? "pending" : "none")`))
+	if state == "none" {
+		run("train from closed cases", chromedp.SetValue(`#source`, "cases"), chromedp.Click(`#triage-train button[type=submit]`),
+			chromedp.WaitVisible(`#triage-pending`))
+	}
+	// The table refreshes itself while a model is queued or training.
+	run("wait for the model", chromedp.WaitVisible(`#triage-models .badge`))
+	if s := value("figures", chromedp.Text(`#triage-models`)); !strings.Contains(s, "held-out split") {
+		t.Fatalf("the model's figures do not say how they were measured: %q", s)
+	}
+	logout()
+
+	// A resident reports a broken lift in their own words.
+	login("resident")
+	run("open the report form", chromedp.Navigate(base+"/report"), chromedp.WaitVisible(`#title`))
+	if v := value("category before typing", chromedp.Value(`#category_code`)); v != "" {
+		t.Fatalf("the category is set before anything was typed: %q", v)
+	}
+	run("type a message",
+		chromedp.SendKeys(`#title`, "我们楼的电梯又坏了"),
+		chromedp.SendKeys(`#description`, "从昨天晚上开始电梯就停了，楼里好多老人住在高层，上下楼特别困难，物业说在等配件，希望尽快修好。"),
+		chromedp.WaitVisible(`#triage-suggest [data-triage-top]`))
+	top := value("suggested code", chromedp.Evaluate[string](`document.querySelector("#triage-suggest [data-triage-top]").dataset.triageTop`))
+	if top != "0101" {
+		t.Fatalf("suggested %q for a broken lift, want 0101 (电梯故障): %s", top, value("box", chromedp.Text(`#triage-suggest`)))
+	}
+	if s := value("suggestion", chromedp.Text(`#triage-suggest`)); !strings.Contains(s, "建议分类") || !strings.Contains(s, "电梯故障") || !strings.Contains(s, "%") {
+		t.Fatalf("suggestion box %q", s)
+	}
+	if v := value("pre-filled category", chromedp.Value(`#category_code`)); v != top {
+		t.Fatalf("the category is %q, want the suggestion %q pre-filled", v, top)
+	}
+	if v := value("left to the model", chromedp.Value(`#category_from_model`)); v != "1" {
+		t.Fatalf("category_from_model is %q, want 1", v)
+	}
+	alt := value("an alternative", chromedp.Evaluate[string](`document.querySelector("#triage-suggest button.btn-ghost[data-triage-pick]").dataset.triagePick`))
+	run("choose the alternative", chromedp.Click(`#triage-suggest button.btn-ghost[data-triage-pick]`))
+	if v := value("chosen category", chromedp.Value(`#category_code`)); v != alt || alt == top {
+		t.Fatalf("after clicking the alternative %q the category is %q", alt, v)
+	}
+	if v := value("left to the model", chromedp.Value(`#category_from_model`)); v != "" {
+		t.Fatalf("a category the resident clicked is still marked as left to the model")
+	}
+	logout()
+
+	// The operator picks a category first; the suggestion does not
+	// overwrite it.
+	login("operator")
+	run("open the hotline form", chromedp.Navigate(base+"/cases/new?channel=hotline"), chromedp.WaitVisible(`#title`))
+	value("choose a category", chromedp.Evaluate[string](`(() => { const s = document.querySelector("#category_code");
+		s.value = "0104"; s.dispatchEvent(new Event("change", {bubbles: true})); return s.value; })()`))
+	run("type the call",
+		chromedp.SendKeys(`#title`, "楼上半夜装修噪音扰民"),
+		chromedp.SendKeys(`#description`, "来电人反映楼上住户晚上十一点以后还在装修，电钻声音很大，孩子没法睡觉，多次沟通无果。"),
+		chromedp.WaitVisible(`#triage-suggest [data-triage-top]`))
+	if v := value("operator's category", chromedp.Value(`#category_code`)); v != "0104" {
+		t.Fatalf("the suggestion replaced the operator's choice: %q", v)
+	}
+}

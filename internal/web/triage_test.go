@@ -1,0 +1,112 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"testing"
+
+	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/testdb"
+)
+
+// TestTriagePages drives triage through the pages: an administrator
+// trains a model from closed cases (a CSV with an unknown label is
+// refused by row), a resident's form suggests a category as they type,
+// a report left to the suggestion waits for a dispatcher while
+// auto-routing is off and is routed by the model once the threshold is
+// set, with the model's note on the case in both languages; the page shows
+// the acceptance figures.
+func TestTriagePages(t *testing.T) {
+	f := mustCaseFixture(t)
+	ctx := context.Background()
+	testdb.MustClosedCases(t, f.s, gridA1, map[string]string{testdb.ThemeVending: "0101", testdb.ThemeClutter: "0102", testdb.ThemeNoise: "0104"}, 12)
+	admin, res, worker := f.mustLogin(t, "admin"), f.mustLogin(t, "resident"), f.mustLogin(t, "worker")
+	body := mustStatus(t, admin.get("/triage"), http.StatusOK)
+	mustContain(t, body, "还没有模型", `id="triage-train"`, `id="triage-settings"`, `href="/triage"`)
+	mustStatus(t, worker.get("/triage"), http.StatusForbidden)
+	if rec := worker.post("/triage/train", url.Values{"source": {"cases"}}); rec.Code != http.StatusForbidden {
+		t.Fatalf("a grid worker trains: %d", rec.Code)
+	}
+
+	// A CSV whose label is not a code of the catalogue.
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("source", "upload")
+	fw, _ := mw.CreateFormFile("file", "train.csv")
+	fmt.Fprint(fw, "title,text,label\n楼道堆物,楼道里全是纸箱,0102\n噪音扰民,楼上装修太吵,城乡建设\n")
+	mw.Close()
+	req := httptest.NewRequest(http.MethodPost, "/triage/train", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	body = mustStatus(t, admin.do(req), http.StatusUnprocessableEntity)
+	mustContain(t, body, "第3行", "城乡建设")
+
+	if rec := admin.post("/triage/train", url.Values{"source": {"cases"}}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("train: %d %s", rec.Code, rec.Body)
+	}
+	mustContain(t, mustStatus(t, admin.get("/triage"), http.StatusOK), "排队中", `id="triage-pending"`)
+	if id, err := f.s.TrainNextTriage(ctx); err != nil || id == 0 {
+		t.Fatalf("background training: %d %v", id, err)
+	}
+	body = mustStatus(t, admin.get("/triage?lang=en"), http.StatusOK)
+	mustContain(t, body, "v1", "Active", "5-fold cross-validation", "Clutter in stairwells")
+
+	// The form and the suggestion as the resident types.
+	mustContain(t, mustStatus(t, res.get("/report"), http.StatusOK), `id="triage-suggest"`, `hx-get="/triage/suggest"`, `name="category_from_model"`, "/static/triage.js")
+	body = mustStatus(t, res.get("/triage/suggest?title="+url.QueryEscape("楼道里堆满了纸箱")+"&description=", "HX-Request", "true"), http.StatusOK)
+	mustContain(t, body, `data-triage-top="0102"`, "楼道堆物", `data-triage-pick="0101"`, "v1")
+	mustNotContain(t, body, "<html")
+	body = mustStatus(t, res.get("/triage/suggest?title="+url.QueryEscape("楼道里堆满了纸箱")+"&lang=en", "HX-Request", "true"), http.StatusOK)
+	mustContain(t, body, "Clutter in stairwells")
+	if body = mustStatus(t, res.get("/triage/suggest?title=a", "HX-Request", "true"), http.StatusOK); body != "" {
+		t.Errorf("a suggestion for almost no text: %q", body)
+	}
+
+	// Left to the suggestion while auto-routing is off: waits.
+	form := residentForm(mustFormKey(t, res, "/report"), "楼道堆物无人清理", "0102")
+	form.Set("category_from_model", "1")
+	id, _ := mustReport(t, res, "/report", form)
+	if cs := f.mustCase(t, id); cs.CategoryCode != "" || cs.State != civic.StateReported {
+		t.Fatalf("auto-routing off: %+v", cs)
+	}
+	body = mustStatus(t, admin.post("/triage/settings", url.Values{"threshold": {"2"}, "min_examples": {"10"}, "every_days": {"7"}, "auto_margin": {"0.02"}}), http.StatusUnprocessableEntity)
+	mustContain(t, body, "阈值应在0到1之间")
+	if rec := admin.post("/triage/settings", url.Values{"threshold": {"0.3"}, "min_examples": {"10"}, "every_days": {"7"}, "auto_margin": {"0.02"}}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("settings: %d %s", rec.Code, rec.Body)
+	}
+	form = residentForm(mustFormKey(t, res, "/report"), "楼道堆物无人清理", "0102")
+	form.Set("category_from_model", "1")
+	id, number := mustReport(t, res, "/report", form)
+	cs := f.mustCase(t, id)
+	if cs.CategoryCode != "0102" || cs.State != civic.StateDispatched || cs.HandlerRegionCode != gridA1 {
+		t.Fatalf("auto-routed: %+v", cs)
+	}
+	mustContain(t, mustStatus(t, res.get("/cases/"+number), http.StatusOK), "由分类模型v1自动分类为“楼道堆物”")
+	mustContain(t, mustStatus(t, res.get("/cases/"+number+"?lang=en"), http.StatusOK), "Filed by triage model v1 as “Clutter in stairwells”")
+
+	// Chosen by the resident: accepted when it is the suggestion.
+	id, _ = mustReport(t, res, "/report", residentForm(mustFormKey(t, res, "/report"), "楼道堆物无人清理", "0101"))
+	if cs := f.mustCase(t, id); cs.CategoryCode != "0101" {
+		t.Fatalf("the resident's own choice: %+v", cs)
+	}
+	body = mustStatus(t, admin.get("/triage"), http.StatusOK)
+	// Three suggestions of 0102: one accepted at intake (the routed one),
+	// the waiting one and the resident's other choice not.
+	// The waiting case has no category yet, so the final agreement is one
+	// of two.
+	mustContain(t, body, `id="triage-acceptance"`, "<td>3</td><td>1</td><td>33.3%</td>", "50.0% <span class=\"small muted\">(1/2)</span>")
+
+	// Switching back needs another model; activating an unknown one fails.
+	if rec := admin.post("/triage/models/999/activate", nil); rec.Code != http.StatusNotFound {
+		t.Fatalf("activate unknown: %d", rec.Code)
+	}
+	models, _ := f.s.TriageModels(ctx, civic.System)
+	if rec := admin.post("/triage/models/"+strconv.FormatInt(models[0].ID, 10)+"/activate", nil); rec.Code != http.StatusSeeOther {
+		t.Fatalf("activate the active: %d", rec.Code)
+	}
+}
