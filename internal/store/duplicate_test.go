@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand"
 	"testing"
 	"time"
@@ -222,6 +223,42 @@ func TestDuplicateFinderScope(t *testing.T) {
 		}
 		if ms, err := s.CaseDuplicates(ctx, w.grid, in.ID, civic.DuplicateParams{}); err != nil || len(ms) != 0 {
 			t.Fatalf("grid 1 worker: the duplicate across the border is not theirs: %+v %v", ms, err)
+		}
+	})
+}
+
+// TestHotspotDuplicates: within a 多人同诉 cluster, the two reports of one
+// problem in other words are marked as one set of near duplicates, the
+// third (another problem at the same spot) and a finished case are not.
+func TestHotspotDuplicates(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		w := mustHotspotWorld(t, s, clock)
+		ctx := context.Background()
+		now := clock.T
+		file := func(a civic.Actor, title string, lng float64, ago time.Duration) civic.Case {
+			t.Helper()
+			clock.T = now.Add(-ago)
+			defer func() { clock.T = now }()
+			c, _, err := s.SubmitCase(ctx, a, w.loc, store.NewCase{Source: civic.SourceResident, CategoryCode: "0102", Title: title, HasLocation: true, Lng: lng, Lat: 39.2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		a := file(w.residents[0], "2单元楼道堆放纸箱杂物", 116.1, 3*day)
+		b := file(w.residents[1], "楼道纸箱杂物堵塞通道", 116.1003, 2*day)
+		file(w.residents[2], "小区路灯晚上不亮", 116.1001, 1*day)
+		hs := mustDetect(t, s, w.community, "", civic.HotspotParams{MinCases: 3, MinReporters: 3}, civic.HotspotCluster)
+		if len(hs) != 1 || len(hs[0].Cases) != 3 {
+			t.Fatalf("one cluster of three: %+v", hs)
+		}
+		if fmt.Sprint(hs[0].Duplicates) != fmt.Sprint([][]int64{{a.ID, b.ID}}) {
+			t.Fatalf("duplicate sets: %v, want [[%d %d]]", hs[0].Duplicates, a.ID, b.ID)
+		}
+		for _, c := range hs[0].Cases {
+			if want := map[bool]int{true: 1, false: 0}[c.ID == a.ID || c.ID == b.ID]; c.DuplicateGroup != want {
+				t.Errorf("case %s group %d, want %d", c.Title, c.DuplicateGroup, want)
+			}
 		}
 	})
 }

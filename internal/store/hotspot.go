@@ -196,6 +196,16 @@ func (s *Store) hotspotClusters(ctx context.Context, rows []hotspotRow, p civic.
 			h.Kind = civic.HotspotManyReporters
 		}
 		h.Score = float64(h.Size + h.Reporters)
+		h.Duplicates = hotspotDuplicates(h.Cases, civic.DuplicateParams{})
+		for gi, g := range h.Duplicates {
+			for _, id := range g {
+				for k := range h.Cases {
+					if h.Cases[k].ID == id {
+						h.Cases[k].DuplicateGroup = gi + 1
+					}
+				}
+			}
+		}
 		out = append(out, h)
 	}
 	return out, nil
