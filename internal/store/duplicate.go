@@ -19,8 +19,9 @@ import (
 // place, time and category — best first, each with its score's parts.
 //
 // Candidates come from one indexed query: open states, a created_at range
-// and a bounding box on lat/lng (or the region range), capped at
-// MaxCandidates rows, newest first; nothing else is read.
+// and a bounding box on lat/lng (the partial index cases_open_place of
+// migration 0024) or the region range, capped at MaxCandidates rows,
+// newest first; nothing else is read.
 //
 // Staff see candidates within their data scope only. Residents (who may
 // report but not read cases) are shown, like NearbyOpenCases, open cases
@@ -67,8 +68,15 @@ func (s *Store) FindDuplicates(ctx context.Context, a civic.Actor, d civic.Dupli
 		where = append(where, sc)
 		args = append(args, sargs...)
 	}
+	// SQLite has no statistics to weigh a narrow band of latitude against
+	// the region or time indexes, so it is told (PostgreSQL's planner
+	// knows); the state term above is the partial index's own WHERE.
+	from := "cases c"
+	if d.HasLocation && s.engine == SQLite {
+		from = "cases c INDEXED BY cases_open_place"
+	}
 	rows, err := s.query(ctx, `SELECT c.id, c.state, c.category_code, c.title, c.description, c.has_location, c.lng, c.lat, c.region_code, c.created_at
-		FROM cases c WHERE `+strings.Join(where, " AND ")+` ORDER BY c.created_at DESC LIMIT ?`, append(args, p.MaxCandidates)...)
+		FROM `+from+` WHERE `+strings.Join(where, " AND ")+` ORDER BY c.created_at DESC LIMIT ?`, append(args, p.MaxCandidates)...)
 	if err != nil {
 		return nil, fmt.Errorf("find duplicate candidates: %w", err)
 	}
