@@ -30,8 +30,7 @@ type dupRow struct {
 // case page.
 type dupPage struct {
 	Rows []dupRow
-	// Staff link to the cases; residents signed in may join one (附议)
-	// instead (CanJoin); anonymous visitors are told to sign in.
+	// Staff link to the cases; residents may join one (附议) instead.
 	Staff    bool
 	CanJoin  bool
 	CanMerge bool
@@ -66,7 +65,9 @@ func why(lang string, m civic.DuplicateScore, apart bool) string {
 // duplicateSuggest answers the intake form as it is filled in (htmx): the
 // open cases likely the same problem as the title, notes, category and
 // place typed so far. It never fails the form: anything that stops the
-// search (too little typed yet, no place) shows nothing.
+// search (too little typed yet, no place) shows nothing. Visitors who are
+// not signed in are shown nothing either: they could not join a case, and
+// open cases' titles are not for anyone on the internet.
 func (h *Web) duplicateSuggest(w http.ResponseWriter, r *http.Request, c *rq) error {
 	q := r.URL.Query()
 	d := civic.DuplicateDraft{Title: strings.TrimSpace(q.Get("title")), Description: strings.TrimSpace(q.Get("description")),
@@ -82,7 +83,7 @@ func (h *Web) duplicateSuggest(w http.ResponseWriter, r *http.Request, c *rq) er
 	}
 	staff := c.Actor.Can(civic.PermCaseRead)
 	p := dupPage{Staff: staff, CanJoin: !staff && c.User.ID != 0}
-	if len([]rune(d.Title+d.Description)) >= 2 && (d.HasLocation || d.RegionCode != "") {
+	if c.User.ID != 0 && len([]rune(d.Title+d.Description)) >= 2 && (d.HasLocation || d.RegionCode != "") {
 		ds, err := h.store.FindDuplicates(r.Context(), c.Actor, d, civic.DuplicateParams{})
 		if err != nil && civic.ErrorCodeOf(err) != civic.EInvalid {
 			h.log.Warn("duplicate suggestions", "err", err)

@@ -1235,7 +1235,6 @@ var messages = map[string][2]string{
 	"dup.hint_resident":  {"附近已有人反映，正在办理。您可以直接附议，不必重复上报。", "Someone nearby has already reported this and it is being handled; you can add your voice instead of reporting it again."},
 	"dup.reporters":      {"%d人反映", "%d reporters"},
 	"dup.join":           {"我也遇到了（附议）", "Me too (join)"},
-	"dup.signin_to_join": {"登录后可以附议", "Sign in to join one of them"},
 	"dup.file_anyway":    {"不是同一个问题？继续填写并提交即可。", "Not the same problem? Fill in the form and submit it as usual."},
 	"dup.case_title":     {"疑似重复工单", "Likely duplicates"},
 	"dup.case_hint":      {"附近同一时段内文字相近的未办结工单；合并时保留较早的工单，所有反映人都会保留。", "Open cases nearby at about the same time with similar text; a merge keeps the older case and every reporter."},
