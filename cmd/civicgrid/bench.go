@@ -25,6 +25,9 @@ func cmdBench(ctx context.Context, args []string, env Env) error {
 	if len(args) > 0 && args[0] == "hotspots" {
 		return benchHotspots(ctx, args[1:], env)
 	}
+	if len(args) > 0 && args[0] == "duplicates" {
+		return benchDuplicates(ctx, args[1:], env)
+	}
 	if len(args) > 0 && args[0] == "insight" {
 		return benchInsight(ctx, args[1:], env)
 	}
@@ -32,7 +35,7 @@ func cmdBench(ctx context.Context, args []string, env Env) error {
 		return benchPeople(ctx, args[1:], env)
 	}
 	if len(args) == 0 || args[0] != "startup" {
-		return usageError{"usage: civicgrid bench startup [--runs N] | bench cases [--seconds N] [--clients N] | bench caselists [--cases N] | bench people [--people N] [--houses N] [--grow N] | bench hotspots [--cases N] [--runs N] | bench insight [--cases N]"}
+		return usageError{"usage: civicgrid bench startup [--runs N] | bench cases [--seconds N] [--clients N] | bench caselists [--cases N] | bench people [--people N] [--houses N] [--grow N] | bench hotspots [--cases N] [--runs N] | bench insight [--cases N] | bench duplicates [--cases N] [--runs N]"}
 	}
 	var c config
 	fs := newFlags("bench startup", env, &c)

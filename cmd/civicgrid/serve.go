@@ -14,6 +14,7 @@ import (
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/demo"
 	"github.com/civicgrid/civicgrid/internal/files"
+	"github.com/civicgrid/civicgrid/internal/llm"
 	"github.com/civicgrid/civicgrid/internal/password"
 	"github.com/civicgrid/civicgrid/internal/server"
 	"github.com/civicgrid/civicgrid/internal/store"
@@ -38,9 +39,17 @@ func cmdServe(ctx context.Context, args []string, env Env, withDemo bool) error 
 	secure := fs.Bool("secure-cookies", envBool(env, "CIVICGRID_SECURE_COOKIES"), "mark cookies Secure (serve behind HTTPS)")
 	trustProxy := fs.Bool("trust-proxy", envBool(env, "CIVICGRID_TRUST_PROXY"), "take client addresses from X-Forwarded-For")
 	filesDir := fs.String("files", envOr(env, "CIVICGRID_FILES", ""), "directory for case photos (default: beside the SQLite file, or ./civicgrid-files)")
+	llmURL := fs.String("llm-url", envOr(env, "CIVICGRID_LLM_URL", ""), "OpenAI-compatible model server for draft summaries and replies, e.g. http://127.0.0.1:11434 (Ollama); empty: off")
+	llmModel := fs.String("llm-model", envOr(env, "CIVICGRID_LLM_MODEL", ""), "model name on the --llm-url server, e.g. deepseek-r1:7b")
+	llmKey := fs.String("llm-key", envOr(env, "CIVICGRID_LLM_KEY", ""), "API key sent to the --llm-url server, if it needs one")
+	llmTimeout := fs.Duration("llm-timeout", envDuration(env, "CIVICGRID_LLM_TIMEOUT", llm.DefaultTimeout), "how long one model call may take")
 	alertsEvery := fs.Duration("alerts-every", envDuration(env, "CIVICGRID_ALERTS_EVERY", 30*time.Second), "how often case warnings and deadlines are checked")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	model, err := llm.New(llm.Config{URL: *llmURL, Model: *llmModel, Key: *llmKey, Timeout: *llmTimeout})
+	if err != nil {
+		return fmt.Errorf("--llm-url: %w", err)
 	}
 	log := c.logger(env)
 	if withDemo {
@@ -64,7 +73,7 @@ func cmdServe(ctx context.Context, args []string, env Env, withDemo bool) error 
 	if err != nil {
 		return fmt.Errorf("open files directory %s: %w", fdir, err)
 	}
-	srv, err := server.New(ctx, server.Config{Store: st, Files: fstore, Log: log, Version: versionString(), Basemap: *basemap, BasemapAttribution: *attribution, SecureCookies: *secure, TrustProxy: *trustProxy, AlertsEvery: *alertsEvery})
+	srv, err := server.New(ctx, server.Config{Store: st, Files: fstore, Log: log, Version: versionString(), Basemap: *basemap, BasemapAttribution: *attribution, SecureCookies: *secure, TrustProxy: *trustProxy, AlertsEvery: *alertsEvery, LLM: model})
 	if err != nil {
 		return err
 	}

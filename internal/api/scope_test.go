@@ -31,7 +31,7 @@ var (
 	// search names no target to refuse.
 	// Assessments and their drill-downs cover the caller's own scope and
 	// name no target either.
-	searchOps = map[string]bool{"search people by name": true, "assessment per street": true, "assessment drill-down": true, "assessment weights": true}
+	searchOps = map[string]bool{"search people by name": true, "assessment per street": true, "assessment drill-down": true, "assessment weights": true, "find duplicates": true}
 	// assessors may read assessments: staff who oversee, and a handling
 	// organisation's staff (their own organisation's figures).
 	assessors = []civic.Role{civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleHandler, civic.RoleOperator, civic.RoleLeader, civic.RoleAdmin}
@@ -234,6 +234,14 @@ func scopeOps() []scopeOp {
 			u := f.mustUser(fmt.Sprintf("pw%d_%v", n, in), street(in))
 			return "POST", fmt.Sprintf("/api/v1/users/%d/password", u.ID), map[string]any{"new_password": "another-pass-1"}, ""
 		}},
+		{"find duplicates", dupFinders(), func(f *fixture, in bool, n int) (string, string, any, string) {
+			// A case in the street, and a draft of the same problem 30 m
+			// away; the marker is the case's description, which only staff
+			// who may read it are shown (residents see nearby titles).
+			lng, lat := pick(in, 116.42, 116.35), pick(in, 39.95, 39.90)
+			desc := f.mustDuplicateCase(n, lng, lat)
+			return "POST", "/api/v1/cases/duplicates", map[string]any{"title": "路灯坏了不亮", "lng": lng + 0.0003, "lat": lat}, desc
+		}},
 	}
 }
 
@@ -363,4 +371,33 @@ func (f *fixture) mustReport(region string, templateID int64) int64 {
 		f.t.Fatalf("report of %s: %v", region, err)
 	}
 	return r.ID
+}
+
+// dupFinders may ask for duplicates of a draft: whoever reads or files
+// cases.
+func dupFinders() []civic.Role {
+	var out []civic.Role
+	for _, r := range civic.Roles {
+		a := civic.Actor{Role: r}
+		if a.Can(civic.PermCaseRead) || a.Can(civic.PermCaseReport) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// mustDuplicateCase files an open case about a broken street lamp at a
+// point, by a resident of that street, and returns its description.
+func (f *fixture) mustDuplicateCase(n int, lng, lat float64) string {
+	f.t.Helper()
+	desc := fmt.Sprintf("路灯坏了晚上不亮，编号D%d", n)
+	u, err := f.s.CreateUser(context.Background(), civic.System, store.NewUser{Username: fmt.Sprintf("dupres%d", n), DisplayName: "居民", Password: "password-x", Role: civic.RoleResident, Scope: civic.Scope{RegionCode: codeCity}})
+	if err != nil {
+		f.t.Fatalf("create resident: %v", err)
+	}
+	if _, _, err := f.s.SubmitCase(context.Background(), store.ActorOf(u, ""), f.s.NewLocator(0), store.NewCase{Source: civic.SourceResident,
+		Title: "路灯坏了", Description: desc, HasLocation: true, Lng: lng, Lat: lat}); err != nil {
+		f.t.Fatalf("file case: %v", err)
+	}
+	return desc
 }

@@ -27,4 +27,5 @@
 //	延期/挂账     → ActRequestExtend / ActRequestPause, decided by ActDecide
 //	吹哨/报到     → ActWhistle / ActCheckIn
 //	工作日历/调休 → calendar.Calendar / make-up Workday
+//	重复诉求      → Duplicate (DuplicateDraft, DuplicateScore; 附议 = join, 合并 = ActMerge)
 package civic

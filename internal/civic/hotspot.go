@@ -92,6 +92,10 @@ type HotspotCase struct {
 	Lng          float64   `json:"lng,omitempty"`
 	Lat          float64   `json:"lat,omitempty"`
 	CreatedAt    time.Time `json:"created_at"`
+	// DuplicateGroup numbers the set of near duplicates (the same problem
+	// reported again, by the duplicate finder's scoring) the case belongs
+	// to within its cluster, from 1; 0 when it has none.
+	DuplicateGroup int `json:"duplicate_group,omitempty"`
 }
 
 // Hotspot is one early warning with the cases behind it.
@@ -120,6 +124,9 @@ type Hotspot struct {
 	Score     float64       `json:"score"`
 	Mergeable int           `json:"mergeable"` // cases still open to a merge
 	Cases     []HotspotCase `json:"cases"`
+	// Duplicates are a cluster's sets of near duplicates, case IDs oldest
+	// first; each set can be merged as it is.
+	Duplicates [][]int64 `json:"duplicates,omitempty"`
 }
 
 // Mergeable reports whether a case in state s may be merged or merged

@@ -18,6 +18,7 @@ import (
 	"github.com/civicgrid/civicgrid/internal/auth"
 	"github.com/civicgrid/civicgrid/internal/files"
 	"github.com/civicgrid/civicgrid/internal/jobs"
+	"github.com/civicgrid/civicgrid/internal/llm"
 	"github.com/civicgrid/civicgrid/internal/metrics"
 	"github.com/civicgrid/civicgrid/internal/store"
 	"github.com/civicgrid/civicgrid/internal/web"
@@ -42,6 +43,9 @@ type Config struct {
 	// RegionCheckEvery is how often the point-in-polygon index asks the
 	// database whether boundaries changed elsewhere.
 	RegionCheckEvery time.Duration
+	// LLM is the optional local large model (nil: off); the pages offer
+	// its drafts only when it is set.
+	LLM *llm.Client
 }
 
 // Server is a ready-to-run HTTP server.
@@ -69,7 +73,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.intake = cfg.Store.NewIntake(s.locator)
 	authn := &auth.Auth{Store: cfg.Store, Secure: cfg.SecureCookies, TrustProxy: cfg.TrustProxy}
-	w, err := web.New(web.Config{Store: cfg.Store, Auth: authn, Locator: s.locator, Intake: s.intake, Files: cfg.Files, Log: cfg.Log, Basemap: cfg.Basemap, BasemapAttribution: cfg.BasemapAttribution, Version: cfg.Version})
+	w, err := web.New(web.Config{Store: cfg.Store, Auth: authn, Locator: s.locator, Intake: s.intake, Files: cfg.Files, Log: cfg.Log, Basemap: cfg.Basemap, BasemapAttribution: cfg.BasemapAttribution, Version: cfg.Version, LLM: cfg.LLM})
 	if err != nil {
 		return nil, fmt.Errorf("build web pages: %w", err)
 	}

@@ -101,6 +101,9 @@ func (s *Store) DetectHotspots(ctx context.Context, a civic.Actor, scope string,
 			for i := range h.Cases { // numbers for the listed cases only
 				h.Cases[i].Number = civic.CaseNumber(h.Cases[i].CreatedAt, h.Cases[i].ID)
 			}
+			if h.Kind == civic.HotspotCluster || h.Kind == civic.HotspotManyReporters {
+				markDuplicates(&h)
+			}
 			kept = append(kept, h)
 		}
 	}
@@ -230,6 +233,36 @@ func (s *Store) hotspotClusters(ctx context.Context, rows []hotspotRow, p civic.
 		out = append(out, h)
 	}
 	return out, nil
+}
+
+// maxDuplicateCluster bounds the clusters whose near-duplicate sets are
+// computed: the comparison is pairwise, and a cluster of more open cases
+// than this is a neighbourhood's load rather than one issue told many
+// times (the duplicate finder answers per case there).
+const maxDuplicateCluster = 300
+
+// markDuplicates finds the near-duplicate sets among a listed cluster's
+// open cases and numbers its cases by set.
+func markDuplicates(h *civic.Hotspot) {
+	open := 0
+	for _, c := range h.Cases {
+		if civic.DuplicateOpen(c.State) {
+			open++
+		}
+	}
+	if open > maxDuplicateCluster {
+		return
+	}
+	h.Duplicates = hotspotDuplicates(h.Cases, civic.DuplicateParams{})
+	group := map[int64]int{}
+	for gi, g := range h.Duplicates {
+		for _, id := range g {
+			group[id] = gi + 1
+		}
+	}
+	for k := range h.Cases {
+		h.Cases[k].DuplicateGroup = group[h.Cases[k].ID]
+	}
 }
 
 func mostCommon(m map[string]int) string {

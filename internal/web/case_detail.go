@@ -110,6 +110,9 @@ type caseActionForm struct {
 	NoteRequired bool
 	// Photos offers photo inputs (report-back and verification).
 	Photos bool
+	// LLM offers 起草回复 (a model's draft of the note) on report-backs
+	// and answers when a model is configured.
+	LLM bool
 }
 
 // actionNotes says, per action, what its note is and whether the store
@@ -267,6 +270,7 @@ func (h *Web) caseDetailPage(w http.ResponseWriter, r *http.Request, c *rq, cs c
 			f.Label, f.NoteLabel = c.T("case.supplement"), c.T("case.note.supplement")
 		}
 		f.CaseID, f.Choices = cs.ID, ch
+		f.LLM = staff && h.cfg.LLM.Enabled() && llmReplyKinds[string(a)]
 		if _, ok := store.PhotoStageOf(a); ok && h.cfg.Files != nil {
 			f.Photos = true
 		}

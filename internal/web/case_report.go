@@ -48,6 +48,10 @@ type reportForm struct {
 	HouseChoices []Option
 	// CategoryFromModel: the category was left to the triage suggestion.
 	CategoryFromModel bool
+	// Summary is the hotline operator's summary of long call notes
+	// (drafted by the optional model, edited by the operator); it is
+	// filed at the head of the description.
+	Summary string
 }
 
 var reportFields = []string{"title", "description", "category_code", "address", "location", "region_code", "reporter_name", "reporter_phone", "anonymous", "answered_directly", "answer", "photo", "house_id", "person_id"}
@@ -77,6 +81,8 @@ type reportPage struct {
 	// offers the address search to staff who read people.
 	Houses      []Option
 	HouseSearch bool
+	// LLMSummary is the hotline form's 生成摘要 box; nil without a model.
+	LLMSummary *llmSummary
 }
 
 // reportDonePage confirms a filed case.
@@ -171,6 +177,7 @@ func (h *Web) showReport(w http.ResponseWriter, r *http.Request, c *rq, f report
 		// Photos belong to a reporter's account; anonymous reports have none.
 		PhotoInputs: h.cfg.Files != nil && f.Channel != "hotline" && c.User.ID != 0}
 	p.Leaflet = true
+	p.LLMSummary = h.llmSummaryBox(f)
 	switch f.Channel {
 	case "hotline":
 		p.Title, p.Action = c.T("report.hotline_title"), "/cases/new?channel=hotline"
@@ -232,7 +239,7 @@ func readReportForm(r *http.Request) reportForm {
 		Address: v("address"), Lng: v("lng"), Lat: v("lat"), CRS: v("crs"), Region: v("region_code"), Name: v("reporter_name"),
 		Phone: v("reporter_phone"), Anonymous: v("anonymous") == "1", AnsweredDirectly: v("answered_directly") == "1", Answer: v("answer"),
 		AckNotAccepted: v("ack_not_accepted") == "1", Place: v("place"), PlaceName: v("place_name"), HouseID: v("house_id"), HouseQuery: v("house_q"),
-		CategoryFromModel: v("category_from_model") == "1"}
+		CategoryFromModel: v("category_from_model") == "1", Summary: v("summary")}
 }
 
 // houseOptions are the houses a form offers as the place of the problem:
@@ -396,6 +403,9 @@ func (h *Web) newCaseOf(r *http.Request, c *rq, f *reportForm) (store.NewCase, F
 		RegionCode: f.Region, ReporterPhone: f.Phone, Anonymous: f.Anonymous, CRS: store.WGS84, PlaceToken: f.Place, CategoryFromModel: f.CategoryFromModel}
 	if f.Key != "" {
 		n.IdempotencyKey = idempotencyKey(c.User, f.Key)
+	}
+	if f.Summary != "" && f.Channel == "hotline" {
+		n.Description = c.T("llm.summary_prefix") + f.Summary + "\n\n" + f.Description
 	}
 	if store.CRS(f.CRS) == store.GCJ02 {
 		n.CRS = store.GCJ02

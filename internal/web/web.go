@@ -12,6 +12,7 @@ import (
 	"github.com/civicgrid/civicgrid/internal/auth"
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/files"
+	"github.com/civicgrid/civicgrid/internal/llm"
 	"github.com/civicgrid/civicgrid/internal/store"
 )
 
@@ -44,6 +45,9 @@ type Config struct {
 	Intake *store.Intake
 	// Files keeps case photos; nil turns photo inputs off.
 	Files *files.Store
+	// LLM drafts call-note summaries and replies for staff to edit; nil
+	// (the default) hides those buttons.
+	LLM *llm.Client
 }
 
 // Web serves the pages.
@@ -110,6 +114,10 @@ func (h *Web) Register(mux *http.ServeMux) {
 	mux.Handle("POST /abuse/deputies/{id}/delete", h.page(civic.PermCaseAbuse, h.removeDeputy))
 	mux.Handle("GET /cases/{id}/clock/{stage}", h.page(civic.PermCaseRead, h.caseClock))
 	mux.Handle("POST /cases/{id}/join", h.page(civic.PermCaseReport, h.joinCase))
+	mux.Handle("GET /cases/duplicates", h.publicPage(h.duplicateSuggest))
+	mux.Handle("GET /cases/{id}/duplicates", h.page(civic.PermCaseRead, h.caseDuplicates))
+	mux.Handle("POST /cases/{id}/draft-reply", h.page(civic.PermCaseRead, h.llmDraftReply))
+	mux.Handle("POST /llm/summary", h.page(civic.PermCaseReport, h.llmSummarise))
 	mux.Handle("GET /calendar", h.page(civic.PermCalendarRead, h.calendarView))
 	mux.Handle("POST /calendar/{year}", h.page(civic.PermCalendarWrite, h.calendarSave))
 	mux.Handle("POST /calendar/{year}/reset", h.page(civic.PermCalendarWrite, h.calendarReset))

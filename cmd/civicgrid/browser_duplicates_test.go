@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/store"
+	"github.com/civicgrid/civicgrid/internal/vault"
+)
+
+// TestBrowserDuplicates: in the demo city, a neighbour has reported a
+// broken lamp; the resident opens the report form in a real Chromium,
+// types the same problem in other words and places it (as the map does,
+// without events): the form offers the open case, and 附议 joins it
+// instead of filing a second one. Then a community dispatcher sees the
+// likely duplicate on a second report's page.
+func TestBrowserDuplicates(t *testing.T) {
+	exe := chromiumPath(t)
+	db := filepath.Join(t.TempDir(), "demo.db")
+	base := startDemoAt(t, db)
+
+	bg := context.Background()
+	keys, _, err := vault.LoadOrCreate(db + ".keys")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(bg, db, store.Options{Vault: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	const grid = "110101001001001"
+	region, err := st.GetRegion(bg, civic.System, grid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := st.GetUserByName(bg, civic.System, "volunteer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _, err := st.SubmitCase(bg, store.ActorOf(u, ""), st.NewLocator(0), store.NewCase{Source: civic.SourceResident, Title: "3号楼前路灯不亮",
+		Description: "3号楼门前的路灯坏了好几天，晚上一片漆黑", HasLocation: true, Lng: region.CenterLng, Lat: region.CenterLat, ReporterName: "邻居"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()), chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.WindowSize(1280, 900),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(bg, opts...)
+	defer cancelA()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("start browser: %v", err)
+	}
+	ctx, cancelT := context.WithTimeout(ctx, 120*time.Second)
+	defer cancelT()
+	signIn := func(user string) {
+		t.Helper()
+		err := chromedp.Do(ctx,
+			chromedp.Navigate(base+"/login"), chromedp.WaitVisible(`#username`),
+			chromedp.SendKeys(`#username`, user), chromedp.SendKeys(`#password`, "Civic2026!"),
+			chromedp.Click(`button[type=submit]`), chromedp.WaitNotPresent(`#password`))
+		if err != nil {
+			t.Fatalf("sign in as %s: %v", user, err)
+		}
+	}
+	signIn("resident")
+	place := fmt.Sprintf(`document.getElementById("lng").value = "%.6f"; document.getElementById("lat").value = "%.6f"`, region.CenterLng+0.0004, region.CenterLat)
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(base+"/report"), chromedp.WaitVisible(`#title`),
+		chromedp.SendKeys(`#title`, "三号楼路灯坏了"),
+		chromedp.SendKeys(`#description`, "楼前路灯晚上不亮，走路看不见"),
+		chromedp.Evaluate[chromedp.Void](place),
+	)
+	if err != nil {
+		t.Fatalf("fill the report form: %v", err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!document.querySelector("#dup-suggestions") && document.querySelector("#dup-suggestions").innerText.includes("3号楼前路灯不亮")`,
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("the form did not offer the open case: %v", err)
+	}
+	join := fmt.Sprintf(`#dup-suggestions button[formaction="/cases/%d/join"]`, first.ID)
+	if err := chromedp.Do(ctx, chromedp.Click(join, chromedp.NodeVisible), chromedp.WaitVisible(`.timeline`)); err != nil {
+		t.Fatalf("join the case: %v", err)
+	}
+	rs, err := st.CaseReporters(bg, civic.System, first.ID)
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("co-reporters after 附议: %+v %v", rs, err)
+	}
+
+	// A second report of it filed anyway: the community's dispatcher sees
+	// the first on its page, with a merge into it.
+	second, _, err := st.SubmitCase(bg, store.ActorOf(u, ""), st.NewLocator(0), store.NewCase{Source: civic.SourceResident, Title: "三号楼路灯坏了",
+		Description: "楼前路灯晚上不亮", HasLocation: true, Lng: region.CenterLng + 0.0003, Lat: region.CenterLat, ReporterName: "邻居"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`fetch("/logout", {method: "POST"})`, chromedp.EvalAwaitPromise)); err != nil {
+		t.Fatalf("sign out: %v", err)
+	}
+	signIn("community")
+	if err := chromedp.Do(ctx, chromedp.Navigate(fmt.Sprintf("%s/cases/%d", base, second.ID)), chromedp.WaitVisible(`#case-duplicates`)); err != nil {
+		t.Fatalf("the case page shows no likely duplicates: %v", err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("#case-duplicates").innerText.includes("3号楼前路灯不亮") && !!document.querySelector('#case-duplicates input[name="merge_into"]')`,
+		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("the likely duplicate and its merge button: %v", err)
+	}
+}
