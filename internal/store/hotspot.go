@@ -433,11 +433,13 @@ func (s *Store) risingFromRollups(ctx context.Context, a civic.Actor, scope stri
 		lo, hi := civic.ScopePrefixRange(scope)
 		cond, args = "region_code >= ? AND region_code < ?", []any{lo, hi}
 	}
+	level := overviewLevel(scope, "case_flow_category")
+	cond, args = rollupScope(scope, level, cond, args)
 	f := func(x time.Time) string { return x.Format(civic.DateLayout) }
 	rs, err := s.query(ctx, `SELECT category_code, day, SUM(report) FROM case_flow_category
 		WHERE level = ? AND `+cond+` AND ((day >= ? AND day < ?) OR (day >= ? AND day < ?))
 		GROUP BY category_code, day`,
-		append(append([]any{overviewLevel(scope, "case_flow_category")}, args...), f(prevFrom), f(today.AddDate(0, 0, 1)), f(lastFrom), f(lastTo))...)
+		append(append([]any{level}, args...), f(prevFrom), f(today.AddDate(0, 0, 1)), f(lastFrom), f(lastTo))...)
 	if err != nil {
 		return k, fmt.Errorf("read reports by category: %w", err)
 	}
