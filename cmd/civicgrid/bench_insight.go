@@ -126,28 +126,34 @@ func benchInsight(ctx context.Context, args []string, env Env) error {
 		return ds[int(0.95*float64(len(ds)-1)+0.5)], nil
 	}
 	rng := rand.New(rand.NewPCG(2, 9))
-	for _, sc := range []struct {
+	scenarios := []struct {
 		name   string
 		target time.Duration
 		scope  func() string
 	}{
 		{"city", 200 * time.Millisecond, func() string { return "" }},
 		{"street", 100 * time.Millisecond, func() string { return streets[rng.IntN(len(streets))].Code }},
-	} {
-		fast, err := p95(*queries, func() error { _, err := st.Overview(ctx, civic.System, sc.scope()); return err })
-		if err != nil {
+	}
+	// Every overview from the roll-ups first, then the scans: a scan of
+	// millions of timelines evicts the roll-ups from the caches, and a
+	// server answering overviews all day has them warm.
+	fast := make([]time.Duration, len(scenarios))
+	for i, sc := range scenarios {
+		if fast[i], err = p95(*queries, func() error { _, err := st.Overview(ctx, civic.System, sc.scope()); return err }); err != nil {
 			return fmt.Errorf("overview %s: %w", sc.name, err)
 		}
-		ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	}
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	for i, sc := range scenarios {
 		if *scans <= 0 { // a re-measure of the roll-ups only
-			fmt.Fprintf(env.Stdout, "overview %s: p95 %.1f ms (target < %v; scan not run)\n", sc.name, ms(fast), sc.target)
+			fmt.Fprintf(env.Stdout, "overview %s: p95 %.1f ms (target < %v; scan not run)\n", sc.name, ms(fast[i]), sc.target)
 			continue
 		}
 		slow, err := p95(*scans, func() error { _, err := st.OverviewByScan(ctx, civic.System, sc.scope()); return err })
 		if err != nil {
 			return fmt.Errorf("overview %s by scan: %w", sc.name, err)
 		}
-		fmt.Fprintf(env.Stdout, "overview %s: p95 %.1f ms (target < %v; scan %.0f ms, ratio %.0f)\n", sc.name, ms(fast), sc.target, ms(slow), ms(slow)/ms(fast))
+		fmt.Fprintf(env.Stdout, "overview %s: p95 %.1f ms (target < %v; scan %.0f ms, ratio %.0f)\n", sc.name, ms(fast[i]), sc.target, ms(slow), ms(slow)/ms(fast[i]))
 	}
 	return nil
 }
