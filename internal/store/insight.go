@@ -86,9 +86,8 @@ func (s *Store) Overview(ctx context.Context, a civic.Actor, scope string) (civi
 		switch t.name {
 		case "case_flow":
 			cond, xargs = " AND day >= ?", []any{win.first}
-		case "case_flow_category":
+		case "case_flow_category": // this month and the four weeks before, and last year's week
 			region, key = "''", t.key
-			cond, xargs = " AND (day >= ? OR (day >= ? AND day < ?))", []any{min(win.month, win.prev4), win.first, win.lastYearEnd}
 		}
 		sums := make([]string, len(t.cols))
 		for i, c := range t.cols {
@@ -99,8 +98,29 @@ func (s *Store) Overview(ctx context.Context, a civic.Actor, scope string) (civi
 			group = "day, " + key
 		}
 		w, wargs := rollupScope(scope, level, where, args)
-		q := `SELECT ` + region + `, day, ` + key + `, ` + strings.Join(sums, ", ") + ` FROM ` + t.name + ` WHERE level = ? AND ` + w + cond + ` GROUP BY ` + group
-		rows, err := s.query(ctx, q, append(append([]any{level}, wargs...), xargs...)...)
+		from, fargs := t.name, []any{}
+		switch {
+		case t.name == "case_flow_category" && w == "region_code = ?":
+			// Two day ranges as two index seeks: SQLite does not seek
+			// into either range of an OR and would read every day of
+			// the scope's region.
+			part := `SELECT day, ` + t.key + `, ` + strings.Join(t.cols, ", ") + ` FROM ` + t.name + ` WHERE level = ? AND ` + w
+			from = `(` + part + ` AND day >= ? UNION ALL ` + part + ` AND day >= ? AND day < ?) r`
+			fargs = append(append(append(append([]any{level}, wargs...), min(win.month, win.prev4), level), wargs...), win.first, win.lastYearEnd)
+		case t.name == "case_flow_category":
+			// A range of regions (or all): one pass over the level.
+			cond, xargs = " AND (day >= ? OR (day >= ? AND day < ?))", []any{min(win.month, win.prev4), win.first, win.lastYearEnd}
+		}
+		var q string
+		var qargs []any
+		if len(fargs) > 0 {
+			q = `SELECT ` + region + `, day, ` + key + `, ` + strings.Join(sums, ", ") + ` FROM ` + from + ` GROUP BY ` + group
+			qargs = fargs
+		} else {
+			q = `SELECT ` + region + `, day, ` + key + `, ` + strings.Join(sums, ", ") + ` FROM ` + from + ` WHERE level = ? AND ` + w + cond + ` GROUP BY ` + group
+			qargs = append(append([]any{level}, wargs...), xargs...)
+		}
+		rows, err := s.query(ctx, q, qargs...)
 		if err != nil {
 			return civic.Overview{}, fmt.Errorf("overview: read %s: %w", t.name, err)
 		}
