@@ -65,7 +65,9 @@ func (j Triage) Pass(ctx context.Context) []int64 {
 			}
 		case won:
 			if queued, err := j.Store.QueueScheduledTriage(ctx); err != nil {
-				log.Error("queue scheduled triage training", "err", err)
+				if ctx.Err() == nil {
+					log.Error("queue scheduled triage training", "err", err)
+				}
 			} else if queued {
 				log.Info("scheduled triage training queued")
 			} else if err := j.Store.RetryRun(ctx, triageSchedule, j.Store.Now().Add(24*time.Hour)); err != nil {
