@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,33 +15,10 @@ import (
 // that many cases, and its dispatched figure a list that says how many
 // cases its dispatches fell in.
 func TestBrowserAssessment(t *testing.T) {
-	exe := chromiumPath(t)
+	chromiumPath(t) // skip before starting the demo when there is no browser
 	base := startDemo(t)
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true),
-	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelA()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("start browser: %v", err)
-	}
-	ctx, cancelT := context.WithTimeout(ctx, 120*time.Second)
-	defer cancelT()
-	if err := chromedp.Do(ctx,
-		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(`#username`),
-		chromedp.SendKeys(`#username`, "leader"),
-		chromedp.SendKeys(`#password`, "Civic2026!"),
-		chromedp.Click(`button[type=submit]`),
-		chromedp.WaitNotPresent(`#password`),
-	); err != nil {
-		t.Fatalf("sign in: %v", err)
-	}
+	ctx := newBrowser(t, 1280, 900, 120*time.Second)
+	signIn(t, ctx, base, "leader")
 
 	open := func() {
 		t.Helper()

@@ -21,7 +21,7 @@ import (
 // instead of filing a second one. Then a community dispatcher sees the
 // likely duplicate on a second report's page.
 func TestBrowserDuplicates(t *testing.T) {
-	exe := chromiumPath(t)
+	chromiumPath(t) // skip before starting the demo when there is no browser
 	db := filepath.Join(t.TempDir(), "demo.db")
 	base := startDemoAt(t, db)
 
@@ -50,31 +50,8 @@ func TestBrowserDuplicates(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()), chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.WindowSize(1280, 900),
-	}
-	actx, cancelA := chromedp.NewExecAllocator(bg, opts...)
-	defer cancelA()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("start browser: %v", err)
-	}
-	ctx, cancelT := context.WithTimeout(ctx, 120*time.Second)
-	defer cancelT()
-	signIn := func(user string) {
-		t.Helper()
-		err := chromedp.Do(ctx,
-			chromedp.Navigate(base+"/login"), chromedp.WaitVisible(`#username`),
-			chromedp.SendKeys(`#username`, user), chromedp.SendKeys(`#password`, "Civic2026!"),
-			chromedp.Click(`button[type=submit]`), chromedp.WaitNotPresent(`#password`))
-		if err != nil {
-			t.Fatalf("sign in as %s: %v", user, err)
-		}
-	}
-	signIn("resident")
+	ctx := newBrowser(t, 1280, 900, 120*time.Second)
+	signIn(t, ctx, base, "resident")
 	place := fmt.Sprintf(`document.getElementById("lng").value = "%.6f"; document.getElementById("lat").value = "%.6f"`, region.CenterLng+0.0004, region.CenterLat)
 	err = chromedp.Do(ctx,
 		chromedp.Navigate(base+"/report"), chromedp.WaitVisible(`#title`),
@@ -108,7 +85,7 @@ func TestBrowserDuplicates(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`fetch("/logout", {method: "POST"})`, chromedp.EvalAwaitPromise)); err != nil {
 		t.Fatalf("sign out: %v", err)
 	}
-	signIn("community")
+	signIn(t, ctx, base, "community")
 	if err := chromedp.Do(ctx, chromedp.Navigate(fmt.Sprintf("%s/cases/%d", base, second.ID)), chromedp.WaitVisible(`#case-duplicates`)); err != nil {
 		t.Fatalf("the case page shows no likely duplicates: %v", err)
 	}

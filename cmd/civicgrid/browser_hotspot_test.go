@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -14,31 +13,10 @@ import (
 // page's button: the browser lands on the kept case, and the merged cases
 // are no longer a warning.
 func TestBrowserHotspot(t *testing.T) {
-	exe := chromiumPath(t)
+	chromiumPath(t) // skip before starting the demo when there is no browser
 	base := startDemo(t)
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true),
-		chromedp.WindowSize(1920, 1080),
-	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelA()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, 150*time.Second)
-	defer cancelT()
-	if err := chromedp.Do(ctx,
-		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(`#username`),
-		chromedp.SendKeys(`#username`, "community"),
-		chromedp.SendKeys(`#password`, "Civic2026!"),
-		chromedp.Click(`button[type=submit]`),
-		chromedp.WaitNotPresent(`#password`),
-	); err != nil {
-		t.Fatalf("sign in: %v", err)
-	}
+	ctx := newBrowser(t, 1920, 1080, 150*time.Second)
+	signIn(t, ctx, base, "community")
 	page := base + "/hotspots?radius_m=100"
 	if err := chromedp.Do(ctx, chromedp.Navigate(page), chromedp.WaitVisible(`.page-head h1`)); err != nil {
 		t.Fatalf("open %s: %v", page, err)

@@ -17,35 +17,13 @@ import (
 // overview, the overview goes down to a street and a grid, and a category's
 // number drills down to a case list of exactly that many cases.
 func TestBrowserOverview(t *testing.T) {
-	exe := chromiumPath(t)
+	chromiumPath(t) // skip before starting the demo when there is no browser
 	base := startDemo(t)
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true),
-		chromedp.WindowSize(1920, 1080),
+	ctx := newBrowser(t, 1920, 1080, 150*time.Second)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1920, 1080)); err != nil {
+		t.Fatalf("viewport: %v", err)
 	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelA()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("start browser: %v", err)
-	}
-	ctx, cancelT := context.WithTimeout(ctx, 150*time.Second)
-	defer cancelT()
-	if err := chromedp.Do(ctx,
-		chromedp.EmulateViewport(1920, 1080),
-		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(`#username`),
-		chromedp.SendKeys(`#username`, "leader"),
-		chromedp.SendKeys(`#password`, "Civic2026!"),
-		chromedp.Click(`button[type=submit]`),
-		chromedp.WaitNotPresent(`#password`),
-	); err != nil {
-		t.Fatalf("sign in: %v", err)
-	}
+	signIn(t, ctx, base, "leader")
 
 	// open loads an overview and waits for its charts and map.
 	open := func(what, url string) {

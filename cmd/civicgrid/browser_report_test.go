@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"regexp"
 	"strconv"
 	"testing"
@@ -17,34 +16,10 @@ import (
 // there and that a count's link leads to a case list of that many cases,
 // then prints it: without navigation, on A4.
 func TestBrowserReport(t *testing.T) {
-	exe := chromiumPath(t)
+	chromiumPath(t) // skip before starting the demo when there is no browser
 	base := startDemo(t)
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true),
-		chromedp.WindowSize(1280, 900),
-	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelA()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("start browser: %v", err)
-	}
-	ctx, cancelT := context.WithTimeout(ctx, 150*time.Second)
-	defer cancelT()
-	if err := chromedp.Do(ctx,
-		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(`#username`),
-		chromedp.SendKeys(`#username`, "street"),
-		chromedp.SendKeys(`#password`, "Civic2026!"),
-		chromedp.Click(`button[type=submit]`),
-		chromedp.WaitNotPresent(`#password`),
-	); err != nil {
-		t.Fatalf("sign in: %v", err)
-	}
+	ctx := newBrowser(t, 1280, 900, 150*time.Second)
+	signIn(t, ctx, base, "street")
 	// The schedule runs just after start-up; wait for its monthly report.
 	var href string
 	for i := 0; i < 30 && href == ""; i++ {

@@ -32,6 +32,46 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
+// newBrowser starts a headless Chromium (the flags CI needs) with a window
+// of w×h and returns its context, bounded by timeout once the browser is
+// up; everything is closed when the test ends.
+func newBrowser(t *testing.T, w, h int, timeout time.Duration) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath(t)), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true),
+		chromedp.WindowSize(w, h),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelA)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(cancel)
+	// The first action starts the browser; it must not run under a timeout.
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("start browser: %v", err)
+	}
+	ctx, cancelT := context.WithTimeout(ctx, timeout)
+	t.Cleanup(cancelT)
+	return ctx
+}
+
+// signIn signs user in to the demo at base with the demo password.
+func signIn(t *testing.T, ctx context.Context, base, user string) {
+	t.Helper()
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(`#username`),
+		chromedp.SendKeys(`#username`, user),
+		chromedp.SendKeys(`#password`, "Civic2026!"),
+		chromedp.Click(`button[type=submit]`),
+		chromedp.WaitNotPresent(`#password`),
+	); err != nil {
+		t.Fatalf("sign in as %s: %v", user, err)
+	}
+}
+
 // startDemo runs the real `civicgrid demo` on a free port and returns its URL.
 func startDemo(t *testing.T) string {
 	t.Helper()
