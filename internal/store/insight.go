@@ -236,7 +236,7 @@ func ratesOf(ev map[string]int64) civic.OverviewRates {
 // the scope's days instead of filtering every day of it; else the prefix
 // range where, args.
 func rollupScope(scope string, level int, where string, args []any) (string, []any) {
-	if lens := map[int]int{1: 9, 2: 12, 3: 6}; scope != "" && lens[level] == len(scope) {
+	if scope != "" && level > 0 && rollupLevelLen[level] == len(scope) {
 		return "region_code = ?", []any{scope}
 	}
 	return where, args

@@ -100,22 +100,19 @@ type rollupKey struct {
 
 type rollups map[rollupKey]map[string]int64
 
+// rollupLevelLen is the length of the region codes each roll-up level
+// keeps its counts under: 0 the case's own region (any length), 1 its
+// street, 2 its community, 3 its city (district code).
+var rollupLevelLen = [4]int{0, 9, 12, 6}
+
 // add counts d in column col of table's row for the case's region at each
-// level: 0 the case's own region, 1 its street, 2 its community, 3 its
-// city (district code).
+// level (see rollupLevelLen).
 func (r rollups) add(table string, c rollupCaseAttrs, day, category, col string, d int64) {
-	street, community := c.region, c.region
-	if len(street) > 9 {
-		street = street[:9]
-	}
-	if len(community) > 12 {
-		community = community[:12]
-	}
-	city := c.region
-	if len(city) > 6 {
-		city = city[:6]
-	}
-	for level, region := range []string{c.region, street, community, city} {
+	for level, n := range rollupLevelLen {
+		region := c.region
+		if n > 0 && len(region) > n {
+			region = region[:n]
+		}
 		k := rollupKey{table, level, region, day, category}
 		if r[k] == nil {
 			r[k] = map[string]int64{}
