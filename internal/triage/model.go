@@ -35,6 +35,13 @@ type Params struct {
 	// NB scales each label's features by their naive-Bayes log-count
 	// ratio before the SVM (Wang & Manning's NBSVM); 0 turns it off.
 	NB float64 `json:"nb"`
+	// Weightings names the supervised term weightings to train under:
+	// one SVM per label and weighting, their weights averaged into one
+	// linear model (so classifying costs the same as with one). "nb" is
+	// the log-count ratio above, "rf" relevance frequency (Lan et al.),
+	// "df" the log ratio of document counts. Empty means "nb" alone when
+	// NB > 0.
+	Weightings []string `json:"weightings,omitempty"`
 	// Balance raises the cost of a label's own examples by up to this
 	// factor the rarer the label is (0 or 1: equal costs).
 	Balance float64 `json:"balance"`
@@ -42,7 +49,8 @@ type Params struct {
 }
 
 // DefaultParams are the cross-validated defaults.
-var DefaultParams = Params{MaxN: 3, MinDF: 2, C: 1, Epochs: 50, Folds: 3, Seed: 1, NB: 0.1, Balance: 3}
+var DefaultParams = Params{MaxN: 3, MinDF: 2, C: 1, Epochs: 50, Folds: 3, Seed: 1, NB: 0.1, Balance: 3,
+	Weightings: []string{"nb", "rf", "df"}}
 
 // Model is a trained classifier.
 type Model struct {
@@ -141,18 +149,6 @@ func trainAll(xs []sparse, y []int, k, dim int, p Params) [][]float32 {
 					yy[i] = 1
 				}
 			}
-			cx, r := xs, []float64(nil)
-			if p.NB > 0 {
-				r = nbRatio(xs, yy, dim, p.NB)
-				cx = make([]sparse, len(xs))
-				for i, x := range xs {
-					v := sparse{idx: x.idx, val: make([]float32, len(x.val))}
-					for k, j := range x.idx {
-						v.val[k] = x.val[k] * float32(r[j])
-					}
-					cx[i] = v
-				}
-			}
 			cPos := p.C
 			if p.Balance > 1 {
 				pos := 0
@@ -165,14 +161,37 @@ func trainAll(xs []sparse, y []int, k, dim int, p Params) [][]float32 {
 				// rest; rarer ones more, up to Balance.
 				cPos = p.C * min(p.Balance, max(1, float64(len(yy))/float64(k*max(pos, 1))))
 			}
-			w := trainBinary(cx, yy, dim, cPos, p.C, p.Epochs, rand.New(rand.NewPCG(p.Seed, uint64(c))))
-			// The ratio folds into the weights: w·(r∘x) = (w∘r)·x.
-			f := make([]float32, len(w))
-			for i, x := range w {
-				if r != nil && i < dim {
-					x *= r[i]
+			ws := p.Weightings
+			if len(ws) == 0 {
+				ws = []string{""}
+				if p.NB > 0 {
+					ws[0] = "nb"
 				}
-				f[i] = float32(x)
+			}
+			f := make([]float32, dim+1)
+			for _, name := range ws {
+				cx, r := xs, termWeights(name, xs, yy, dim, p.NB)
+				if r != nil {
+					cx = make([]sparse, len(xs))
+					for i, x := range xs {
+						v := sparse{idx: x.idx, val: make([]float32, len(x.val))}
+						for k, j := range x.idx {
+							v.val[k] = x.val[k] * float32(r[j])
+						}
+						cx[i] = v
+					}
+				}
+				w := trainBinary(cx, yy, dim, cPos, p.C, p.Epochs, rand.New(rand.NewPCG(p.Seed, uint64(c))))
+				// The weighting folds into the weights: w·(r∘x) = (w∘r)·x,
+				// and the models average into one (an average rather than
+				// a sum keeps decision values on one model's scale, which
+				// the probability temperature is fitted to).
+				for i, x := range w {
+					if r != nil && i < dim {
+						x *= r[i]
+					}
+					f[i] += float32(x / float64(len(ws)))
+				}
 			}
 			out[c] = f
 		}(c)
@@ -333,6 +352,61 @@ func Unmarshal(b []byte) (*Model, error) {
 	return &m, nil
 }
 
+// termWeights is the named supervised weighting of every feature for the
+// positive class, scaled to a mean of 1 so that C stays comparable; nil
+// for no weighting.
+func termWeights(name string, xs []sparse, y []float64, dim int, nbAlpha float64) []float64 {
+	switch name {
+	case "nb":
+		return nbRatio(xs, y, dim, nbAlpha)
+	case "rf", "df":
+	default:
+		return nil
+	}
+	// Document counts in and out of the class.
+	pos := make([]float64, dim)
+	neg := make([]float64, dim)
+	np, nn := 0.0, 0.0
+	for i, x := range xs {
+		t := neg
+		if y[i] > 0 {
+			t, np = pos, np+1
+		} else {
+			nn++
+		}
+		for _, j := range x.idx {
+			t[j]++
+		}
+	}
+	r := make([]float64, dim)
+	for j := range r {
+		if name == "rf" {
+			// Relevance frequency: how much more often the feature
+			// occurs in the class than outside it.
+			r[j] = math.Log2(2 + pos[j]/max(1, neg[j]))
+		} else {
+			// Log ratio of the smoothed document rates, either way.
+			const a = 2
+			r[j] = math.Abs(math.Log(((pos[j] + a) / (np + 2*a)) / ((neg[j] + a) / (nn + 2*a))))
+		}
+	}
+	return meanOne(r)
+}
+
+func meanOne(r []float64) []float64 {
+	mean := 0.0
+	for _, x := range r {
+		mean += x
+	}
+	mean /= float64(len(r))
+	if mean > 0 {
+		for j := range r {
+			r[j] /= mean
+		}
+	}
+	return r
+}
+
 // nbRatio is the naive-Bayes log-count ratio of every feature for the
 // positive class, smoothed by alpha, as a multiplier around 1: features
 // that tell the classes apart weigh more.
@@ -360,13 +434,5 @@ func nbRatio(xs []sparse, y []float64, dim int, alpha float64) []float64 {
 		r[j] = math.Abs(math.Log((pos[j] / sp) / (neg[j] / sn)))
 	}
 	// Scale so the mean multiplier is 1, leaving C comparable.
-	mean := 0.0
-	for _, x := range r {
-		mean += x
-	}
-	mean /= float64(dim)
-	for j := range r {
-		r[j] /= mean
-	}
-	return r
+	return meanOne(r)
 }

@@ -91,3 +91,28 @@ func BenchmarkClassify(b *testing.B) {
 		m.Classify("", "小区楼道里堆满了杂物，消防通道被堵，物业也不管，希望有关部门尽快处理")
 	}
 }
+
+// TestTermWeights: a feature seen only in the class weighs more than one
+// seen as often in and out of it, under every weighting.
+func TestTermWeights(t *testing.T) {
+	// Feature 0 in every positive only; feature 1 in every document.
+	xs := []sparse{
+		{idx: []int32{0, 1}, val: []float32{0.7, 0.7}},
+		{idx: []int32{0, 1}, val: []float32{0.7, 0.7}},
+		{idx: []int32{1}, val: []float32{1}},
+		{idx: []int32{1}, val: []float32{1}},
+	}
+	y := []float64{1, 1, -1, -1}
+	for _, name := range []string{"nb", "rf", "df"} {
+		r := termWeights(name, xs, y, 2, 0.1)
+		if len(r) != 2 || !(r[0] > r[1]) {
+			t.Errorf("%s: weights %v, want the class's own feature above the shared one", name, r)
+		}
+		if mean := (r[0] + r[1]) / 2; mean < 0.999 || mean > 1.001 {
+			t.Errorf("%s: mean weight %v, want 1", name, mean)
+		}
+	}
+	if r := termWeights("", xs, y, 2, 0.1); r != nil {
+		t.Errorf("no weighting: %v", r)
+	}
+}
