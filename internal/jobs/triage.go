@@ -24,6 +24,12 @@ type Triage struct {
 // triageSchedule is the lease name of the scheduled training.
 const triageSchedule = "triage.train"
 
+// TriageClaimHold is how long a server holds the schedule while it queues
+// the training. The lease runs for the whole period only once the training
+// is queued, so a server that dies between claiming and queueing delays
+// the training by this long, not by a period.
+const TriageClaimHold = time.Hour
+
 // Run works until ctx ends.
 func (j Triage) Run(ctx context.Context) {
 	if j.Every <= 0 {
@@ -57,7 +63,7 @@ func (j Triage) Pass(ctx context.Context) []int64 {
 		return nil
 	}
 	if set.EveryDays > 0 {
-		won, err := j.Store.ClaimRun(ctx, triageSchedule, time.Duration(set.EveryDays)*24*time.Hour)
+		won, err := j.Store.ClaimRun(ctx, triageSchedule, TriageClaimHold)
 		switch {
 		case err != nil:
 			if ctx.Err() == nil {
@@ -70,6 +76,11 @@ func (j Triage) Pass(ctx context.Context) []int64 {
 				}
 			} else if queued {
 				log.Info("scheduled triage training queued")
+				if err := j.Store.RetryRun(ctx, triageSchedule, j.Store.Now().Add(time.Duration(set.EveryDays)*24*time.Hour)); err != nil {
+					// The short hold stays: the next pass after it queues
+					// one more training, which is harmless.
+					log.Error("triage schedule next period", "err", err)
+				}
 			} else if err := j.Store.RetryRun(ctx, triageSchedule, j.Store.Now().Add(24*time.Hour)); err != nil {
 				// Not enough closed cases yet, or a training pending:
 				// look again tomorrow rather than a whole period later.

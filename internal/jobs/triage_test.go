@@ -54,6 +54,35 @@ func TestTriageRace(t *testing.T) {
 	}
 }
 
+// TestTriageClaimHold: a server that claimed the schedule and died before
+// queueing holds it for TriageClaimHold only; the next pass after that
+// queues and trains, and then the schedule holds for the whole period.
+func TestTriageClaimHold(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		plantClosedCases(t, s)
+		// The dead server's claim.
+		if won, err := s.ClaimRun(ctx, "triage.train", jobs.TriageClaimHold); err != nil || !won {
+			t.Fatalf("claim %v %v", won, err)
+		}
+		if got := (jobs.Triage{Store: s}).Pass(ctx); len(got) != 0 {
+			t.Fatalf("trained %v while the claim holds", got)
+		}
+		clock.Advance(jobs.TriageClaimHold + time.Minute)
+		if got := (jobs.Triage{Store: s}).Pass(ctx); len(got) != 1 {
+			t.Fatalf("after the hold, trained %v, want one model", got)
+		}
+		clock.Advance(6 * 24 * time.Hour)
+		if got := (jobs.Triage{Store: s}).Pass(ctx); len(got) != 0 {
+			t.Fatalf("six days on, trained %v, want none before the week is out", got)
+		}
+		clock.Advance(24*time.Hour + time.Minute)
+		if got := (jobs.Triage{Store: s}).Pass(ctx); len(got) != 1 {
+			t.Fatalf("a week on, trained %v", got)
+		}
+	})
+}
+
 // mustOneGridCity imports a city whose every level down to one grid
 // (110101001001001) covers the same square.
 func mustOneGridCity(t *testing.T, s *store.Store) {
