@@ -44,7 +44,7 @@ func TestBrowserDuplicates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, _, err := st.SubmitCase(bg, store.ActorOf(u, ""), st.NewLocator(0), store.NewCase{Source: civic.SourceResident, Title: "3号楼前路灯不亮",
+	first, _, err := st.SubmitCase(bg, store.ActorOf(u, ""), st.NewLocator(0), store.NewCase{Source: civic.SourceResident, Title: "3号楼前路灯不亮", CategoryCode: "0401",
 		Description: "3号楼门前的路灯坏了好几天，晚上一片漆黑", HasLocation: true, Lng: region.CenterLng, Lat: region.CenterLat, ReporterName: "邻居"})
 	if err != nil {
 		t.Fatal(err)
@@ -65,6 +65,23 @@ func TestBrowserDuplicates(t *testing.T) {
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!document.querySelector("#dup-suggestions") && document.querySelector("#dup-suggestions").innerText.includes("3号楼前路灯不亮")`,
 		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
 		t.Fatalf("the form did not offer the open case: %v", err)
+	}
+	// With the category chosen, the older "nearby" box would offer the
+	// same case again; it leaves out what the duplicates box offers.
+	nearbyAPI := fmt.Sprintf(`fetch("/api/v1/cases/nearby?lng=%.6f&lat=%.6f&category=0401").then(r => r.json()).then(j => (j.items || []).some(n => n.id === %d))`,
+		region.CenterLng+0.0004, region.CenterLat, first.ID)
+	err = chromedp.Do(ctx,
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("category_code").value = "0401"`),
+		chromedp.Sleep(3500*time.Millisecond),
+	)
+	if err != nil {
+		t.Fatalf("choose the category: %v", err)
+	}
+	cat, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("category_code").value`))
+	apiHas, err1 := chromedp.Run(ctx, chromedp.Evaluate[bool](nearbyAPI, chromedp.EvalAwaitPromise))
+	boxHas, err2 := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`!!document.querySelector('#nearby [formaction="/cases/%d/join"]')`, first.ID)))
+	if cat != "0401" || err1 != nil || err2 != nil || !apiHas || boxHas {
+		t.Fatalf("category %q; the nearby API lists the case: %v %v (want true); the nearby box offers it too: %v %v (want false)", cat, apiHas, err1, boxHas, err2)
 	}
 	join := fmt.Sprintf(`#dup-suggestions button[formaction="/cases/%d/join"]`, first.ID)
 	if err := chromedp.Do(ctx, chromedp.Click(join, chromedp.NodeVisible), chromedp.WaitVisible(`.timeline`)); err != nil {

@@ -136,14 +136,25 @@
   // nearby shows open cases of the chosen category close to the chosen
   // place, so that a resident can join one (附议) rather than report the
   // same problem again. The picker sets the inputs without events, so the
-  // form is looked at every second and a half.
+  // form is looked at every second and a half. Cases the likely-duplicates
+  // box (_duplicates.html) already offers are left out here, so that no
+  // case is offered twice.
   function nearby(box) {
     var form = box.closest("form");
     var last = "";
+    function offered() {
+      var ids = {};
+      form.querySelectorAll("#dup-suggestions [formaction]").forEach(function (b) {
+        var m = /\/cases\/(\d+)\/join$/.exec(b.getAttribute("formaction"));
+        if (m) { ids[m[1]] = true; }
+      });
+      return ids;
+    }
     function look() {
       var lng = form.elements.lng && form.elements.lng.value, lat = form.elements.lat && form.elements.lat.value;
       var cat = form.elements.category_code && form.elements.category_code.value;
-      var key = [lng, lat, cat].join("|");
+      var skip = offered();
+      var key = [lng, lat, cat, Object.keys(skip).sort().join(",")].join("|");
       if (key === last) { return; }
       last = key;
       if (!lng || !lat || !cat) { box.hidden = true; return; }
@@ -152,9 +163,10 @@
             "&crs=" + encodeURIComponent(crs) + "&category=" + encodeURIComponent(cat), { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : { items: [] }; })
         .then(function (j) {
-          if (!j.items || !j.items.length) { box.hidden = true; return; }
+          var items = (j.items || []).filter(function (n) { return !skip[String(n.id)]; });
+          if (!items.length) { box.hidden = true; box.innerHTML = ""; return; }
           var html = "<p><strong>" + esc(box.dataset.title) + "</strong></p><ul>";
-          j.items.forEach(function (n) {
+          items.forEach(function (n) {
             html += "<li><span>" + esc(n.title) + " · " + esc(box.dataset.metres.replace("%d", Math.round(n.distance_m))) +
               " · " + esc(box.dataset.reporters.replace("%d", n.reporters)) + "</span>" +
               "<button type=\"submit\" class=\"btn btn-secondary btn-sm\" formaction=\"/cases/" + n.id + "/join\" formnovalidate>" +
