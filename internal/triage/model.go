@@ -359,14 +359,33 @@ func termWeights(name string, xs []sparse, y []float64, dim int, nbAlpha float64
 	switch name {
 	case "nb":
 		return nbRatio(xs, y, dim, nbAlpha)
-	case "rf", "df":
-	default:
-		return nil
+	case "rf":
+		// Relevance frequency: how much more often the feature occurs
+		// in the class than outside it.
+		pos, neg, _, _ := docCounts(xs, y, dim)
+		r := make([]float64, dim)
+		for j := range r {
+			r[j] = math.Log2(2 + pos[j]/max(1, neg[j]))
+		}
+		return meanOne(r)
+	case "df":
+		// Log ratio of the smoothed document rates, either way.
+		const a = 2
+		pos, neg, np, nn := docCounts(xs, y, dim)
+		r := make([]float64, dim)
+		for j := range r {
+			r[j] = math.Abs(math.Log(((pos[j] + a) / (np + 2*a)) / ((neg[j] + a) / (nn + 2*a))))
+		}
+		return meanOne(r)
 	}
-	// Document counts in and out of the class.
-	pos := make([]float64, dim)
-	neg := make([]float64, dim)
-	np, nn := 0.0, 0.0
+	return nil
+}
+
+// docCounts are the numbers of documents in (pos) and out of (neg) the
+// class that hold each feature, and the numbers of documents in and out.
+func docCounts(xs []sparse, y []float64, dim int) (pos, neg []float64, np, nn float64) {
+	pos = make([]float64, dim)
+	neg = make([]float64, dim)
 	for i, x := range xs {
 		t := neg
 		if y[i] > 0 {
@@ -378,19 +397,7 @@ func termWeights(name string, xs []sparse, y []float64, dim int, nbAlpha float64
 			t[j]++
 		}
 	}
-	r := make([]float64, dim)
-	for j := range r {
-		if name == "rf" {
-			// Relevance frequency: how much more often the feature
-			// occurs in the class than outside it.
-			r[j] = math.Log2(2 + pos[j]/max(1, neg[j]))
-		} else {
-			// Log ratio of the smoothed document rates, either way.
-			const a = 2
-			r[j] = math.Abs(math.Log(((pos[j] + a) / (np + 2*a)) / ((neg[j] + a) / (nn + 2*a))))
-		}
-	}
-	return meanOne(r)
+	return pos, neg, np, nn
 }
 
 func meanOne(r []float64) []float64 {
