@@ -21,72 +21,50 @@ func TestBrowserPeopleAndHouses(t *testing.T) {
 	chromiumPath(t) // skip before starting the demo when there is no browser
 	base := startDemo(t)
 	ctx := newBrowser(t, 1280, 900, 150*time.Second)
-	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			body, _ := chromedp.Run(ctx, chromedp.Text("main"))
-			t.Fatalf("%s: %v\npage: %.600s", what, err, body)
-		}
-	}
-	value := func(what string, a chromedp.Action[string]) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, a)
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		return v
-	}
 	text := func(sel string) string {
 		t.Helper()
-		return value("read "+sel, chromedp.Text(sel))
-	}
-	login := func(user string) {
-		t.Helper()
-		run("sign in as "+user,
-			chromedp.Navigate(base+"/login"), chromedp.WaitVisible(`#username`),
-			chromedp.SendKeys(`#username`, user), chromedp.SendKeys(`#password`, "Civic2026!"),
-			chromedp.Click(`button[type=submit]`), chromedp.WaitNotPresent(`#password`))
+		return mustGet(t, ctx, "read "+sel, chromedp.Text(sel))
 	}
 	logout := func() {
 		t.Helper()
-		run("sign out", chromedp.Click(`form[action="/logout"] button`), chromedp.WaitVisible(`#username`))
+		mustDo(t, ctx, "sign out", chromedp.Click(`form[action="/logout"] button`), chromedp.WaitVisible(`#username`))
 	}
 	submit := `main form.form button[type=submit]`
 	const community = "110101001001"
 
-	login("community")
+	signIn(t, ctx, base, "community")
 	// A compound of the community, a building in one of its grids other
 	// than the demo grid worker's, a house from the floor plan's empty cell.
-	run("new compound",
+	mustDo(t, ctx, "new compound",
 		chromedp.Navigate(base+"/compounds/new"), chromedp.WaitVisible(`#name`),
 		chromedp.SendKeys(`#name`, "浏览器测试小区"), chromedp.SetValue(`#region_code`, community),
 		chromedp.SendKeys(`#address`, "测试路1号"), chromedp.Click(submit), chromedp.WaitVisible(`a[href^="/buildings/new?compound="]`))
-	run("new building",
+	mustDo(t, ctx, "new building",
 		chromedp.Click(`a[href^="/buildings/new?compound="]`), chromedp.WaitVisible(`#grid_code`))
-	grid := value("choose a grid", chromedp.Evaluate[string](`(() => { const s = document.querySelector("#grid_code");
+	grid := mustGet(t, ctx, "choose a grid", chromedp.Evaluate[string](`(() => { const s = document.querySelector("#grid_code");
 			const o = [...s.options].find(o => o.value.startsWith("`+community+`") && o.value.length === 15 && o.value !== "`+community+`001");
 			s.value = o.value; return o.value; })()`))
-	run("save the building",
+	mustDo(t, ctx, "save the building",
 		chromedp.SendKeys(`#name`, "8号楼"), chromedp.SetValue(`#floors`, "3"), chromedp.SetValue(`#units`, "2"),
 		chromedp.Click(submit), chromedp.WaitVisible(`#floor-plan`))
 	if grid == "" {
 		t.Fatal("the community has no second grid")
 	}
-	run("add a house from the floor plan",
+	mustDo(t, ctx, "add a house from the floor plan",
 		chromedp.Click(`#floor-plan a.plan-add[href$="unit=1&floor=1"]`), chromedp.WaitVisible(`#number`),
 		chromedp.Click(submit), chromedp.WaitVisible(`#floor-plan a.plan-house.house-empty`))
 	if s := text(`#floor-plan`); !strings.Contains(s, "101") || !strings.Contains(s, "未登记住户") || strings.Index(s, "3层") > strings.Index(s, "1层") {
 		t.Fatalf("floor plan: %q", s)
 	}
-	run("open the house", chromedp.Click(`#floor-plan a.plan-house`), chromedp.WaitVisible(`#household-current`))
-	houseURL := value("house URL", chromedp.Location())
+	mustDo(t, ctx, "open the house", chromedp.Click(`#floor-plan a.plan-house`), chromedp.WaitVisible(`#household-current`))
+	houseURL := mustGet(t, ctx, "house URL", chromedp.Location())
 
 	// A person: refused for the check digit, then registered.
 	first17 := "11010119850612731"
 	idNumber := first17 + string(civic.IDCheckChar(first17))
 	bad := first17 + string("0123456789"[(strings.IndexByte("0123456789X", civic.IDCheckChar(first17))+1)%10])
 	const name, phone = "测试居民甲", "13912340077"
-	run("a bad check digit",
+	mustDo(t, ctx, "a bad check digit",
 		chromedp.Navigate(base+"/people/new"), chromedp.WaitVisible(`#name`),
 		chromedp.SendKeys(`#name`, name), chromedp.SetValue(`#grid_code`, grid),
 		chromedp.SendKeys(`#id_number`, bad), chromedp.SendKeys(`#phone`, phone),
@@ -94,31 +72,31 @@ func TestBrowserPeopleAndHouses(t *testing.T) {
 	if s := text(`#id_number-err`); !strings.Contains(s, "校验位") {
 		t.Fatalf("check digit message %q", s)
 	}
-	run("fix the number",
+	mustDo(t, ctx, "fix the number",
 		chromedp.SetValue(`#id_number`, idNumber), chromedp.Click(submit), chromedp.WaitVisible(`#person-facts`))
-	personURL := value("person URL", chromedp.Location())
+	personURL := mustGet(t, ctx, "person URL", chromedp.Location())
 	if s := text(`#person-id-number`); s != civic.MaskID(idNumber) {
 		t.Fatalf("the person page shows %q", s)
 	}
 
 	// Link to the house, found from the house page in scope.
-	run("link the person",
+	mustDo(t, ctx, "link the person",
 		chromedp.Navigate(houseURL+"?q="+name), chromedp.WaitVisible(`form[action$="/link"] button`),
 		chromedp.Click(`form[action$="/link"] button`), chromedp.WaitVisible(`ul#household-current`))
 	if s := text(`#household-current`); !strings.Contains(s, name) || !strings.Contains(s, civic.MaskPhone(phone)) || strings.Contains(s, phone) {
 		t.Fatalf("household %q", s)
 	}
 	for _, q := range []string{name[len("测试"):], phone} {
-		run("search "+q, chromedp.Navigate(base+"/people?q="+q), chromedp.WaitVisible(`#people-results a[href="`+strings.TrimPrefix(personURL, base)+`"]`))
+		mustDo(t, ctx, "search "+q, chromedp.Navigate(base+"/people?q="+q), chromedp.WaitVisible(`#people-results a[href="`+strings.TrimPrefix(personURL, base)+`"]`))
 		if s := text(`#people-results`); strings.Contains(s, phone) || strings.Contains(s, idNumber) {
 			t.Fatalf("search results show a number in clear: %q", s)
 		}
 	}
 
 	// The person and house pages fit a phone.
-	run("phone width", chromedp.EmulateViewport(375, 812))
+	mustDo(t, ctx, "phone width", chromedp.EmulateViewport(375, 812))
 	for _, u := range []string{personURL, houseURL} {
-		run("open "+u+" on a phone", chromedp.Navigate(u), chromedp.WaitVisible(`main h1`))
+		mustDo(t, ctx, "open "+u+" on a phone", chromedp.Navigate(u), chromedp.WaitVisible(`main h1`))
 		overflow, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
 		if err != nil {
 			t.Fatal(err)
@@ -129,10 +107,10 @@ func TestBrowserPeopleAndHouses(t *testing.T) {
 			t.Errorf("%s is wider than a 375-px screen", u)
 		}
 	}
-	run("desktop width", chromedp.EmulateViewport(1280, 900))
+	mustDo(t, ctx, "desktop width", chromedp.EmulateViewport(1280, 900))
 
 	// Unmask with a reason; the answer shows the numbers, a reload does not.
-	run("unmask",
+	mustDo(t, ctx, "unmask",
 		chromedp.Navigate(personURL), chromedp.Click(`details.unmask summary`), chromedp.WaitVisible(`#reason`),
 		chromedp.SendKeys(`#reason`, "浏览器测试核实身份"), chromedp.Click(`form[action$="/unmask"] button`),
 		chromedp.WaitVisible(`.alert-warn`))
@@ -142,30 +120,30 @@ func TestBrowserPeopleAndHouses(t *testing.T) {
 	if s := text(`#person-phone`); s != phone {
 		t.Fatalf("unmasked phone %q", s)
 	}
-	run("reload", chromedp.Navigate(personURL), chromedp.WaitVisible(`#person-facts`))
+	mustDo(t, ctx, "reload", chromedp.Navigate(personURL), chromedp.WaitVisible(`#person-facts`))
 	if s := text(`#person-id-number`); s != civic.MaskID(idNumber) {
 		t.Fatalf("after a reload the page shows %q", s)
 	}
 	logout()
 
-	login("admin")
-	run("audit", chromedp.Navigate(base+"/audit?action=person.unmask"), chromedp.WaitVisible(`.audit-list`))
+	signIn(t, ctx, base, "admin")
+	mustDo(t, ctx, "audit", chromedp.Navigate(base+"/audit?action=person.unmask"), chromedp.WaitVisible(`.audit-list`))
 	if s := text(`.audit-list`); !strings.Contains(s, "浏览器测试核实身份") || !strings.Contains(s, "查看完整号码") {
 		t.Fatalf("audit %q", s)
 	}
 	logout()
 
 	// The demo grid worker serves another grid of the community.
-	login("grid")
-	run("outsider opens the person", chromedp.Navigate(personURL), chromedp.WaitVisible(`main h1`))
+	signIn(t, ctx, base, "grid")
+	mustDo(t, ctx, "outsider opens the person", chromedp.Navigate(personURL), chromedp.WaitVisible(`main h1`))
 	if s := text(`main h1`); !strings.Contains(s, "未找到") {
 		t.Fatalf("the grid worker of another grid sees %q", s)
 	}
-	run("outsider searches", chromedp.Navigate(base+"/people?q="+name), chromedp.WaitVisible(`#results`))
+	mustDo(t, ctx, "outsider searches", chromedp.Navigate(base+"/people?q="+name), chromedp.WaitVisible(`#results`))
 	if s := text(`#results`); strings.Contains(s, name) {
 		t.Fatalf("the grid worker of another grid finds %q", s)
 	}
-	run("outsider searches by phone", chromedp.Navigate(base+"/people?q="+phone), chromedp.WaitVisible(`#results`))
+	mustDo(t, ctx, "outsider searches by phone", chromedp.Navigate(base+"/people?q="+phone), chromedp.WaitVisible(`#results`))
 	if s := text(`#results`); strings.Contains(s, name) {
 		t.Fatal("the grid worker of another grid finds the person by phone")
 	}

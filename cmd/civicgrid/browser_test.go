@@ -72,6 +72,26 @@ func signIn(t *testing.T, ctx context.Context, base, user string) {
 	}
 }
 
+// mustDo runs browser actions, or fails the test with what was being done
+// and the start of the page's main text.
+func mustDo(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		body, _ := chromedp.Run(ctx, chromedp.Text("main"))
+		t.Fatalf("%s: %v\npage: %.800s", what, err, body)
+	}
+}
+
+// mustGet runs a browser action that reads a string, or fails the test.
+func mustGet(t *testing.T, ctx context.Context, what string, a chromedp.Action[string]) string {
+	t.Helper()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
 // startDemo runs the real `civicgrid demo` on a free port and returns its URL.
 func startDemo(t *testing.T) string {
 	t.Helper()

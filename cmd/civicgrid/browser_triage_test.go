@@ -22,92 +22,70 @@ func TestBrowserTriage(t *testing.T) {
 	// Training on the demo's ~2,900 closed cases takes tens of seconds on
 	// a busy machine.
 	ctx := newBrowser(t, 1280, 900, 5*time.Minute)
-	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			body, _ := chromedp.Run(ctx, chromedp.Text("main"))
-			t.Fatalf("%s: %v\npage: %.800s", what, err, body)
-		}
-	}
-	value := func(what string, a chromedp.Action[string]) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, a)
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		return v
-	}
-	login := func(user string) {
-		t.Helper()
-		run("sign in as "+user,
-			chromedp.Navigate(base+"/login"), chromedp.WaitVisible(`#username`),
-			chromedp.SendKeys(`#username`, user), chromedp.SendKeys(`#password`, "Civic2026!"),
-			chromedp.Click(`button[type=submit]`), chromedp.WaitNotPresent(`#password`))
-	}
 	logout := func() {
 		t.Helper()
-		run("sign out", chromedp.Click(`form[action="/logout"] button`), chromedp.WaitVisible(`#username`))
+		mustDo(t, ctx, "sign out", chromedp.Click(`form[action="/logout"] button`), chromedp.WaitVisible(`#username`))
 	}
 
-	login("admin")
-	run("open the triage page", chromedp.Navigate(base+"/triage"), chromedp.WaitVisible(`#triage-models`))
-	state := value("model state", chromedp.Evaluate[string](`document.querySelector("#triage-models .badge") ? "active" :
+	signIn(t, ctx, base, "admin")
+	mustDo(t, ctx, "open the triage page", chromedp.Navigate(base+"/triage"), chromedp.WaitVisible(`#triage-models`))
+	state := mustGet(t, ctx, "model state", chromedp.Evaluate[string](`document.querySelector("#triage-models .badge") ? "active" :
 		(document.querySelector("#triage-pending") ? "pending" : "none")`))
 	if state == "none" {
-		run("train from closed cases", chromedp.SetValue(`#source`, "cases"), chromedp.Click(`#triage-train button[type=submit]`),
+		mustDo(t, ctx, "train from closed cases", chromedp.SetValue(`#source`, "cases"), chromedp.Click(`#triage-train button[type=submit]`),
 			chromedp.WaitVisible(`#triage-pending`))
 	}
 	// The table refreshes itself while a model is queued or training.
-	run("wait for the model", chromedp.WaitVisible(`#triage-models .badge`))
-	if s := value("figures", chromedp.Text(`#triage-models`)); !strings.Contains(s, "held-out split") {
+	mustDo(t, ctx, "wait for the model", chromedp.WaitVisible(`#triage-models .badge`))
+	if s := mustGet(t, ctx, "figures", chromedp.Text(`#triage-models`)); !strings.Contains(s, "held-out split") {
 		t.Fatalf("the model's figures do not say how they were measured: %q", s)
 	}
 	logout()
 
 	// A resident reports a broken lift in their own words.
-	login("resident")
-	run("open the report form", chromedp.Navigate(base+"/report"), chromedp.WaitVisible(`#title`))
-	if v := value("category before typing", chromedp.Value(`#category_code`)); v != "" {
+	signIn(t, ctx, base, "resident")
+	mustDo(t, ctx, "open the report form", chromedp.Navigate(base+"/report"), chromedp.WaitVisible(`#title`))
+	if v := mustGet(t, ctx, "category before typing", chromedp.Value(`#category_code`)); v != "" {
 		t.Fatalf("the category is set before anything was typed: %q", v)
 	}
-	run("type a message",
+	mustDo(t, ctx, "type a message",
 		chromedp.SendKeys(`#title`, "我们楼的电梯又坏了"),
 		chromedp.SendKeys(`#description`, "从昨天晚上开始电梯就停了，楼里好多老人住在高层，上下楼特别困难，物业说在等配件，希望尽快修好。"),
 		chromedp.WaitVisible(`#triage-suggest [data-triage-top]`))
-	top := value("suggested code", chromedp.Evaluate[string](`document.querySelector("#triage-suggest [data-triage-top]").dataset.triageTop`))
+	top := mustGet(t, ctx, "suggested code", chromedp.Evaluate[string](`document.querySelector("#triage-suggest [data-triage-top]").dataset.triageTop`))
 	if top != "0101" {
-		t.Fatalf("suggested %q for a broken lift, want 0101 (电梯故障): %s", top, value("box", chromedp.Text(`#triage-suggest`)))
+		t.Fatalf("suggested %q for a broken lift, want 0101 (电梯故障): %s", top, mustGet(t, ctx, "box", chromedp.Text(`#triage-suggest`)))
 	}
-	if s := value("suggestion", chromedp.Text(`#triage-suggest`)); !strings.Contains(s, "建议分类") || !strings.Contains(s, "电梯故障") || !strings.Contains(s, "%") {
+	if s := mustGet(t, ctx, "suggestion", chromedp.Text(`#triage-suggest`)); !strings.Contains(s, "建议分类") || !strings.Contains(s, "电梯故障") || !strings.Contains(s, "%") {
 		t.Fatalf("suggestion box %q", s)
 	}
-	if v := value("pre-filled category", chromedp.Value(`#category_code`)); v != top {
+	if v := mustGet(t, ctx, "pre-filled category", chromedp.Value(`#category_code`)); v != top {
 		t.Fatalf("the category is %q, want the suggestion %q pre-filled", v, top)
 	}
-	if v := value("left to the model", chromedp.Value(`#category_from_model`)); v != "1" {
+	if v := mustGet(t, ctx, "left to the model", chromedp.Value(`#category_from_model`)); v != "1" {
 		t.Fatalf("category_from_model is %q, want 1", v)
 	}
-	alt := value("an alternative", chromedp.Evaluate[string](`document.querySelector("#triage-suggest button.btn-ghost[data-triage-pick]").dataset.triagePick`))
-	run("choose the alternative", chromedp.Click(`#triage-suggest button.btn-ghost[data-triage-pick]`))
-	if v := value("chosen category", chromedp.Value(`#category_code`)); v != alt || alt == top {
+	alt := mustGet(t, ctx, "an alternative", chromedp.Evaluate[string](`document.querySelector("#triage-suggest button.btn-ghost[data-triage-pick]").dataset.triagePick`))
+	mustDo(t, ctx, "choose the alternative", chromedp.Click(`#triage-suggest button.btn-ghost[data-triage-pick]`))
+	if v := mustGet(t, ctx, "chosen category", chromedp.Value(`#category_code`)); v != alt || alt == top {
 		t.Fatalf("after clicking the alternative %q the category is %q", alt, v)
 	}
-	if v := value("left to the model", chromedp.Value(`#category_from_model`)); v != "" {
+	if v := mustGet(t, ctx, "left to the model", chromedp.Value(`#category_from_model`)); v != "" {
 		t.Fatalf("a category the resident clicked is still marked as left to the model")
 	}
 	logout()
 
 	// The operator picks a category first; the suggestion does not
 	// overwrite it.
-	login("operator")
-	run("open the hotline form", chromedp.Navigate(base+"/cases/new?channel=hotline"), chromedp.WaitVisible(`#title`))
-	value("choose a category", chromedp.Evaluate[string](`(() => { const s = document.querySelector("#category_code");
+	signIn(t, ctx, base, "operator")
+	mustDo(t, ctx, "open the hotline form", chromedp.Navigate(base+"/cases/new?channel=hotline"), chromedp.WaitVisible(`#title`))
+	mustGet(t, ctx, "choose a category", chromedp.Evaluate[string](`(() => { const s = document.querySelector("#category_code");
 		s.value = "0104"; s.dispatchEvent(new Event("change", {bubbles: true})); return s.value; })()`))
-	run("type the call",
+	mustDo(t, ctx, "type the call",
 		chromedp.SendKeys(`#title`, "楼上半夜装修噪音扰民"),
 		chromedp.SendKeys(`#description`, "来电人反映楼上住户晚上十一点以后还在装修，电钻声音很大，孩子没法睡觉，多次沟通无果。"),
 		chromedp.WaitVisible(`#triage-suggest [data-triage-top]`))
-	if v := value("operator's category", chromedp.Value(`#category_code`)); v != "0104" {
+	if v := mustGet(t, ctx, "operator's category", chromedp.Value(`#category_code`)); v != "0104" {
 		t.Fatalf("the suggestion replaced the operator's choice: %q", v)
 	}
 }
