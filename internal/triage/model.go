@@ -264,16 +264,44 @@ func folds(y []int, k int, seed uint64) [][]int {
 }
 
 // fitTemperature finds t minimising the log loss of softmax(t·decisions) by
-// golden-section search.
+// golden-section search, against targets smoothed as Platt (1999) smooths
+// his: the true label 1−ε and the others ε shared, with ε = 1/(n+2) for n
+// held-out examples. With hard targets a few well-separated examples (a
+// deployment's first model) drive t to the top of its range and every
+// probability to 1, so that any auto-routing threshold is passed; the
+// smoothed targets keep t finite, and on thousands of examples they
+// change next to nothing.
 func fitTemperature(dec [][]float64, y []int) float64 {
+	n := 0
+	for _, d := range dec {
+		if d != nil {
+			n++
+		}
+	}
+	eps := 1 / float64(n+2)
 	loss := func(t float64) float64 {
 		s := 0.0
 		for i, d := range dec {
 			if d == nil {
 				continue
 			}
-			p := softmax(d, t)
-			s -= math.Log(max(p[y[i]], 1e-12))
+			// log softmax, exact where a probability underflows
+			m := math.Inf(-1)
+			for _, x := range d {
+				m = max(m, x*t)
+			}
+			z := 0.0
+			for _, x := range d {
+				z += math.Exp(x*t - m)
+			}
+			rest := eps / float64(max(len(d)-1, 1))
+			for j, x := range d {
+				w := rest
+				if j == y[i] {
+					w = 1 - eps
+				}
+				s -= w * (x*t - m - math.Log(z))
+			}
 		}
 		return s
 	}

@@ -116,3 +116,29 @@ func TestTermWeights(t *testing.T) {
 		t.Errorf("no weighting: %v", r)
 	}
 }
+
+// TestFitTemperatureSeparable: held-out decisions that put every example
+// on its own label by a wide margin must not make the model certain; with
+// hard targets the fit runs to the top of its range and a probability of
+// 1 would pass any auto-routing threshold.
+func TestFitTemperatureSeparable(t *testing.T) {
+	var dec [][]float64
+	var y []int
+	for i := 0; i < 12; i++ {
+		row := []float64{-1, -1, -1}
+		row[i%3] = 1
+		dec = append(dec, row)
+		y = append(y, i%3)
+	}
+	temp := fitTemperature(dec, y)
+	top := softmax(dec[0], temp)[0]
+	if temp >= 49 || top > 0.97 || top < 0.8 {
+		t.Fatalf("temperature %.2f gives %.4f to a separated example; want between 0.8 and 0.97", temp, top)
+	}
+	// Mixed evidence still fits a temperature that tells right from wrong.
+	dec = append(dec, []float64{1, -1, -1}, []float64{-1, 1, -1})
+	y = append(y, 1, 2)
+	if mixed := fitTemperature(dec, y); mixed >= temp {
+		t.Fatalf("two wrong examples should lower the temperature: %.2f, was %.2f", mixed, temp)
+	}
+}
