@@ -285,22 +285,13 @@ func fitTemperature(dec [][]float64, y []int) float64 {
 			if d == nil {
 				continue
 			}
-			// log softmax, exact where a probability underflows
-			m := math.Inf(-1)
-			for _, x := range d {
-				m = max(m, x*t)
-			}
-			z := 0.0
-			for _, x := range d {
-				z += math.Exp(x*t - m)
-			}
 			rest := eps / float64(max(len(d)-1, 1))
-			for j, x := range d {
+			for j, lp := range logSoftmax(d, t) {
 				w := rest
 				if j == y[i] {
 					w = 1 - eps
 				}
-				s -= w * (x*t - m - math.Log(z))
+				s -= w * lp
 			}
 		}
 		return s
@@ -324,18 +315,28 @@ func fitTemperature(dec [][]float64, y []int) float64 {
 }
 
 func softmax(d []float64, t float64) []float64 {
+	out := logSoftmax(d, t)
+	for i, x := range out {
+		out[i] = math.Exp(x)
+	}
+	return out
+}
+
+// logSoftmax is log softmax(t·d), exact where a probability would
+// underflow to 0.
+func logSoftmax(d []float64, t float64) []float64 {
 	m := math.Inf(-1)
 	for _, x := range d {
 		m = max(m, x*t)
 	}
-	out := make([]float64, len(d))
-	s := 0.0
-	for i, x := range d {
-		out[i] = math.Exp(x*t - m)
-		s += out[i]
+	z := 0.0
+	for _, x := range d {
+		z += math.Exp(x*t - m)
 	}
-	for i := range out {
-		out[i] /= s
+	lz := m + math.Log(z)
+	out := make([]float64, len(d))
+	for i, x := range d {
+		out[i] = x*t - lz
 	}
 	return out
 }
