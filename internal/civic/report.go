@@ -74,16 +74,50 @@ func (k ReportKind) Period(day string) (from, to string, err error) {
 // month before this one (China dates).
 func (k ReportKind) LastPeriod(now time.Time) (from, to string) {
 	cur := k.PeriodStart(now.In(ChinaTime))
-	var prev time.Time
+	return k.prev(cur).Format(DateLayout), cur.Format(DateLayout)
+}
+
+// catchUp is how many ended periods of each kind the schedule makes at
+// most in one pass: about a month of each, enough to make good a long
+// holiday without a server; older gaps are generated on demand.
+var catchUp = map[ReportKind]int{ReportDaily: 31, ReportWeekly: 5, ReportMonthly: 2}
+
+// ReportPeriod is a report period [From, To) as China dates.
+type ReportPeriod struct{ From, To string }
+
+// DuePeriods returns, oldest first, the ended periods of kind that a
+// template active since since owes by now: from the last period that had
+// ended when it became active (so a new template makes last period's
+// report at once) to the last that has ended now, at most catchUp of them.
+// A zero since owes the last ended period only.
+func (k ReportKind) DuePeriods(since, now time.Time) []ReportPeriod {
+	last := k.PeriodStart(now.In(ChinaTime))
+	first := last
+	if !since.IsZero() && since.Before(now) {
+		first = k.PeriodStart(since.In(ChinaTime))
+	}
+	var out []ReportPeriod
+	for p := k.prev(last); !p.Before(k.prev(first)); p = k.prev(p) {
+		out = append(out, ReportPeriod{p.Format(DateLayout), k.PeriodEnd(p).Format(DateLayout)})
+		if len(out) == catchUp[k] {
+			break
+		}
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out
+}
+
+// prev is the start of the period before the one starting on from.
+func (k ReportKind) prev(from time.Time) time.Time {
 	switch k {
 	case ReportWeekly:
-		prev = cur.AddDate(0, 0, -7)
+		return from.AddDate(0, 0, -7)
 	case ReportMonthly:
-		prev = cur.AddDate(0, -1, 0)
-	default:
-		prev = cur.AddDate(0, 0, -1)
+		return from.AddDate(0, -1, 0)
 	}
-	return prev.Format(DateLayout), cur.Format(DateLayout)
+	return from.AddDate(0, 0, -1)
 }
 
 // FigureKind says what a figure's value is and how it is shown.
@@ -204,9 +238,13 @@ type ReportTemplate struct {
 	Rows       []ReportRow `json:"rows"`
 	// Active templates are generated on schedule; inactive ones only on
 	// demand.
-	Active    bool      `json:"active"`
-	UpdatedBy string    `json:"updated_by,omitempty"`
-	UpdatedAt time.Time `json:"updated_at,omitzero"`
+	Active bool `json:"active"`
+	// ActiveSince is when the template last became active: the schedule
+	// makes up periods missed since then, never ones before (zero for a
+	// template the schedule has not yet seen active).
+	ActiveSince time.Time `json:"active_since,omitzero"`
+	UpdatedBy   string    `json:"updated_by,omitempty"`
+	UpdatedAt   time.Time `json:"updated_at,omitzero"`
 }
 
 // MaxReportRows bounds a template.

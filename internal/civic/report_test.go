@@ -1,12 +1,15 @@
 package civic
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
 
+// cst is an hour of a China date.
+func cst(y, m, d, h int) time.Time { return time.Date(y, time.Month(m), d, h, 0, 0, 0, ChinaTime) }
+
 func TestReportPeriods(t *testing.T) {
-	cst := func(y, m, d, h int) time.Time { return time.Date(y, time.Month(m), d, h, 0, 0, 0, ChinaTime) }
 	for _, tc := range []struct {
 		name     string
 		kind     ReportKind
@@ -39,6 +42,44 @@ func TestReportPeriods(t *testing.T) {
 		if from, to := kind.LastPeriod(now); from != want[0] || to != want[1] {
 			t.Errorf("%s LastPeriod = %s, %s; want %v", kind, from, to, want)
 		}
+	}
+}
+
+// TestDuePeriods checks what the schedule owes: the last ended period for a
+// template it has not seen active, every period since the one that had
+// ended at activation after an outage, and no more than about a month.
+func TestDuePeriods(t *testing.T) {
+	now := cst(2026, 4, 1, 0).Add(20 * time.Minute) // Wednesday 1 April, 00:20
+	str := func(ps []ReportPeriod) string {
+		var b strings.Builder
+		for _, p := range ps {
+			b.WriteString(p.From + "/" + p.To + " ")
+		}
+		return strings.TrimSpace(b.String())
+	}
+	for _, tc := range []struct {
+		kind  ReportKind
+		since time.Time
+		want  string
+	}{
+		{ReportDaily, time.Time{}, "2026-03-31/2026-04-01"},
+		{ReportDaily, now.Add(time.Hour), "2026-03-31/2026-04-01"}, // a clock behind the database
+		{ReportDaily, now.Add(-time.Minute), "2026-03-31/2026-04-01"},
+		// Active since Saturday afternoon, no server until now: Friday's
+		// report (the last ended at activation) and every day since.
+		{ReportDaily, cst(2026, 3, 28, 15), "2026-03-27/2026-03-28 2026-03-28/2026-03-29 2026-03-29/2026-03-30 2026-03-30/2026-03-31 2026-03-31/2026-04-01"},
+		{ReportWeekly, cst(2026, 3, 18, 9), "2026-03-09/2026-03-16 2026-03-16/2026-03-23 2026-03-23/2026-03-30"},
+		{ReportMonthly, cst(2026, 3, 2, 9), "2026-02-01/2026-03-01 2026-03-01/2026-04-01"},
+		// Long gone: only the most recent 2 months, 5 weeks, 31 days.
+		{ReportMonthly, cst(2025, 6, 2, 9), "2026-02-01/2026-03-01 2026-03-01/2026-04-01"},
+		{ReportWeekly, cst(2025, 6, 2, 9), "2026-02-23/2026-03-02 2026-03-02/2026-03-09 2026-03-09/2026-03-16 2026-03-16/2026-03-23 2026-03-23/2026-03-30"},
+	} {
+		if got := str(tc.kind.DuePeriods(tc.since, now)); got != tc.want {
+			t.Errorf("%s since %s: %s; want %s", tc.kind, tc.since, got, tc.want)
+		}
+	}
+	if ps := ReportDaily.DuePeriods(cst(2025, 6, 2, 9), now); len(ps) != 31 || ps[30].From != "2026-03-31" || ps[0].From != "2026-03-01" {
+		t.Errorf("daily after a long outage: %d periods, %v … %v", len(ps), ps[0], ps[len(ps)-1])
 	}
 }
 

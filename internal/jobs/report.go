@@ -13,8 +13,8 @@ import (
 // month's, for every active template's regions (docs/REPORTS.md). A pass
 // runs under a lease (Store.ClaimRun), so one server computes them; the
 // reports' unique index makes a second run, a concurrent one or one after a
-// restart add nothing, and a report missed while no server ran is made on
-// the next pass.
+// restart add nothing, and the reports missed while no server ran (up to
+// about a month back, civic.DuePeriods) are made on the next pass.
 type Reports struct {
 	Store *store.Store
 	Log   *slog.Logger

@@ -21,14 +21,17 @@ import (
 // template asks for a rate), people figures from the people tables'
 // counters. The values are stored as a snapshot and never recomputed.
 
-const reportTemplateCols = `id, name, kind, scope_level, region_code, layout, active, updated_by, updated_at`
+const reportTemplateCols = `id, name, kind, scope_level, region_code, layout, active, active_since, updated_by, updated_at`
 
 func scanReportTemplate(sc interface{ Scan(...any) error }) (civic.ReportTemplate, error) {
 	var t civic.ReportTemplate
 	var layout string
-	var at sql.NullTime
-	if err := sc.Scan(&t.ID, &t.Name, &t.Kind, &t.ScopeLevel, &t.RegionCode, &layout, &t.Active, &t.UpdatedBy, &at); err != nil {
+	var since, at sql.NullTime
+	if err := sc.Scan(&t.ID, &t.Name, &t.Kind, &t.ScopeLevel, &t.RegionCode, &layout, &t.Active, &since, &t.UpdatedBy, &at); err != nil {
 		return t, err
+	}
+	if since.Valid {
+		t.ActiveSince = since.Time
 	}
 	if at.Valid {
 		t.UpdatedAt = at.Time
@@ -134,8 +137,12 @@ func (s *Store) SaveReportTemplate(ctx context.Context, a civic.Actor, t civic.R
 			}
 		}
 		if t.ID == 0 {
-			t.ID, err = tx.insertID(ctx, `INSERT INTO report_templates (name, kind, scope_level, region_code, layout, active, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-				t.Name, t.Kind, t.ScopeLevel, t.RegionCode, string(layout), t.Active, a.Username, tx.now)
+			var since *time.Time
+			if t.Active {
+				since = &tx.now
+			}
+			t.ID, err = tx.insertID(ctx, `INSERT INTO report_templates (name, kind, scope_level, region_code, layout, active, active_since, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				t.Name, t.Kind, t.ScopeLevel, t.RegionCode, string(layout), t.Active, nullTime(since), a.Username, tx.now)
 			if err != nil {
 				return fmt.Errorf("insert report template: %w", err)
 			}
@@ -148,8 +155,17 @@ func (s *Store) SaveReportTemplate(ctx context.Context, a civic.Actor, t civic.R
 		if err := mayEditTemplate(a, before); err != nil {
 			return err
 		}
-		if _, err := tx.exec(ctx, `UPDATE report_templates SET name = ?, kind = ?, scope_level = ?, region_code = ?, layout = ?, active = ?, updated_by = ?, updated_at = ? WHERE id = ?`,
-			t.Name, t.Kind, t.ScopeLevel, t.RegionCode, string(layout), t.Active, a.Username, tx.now, t.ID); err != nil {
+		// Switched on again, a template owes the periods from now on, not
+		// those of the time it was off.
+		var since *time.Time
+		if !before.ActiveSince.IsZero() {
+			since = &before.ActiveSince
+		}
+		if t.Active && !before.Active {
+			since = &tx.now
+		}
+		if _, err := tx.exec(ctx, `UPDATE report_templates SET name = ?, kind = ?, scope_level = ?, region_code = ?, layout = ?, active = ?, active_since = ?, updated_by = ?, updated_at = ? WHERE id = ?`,
+			t.Name, t.Kind, t.ScopeLevel, t.RegionCode, string(layout), t.Active, nullTime(since), a.Username, tx.now, t.ID); err != nil {
 			return fmt.Errorf("update report template %d: %w", t.ID, err)
 		}
 		return tx.audit(ctx, a, "report_template.update", "report_template", t.ID, t.RegionCode, templateAudit(before), templateAudit(t))
@@ -448,11 +464,12 @@ func (s *Store) makeReport(ctx context.Context, a civic.Actor, t civic.ReportTem
 }
 
 // RunScheduledReports makes the reports due as of now: for every active
-// template, the last period of its kind that has ended (yesterday, last
-// week, last month), for its region or every region of its level. A report
-// that exists is left alone, so the run is idempotent and safe in several
-// servers at once (the unique index keeps one version 1). It returns how
-// many it made.
+// template, each period of its kind that has ended since the template
+// became active (yesterday, last week, last month, and after an outage
+// every missed one up to about a month back; civic.DuePeriods), for its
+// region or every region of its level, oldest first. A report that exists
+// is left alone, so the run is idempotent and safe in several servers at
+// once (the unique index keeps one version 1). It returns how many it made.
 func (s *Store) RunScheduledReports(ctx context.Context) (int, error) {
 	ts, err := s.ListReportTemplates(ctx, civic.System)
 	if err != nil {
@@ -464,34 +481,75 @@ func (s *Store) RunScheduledReports(ctx context.Context) (int, error) {
 		if !t.Active {
 			continue
 		}
-		from, to := t.Kind.LastPeriod(s.Now())
-		regions := []string{t.RegionCode}
-		if t.RegionCode == "" {
-			if regions, err = s.codesMissingReport(ctx, t, from); err != nil {
+		if t.ActiveSince.IsZero() {
+			// First seen active (a default template, or one from before
+			// active_since was kept): it owes the last period from now on.
+			if t.ActiveSince, err = s.markActiveSince(ctx, t.ID); err != nil {
 				return made, err
 			}
 		}
-		for _, region := range regions {
-			if ctx.Err() != nil {
-				return made, ctx.Err()
-			}
-			var n int
-			if err := s.queryRow(ctx, `SELECT COUNT(*) FROM reports WHERE template_id = ? AND region_code = ? AND period_from = ?`, t.ID, region, from).Scan(&n); err != nil {
-				return made, fmt.Errorf("scheduled report: %w", err)
-			}
-			if n > 0 {
-				continue
-			}
-			id, err := s.makeReport(ctx, civic.System, t, region, from, to, true)
+		for _, p := range t.Kind.DuePeriods(t.ActiveSince, s.Now()) {
+			n, err := s.makeDueReports(ctx, t, p.From, p.To)
+			made += n
 			if err != nil {
-				// One template's trouble (a region since removed) must not
-				// hold back the others; the pass reports it and is retried.
-				failed = append(failed, fmt.Errorf("scheduled report %q for %s %s: %w", t.Name, region, from, err))
-				continue
+				if ctx.Err() != nil {
+					return made, ctx.Err()
+				}
+				failed = append(failed, err)
 			}
-			if id != 0 {
-				made++
-			}
+		}
+	}
+	return made, errors.Join(failed...)
+}
+
+// markActiveSince sets a template's active_since to now unless it is set,
+// and returns what it holds.
+func (s *Store) markActiveSince(ctx context.Context, id int64) (time.Time, error) {
+	var since sql.NullTime
+	err := s.write(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, `UPDATE report_templates SET active_since = ? WHERE id = ? AND active_since IS NULL`, tx.now, id); err != nil {
+			return err
+		}
+		return tx.queryRow(ctx, `SELECT active_since FROM report_templates WHERE id = ?`, id).Scan(&since)
+	})
+	if err != nil || !since.Valid {
+		return time.Time{}, fmt.Errorf("report template %d: mark active: %w", id, err)
+	}
+	return since.Time, nil
+}
+
+// makeDueReports makes a template's scheduled reports of one period that
+// do not exist yet, and returns how many it made.
+func (s *Store) makeDueReports(ctx context.Context, t civic.ReportTemplate, from, to string) (int, error) {
+	regions := []string{t.RegionCode}
+	if t.RegionCode == "" {
+		var err error
+		if regions, err = s.codesMissingReport(ctx, t, from); err != nil {
+			return 0, err
+		}
+	}
+	made := 0
+	var failed []error
+	for _, region := range regions {
+		if ctx.Err() != nil {
+			return made, ctx.Err()
+		}
+		var n int
+		if err := s.queryRow(ctx, `SELECT COUNT(*) FROM reports WHERE template_id = ? AND region_code = ? AND period_from = ?`, t.ID, region, from).Scan(&n); err != nil {
+			return made, fmt.Errorf("scheduled report: %w", err)
+		}
+		if n > 0 {
+			continue
+		}
+		id, err := s.makeReport(ctx, civic.System, t, region, from, to, true)
+		if err != nil {
+			// One template's trouble (a region since removed) must not
+			// hold back the others; the pass reports it and is retried.
+			failed = append(failed, fmt.Errorf("scheduled report %q for %s %s: %w", t.Name, region, from, err))
+			continue
+		}
+		if id != 0 {
+			made++
 		}
 	}
 	return made, errors.Join(failed...)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -300,6 +301,71 @@ func TestReportSchedule(t *testing.T) {
 		clock.T = cstAt(4, 2, 0, 30)
 		if n, err := s.RunScheduledReports(ctx); err != nil || n != len(streets) {
 			t.Errorf("next day made %d (%v), want %d daily reports", n, err, len(streets))
+		}
+	})
+}
+
+// TestReportCatchUp: after days without a server the schedule makes every
+// missed period since the template became active, not one before; a
+// template switched off and on again owes nothing for the time it was off.
+func TestReportCatchUp(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		mustMetricsWorld(t, s)
+		admin := mustActor(t, s, "cityadmin", civic.RoleAdmin, "1101")
+		clock.T = cstAt(4, 1, 10, 0) // Wednesday
+		tpl, err := s.SaveReportTemplate(ctx, admin, civic.ReportTemplate{Name: "甲一街道日报", Kind: civic.ReportDaily, ScopeLevel: "street",
+			RegionCode: street1, Active: true, Rows: []civic.ReportRow{{Figure: "cases.received"}}})
+		if err != nil || !tpl.ActiveSince.Equal(clock.T) {
+			t.Fatalf("save = %+v, %v", tpl, err)
+		}
+		froms := func() string {
+			t.Helper()
+			rs, _, err := s.ListReports(ctx, civic.System, store.ReportFilter{TemplateID: tpl.ID, Page: store.Page{Limit: 100}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, r := range rs {
+				if !r.Scheduled || r.Version != 1 || r.RegionCode != street1 {
+					t.Errorf("report %+v", r)
+				}
+				out = append(out, r.From)
+			}
+			sort.Strings(out)
+			return strings.Join(out, " ")
+		}
+		run := func() {
+			t.Helper()
+			if _, err := s.RunScheduledReports(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clock.T = cstAt(4, 5, 9, 0) // Sunday: no server since Wednesday morning
+		run()
+		run()
+		if got, want := froms(), "2026-03-31 2026-04-01 2026-04-02 2026-04-03 2026-04-04"; got != want {
+			t.Errorf("after the outage: %s; want %s", got, want)
+		}
+		clock.T = cstAt(4, 5, 10, 0)
+		tpl.Active = false
+		if tpl, err = s.SaveReportTemplate(ctx, admin, tpl); err != nil {
+			t.Fatal(err)
+		}
+		clock.T = cstAt(4, 9, 10, 0)
+		run()
+		tpl.Active = true
+		if tpl, err = s.SaveReportTemplate(ctx, admin, tpl); err != nil || !tpl.ActiveSince.Equal(clock.T) {
+			t.Fatalf("switched on again: %+v, %v", tpl, err)
+		}
+		clock.T = cstAt(4, 10, 1, 0)
+		run()
+		if got, want := froms(), "2026-03-31 2026-04-01 2026-04-02 2026-04-03 2026-04-04 2026-04-08 2026-04-09"; got != want {
+			t.Errorf("switched off and on: %s; want %s", got, want)
+		}
+		tpl.Name = "甲一街道日报（新）"
+		if tpl, err = s.SaveReportTemplate(ctx, admin, tpl); err != nil || !tpl.ActiveSince.Equal(cstAt(4, 9, 10, 0)) {
+			t.Errorf("an edit keeps active_since: %+v, %v", tpl, err)
 		}
 	})
 }
