@@ -217,3 +217,21 @@ func (a *API) updateReportTemplate(w http.ResponseWriter, r *http.Request) error
 	writeJSON(w, http.StatusOK, t)
 	return nil
 }
+
+// deleteReportTemplate answers DELETE /api/v1/reports/templates/{id}: a
+// template no report was generated from; 409 otherwise.
+func (a *API) deleteReportTemplate(w http.ResponseWriter, r *http.Request) error {
+	act, err := auth.Actor(r.Context())
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := a.store.DeleteReportTemplate(r.Context(), act, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -72,8 +73,22 @@ func TestReportAPI(t *testing.T) {
 			t.Errorf("unknown figure in English: %d %s", en.StatusCode, body.String())
 		}
 		good := map[string]any{"name": "全市月报", "kind": "monthly", "scope_level": "district", "active": true, "rows": []map[string]any{{"figure": "cases.received", "label": "受理量"}, {"manual": true, "label": "说明"}}}
-		if resp = f.do("POST", "/api/v1/reports/templates", f.admin, good); resp.Status != http.StatusCreated {
-			t.Errorf("create template: %d %s", resp.Status, resp.Body)
+		resp = f.do("POST", "/api/v1/reports/templates", f.admin, good)
+		var created civic.ReportTemplate
+		if resp.Status != http.StatusCreated || json.Unmarshal(resp.Body, &created) != nil || created.ActiveSince.IsZero() {
+			t.Fatalf("create template: %d %s", resp.Status, resp.Body)
+		}
+		if resp = f.do("DELETE", "/api/v1/reports/templates/"+itoa(rep.TemplateID), f.admin, nil); resp.Status != http.StatusConflict {
+			t.Errorf("delete a template with reports: %d %s", resp.Status, resp.Body)
+		}
+		if resp = f.do("DELETE", "/api/v1/reports/templates/"+itoa(created.ID), street, nil); resp.Status != http.StatusForbidden {
+			t.Errorf("street staff deletes a template: %d %s", resp.Status, resp.Body)
+		}
+		if resp = f.do("DELETE", "/api/v1/reports/templates/"+itoa(created.ID), f.admin, nil); resp.Status != http.StatusNoContent {
+			t.Errorf("delete: %d %s", resp.Status, resp.Body)
+		}
+		if resp = f.do("GET", "/api/v1/reports/templates/"+itoa(created.ID), f.admin, nil); resp.Status != http.StatusNotFound {
+			t.Errorf("deleted template: %d %s", resp.Status, resp.Body)
 		}
 		if resp = f.do("GET", "/api/v1/reports/figures", street, nil); resp.Status != http.StatusOK || !strings.Contains(string(resp.Body), "rate.satisfaction") {
 			t.Errorf("figures: %d %.200s", resp.Status, resp.Body)

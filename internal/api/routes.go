@@ -187,6 +187,7 @@ func (a *API) routes() []route {
 		{"POST", "/api/v1/reports/templates", a.createReportTemplate},
 		{"GET", "/api/v1/reports/templates/{id}", a.getReportTemplate},
 		{"PUT", "/api/v1/reports/templates/{id}", a.updateReportTemplate},
+		{"DELETE", "/api/v1/reports/templates/{id}", a.deleteReportTemplate},
 		{"GET", "/api/v1/reports/{id}", a.getReport},
 		{"POST", "/api/v1/reports/{id}/fill", a.fillReport},
 

@@ -176,6 +176,48 @@ func (s *Store) SaveReportTemplate(ctx context.Context, a civic.Actor, t civic.R
 	return s.reportTemplate(ctx, s, t.ID)
 }
 
+// DeleteReportTemplate removes a template made by mistake. A template
+// that any report was generated from stays, since its reports point at
+// it: it is switched off instead (Active false), which stops the schedule.
+func (s *Store) DeleteReportTemplate(ctx context.Context, a civic.Actor, id int64) error {
+	if err := a.Must(civic.PermReportTemplates); err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx *Tx) error {
+		before, err := s.reportTemplate(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := mayEditTemplate(a, before); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM reports WHERE template_id = ?`, id).Scan(&n); err != nil {
+			return fmt.Errorf("reports of template %d: %w", id, err)
+		}
+		if n > 0 {
+			return civic.Errorf(civic.EConflict, "已按该模板生成了%d份报表，不能删除；不再需要时请取消“按计划生成”",
+				"%d reports were generated from this template, so it cannot be deleted; switch off its schedule instead", n)
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM report_templates WHERE id = ?`, id); err != nil {
+			return fmt.Errorf("delete report template %d: %w", id, err)
+		}
+		return tx.audit(ctx, a, "report_template.delete", "report_template", id, before.RegionCode, templateAudit(before), nil)
+	})
+}
+
+// ReportTemplateUses counts the reports generated from a template.
+func (s *Store) ReportTemplateUses(ctx context.Context, a civic.Actor, id int64) (int, error) {
+	if err := a.Must(civic.PermCaseMetrics); err != nil {
+		return 0, err
+	}
+	var n int
+	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM reports WHERE template_id = ?`, id).Scan(&n); err != nil {
+		return 0, fmt.Errorf("reports of template %d: %w", id, err)
+	}
+	return n, nil
+}
+
 // reportSums reads the roll-up counts of a region and period: case_flow
 // summed per column over [from, to), the open stock of cases filed before
 // to, and the most reported categories. Each is one index range at the

@@ -439,6 +439,55 @@ func TestReportScopeAndTemplates(t *testing.T) {
 	})
 }
 
+// TestReportTemplateDelete: a template made by mistake is deleted by whoever
+// may keep it; one that reports were generated from is refused, in both
+// languages, and stays.
+func TestReportTemplateDelete(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustMetricsWorld(t, s)
+		admin := mustActor(t, s, "cityadmin", civic.RoleAdmin, "1101")
+		streetAdmin := mustActor(t, s, "streetadmin", civic.RoleAdmin, street1)
+		ts, err := s.ListReportTemplates(ctx, admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.GenerateReport(ctx, civic.System, ts[0].ID, street1, "2026-03-09"); err != nil {
+			t.Fatal(err)
+		}
+		err = s.DeleteReportTemplate(ctx, admin, ts[0].ID)
+		if e := civic.AsError(err); e.Code != civic.EConflict || !strings.Contains(e.Msg.ZH, "已按该模板生成了1份报表") || !strings.Contains(e.Msg.EN, "switch off its schedule") {
+			t.Errorf("delete a used template: %v", err)
+		}
+		if n, err := s.ReportTemplateUses(ctx, w.street, ts[0].ID); err != nil || n != 1 {
+			t.Errorf("uses = %d, %v", n, err)
+		}
+		if err := s.DeleteReportTemplate(ctx, streetAdmin, ts[1].ID); civic.ErrorCodeOf(err) != civic.EForbidden {
+			t.Errorf("a street's admin deletes a city-wide template: %v", err)
+		}
+		mine, err := s.SaveReportTemplate(ctx, streetAdmin, civic.ReportTemplate{Name: "误建", Kind: civic.ReportDaily, ScopeLevel: "street",
+			RegionCode: street1, Rows: []civic.ReportRow{{Figure: "cases.received"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteReportTemplate(ctx, w.street, mine.ID); civic.ErrorCodeOf(err) != civic.EForbidden {
+			t.Errorf("street staff delete a template: %v", err)
+		}
+		if err := s.DeleteReportTemplate(ctx, streetAdmin, mine.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.GetReportTemplate(ctx, admin, mine.ID); civic.ErrorCodeOf(err) != civic.ENotFound {
+			t.Errorf("deleted template: %v", err)
+		}
+		if err := s.DeleteReportTemplate(ctx, admin, mine.ID); civic.ErrorCodeOf(err) != civic.ENotFound {
+			t.Errorf("delete twice: %v", err)
+		}
+		if ts2, _ := s.ListReportTemplates(ctx, admin); len(ts2) != len(ts) {
+			t.Errorf("templates after: %d, want %d", len(ts2), len(ts))
+		}
+	})
+}
+
 // TestReportTemplateUnknownRegion: a template for a region code that is
 // not in the region tree is refused, so the schedule never meets one.
 func TestReportTemplateUnknownRegion(t *testing.T) {

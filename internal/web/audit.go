@@ -75,7 +75,7 @@ var (
 		"hotspot.merge",
 		"knowledge.create", "knowledge.update", "knowledge.flag", "knowledge.resolve",
 		"assessment.settings",
-		"report.generate", "report.fill", "report.issue", "report_template.create", "report_template.update",
+		"report.generate", "report.fill", "report.issue", "report_template.create", "report_template.update", "report_template.delete",
 		"triage.train", "triage.activate", "triage.settings"}
 )
 

@@ -1347,6 +1347,7 @@ var messages = map[string][2]string{
 	"audit.action.report.issue":           {"签发报表", "Report issued"},
 	"audit.action.report_template.create": {"新增报表模板", "Report template added"},
 	"audit.action.report_template.update": {"修改报表模板", "Report template changed"},
+	"audit.action.report_template.delete": {"删除报表模板", "Report template deleted"},
 	"flash.rep_generated":                 {"报表已生成", "Report generated"},
 	"flash.rep_issued":                    {"报表已签发", "Report issued"},
 	"rep.title":                           {"报表", "Reports"},
@@ -1406,6 +1407,10 @@ var messages = map[string][2]string{
 	"rep.manual_example":                  {"本期工作小结", "Summary of the period"},
 	"rep.new_template":                    {"新增模板", "New template"},
 	"rep.edit":                            {"编辑", "Edit"},
+	"rep.delete_heading":                  {"删除模板", "Delete template"},
+	"rep.delete_hint":                     {"仅用于删除误建、尚未生成过报表的模板。", "Only for a template made by mistake that no report was generated from."},
+	"rep.confirm_delete":                  {"确定删除报表模板“%s”吗？此操作不可撤销。", "Delete the report template %s? This cannot be undone."},
+	"rep.delete_used":                     {"已按该模板生成了%d份报表，模板不能删除；不再需要时取消上面的“按时自动生成”并保存即可。", "%d reports were generated from this template, so it cannot be deleted; to stop it, untick “Make on schedule” above and save."},
 	// Duplicate finder (重复诉求) and the optional local model (docs/TRIAGE.md).
 	"dup.title":          {"可能是同一问题：", "Possibly the same problem:"},
 	"dup.hint_staff":     {"附近近期已有这些未办结工单，请先核对，避免重复派单。", "These open cases nearby are recent; check them before dispatching the same problem twice."},

@@ -359,6 +359,9 @@ type reportTemplateFormPage struct {
 	Kinds   []Option
 	Levels  []Option
 	Figures []figureRow
+	// Uses is how many reports were generated from the template being
+	// edited: one that has any cannot be deleted, only switched off.
+	Uses int
 }
 
 type reportTemplateForm struct {
@@ -450,7 +453,25 @@ func (h *Web) editReportTemplate(w http.ResponseWriter, r *http.Request, c *rq) 
 		return err
 	}
 	f := reportTemplateForm{ID: t.ID, Name: t.Name, Kind: string(t.Kind), ScopeLevel: t.ScopeLevel, RegionCode: t.RegionCode, Rows: templateRowsText(t.Rows), Active: t.Active}
-	h.render(w, c, http.StatusOK, "report_template_form", h.reportTemplateFormPage(w, c, f, FormErrors{}))
+	p := h.reportTemplateFormPage(w, c, f, FormErrors{})
+	if p.Uses, err = h.store.ReportTemplateUses(r.Context(), c.Actor, t.ID); err != nil {
+		return err
+	}
+	h.render(w, c, http.StatusOK, "report_template_form", p)
+	return nil
+}
+
+// deleteReportTemplate removes a template no report was generated from.
+func (h *Web) deleteReportTemplate(w http.ResponseWriter, r *http.Request, c *rq) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return civic.NotFound("没有这个报表模板", "no such report template")
+	}
+	if err := h.store.DeleteReportTemplate(r.Context(), c.Actor, id); err != nil {
+		return err
+	}
+	h.flash(w, "flash.deleted")
+	redirect(w, r, "/reports/templates")
 	return nil
 }
 

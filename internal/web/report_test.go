@@ -88,7 +88,20 @@ func TestReportPages(t *testing.T) {
 		t.Fatalf("save template: %d %s", rec.Code, truncate(rec.Body.String()))
 	}
 	mustContain(t, mustStatus(t, admin.get("/reports/templates"), http.StatusOK), "社区月报", "取数1项，手填1项")
-	mustContain(t, mustStatus(t, admin.get("/reports/templates/4/edit"), http.StatusOK), "cases.received | 本月受理", "手填 | 本月小结")
+	mustContain(t, mustStatus(t, admin.get("/reports/templates/4/edit"), http.StatusOK), "cases.received | 本月受理", "手填 | 本月小结", `action="/reports/templates/4/delete"`)
+	// A template reports were made from offers no delete, and refuses one.
+	used := mustStatus(t, admin.get("/reports/templates/3/edit"), http.StatusOK)
+	mustContain(t, used, "份报表，模板不能删除")
+	mustNotContain(t, used, `action="/reports/templates/3/delete"`)
+	if rec = admin.post("/reports/templates/3/delete", nil); rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), "不能删除") {
+		t.Errorf("delete a used template: %d %s", rec.Code, truncate(rec.Body.String()))
+	}
+	mustStatus(t, street.post("/reports/templates/4/delete", nil), http.StatusForbidden)
+	if rec = admin.post("/reports/templates/4/delete", nil); rec.Code != http.StatusSeeOther {
+		t.Fatalf("delete: %d %s", rec.Code, truncate(rec.Body.String()))
+	}
+	mustNotContain(t, mustStatus(t, admin.get("/reports/templates"), http.StatusOK), "社区月报")
+	mustStatus(t, admin.get("/reports/templates/4/edit"), http.StatusNotFound)
 	en := mustStatus(t, street.get(loc+"?lang=en"), http.StatusOK)
 	mustContain(t, en, "Cases received", "Print", "Download Excel")
 }

@@ -134,6 +134,7 @@ func (h *Web) Register(mux *http.ServeMux) {
 	mux.Handle("POST /reports/templates/new", h.page(civic.PermReportTemplates, h.saveReportTemplate))
 	mux.Handle("GET /reports/templates/{id}/edit", h.page(civic.PermReportTemplates, h.editReportTemplate))
 	mux.Handle("POST /reports/templates/{id}/edit", h.page(civic.PermReportTemplates, h.saveReportTemplate))
+	mux.Handle("POST /reports/templates/{id}/delete", h.page(civic.PermReportTemplates, h.deleteReportTemplate))
 	mux.Handle("GET /reports/{ref}", h.page(civic.PermCaseMetrics, h.reportView))
 	mux.Handle("POST /reports/{id}/fill", h.page(civic.PermCaseMetrics, h.fillReport))
 	mux.Handle("GET /places", h.page(civic.PermCaseDispatch, h.places))
