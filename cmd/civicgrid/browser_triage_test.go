@@ -14,7 +14,7 @@ import (
 // on its way) and the admin waits for it on /triage. A resident then types
 // a real-sounding message on the report form and sees the suggested
 // category appear and the category pre-filled; clicking an alternative
-// chooses it. A hotline operator who picked a category before typing keeps
+// chooses it; a message the model is unsure of pre-fills nothing. A hotline operator who picked a category before typing keeps
 // it while the suggestion still shows.
 func TestBrowserTriage(t *testing.T) {
 	chromiumPath(t) // skip before starting the demo when there is no browser
@@ -72,6 +72,16 @@ func TestBrowserTriage(t *testing.T) {
 	}
 	if v := mustGet(t, ctx, "left to the model", chromedp.Value(`#category_from_model`)); v != "" {
 		t.Fatalf("a category the resident clicked is still marked as left to the model")
+	}
+	// A message the model is unsure of: likely categories to click, none
+	// pre-selected.
+	mustDo(t, ctx, "open the report form again", chromedp.Navigate(base+"/report"), chromedp.WaitVisible(`#title`))
+	mustDo(t, ctx, "type a message the model is unsure of",
+		chromedp.SendKeys(`#title`, "请问明天天气怎么样"),
+		chromedp.SendKeys(`#description`, "想问一下明天会不会下雪，出门要不要多穿点。"),
+		chromedp.WaitVisible(`#triage-suggest [data-triage-unsure]`))
+	if v := mustGet(t, ctx, "category when unsure", chromedp.Value(`#category_code`)); v != "" {
+		t.Fatalf("the category %q was pre-selected although the model is unsure", v)
 	}
 	logout()
 

@@ -124,6 +124,15 @@ type TriageSuggestion struct {
 	Predictions  []TriagePrediction `json:"predictions"`
 }
 
+// TriagePrefillMin is the least confidence at which an intake form
+// pre-selects the suggested category. The probabilities are calibrated, so
+// below one half the suggestion is more likely wrong than right: the form
+// then offers the likely categories to click and selects none.
+const TriagePrefillMin = 0.5
+
+// Sure reports whether the top prediction is confident enough to pre-select.
+func (s TriageSuggestion) Sure() bool { return s.Top().Probability >= TriagePrefillMin }
+
 // Top is the first prediction, or a zero one.
 func (s TriageSuggestion) Top() TriagePrediction {
 	if len(s.Predictions) == 0 {

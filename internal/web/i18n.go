@@ -1296,6 +1296,8 @@ var messages = map[string][2]string{
 	"triage.suggested":               {"建议分类：", "Suggested category:"},
 	"triage.confidence":              {"置信度", "Confidence"},
 	"triage.or":                      {"其他可能：", "or:"},
+	"triage.unsure":                  {"可能的分类：", "Possible categories:"},
+	"triage.unsure_hint":             {"分类模型v%d对这段描述把握不大，未为您预选；请点选或在下方选择分类，不确定可以不选。", "Triage model v%d is not sure of this text, so nothing is pre-selected; click one or choose below, or leave it if you do not know."},
 	"triage.hint":                    {"由分类模型v%d根据标题和描述给出；未自选分类时已为您预选，可以修改。", "From triage model v%d, by the title and description; pre-selected while you have not chosen one, and you may change it."},
 	"triage.routed_note":             {"由分类模型v%d自动分类为“%s”（置信度%.0f%%），未经人工分派", "Filed by triage model v%d as “%s” (confidence %.0f%%) and routed without a dispatcher"},
 	"kb.title":                       {"知识库", "Knowledge base"},

@@ -63,6 +63,11 @@ func TestTriagePages(t *testing.T) {
 	mustNotContain(t, body, "<html")
 	body = mustStatus(t, res.get("/triage/suggest?title="+url.QueryEscape("楼道里堆满了纸箱")+"&lang=en", "HX-Request", "true"), http.StatusOK)
 	mustContain(t, body, "Clutter in stairwells")
+	// Text the model is unsure of: the likely categories to click, nothing
+	// pre-selected.
+	body = mustStatus(t, res.get("/triage/suggest?title="+url.QueryEscape("请问明天天气怎么样")+"&description=", "HX-Request", "true"), http.StatusOK)
+	mustContain(t, body, "data-triage-unsure", "可能的分类", `data-triage-pick="0102"`, `data-triage-pick="0101"`)
+	mustNotContain(t, body, "data-triage-top")
 	if body = mustStatus(t, res.get("/triage/suggest?title=a", "HX-Request", "true"), http.StatusOK); body != "" {
 		t.Errorf("a suggestion for almost no text: %q", body)
 	}
