@@ -633,16 +633,18 @@ func (l *loader) planHolds(rng *rand.Rand) {
 		owned++
 	}
 	relocated := map[civic.CaseState]bool{}
-	i := 0
 	for _, h := range holds {
-		for i < len(cands) && (targets[cands[i]] || cands[i].hold != "") {
-			i++
+		// A request for more time or a pause comes days into the work: a
+		// case reported just before a weekend may not be claimed by now.
+		latest := l.end
+		if h.extend != reqNone || h.stop != reqNone {
+			latest = l.end.Add(-96 * time.Hour)
 		}
-		if i == len(cands) {
-			return
+		i := slices.IndexFunc(cands, func(p *casePlan) bool { return !targets[p] && p.hold == "" && p.at.Before(latest) })
+		if i < 0 {
+			continue
 		}
 		p := cands[i]
-		i++
 		p.hold = h.state
 		p.neverClaim, p.returnOnce, p.transfer, p.rework, p.reject, p.reopen = false, false, false, false, false, false
 		p.extend, p.pause, p.late = h.extend, h.stop, h.late
@@ -1419,7 +1421,12 @@ func (l *loader) taken(ctx context.Context, sc *simCase, st *step) error {
 			sc.feedbackAt = l.share(*c.DispatchedAt, fb, l.between(0.1, y*0.85))
 		}
 		if p.pause != reqNone || p.extend != reqNone {
-			// Asking comes after the first contact.
+			// Asking comes after the first contact, within two working
+			// days of it: a handler who needs more time knows it early,
+			// even on a category with a month to finish.
+			if by := l.work(sc.feedbackAt, l.between(2, 16)); sc.askAt.After(by) {
+				sc.askAt = by
+			}
 			sc.askAt = maxTime(sc.askAt, sc.feedbackAt.Add(30*time.Minute), l.now.Add(time.Hour))
 		}
 	case civic.ActVerifyFail:
