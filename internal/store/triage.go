@@ -444,13 +444,22 @@ func (s *Store) trainTriage(ctx context.Context, id int64, src civic.TriageSourc
 	// on it, so the injected clock (which a demo or test may hold still)
 	// is not the one to ask.
 	start := time.Now()
-	report, eval, err := evaluateTriage(examples, labels, p)
+	report, eval, temp, err := evaluateTriage(examples, labels, p)
 	if err != nil {
 		return err
 	}
-	model, err := triage.Train(examples, p)
+	q := p
+	if temp > 0 {
+		// The held-out split already said how sure to be: the model on
+		// all the data need not train on inner folds again for it.
+		q.Folds = 0
+	}
+	model, err := triage.Train(examples, q)
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
+	}
+	if temp > 0 {
+		model.Temperature = temp
 	}
 	blob, err := model.Marshal()
 	if err != nil {
@@ -508,8 +517,10 @@ func (s *Store) trainTriage(ctx context.Context, id int64, src civic.TriageSourc
 }
 
 // evaluateTriage measures how a model trained like p does on text it has
-// not seen, and says how.
-func evaluateTriage(examples []triage.Example, labels map[string]int, p triage.Params) (triage.Report, string, error) {
+// not seen, and says how. On a held-out split it also returns the
+// probability temperature fitted to the split (0 after cross-validation,
+// where Train fits its own).
+func evaluateTriage(examples []triage.Example, labels map[string]int, p triage.Params) (triage.Report, string, float64, error) {
 	if len(examples) <= TriageCVMax {
 		k := TriageFolds
 		for _, n := range labels {
@@ -517,9 +528,9 @@ func evaluateTriage(examples []triage.Example, labels map[string]int, p triage.P
 		}
 		r, err := triage.CrossValidate(examples, p, k, nil)
 		if err != nil {
-			return r, "", fmt.Errorf("cross-validate: %w", err)
+			return r, "", 0, fmt.Errorf("cross-validate: %w", err)
 		}
-		return r, fmt.Sprintf("%d-fold cross-validation", k), nil
+		return r, fmt.Sprintf("%d-fold cross-validation", k), 0, nil
 	}
 	seen := map[string]int{}
 	var train, test []triage.Example
@@ -535,13 +546,14 @@ func evaluateTriage(examples []triage.Example, labels map[string]int, p triage.P
 	q.Folds = 0 // labels are scored, probabilities not needed
 	m, err := triage.Train(train, q)
 	if err != nil {
-		return triage.Report{}, "", fmt.Errorf("train on the held-in part: %w", err)
+		return triage.Report{}, "", 0, fmt.Errorf("train on the held-in part: %w", err)
 	}
 	truth, pred := make([]string, len(test)), make([]string, len(test))
 	for i, e := range test {
 		truth[i], pred[i] = e.Label, m.Classify(e.Title, e.Text)[0].Label
 	}
-	return triage.Score(truth, pred), fmt.Sprintf("held-out split: %d of %d examples (every 5th of each category)", len(test), len(examples)), nil
+	return triage.Score(truth, pred), fmt.Sprintf("held-out split: %d of %d examples (every 5th of each category)", len(test), len(examples)),
+		triage.HeldOutTemperature(m, test), nil
 }
 
 // activateTriage makes id the active model in place of prev (0: none).

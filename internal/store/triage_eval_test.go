@@ -9,7 +9,8 @@ import (
 )
 
 // TestEvaluateTriage: small sets are cross-validated, large ones scored on
-// a held-out fifth of each category, and the figures say which.
+// a held-out fifth of each category, which also fits the temperature, and
+// the figures say which.
 func TestEvaluateTriage(t *testing.T) {
 	examples := func(n int) ([]triage.Example, map[string]int) {
 		var ex []triage.Example
@@ -25,14 +26,18 @@ func TestEvaluateTriage(t *testing.T) {
 		return ex, labels
 	}
 	ex, labels := examples(12)
-	r, how, err := evaluateTriage(ex, labels, triage.DefaultParams)
-	if err != nil || how != "5-fold cross-validation" || r.MacroF1 < 0.8 || len(r.Classes) != 3 {
-		t.Fatalf("36 examples: %q %+v %v", how, r, err)
+	r, how, temp, err := evaluateTriage(ex, labels, triage.DefaultParams)
+	if err != nil || how != "5-fold cross-validation" || r.MacroF1 < 0.8 || len(r.Classes) != 3 || temp != 0 {
+		t.Fatalf("36 examples: %q %+v temperature %v, %v", how, r, temp, err)
 	}
 	ex, labels = examples(TriageCVMax/3 + 1)
-	r, how, err = evaluateTriage(ex, labels, triage.DefaultParams)
+	r, how, temp, err = evaluateTriage(ex, labels, triage.DefaultParams)
 	if err != nil || !strings.HasPrefix(how, "held-out split: 198 of 1002 examples") || r.MacroF1 < 0.8 {
 		t.Fatalf("%d examples: %q %+v %v", len(ex), how, r, err)
+	}
+	// The split's temperature, for the model trained on all of them.
+	if temp <= 0.1 || temp >= 49 {
+		t.Fatalf("held-out temperature %v", temp)
 	}
 	support := 0
 	for _, c := range r.Classes {

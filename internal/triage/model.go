@@ -238,6 +238,28 @@ func crossDecisions(examples []Example, labels []string, y []int, p Params) [][]
 	return dec
 }
 
+// HeldOutTemperature fits the probability temperature to the decisions m
+// makes on test, examples it was not trained on (a held-out split), for a
+// model of the same parameters trained on all the data: what Train does
+// with its inner folds, without training again. Examples of a label m does
+// not know are left out; with none left it returns 1.
+func HeldOutTemperature(m *Model, test []Example) float64 {
+	var dec [][]float64
+	var y []int
+	for _, e := range test {
+		j := sort.SearchStrings(m.Labels, e.Label)
+		if j == len(m.Labels) || m.Labels[j] != e.Label {
+			continue
+		}
+		dec = append(dec, m.decisions(doc(e.Title, e.Text)))
+		y = append(y, j)
+	}
+	if len(dec) == 0 {
+		return 1
+	}
+	return fitTemperature(dec, y)
+}
+
 // folds splits example indices into k stratified folds.
 func folds(y []int, k int, seed uint64) [][]int {
 	rng := rand.New(rand.NewPCG(seed, 99))

@@ -142,3 +142,34 @@ func TestFitTemperatureSeparable(t *testing.T) {
 		t.Fatalf("two wrong examples should lower the temperature: %.2f, was %.2f", mixed, temp)
 	}
 }
+
+// TestHeldOutTemperature: a temperature fitted on a held-out split is close
+// to the one Train fits on its inner folds, so a caller that already holds
+// a split (the store's evaluation) need not train three more models.
+func TestHeldOutTemperature(t *testing.T) {
+	var train, test []Example
+	for i, e := range toy {
+		if i%4 == 3 {
+			test = append(test, e)
+		} else {
+			train = append(train, e)
+		}
+	}
+	q := DefaultParams
+	q.Folds = 0
+	m, err := Train(train, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := HeldOutTemperature(m, test)
+	full, err := Train(toy, DefaultParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if held <= 0.1 || held >= 49 || held < full.Temperature/4 || held > full.Temperature*4 {
+		t.Fatalf("held-out temperature %.2f, inner folds' %.2f", held, full.Temperature)
+	}
+	if got := HeldOutTemperature(m, []Example{{Text: "无人知晓的类别", Label: "没有这个标签"}}); got != 1 {
+		t.Fatalf("no known label: %.2f, want 1", got)
+	}
+}
