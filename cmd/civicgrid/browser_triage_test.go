@@ -92,8 +92,8 @@ func TestBrowserTriage(t *testing.T) {
 	mustGet(t, ctx, "choose a category", chromedp.Evaluate[string](`(() => { const s = document.querySelector("#category_code");
 		s.value = "0104"; s.dispatchEvent(new Event("change", {bubbles: true})); return s.value; })()`))
 	mustDo(t, ctx, "type the call",
-		chromedp.SendKeys(`#title`, "楼上半夜装修噪音扰民"),
-		chromedp.SendKeys(`#description`, "来电人反映楼上住户晚上十一点以后还在装修，电钻声音很大，孩子没法睡觉，多次沟通无果。"),
+		chromedp.SendKeys(`#title`, "楼道里堆满杂物"),
+		chromedp.SendKeys(`#description`, "来电人反映单元楼道里堆满了纸箱和旧家具，堵住了消防通道，物业一直不清理。"),
 		chromedp.WaitVisible(`#triage-suggest [data-triage-top]`))
 	if v := mustGet(t, ctx, "operator's category", chromedp.Value(`#category_code`)); v != "0104" {
 		t.Fatalf("the suggestion replaced the operator's choice: %q", v)
