@@ -64,7 +64,12 @@ func benchTimeline(c BenchCase, fn func(j int, action, from, to, data string)) {
 	from := ""
 	for j, step := range benchChain {
 		data := ""
-		if step.action == "visit" {
+		switch step.action {
+		case "dispatch":
+			// Who got it, as a real dispatch records it (assessments by
+			// handler read it).
+			data = fmt.Sprintf(`{"org_id":%d,"region_code":%q}`, c.HandlerOrgID, c.HandlerRegion)
+		case "visit":
 			data = fmt.Sprintf(`{"satisfaction":%q,"solved":%v}`, c.Satisfaction, c.Solved)
 		}
 		fn(j, step.action, from, step.to, data)

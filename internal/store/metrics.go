@@ -289,9 +289,15 @@ func (s *Store) metricsCases(ctx context.Context, f MetricsFilter, where string,
 
 	byID := map[int64]*metricsCase{}
 	var out []*metricsCase
+	// The cases drive the read (CROSS JOIN keeps SQLite's planner from
+	// turning it around): the period's case ids, each case's row, then its
+	// events in order from case_events_case. Led by the events instead,
+	// SQLite walked every event of these actions in the whole history and
+	// sorted them: four times slower on a month of 150,000 cases, and worse
+	// with every year kept (docs/BENCHMARKS.md, "Assessments at city scale").
 	rows, err := s.query(ctx, `SELECT e.case_id, c.region_code, c.category_code, e.at, e.action, e.to_state, e.data
-		FROM case_events e JOIN cases c ON c.id = e.case_id
-		WHERE `+where+` AND e.action IN (`+actionList(metricsActions)+`) AND (e.action <> 'comment' OR e.data LIKE '%"co_reporter"%')
+		FROM cases c CROSS JOIN case_events e
+		WHERE e.case_id = c.id AND `+where+` AND e.action IN (`+actionList(metricsActions)+`) AND (e.action <> 'comment' OR e.data LIKE '%"co_reporter"%')
 		ORDER BY e.case_id, e.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read case events for metrics: %w", err)
@@ -320,8 +326,11 @@ func (s *Store) metricsCases(ctx context.Context, f MetricsFilter, where string,
 		return nil, nil
 	}
 
-	prows, err := s.query(ctx, `SELECT p.case_id, p.paused_from, p.paused_to FROM case_pauses p JOIN cases c ON c.id = p.case_id
-		WHERE `+where+` ORDER BY p.case_id, p.paused_from`, args...)
+	// Pauses and extensions are few (a case in a hundred or so): all of
+	// them are read and those of other cases dropped here, rather than
+	// asking again which cases the period holds, which costs as much as
+	// reading their events.
+	prows, err := s.query(ctx, `SELECT p.case_id, p.paused_from, p.paused_to FROM case_pauses p ORDER BY p.case_id, p.paused_from`)
 	if err != nil {
 		return nil, fmt.Errorf("read pauses for metrics: %w", err)
 	}
@@ -345,8 +354,8 @@ func (s *Store) metricsCases(ctx context.Context, f MetricsFilter, where string,
 		return nil, fmt.Errorf("read pauses for metrics: %w", err)
 	}
 
-	xrows, err := s.query(ctx, `SELECT r.case_id, r.decided_at, r.amount FROM case_requests r JOIN cases c ON c.id = r.case_id
-		WHERE `+where+` AND r.kind = 'extend' AND r.status = 'approved' AND r.decided_at IS NOT NULL`, args...)
+	xrows, err := s.query(ctx, `SELECT r.case_id, r.decided_at, r.amount FROM case_requests r
+		WHERE r.status = 'approved' AND r.kind = 'extend' AND r.decided_at IS NOT NULL ORDER BY r.case_id, r.id`)
 	if err != nil {
 		return nil, fmt.Errorf("read extensions for metrics: %w", err)
 	}
