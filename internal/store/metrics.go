@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -273,6 +274,8 @@ func (s *Store) metricsCases(ctx context.Context, f MetricsFilter, where string,
 		lo, hi := civic.ScopePrefixRange(f.Under)
 		add("c.region_code >= ? AND c.region_code < ?", lo, hi)
 	}
+	// The place alone, for the pauses and extensions below.
+	placeWhere, placeArgs := where, slices.Clone(args)
 	add(`c.id IN (SELECT case_id FROM case_events WHERE action IN (`+actionList(append(metricsActions, clockActions...))+`) AND at >= ? AND at < ?)`,
 		f.From.Add(-metricsLookback), f.To)
 	// Narrow to cases that were ever with the handler; the exact
@@ -326,11 +329,12 @@ func (s *Store) metricsCases(ctx context.Context, f MetricsFilter, where string,
 		return nil, nil
 	}
 
-	// Pauses and extensions are few (a case in a hundred or so): all of
-	// them are read and those of other cases dropped here, rather than
-	// asking again which cases the period holds, which costs as much as
-	// reading their events.
-	prows, err := s.query(ctx, `SELECT p.case_id, p.paused_from, p.paused_to FROM case_pauses p ORDER BY p.case_id, p.paused_from`)
+	// Pauses and extensions are few (a case in a hundred or so): those of
+	// the place are read and the ones of cases not read above dropped
+	// here, rather than asking again which cases the period holds, which
+	// costs as much as reading their events.
+	prows, err := s.query(ctx, `SELECT p.case_id, p.paused_from, p.paused_to FROM case_pauses p JOIN cases c ON c.id = p.case_id
+		WHERE `+placeWhere+` ORDER BY p.case_id, p.paused_from`, placeArgs...)
 	if err != nil {
 		return nil, fmt.Errorf("read pauses for metrics: %w", err)
 	}
@@ -354,8 +358,8 @@ func (s *Store) metricsCases(ctx context.Context, f MetricsFilter, where string,
 		return nil, fmt.Errorf("read pauses for metrics: %w", err)
 	}
 
-	xrows, err := s.query(ctx, `SELECT r.case_id, r.decided_at, r.amount FROM case_requests r
-		WHERE r.status = 'approved' AND r.kind = 'extend' AND r.decided_at IS NOT NULL ORDER BY r.case_id, r.id`)
+	xrows, err := s.query(ctx, `SELECT r.case_id, r.decided_at, r.amount FROM case_requests r JOIN cases c ON c.id = r.case_id
+		WHERE `+placeWhere+` AND r.status = 'approved' AND r.kind = 'extend' AND r.decided_at IS NOT NULL ORDER BY r.case_id, r.id`, placeArgs...)
 	if err != nil {
 		return nil, fmt.Errorf("read extensions for metrics: %w", err)
 	}

@@ -191,9 +191,9 @@ func (s *Store) DeleteReportTemplate(ctx context.Context, a civic.Actor, id int6
 		if err := mayEditTemplate(a, before); err != nil {
 			return err
 		}
-		var n int
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM reports WHERE template_id = ?`, id).Scan(&n); err != nil {
-			return fmt.Errorf("reports of template %d: %w", id, err)
+		n, err := templateUses(ctx, tx, id)
+		if err != nil {
+			return err
 		}
 		if n > 0 {
 			return civic.Errorf(civic.EConflict, "已按该模板生成了%d份报表，不能删除；不再需要时请取消“按计划生成”",
@@ -211,8 +211,12 @@ func (s *Store) ReportTemplateUses(ctx context.Context, a civic.Actor, id int64)
 	if err := a.Must(civic.PermCaseMetrics); err != nil {
 		return 0, err
 	}
+	return templateUses(ctx, s, id)
+}
+
+func templateUses(ctx context.Context, q querier, id int64) (int, error) {
 	var n int
-	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM reports WHERE template_id = ?`, id).Scan(&n); err != nil {
+	if err := q.queryRow(ctx, `SELECT COUNT(*) FROM reports WHERE template_id = ?`, id).Scan(&n); err != nil {
 		return 0, fmt.Errorf("reports of template %d: %w", id, err)
 	}
 	return n, nil
