@@ -1,0 +1,242 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/html"
+)
+
+// crawlPage is what the crawler read of one page: its links and the text a
+// user sees (text nodes and the attributes shown as text).
+type crawlPage struct {
+	links []string
+	texts []string
+}
+
+func parseCrawlPage(body string) crawlPage {
+	var p crawlPage
+	z := html.NewTokenizer(strings.NewReader(body))
+	skip := 0         // inside <script> or <style>
+	skipText := false // the next text is a code (a report figure's key), not prose
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return p
+		case html.StartTagToken, html.SelfClosingTagToken:
+			tok := z.Token()
+			if tok.Data == "script" || tok.Data == "style" {
+				if tok.Type == html.StartTagToken {
+					skip++
+				}
+				continue
+			}
+			if tok.Data == "code" || strings.Contains(" "+attr(tok, "class")+" ", " code ") {
+				skipText = true
+			}
+			for _, a := range tok.Attr {
+				switch a.Key {
+				case "href":
+					if tok.Data == "a" {
+						p.links = append(p.links, a.Val)
+					}
+				case "placeholder", "title", "aria-label", "alt":
+					p.texts = append(p.texts, a.Val)
+				case "value":
+					if tok.Data == "button" || (tok.Data == "input" && attr(tok, "type") == "submit") {
+						p.texts = append(p.texts, a.Val)
+					}
+				}
+			}
+		case html.EndTagToken:
+			if n := z.Token().Data; (n == "script" || n == "style") && skip > 0 {
+				skip--
+			}
+		case html.TextToken:
+			if skipText {
+				skipText = false
+				continue
+			}
+			if skip == 0 {
+				if s := strings.TrimSpace(string(z.Text())); s != "" {
+					p.texts = append(p.texts, s)
+				}
+			}
+		}
+	}
+}
+
+func attr(tok html.Token, key string) string {
+	for _, a := range tok.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+// rawKey is what an untranslated message key looks like on a page
+// ("case.title"), and artefacts are what a template or fmt leaves when
+// given nothing or the wrong thing.
+var (
+	rawKey    = regexp.MustCompile(`^[a-z][a-z0-9_]*\.[a-z][a-z0-9_.]*$`)
+	fileName  = regexp.MustCompile(`\.(json|csv|xlsx|db|md|go|txt|png|jpg|geojson|com|cn|org|gov)$`)
+	artefacts = []string{"<no value>", "%!", "{{", "}}", "&lt;nil&gt;", "<nil>", "NaN", "Infinity", "0001-01-01"}
+	digits    = regexp.MustCompile(`[0-9]+`)
+)
+
+// TestDemoCrawl signs in to the real demo as each of its users, in Chinese
+// and in English, and follows the links of every page it reaches (GET,
+// same origin, a few pages of each shape): every page must answer 200 and
+// show no untranslated key or template artefact. A link a user is shown
+// must lead somewhere the user may go.
+func TestDemoCrawl(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the demo")
+	}
+	base := startDemo(t)
+	users := []string{"admin", "leader", "street", "community", "grid", "handler", "operator", "volunteer", "resident"}
+	var problems []string
+	pages := 0
+	for _, user := range users {
+		for _, lang := range []string{"zh", "en"} {
+			n, ps := crawlAs(t, base, user, lang)
+			pages += n
+			problems = append(problems, ps...)
+		}
+	}
+	t.Logf("crawled %d pages as %d users in two languages", pages, len(users))
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		t.Fatalf("%d problems:\n%s", len(problems), strings.Join(problems, "\n"))
+	}
+}
+
+// crawlAs signs in as user with lang and crawls; it returns how many pages
+// it read and what was wrong with them.
+func crawlAs(t *testing.T, base, user, lang string) (int, []string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	get := func(u string) (*http.Response, string, error) {
+		resp, err := client.Get(u)
+		if err != nil {
+			return nil, "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return resp, string(b), err
+	}
+	if _, _, err := get(base + "/lang/" + lang); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, base+"/login", strings.NewReader(url.Values{"username": {user}, "password": {"Civic2026!"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", base)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Request.URL.Path == "/login" {
+		t.Fatalf("sign in as %s: still on the login page (%d)", user, resp.StatusCode)
+	}
+
+	const maxPages, perShape = 400, 2
+	origin, _ := url.Parse(base)
+	seen := map[string]bool{}
+	shapes := map[string]int{}
+	queue := []string{"/"}
+	from := map[string]string{"/": "(start)"}
+	var problems []string
+	read := 0
+	for len(queue) > 0 && read < maxPages {
+		u := queue[0]
+		queue = queue[1:]
+		resp, body, err := get(base + u)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s/%s %s: %v", user, lang, u, err))
+			continue
+		}
+		read++
+		where := fmt.Sprintf("%s/%s %s (linked from %s)", user, lang, u, from[u])
+		if resp.StatusCode != http.StatusOK {
+			problems = append(problems, fmt.Sprintf("%s: status %d", where, resp.StatusCode))
+			continue
+		}
+		if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+			continue
+		}
+		if resp.Request.URL.Path == "/login" {
+			problems = append(problems, where+": sent to the login page")
+			continue
+		}
+		wantLang := map[string]string{"zh": `<html lang="zh-CN"`, "en": `<html lang="en"`}[lang]
+		if !strings.Contains(body, wantLang) {
+			problems = append(problems, where+": not in the chosen language")
+		}
+		p := parseCrawlPage(body)
+		for _, s := range p.texts {
+			for _, a := range artefacts {
+				if strings.Contains(s, a) {
+					problems = append(problems, fmt.Sprintf("%s: %q in %q", where, a, clip(s)))
+				}
+			}
+			if rawKey.MatchString(s) && !fileName.MatchString(s) {
+				problems = append(problems, fmt.Sprintf("%s: untranslated %q", where, s))
+			}
+		}
+		for _, l := range p.links {
+			ref, err := url.Parse(l)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("%s: bad link %q", where, l))
+				continue
+			}
+			abs := origin.ResolveReference(ref)
+			if abs.Host != origin.Host || ref.Scheme == "javascript" {
+				continue
+			}
+			abs.Fragment = ""
+			path := abs.Path
+			if path == "/logout" || strings.HasPrefix(path, "/lang/") || strings.HasPrefix(path, "/files/") || strings.HasPrefix(path, "/static/") {
+				continue
+			}
+			next := abs.RequestURI()
+			if seen[next] {
+				continue
+			}
+			seen[next] = true
+			shape := digits.ReplaceAllString(path, "N")
+			if abs.RawQuery != "" {
+				keys := []string{}
+				for k := range abs.Query() {
+					keys = append(keys, k)
+				}
+				sort.Strings(keys)
+				shape += "?" + strings.Join(keys, "&")
+			}
+			if shapes[shape] >= perShape {
+				continue
+			}
+			shapes[shape]++
+			from[next] = u
+			queue = append(queue, next)
+		}
+	}
+	return read, problems
+}
+
+func clip(s string) string {
+	if r := []rune(s); len(r) > 80 {
+		return string(r[:80]) + "…"
+	}
+	return s
+}
