@@ -48,6 +48,13 @@ func hotspotParams(r *http.Request) (scope string, p civic.HotspotParams, err er
 		return
 	}
 	p.PerKind = int(v)
+	switch q.Get("usual") {
+	case "", "1":
+	case "0":
+		p.IgnoreUsual = true
+	default:
+		return "", p, civic.Invalid(civic.FieldError{Field: "usual", Msg: civic.T("应为 1（按各处平常的量提高门槛）或 0（不考虑）", "must be 1 (raise the bar by each place's usual load) or 0 (ignore it)")})
+	}
 	return q.Get("scope"), p, nil
 }
 

@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,6 +45,13 @@ func TestHotspotAPI(t *testing.T) {
 		}
 		if r := f.do("GET", "/api/v1/insight/hotspots?radius_m=x", f.tokens[civic.RoleCommunityStaff], nil); r.Status != 422 {
 			t.Fatalf("a bad radius: %d %s", r.Status, r.Body)
+		}
+		if r := f.do("GET", "/api/v1/insight/hotspots?usual=yes", f.tokens[civic.RoleCommunityStaff], nil); r.Status != 422 || !strings.Contains(string(r.Body), "usual") {
+			t.Fatalf("a bad usual: %d %s", r.Status, r.Body)
+		}
+		// Three cases alone in their place stand out with or without it.
+		if r := f.do("GET", "/api/v1/insight/hotspots?radius_m=100&usual=0", f.tokens[civic.RoleCommunityStaff], nil); r.Status != 200 || len(decodeItems(t, r)) != 1 {
+			t.Fatalf("usual=0: %d %s", r.Status, r.Body)
 		}
 		other := f.mustUserToken("b1staff", civic.RoleStreetStaff, civic.Scope{RegionCode: codeB1})
 		if r := f.do("GET", "/api/v1/insight/hotspots", other, nil); r.Status != 200 || string(r.Body) == "" || len(decodeItems(t, r)) != 0 {

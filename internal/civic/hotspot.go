@@ -47,6 +47,10 @@ type HotspotParams struct {
 	// PerKind: at most this many warnings of each kind, the highest
 	// scores first; how many were found is reported beside them.
 	PerKind int
+	// IgnoreUsual turns off the place's usual load (ClusterParams.Alpha):
+	// every MinCases cases close together cluster, as in a quiet town; in
+	// a busy one whole neighbourhoods then chain into one cluster.
+	IgnoreUsual bool
 }
 
 // WithDefaults fills zero fields and clamps the rest to sane bounds, so
@@ -158,18 +162,46 @@ type HotspotPoint struct {
 
 const metresPerDegree = 111320.0
 
-// Clusters groups points DBSCAN-style: a point with at least minPts-1
-// neighbours (same group, within radiusM and window) is a core; cores that
-// are neighbours share a cluster and a non-core neighbour of a core joins
-// the first core's cluster. Points are bucketed by group and by
-// radius-sized cells, each cell's points sorted by time, so each point is
-// compared only with the points of the nine cells around it that fall in
-// its time window (two binary searches per cell): O(n·k) for a city's
-// spread of cases, k the neighbours in space and time. Density rather
-// than plain linking keeps a busy street from chaining into one city-wide
-// cluster. It returns the clusters as indexes into pts, each with at
-// least minPts points, largest first.
-func Clusters(pts []HotspotPoint, radiusM float64, window time.Duration, minPts int) [][]int {
+// ClusterParams are the clustering's terms: neighbours are points of one
+// group within RadiusM and Window of each other; a core has at least
+// MinPts-1 of them.
+//
+// With Alpha > 0 a core must also have more neighbours than its place
+// usually gives (未诉先办 needs what stands out, not a busy street's daily
+// load). The point's background is the group's points outside its time
+// window: those within RadiusM of it (its disc), and those of the 5×5
+// radius-sized cells around it scaled by π/25 to a disc's area (its
+// block), whichever is more — the disc alone is a few cases and often low
+// by chance, the block alone misses a place busier than its surroundings.
+// Scaled from the rest of the period to the window, that is λ, how many
+// neighbours the point would have by its place's usual rate, and the
+// point's neighbours must be at least the smallest k with P(X ≥ k) ≤
+// Alpha for X ~ Poisson(λ). From and To are the period the points were
+// read from (the rate's time base); where the window covers all of it
+// there is no outside to measure and λ is 0. A place with no other cases
+// has λ 0 and keeps plain MinPts.
+type ClusterParams struct {
+	RadiusM  float64
+	Window   time.Duration
+	MinPts   int
+	Alpha    float64
+	From, To time.Time
+}
+
+// Clusters groups points DBSCAN-style: a point with enough neighbours (see
+// ClusterParams) is a core; cores that are neighbours share a cluster and
+// a non-core neighbour of a core joins the first core's cluster. Points
+// are bucketed by group and by radius-sized cells, each cell's points
+// sorted by time, so each point is compared only with the points of the
+// nine cells around it that fall in its time window (two binary searches
+// per cell): O(n·k) for a city's spread of cases, k the neighbours in
+// space and time. Density rather than plain linking keeps a busy street
+// from chaining into one city-wide cluster, and the background rate of
+// ClusterParams.Alpha keeps a busy neighbourhood from being one cluster.
+// It returns the clusters as indexes into pts, each with at least MinPts
+// points, largest first.
+func Clusters(pts []HotspotPoint, p ClusterParams) [][]int {
+	radiusM, window, minPts := p.RadiusM, p.Window, p.MinPts
 	if len(pts) == 0 || radiusM <= 0 {
 		return nil
 	}
@@ -210,14 +242,13 @@ func Clusters(pts []HotspotPoint, radiusM float64, window time.Duration, minPts 
 		}
 		return i < j
 	})
-	type run struct{ lo, hi int32 }
-	span := make(map[uint64]run, len(pts)/4+1)
+	span := make(map[uint64]cellRun, len(pts)/4+1)
 	for lo := 0; lo < len(order); {
 		hi := lo + 1
 		for hi < len(order) && key[order[hi]] == key[order[lo]] {
 			hi++
 		}
-		span[key[order[lo]]] = run{int32(lo), int32(hi)}
+		span[key[order[lo]]] = cellRun{int32(lo), int32(hi)}
 		lo = hi
 	}
 	r2 := radiusM * radiusM
@@ -252,11 +283,24 @@ func Clusters(pts []HotspotPoint, radiusM float64, window time.Duration, minPts 
 			}
 		}
 	}
+	from, to := p.From.UnixNano(), p.To.UnixNano()
+	var disc, block []int32
+	if p.Alpha > 0 {
+		disc, block = backgrounds(order, span, key, xs, ys, ts, r2, w)
+	}
 	core := make([]bool, len(pts))
 	for i := range pts {
+		need := minPts - 1
+		if p.Alpha > 0 && disc[i]+block[i] > 0 {
+			in := float64(min(ts[i]+w, to) - max(ts[i]-w, from))
+			if out := float64(to-from) - in; out > 0 && in > 0 {
+				lambda := max(float64(disc[i]), float64(block[i])*math.Pi/blockCells) * in / out
+				need = max(need, PoissonQuantile(lambda, p.Alpha))
+			}
+		}
 		n := 0
-		neighbours(i, func(int) bool { n++; return n < minPts-1 })
-		core[i] = n >= minPts-1
+		neighbours(i, func(int) bool { n++; return n < need })
+		core[i] = n >= need
 	}
 	parent := make([]int32, len(pts))
 	for i := range parent {
@@ -314,6 +358,98 @@ func Clusters(pts []HotspotPoint, radiusM float64, window time.Duration, minPts 
 		return out[a][0] < out[b][0]
 	})
 	return out
+}
+
+// cellRun is a cell's stretch of the points in cell order.
+type cellRun struct{ lo, hi int32 }
+
+// blockCells is how many cells a point's block has (5×5): the block
+// counts enough cases that its rate is not often low by chance.
+const blockCells = 25
+
+// backgrounds counts, for every point, the points of its group that fall
+// outside its time window within radius (disc, r2 its square) and in the
+// 5×5 cells around its own (block). The points of a cell are visited in
+// time order, so the window's ends in each nearby cell only move forward.
+func backgrounds(order []int32, span map[uint64]cellRun, key []uint64, xs, ys []float64, ts []int64, r2 float64, w int64) (disc, block []int32) {
+	disc, block = make([]int32, len(order)), make([]int32, len(order))
+	type near struct {
+		cell   []int32
+		lo, hi int  // the window's ends in cell
+		inDisc bool // one of the nine cells a disc can reach
+	}
+	var around []near
+	for lo := 0; lo < len(order); {
+		c := span[key[order[lo]]]
+		g, cx, cy := splitCellKey(key[order[lo]])
+		around = around[:0]
+		for dx := int64(-2); dx <= 2; dx++ {
+			for dy := int64(-2); dy <= 2; dy++ {
+				if r, ok := span[cellKey(g, cx+dx, cy+dy)]; ok {
+					around = append(around, near{cell: order[r.lo:r.hi], inDisc: dx >= -1 && dx <= 1 && dy >= -1 && dy <= 1})
+				}
+			}
+		}
+		for _, i := range order[c.lo:c.hi] {
+			var d, b int32
+			for k := range around {
+				a := &around[k]
+				for a.lo < len(a.cell) && ts[a.cell[a.lo]] < ts[i]-w {
+					a.lo++
+				}
+				a.hi = max(a.hi, a.lo)
+				for a.hi < len(a.cell) && ts[a.cell[a.hi]] <= ts[i]+w {
+					a.hi++
+				}
+				b += int32(len(a.cell) - (a.hi - a.lo))
+				if !a.inDisc {
+					continue
+				}
+				for _, part := range [2][]int32{a.cell[:a.lo], a.cell[a.hi:]} {
+					for _, j := range part {
+						ddx, ddy := xs[i]-xs[j], ys[i]-ys[j]
+						if ddx*ddx+ddy*ddy <= r2 {
+							d++
+						}
+					}
+				}
+			}
+			disc[i], block[i] = d, b
+		}
+		lo = int(c.hi)
+	}
+	return disc, block
+}
+
+// PoissonQuantile is the smallest k with P(X ≥ k) ≤ alpha for X ~
+// Poisson(lambda): how many events are needed before so many stand out
+// from a usual rate of lambda. alpha is taken as at least 1e-12.
+func PoissonQuantile(lambda, alpha float64) int {
+	alpha = max(alpha, 1e-12)
+	if lambda <= 0 {
+		return 1
+	}
+	// P(X ≥ k) = 1 − P(X ≤ k−1), the probabilities summed from 0, each
+	// the last times λ/k; in log space where exp(−λ) would underflow.
+	cdf := 0.0
+	if lambda < 500 {
+		pk := math.Exp(-lambda)
+		for k := 0; ; k++ {
+			if 1-cdf <= alpha || k > 10*int(lambda)+1000 {
+				return k
+			}
+			cdf += pk
+			pk *= lambda / float64(k+1)
+		}
+	}
+	logP, logL := -lambda, math.Log(lambda)
+	for k := 0; ; k++ {
+		if 1-cdf <= alpha || k > 10*int(lambda)+1000 {
+			return k
+		}
+		cdf += math.Exp(logP)
+		logP += logL - math.Log(float64(k+1))
+	}
 }
 
 // cellKey packs a category group and a cell's coordinates, 21 bits each,

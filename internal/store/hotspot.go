@@ -70,7 +70,7 @@ func (s *Store) DetectHotspots(ctx context.Context, a civic.Actor, scope string,
 	var clusters []civic.Hotspot
 	var clustersErr error
 	if err == nil {
-		wg.Go(func() { clusters, clustersErr = s.hotspotClusters(ctx, rows, p) })
+		wg.Go(func() { clusters, clustersErr = s.hotspotClusters(ctx, rows, p, now) })
 	}
 	var out []civic.Hotspot
 	if err == nil {
@@ -178,7 +178,7 @@ func (s *Store) categoryNames(ctx context.Context) (map[string]string, error) {
 // cluster's distinct reporters, co-reporters included; a cluster with
 // MinReporters of them is 多人同诉. Reporters nobody can name (no account,
 // no phone) count one per case.
-func (s *Store) hotspotClusters(ctx context.Context, rows []hotspotRow, p civic.HotspotParams) ([]civic.Hotspot, error) {
+func (s *Store) hotspotClusters(ctx context.Context, rows []hotspotRow, p civic.HotspotParams, now time.Time) ([]civic.Hotspot, error) {
 	var pts []civic.HotspotPoint
 	var at []int
 	for i, r := range rows {
@@ -188,7 +188,12 @@ func (s *Store) hotspotClusters(ctx context.Context, rows []hotspotRow, p civic.
 		pts = append(pts, civic.HotspotPoint{Lng: r.c.Lng, Lat: r.c.Lat, At: r.c.CreatedAt, Group: civic.CategoryGroup(r.c.CategoryCode)})
 		at = append(at, i)
 	}
-	groups := civic.Clusters(pts, p.RadiusM, p.Window, p.MinCases)
+	cp := civic.ClusterParams{RadiusM: p.RadiusM, Window: p.Window, MinPts: p.MinCases, From: now.Add(-p.Since), To: now}
+	if !p.IgnoreUsual && len(pts) > 0 {
+		// About one point of the detection is a core by chance alone.
+		cp.Alpha = 1 / float64(len(pts))
+	}
+	groups := civic.Clusters(pts, cp)
 	var ids []int64
 	for _, g := range groups {
 		for _, k := range g {

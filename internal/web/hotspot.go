@@ -16,6 +16,7 @@ import (
 type hotspotsPage struct {
 	Page
 	Radius, Window, MinCases string
+	IgnoreUsual              bool // usual=0: the place's usual load is not counted
 	Rows                     []hotspotRow
 	Shown                    []hotspotCount // kinds with more warnings than shown
 	CanMerge                 bool
@@ -54,6 +55,8 @@ func (h *Web) hotspots(w http.ResponseWriter, r *http.Request, c *rq) error {
 	params.RadiusM = num(p.Radius)
 	params.Window = time.Duration(num(p.Window) * float64(24*time.Hour))
 	params.MinCases = int(num(p.MinCases))
+	p.IgnoreUsual = q.Get("usual") == "0"
+	params.IgnoreUsual = p.IgnoreUsual
 	hs, found, err := h.store.DetectHotspots(r.Context(), c.Actor, q.Get("scope"), params)
 	if err != nil {
 		return err

@@ -20,6 +20,11 @@ func TestHotspotsPage(t *testing.T) {
 	admin := f.mustLogin(t, "admin")
 	body := mustStatus(t, admin.get("/hotspots?radius_m=300&min_cases=3"), http.StatusOK)
 	mustContain(t, body, "预警热点", `data-kind="cluster"`, "楼道堆物", "合并为一件", `name="case_id"`)
+	// The usual load is counted unless the form says otherwise, and the
+	// form keeps the choice.
+	mustContain(t, body, `<option value="1">计入`)
+	off := mustStatus(t, admin.get("/hotspots?radius_m=300&min_cases=3&usual=0"), http.StatusOK)
+	mustContain(t, off, `<option value="0" selected>不计`, `data-kind="cluster"`)
 	ids := regexp.MustCompile(`name="case_id" value="(\d+)"`).FindAllStringSubmatch(body, -1)
 	if len(ids) < 3 {
 		t.Fatalf("found %d cases to merge in:\n%s", len(ids), truncate(body))
