@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -25,6 +26,7 @@ func benchAssessment(ctx context.Context, args []string, env Env) error {
 	n := fs.Int("cases", 150_000, "how many cases to seed over last month")
 	runs := fs.Int("runs", 5, "assessments per level")
 	keep := fs.String("keep", "", "keep the seeded SQLite database at this path (reused if it exists)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the assessments to this file")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -81,6 +83,17 @@ func benchAssessment(ctx context.Context, args []string, env Env) error {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "seeded %d cases with timelines in %v\n", *n, time.Since(start).Round(time.Second))
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	for _, level := range civic.AssessLevels {
 		var ds []time.Duration

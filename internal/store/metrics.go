@@ -1,15 +1,18 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/civicgrid/civicgrid/internal/calendar"
@@ -276,8 +279,6 @@ func (s *Store) metricsCases(ctx context.Context, f MetricsFilter, where string,
 	}
 	// The place alone, for the pauses and extensions below.
 	placeWhere, placeArgs := where, slices.Clone(args)
-	add(`c.id IN (SELECT case_id FROM case_events WHERE action IN (`+actionList(append(metricsActions, clockActions...))+`) AND at >= ? AND at < ?)`,
-		f.From.Add(-metricsLookback), f.To)
 	// Narrow to cases that were ever with the handler; the exact
 	// attribution is made event by event below. Dispatch data is written
 	// by json.Marshal, so the fragments below match it exactly.
@@ -290,43 +291,40 @@ func (s *Store) metricsCases(ctx context.Context, f MetricsFilter, where string,
 		add(handed+`data LIKE ? ESCAPE '\')`, likeContains(`"region_code":"`+f.HandlerRegion+`"`))
 	}
 
-	byID := map[int64]*metricsCase{}
-	var out []*metricsCase
-	// The cases drive the read (CROSS JOIN keeps SQLite's planner from
-	// turning it around): the period's case ids, each case's row, then its
-	// events in order from case_events_case. Led by the events instead,
-	// SQLite walked every event of these actions in the whole history and
-	// sorted them: four times slower on a month of 150,000 cases, and worse
-	// with every year kept (docs/BENCHMARKS.md, "Assessments at city scale").
-	rows, err := s.query(ctx, `SELECT e.case_id, c.region_code, c.category_code, e.at, e.action, e.to_state, e.data
-		FROM cases c CROSS JOIN case_events e
-		WHERE e.case_id = c.id AND `+where+` AND e.action IN (`+actionList(metricsActions)+`) AND (e.action <> 'comment' OR e.data LIKE '%"co_reporter"%')
-		ORDER BY e.case_id, e.id`, args...)
+	// The events are read in parts side by side, by ranges of case ids:
+	// reading them is nearly all of an assessment's time, and a server's
+	// cores can each read a part. Each part asks which of its cases have
+	// an event in the period (SQLite builds that set as a temporary
+	// index, the costliest step, so each builds only its own).
+	bounds, err := s.metricsShardBounds(ctx, f.From.Add(-metricsLookback))
 	if err != nil {
-		return nil, fmt.Errorf("read case events for metrics: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var region, category string
-		var e metricsEvent
-		if err := rows.Scan(&id, &region, &category, &e.at, &e.action, &e.toState, &e.data); err != nil {
-			return nil, fmt.Errorf("scan case event: %w", err)
-		}
-		e.at = e.at.UTC()
-		c := byID[id]
-		if c == nil {
-			c = &metricsCase{id: id, region: region, category: category}
-			byID[id] = c
-			out = append(out, c)
-		}
-		c.events = append(c.events, e)
+	parts := make([][]*metricsCase, len(bounds)-1)
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for k := range parts {
+		lo, hi := bounds[k], bounds[k+1]
+		wg.Go(func() {
+			w := where + ` AND c.id >= ? AND c.id < ? AND c.id IN (SELECT case_id FROM case_events WHERE action IN (` + actionList(append(metricsActions, clockActions...)) + `) AND at >= ? AND at < ? AND case_id >= ? AND case_id < ?)`
+			parts[k], errs[k] = s.metricsEvents(ctx, w, append(slices.Clone(args), lo, hi, f.From.Add(-metricsLookback), f.To, lo, hi))
+		})
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read case events for metrics: %w", err)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	var out []*metricsCase
+	for _, p := range parts {
+		out = append(out, p...)
 	}
 	if len(out) == 0 {
 		return nil, nil
+	}
+	slices.SortFunc(out, func(a, b *metricsCase) int { return cmp.Compare(a.id, b.id) })
+	byID := make(map[int64]*metricsCase, len(out))
+	for _, c := range out {
+		byID[c.id] = c
 	}
 
 	// Pauses and extensions are few (a case in a hundred or so): those of
@@ -375,6 +373,74 @@ func (s *Store) metricsCases(ctx context.Context, f MetricsFilter, where string,
 		}
 	}
 	return out, xrows.Err()
+}
+
+// metricsShards is how many parts metricsCases reads side by side, one a
+// core of the development machine; the SQLite reader pool holds four
+// connections (docs/BENCHMARKS.md, "Assessments and reports").
+const metricsShards = 2
+
+// metricsShardBounds splits case ids into metricsShards ranges, bounds[k]
+// to bounds[k+1] (the last unbounded): the cases filed since `since` split
+// evenly, older ones with the first part (few of them have events in a
+// period). In a bulk load, whose one transaction reads one query at a
+// time, there is one range.
+func (s *Store) metricsShardBounds(ctx context.Context, since time.Time) ([]int64, error) {
+	all := []int64{math.MinInt64, math.MaxInt64}
+	if s.bulkTx() != nil {
+		return all, nil
+	}
+	var lo, hi sql.NullInt64
+	if err := s.queryRow(ctx, `SELECT (SELECT min(id) FROM cases WHERE created_at >= ?), (SELECT max(id) FROM cases)`, since).Scan(&lo, &hi); err != nil {
+		return nil, fmt.Errorf("split cases for metrics: %w", err)
+	}
+	if !lo.Valid || !hi.Valid || hi.Int64-lo.Int64 < 2*metricsShards {
+		return all, nil
+	}
+	bounds := []int64{math.MinInt64}
+	for k := 1; k < metricsShards; k++ {
+		bounds = append(bounds, lo.Int64+(hi.Int64-lo.Int64+1)*int64(k)/metricsShards)
+	}
+	return append(bounds, math.MaxInt64), nil
+}
+
+// metricsEvents reads the metrics events of the cases where selects, each
+// case's in order.
+func (s *Store) metricsEvents(ctx context.Context, where string, args []any) ([]*metricsCase, error) {
+	// The cases drive the read (CROSS JOIN keeps SQLite's planner from
+	// turning it around): the period's case ids, each case's row, then its
+	// events in order from case_events_case. Led by the events instead,
+	// SQLite walked every event of these actions in the whole history and
+	// sorted them: four times slower on a month of 150,000 cases, and worse
+	// with every year kept (docs/BENCHMARKS.md, "Assessments at city scale").
+	rows, err := s.query(ctx, `SELECT e.case_id, c.region_code, c.category_code, e.at, e.action, e.to_state, e.data
+		FROM cases c CROSS JOIN case_events e
+		WHERE e.case_id = c.id AND `+where+` AND e.action IN (`+actionList(metricsActions)+`) AND (e.action <> 'comment' OR e.data LIKE '%"co_reporter"%')
+		ORDER BY e.case_id, e.id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read case events for metrics: %w", err)
+	}
+	defer rows.Close()
+	var out []*metricsCase
+	var c *metricsCase
+	for rows.Next() {
+		var id int64
+		var region, category string
+		var e metricsEvent
+		if err := rows.Scan(&id, &region, &category, &e.at, &e.action, &e.toState, &e.data); err != nil {
+			return nil, fmt.Errorf("scan case event: %w", err)
+		}
+		e.at = e.at.UTC()
+		if c == nil || c.id != id {
+			c = &metricsCase{id: id, region: region, category: category}
+			out = append(out, c)
+		}
+		c.events = append(c.events, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read case events for metrics: %w", err)
+	}
+	return out, nil
 }
 
 // handlerAt is who had a case at some moment: an organisation or a region
