@@ -20,16 +20,27 @@ import (
 type crawlPage struct {
 	links []string
 	texts []string
+	// unlabelled are form controls with no label: no <label for>, no
+	// aria-label or aria-labelledby, not wrapped in a <label>, not hidden.
+	unlabelled []string
 }
 
 func parseCrawlPage(body string) crawlPage {
 	var p crawlPage
+	labelFor := map[string]bool{}
+	var controls []html.Token
+	inLabel := 0
 	z := html.NewTokenizer(strings.NewReader(body))
 	skip := 0         // inside <script> or <style>
 	skipText := false // the next text is a code (a report figure's key), not prose
 	for {
 		switch z.Next() {
 		case html.ErrorToken:
+			for _, c := range controls {
+				if id := attr(c, "id"); id == "" || !labelFor[id] {
+					p.unlabelled = append(p.unlabelled, c.Data+" name="+attr(c, "name"))
+				}
+			}
 			return p
 		case html.StartTagToken, html.SelfClosingTagToken:
 			tok := z.Token()
@@ -38,6 +49,20 @@ func parseCrawlPage(body string) crawlPage {
 					skip++
 				}
 				continue
+			}
+			switch tok.Data {
+			case "label":
+				if f := attr(tok, "for"); f != "" {
+					labelFor[f] = true
+				}
+				if tok.Type == html.StartTagToken {
+					inLabel++
+				}
+			case "input", "select", "textarea":
+				t := attr(tok, "type")
+				if inLabel == 0 && attr(tok, "aria-label") == "" && attr(tok, "aria-labelledby") == "" && t != "hidden" && t != "submit" && t != "button" && t != "reset" {
+					controls = append(controls, tok)
+				}
 			}
 			if tok.Data == "code" || strings.Contains(" "+attr(tok, "class")+" ", " code ") {
 				skipText = true
@@ -57,8 +82,12 @@ func parseCrawlPage(body string) crawlPage {
 				}
 			}
 		case html.EndTagToken:
-			if n := z.Token().Data; (n == "script" || n == "style") && skip > 0 {
+			n := z.Token().Data
+			if (n == "script" || n == "style") && skip > 0 {
 				skip--
+			}
+			if n == "label" && inLabel > 0 {
+				inLabel--
 			}
 		case html.TextToken:
 			if skipText {
@@ -96,8 +125,9 @@ var (
 // TestDemoCrawl signs in to the real demo as each of its users, in Chinese
 // and in English, and follows the links of every page it reaches (GET,
 // same origin, a few pages of each shape): every page must answer 200 and
-// show no untranslated key or template artefact. A link a user is shown
-// must lead somewhere the user may go.
+// show no untranslated key or template artefact, and every form control
+// must have a label a screen reader can say. A link a user is shown must
+// lead somewhere the user may go.
 func TestDemoCrawl(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the demo")
@@ -193,6 +223,9 @@ func crawlAs(t *testing.T, base, user, lang string) (int, []string) {
 			if rawKey.MatchString(s) && !fileName.MatchString(s) {
 				problems = append(problems, fmt.Sprintf("%s: untranslated %q", where, s))
 			}
+		}
+		for _, c := range p.unlabelled {
+			problems = append(problems, fmt.Sprintf("%s: a form control without a label: %s", where, c))
 		}
 		for _, l := range p.links {
 			ref, err := url.Parse(l)

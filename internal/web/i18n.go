@@ -447,6 +447,7 @@ var messages = map[string][2]string{
 	"categories.export_csv":              {"导出 CSV", "Export CSV"},
 	"categories.export_xlsx":             {"导出 Excel", "Export Excel"},
 	"categories.import_label":            {"批量导入（CSV 或 Excel）", "Bulk import (CSV or Excel)"},
+	"categories.import_file":             {"类别表文件（CSV 或 Excel）", "Category file (CSV or Excel)"},
 	"categories.import_hint":             {"按编码新增或覆盖。整份文件全部通过校验才会写入；任何一行有误都不写入，并逐行逐列列出所有问题。第一行为列名，中文或英文均可：", "Rows create new codes or replace existing ones. The file is written only if every row passes; otherwise nothing is written and every problem is listed by row and column. The first row holds the column names, in Chinese or English:"},
 	"categories.import_submit":           {"上传并校验", "Upload and check"},
 	"categories.import_title":            {"导入分类目录", "Import categories"},
