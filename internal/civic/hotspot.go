@@ -455,7 +455,9 @@ func PoissonQuantile(lambda, alpha float64) int {
 // cellKey packs a category group and a cell's coordinates, 21 bits each,
 // into one map key. Coordinates wrap modulo 2^21 cells (beyond about
 // 200 km at a 200 m radius); two cells that share a key only add
-// candidates, whose distance is checked exactly.
+// candidates, whose distance is checked exactly — except in a block's
+// background count (backgrounds), where such a far cell's cases raise the
+// bar a little; only a scope over 400 km wide at that radius has them.
 func cellKey(g uint64, x, y int64) uint64 {
 	const m = 1<<21 - 1
 	return g<<42 | uint64(x)&m<<21 | uint64(y)&m
