@@ -23,6 +23,13 @@ type crawlPage struct {
 	// unlabelled are form controls with no label: no <label for>, no
 	// aria-label or aria-labelledby, not wrapped in a <label>, not hidden.
 	unlabelled []string
+	forms      []crawlForm // the GET forms (searches and filters)
+}
+
+// crawlForm is a GET form: where it goes and its fields by type.
+type crawlForm struct {
+	action string
+	fields [][2]string // name, type (text, number, date, select, …)
 }
 
 func parseCrawlPage(body string) crawlPage {
@@ -30,6 +37,7 @@ func parseCrawlPage(body string) crawlPage {
 	labelFor := map[string]bool{}
 	var controls []html.Token
 	inLabel := 0
+	var form *crawlForm
 	z := html.NewTokenizer(strings.NewReader(body))
 	skip := 0         // inside <script> or <style>
 	skipText := false // the next text is a code (a report figure's key), not prose
@@ -58,8 +66,21 @@ func parseCrawlPage(body string) crawlPage {
 				if tok.Type == html.StartTagToken {
 					inLabel++
 				}
+			case "form":
+				if m := strings.ToLower(attr(tok, "method")); m == "" || m == "get" {
+					form = &crawlForm{action: attr(tok, "action")}
+				}
+			}
+			switch tok.Data {
 			case "input", "select", "textarea":
 				t := attr(tok, "type")
+				if form != nil && attr(tok, "name") != "" {
+					kind := t
+					if tok.Data != "input" {
+						kind = tok.Data
+					}
+					form.fields = append(form.fields, [2]string{attr(tok, "name"), kind})
+				}
 				if inLabel == 0 && attr(tok, "aria-label") == "" && attr(tok, "aria-labelledby") == "" && t != "hidden" && t != "submit" && t != "button" && t != "reset" {
 					controls = append(controls, tok)
 				}
@@ -88,6 +109,10 @@ func parseCrawlPage(body string) crawlPage {
 			}
 			if n == "label" && inLabel > 0 {
 				inLabel--
+			}
+			if n == "form" && form != nil {
+				p.forms = append(p.forms, *form)
+				form = nil
 			}
 		case html.TextToken:
 			if skipText {
@@ -127,7 +152,9 @@ var (
 // same origin, a few pages of each shape): every page must answer 200 and
 // show no untranslated key or template artefact, and every form control
 // must have a label a screen reader can say. A link a user is shown must
-// lead somewhere the user may go.
+// lead somewhere the user may go. Every search and filter form (GET) is
+// sent once with a wrong value in each field: the answer may be a refusal
+// in the user's language, never a server error.
 func TestDemoCrawl(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the demo")
@@ -138,7 +165,8 @@ func TestDemoCrawl(t *testing.T) {
 	pages := 0
 	for _, user := range users {
 		for _, lang := range []string{"zh", "en"} {
-			n, ps := crawlAs(t, base, user, lang)
+			n, nf, ps := crawlAs(t, base, user, lang)
+			t.Logf("%s/%s: %d pages, %d forms sent wrong values", user, lang, n, nf)
 			pages += n
 			problems = append(problems, ps...)
 		}
@@ -151,8 +179,8 @@ func TestDemoCrawl(t *testing.T) {
 }
 
 // crawlAs signs in as user with lang and crawls; it returns how many pages
-// it read and what was wrong with them.
-func crawlAs(t *testing.T, base, user, lang string) (int, []string) {
+// it read, how many forms it sent, and what was wrong with them.
+func crawlAs(t *testing.T, base, user, lang string) (int, int, []string) {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, Timeout: 30 * time.Second}
@@ -184,6 +212,7 @@ func crawlAs(t *testing.T, base, user, lang string) (int, []string) {
 	origin, _ := url.Parse(base)
 	seen := map[string]bool{}
 	shapes := map[string]int{}
+	triedForms := map[string]bool{}
 	queue := []string{"/"}
 	from := map[string]string{"/": "(start)"}
 	var problems []string
@@ -227,6 +256,44 @@ func crawlAs(t *testing.T, base, user, lang string) (int, []string) {
 		for _, c := range p.unlabelled {
 			problems = append(problems, fmt.Sprintf("%s: a form control without a label: %s", where, c))
 		}
+		// Each GET form once, every field given something wrong: the
+		// answer is the page or a clear refusal, never a server error.
+		for _, f := range p.forms {
+			target, err := url.Parse(f.action)
+			if err != nil {
+				continue
+			}
+			abs := resp.Request.URL.ResolveReference(target)
+			sig := abs.Path + "?" + fmt.Sprint(f.fields)
+			if triedForms[sig] {
+				continue
+			}
+			triedForms[sig] = true
+			q := url.Values{}
+			for _, fld := range f.fields {
+				q.Set(fld[0], junkFor(fld[1]))
+			}
+			abs.RawQuery = q.Encode()
+			r, b, err := get(abs.String())
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("%s: form %s: %v", where, abs.RequestURI(), err))
+				continue
+			}
+			// A value naming nothing may be refused (400, 404, 422), in
+			// the user's language; a server error never.
+			if r.StatusCode >= 500 {
+				problems = append(problems, fmt.Sprintf("%s: form %s: status %d", where, abs.RequestURI(), r.StatusCode))
+				continue
+			}
+			if strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") && !strings.Contains(b, wantLang) {
+				problems = append(problems, fmt.Sprintf("%s: form %s: answered %d not in the chosen language", where, abs.RequestURI(), r.StatusCode))
+			}
+			for _, a := range artefacts {
+				if strings.Contains(b, a) {
+					problems = append(problems, fmt.Sprintf("%s: form %s: %q on the page", where, abs.RequestURI(), a))
+				}
+			}
+		}
 		for _, l := range p.links {
 			ref, err := url.Parse(l)
 			if err != nil {
@@ -264,7 +331,23 @@ func crawlAs(t *testing.T, base, user, lang string) (int, []string) {
 			queue = append(queue, next)
 		}
 	}
-	return read, problems
+	return read, len(triedForms), problems
+}
+
+// junkFor is a wrong value for a field of type kind: what a careless or
+// hostile hand might type.
+func junkFor(kind string) string {
+	switch kind {
+	case "number":
+		return "-1x"
+	case "date", "month", "datetime-local":
+		return "2026-13-45"
+	case "select":
+		return "no-such-option"
+	case "checkbox", "radio":
+		return "on"
+	}
+	return "不存在<>'\"%_\\"
 }
 
 func clip(s string) string {
