@@ -24,12 +24,18 @@ type crawlPage struct {
 	// aria-label or aria-labelledby, not wrapped in a <label>, not hidden.
 	unlabelled []string
 	forms      []crawlForm // the GET forms (searches and filters)
+	posts      []crawlForm // the POST forms
 }
 
-// crawlForm is a GET form: where it goes and its fields by type.
+// crawlForm is a form: where it goes and its fields by type, with the
+// values of its hidden fields.
 type crawlForm struct {
+	page   string // where it was seen
 	action string
+	post   bool
 	fields [][2]string // name, type (text, number, date, select, …)
+	hidden map[string]string
+	submit bool // has a button that sends it
 }
 
 func parseCrawlPage(body string) crawlPage {
@@ -67,9 +73,11 @@ func parseCrawlPage(body string) crawlPage {
 					inLabel++
 				}
 			case "form":
-				if m := strings.ToLower(attr(tok, "method")); m == "" || m == "get" {
-					form = &crawlForm{action: attr(tok, "action")}
-				}
+				m := strings.ToLower(attr(tok, "method"))
+				form = &crawlForm{action: attr(tok, "action"), post: m == "post", hidden: map[string]string{}}
+			}
+			if form != nil && ((tok.Data == "button" && (attr(tok, "type") == "" || attr(tok, "type") == "submit")) || (tok.Data == "input" && attr(tok, "type") == "submit")) {
+				form.submit = true
 			}
 			switch tok.Data {
 			case "input", "select", "textarea":
@@ -80,6 +88,9 @@ func parseCrawlPage(body string) crawlPage {
 						kind = tok.Data
 					}
 					form.fields = append(form.fields, [2]string{attr(tok, "name"), kind})
+					if kind == "hidden" {
+						form.hidden[attr(tok, "name")] = attr(tok, "value")
+					}
 				}
 				if inLabel == 0 && attr(tok, "aria-label") == "" && attr(tok, "aria-labelledby") == "" && t != "hidden" && t != "submit" && t != "button" && t != "reset" {
 					controls = append(controls, tok)
@@ -111,7 +122,11 @@ func parseCrawlPage(body string) crawlPage {
 				inLabel--
 			}
 			if n == "form" && form != nil {
-				p.forms = append(p.forms, *form)
+				if form.post {
+					p.posts = append(p.posts, *form)
+				} else {
+					p.forms = append(p.forms, *form)
+				}
 				form = nil
 			}
 		case html.TextToken:
@@ -163,15 +178,27 @@ func TestDemoCrawl(t *testing.T) {
 	users := []string{"admin", "leader", "street", "community", "grid", "handler", "operator", "volunteer", "resident"}
 	var problems []string
 	pages := 0
+	posts := map[string][]crawlForm{}
 	for _, user := range users {
 		for _, lang := range []string{"zh", "en"} {
-			n, nf, ps := crawlAs(t, base, user, lang)
+			n, nf, ps, forms := crawlAs(t, base, user, lang)
 			t.Logf("%s/%s: %d pages, %d forms sent wrong values", user, lang, n, nf)
 			pages += n
 			problems = append(problems, ps...)
+			if lang == "zh" {
+				posts[user] = forms
+			}
 		}
 	}
 	t.Logf("crawled %d pages as %d users in two languages", pages, len(users))
+	// Then every form that writes, once a shape, with wrong values in its
+	// visible fields (its hidden ones as the page gave them): the least
+	// powerful users first, so that the admin's forms (which may disable
+	// an account) come last.
+	for i := len(users) - 1; i >= 0; i-- {
+		_, ps := postAs(t, base, users[i], posts[users[i]])
+		problems = append(problems, ps...)
+	}
 	if len(problems) > 0 {
 		sort.Strings(problems)
 		t.Fatalf("%d problems:\n%s", len(problems), strings.Join(problems, "\n"))
@@ -179,11 +206,11 @@ func TestDemoCrawl(t *testing.T) {
 }
 
 // crawlAs signs in as user with lang and crawls; it returns how many pages
-// it read, how many forms it sent, and what was wrong with them.
-func crawlAs(t *testing.T, base, user, lang string) (int, int, []string) {
+// it read, how many forms it sent, what was wrong with them, and the forms
+// that write it saw (one of each shape).
+func crawlAs(t *testing.T, base, user, lang string) (int, int, []string, []crawlForm) {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	client := signedIn(t, base, user, lang)
 	get := func(u string) (*http.Response, string, error) {
 		resp, err := client.Get(u)
 		if err != nil {
@@ -193,26 +220,13 @@ func crawlAs(t *testing.T, base, user, lang string) (int, int, []string) {
 		b, err := io.ReadAll(resp.Body)
 		return resp, string(b), err
 	}
-	if _, _, err := get(base + "/lang/" + lang); err != nil {
-		t.Fatal(err)
-	}
-	req, _ := http.NewRequest(http.MethodPost, base+"/login", strings.NewReader(url.Values{"username": {user}, "password": {"Civic2026!"}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", base)
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.Request.URL.Path == "/login" {
-		t.Fatalf("sign in as %s: still on the login page (%d)", user, resp.StatusCode)
-	}
-
 	const maxPages, perShape = 400, 2
 	origin, _ := url.Parse(base)
 	seen := map[string]bool{}
 	shapes := map[string]int{}
 	triedForms := map[string]bool{}
+	triedPosts := map[string]bool{}
+	var writes []crawlForm
 	queue := []string{"/"}
 	from := map[string]string{"/": "(start)"}
 	var problems []string
@@ -255,6 +269,25 @@ func crawlAs(t *testing.T, base, user, lang string) (int, int, []string) {
 		}
 		for _, c := range p.unlabelled {
 			problems = append(problems, fmt.Sprintf("%s: a form control without a label: %s", where, c))
+		}
+		for _, f := range p.posts {
+			if !f.submit { // shown read-only
+				continue
+			}
+			target, err := url.Parse(f.action)
+			if err != nil {
+				continue
+			}
+			abs := resp.Request.URL.ResolveReference(target)
+			if abs.Host != origin.Host || abs.Path == "/logout" || abs.Path == "/login" {
+				continue
+			}
+			shape := digits.ReplaceAllString(abs.Path, "N")
+			if !triedPosts[shape] {
+				triedPosts[shape] = true
+				f.action, f.page = abs.String(), u
+				writes = append(writes, f)
+			}
 		}
 		// Each GET form once, every field given something wrong: the
 		// answer is the page or a clear refusal, never a server error.
@@ -331,7 +364,73 @@ func crawlAs(t *testing.T, base, user, lang string) (int, int, []string) {
 			queue = append(queue, next)
 		}
 	}
-	return read, len(triedForms), problems
+	return read, len(triedForms), problems, writes
+}
+
+// signedIn is an HTTP client signed in to base as user, in lang.
+func signedIn(t *testing.T, base, user, lang string) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	resp, err := client.Get(base + "/lang/" + lang)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	req, _ := http.NewRequest(http.MethodPost, base+"/login", strings.NewReader(url.Values{"username": {user}, "password": {"Civic2026!"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", base)
+	resp, err = client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Request.URL.Path == "/login" {
+		t.Fatalf("sign in as %s: still on the login page (%d)", user, resp.StatusCode)
+	}
+	return client
+}
+
+// postAs signs in as user and sends each form wrong values in its visible
+// fields: the answer may be a refusal or a redirect, never a server error,
+// and never the bare "no access" page (the form should not have been
+// offered).
+func postAs(t *testing.T, base, user string, forms []crawlForm) (int, []string) {
+	t.Helper()
+	client := signedIn(t, base, user, "zh")
+	var problems []string
+	statuses := map[int]int{} // after redirects
+	for _, f := range forms {
+		v := url.Values{}
+		for _, fld := range f.fields {
+			if fld[1] == "hidden" {
+				v.Set(fld[0], f.hidden[fld[0]])
+			} else {
+				v.Set(fld[0], junkFor(fld[1]))
+			}
+		}
+		req, _ := http.NewRequest(http.MethodPost, f.action, strings.NewReader(v.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", base)
+		resp, err := client.Do(req)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s POST %s: %v", user, f.action, err))
+			continue
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode >= 500 {
+			problems = append(problems, fmt.Sprintf("%s POST %s %s: status %d: %s", user, f.action, v.Encode(), resp.StatusCode, clip(string(b))))
+		}
+		statuses[resp.StatusCode]++
+		// A form a page offers must be the user's to send: a refusal of
+		// a field's value is fine, the bare "no access" page is not.
+		if resp.StatusCode == http.StatusForbidden && strings.Contains(string(b), "<title>无权访问") {
+			problems = append(problems, fmt.Sprintf("%s POST %s: offered on %s but forbidden", user, f.action, f.page))
+		}
+	}
+	t.Logf("%s: %d forms that write sent wrong values, answered %v", user, len(forms), statuses)
+	return len(forms), problems
 }
 
 // junkFor is a wrong value for a field of type kind: what a careless or

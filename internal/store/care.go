@@ -106,6 +106,13 @@ func (s *Store) GetCareRule(ctx context.Context, a civic.Actor, id int64) (civic
 // mayEditRule checks that the actor may change a rule of region: one
 // applying everywhere needs a city-wide administrator, others the region
 // in scope.
+// MayEditCareRule reports whether a may change a rule of region ("" for
+// everywhere): what SaveCareRule checks, for pages to offer only what they
+// may.
+func MayEditCareRule(a civic.Actor, region string) bool {
+	return a.Can(civic.PermCareRules) && mayEditRule(a, region) == nil
+}
+
 func mayEditRule(a civic.Actor, region string) error {
 	if region == "" {
 		if err := a.MustCityWide(civic.PermCareRules); err != nil {

@@ -107,6 +107,7 @@ type careRulesPage struct {
 	Page
 	Rules    []civic.CareRule
 	CanWrite bool
+	Editable map[int64]bool // the rules the user may switch on and off
 	Form     careRuleForm
 	Errs     FormErrors
 	Tags     []Option
@@ -128,7 +129,10 @@ func (h *Web) renderCareRules(w http.ResponseWriter, r *http.Request, c *rq, f c
 	if err != nil {
 		return err
 	}
-	p := careRulesPage{Page: h.base(w, c, "care.rules", "/care"), Rules: rules, CanWrite: c.Actor.Can(civic.PermCareRules), Form: f, Errs: errs}
+	p := careRulesPage{Page: h.base(w, c, "care.rules", "/care"), Rules: rules, CanWrite: c.Actor.Can(civic.PermCareRules), Editable: map[int64]bool{}, Form: f, Errs: errs}
+	for _, rule := range rules {
+		p.Editable[rule.ID] = store.MayEditCareRule(c.Actor, rule.RegionCode)
+	}
 	for _, t := range civic.Tags {
 		sel := false
 		for _, s := range f.Tags {

@@ -66,6 +66,12 @@ func TestCarePages(t *testing.T) {
 	mustContain(t, mustStatus(t, worker.get("/care/rules"), http.StatusOK), "低保户每季度联系")
 
 	street := f.mustLogin(t, "street")
+	// The default rules apply everywhere: only the city's administrator
+	// switches them, so street staff see their state, not a switch.
+	rules := mustStatus(t, street.get("/care/rules"), http.StatusOK)
+	mustContain(t, rules, "低保户每季度联系")
+	mustNotContain(t, rules, `/active"`)
+	mustContain(t, mustStatus(t, f.mustLogin(t, "admin").get("/care/rules"), http.StatusOK), `/active"`)
 	mustStatus(t, street.post("/party/households", url.Values{"member_id": {strconv.FormatInt(member.ID, 10)}, "house_id": {"999999"}}), http.StatusUnprocessableEntity)
 	mustStatus(t, street.post("/party/households", url.Values{"member_id": {strconv.FormatInt(member.ID, 10)}, "house_id": {strconv.FormatInt(houses[0].ID, 10)}}), http.StatusSeeOther)
 	body = mustStatus(t, worker.get("/party"), http.StatusOK)
