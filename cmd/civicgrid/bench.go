@@ -10,9 +10,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"syscall"
 	"time"
+
+	"github.com/civicgrid/civicgrid/internal/store"
 )
 
 func cmdBench(ctx context.Context, args []string, env Env) error {
@@ -136,4 +139,45 @@ func median(ds []time.Duration) time.Duration {
 	s := slices.Clone(ds)
 	slices.Sort(s)
 	return s[len(s)/2]
+}
+
+// openBenchStore opens the SQLite store a bench scenario runs on, quietly
+// (log level error): the file keep when given, reused if it exists (reuse
+// says so, and the scenario skips its seeding), else a new file in a
+// temporary directory. done closes the store and removes that directory.
+func openBenchStore(ctx context.Context, env Env, c config, name, keep string) (st *store.Store, reuse bool, done func(), err error) {
+	dir, err := os.MkdirTemp("", "civicgrid-bench-"+name+"-")
+	if err != nil {
+		return nil, false, nil, err
+	}
+	c.db = filepath.Join(dir, "bench.db")
+	if keep != "" {
+		c.db = keep
+		_, err := os.Stat(keep)
+		reuse = err == nil
+	}
+	c.logLevel = "error"
+	st, err = openStore(ctx, c, c.logger(env))
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, false, nil, err
+	}
+	return st, reuse, func() { st.Close(); os.RemoveAll(dir) }, nil
+}
+
+// startCPUProfile writes a CPU profile to path until stop is called; with
+// no path it does nothing.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

@@ -4,10 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"runtime"
-	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -30,25 +27,11 @@ func benchAssessment(ctx context.Context, args []string, env Env) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "civicgrid-bench-assessment-")
+	st, reuse, done, err := openBenchStore(ctx, env, c, "assessment", *keep)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	c.db = filepath.Join(dir, "bench.db")
-	reuse := false
-	if *keep != "" {
-		c.db = *keep
-		if _, err := os.Stat(*keep); err == nil {
-			reuse = true
-		}
-	}
-	c.logLevel = "error"
-	st, err := openStore(ctx, c, c.logger(env))
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	defer done()
 	// Last month in China time: every seeded case falls in it.
 	now := time.Now().In(civic.ChinaTime)
 	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, civic.ChinaTime).AddDate(0, -1, 0)
@@ -84,17 +67,11 @@ func benchAssessment(ctx context.Context, args []string, env Env) error {
 		}
 		fmt.Fprintf(env.Stdout, "seeded %d cases with timelines in %v\n", *n, time.Since(start).Round(time.Second))
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	for _, level := range civic.AssessLevels {
 		var ds []time.Duration
 		var units int

@@ -9,10 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"runtime"
-	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,19 +34,12 @@ func benchCases(ctx context.Context, args []string, env Env) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "civicgrid-bench-cases-")
+	c.logLevel = "error" // the server below logs as quietly as the store
+	st, _, done, err := openBenchStore(ctx, env, c, "cases", "")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	c.db = filepath.Join(dir, "bench.db")
-	c.logLevel = "error"
-	log := c.logger(env)
-	st, err := openStore(ctx, c, log)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	defer done()
 	if err := demo.Load(ctx, st, demo.Generate(demoSeed)); err != nil {
 		return fmt.Errorf("load demo city: %w", err)
 	}
@@ -70,7 +60,7 @@ func benchCases(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(ctx, server.Config{Store: st, Log: log, AlertsEvery: -1})
+	srv, err := server.New(ctx, server.Config{Store: st, Log: c.logger(env), AlertsEvery: -1})
 	if err != nil {
 		return err
 	}
@@ -89,17 +79,11 @@ func benchCases(ctx context.Context, args []string, env Env) error {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *clients, MaxConnsPerHost: *clients}}
 	var ok, failed atomic.Int64
 	var firstErr atomic.Value
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	deadline := time.Now().Add(time.Duration(*seconds) * time.Second)
 	start := time.Now()
 	var wg sync.WaitGroup

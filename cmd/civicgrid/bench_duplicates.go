@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"time"
@@ -35,18 +33,11 @@ func benchDuplicates(ctx context.Context, args []string, env Env) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "civicgrid-bench-duplicates-")
+	st, _, done, err := openBenchStore(ctx, env, c, "duplicates", "")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	c.db = filepath.Join(dir, "bench.db")
-	c.logLevel = "error"
-	st, err := openStore(ctx, c, c.logger(env))
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	defer done()
 	if err := demo.Load(ctx, st, demo.Generate(demoSeed)); err != nil {
 		return fmt.Errorf("load demo city: %w", err)
 	}

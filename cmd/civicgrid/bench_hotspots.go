@@ -4,10 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"runtime"
-	"runtime/pprof"
 	"slices"
 	"strings"
 	"syscall"
@@ -37,24 +34,11 @@ func benchHotspots(ctx context.Context, args []string, env Env) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "civicgrid-bench-hotspots-")
+	st, reuse, done, err := openBenchStore(ctx, env, c, "hotspots", *keep)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	c.db = filepath.Join(dir, "bench.db")
-	reuse := false
-	if *keep != "" {
-		c.db = *keep
-		_, err := os.Stat(*keep)
-		reuse = err == nil
-	}
-	c.logLevel = "error"
-	st, err := openStore(ctx, c, c.logger(env))
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	defer done()
 	if !reuse {
 		if err := demo.Load(ctx, st, demo.Generate(demoSeed)); err != nil {
 			return fmt.Errorf("load demo city: %w", err)
@@ -128,17 +112,11 @@ func benchHotspots(ctx context.Context, args []string, env Env) error {
 		}
 		fmt.Fprintf(env.Stdout, "seeded %d cases (%d in %d planted bursts) and their roll-ups in %v\n", len(cases), *bursts**burstSize, *bursts, time.Since(start).Round(time.Second))
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	measure := func(name string, a civic.Actor, p civic.HotspotParams) error {
 		var ds, cpu []time.Duration
 		var found map[civic.HotspotKind]int

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"time"
@@ -27,25 +25,11 @@ func benchLists(ctx context.Context, args []string, env Env) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "civicgrid-bench-lists-")
+	st, reuse, done, err := openBenchStore(ctx, env, c, "lists", *keep)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	c.db = filepath.Join(dir, "bench.db")
-	reuse := false
-	if *keep != "" {
-		c.db = *keep
-		if _, err := os.Stat(*keep); err == nil {
-			reuse = true
-		}
-	}
-	c.logLevel = "error"
-	st, err := openStore(ctx, c, c.logger(env))
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	defer done()
 	if !reuse {
 		if err := demo.Load(ctx, st, demo.Generate(demoSeed)); err != nil {
 			return fmt.Errorf("load demo city: %w", err)
