@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -300,14 +299,15 @@ func (s *Store) metricsCases(ctx context.Context, f MetricsFilter, where string,
 	if err != nil {
 		return nil, err
 	}
+	inPart := where + ` AND c.id >= ? AND c.id < ? AND c.id IN (SELECT case_id FROM case_events WHERE action IN (` +
+		actionList(slices.Concat(metricsActions, clockActions)) + `) AND at >= ? AND at < ? AND case_id >= ? AND case_id < ?)`
 	parts := make([][]*metricsCase, len(bounds)-1)
 	errs := make([]error, len(parts))
 	var wg sync.WaitGroup
 	for k := range parts {
 		lo, hi := bounds[k], bounds[k+1]
 		wg.Go(func() {
-			w := where + ` AND c.id >= ? AND c.id < ? AND c.id IN (SELECT case_id FROM case_events WHERE action IN (` + actionList(append(metricsActions, clockActions...)) + `) AND at >= ? AND at < ? AND case_id >= ? AND case_id < ?)`
-			parts[k], errs[k] = s.metricsEvents(ctx, w, append(slices.Clone(args), lo, hi, f.From.Add(-metricsLookback), f.To, lo, hi))
+			parts[k], errs[k] = s.metricsEvents(ctx, inPart, append(slices.Clone(args), lo, hi, f.From.Add(-metricsLookback), f.To, lo, hi))
 		})
 	}
 	wg.Wait()
@@ -321,7 +321,8 @@ func (s *Store) metricsCases(ctx context.Context, f MetricsFilter, where string,
 	if len(out) == 0 {
 		return nil, nil
 	}
-	slices.SortFunc(out, func(a, b *metricsCase) int { return cmp.Compare(a.id, b.id) })
+	// The parts are ascending ranges, each read in id order: out is in id
+	// order as it stands.
 	byID := make(map[int64]*metricsCase, len(out))
 	for _, c := range out {
 		byID[c.id] = c
