@@ -134,3 +134,38 @@ func (s *Store) linkageRange(a civic.Actor, under string) (string, []any) {
 	}
 	return where, args
 }
+
+// gridOutOfScope is the error for a grid code outside the actor's scope. A
+// code left empty or naming no region is a mistake in the form (422, on the
+// field), not a trespass: only a real grid elsewhere is refused as out of
+// scope (403). Grid codes are public (the region tree is), so saying that one
+// exists gives nothing away.
+func gridOutOfScope(ctx context.Context, q querier, code string) error {
+	if strings.TrimSpace(code) == "" {
+		return civic.Invalid(civic.FieldErr("grid_code", "请选择网格", "choose a grid"))
+	}
+	ok, err := regionExists(ctx, q, code)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return civic.Invalid(civic.FieldErr("grid_code", "网格“%s”不存在", "grid %q does not exist", code))
+	}
+	return civic.OutOfScope("grid_code", "网格不在您的管辖范围内", "the grid is outside your scope")
+}
+
+// regionOutOfScope is outside, the out-of-scope error for a region code,
+// unless the code names no region at all: that is a mistake in the form
+// (422, on field). An empty code (city-wide) stays out of scope.
+func regionOutOfScope(ctx context.Context, q querier, field, code string, outside *civic.Error) error {
+	if code != "" {
+		ok, err := regionExists(ctx, q, code)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return civic.Invalid(civic.FieldErr(field, "区域“%s”不存在", "region %q does not exist", code))
+		}
+	}
+	return outside
+}

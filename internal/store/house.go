@@ -90,7 +90,7 @@ func (s *Store) ListCompounds(ctx context.Context, a civic.Actor, f PlaceFilter)
 
 func (tx *Tx) checkCompound(ctx context.Context, a civic.Actor, c *civic.Compound) error {
 	if !a.InScope(c.RegionCode) {
-		return civic.OutOfScope("region_code", "该区域不在您的管辖范围内", "the area is outside your scope")
+		return regionOutOfScope(ctx, tx, "region_code", c.RegionCode, civic.OutOfScope("region_code", "该区域不在您的管辖范围内", "the area is outside your scope"))
 	}
 	var lvl int
 	err := tx.queryRow(ctx, `SELECT level FROM regions WHERE code = ?`, c.RegionCode).Scan(&lvl)
@@ -236,7 +236,7 @@ func (s *Store) ListBuildings(ctx context.Context, a civic.Actor, f PlaceFilter)
 
 func (tx *Tx) checkBuilding(ctx context.Context, a civic.Actor, b *civic.Building) error {
 	if !a.InScope(b.GridCode) {
-		return civic.OutOfScope("grid_code", "网格不在您的管辖范围内", "the grid is outside your scope")
+		return gridOutOfScope(ctx, tx, b.GridCode)
 	}
 	var lvl int
 	err := tx.queryRow(ctx, `SELECT level FROM regions WHERE code = ?`, b.GridCode).Scan(&lvl)

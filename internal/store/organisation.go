@@ -118,7 +118,7 @@ func (s *Store) CreateOrganisation(ctx context.Context, a civic.Actor, o civic.O
 		return o, err
 	}
 	if !a.InScope(o.RegionCode) {
-		return o, civic.OutOfScope("region_code", "管辖区域不在您的范围内", "the jurisdiction is outside your scope")
+		return o, regionOutOfScope(ctx, s, "region_code", o.RegionCode, civic.OutOfScope("region_code", "管辖区域不在您的范围内", "the jurisdiction is outside your scope"))
 	}
 	err := s.write(ctx, func(tx *Tx) error {
 		if ok, err := regionExists(ctx, tx, o.RegionCode); err != nil {
@@ -154,7 +154,7 @@ func (s *Store) UpdateOrganisation(ctx context.Context, a civic.Actor, o civic.O
 		return o, err
 	}
 	if !a.InScope(o.RegionCode) {
-		return o, civic.OutOfScope("region_code", "管辖区域不在您的范围内", "the jurisdiction is outside your scope")
+		return o, regionOutOfScope(ctx, s, "region_code", o.RegionCode, civic.OutOfScope("region_code", "管辖区域不在您的范围内", "the jurisdiction is outside your scope"))
 	}
 	err = s.write(ctx, func(tx *Tx) error {
 		if ok, err := regionExists(ctx, tx, o.RegionCode); err != nil {

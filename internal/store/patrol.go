@@ -111,7 +111,7 @@ func (s *Store) StartPatrol(ctx context.Context, a civic.Actor, grid string) (ci
 		grid = a.Scope.RegionCode
 	}
 	if !a.InScope(grid) {
-		return civic.Patrol{}, civic.OutOfScope("grid_code", "网格不在您的管辖范围内", "the grid is outside your scope")
+		return civic.Patrol{}, gridOutOfScope(ctx, s, grid)
 	}
 	var id int64
 	err := s.write(ctx, func(tx *Tx) error {

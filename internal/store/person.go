@@ -246,7 +246,7 @@ func (s *Store) SavePerson(ctx context.Context, a civic.Actor, p civic.Person, r
 		return p, err
 	}
 	if !a.InScope(p.GridCode) {
-		return p, civic.OutOfScope("grid_code", "网格不在您的管辖范围内", "the grid is outside your scope")
+		return p, gridOutOfScope(ctx, s, p.GridCode)
 	}
 	err := s.write(ctx, func(tx *Tx) error {
 		var before *storedPerson

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -130,6 +131,30 @@ func TestPeopleMaskingSearchAndLinks(t *testing.T) {
 		if _, err := s.SavePerson(ctx, w.grid, civic.Person{GridCode: grid1, Name: "张三", BirthDate: "1990-01-01"}, ""); civic.ErrorCodeOf(err) != civic.EForbidden {
 			t.Fatalf("a grid worker writes people: %v", err)
 		}
+		// A grid code that names no grid is a mistake in the form (422 on
+		// the field), not a trespass; only a real grid elsewhere is out of
+		// scope.
+		u, err := s.CreateUser(ctx, civic.System, store.NewUser{Username: "grid2staff", DisplayName: "二号网格社工", Password: "password-grid2staff", Role: civic.RoleCommunityStaff, Scope: civic.Scope{RegionCode: grid2}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		narrow := store.ActorOf(u, "")
+		for _, tc := range []struct {
+			grid string
+			code civic.ErrorCode
+		}{{"110101001001999", civic.EInvalid}, {"乱码", civic.EInvalid}, {"", civic.EInvalid}, {grid1, civic.EForbidden}} {
+			_, err := s.SavePerson(ctx, narrow, civic.Person{GridCode: tc.grid, Name: "张三", BirthDate: "1990-01-01"}, "")
+			var ce *civic.Error
+			if civic.ErrorCodeOf(err) != tc.code || !errors.As(err, &ce) || len(ce.Fields) != 1 || ce.Fields[0].Field != "grid_code" {
+				t.Fatalf("person in grid %q: %v, want %s on grid_code", tc.grid, err, tc.code)
+			}
+		}
+		if _, err := s.SaveBuilding(ctx, narrow, civic.Building{GridCode: "110101001001999", Name: "无此网格楼"}); civic.ErrorCodeOf(err) != civic.EInvalid {
+			t.Fatalf("building in no grid: %v", err)
+		}
+		if _, err := s.SaveCompound(ctx, narrow, civic.Compound{RegionCode: "110101001999", Name: "无此社区小区"}); civic.ErrorCodeOf(err) != civic.EInvalid {
+			t.Fatalf("compound in no region: %v", err)
+		}
 		// Nothing in the database holds the number in clear.
 		var raw string
 		if err := s.QueryRowForTest(ctx, `SELECT id_sealed || id_hash || phone_sealed || phone_hash FROM people WHERE id = ?`, old.ID).Scan(&raw); err != nil {
@@ -187,7 +212,7 @@ func TestPeopleMaskingSearchAndLinks(t *testing.T) {
 		if _, err := s.LinkHouse(ctx, w.community, civic.HouseLink{PersonID: old.ID, HouseID: w.houses[0].ID, Relation: civic.RelationFamily}); civic.ErrorCodeOf(err) != civic.EConflict {
 			t.Fatalf("second link to one house: %v", err)
 		}
-		u, err := s.CreateUser(ctx, civic.System, store.NewUser{Username: "grid1staff", DisplayName: "一网格社工", Password: "password-grid1", Role: civic.RoleCommunityStaff, Scope: civic.Scope{RegionCode: grid1}})
+		u, err = s.CreateUser(ctx, civic.System, store.NewUser{Username: "grid1staff", DisplayName: "一网格社工", Password: "password-grid1", Role: civic.RoleCommunityStaff, Scope: civic.Scope{RegionCode: grid1}})
 		if err != nil {
 			t.Fatal(err)
 		}

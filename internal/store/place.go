@@ -76,7 +76,7 @@ func (s *Store) CreatePlaceCode(ctx context.Context, a civic.Actor, loc *Locator
 		return p, civic.Invalid(fs...)
 	}
 	if !a.InScope(p.RegionCode) {
-		return p, civic.OutOfScope("region_code", "该场所不在您的管辖范围内", "the place is outside your scope")
+		return p, regionOutOfScope(ctx, s, "region_code", p.RegionCode, civic.OutOfScope("region_code", "该场所不在您的管辖范围内", "the place is outside your scope"))
 	}
 	b := make([]byte, 10)
 	if _, err := rand.Read(b); err != nil {

@@ -93,7 +93,7 @@ func (s *Store) ListStaff(ctx context.Context, a civic.Actor, f StaffFilter) ([]
 
 func (tx *Tx) checkStaffRefs(ctx context.Context, a civic.Actor, m *civic.Staff) error {
 	if !a.InScope(m.GridCode) {
-		return civic.OutOfScope("grid_code", "网格不在您的管辖范围内", "the grid is outside your scope")
+		return gridOutOfScope(ctx, tx, m.GridCode)
 	}
 	var lvl int
 	err := tx.queryRow(ctx, `SELECT level FROM regions WHERE code = ?`, m.GridCode).Scan(&lvl)
