@@ -122,15 +122,30 @@ type Hotspot struct {
 	Reporter string `json:"reporter,omitempty"`
 	// Rising: this week, the previous four weeks' weekly average, and the
 	// same week last year.
-	ThisWeek  int           `json:"this_week,omitempty"`
-	WeeksAvg  float64       `json:"weeks_avg,omitempty"`
-	LastYear  int           `json:"last_year,omitempty"`
-	Score     float64       `json:"score"`
-	Mergeable int           `json:"mergeable"` // cases still open to a merge
-	Cases     []HotspotCase `json:"cases"`
+	ThisWeek int     `json:"this_week,omitempty"`
+	WeeksAvg float64 `json:"weeks_avg,omitempty"`
+	LastYear int     `json:"last_year,omitempty"`
+	// Family is a cluster's category family (the parent category) when
+	// its cases lie in more than one category of it; CategoryCode is then
+	// the most common one.
+	Family     string `json:"family,omitempty"`
+	FamilyName string `json:"family_name,omitempty"`
+	// Categories are how many cases of the warning lie in each category,
+	// most first, when there is more than one.
+	Categories []HotspotCategory `json:"categories,omitempty"`
+	Score      float64           `json:"score"`
+	Mergeable  int               `json:"mergeable"` // cases still open to a merge
+	Cases      []HotspotCase     `json:"cases"`
 	// Duplicates are a cluster's sets of near duplicates, case IDs oldest
 	// first; each set can be merged as it is.
 	Duplicates [][]int64 `json:"duplicates,omitempty"`
+}
+
+// HotspotCategory is how many of a warning's cases lie in one category.
+type HotspotCategory struct {
+	Code  string `json:"code"`
+	Name  string `json:"name,omitempty"`
+	Cases int    `json:"cases"`
 }
 
 // Mergeable reports whether a case in state s may be merged or merged

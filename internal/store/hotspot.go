@@ -18,8 +18,12 @@ import (
 
 // hotspotRow is one case as detection reads it.
 type hotspotRow struct {
-	c         civic.HotspotCase
-	reporter  string // identity key; "" when unknown
+	c        civic.HotspotCase
+	reporter string // identity key; "" when unknown or found on patrol
+	// found: filed by a grid worker from patrol, the worker's duty rather
+	// than anyone's appeal, so it names no reporter for 一人多诉 or
+	// 多人同诉 (its co-reporters still count).
+	found     bool
 	name      string
 	phone     string
 	anonymous bool
@@ -98,6 +102,10 @@ func (s *Store) DetectHotspots(ctx context.Context, a civic.Actor, scope string,
 		found[h.Kind]++
 		if found[h.Kind] <= p.PerKind {
 			h.CategoryName = names[h.CategoryCode]
+			h.FamilyName = names[h.Family]
+			for i := range h.Categories {
+				h.Categories[i].Name = names[h.Categories[i].Code]
+			}
 			for i := range h.Cases { // numbers for the listed cases only
 				h.Cases[i].Number = civic.CaseNumber(h.Cases[i].CreatedAt, h.Cases[i].ID)
 			}
@@ -120,7 +128,7 @@ func (s *Store) hotspotRows(ctx context.Context, where string, args []any, from 
 		indexed = " INDEXED BY cases_created"
 	}
 	rs, err := s.query(ctx, `SELECT c.id, c.state, c.category_code, c.title, c.region_code, c.has_location, c.lng, c.lat,
-		COALESCE(c.reporter_id, 0), c.reporter_name, c.reporter_phone, c.anonymous, c.created_at
+		COALESCE(c.reporter_id, 0), c.reporter_name, c.reporter_phone, c.anonymous, c.source, c.created_at
 		FROM cases c`+indexed+` WHERE c.created_at >= ? AND c.state <> 'merged' AND c.state <> 'rejected' AND `+where+` ORDER BY c.created_at, c.id`,
 		append([]any{from}, args...)...)
 	if err != nil {
@@ -131,12 +139,15 @@ func (s *Store) hotspotRows(ctx context.Context, where string, args []any, from 
 	for rs.Next() {
 		var r hotspotRow
 		var uid int64
+		var source civic.Source
 		if err := rs.Scan(&r.c.ID, &r.c.State, &r.c.CategoryCode, &r.c.Title, &r.c.RegionCode, &r.c.HasLocation, &r.c.Lng, &r.c.Lat,
-			&uid, &r.name, &r.phone, &r.anonymous, &r.c.CreatedAt); err != nil {
+			&uid, &r.name, &r.phone, &r.anonymous, &source, &r.c.CreatedAt); err != nil {
 			return nil, fmt.Errorf("read cases for hotspots: %w", err)
 		}
 		r.c.CreatedAt = r.c.CreatedAt.UTC()
-		r.reporter = reporterKey(uid, r.phone)
+		if r.found = source == civic.SourcePatrol; !r.found {
+			r.reporter = reporterKey(uid, r.phone)
+		}
 		out = append(out, r)
 	}
 	if err := rs.Err(); err != nil {
@@ -215,9 +226,11 @@ func (s *Store) hotspotClusters(ctx context.Context, rows []hotspotRow, p civic.
 			r := rows[at[k]]
 			h.Cases = append(h.Cases, r.c)
 			cats[r.c.CategoryCode]++
-			if r.reporter == "" {
+			switch {
+			case r.found:
+			case r.reporter == "":
 				seen["c"+strconv.FormatInt(r.c.ID, 10)] = true
-			} else {
+			default:
 				seen[r.reporter] = true
 			}
 			for _, key := range co[r.c.ID] {
@@ -230,7 +243,10 @@ func (s *Store) hotspotClusters(ctx context.Context, rows []hotspotRow, p civic.
 		h.Size, h.Reporters = len(g), len(seen)
 		h.From, h.To = h.Cases[0].CreatedAt, h.Cases[len(h.Cases)-1].CreatedAt
 		h.RegionCode = h.Cases[0].RegionCode
-		h.CategoryCode = mostCommon(cats)
+		h.CategoryCode, h.Categories = categoryMix(cats)
+		if len(h.Categories) > 0 {
+			h.Family = civic.CategoryGroup(h.CategoryCode)
+		}
 		if h.Reporters >= p.MinReporters {
 			h.Kind = civic.HotspotManyReporters
 		}
@@ -268,6 +284,28 @@ func markDuplicates(h *civic.Hotspot) {
 	for k := range h.Cases {
 		h.Cases[k].DuplicateGroup = group[h.Cases[k].ID]
 	}
+}
+
+// categoryMix is the most common category of a warning's cases and, when
+// they lie in more than one, every category with its count, most first
+// (uncategorised cases are left out of both).
+func categoryMix(cats map[string]int) (string, []civic.HotspotCategory) {
+	delete(cats, "")
+	top := mostCommon(cats)
+	if len(cats) < 2 {
+		return top, nil
+	}
+	mix := make([]civic.HotspotCategory, 0, len(cats))
+	for code, n := range cats {
+		mix = append(mix, civic.HotspotCategory{Code: code, Cases: n})
+	}
+	sort.Slice(mix, func(i, j int) bool {
+		if mix[i].Cases != mix[j].Cases {
+			return mix[i].Cases > mix[j].Cases
+		}
+		return mix[i].Code < mix[j].Code
+	})
+	return top, mix
 }
 
 func mostCommon(m map[string]int) string {
@@ -345,7 +383,7 @@ func oneReporter(rows []hotspotRow, p civic.HotspotParams) []civic.Hotspot {
 		first := rows[idx[0]]
 		h.Reporter = strings.TrimSpace(first.name + " " + civic.MaskPhone(first.phone))
 		h.RegionCode = first.c.RegionCode
-		h.CategoryCode = mostCommon(cats)
+		h.CategoryCode, h.Categories = categoryMix(cats)
 		h.From, h.To = h.Cases[0].CreatedAt, h.Cases[len(h.Cases)-1].CreatedAt
 		h.Score = float64(h.Size)
 		out = append(out, h)

@@ -118,6 +118,11 @@ func TestHotspotClusters(t *testing.T) {
 		if d := hs[0].Lng - 116.1; !hs[0].HasCentre || d < 0 || d > 0.0005 || hs[0].CategoryCode != "0102" {
 			t.Fatalf("centre and category: %+v", hs[0])
 		}
+		// Two categories of one family: the family heads it, with the mix.
+		if mix := hs[0].Categories; hs[0].Family != "01" || hs[0].FamilyName == "" || len(mix) != 2 ||
+			mix[0].Code != "0102" || mix[0].Cases != 2 || mix[1].Code != "0101" || mix[1].Cases != 1 || mix[0].Name == "" || mix[1].Name == "" {
+			t.Fatalf("family and mix: %q %q %+v", hs[0].Family, hs[0].FamilyName, mix)
+		}
 		for name, q := range map[string]civic.HotspotParams{
 			"radius 20 m":    {RadiusM: 20, Window: 7 * day, MinCases: 3},
 			"window 12 h":    {RadiusM: 200, Window: 12 * time.Hour, MinCases: 3},
@@ -155,7 +160,7 @@ func TestHotspotClusters(t *testing.T) {
 			w.file(t, r[5], "0201", pt[0], pt[1], time.Duration(i+1)*day)
 		}
 		ones := mustDetect(t, s, w.community, "", p, civic.HotspotOneReporter)
-		if len(ones) != 1 || ones[0].Size != 3 || ones[0].Cases[0].Title == "" || ones[0].Reporter == "" {
+		if len(ones) != 1 || ones[0].Size != 3 || ones[0].Cases[0].Title == "" || ones[0].Reporter == "" || ones[0].Categories != nil || ones[0].CategoryCode != "0201" {
 			t.Fatalf("一人多诉: %+v", ones)
 		}
 		for _, h := range ones {
@@ -371,6 +376,44 @@ func TestHotspotTask(t *testing.T) {
 		again, err := s.HotspotTask(ctx, w.community, w.loc, []int64{c2.ID, c1.ID, c3.ID})
 		if err != nil || again.ID != task.ID {
 			t.Fatalf("filed twice: %d and %d, %v", task.ID, again.ID, err)
+		}
+	})
+}
+
+// TestHotspotPatrolFinds: what a grid worker files from patrol is the
+// worker's duty, not an appeal: it never makes the worker a 一人多诉
+// reporter, and adds a case but no reporter to a cluster.
+func TestHotspotPatrolFinds(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustHotspotWorld(t, s, clock)
+		patrol := func(lng, lat float64, ago time.Duration) {
+			t.Helper()
+			w.clock.T = w.now.Add(-ago)
+			defer func() { w.clock.T = w.now }()
+			if _, _, err := s.SubmitCase(ctx, w.grid, w.loc, store.NewCase{Source: civic.SourcePatrol, CategoryCode: "0201", Title: "巡查发现消防通道堵塞",
+				HasLocation: true, Lng: lng, Lat: lat}); err != nil {
+				t.Fatalf("patrol: %v", err)
+			}
+		}
+		for i, pt := range [][2]float64{{116.02, 39.05}, {116.2, 39.45}, {116.15, 39.01}, {116.1, 39.2}} {
+			patrol(pt[0], pt[1], time.Duration(i+1)*day)
+		}
+		p := civic.HotspotParams{RadiusM: 200, Window: 7 * day, MinCases: 3, MinReporters: 3}
+		if ones := mustDetect(t, s, w.community, "", p, civic.HotspotOneReporter); len(ones) != 0 {
+			t.Fatalf("a grid worker's patrol finds as 一人多诉: %+v", ones)
+		}
+		// Two residents where the worker found the last one: three cases,
+		// two reporters — a cluster, not 多人同诉.
+		w.file(t, w.residents[0], "0201", 116.1003, 39.2, 2*day)
+		w.file(t, w.residents[1], "0201", 116.1, 39.2002, 3*day)
+		hs := mustDetect(t, s, w.community, "", p, civic.HotspotCluster)
+		if len(hs) != 1 || hs[0].Kind != civic.HotspotCluster || hs[0].Size != 3 || hs[0].Reporters != 2 {
+			t.Fatalf("two residents and a patrol find: %+v", hs)
+		}
+		w.file(t, w.residents[2], "0201", 116.1001, 39.2001, 1*day)
+		if hs := mustDetect(t, s, w.community, "", p, civic.HotspotCluster); len(hs) != 1 || hs[0].Kind != civic.HotspotManyReporters || hs[0].Reporters != 3 {
+			t.Fatalf("three residents and a patrol find: %+v", hs)
 		}
 	})
 }

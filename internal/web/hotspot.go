@@ -33,8 +33,13 @@ type hotspotCount struct {
 type hotspotRow struct {
 	civic.Hotspot
 	KindLabel string
-	Period    string
-	Area      string
+	// Heading: the reporter of 一人多诉, a cluster's category family when
+	// its cases lie in several categories of it, else the category.
+	Heading string
+	Period  string
+	Area    string
+	// Mix: how the cases divide among categories, when they do.
+	Mix string
 	// Open: the cases still open to a merge, checked at first; a finished
 	// case may be checked by hand for a proactive task.
 	Open map[int64]bool
@@ -78,6 +83,7 @@ func (h *Web) hotspots(w http.ResponseWriter, r *http.Request, c *rq) error {
 				row.Open[k.ID] = true
 			}
 		}
+		row.Heading, row.Mix = hotspotHeading(c.Lang, hsp)
 		if hsp.HasCentre {
 			row.Area = fmt.Sprintf("%.5f, %.5f ±%.0f m", hsp.Lng, hsp.Lat, hsp.RadiusM)
 		}
@@ -85,6 +91,39 @@ func (h *Web) hotspots(w http.ResponseWriter, r *http.Request, c *rq) error {
 	}
 	h.render(w, c, http.StatusOK, "hotspots", p)
 	return nil
+}
+
+// hotspotMixShown is how many categories a warning's mix names.
+const hotspotMixShown = 5
+
+// hotspotHeading is what a warning is about and how its cases divide among
+// categories ("" for one category).
+func hotspotHeading(lang string, h civic.Hotspot) (heading, mix string) {
+	switch {
+	case h.Kind == civic.HotspotOneReporter && h.Reporter != "":
+		heading = h.Reporter
+	case h.FamilyName != "":
+		heading = h.FamilyName
+	case h.CategoryName != "":
+		heading = h.CategoryName
+	default:
+		heading = h.CategoryCode
+	}
+	if len(h.Categories) == 0 {
+		return heading, ""
+	}
+	var parts []string
+	for _, k := range h.Categories[:min(len(h.Categories), hotspotMixShown)] {
+		name := k.Name
+		if name == "" {
+			name = k.Code
+		}
+		parts = append(parts, fmt.Sprintf(tr(lang, "hot.mix_item"), name, k.Cases))
+	}
+	if n := len(h.Categories) - hotspotMixShown; n > 0 {
+		parts = append(parts, fmt.Sprintf(tr(lang, "hot.mix_more"), n))
+	}
+	return heading, fmt.Sprintf(tr(lang, "hot.mix"), strings.Join(parts, tr(lang, "hot.mix_sep")))
 }
 
 // mergeHotspot turns the checked cases of a warning into one case, the

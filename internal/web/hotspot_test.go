@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"regexp"
 	"testing"
+
+	"github.com/civicgrid/civicgrid/internal/civic"
 )
 
 // TestHotspotsPage: a resident reports the same problem three times at one
@@ -51,4 +53,29 @@ func TestHotspotsPage(t *testing.T) {
 	mustStatus(t, f.mustLogin(t, "worker").get("/hotspots"), http.StatusForbidden)
 	en := mustStatus(t, admin.get("/hotspots?lang=en"), http.StatusOK)
 	mustContain(t, en, "Hotspots and early warnings")
+}
+
+// TestHotspotHeading: a warning is headed by what it is about — the
+// reporter of 一人多诉, a cluster's family when it mixes categories — with
+// the mix spelled out, the five largest named.
+func TestHotspotHeading(t *testing.T) {
+	mix := []civic.HotspotCategory{{Code: "0102", Name: "楼道堆物", Cases: 4}, {Code: "0101", Name: "电梯故障", Cases: 2},
+		{Code: "0103", Cases: 1}, {Code: "0104", Name: "d", Cases: 1}, {Code: "0105", Name: "e", Cases: 1}, {Code: "0106", Name: "f", Cases: 1}, {Code: "0107", Name: "g", Cases: 1}}
+	for _, tc := range []struct {
+		lang         string
+		h            civic.Hotspot
+		heading, mix string
+	}{
+		{"zh", civic.Hotspot{Kind: civic.HotspotCluster, CategoryCode: "0102", CategoryName: "楼道堆物"}, "楼道堆物", ""},
+		{"zh", civic.Hotspot{Kind: civic.HotspotCluster, CategoryCode: "0102", CategoryName: "楼道堆物", Family: "01", FamilyName: "物业管理", Categories: mix[:2]},
+			"物业管理", "分类构成：楼道堆物 4 件、电梯故障 2 件"},
+		{"en", civic.Hotspot{Kind: civic.HotspotOneReporter, CategoryCode: "0102", CategoryName: "楼道堆物", Reporter: "王志平 181****8539", Categories: mix},
+			"王志平 181****8539", "By category: 楼道堆物 4, 电梯故障 2, 0103 1, d 1, e 1, and 2 more"},
+		{"zh", civic.Hotspot{Kind: civic.HotspotRising, CategoryCode: "0102"}, "0102", ""},
+	} {
+		heading, mix := hotspotHeading(tc.lang, tc.h)
+		if heading != tc.heading || mix != tc.mix {
+			t.Errorf("%+v: %q / %q, want %q / %q", tc.h, heading, mix, tc.heading, tc.mix)
+		}
+	}
 }
