@@ -213,9 +213,15 @@ type loader struct {
 	geom        map[string]geo.MultiPolygon
 	ledger      map[string]civic.Staff // grid → its serving full-time worker
 	property    map[string][]int64     // street → property companies
-	residents   []person
-	callers     []person
-	patrols     []string // grids whose workers report from patrol
+	// residents who report through the app: the demo's named ones first
+	// (named of them), then the many others of each street, each of whom
+	// reports once or twice in the two months, as most residents do.
+	residents []person
+	named     int
+	appFrom   map[string][2]int // street → first index and number of its app residents
+	arng      *rand.Rand        // picks between them, a stream of its own
+	callers   []person
+	patrols   []string // grids whose workers report from patrol
 	// houses are the houses registered in the patrol grids, if any: some
 	// patrol reports are filed at one (its own stream, so that a city
 	// without houses plans exactly as before).
@@ -312,8 +318,30 @@ func newLoader(ctx context.Context, s *store.Store, clock ClockSetter, c City, s
 			l.residents = append(l.residents, person{username: "resident." + cc[4:], name: l.pp.name(), phone: l.pp.mobile(), community: cc})
 		}
 	}
+	// Everyone else who uses the app: appResidents a street, drawn from a
+	// stream of their own so that the rest of the plan is as it was.
+	l.named = len(l.residents)
+	l.arng = rand.New(rand.NewPCG(seed, streamCases+4))
+	ap := &people{rng: rand.New(rand.NewPCG(seed, streamCases+5)), phones: l.pp.phones}
+	l.appFrom = map[string][2]int{}
+	for _, st := range l.streets {
+		n := appResidents
+		if st == demoStreet {
+			n = demoAppResidents // the busy street people look at
+		}
+		l.appFrom[st] = [2]int{len(l.residents), n}
+		for i := range n {
+			cc := pick(ap.rng, l.communities[st])
+			l.residents = append(l.residents, person{username: fmt.Sprintf("app.%s.%03d", st[4:], i+1), name: ap.name(), phone: ap.mobile(), community: cc})
+		}
+	}
 	for range 300 {
 		l.callers = append(l.callers, person{name: l.pp.name(), phone: l.pp.mobile()})
+	}
+	// Callers who ring once or twice: many more people than the 300
+	// above, of whom the first 30 call often (planOne).
+	for range otherCallers {
+		l.callers = append(l.callers, person{name: ap.name(), phone: ap.mobile()})
 	}
 	// Grid workers who report from patrol: the demo grid, the first grid of
 	// the demo street's other communities and of each other street.
@@ -381,8 +409,10 @@ func (l *loader) plan(n int) {
 	l.planHolds(rng)
 }
 
-// PlantedHotspotSize is how many reports make the planted hotspot.
-const PlantedHotspotSize = 6
+// PlantedHotspotSize is how many reports make the planted hotspot: enough
+// to stand out, with the default parameters, from the demo street's usual
+// load of such reports.
+const PlantedHotspotSize = 8
 
 // plantHotspot plants the early warning the insight page shows
 // (多人同诉): PlantedHotspotSize people — residents of the demo street,
@@ -403,7 +433,7 @@ func (l *loader) plantHotspot() {
 	// The street's residents with an account first, then callers on the
 	// hotline who give the place: different people either way.
 	var mine []int
-	for i, r := range l.residents {
+	for i, r := range l.residents[:l.named] {
 		if i != 0 && r.community[:9] == demoStreet {
 			mine = append(mine, i)
 		}
@@ -423,7 +453,7 @@ func (l *loader) plantHotspot() {
 			// Past the callers who call often (see planOne).
 			p.channel, p.reporter = chHotline, 30+i
 		}
-		p.at = l.end.Add(-time.Duration(96-i*14)*time.Hour - time.Duration(rng.IntN(60))*time.Minute)
+		p.at = l.end.Add(-time.Duration(96-i*96/PlantedHotspotSize)*time.Hour - time.Duration(rng.IntN(60))*time.Minute)
 		p.pt = geo.Point{
 			Lng: math.Round((centre.Lng+(rng.Float64()*2-1)*0.0003)*1e6) / 1e6,
 			Lat: math.Round((centre.Lat+(rng.Float64()*2-1)*0.0002)*1e6) / 1e6,
@@ -432,6 +462,27 @@ func (l *loader) plantHotspot() {
 		p.title, p.desc = l.words(rng, text, p, demoCommunity)
 		l.plans = append(l.plans, p)
 	}
+}
+
+// appResidents is how many residents of each street, besides the demo's
+// named accounts, report through the app (demoAppResidents in the demo
+// street, which files about half the cases); appOthersPct is the share of
+// app reports they file; otherCallers is how many people, besides the 300
+// regular ones, call the hotline. With them a resident or caller files a
+// case or two in the demo's two months, and 一人多诉 warnings are the few
+// who really report often, not everyone.
+const (
+	appResidents     = 150
+	demoAppResidents = 600
+	appOthersPct     = 92
+	otherCallers     = 2000
+)
+
+// appResident is a random one of street's many app residents (an index in
+// l.residents).
+func (l *loader) appResident(street string) int {
+	r := l.appFrom[street]
+	return r[0] + l.arng.IntN(r[1])
 }
 
 func (l *loader) planOne(rng *rand.Rand) *casePlan {
@@ -463,12 +514,18 @@ func (l *loader) planOne(rng *rand.Rand) *casePlan {
 	case chResident:
 		p.street = l.pickStreet(rng)
 		var mine []int
-		for i, r := range l.residents {
+		for i, r := range l.residents[:l.named] {
 			if r.community[:9] == p.street {
 				mine = append(mine, i)
 			}
 		}
 		p.reporter = mine[rng.IntN(len(mine))]
+		// Most app reports come from the street's many residents, each
+		// of whom reports now and then; the named accounts (whose "my
+		// cases" the demo shows) file the rest.
+		if l.arng.IntN(100) < appOthersPct {
+			p.reporter = l.appResident(p.street)
+		}
 		community = l.residents[p.reporter].community
 		if rng.IntN(100) < 30 {
 			community = l.pickCommunity(rng, p.street)

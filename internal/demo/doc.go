@@ -19,5 +19,10 @@
 // LoadCases then gives the city two months of history: residents', grid
 // workers' and callers' reports worked through the whole case loop by the
 // people whose job each step is, through the same store calls a server
-// makes, with the store's clock moved along the way (see Clock).
+// makes, with the store's clock moved along the way (see Clock). Reports
+// come from many people, as in a real district — about a thousand residents
+// on the app and two thousand callers, most of whom report once or twice in
+// the two months — so that 一人多诉 warnings name the few who really report
+// often (thirty regular callers and the named demo residents), and a planted
+// 多人同诉 hotspot waits in the demo grid.
 package demo
