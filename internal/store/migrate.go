@@ -86,6 +86,13 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 			if _, err := tx.tx.ExecContext(ctx, m.SQL); err != nil {
 				return err
 			}
+			if m.Name == "0027_rollups_response_day.sql" {
+				// What the roll-ups count changed: recount them with it, in
+				// the migration's transaction, so both happen or neither.
+				if _, err := tx.rebuildRollups(ctx); err != nil {
+					return fmt.Errorf("rebuild roll-ups: %w", err)
+				}
+			}
 			_, err := tx.exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
 				m.Version, m.Name, tx.now.Format("2006-01-02T15:04:05Z"))
 			return err

@@ -132,9 +132,13 @@ func knownStock(state string) bool {
 }
 
 // rollupDeltas adds the counts one event makes (times sign). lastDispatch
-// gives the data of the case's last dispatch or transfer before the event;
-// it is asked only for claims and closes.
-func rollupDeltas(out rollups, c rollupCaseAttrs, e rollupEv, sign int64, lastDispatch func() (string, error)) error {
+// gives the data and time of the case's last dispatch or transfer before
+// the event; it is asked only for claims and closes. A claim on time
+// counts on the day of the dispatch it answers, like the dispatch itself,
+// so that a day's 响应率 is its own dispatches claimed in time ÷ its
+// dispatches: counted on the day of the claim, Monday's claims of
+// Saturday's dispatches gave Monday 150 % and Saturday 3 %.
+func rollupDeltas(out rollups, c rollupCaseAttrs, e rollupEv, sign int64, lastDispatch func() (string, time.Time, error)) error {
 	day := civic.Today(e.at)
 	flow := func(col string) { out.add("case_flow", c, day, "", col, sign) }
 	if col, ok := flowColumn[e.action]; ok {
@@ -148,7 +152,7 @@ func rollupDeltas(out rollups, c rollupCaseAttrs, e rollupEv, sign int64, lastDi
 		}
 		out.add("case_flow_category", c, day, c.category, "report", sign)
 	case civic.ActClaim, civic.ActVerifyPass:
-		d, err := lastDispatch()
+		d, dispatched, err := lastDispatch()
 		if err != nil {
 			return err
 		}
@@ -158,7 +162,11 @@ func rollupDeltas(out rollups, c rollupCaseAttrs, e rollupEv, sign int64, lastDi
 		}
 		_ = json.Unmarshal([]byte(orEmptyJSON(d)), &terms)
 		if e.action == string(civic.ActClaim) && (terms.ClaimDue == nil || !e.at.After(*terms.ClaimDue)) {
-			flow(KindClaimOnTime)
+			dday := day
+			if !dispatched.IsZero() {
+				dday = civic.Today(dispatched)
+			}
+			out.add("case_flow", c, dday, "", KindClaimOnTime, sign)
 		}
 		if e.action == string(civic.ActVerifyPass) && (terms.CompleteDue == nil || !e.at.After(*terms.CompleteDue)) {
 			flow(KindCloseOnTime)
@@ -217,13 +225,14 @@ func (tx *Tx) rollupEvent(ctx context.Context, caseID int64, act civic.CaseActio
 		return fmt.Errorf("roll-ups: read case %d: %w", caseID, err)
 	}
 	out := rollups{}
-	last := func() (string, error) {
+	last := func() (string, time.Time, error) {
 		var d string
-		err := tx.queryRow(ctx, `SELECT data FROM case_events WHERE case_id = ? AND action IN ('dispatch', 'transfer') ORDER BY id DESC LIMIT 1`, caseID).Scan(&d)
+		var at time.Time
+		err := tx.queryRow(ctx, `SELECT data, at FROM case_events WHERE case_id = ? AND action IN ('dispatch', 'transfer') ORDER BY id DESC LIMIT 1`, caseID).Scan(&d, &at)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return "", fmt.Errorf("roll-ups: last dispatch of case %d: %w", caseID, err)
+			return "", time.Time{}, fmt.Errorf("roll-ups: last dispatch of case %d: %w", caseID, err)
 		}
-		return d, nil
+		return d, at, nil
 	}
 	if err := rollupDeltas(out, c, rollupEv{at: tx.now, action: string(act), from: string(from), to: string(to), dt: data}, 1, last); err != nil {
 		return err
@@ -305,13 +314,13 @@ func (tx *Tx) rollupCase(ctx context.Context, caseID int64, sign int64) error {
 
 // walkRollupCase adds one case's whole timeline, in order.
 func walkRollupCase(out rollups, c rollupCaseAttrs, evs []rollupEv, sign int64) error {
-	last := ""
+	last, lastAt := "", time.Time{}
 	for _, e := range evs {
-		if err := rollupDeltas(out, c, e, sign, func() (string, error) { return last, nil }); err != nil {
+		if err := rollupDeltas(out, c, e, sign, func() (string, time.Time, error) { return last, lastAt, nil }); err != nil {
 			return err
 		}
 		if isDispatch(e.action) {
-			last = e.dt
+			last, lastAt = e.dt, e.at
 		}
 	}
 	return nil
@@ -431,23 +440,29 @@ func (s *Store) scanRollups(ctx context.Context, q querier, where string, args [
 func (s *Store) RebuildRollups(ctx context.Context) (int, error) {
 	written := 0
 	err := s.write(ctx, func(tx *Tx) error {
-		out, err := s.scanRollups(ctx, tx, "1=1", nil, time.Time{})
-		if err != nil {
-			return err
-		}
-		for _, t := range rollupTables {
-			if _, err := tx.exec(ctx, `DELETE FROM `+t.name); err != nil {
-				return fmt.Errorf("roll-ups: clear %s: %w", t.name, err)
-			}
-		}
-		var err2 error
-		written, err2 = tx.rollupInsert(ctx, out)
-		return err2
+		var err error
+		written, err = tx.rebuildRollups(ctx)
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("重建统计汇总失败 / rebuild roll-ups: %w", err)
 	}
 	return written, nil
+}
+
+// rebuildRollups is RebuildRollups inside tx (a migration that changes
+// what the roll-ups count rebuilds them in its own transaction).
+func (tx *Tx) rebuildRollups(ctx context.Context) (int, error) {
+	out, err := tx.s.scanRollups(ctx, tx, "1=1", nil, time.Time{})
+	if err != nil {
+		return 0, err
+	}
+	for _, t := range rollupTables {
+		if _, err := tx.exec(ctx, `DELETE FROM `+t.name); err != nil {
+			return 0, fmt.Errorf("roll-ups: clear %s: %w", t.name, err)
+		}
+	}
+	return tx.rollupInsert(ctx, out)
 }
 
 // rollupInsert writes counts into empty tables: multi-row INSERTs of every

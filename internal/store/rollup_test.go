@@ -146,6 +146,18 @@ func TestOverview(t *testing.T) {
 			if tc.month == 8 && (month.Rates.Satisfaction == nil || month.Events[store.KindVisitValid] != 5 || month.Events[store.KindClaimOnTime] != 6 || month.Events[store.KindCloseOnTime] != 3) {
 				t.Errorf("city month events %v rates %+v", month.Events, month.Rates)
 			}
+			// A claim on time counts on its dispatch's day: C, dispatched
+			// again on Saturday and claimed on Monday, makes Saturday's
+			// 响应率 1/1 — on the claim's day it made Saturday 0/1 and
+			// Monday 1/0 — and no day is ever above 100 %.
+			for _, d := range o.Daily {
+				if r := d.Rates.Response; r != nil && *r > 1 {
+					t.Errorf("scope %q: %s 响应率 %.2f", tc.scope, d.Date, *r)
+				}
+				if r := d.Rates.Response; tc.month == 8 && d.Date == "2026-03-14" && (r == nil || *r != 1) {
+					t.Errorf("Saturday's 响应率 %s, want 1 (C's redispatch, claimed Monday in time)", ratioString(r))
+				}
+			}
 		}
 		// An operator sees case figures, not people.
 		if o, err := s.Overview(ctx, w.operator, ""); err != nil || o.People != nil {
@@ -157,6 +169,53 @@ func TestOverview(t *testing.T) {
 		}
 		if _, err := s.Overview(ctx, civic.Actor{UserID: 99, Role: civic.RoleResident, Scope: civic.Scope{RegionCode: metricsStreet2}}, ""); err == nil {
 			t.Error("a resident got the overview")
+		}
+	})
+}
+
+func ratioString(r *float64) string {
+	if r == nil {
+		return "none"
+	}
+	return fmt.Sprintf("%.2f", *r)
+}
+
+// TestMigrationRecountsResponse: migration 0027 changed which day a claim
+// on time counts on, and rebuilds the roll-ups of a database migrated
+// from before it in its own transaction: counts left as an older binary
+// kept them are recounted.
+func TestMigrationRecountsResponse(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustMetricsWorld(t, s)
+		mustWalkMetricsScenario(t, w, clock)
+		want, err := s.Rollups(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// As before 0027: Saturday's claim count moved to Monday.
+		for _, q := range []string{
+			`UPDATE case_flow SET claim_on_time = claim_on_time - 1 WHERE day = '2026-03-14' AND claim_on_time > 0`,
+			`UPDATE case_flow SET claim_on_time = claim_on_time + 1 WHERE day = '2026-03-16'`,
+			`DELETE FROM schema_migrations WHERE version = 27`,
+		} {
+			if _, err := s.ExecForTest(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if stale, _ := s.Rollups(ctx); fmt.Sprint(stale) == fmt.Sprint(want) {
+			t.Fatal("the stale counts equal the current ones: the test changes nothing")
+		}
+		applied, err := s.Migrate(ctx)
+		if err != nil || len(applied) != 1 || applied[0] != "0027_rollups_response_day.sql" {
+			t.Fatalf("migrate: %v %v", applied, err)
+		}
+		got, err := s.Rollups(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("after 0027 the roll-ups are not recounted:\n%v\nwant\n%v", got, want)
 		}
 	})
 }
