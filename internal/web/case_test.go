@@ -633,3 +633,18 @@ func TestCaseKeysExist(t *testing.T) {
 		}
 	}
 }
+
+// TestHomeShowsWorkQueues: staff land on their queues with counts — a
+// department's handler on the case just dispatched to them, without the
+// territory's grid counts; community staff on theirs and the territory.
+func TestHomeShowsWorkQueues(t *testing.T) {
+	f := mustCaseFixture(t)
+	res := f.mustLogin(t, "resident")
+	mustReport(t, res, "/report", residentForm(mustFormKey(t, res, "/report"), "占道摆摊", "0101"))
+	home := mustStatus(t, f.mustLogin(t, "handler").get("/"), http.StatusOK)
+	mustContain(t, home, `href="/cases?tab=tasks" data-queue="tasks"><span class="stat-num">1</span><span class="stat-label">我的待办`, "待办工作")
+	mustNotContain(t, home, "缺专职网格员的网格", `data-queue="dispatch"`)
+	home = mustStatus(t, f.mustLogin(t, "community").get("/"), http.StatusOK)
+	mustContain(t, home, `data-queue="dispatch"`, `data-queue="verify"`, `data-queue="overdue"`, "缺专职网格员的网格")
+	mustNotContain(t, mustStatus(t, res.get("/"), http.StatusOK), "data-queue")
+}

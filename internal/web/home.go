@@ -20,6 +20,12 @@ type homePage struct {
 	Links      []NavItem
 	CanStaffW  bool
 	ScopeLevel string
+	// Queues are the case queues that are the user's to work (待派单, 我的
+	// 待办, 待核查, …), each with its count: what staff open the system for.
+	Queues []caseTab
+	// Territory: the region counts, for staff of a region (a department's
+	// or company's staff work cases, not grids).
+	Territory bool
 }
 
 // welcomePage is the home of residents and volunteers, who have no staff
@@ -41,6 +47,21 @@ func (h *Web) home(w http.ResponseWriter, r *http.Request, c *rq) error {
 	}
 	one := store.Page{Limit: 1}
 	var err error
+	if c.Actor.Can(civic.PermCaseRead) {
+		for _, key := range caseQueues[1:] {
+			f, ok := queue(c.Actor, key)
+			if !ok {
+				continue
+			}
+			t := caseTab{Key: key, Label: c.T("cases.tab." + key), URL: "/cases?tab=" + key}
+			f.Page = one
+			if _, t.Count, err = h.store.ListCases(ctx, c.Actor, f); err != nil {
+				return err
+			}
+			p.Queues = append(p.Queues, t)
+		}
+	}
+	p.Territory = c.Actor.Scope.OrgID == 0
 	for _, n := range []struct {
 		level civic.Level
 		dst   *int

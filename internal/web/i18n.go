@@ -67,6 +67,7 @@ var messages = map[string][2]string{
 	"home.role":          {"角色", "Role"},
 	"home.scope":         {"管辖范围", "Scope"},
 	"home.counts":        {"辖区概况", "Your area at a glance"},
+	"home.work":          {"待办工作", "Work waiting"},
 	"home.streets":       {"街道", "Streets"},
 	"home.communities":   {"社区", "Communities"},
 	"home.grids":         {"网格", "Grids"},
