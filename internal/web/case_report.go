@@ -69,7 +69,9 @@ type reportPage struct {
 	NotAccepted string
 	Regions     []Option
 	Basemap     basemap
-	// MapUnder and MapLevel draw the worker's own grids on a patrol map.
+	// MapUnder and MapLevel draw outlines on the map: the worker's own grids
+	// on a patrol map, the streets, communities or grids of the operator's
+	// scope on a hotline map.
 	MapUnder, MapLevel string
 	// CenterLng/Lat open the map over the user's area.
 	CenterLng, CenterLat float64
@@ -203,6 +205,9 @@ func (h *Web) showReport(w http.ResponseWriter, r *http.Request, c *rq, f report
 		if p.Regions, err = h.areaOptions(ctx, c.Actor, f.Region); err != nil {
 			return err
 		}
+		if c.Actor.Can(civic.PermRegionRead) {
+			p.MapUnder, p.MapLevel = outlinesUnder(c.Actor.Scope.RegionCode)
+		}
 	case "patrol":
 		if p.Regions, err = h.gridOptions(ctx, c.Actor); err != nil {
 			return err
@@ -231,6 +236,20 @@ func (h *Web) showReport(w http.ResponseWriter, r *http.Request, c *rq, f report
 	}
 	h.render(w, c, status, "case_report", p)
 	return nil
+}
+
+// outlinesUnder is what a hotline map draws so that, without map tiles,
+// the operator still sees where a point falls: the streets of a city or
+// district scope, the communities of a street, the grids of a community.
+func outlinesUnder(scope string) (under, level string) {
+	l, ok := civic.LevelOfCode(scope)
+	switch {
+	case !ok || l <= civic.LevelDistrict:
+		return scope, civic.LevelStreet.Key()
+	case l == civic.LevelStreet:
+		return scope, civic.LevelCommunity.Key()
+	}
+	return scope, civic.LevelGrid.Key()
 }
 
 func readReportForm(r *http.Request) reportForm {

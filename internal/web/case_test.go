@@ -261,6 +261,8 @@ func TestHotlineIntake(t *testing.T) {
 	}
 	body := mustStatus(t, op.get("/cases/new?channel=hotline"), http.StatusOK)
 	mustContain(t, body, "来电号码", "来电人姓名", "通话记录", "已直接答复", `name="region_code"`, "东风街道", "　└ 幸福社区")
+	// Without map tiles the map still shows the streets of the city.
+	mustContain(t, body, `data-under="1101" data-level="street"`)
 	key := mustFormKey(t, op, "/cases/new?channel=hotline")
 
 	// The caller's number is required.
@@ -647,4 +649,13 @@ func TestHomeShowsWorkQueues(t *testing.T) {
 	home = mustStatus(t, f.mustLogin(t, "community").get("/"), http.StatusOK)
 	mustContain(t, home, `data-queue="dispatch"`, `data-queue="verify"`, `data-queue="overdue"`, "缺专职网格员的网格")
 	mustNotContain(t, mustStatus(t, res.get("/"), http.StatusOK), "data-queue")
+}
+
+func TestOutlinesUnder(t *testing.T) {
+	for scope, want := range map[string]string{"": "street", "1101": "street", "110101": "street", "110101001": "community",
+		"110101001001": "grid", "110101001001001": "grid"} {
+		if under, level := outlinesUnder(scope); under != scope || level != want {
+			t.Errorf("%q: %q %q, want level %q", scope, under, level, want)
+		}
+	}
 }
