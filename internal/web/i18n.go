@@ -1284,6 +1284,8 @@ var messages = map[string][2]string{
 	"triage.active":                  {"启用中", "Active"},
 	"triage.activate":                {"启用此版本", "Activate"},
 	"triage.activated":               {"已切换启用的模型", "Active model switched"},
+	"triage.eval_held_out":           {"留出集评估：每类每5条留出1条，共 %d / %d 条", "held-out split: %d of %d examples (every 5th of each category)"},
+	"triage.eval_cv":                 {"%d 折交叉验证", "%d-fold cross-validation"},
 	"triage.per_class":               {"各分类精确率/召回率/F1", "precision / recall / F1 per category"},
 	"triage.support":                 {"样本数", "Examples"},
 	"triage.train":                   {"训练新模型", "Train a new model"},

@@ -89,6 +89,20 @@ type triageClassRow struct {
 	Name string
 }
 
+// triageEvaluation says in lang how a model's figures were measured: the
+// store keeps it in English ("5-fold cross-validation", "held-out split:
+// 523 of 2789 examples …"), as the API gives it.
+func triageEvaluation(lang, s string) string {
+	var a, b int
+	if n, _ := fmt.Sscanf(s, "held-out split: %d of %d examples", &a, &b); n == 2 {
+		return fmt.Sprintf(tr(lang, "triage.eval_held_out"), a, b)
+	}
+	if n, _ := fmt.Sscanf(s, "%d-fold cross-validation", &a); n == 1 {
+		return fmt.Sprintf(tr(lang, "triage.eval_cv"), a)
+	}
+	return s
+}
+
 // triageSettingsForm is the settings as typed.
 type triageSettingsForm struct {
 	Threshold, MinExamples, EveryDays, AutoMargin string
@@ -116,6 +130,7 @@ func (h *Web) renderTriage(w http.ResponseWriter, r *http.Request, c *rq, form *
 	}
 	for _, m := range models {
 		row := triageModelRow{TriageModel: m}
+		row.Evaluation = triageEvaluation(c.Lang, m.Evaluation)
 		for _, k := range m.Classes {
 			row.Classes = append(row.Classes, triageClassRow{TriageClassScore: k, Name: categoryLabel(cat, c.Lang, k.Code, k.Code)})
 		}

@@ -115,3 +115,16 @@ func TestTriagePages(t *testing.T) {
 		t.Fatalf("activate the active: %d", rec.Code)
 	}
 }
+
+func TestTriageEvaluationInTheReadersLanguage(t *testing.T) {
+	for _, tc := range []struct{ lang, in, want string }{
+		{"zh", "held-out split: 523 of 2789 examples (every 5th of each category)", "留出集评估：每类每5条留出1条，共 523 / 2789 条"},
+		{"en", "held-out split: 523 of 2789 examples (every 5th of each category)", "held-out split: 523 of 2789 examples (every 5th of each category)"},
+		{"zh", "5-fold cross-validation", "5 折交叉验证"},
+		{"zh", "something else", "something else"},
+	} {
+		if got := triageEvaluation(tc.lang, tc.in); got != tc.want {
+			t.Errorf("%s %q: %q, want %q", tc.lang, tc.in, got, tc.want)
+		}
+	}
+}
