@@ -148,9 +148,60 @@ func (s *Store) Overview(ctx context.Context, a civic.Actor, scope string) (civi
 			return civic.Overview{}, fmt.Errorf("overview: read %s: %w", t.name, err)
 		}
 	}
+	if err := s.addPendingClaims(ctx, scope, win, m); err != nil {
+		return civic.Overview{}, err
+	}
 	o := buildOverview(scope, win, m)
 	o.People, err = s.peopleStats(ctx, a, where, args)
 	return o, err
+}
+
+// KindClaimPending counts, at read time, dispatches still waiting for a
+// claim whose claim deadline is ahead: not late yet, so left out of
+// 响应率's denominator — else every morning's first dispatches read 0 %.
+const KindClaimPending = "claim_pending"
+
+// addPendingClaims adds KindClaimPending to the overview's case_flow
+// counts of scope (""= all): the cases dispatched (or transferred) since
+// the daily trend's first day, not yet claimed, whose claim deadline is
+// after now, each on the day of its dispatch. A claim limit is hours, so
+// these are the last day or two's cases, read through the (state,
+// region_code) index.
+func (s *Store) addPendingClaims(ctx context.Context, scope string, win overviewWindow, m rollups) error {
+	since, _ := time.ParseInLocation(civic.DateLayout, min(win.month, win.today), civic.ChinaTime)
+	since = since.AddDate(0, 0, -30)
+	q := `SELECT region_code, dispatched_at FROM cases WHERE state = 'dispatched' AND claim_due > ? AND dispatched_at >= ?`
+	args := []any{win.now.UTC(), since.UTC()}
+	if scope != "" {
+		lo, hi := civic.ScopePrefixRange(scope)
+		q += ` AND region_code >= ? AND region_code < ?`
+		args = append(args, lo, hi)
+	}
+	rows, err := s.query(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("overview: read pending claims: %w", err)
+	}
+	defer rows.Close()
+	level, cl := overviewLevel(scope, "case_flow"), childLen(scope)
+	for rows.Next() {
+		var region string
+		var at time.Time
+		if err := rows.Scan(&region, &at); err != nil {
+			return fmt.Errorf("overview: read pending claims: %w", err)
+		}
+		if len(region) > cl {
+			region = region[:cl]
+		}
+		k := rollupKey{table: "case_flow", level: level, region: region, day: civic.Today(at)}
+		if m[k] == nil {
+			m[k] = map[string]int64{}
+		}
+		m[k][KindClaimPending]++
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("overview: read pending claims: %w", err)
+	}
+	return nil
 }
 
 // peopleStats counts people, tags and linkage under where (on a
@@ -207,6 +258,9 @@ func (s *Store) OverviewByScan(ctx context.Context, a civic.Actor, scope string)
 	if err != nil {
 		return civic.Overview{}, err
 	}
+	if err := s.addPendingClaims(ctx, scope, win, m); err != nil {
+		return civic.Overview{}, err
+	}
 	o := buildOverview(scope, win, m)
 	o.People, err = s.peopleStats(ctx, a, where, args)
 	return o, err
@@ -223,7 +277,7 @@ func ratio(num float64, den int64) *float64 {
 func ratesOf(ev map[string]int64) civic.OverviewRates {
 	valid := ev[KindVisitValid]
 	return civic.OverviewRates{
-		Response:     ratio(float64(ev[KindClaimOnTime]), ev[string(civic.ActDispatch)]+ev[string(civic.ActTransfer)]),
+		Response:     ratio(float64(ev[KindClaimOnTime]), max(0, ev[string(civic.ActDispatch)]+ev[string(civic.ActTransfer)]-ev[KindClaimPending])),
 		Solved:       ratio(float64(ev[KindVisitSolved]), valid),
 		Satisfaction: ratio(float64(ev[KindVisitSatisfied])+DefaultBasicWeight*float64(ev[KindVisitBasic]), valid),
 		Completion:   ratio(float64(ev[KindCloseOnTime]), ev[string(civic.ActVerifyPass)]),

@@ -143,7 +143,7 @@ func TestOverview(t *testing.T) {
 			if pop := map[int64]int64{8: 1, 1: 0}[tc.month]; o.People == nil || o.People.Population != pop || o.People.ByTag["alone"] != pop || o.People.Linkage.People != int(pop) {
 				t.Errorf("scope %q: people %+v, want %d", tc.scope, o.People, pop)
 			}
-			if tc.month == 8 && (month.Rates.Satisfaction == nil || month.Events[store.KindVisitValid] != 5 || month.Events[store.KindClaimOnTime] != 6 || month.Events[store.KindCloseOnTime] != 3) {
+			if tc.month == 8 && (month.Rates.Satisfaction == nil || month.Events[store.KindVisitValid] != 5 || month.Events[store.KindClaimOnTime] != 6 || month.Events[store.KindCloseOnTime] != 3 || month.Events[store.KindClaimPending] != 1) {
 				t.Errorf("city month events %v rates %+v", month.Events, month.Rates)
 			}
 			// A claim on time counts on its dispatch's day: C, dispatched
@@ -156,6 +156,11 @@ func TestOverview(t *testing.T) {
 				}
 				if r := d.Rates.Response; tc.month == 8 && d.Date == "2026-03-14" && (r == nil || *r != 1) {
 					t.Errorf("Saturday's 响应率 %s, want 1 (C's redispatch, claimed Monday in time)", ratioString(r))
+				}
+				// Friday: H claimed in time, G's claim not yet due — pending,
+				// not late, so out of the denominator.
+				if r := d.Rates.Response; tc.month == 8 && d.Date == "2026-03-13" && (r == nil || *r != 1) {
+					t.Errorf("Friday's 响应率 %s, want 1 (H on time, G pending)", ratioString(r))
 				}
 			}
 		}
