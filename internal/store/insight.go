@@ -165,12 +165,16 @@ const KindClaimPending = "claim_pending"
 // counts of scope (""= all): the cases dispatched (or transferred) since
 // the daily trend's first day, not yet claimed, whose claim deadline is
 // after now, each on the day of its dispatch. A claim limit is hours, so
-// these are the last day or two's cases, read through the (state,
-// region_code) index.
+// these are the last day or two's cases, read through a partial index of
+// dispatched cases' claim deadlines (migration 0028).
 func (s *Store) addPendingClaims(ctx context.Context, scope string, win overviewWindow, m rollups) error {
 	since, _ := time.ParseInLocation(civic.DateLayout, min(win.month, win.today), civic.ChinaTime)
 	since = since.AddDate(0, 0, -30)
-	q := `SELECT region_code, dispatched_at FROM cases WHERE state = 'dispatched' AND claim_due > ? AND dispatched_at >= ?`
+	indexed := ""
+	if s.engine != Postgres {
+		indexed = " INDEXED BY cases_claim_pending" // see migration 0028
+	}
+	q := `SELECT region_code, dispatched_at FROM cases` + indexed + ` WHERE state = 'dispatched' AND claim_due > ? AND dispatched_at >= ?`
 	args := []any{win.now.UTC(), since.UTC()}
 	if scope != "" {
 		lo, hi := civic.ScopePrefixRange(scope)
