@@ -110,6 +110,12 @@ func TestBrowserFieldDay(t *testing.T) {
 		if err != nil || w > 375 {
 			t.Errorf("%s is %d px wide on a 375 px phone (%v)", page, w, err)
 		}
+		// The bar's controls keep their words on one line ("菜/单" wrapped).
+		tall, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll(".topbar .nav-toggle, .topbar .lang-switch a, .topbar .btn-ghost")]
+			.filter(e => e.getBoundingClientRect().height > 40).map(e => e.textContent.trim())`))
+		if err != nil || len(tall) > 0 {
+			t.Errorf("%s: top bar controls wrapped on a phone: %q (%v)", page, tall, err)
+		}
 	}
 	login := func(user string) {
 		t.Helper()

@@ -647,7 +647,9 @@ func TestHomeShowsWorkQueues(t *testing.T) {
 	mustContain(t, home, `href="/cases?tab=tasks" data-queue="tasks"><span class="stat-num">1</span><span class="stat-label">我的待办`, "待办工作")
 	mustNotContain(t, home, "缺专职网格员的网格", `data-queue="dispatch"`)
 	home = mustStatus(t, f.mustLogin(t, "community").get("/"), http.StatusOK)
-	mustContain(t, home, `data-queue="dispatch"`, `data-queue="verify"`, `data-queue="overdue"`, "缺专职网格员的网格")
+	mustContain(t, home, `data-queue="dispatch"`, `data-queue="verify"`, `data-queue="overdue"`, "缺专职网格员的网格", `<span class="stat-label">网格</span>`)
+	// A community counts its grids, not streets or communities.
+	mustNotContain(t, home, `<span class="stat-label">街道</span>`, `<span class="stat-label">社区</span>`)
 	mustNotContain(t, mustStatus(t, res.get("/"), http.StatusOK), "data-queue")
 }
 

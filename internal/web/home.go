@@ -24,8 +24,10 @@ type homePage struct {
 	// 待办, 待核查, …), each with its count: what staff open the system for.
 	Queues []caseTab
 	// Territory: the region counts, for staff of a region (a department's
-	// or company's staff work cases, not grids).
+	// or company's staff work cases, not grids); Below says which levels
+	// lie below the scope (a grid worker counts no streets).
 	Territory bool
+	Below     map[string]bool
 }
 
 // welcomePage is the home of residents and volunteers, who have no staff
@@ -62,6 +64,11 @@ func (h *Web) home(w http.ResponseWriter, r *http.Request, c *rq) error {
 		}
 	}
 	p.Territory = c.Actor.Scope.OrgID == 0
+	p.Below = map[string]bool{}
+	scopeLevel, ok := civic.LevelOfCode(p.ScopeCode)
+	for _, l := range []civic.Level{civic.LevelStreet, civic.LevelCommunity, civic.LevelGrid} {
+		p.Below[l.Key()] = !ok || l > scopeLevel
+	}
 	for _, n := range []struct {
 		level civic.Level
 		dst   *int
