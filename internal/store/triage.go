@@ -420,7 +420,8 @@ func (s *Store) trainTriage(ctx context.Context, id int64, src civic.TriageSourc
 		}
 		examples = ex
 		if len(skipped) > 0 {
-			notes = append(notes, fmt.Sprintf("少于%d件的分类未参与训练 / categories with fewer than %d closed cases left out: %s", set.MinExamples, set.MinExamples, strings.Join(skipped, ", ")))
+			notes = append(notes, fmt.Sprintf("少于%d件的分类未参与训练：%s / categories with fewer than %d closed cases left out: %s",
+				set.MinExamples, strings.Join(skipped, "、"), set.MinExamples, strings.Join(skipped, ", ")))
 		}
 	}
 	if upload != "" {

@@ -103,6 +103,22 @@ func triageEvaluation(lang, s string) string {
 	return s
 }
 
+// inLang keeps the reader's half of each line of a text the store keeps in
+// both languages, "中文 / English" (a model's notes and error); a line
+// without the separator stays whole.
+func inLang(lang, s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if zh, en, ok := strings.Cut(l, " / "); ok {
+			lines[i] = zh
+			if lang == "en" {
+				lines[i] = en
+			}
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
 // triageSettingsForm is the settings as typed.
 type triageSettingsForm struct {
 	Threshold, MinExamples, EveryDays, AutoMargin string
@@ -131,6 +147,7 @@ func (h *Web) renderTriage(w http.ResponseWriter, r *http.Request, c *rq, form *
 	for _, m := range models {
 		row := triageModelRow{TriageModel: m}
 		row.Evaluation = triageEvaluation(c.Lang, m.Evaluation)
+		row.Note, row.Error = inLang(c.Lang, m.Note), inLang(c.Lang, m.Error)
 		for _, k := range m.Classes {
 			row.Classes = append(row.Classes, triageClassRow{TriageClassScore: k, Name: categoryLabel(cat, c.Lang, k.Code, k.Code)})
 		}

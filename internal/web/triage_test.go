@@ -128,3 +128,13 @@ func TestTriageEvaluationInTheReadersLanguage(t *testing.T) {
 		}
 	}
 }
+
+func TestInLang(t *testing.T) {
+	note := "少于10件的分类未参与训练：0101、0102 / categories with fewer than 10 closed cases left out: 0101, 0102\n无启用中的模型，已自动启用 / no model was active; activated\nplain"
+	if got, want := inLang("zh", note), "少于10件的分类未参与训练：0101、0102\n无启用中的模型，已自动启用\nplain"; got != want {
+		t.Errorf("zh: %q, want %q", got, want)
+	}
+	if got, want := inLang("en", note), "categories with fewer than 10 closed cases left out: 0101, 0102\nno model was active; activated\nplain"; got != want {
+		t.Errorf("en: %q, want %q", got, want)
+	}
+}
