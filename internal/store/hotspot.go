@@ -544,7 +544,7 @@ func (s *Store) MergeHotspot(ctx context.Context, a civic.Actor, ids []int64) (c
 		}
 		merged := make([]int64, 0, len(cases)-1)
 		for _, c := range cases[1:] {
-			if err := tx.act(ctx, a, c.ID, CaseInput{Action: civic.ActMerge, MergeInto: primary, Note: "热点合并：同一问题多人反映 / merged as one hotspot"}); err != nil {
+			if err := tx.act(ctx, a, c.ID, CaseInput{Action: civic.ActMerge, MergeInto: primary, Note: HotspotMergeNote}); err != nil {
 				return fmt.Errorf("merge case %s into %s: %w", c.Number, cases[0].Number, err)
 			}
 			merged = append(merged, c.ID)
@@ -556,6 +556,10 @@ func (s *Store) MergeHotspot(ctx context.Context, a civic.Actor, ids []int64) (c
 	}
 	return s.GetCase(ctx, a, primary)
 }
+
+// HotspotMergeNote is the note of each merge a hotspot makes, in both
+// languages; the timeline shows the reader's half.
+const HotspotMergeNote = "热点合并：同一问题多人反映 / merged as one hotspot"
 
 // HotspotTask files a proactive task (未诉先办) for a hotspot: a new case,
 // reported by the dispatcher as found on patrol, at the located cases'

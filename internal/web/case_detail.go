@@ -313,6 +313,9 @@ func eventRow(lang string, e civic.CaseEvent, staff bool) caseEventRow {
 	if note, ok := triageEventNote(lang, e); ok {
 		row.Note = note
 	}
+	if e.Note == store.HotspotMergeNote {
+		row.Note = inLang(lang, e.Note)
+	}
 	if e.ToState != "" && e.ToState != e.FromState {
 		row.ToState = e.ToState.Label().In(lang)
 	}

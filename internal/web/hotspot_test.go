@@ -50,6 +50,11 @@ func TestHotspotsPage(t *testing.T) {
 		t.Fatalf("merge: %d %s", rec.Code, truncate(rec.Body.String()))
 	}
 	mustContain(t, mustStatus(t, admin.get(rec.Header().Get("Location")), http.StatusOK), "已合并为一件工单")
+	// A merged case's timeline says why, in the reader's language only.
+	merged := mustStatus(t, admin.get("/cases/"+ids[1][1]), http.StatusOK)
+	mustContain(t, merged, "热点合并：同一问题多人反映")
+	mustNotContain(t, merged, "merged as one hotspot")
+	mustContain(t, mustStatus(t, admin.get("/cases/"+ids[1][1]+"?lang=en"), http.StatusOK), "merged as one hotspot")
 	mustStatus(t, f.mustLogin(t, "worker").get("/hotspots"), http.StatusForbidden)
 	en := mustStatus(t, admin.get("/hotspots?lang=en"), http.StatusOK)
 	mustContain(t, en, "Hotspots and early warnings")
