@@ -403,7 +403,8 @@ func TestCaseLoopThroughThePages(t *testing.T) {
 	mustContain(t, mustStatus(t, h.get("/cases"), http.StatusOK), "该工单已移出您的办理范围")
 
 	// Back in the dispatcher's queue; the handler no longer sees it.
-	mustContain(t, mustStatus(t, comm.get("/cases?tab=dispatch"), http.StatusOK), "占道摆摊", "待派单")
+	mustContain(t, mustStatus(t, comm.get("/cases?tab=dispatch"), http.StatusOK), "占道摆摊", "待派单",
+		`class="table table-cards"`, `data-label="状态"`) // cards on a phone
 	mustStatus(t, h.get(fmt.Sprintf("/cases/%d", id)), http.StatusNotFound)
 
 	// The return is internal: staff see it marked, the reporter not at all.
