@@ -662,3 +662,15 @@ func TestOutlinesUnder(t *testing.T) {
 		}
 	}
 }
+
+// TestResidentHome: a resident's home leads to reporting and says how
+// their reports stand.
+func TestResidentHome(t *testing.T) {
+	f := mustCaseFixture(t)
+	res := f.mustLogin(t, "resident")
+	home := mustStatus(t, res.get("/"), http.StatusOK)
+	mustContain(t, home, `href="/report"`, `data-mine="open"><span class="stat-num">0</span>`)
+	mustReport(t, res, "/report", residentForm(mustFormKey(t, res, "/report"), "占道摆摊", "0101"))
+	mustContain(t, mustStatus(t, res.get("/"), http.StatusOK), `data-mine="open"><span class="stat-num">1</span>`, "办理中的诉求", "待您评价")
+	mustContain(t, mustStatus(t, res.get("/?lang=en"), http.StatusOK), "Reports being handled")
+}

@@ -30,16 +30,20 @@ type homePage struct {
 	Below     map[string]bool
 }
 
-// welcomePage is the home of residents and volunteers, who have no staff
-// pages yet.
+// welcomePage is the home of residents and volunteers: reporting a
+// problem first, then how their own reports stand.
 type welcomePage struct {
 	Page
+	CanReport bool
+	// Open and ToRate count the user's reports still being handled and
+	// those closed and waiting for their rating.
+	Open, ToRate int
+	Links        []NavItem
 }
 
 func (h *Web) home(w http.ResponseWriter, r *http.Request, c *rq) error {
 	if !c.Actor.Can(civic.PermRegionRead) {
-		h.render(w, c, http.StatusOK, "welcome", welcomePage{Page: h.base(w, c, "welcome.title", "/")})
-		return nil
+		return h.welcome(w, r, c)
 	}
 	ctx := r.Context()
 	p := homePage{Page: h.base(w, c, "home.title", "/"), ScopeCode: c.User.Scope.RegionCode, ScopeName: c.User.ScopeName,
@@ -92,5 +96,27 @@ func (h *Web) home(w http.ResponseWriter, r *http.Request, c *rq) error {
 		}
 	}
 	h.render(w, c, http.StatusOK, "home", p)
+	return nil
+}
+
+func (h *Web) welcome(w http.ResponseWriter, r *http.Request, c *rq) error {
+	p := welcomePage{Page: h.base(w, c, "welcome.title", "/"), CanReport: c.Actor.Can(civic.PermCaseReport)}
+	if c.User.ID != 0 {
+		one := store.Page{Limit: 1}
+		open := []civic.CaseState{civic.StateReported, civic.StateAccepted, civic.StateDispatched, civic.StateInProgress, civic.StateHandled}
+		var err error
+		if _, p.Open, err = h.store.ListCases(r.Context(), c.Actor, store.CaseFilter{ReporterID: c.User.ID, States: open, Page: one}); err != nil {
+			return err
+		}
+		if _, p.ToRate, err = h.store.ListCases(r.Context(), c.Actor, store.CaseFilter{ReporterID: c.User.ID, States: []civic.CaseState{civic.StateClosed}, Page: one}); err != nil {
+			return err
+		}
+	}
+	for _, n := range p.Nav {
+		if n.URL != "/" && n.URL != "/account" && n.URL != "/report" {
+			p.Links = append(p.Links, n)
+		}
+	}
+	h.render(w, c, http.StatusOK, "welcome", p)
 	return nil
 }

@@ -75,9 +75,11 @@ var messages = map[string][2]string{
 	"home.unstaffed":     {"缺专职网格员的网格", "Grids without a full-time worker"},
 	"home.quick":         {"常用功能", "Quick links"},
 
-	"welcome.title": {"欢迎", "Welcome"},
-	"welcome.lead":  {"欢迎使用网格化基层治理平台。", "Welcome to civicgrid."},
-	"welcome.body":  {"居民和志愿者服务（一键报事、志愿服务接单等）即将开放，敬请期待。您可以先在个人设置中完善联系方式。", "Services for residents and volunteers (reporting problems, volunteer orders) are coming soon. Meanwhile you can keep your contact details current under My account."},
+	"welcome.title":       {"欢迎", "Welcome"},
+	"welcome.lead":        {"身边有问题，随手反映。", "Something wrong nearby? Tell us."},
+	"welcome.report_hint": {"拍下位置、说清情况，我们会尽快处理并告诉您结果；办理进度在“我的诉求”中查看。", "Mark the place and say what is wrong; we deal with it and tell you the outcome. Follow it under My cases."},
+	"welcome.open":        {"办理中的诉求", "Reports being handled"},
+	"welcome.to_rate":     {"待您评价", "Waiting for your rating"},
 
 	"filter.text":      {"关键词", "Search"},
 	"filter.area":      {"所属区域", "Area"},

@@ -113,7 +113,7 @@ func TestRoleScopedNavigationAndAccess(t *testing.T) {
 		{"worker", "/", http.StatusOK, "网格一览表", []string{`href="/users"`, `href="/audit"`}},
 		{"street", "/", http.StatusOK, "网格员台账", []string{`href="/users"`, `href="/audit"`}},
 		{"street", "/users?lang=en", http.StatusForbidden, "You are not allowed to do this", nil},
-		{"resident", "/", http.StatusOK, "即将开放", []string{`href="/grids"`, `href="/map"`, `href="/staff"`}},
+		{"resident", "/", http.StatusOK, `href="/report"`, []string{"即将开放", `href="/grids"`, `href="/map"`, `href="/staff"`}},
 		{"resident", "/grids", http.StatusForbidden, "无权访问", nil},
 		{"resident", "/account", http.StatusOK, "个人设置", nil},
 		{"admin", "/regions/999999", http.StatusNotFound, "未找到", nil},
