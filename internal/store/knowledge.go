@@ -44,6 +44,11 @@ func scanArticle(sc interface{ Scan(...any) error }) (civic.Article, error) {
 	return a, err
 }
 
+// PublicOnly reports whether the actor reads only public articles in
+// force (residents and volunteers): pages offer them no filter of
+// validity and speak to them, not to operators.
+func PublicOnly(a civic.Actor) bool { return publicOnly(a) }
+
 // publicOnly reports whether the actor reads only public articles in force.
 func publicOnly(a civic.Actor) bool {
 	return a.Role == civic.RoleResident || a.Role == civic.RoleVolunteer

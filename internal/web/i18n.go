@@ -1316,6 +1316,7 @@ var messages = map[string][2]string{
 	"triage.routed_note":             {"由分类模型v%d自动分类为“%s”（置信度%.0f%%），未经人工分派", "Filed by triage model v%d as “%s” (confidence %.0f%%) and routed without a dispatcher"},
 	"kb.title":                       {"知识库", "Knowledge base"},
 	"kb.intro":                       {"常见问题的标准答复：话务员可直接答复咨询，无需派单。", "Standard answers to common questions, so that operators answer consultations without dispatching a case."},
+	"kb.intro_public":                {"常见问题解答：办事、咨询前可先查一查，各部门给出的答复都在这里。", "Answers to common questions from the departments: look here before you ask."},
 	"kb.new":                         {"新增知识", "New article"},
 	"kb.edit":                        {"编辑知识", "Edit article"},
 	"kb.search_placeholder":          {"输入关键词，如：居住证、供暖", "Words to search for, e.g. 居住证, 供暖"},

@@ -19,6 +19,8 @@ type knowledgePage struct {
 	Rows        []articleRow
 	Pager       Pager
 	CanWrite    bool
+	// Public: the reader sees public articles in force only (a resident).
+	Public bool
 }
 
 // articleRow is an article as lists show it.
@@ -67,7 +69,8 @@ func (h *Web) knowledge(w http.ResponseWriter, r *http.Request, c *rq) error {
 	q := r.URL.Query()
 	page := pageOf(q)
 	p := knowledgePage{Page: h.base(w, c, "kb.title", "/knowledge"), Q: strings.TrimSpace(q.Get("q")),
-		HideExpired: q.Get("current") == "1", Flagged: q.Get("flagged") == "1", CanWrite: c.Actor.Can(civic.PermKnowledgeWrite)}
+		HideExpired: q.Get("current") == "1", Flagged: q.Get("flagged") == "1", CanWrite: c.Actor.Can(civic.PermKnowledgeWrite),
+		Public: store.PublicOnly(c.Actor)}
 	arts, total, err := h.store.ListArticles(r.Context(), c.Actor, store.KnowledgeFilter{Query: p.Q, HideExpired: p.HideExpired, Flagged: p.Flagged, Page: storePage(page)})
 	if err != nil {
 		return err

@@ -86,8 +86,8 @@ func TestKnowledgePages(t *testing.T) {
 	// Residents: public articles in force only, no flag form.
 	res := f.mustLogin(t, "resident")
 	body = mustStatus(t, res.get("/knowledge?q="+url.QueryEscape("占道")), http.StatusOK)
-	mustContain(t, body, "占道经营怎么举报？")
-	mustNotContain(t, body, "去年的占道整治通告")
+	mustContain(t, body, "占道经营怎么举报？", "常见问题解答")
+	mustNotContain(t, body, "去年的占道整治通告", `name="current"`, "话务员")
 	body = mustStatus(t, res.get(path), http.StatusOK)
 	mustNotContain(t, body, `id="kb-flag-form"`)
 	if !strings.Contains(mustStatus(t, res.get("/knowledge?q="+url.QueryEscape("夜市")), http.StatusOK), "没有找到相关知识") {
