@@ -37,8 +37,8 @@ func TestBrowserTriage(t *testing.T) {
 	}
 	// The table refreshes itself while a model is queued or training.
 	mustDo(t, ctx, "wait for the model", chromedp.WaitVisible(`#triage-models .badge`))
-	if s := mustGet(t, ctx, "figures", chromedp.Text(`#triage-models`)); !strings.Contains(s, "held-out split") {
-		t.Fatalf("the model's figures do not say how they were measured: %q", s)
+	if s := mustGet(t, ctx, "figures", chromedp.Text(`#triage-models`)); !strings.Contains(s, "留出集评估") || strings.Contains(s, "held-out split") {
+		t.Fatalf("the model's figures do not say, in the reader's language, how they were measured: %q", s)
 	}
 	logout()
 
