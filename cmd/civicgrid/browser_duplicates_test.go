@@ -62,6 +62,11 @@ func TestBrowserDuplicates(t *testing.T) {
 	if err != nil {
 		t.Fatalf("fill the report form: %v", err)
 	}
+	// Without map tiles, the map outlines the resident's own community.
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll("#case-pick path").length > 0`,
+		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("the report map draws no outline of the resident's community: %v", err)
+	}
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!document.querySelector("#dup-suggestions") && document.querySelector("#dup-suggestions").innerText.includes("3号楼前路灯不亮")`,
 		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
 		t.Fatalf("the form did not offer the open case: %v", err)

@@ -73,6 +73,9 @@ type reportPage struct {
 	// on a patrol map, the streets, communities or grids of the operator's
 	// scope on a hotline map.
 	MapUnder, MapLevel string
+	// Outline is the GeoJSON of a resident's own community, drawn without
+	// a request (residents may not read regions).
+	Outline string
 	// CenterLng/Lat open the map over the user's area.
 	CenterLng, CenterLat float64
 	// PhotoInputs offers photos: to residents and patrols, when the
@@ -228,10 +231,15 @@ func (h *Web) showReport(w http.ResponseWriter, r *http.Request, c *rq, f report
 	}
 	p.HouseSearch = f.Channel == "patrol" && c.Actor.Can(civic.PermPeopleRead)
 	// The map opens over the user's own area. Residents may not read
-	// regions; a centre point reveals nothing, so it is read as the system.
+	// regions; a centre point reveals nothing, so it is read as the system,
+	// and so is the outline of their own community, which the map draws
+	// for them (a public boundary) where staff maps fetch theirs.
 	if code := c.Actor.Scope.RegionCode; code != "" {
 		if reg, err := h.store.GetRegion(ctx, civic.System, code); err == nil {
 			p.CenterLng, p.CenterLat = reg.CenterLng, reg.CenterLat
+			if p.MapUnder == "" && !c.Actor.Can(civic.PermRegionRead) && len(reg.Boundary) > 0 {
+				p.Outline = string(store.FeatureCollection([]civic.Region{reg}, nil))
+			}
 		}
 	}
 	h.render(w, c, status, "case_report", p)

@@ -151,7 +151,9 @@ func TestResidentReportsAndFollowsACase(t *testing.T) {
 	body := mustStatus(t, c.get("/report"), http.StatusOK)
 	mustContain(t, body, "不知道，由工作人员判断", `<optgroup label="市容环境">`, "楼道堆物",
 		`data-reason="已进入诉讼程序的事项请通过司法途径解决"`, `name="anonymous"`, `data-case-map="pick"`, `/static/case.js`,
-		`name="crs" value="wgs84"`, "使用我的位置")
+		`name="crs" value="wgs84"`, "使用我的位置",
+		// The resident's own community outlined on the map, given with the page.
+		`data-outline="{&#34;type&#34;:&#34;FeatureCollection&#34;`, "幸福社区")
 	key := mustFormKey(t, c, "/report")
 
 	id, number := mustReport(t, c, "/report", residentForm(key, "楼道堆物无人清理", "0102"))

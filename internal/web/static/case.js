@@ -23,18 +23,25 @@
     return map;
   }
 
-  // boundary draws the user's grids (patrol) or the case's region, so that
-  // a map without tiles still shows where it is.
+  // boundary draws the user's grids (patrol), the operator's streets,
+  // communities or grids (hotline), or a resident's own community, so that a
+  // map without tiles still shows where it is.
   function boundary(map, el, fit) {
+    var style = function () { return { color: "#2563eb", weight: 1.5, fillColor: "#3b82f6", fillOpacity: 0.08 }; };
+    if (el.dataset.outline) {
+      // A resident's own community, given with the page.
+      try {
+        var own = L.geoJSON(JSON.parse(el.dataset.outline), { style: style, interactive: false }).addTo(map);
+        if (fit && own.getLayers().length) { map.fitBounds(own.getBounds(), { padding: [12, 12] }); }
+      } catch (e) { /* the map still works without the outline */ }
+      return;
+    }
     if (!el.dataset.under || !el.dataset.level) { return; }
     var url = "/api/v1/regions/geojson?under=" + encodeURIComponent(el.dataset.under) + "&level=" + encodeURIComponent(el.dataset.level);
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
       .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
       .then(function (fc) {
-        var layer = L.geoJSON(fc, {
-          style: function () { return { color: "#2563eb", weight: 1.5, fillColor: "#3b82f6", fillOpacity: 0.08 }; },
-          interactive: false
-        }).addTo(map);
+        var layer = L.geoJSON(fc, { style: style, interactive: false }).addTo(map);
         if (fit && layer.getLayers().length) { map.fitBounds(layer.getBounds(), { padding: [12, 12] }); }
       })
       .catch(function () { /* the map still works without the outline */ });
