@@ -118,6 +118,9 @@ type Hotspot struct {
 	To        time.Time `json:"to"`
 	Size      int       `json:"size"`
 	Reporters int       `json:"reporters"`
+	// Found: how many of a cluster's cases grid workers found on patrol
+	// (they name no reporter).
+	Found int `json:"found,omitempty"`
 	// Reporter names the reporter of 一人多诉 (phone masked).
 	Reporter string `json:"reporter,omitempty"`
 	// Rising: this week, the previous four weeks' weekly average, and the

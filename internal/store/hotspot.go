@@ -228,6 +228,7 @@ func (s *Store) hotspotClusters(ctx context.Context, rows []hotspotRow, p civic.
 			cats[r.c.CategoryCode]++
 			switch {
 			case r.found:
+				h.Found++
 			case r.reporter == "":
 				seen["c"+strconv.FormatInt(r.c.ID, 10)] = true
 			default:

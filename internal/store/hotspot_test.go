@@ -408,7 +408,7 @@ func TestHotspotPatrolFinds(t *testing.T) {
 		w.file(t, w.residents[0], "0201", 116.1003, 39.2, 2*day)
 		w.file(t, w.residents[1], "0201", 116.1, 39.2002, 3*day)
 		hs := mustDetect(t, s, w.community, "", p, civic.HotspotCluster)
-		if len(hs) != 1 || hs[0].Kind != civic.HotspotCluster || hs[0].Size != 3 || hs[0].Reporters != 2 {
+		if len(hs) != 1 || hs[0].Kind != civic.HotspotCluster || hs[0].Size != 3 || hs[0].Reporters != 2 || hs[0].Found != 1 {
 			t.Fatalf("two residents and a patrol find: %+v", hs)
 		}
 		w.file(t, w.residents[2], "0201", 116.1001, 39.2001, 1*day)

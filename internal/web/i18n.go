@@ -642,6 +642,7 @@ var messages = map[string][2]string{
 	"hot.usual_on":                      {"计入：常有此类诉求之处需更多工单才算聚集", "Counted: where such reports are common, more are needed to cluster"},
 	"hot.usual_off":                     {"不计：相近的最少工单数即算聚集", "Ignored: the minimum number close together clusters"},
 	"hot.size":                          {"%d 件工单，%d 位反映人", "%d cases from %d reporters"},
+	"hot.found":                         {"，%d 件为网格员巡查发现", ", %d found on patrol"},
 	"hot.rising":                        {"本周 %d 件，前四周周均 %.1f 件，去年同期 %d 件", "%d this week, %.1f a week over the previous four, %d the same week last year"},
 	"hot.pick":                          {"合并", "Merge"},
 	"hot.mix":                           {"分类构成：%s", "By category: %s"},
