@@ -390,6 +390,31 @@ func (tx *Tx) savePerson(ctx context.Context, a civic.Actor, p *civic.Person, be
 
 // setTags makes a person's tags exactly want, writing each change to the
 // tag history.
+// Reasons the system writes into the tag history, in both languages
+// ("中文 / English"); pages show the reader's half. A reason a person typed
+// is shown as typed.
+const (
+	TagReasonBirthDate = "按出生日期自动更新 / updated from birth date"
+	TagReasonRental    = "房东报备 / rental report"
+)
+
+// TagReasonImport is the tag history's reason for import run id.
+func TagReasonImport(id int64) string {
+	return fmt.Sprintf("批量导入（任务%d） / import %d", id, id)
+}
+
+// IsSystemTagReason reports whether reason is one the system wrote.
+func IsSystemTagReason(reason string) bool {
+	var id int64
+	if reason == TagReasonBirthDate || reason == TagReasonRental {
+		return true
+	}
+	if _, err := fmt.Sscanf(reason, "批量导入（任务%d）", &id); err == nil {
+		return reason == TagReasonImport(id)
+	}
+	return false
+}
+
 func (tx *Tx) setTags(ctx context.Context, a civic.Actor, personID int64, grid string, want []civic.Tag, reason string) error {
 	rows, err := tx.query(ctx, `SELECT tag FROM person_tags WHERE person_id = ?`, personID)
 	if err != nil {
@@ -600,7 +625,7 @@ func (tx *Tx) refreshDerived(ctx context.Context, id int64) (int, error) {
 	if sameTags(have, want) {
 		return 0, nil
 	}
-	return 1, tx.setTags(ctx, civic.System, id, grid, want, "按出生日期自动更新 / updated from birth date")
+	return 1, tx.setTags(ctx, civic.System, id, grid, want, TagReasonBirthDate)
 }
 
 func sameTags(a, b []civic.Tag) bool {

@@ -426,7 +426,7 @@ func (run *importRun) writePeopleBatch(ctx context.Context, prepared []*personRo
 
 func (run *importRun) writePeople(ctx context.Context, tx *Tx, rows []*personRow, before importCounts) error {
 	now := tx.now
-	reason := fmt.Sprintf("批量导入（任务%d） / import %d", run.id, run.id)
+	reason := TagReasonImport(run.id)
 	// Stored people named by the batch's ID numbers, read inside the
 	// transaction so that nobody adds one between the look and the write.
 	var hashes []any

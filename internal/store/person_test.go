@@ -320,3 +320,14 @@ func TestVisits(t *testing.T) {
 		}
 	})
 }
+
+func TestSystemTagReasons(t *testing.T) {
+	for reason, want := range map[string]bool{
+		store.TagReasonBirthDate: true, store.TagReasonRental: true, store.TagReasonImport(12): true,
+		"批量导入（任务12） / import 13": false, "入户登记": false, "修好了 / fixed": false, "": false,
+	} {
+		if got := store.IsSystemTagReason(reason); got != want {
+			t.Errorf("%q: %v, want %v", reason, got, want)
+		}
+	}
+}

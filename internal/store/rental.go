@@ -134,7 +134,7 @@ func (s *Store) ReportRental(ctx context.Context, a civic.Actor, r civic.Rental)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			p := civic.Person{GridCode: grid, Name: r.TenantName, IDType: r.IDType, IDNumber: r.IDNumber, Phone: r.Phone, ResidenceType: civic.ResidenceFloating}
-			if err := tx.savePerson(ctx, as, &p, nil, "房东报备 / rental report"); err != nil {
+			if err := tx.savePerson(ctx, as, &p, nil, TagReasonRental); err != nil {
 				return err
 			}
 			r.TenantID = p.ID

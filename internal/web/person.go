@@ -182,6 +182,11 @@ func (h *Web) showPerson(w http.ResponseWriter, r *http.Request, c *rq, clear *u
 	if p.History, err = h.store.TagHistory(ctx, c.Actor, id); err != nil {
 		return err
 	}
+	for i, ch := range p.History {
+		if store.IsSystemTagReason(ch.Reason) {
+			p.History[i].Reason = inLang(c.Lang, ch.Reason)
+		}
+	}
 	if p.Visits, _, err = h.store.ListVisits(ctx, c.Actor, store.VisitFilter{PersonID: id, Page: store.Page{Limit: 20}}); err != nil {
 		return err
 	}
