@@ -292,9 +292,8 @@ func markDuplicates(h *civic.Hotspot) {
 // (uncategorised cases are left out of both).
 func categoryMix(cats map[string]int) (string, []civic.HotspotCategory) {
 	delete(cats, "")
-	top := mostCommon(cats)
 	if len(cats) < 2 {
-		return top, nil
+		return mostCommon(cats), nil
 	}
 	mix := make([]civic.HotspotCategory, 0, len(cats))
 	for code, n := range cats {
@@ -306,7 +305,7 @@ func categoryMix(cats map[string]int) (string, []civic.HotspotCategory) {
 		}
 		return mix[i].Code < mix[j].Code
 	})
-	return top, mix
+	return mix[0].Code, mix // the most common, as mostCommon breaks ties
 }
 
 func mostCommon(m map[string]int) string {

@@ -168,7 +168,8 @@ const KindClaimPending = "claim_pending"
 // these are the last day or two's cases, read through a partial index of
 // dispatched cases' claim deadlines (migration 0028).
 func (s *Store) addPendingClaims(ctx context.Context, scope string, win overviewWindow, m rollups) error {
-	since, _ := time.ParseInLocation(civic.DateLayout, min(win.month, win.today), civic.ChinaTime)
+	// The month's first day less 30 covers the month and the 30-day trend.
+	since, _ := time.ParseInLocation(civic.DateLayout, win.month, civic.ChinaTime)
 	since = since.AddDate(0, 0, -30)
 	indexed := ""
 	if s.engine != Postgres {

@@ -47,10 +47,7 @@ func scanArticle(sc interface{ Scan(...any) error }) (civic.Article, error) {
 // PublicOnly reports whether the actor reads only public articles in
 // force (residents and volunteers): pages offer them no filter of
 // validity and speak to them, not to operators.
-func PublicOnly(a civic.Actor) bool { return publicOnly(a) }
-
-// publicOnly reports whether the actor reads only public articles in force.
-func publicOnly(a civic.Actor) bool {
+func PublicOnly(a civic.Actor) bool {
 	return a.Role == civic.RoleResident || a.Role == civic.RoleVolunteer
 }
 
@@ -75,7 +72,7 @@ const validClause = `(a.valid_from = '' OR a.valid_from <= ?) AND (a.valid_to = 
 
 // readClause is what the actor may read of the knowledge base.
 func (s *Store) readClause(a civic.Actor) (string, []any) {
-	if !publicOnly(a) {
+	if !PublicOnly(a) {
 		return "1=1", nil
 	}
 	today := civic.Today(s.Now())

@@ -388,8 +388,6 @@ func (tx *Tx) savePerson(ctx context.Context, a civic.Actor, p *civic.Person, be
 	return tx.audit(ctx, a, "person.update", "person", p.ID, p.GridCode, b, p)
 }
 
-// setTags makes a person's tags exactly want, writing each change to the
-// tag history.
 // Reasons the system writes into the tag history, in both languages
 // ("中文 / English"); pages show the reader's half. A reason a person typed
 // is shown as typed.
@@ -415,6 +413,8 @@ func IsSystemTagReason(reason string) bool {
 	return false
 }
 
+// setTags makes a person's tags exactly want, writing each change to the
+// tag history.
 func (tx *Tx) setTags(ctx context.Context, a civic.Actor, personID int64, grid string, want []civic.Tag, reason string) error {
 	rows, err := tx.query(ctx, `SELECT tag FROM person_tags WHERE person_id = ?`, personID)
 	if err != nil {
