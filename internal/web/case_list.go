@@ -58,6 +58,30 @@ type caseTab struct {
 // caseQueues are the tabs in order; "" is every case in scope.
 var caseQueues = []string{"", "dispatch", "tasks", "verify", "visit", "approve", "overdue"}
 
+// queueTabs are the actor's queues in order, "" (every case) first, each
+// but that one counted: the case list's tabs and the home page's tiles.
+func (h *Web) queueTabs(ctx context.Context, c *rq, active string) ([]caseTab, error) {
+	var tabs []caseTab
+	for _, key := range caseQueues {
+		tf, ok := queue(c.Actor, key)
+		if !ok {
+			continue
+		}
+		t := caseTab{Key: key, Label: c.T("cases.tab." + tabName(key)), URL: "/cases", Active: key == active}
+		if key != "" {
+			t.URL += "?tab=" + key
+			// The counts are what makes a queue useful at a glance.
+			tf.Page = store.Page{Limit: 1}
+			var err error
+			if _, t.Count, err = h.store.ListCases(ctx, c.Actor, tf); err != nil {
+				return nil, err
+			}
+		}
+		tabs = append(tabs, t)
+	}
+	return tabs, nil
+}
+
 // queue returns the filter of a tab for the actor, or false when the tab
 // is not theirs.
 func queue(a civic.Actor, tab string) (store.CaseFilter, bool) {
@@ -182,21 +206,8 @@ func (h *Web) caseList(w http.ResponseWriter, r *http.Request, c *rq) error {
 		h.list(w, r, c, "cases", p)
 		return nil
 	}
-	for _, key := range caseQueues {
-		tf, ok := queue(c.Actor, key)
-		if !ok {
-			continue
-		}
-		t := caseTab{Key: key, Label: c.T("cases.tab." + tabName(key)), URL: "/cases", Active: key == f.Tab}
-		if key != "" {
-			t.URL += "?tab=" + key
-			// The counts are what makes a queue useful at a glance.
-			tf.Page = store.Page{Limit: 1}
-			if _, t.Count, err = h.store.ListCases(ctx, c.Actor, tf); err != nil {
-				return err
-			}
-		}
-		p.Tabs = append(p.Tabs, t)
+	if p.Tabs, err = h.queueTabs(ctx, c, f.Tab); err != nil {
+		return err
 	}
 	for _, s := range civic.CaseStates {
 		p.States = append(p.States, Option{Value: string(s), Label: s.Label().In(c.Lang), Selected: string(s) == f.State})

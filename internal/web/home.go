@@ -54,18 +54,11 @@ func (h *Web) home(w http.ResponseWriter, r *http.Request, c *rq) error {
 	one := store.Page{Limit: 1}
 	var err error
 	if c.Actor.Can(civic.PermCaseRead) {
-		for _, key := range caseQueues[1:] {
-			f, ok := queue(c.Actor, key)
-			if !ok {
-				continue
-			}
-			t := caseTab{Key: key, Label: c.T("cases.tab." + key), URL: "/cases?tab=" + key}
-			f.Page = one
-			if _, t.Count, err = h.store.ListCases(ctx, c.Actor, f); err != nil {
-				return err
-			}
-			p.Queues = append(p.Queues, t)
+		tabs, err := h.queueTabs(ctx, c, "")
+		if err != nil {
+			return err
 		}
+		p.Queues = tabs[1:] // every case in scope is no queue to work
 	}
 	p.Territory = c.Actor.Scope.OrgID == 0
 	p.Below = map[string]bool{}
