@@ -201,11 +201,16 @@ type loader struct {
 	cats  map[string]civic.Category
 	texts []*caseText
 	rep   CaseReport
-	fired int // alerts fired so far, to know when a case may have moved
-	next  time.Time
-	queue stepQueue
-	seq   int
-	accts map[string]civic.Actor
+	fired int // alerts fired so far
+	// moved counts the deadline job's passes; touched says on which pass
+	// the job last looked at a case, so a copy read before that may be
+	// stale (simCase.seen).
+	moved   int
+	touched map[int64]int
+	next    time.Time
+	queue   stepQueue
+	seq     int
+	accts   map[string]civic.Actor
 	// The demo city.
 	streets     []string
 	communities map[string][]string // street → its communities
@@ -236,6 +241,7 @@ func newLoader(ctx context.Context, s *store.Store, clock ClockSetter, c City, s
 		pp:          newPeople(rand.New(rand.NewPCG(seed, streamCases+2))),
 		cats:        map[string]civic.Category{},
 		accts:       map[string]civic.Actor{},
+		touched:     map[int64]int{},
 		communities: map[string][]string{},
 		grids:       map[string][]string{},
 		geom:        map[string]geo.MultiPolygon{},
@@ -874,7 +880,7 @@ type simCase struct {
 	p       *casePlan
 	id      int64
 	c       civic.Case // as of the last step
-	seen    int        // loader.fired when c was read
+	seen    int        // loader.moved when c was read
 	last    time.Time  // when someone last acted on it
 	lastAct civic.CaseAction
 	// This round of handling, planned at the claim.
@@ -958,12 +964,18 @@ func (l *loader) advance(ctx context.Context, t time.Time) error {
 	for !l.next.After(t) {
 		l.clock.Set(l.next)
 		for {
-			n, err := l.s.FireDueAlerts(ctx, 500)
+			n, on, err := l.s.FireDueAlertsOn(ctx, 500)
 			if err != nil {
 				return fmt.Errorf("fire alerts at %s: %w", l.next.Format(time.RFC3339), err)
 			}
 			l.fired += n
-			if n < 500 {
+			if len(on) > 0 {
+				l.moved++
+				for _, id := range on {
+					l.touched[id] = l.moved
+				}
+			}
+			if len(on) < 500 {
 				break
 			}
 		}
@@ -990,7 +1002,7 @@ func (l *loader) take(ctx context.Context, st *step) error {
 	if st.wake || sc.c.State != st.from {
 		return l.schedule(ctx, sc)
 	}
-	c, err := l.s.ActOnCase(ctx, st.actor, sc.id, st.in)
+	c, err := l.s.ActOnCaseKept(ctx, st.actor, sc.id, st.in)
 	switch code := civic.ErrorCodeOf(err); {
 	case err == nil:
 	case code == civic.EConflict && sc.conflicts < 3:
@@ -1005,15 +1017,8 @@ func (l *loader) take(ctx context.Context, st *step) error {
 	default:
 		return fmt.Errorf("case %d (%s): %s by %s: %w", sc.id, sc.c.State, st.in.Action, st.actor.Username, err)
 	}
-	if c.RegionCode == "" {
-		// The step took the case out of the actor's sight (a return by
-		// the organisation handling it), so the store told only its state.
-		if c, err = l.s.GetCase(ctx, civic.System, sc.id); err != nil {
-			return fmt.Errorf("case %d: %s: %w", sc.id, st.in.Action, err)
-		}
-	}
 	l.rep.Actions++
-	sc.c, sc.seen, sc.last, sc.lastAct = c, l.fired, l.now, st.in.Action
+	sc.c, sc.seen, sc.last, sc.lastAct = c, l.moved, l.now, st.in.Action
 	if err := l.taken(ctx, sc, st); err != nil {
 		return err
 	}
@@ -1022,7 +1027,7 @@ func (l *loader) take(ctx context.Context, st *step) error {
 
 // refresh rereads a case if the deadline job may have acted on it.
 func (l *loader) refresh(ctx context.Context, sc *simCase) error {
-	if sc.seen == l.fired {
+	if sc.seen >= l.touched[sc.id] {
 		return nil
 	}
 	c, err := l.s.GetCase(ctx, civic.System, sc.id)
@@ -1032,7 +1037,7 @@ func (l *loader) refresh(ctx context.Context, sc *simCase) error {
 	if c.State == civic.StateAccepted && sc.c.State == civic.StateDispatched {
 		sc.recalled = true
 	}
-	sc.c, sc.seen = c, l.fired
+	sc.c, sc.seen = c, l.moved
 	return nil
 }
 
@@ -1115,7 +1120,7 @@ func (l *loader) file(ctx context.Context, sc *simCase) error {
 		return fmt.Errorf("file %q at %s: %w", p.title, p.at.Format(time.RFC3339), err)
 	}
 	l.rep.Cases++
-	sc.id, sc.c, sc.seen, sc.last = c.ID, c, l.fired, l.now
+	sc.id, sc.c, sc.seen, sc.last = c.ID, c, l.moved, l.now
 	return nil
 }
 

@@ -95,33 +95,43 @@ var stageWords = map[civic.Stage]civic.Text{
 // dispatcher; an overdue completion escalates it to the street's
 // supervisors with priority.
 func (s *Store) FireDueAlerts(ctx context.Context, limit int) (int, error) {
+	n, _, err := s.FireDueAlertsOn(ctx, limit)
+	return n, err
+}
+
+// FireDueAlertsOn is FireDueAlerts also saying which cases it looked at
+// (each may have moved), for a caller that keeps copies of cases and must
+// know which to read again: the demo loader.
+func (s *Store) FireDueAlertsOn(ctx context.Context, limit int) (int, []int64, error) {
 	now := s.Now()
 	rows, err := s.query(ctx, `SELECT id FROM cases WHERE next_alert_at <= ? ORDER BY next_alert_at LIMIT ?`, now, limit)
 	if err != nil {
-		return 0, fmt.Errorf("find due alerts: %w", err)
+		return 0, nil, fmt.Errorf("find due alerts: %w", err)
 	}
 	var ids []int64
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
 			rows.Close()
-			return 0, fmt.Errorf("scan case id: %w", err)
+			return 0, nil, fmt.Errorf("scan case id: %w", err)
 		}
 		ids = append(ids, id)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	fired := 0
+	var on []int64
 	for _, id := range ids {
 		n, err := s.fireCaseAlerts(ctx, id)
 		if err != nil {
-			return fired, fmt.Errorf("alerts of case %d: %w", id, err)
+			return fired, on, fmt.Errorf("alerts of case %d: %w", id, err)
 		}
+		on = append(on, id)
 		fired += n
 	}
-	return fired, nil
+	return fired, on, nil
 }
 
 func (s *Store) fireCaseAlerts(ctx context.Context, id int64) (int, error) {

@@ -49,8 +49,8 @@ func TestAlerts(t *testing.T) {
 				t.Fatalf("nothing due yet: %d %v", n, err)
 			}
 			clock.Advance(70 * time.Minute) // 11:10, past 50% of the claim limit
-			if n, err := s.FireDueAlerts(ctx, 100); err != nil || n != 1 {
-				t.Fatalf("yellow: %d %v", n, err)
+			if n, on, err := s.FireDueAlertsOn(ctx, 100); err != nil || n != 1 || len(on) != 1 || on[0] != c.ID {
+				t.Fatalf("yellow: %d on %v, %v", n, on, err)
 			}
 			if n, _ := s.FireDueAlerts(ctx, 100); n != 0 {
 				t.Fatalf("the yellow warning fired again: %d", n)

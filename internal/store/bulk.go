@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/civicgrid/civicgrid/internal/password"
 )
 
 // bulkEvery is how many writes a Bulk run puts in one commit.
@@ -16,6 +18,15 @@ type bulkRun struct {
 	writes int
 	total  int                     // writes over the whole run
 	bound  map[*sql.Stmt]*sql.Stmt // statements bound to stx
+	// hashes keeps the hash of each password accounts were created with
+	// during the run: a generated population shares one password, and
+	// hashing it again for every account (argon2id, by design slow) was
+	// a tenth of the demo's loading.
+	hashes map[string]string
+	// rules keeps each category's rules as read during the run: every
+	// case action reads them, and a loading run does not change the
+	// catalogue (a category written during the run empties it).
+	rules map[string]caseRules
 }
 
 // Bulk runs fn with every write of the store sharing one SQLite
@@ -44,7 +55,7 @@ func (s *Store) Bulk(ctx context.Context, fn func() error) error {
 	if err != nil {
 		return fmt.Errorf("begin bulk: %w", err)
 	}
-	b := &bulkRun{stx: stx, bound: map[*sql.Stmt]*sql.Stmt{}}
+	b := &bulkRun{stx: stx, bound: map[*sql.Stmt]*sql.Stmt{}, hashes: map[string]string{}, rules: map[string]caseRules{}}
 	s.bulk.Store(b)
 	ferr := fn()
 	s.bulk.Store(nil)
@@ -71,6 +82,8 @@ func (s *Store) bulkWrite(ctx context.Context, b *bulkRun, fn func(tx *Tx) error
 	// No roll-ups to flush: the run rebuilds them when it ends.
 	err := fn(tx)
 	if err != nil {
+		// What the write read may have been rolled back with it.
+		clear(b.rules)
 		if _, rerr := tx.exec(context.Background(), "ROLLBACK TO SAVEPOINT bulk_write"); rerr != nil {
 			return errors.Join(err, fmt.Errorf("roll back write: %w", rerr))
 		}
@@ -104,4 +117,54 @@ func (s *Store) bulkTx() *Tx {
 		return &Tx{tx: b.stx, s: s, bound: b.bound}
 	}
 	return nil
+}
+
+// hashPassword hashes a new account's password; inside a Bulk run a
+// password hashed before is not hashed again, its accounts share the hash
+// (and its salt), which verifies the same.
+func (s *Store) hashPassword(pw string) (string, error) {
+	b := s.bulk.Load()
+	if b == nil {
+		return password.Hash(pw, s.pw)
+	}
+	if h, ok := b.hashes[pw]; ok {
+		return h, nil
+	}
+	h, err := password.Hash(pw, s.pw)
+	if err == nil {
+		b.hashes[pw] = h
+	}
+	return h, err
+}
+
+// bulkOf is the Bulk run q reads in, or nil.
+func bulkOf(q querier) *bulkRun {
+	switch q := q.(type) {
+	case *Tx:
+		return q.s.bulk.Load()
+	case *Store:
+		return q.bulk.Load()
+	}
+	return nil
+}
+
+func (b *bulkRun) rulesOf(code string) (caseRules, bool) {
+	if b == nil {
+		return caseRules{}, false
+	}
+	r, ok := b.rules[code]
+	return r, ok
+}
+
+func (b *bulkRun) keepRules(code string, r caseRules) {
+	if b != nil {
+		b.rules[code] = r
+	}
+}
+
+// forgetRules empties the run's rules after a category was written.
+func (tx *Tx) forgetRules() {
+	if b := tx.s.bulk.Load(); b != nil {
+		clear(b.rules)
+	}
 }

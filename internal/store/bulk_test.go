@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/store"
@@ -63,6 +64,67 @@ func TestBulk(t *testing.T) {
 			if reb[i] != inc[i] {
 				t.Errorf("row %d: rebuild %+v, bulk run %+v", i, reb[i], inc[i])
 			}
+		}
+	})
+}
+
+// TestBulkShares: a Bulk run hashes a password shared by many new accounts
+// once, and keeps category rules between case actions; both must behave as
+// outside a run: every account signs in, and a category changed during the
+// run is read again (its open cases' deadlines move, and later reads see
+// the new limit).
+func TestBulkShares(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustCaseWorld(t, s)
+		clock.T = time.Date(2026, 3, 11, 1, 0, 0, 0, time.UTC) // Wed 09:00 in China
+		at := func(h, m int) time.Time { return time.Date(2026, 3, 11, h-8, m, 0, 0, time.UTC) }
+		admin := civic.Actor{UserID: 1, Username: "admin", Role: civic.RoleAdmin, Scope: civic.Scope{RegionCode: "1101"}}
+		var id int64
+		err := s.Bulk(ctx, func() error {
+			for _, u := range []string{"bulk_a", "bulk_b", "bulk_c"} {
+				if _, err := s.CreateUser(ctx, civic.System, store.NewUser{Username: u, DisplayName: u, Password: "Shared2026!", Role: civic.RoleResident, Scope: civic.Scope{RegionCode: "1101"}}); err != nil {
+					return err
+				}
+			}
+			if _, err := s.CreateUser(ctx, civic.System, store.NewUser{Username: "bulk_d", DisplayName: "bulk_d", Password: "Other2026!", Role: civic.RoleResident, Scope: civic.Scope{RegionCode: "1101"}}); err != nil {
+				return err
+			}
+			c, _, err := s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, CategoryCode: "0101", Title: "占道", HasLocation: true, Lng: 116.1, Lat: 39.2})
+			if err != nil {
+				return err
+			}
+			id = c.ID
+			if ex, err := s.ExplainDeadline(ctx, civic.System, id, civic.StageClaim); err != nil || ex.Budget.Amount != 2 {
+				return fmt.Errorf("before: %+v %v", ex.Budget, err)
+			}
+			cat, err := s.GetCategory(ctx, civic.System, "0101")
+			if err != nil {
+				return err
+			}
+			cat.Limits[civic.StageClaim] = civic.TimeLimit{Amount: 4, Unit: civic.UnitWorkHours}
+			if _, err := s.UpdateCategory(ctx, admin, cat); err != nil {
+				return err
+			}
+			if ex, err := s.ExplainDeadline(ctx, civic.System, id, civic.StageClaim); err != nil || ex.Budget.Amount != 4 {
+				return fmt.Errorf("after the change: %+v %v", ex.Budget, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for u, pw := range map[string]string{"bulk_a": "Shared2026!", "bulk_b": "Shared2026!", "bulk_c": "Shared2026!", "bulk_d": "Other2026!"} {
+			if _, err := s.Authenticate(ctx, u, pw, "127.0.0.1"); err != nil {
+				t.Errorf("%s: %v", u, err)
+			}
+		}
+		if _, err := s.Authenticate(ctx, "bulk_d", "Shared2026!", "127.0.0.1"); err == nil {
+			t.Error("bulk_d signed in with the others' password")
+		}
+		// Four working hours from 09:00 skip the 12:00–13:30 lunch.
+		if got, _ := s.GetCase(ctx, civic.System, id); got.ClaimDue == nil || !got.ClaimDue.Equal(at(14, 30)) {
+			t.Fatalf("claim due %v, want %v", got.ClaimDue, at(14, 30))
 		}
 	})
 }

@@ -44,11 +44,7 @@ var errRaced = civic.Errorf(civic.EConflict, "工单刚被其他人处理，请�
 // event, all in one transaction. The update is conditional on the state
 // read, so of two people claiming at once exactly one wins.
 func (s *Store) ActOnCase(ctx context.Context, a civic.Actor, id int64, in CaseInput) (civic.Case, error) {
-	in.Note = strings.TrimSpace(in.Note)
-	if len([]rune(in.Note)) > 4000 {
-		return civic.Case{}, civic.Invalid(civic.FieldErr("note", "说明不超过4000字", "the note is at most 4000 characters"))
-	}
-	if err := s.write(ctx, func(tx *Tx) error { return tx.act(ctx, a, id, in) }); err != nil {
+	if _, err := s.actOnCase(ctx, a, id, in); err != nil {
 		return civic.Case{}, err
 	}
 	c, err := s.GetCase(ctx, a, id)
@@ -62,52 +58,85 @@ func (s *Store) ActOnCase(ctx context.Context, a civic.Actor, id int64, in CaseI
 	return c, err
 }
 
+// ActOnCaseKept is ActOnCase for a loader that keeps its own copy of every
+// case it acts on (the demo's): instead of reading the case back as the
+// actor may see it, it returns the case's own fields as the action left
+// them, unmasked. Names the action changed (of a new category or handler)
+// are not filled in. The checks and the effects are ActOnCase's; what is
+// saved is a tenth of the demo's loading time.
+func (s *Store) ActOnCaseKept(ctx context.Context, a civic.Actor, id int64, in CaseInput) (civic.Case, error) {
+	return s.actOnCase(ctx, a, id, in)
+}
+
+func (s *Store) actOnCase(ctx context.Context, a civic.Actor, id int64, in CaseInput) (civic.Case, error) {
+	in.Note = strings.TrimSpace(in.Note)
+	if len([]rune(in.Note)) > 4000 {
+		return civic.Case{}, civic.Invalid(civic.FieldErr("note", "说明不超过4000字", "the note is at most 4000 characters"))
+	}
+	var c civic.Case
+	err := s.write(ctx, func(tx *Tx) error {
+		var err error
+		c, err = tx.actCase(ctx, a, id, in)
+		return err
+	})
+	if err != nil {
+		return civic.Case{}, err
+	}
+	return c, nil
+}
+
 // act is ActOnCase inside a transaction, so that jobs can act on cases
 // together with their own bookkeeping.
 func (tx *Tx) act(ctx context.Context, a civic.Actor, id int64, in CaseInput) error {
+	_, err := tx.actCase(ctx, a, id, in)
+	return err
+}
+
+// actCase is act returning the case as the action left it.
+func (tx *Tx) actCase(ctx context.Context, a civic.Actor, id int64, in CaseInput) (civic.Case, error) {
 	s := tx.s
 	c, err := scanCase(tx.queryRow(ctx, `SELECT `+caseCols+caseFrom+` WHERE c.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return caseNotFound(id)
+		return civic.Case{}, caseNotFound(id)
 	}
 	if err != nil {
-		return fmt.Errorf("read case %d: %w", id, err)
+		return civic.Case{}, fmt.Errorf("read case %d: %w", id, err)
 	}
 	if !caseVisible(a, c) {
 		if ok, err := extraAccess(ctx, tx, id, a); err != nil || !ok {
 			if err != nil {
-				return err
+				return civic.Case{}, err
 			}
-			return caseNotFound(id)
+			return civic.Case{}, caseNotFound(id)
 		}
 	}
 	if err := mayAct(a, c, in.Action); err != nil {
-		return err
+		return civic.Case{}, err
 	}
 	next, err := civic.NextState(c.State, in.Action)
 	if err != nil {
-		return err
+		return civic.Case{}, err
 	}
 	from, readCategory := c.State, c.CategoryCode
 	ev := caseEvent{public: true}
 	if err := tx.apply(ctx, s, a, &c, next, in, &ev); err != nil {
-		return err
+		return civic.Case{}, err
 	}
 	if ev.skipUpdate {
 		tx.remember(c)
-		return tx.addEvent(ctx, a, id, in.Action, from, c.State, ev.noteOr(in.Note), ev.public, ev.data)
+		return c, tx.addEvent(ctx, a, id, in.Action, from, c.State, ev.noteOr(in.Note), ev.public, ev.data)
 	}
 	rules, err := caseRulesFor(ctx, tx, c.CategoryCode)
 	if err != nil {
-		return err
+		return civic.Case{}, err
 	}
 	cal, err := s.workCalendar(ctx)
 	if err != nil {
-		return err
+		return civic.Case{}, err
 	}
 	pauses, err := casePauses(ctx, tx, id)
 	if err != nil {
-		return err
+		return civic.Case{}, err
 	}
 	c.State = next
 	dues(cal, rules, &c, pauses)
@@ -120,19 +149,19 @@ func (tx *Tx) act(ctx context.Context, a civic.Actor, id int64, in CaseInput) er
 	recat := c.CategoryCode != readCategory
 	if recat {
 		if err := tx.rollupCase(ctx, id, -1); err != nil {
-			return err
+			return civic.Case{}, err
 		}
 	}
 	if err := tx.saveCase(ctx, &c, from, firstAlert(schedule(cal, rules, &c, pauses))); err != nil {
-		return err
+		return civic.Case{}, err
 	}
 	if recat {
 		if err := tx.rollupCase(ctx, id, 1); err != nil {
-			return err
+			return civic.Case{}, err
 		}
 	}
 	tx.remember(c)
-	return tx.addEvent(ctx, a, id, in.Action, from, next, ev.noteOr(in.Note), ev.public, ev.data)
+	return c, tx.addEvent(ctx, a, id, in.Action, from, next, ev.noteOr(in.Note), ev.public, ev.data)
 }
 
 // remember keeps what notifications need of a case the transaction has in

@@ -384,3 +384,73 @@ func mustNeighbour(t *testing.T, s *store.Store) civic.Actor {
 	}
 	return store.ActorOf(u, "")
 }
+
+// TestActOnCaseKept: the loader's ActOnCaseKept acts as ActOnCase does and
+// returns the case's own fields exactly as they are stored, at every step
+// of a loop with a failed verification, a reopening and a return, also
+// when the action takes the case out of the actor's sight.
+func TestActOnCaseKept(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustCaseWorld(t, s)
+		clock.T = time.Date(2026, 3, 10, 2, 0, 0, 0, time.UTC)
+		c, _, err := s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, CategoryCode: "0101", Title: "小区门口占道经营",
+			HasLocation: true, Lng: 116.1, Lat: 39.2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		no := false
+		steps := []struct {
+			a  civic.Actor
+			in store.CaseInput
+		}{
+			{w.handler, store.CaseInput{Action: civic.ActClaim}},
+			{w.handler, store.CaseInput{Action: civic.ActFeedback, Note: "已联系执法队"}},
+			{w.handler, store.CaseInput{Action: civic.ActHandle, Note: "已劝离"}},
+			{w.grid, store.CaseInput{Action: civic.ActVerifyFail, Note: "仍在"}},
+			{w.handler, store.CaseInput{Action: civic.ActHandle, Note: "设置隔离栏"}},
+			{w.grid, store.CaseInput{Action: civic.ActVerifyPass}},
+			{w.resident, store.CaseInput{Action: civic.ActVisit, Satisfaction: civic.Dissatisfied, Solved: &no}},
+			{w.resident, store.CaseInput{Action: civic.ActReopen, Note: "又来了"}},
+			{w.community, store.CaseInput{Action: civic.ActDispatch}},
+			{w.handler, store.CaseInput{Action: civic.ActReturn, Note: "不属于本部门职责"}},
+		}
+		for _, st := range steps {
+			clock.Advance(40 * time.Minute)
+			got, err := s.ActOnCaseKept(ctx, st.a, c.ID, st.in)
+			if err != nil {
+				t.Fatalf("%s by %s: %v", st.in.Action, st.a.Username, err)
+			}
+			want, err := s.GetCase(ctx, civic.System, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			type row struct {
+				State                                        civic.CaseState
+				Category, HandlerRegion                      string
+				Org                                          int64
+				Rework, Reopen, Return                       int
+				Paused                                       bool
+				Dispatched, Claimed, Handled, Closed         *time.Time
+				ClaimDue, FeedbackDue, CompleteDue, VisitDue *time.Time
+			}
+			of := func(c civic.Case) row {
+				return row{c.State, c.CategoryCode, c.HandlerRegionCode, c.HandlerOrgID, c.ReworkCount, c.ReopenCount, c.ReturnCount, c.Paused,
+					c.DispatchedAt, c.ClaimedAt, c.HandledAt, c.ClosedAt, c.ClaimDue, c.FeedbackDue, c.CompleteDue, c.VisitDue}
+			}
+			g, wnt := of(got), of(want)
+			if fmt.Sprint(g) != fmt.Sprint(wnt) || got.RegionCode != want.RegionCode || got.Title != want.Title {
+				t.Fatalf("after %s: kept %+v, stored %+v", st.in.Action, g, wnt)
+			}
+		}
+		// The return took the case from the handler, which ActOnCaseKept
+		// still told in full.
+		if _, err := s.GetCase(ctx, w.handler, c.ID); civic.ErrorCodeOf(err) != civic.ENotFound {
+			t.Fatalf("the handler still sees the returned case: %v", err)
+		}
+		// Refusals are ActOnCase's.
+		if _, err := s.ActOnCaseKept(ctx, w.outsider, c.ID, store.CaseInput{Action: civic.ActClaim}); civic.ErrorCodeOf(err) != civic.ENotFound {
+			t.Fatalf("outsider: %v", err)
+		}
+	})
+}

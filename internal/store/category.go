@@ -271,6 +271,7 @@ func categoryExists(code string) *civic.Error {
 }
 
 func (tx *Tx) insertCategory(ctx context.Context, a civic.Actor, c *civic.Category) error {
+	tx.forgetRules()
 	id, err := tx.insertID(ctx, `INSERT INTO categories (code, parent_code, leaf, name, name_en, request_type, handler_target, handler_department,
 		claim_amount, claim_unit, feedback_amount, feedback_unit, complete_amount, complete_unit, visit_amount, visit_unit,
 		yellow, red, accepted, not_accepted_reason, active, sort, created_at, updated_at)
@@ -287,6 +288,7 @@ func (tx *Tx) insertCategory(ctx context.Context, a civic.Actor, c *civic.Catego
 }
 
 func (tx *Tx) updateCategory(ctx context.Context, a civic.Actor, before, c *civic.Category) error {
+	tx.forgetRules()
 	_, err := tx.exec(ctx, `UPDATE categories SET parent_code = ?, leaf = ?, name = ?, name_en = ?, request_type = ?, handler_target = ?, handler_department = ?,
 		claim_amount = ?, claim_unit = ?, feedback_amount = ?, feedback_unit = ?, complete_amount = ?, complete_unit = ?, visit_amount = ?, visit_unit = ?,
 		yellow = ?, red = ?, accepted = ?, not_accepted_reason = ?, active = ?, sort = ?, updated_at = ? WHERE code = ?`,
@@ -379,6 +381,7 @@ func (s *Store) SetCategoryActive(ctx context.Context, a civic.Actor, code strin
 		if active {
 			action = "category.activate"
 		}
+		tx.forgetRules()
 		for _, c := range codes {
 			if _, err := tx.exec(ctx, `UPDATE categories SET active = ?, updated_at = ? WHERE code = ?`, active, tx.now, c); err != nil {
 				return fmt.Errorf("set category %s active=%t: %w", c, active, err)

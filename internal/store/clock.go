@@ -57,9 +57,16 @@ func rulesFor(ctx context.Context, q querier, code string) (caseRules, error) {
 // warned and recomputed with the limits they were filed under; the
 // defaults when the case has no category or it no longer exists.
 func caseRulesFor(ctx context.Context, q querier, code string) (caseRules, error) {
+	b := bulkOf(q)
+	if r, ok := b.rulesOf(code); ok {
+		return r, nil
+	}
 	r, _, _, err := readRules(ctx, q, code)
 	if civic.ErrorCodeOf(err) == civic.EInvalid {
 		return defaultRules, nil
+	}
+	if err == nil {
+		b.keepRules(code, r)
 	}
 	return r, err
 }

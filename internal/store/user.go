@@ -179,7 +179,7 @@ func (s *Store) CreateUser(ctx context.Context, a civic.Actor, n NewUser) (civic
 	if len(fs) > 0 {
 		return civic.User{}, civic.Invalid(fs...)
 	}
-	hash, err := password.Hash(n.Password, s.pw)
+	hash, err := s.hashPassword(n.Password)
 	if err != nil {
 		return civic.User{}, err
 	}
