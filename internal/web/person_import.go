@@ -93,6 +93,8 @@ func (h *Web) personImportDetail(w http.ResponseWriter, r *http.Request, c *rq) 
 	if err != nil {
 		return err
 	}
+	// A failed import's reason is kept in both languages.
+	im.Error = inLang(c.Lang, im.Error)
 	p := personImportDetail{Page: h.base(w, c, "pimport.title", "/people/import"), Import: im}
 	p.Title = fmt.Sprintf("%s · %s", c.T("pimport.import"), im.FileName)
 	p.Crumbs = []Crumb{{Label: c.T("pimport.title"), URL: "/people/import"}, {Label: im.FileName}}
