@@ -262,6 +262,11 @@ func loadDemo(ctx context.Context, c config, log *slog.Logger, start time.Time) 
 		return err
 	}
 	city := demo.Generate(demoSeed)
+	if _, n, err := st.ListRegions(ctx, civic.System, store.RegionFilter{Page: store.Page{Limit: 1}}); err == nil && n == 0 {
+		// Loading takes seconds on SQLite and about a minute on
+		// PostgreSQL: say so before the wait.
+		log.Info("loading the demo city: regions, people and two months of cases", "db", redact(c.db), "engine", st.Engine())
+	}
 	err = demo.Load(ctx, st, city)
 	switch {
 	case errors.Is(err, demo.ErrNotEmpty):
