@@ -68,7 +68,7 @@ printf '\nsubtests passed on sqlite: %s, on postgres: %s; skipped: %s\n' \
   "$(grep -cE -- '--- PASS: .*/sqlite( |$)' "$out")" \
   "$(grep -cE -- '--- PASS: .*/postgres( |$)' "$out")" \
   "$(grep -cE -- '--- SKIP' "$out")"
-grep -E -- '--- (PASS|SKIP): TestBrowser' "$out" || true
+grep -E -- '--- (PASS|SKIP): (TestBrowser|TestDemo)' "$out" || true
 if [ $status -ne 0 ]; then
   log "failures"
   grep -vE '^(=== (RUN|PAUSE|CONT|NAME)|\s*--- PASS)' "$out"

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +18,8 @@ import (
 
 // TestDemoPostgres runs the demo city on PostgreSQL, as a deployment trying
 // civicgrid on its own database server would: it loads, serves, a street's
-// staff sign in and see their cases, and `serve` on the same database
+// staff sign in and see their cases, every page each user reaches answers
+// and every form refuses wrong values, and `serve` on the same database
 // afterwards starts at once with the same cases.
 func TestDemoPostgres(t *testing.T) {
 	if !slices.Contains(testdb.Engines(t), store.Postgres) {
@@ -29,10 +31,32 @@ func TestDemoPostgres(t *testing.T) {
 	start := time.Now()
 	base, stop := startCommand(t, 5*time.Minute, "demo", "--db", dsn, "--keys", keys)
 	t.Logf("demo on PostgreSQL ready in %v", time.Since(start).Round(time.Millisecond))
-	first := streetCases(t, base)
-	if first < 100 {
-		t.Fatalf("the street sees %d cases of the demo's history", first)
+	if n := streetCases(t, base); n < 100 {
+		t.Fatalf("the street sees %d cases of the demo's history", n)
 	}
+	// Every page each user reaches answers as it does on SQLite
+	// (TestDemoCrawl), and every form that writes refuses wrong values
+	// in the user's language: PostgreSQL is stricter about types than
+	// SQLite, so a value the edge let through would show here as a
+	// server error.
+	users := []string{"admin", "leader", "street", "community", "grid", "handler", "operator", "volunteer", "resident"}
+	var problems []string
+	posts := map[string][]crawlForm{}
+	for _, user := range users {
+		n, nf, ps, forms := crawlAs(t, base, user, "zh")
+		t.Logf("%s: %d pages, %d forms sent wrong values", user, n, nf)
+		problems = append(problems, ps...)
+		posts[user] = forms
+	}
+	for i := len(users) - 1; i >= 0; i-- {
+		_, ps := postAs(t, base, users[i], posts[users[i]])
+		problems = append(problems, ps...)
+	}
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		t.Fatalf("%d problems on PostgreSQL:\n%s", len(problems), strings.Join(problems, "\n"))
+	}
+	first := streetCases(t, base)
 	stop()
 
 	start = time.Now()
