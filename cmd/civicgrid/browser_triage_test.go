@@ -73,13 +73,19 @@ func TestBrowserTriage(t *testing.T) {
 	if v := mustGet(t, ctx, "left to the model", chromedp.Value(`#category_from_model`)); v != "" {
 		t.Fatalf("a category the resident clicked is still marked as left to the model")
 	}
-	// A message the model is unsure of: likely categories to click, none
-	// pre-selected.
+	// A message about nothing the demo files (the weather): the model
+	// cannot tell, offers nothing to click and pre-selects nothing.
 	mustDo(t, ctx, "open the report form again", chromedp.Navigate(base+"/report"), chromedp.WaitVisible(`#title`))
 	mustDo(t, ctx, "type a message the model is unsure of",
 		chromedp.SendKeys(`#title`, "请问明天天气怎么样"),
 		chromedp.SendKeys(`#description`, "想问一下明天会不会下雪，出门要不要多穿点。"),
-		chromedp.WaitVisible(`#triage-suggest [data-triage-unsure]`))
+		chromedp.WaitVisible(`#triage-suggest [data-triage-unknown]`))
+	if txt := mustGet(t, ctx, "what the form says", chromedp.Text(`#triage-suggest`)); !strings.Contains(txt, "看不出这段描述属于哪一类") {
+		t.Fatalf("the form says %q", txt)
+	}
+	if n := mustGet(t, ctx, "buttons offered", chromedp.Evaluate[string](`String(document.querySelectorAll("#triage-suggest [data-triage-pick]").length)`)); n != "0" {
+		t.Fatalf("%s categories offered for a message the model cannot place", n)
+	}
 	if v := mustGet(t, ctx, "category when unsure", chromedp.Value(`#category_code`)); v != "" {
 		t.Fatalf("the category %q was pre-selected although the model is unsure", v)
 	}

@@ -133,6 +133,26 @@ const TriagePrefillMin = 0.5
 // Sure reports whether the top prediction is confident enough to pre-select.
 func (s TriageSuggestion) Sure() bool { return s.Top().Probability >= TriagePrefillMin }
 
+// TriageOfferMin is the least probability at which a form that is not sure
+// offers a category to click. Below it a category is right less than one
+// time in ten; a model trained on other kinds of text than the one typed
+// spreads its probability over all its categories (2–4 % each among 90),
+// and three such guesses would only mislead. When none reaches it, the
+// form says the model cannot tell.
+const TriageOfferMin = 0.1
+
+// Likely are the predictions an unsure form offers: those of at least
+// TriageOfferMin.
+func (s TriageSuggestion) Likely() []TriagePrediction {
+	var out []TriagePrediction
+	for _, p := range s.Predictions {
+		if p.Probability >= TriageOfferMin {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // Top is the first prediction, or a zero one.
 func (s TriageSuggestion) Top() TriagePrediction {
 	if len(s.Predictions) == 0 {

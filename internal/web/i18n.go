@@ -1312,6 +1312,7 @@ var messages = map[string][2]string{
 	"triage.confidence":              {"置信度", "Confidence"},
 	"triage.or":                      {"其他可能：", "or:"},
 	"triage.unsure":                  {"可能的分类：", "Possible categories:"},
+	"triage.unknown":                 {"分类模型v%d看不出这段描述属于哪一类，未为您预选；请在下方选择分类，不确定可以不选，工作人员会为您分派。", "Triage model v%d cannot tell which category this text belongs to, so nothing is pre-selected; choose below, or leave it and staff will route it."},
 	"triage.unsure_hint":             {"分类模型v%d对这段描述把握不大，未为您预选；请点选或在下方选择分类，不确定可以不选。", "Triage model v%d is not sure of this text, so nothing is pre-selected; click one or choose below, or leave it if you do not know."},
 	"triage.hint":                    {"由分类模型v%d根据标题和描述给出；未自选分类时已为您预选，可以修改。", "From triage model v%d, by the title and description; pre-selected while you have not chosen one, and you may change it."},
 	"triage.routed_note":             {"由分类模型v%d自动分类为“%s”（置信度%.0f%%），未经人工分派", "Filed by triage model v%d as “%s” (confidence %.0f%%) and routed without a dispatcher"},

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/civicgrid/civicgrid/internal/auth"
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/testdb"
 )
@@ -137,4 +138,35 @@ func TestInLang(t *testing.T) {
 	if got, want := inLang("en", note), "categories with fewer than 10 closed cases left out: 0101, 0102\nno model was active; activated\nplain"; got != want {
 		t.Errorf("en: %q, want %q", got, want)
 	}
+}
+
+// TestTriageSuggestionsOffered: a form that is not sure offers only the
+// categories of at least civic.TriageOfferMin; when none reaches it (a
+// model of 90 categories reading text unlike any it learnt from), it says
+// the model cannot tell and offers nothing to click.
+func TestTriageSuggestionsOffered(t *testing.T) {
+	f := mustFixture(t)
+	h, err := New(Config{Store: f.s, Auth: &auth.Auth{Store: f.s}, Locator: f.s.NewLocator(0), Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	render := func(lang string, probs ...float64) string {
+		sug := civic.TriageSuggestion{ModelID: 1, ModelVersion: 4}
+		for i, p := range probs {
+			sug.Predictions = append(sug.Predictions, civic.TriagePrediction{Code: fmt.Sprintf("01%02d", i+1), Name: fmt.Sprintf("分类%d", i+1), Probability: p})
+		}
+		rec := httptest.NewRecorder()
+		h.exec(rec, lang, http.StatusOK, "case_report", "_triage_suggestions", triageSuggestPage{Sug: sug, Top: sug.Top(), Alternatives: sug.Predictions[1:]})
+		return rec.Body.String()
+	}
+	body := render("zh", 0.3, 0.12, 0.05)
+	mustContain(t, body, "data-triage-unsure", "可能的分类", `data-triage-pick="0101"`, `data-triage-pick="0102"`)
+	mustNotContain(t, body, `data-triage-pick="0103"`, "data-triage-top", "data-triage-unknown")
+	body = render("zh", 0.04, 0.03, 0.02)
+	mustContain(t, body, "data-triage-unknown", "分类模型v4看不出这段描述属于哪一类")
+	mustNotContain(t, body, "data-triage-pick", "data-triage-top", "可能的分类")
+	mustContain(t, render("en", 0.04, 0.03, 0.02), "Triage model v4 cannot tell")
+	// Sure: pre-selected, with the runners-up beside it.
+	body = render("zh", 0.8, 0.05, 0.02)
+	mustContain(t, body, `data-triage-top="0101"`, `data-triage-pick="0102"`, `data-triage-pick="0103"`)
 }
