@@ -124,29 +124,44 @@ func startDemo(t *testing.T) string {
 // beside the server to add what the demo city lacks.
 func startDemoAt(t *testing.T, db string) string {
 	t.Helper()
+	base, _ := startCommand(t, 2*time.Minute, "demo", "--db", db)
+	return base
+}
+
+// startCommand runs the command with args on a free loopback port until
+// stop is called (or the test ends), and returns its address once ready.
+func startCommand(t *testing.T, wait time.Duration, args ...string) (base string, stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	var out, errb syncBuffer
 	env := Env{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }, Ready: func(u string) { ready <- u }}
 	go func() {
-		done <- run(ctx, []string{"demo", "--db", db, "--addr", "127.0.0.1:0", "--log-level", "warn"}, env)
+		done <- run(ctx, append(args, "--addr", "127.0.0.1:0", "--log-level", "warn"), env)
 	}()
-	t.Cleanup(func() {
+	stopped := false
+	stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
 		cancel()
 		if err := <-done; err != nil {
-			t.Errorf("demo server: %v", err)
+			t.Errorf("%s: %v\n%s", args[0], err, errb.String())
 		}
-	})
+	}
+	t.Cleanup(stop)
 	select {
 	case u := <-ready:
-		return u
+		return u, stop
 	case err := <-done:
-		t.Fatalf("demo exited: %v\n%s", err, errb.String())
-	case <-time.After(2 * time.Minute):
-		t.Fatalf("demo not ready:\n%s", errb.String())
+		stopped = true
+		t.Fatalf("%s exited: %v\n%s", args[0], err, errb.String())
+	case <-time.After(wait):
+		t.Fatalf("%s not ready after %v:\n%s", args[0], wait, errb.String())
 	}
-	return ""
+	return "", stop
 }
 
 // TestBrowserGridMap signs in to the demo city in a real headless Chromium

@@ -175,34 +175,41 @@ func TestDemoCrawl(t *testing.T) {
 		t.Skip("starts the demo")
 	}
 	base := startDemo(t)
+	if problems := crawlDemo(t, base, "zh", "en"); len(problems) > 0 {
+		t.Fatalf("%d problems:\n%s", len(problems), strings.Join(problems, "\n"))
+	}
+}
+
+// crawlDemo crawls the demo at base as each of its users in each of langs,
+// then sends every form that writes (once a shape, as the users saw them in
+// the first language) wrong values in its visible fields (its hidden ones
+// as the page gave them): the least powerful users first, so that the
+// admin's forms (which may disable an account) come last. It returns what
+// was wrong, sorted.
+func crawlDemo(t *testing.T, base string, langs ...string) []string {
+	t.Helper()
 	users := []string{"admin", "leader", "street", "community", "grid", "handler", "operator", "volunteer", "resident"}
 	var problems []string
 	pages := 0
 	posts := map[string][]crawlForm{}
 	for _, user := range users {
-		for _, lang := range []string{"zh", "en"} {
+		for _, lang := range langs {
 			n, nf, ps, forms := crawlAs(t, base, user, lang)
 			t.Logf("%s/%s: %d pages, %d forms sent wrong values", user, lang, n, nf)
 			pages += n
 			problems = append(problems, ps...)
-			if lang == "zh" {
+			if lang == langs[0] {
 				posts[user] = forms
 			}
 		}
 	}
-	t.Logf("crawled %d pages as %d users in two languages", pages, len(users))
-	// Then every form that writes, once a shape, with wrong values in its
-	// visible fields (its hidden ones as the page gave them): the least
-	// powerful users first, so that the admin's forms (which may disable
-	// an account) come last.
+	t.Logf("crawled %d pages as %d users in %s", pages, len(users), strings.Join(langs, " and "))
 	for i := len(users) - 1; i >= 0; i-- {
 		_, ps := postAs(t, base, users[i], posts[users[i]])
 		problems = append(problems, ps...)
 	}
-	if len(problems) > 0 {
-		sort.Strings(problems)
-		t.Fatalf("%d problems:\n%s", len(problems), strings.Join(problems, "\n"))
-	}
+	sort.Strings(problems)
+	return problems
 }
 
 // crawlAs signs in as user with lang and crawls; it returns how many pages

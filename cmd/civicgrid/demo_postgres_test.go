@@ -1,13 +1,11 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -39,21 +37,7 @@ func TestDemoPostgres(t *testing.T) {
 	// in the user's language: PostgreSQL is stricter about types than
 	// SQLite, so a value the edge let through would show here as a
 	// server error.
-	users := []string{"admin", "leader", "street", "community", "grid", "handler", "operator", "volunteer", "resident"}
-	var problems []string
-	posts := map[string][]crawlForm{}
-	for _, user := range users {
-		n, nf, ps, forms := crawlAs(t, base, user, "zh")
-		t.Logf("%s: %d pages, %d forms sent wrong values", user, n, nf)
-		problems = append(problems, ps...)
-		posts[user] = forms
-	}
-	for i := len(users) - 1; i >= 0; i-- {
-		_, ps := postAs(t, base, users[i], posts[users[i]])
-		problems = append(problems, ps...)
-	}
-	if len(problems) > 0 {
-		sort.Strings(problems)
+	if problems := crawlDemo(t, base, "zh"); len(problems) > 0 {
 		t.Fatalf("%d problems on PostgreSQL:\n%s", len(problems), strings.Join(problems, "\n"))
 	}
 	first := streetCases(t, base)
@@ -66,42 +50,6 @@ func TestDemoPostgres(t *testing.T) {
 		t.Fatalf("after a restart the street sees %d cases, before %d", again, first)
 	}
 	stop()
-}
-
-// startCommand runs the command with args on a free loopback port until
-// stop is called (or the test ends), and returns its address once ready.
-func startCommand(t *testing.T, wait time.Duration, args ...string) (base string, stop func()) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	var out, errb syncBuffer
-	env := Env{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }, Ready: func(u string) { ready <- u }}
-	go func() {
-		done <- run(ctx, append(args, "--addr", "127.0.0.1:0", "--log-level", "warn"), env)
-	}()
-	stopped := false
-	stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("%s: %v\n%s", args[0], err, errb.String())
-		}
-	}
-	t.Cleanup(stop)
-	select {
-	case u := <-ready:
-		return u, stop
-	case err := <-done:
-		stopped = true
-		t.Fatalf("%s exited: %v\n%s", args[0], err, errb.String())
-	case <-time.After(wait):
-		t.Fatalf("%s not ready after %v:\n%s", args[0], wait, errb.String())
-	}
-	return "", stop
 }
 
 // streetCases signs in to the API as the demo's street staff and counts the
