@@ -219,10 +219,10 @@ func TestCategoryAPIImport(t *testing.T) {
 		}
 		before := count()
 		bad := "code,name,type,handler,department,claim,feedback,complete,visit\n" +
-			"24,社区服务,,,,,,,\n" +
-			"2401,便民菜站,suggestion,street,,1 work_days,3 work_days,15 work_days,3 work_days\n" +
-			"2402,社区食堂,suggestion,street,,1 work_days,3 weeks,15 work_days,3 work_days\n" +
-			"2403,快递柜,complaint,department,,2 work_hours,1 work_days,5 work_days,2 work_days\n"
+			"90,社区服务,,,,,,,\n" +
+			"9001,便民菜站,suggestion,street,,1 work_days,3 work_days,15 work_days,3 work_days\n" +
+			"9002,社区食堂,suggestion,street,,1 work_days,3 weeks,15 work_days,3 work_days\n" +
+			"9003,快递柜,complaint,department,,2 work_hours,1 work_days,5 work_days,2 work_days\n"
 		r := f.upload("/api/v1/categories/import", f.admin, "text/csv", []byte(bad))
 		var e apiError
 		r.decode(t, &e)

@@ -260,9 +260,10 @@ func newLoader(ctx context.Context, s *store.Store, clock ClockSetter, c City, s
 	for _, ct := range cats {
 		l.cats[ct.Code] = ct
 	}
-	for i := range caseTexts {
-		if _, ok := l.cats[caseTexts[i].code]; ok {
-			l.texts = append(l.texts, &caseTexts[i])
+	for _, t := range caseTexts {
+		if _, ok := l.cats[t.code]; ok {
+			t.letters = caseLetters[t.code]
+			l.texts = append(l.texts, &t)
 		}
 	}
 	if len(l.texts) == 0 {
@@ -857,7 +858,15 @@ func (l *loader) words(rng *rand.Rand, t *caseText, p *casePlan, community strin
 		"{楼}", fmt.Sprintf("%d号楼", 1+rng.IntN(16)), "{单元}", fmt.Sprintf("%d单元", 1+rng.IntN(4)),
 		"{层}", fmt.Sprintf("%d层", 2+rng.IntN(5)), "{时}", pick(rng, timePhrases), "{店}", pick(rng, shops),
 		"{号}", strconv.Itoa(2+rng.IntN(5)))
-	return r.Replace(pick(rng, t.titles)), r.Replace(pick(rng, t.descs))
+	// Residents writing in the app may send a letter; an operator notes a
+	// call, and a grid worker on patrol what he saw, in a line or two.
+	d := rng.IntN(len(t.descs) + len(t.letters))
+	if p.channel != chResident || d < len(t.descs) {
+		desc = t.descs[d%len(t.descs)]
+	} else {
+		desc = t.letters[d-len(t.descs)]
+	}
+	return r.Replace(pick(rng, t.titles)), r.Replace(desc)
 }
 
 // communityNames maps the demo's community codes to their names.

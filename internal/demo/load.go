@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/store"
@@ -76,16 +75,17 @@ func Load(ctx context.Context, s *store.Store, c City) error {
 }
 
 // employerOf says which organisation a ledger entry works for, as the kind,
-// jurisdiction and name suffix that pick it out of the demo's organisations.
+// jurisdiction and name pattern (civic.MatchesDepartment) that pick it out
+// of the demo's organisations.
 // Grid leaders and grid workers are organised by the community committee
 // and grid police officers by the district's police branch; doctors and
 // building heads belong to bodies the demo does not model, so ok is false.
-func employerOf(m civic.Staff) (kind civic.OrgKind, region, suffix string, ok bool) {
+func employerOf(m civic.Staff) (kind civic.OrgKind, region, pattern string, ok bool) {
 	switch m.Position {
 	case civic.PositionGridLeader, civic.PositionFullTime, civic.PositionPartTime:
 		return civic.OrgCommunityCommittee, m.GridCode[:12], "居委会", true
 	case civic.PositionGridPolice:
-		return civic.OrgDepartment, m.GridCode[:6], "分局", true
+		return civic.OrgDepartment, m.GridCode[:6], "公安局*分局", true
 	}
 	return "", "", "", false
 }
@@ -93,12 +93,12 @@ func employerOf(m civic.Staff) (kind civic.OrgKind, region, suffix string, ok bo
 // employerID finds the ID of m's employer among the imported organisations,
 // or 0 when m has none.
 func employerID(orgs []civic.Organisation, m civic.Staff) (int64, error) {
-	kind, region, suffix, ok := employerOf(m)
+	kind, region, pattern, ok := employerOf(m)
 	if !ok {
 		return 0, nil
 	}
 	for _, o := range orgs {
-		if o.Kind == kind && o.RegionCode == region && strings.HasSuffix(o.Name, suffix) {
+		if o.Kind == kind && o.RegionCode == region && civic.MatchesDepartment(o.Name, pattern) {
 			return o.ID, nil
 		}
 	}

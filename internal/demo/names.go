@@ -62,6 +62,11 @@ var departments = []struct{ pattern, which string }{
 	{"北京市%s水务局", "name"},
 	{"北京市公安局%s分局", "short"},
 	{"北京市公安局公安交通管理局%s交通支队", "short"},
+	{"北京市生态环境局%s分局", "short"},
+	{"北京市交通委员会%s运输管理分局", "short"},
+	{"北京市%s人力资源和社会保障局", "name"},
+	{"北京市%s教育委员会", "name"},
+	{"北京市%s文化和旅游局", "name"},
 }
 
 // policeDepartment is the index in departments of the district's police

@@ -167,13 +167,13 @@ func TestCategoryImportPage(t *testing.T) {
 	admin := f.mustLogin(t, "admin")
 	before, audits := categoryCount(t, f.s), auditCount(t, f.s)
 	bad := "编码,名称,诉求类型,承办对象,承办部门,签收时限,反馈时限,办结时限,回访时限\n" +
-		"24,社区服务,,,,,,,\n" +
-		"2401,便民菜站,建议,街道,,1工作日,3工作日,15工作日,3工作日\n" +
-		"2402,社区食堂,抱怨,街道,,1工作日,3周,15工作日,3工作日\n"
+		"90,社区服务,,,,,,,\n" +
+		"9001,便民菜站,建议,街道,,1工作日,3工作日,15工作日,3工作日\n" +
+		"9002,社区食堂,抱怨,街道,,1工作日,3周,15工作日,3工作日\n"
 	body := mustStatus(t, uploadCategories(t, admin, "bad.csv", []byte(bad)), http.StatusUnprocessableEntity)
 	mustContain(t, body, `id="import-reasons"`, "第4行“诉求类型”列：", "第4行“反馈时限”列：", "未写入任何数据", "bad.csv")
 	// Rule problems are listed the same way once every cell reads.
-	bad = strings.NewReplacer("抱怨", "建议", "3周", "3工作日", "2401,便民菜站,建议,街道,", "2401,便民菜站,建议,职能部门,").Replace(bad)
+	bad = strings.NewReplacer("抱怨", "建议", "3周", "3工作日", "9001,便民菜站,建议,街道,", "9001,便民菜站,建议,职能部门,").Replace(bad)
 	body = mustStatus(t, uploadCategories(t, admin, "bad.csv", []byte(bad)), http.StatusUnprocessableEntity)
 	mustContain(t, body, "第3行“承办部门”列：")
 	if n, a := categoryCount(t, f.s), auditCount(t, f.s); n != before || a != audits {
