@@ -95,7 +95,7 @@ func (v sparse) dot(w []float64) float64 {
 type Vocabulary struct {
 	MaxN  int              `json:"max_n"`
 	Index map[string]int32 `json:"index"`
-	IDF   []float32        `json:"idf"`
+	IDF   floats           `json:"idf"`
 }
 
 // buildVocabulary keeps features seen in at least minDF documents.

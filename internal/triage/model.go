@@ -57,7 +57,7 @@ type Model struct {
 	Params      Params      `json:"params"`
 	Labels      []string    `json:"labels"`
 	Vocab       *Vocabulary `json:"vocab"`
-	Weights     [][]float32 `json:"weights"` // per label, bias last
+	Weights     []floats    `json:"weights"` // per label, bias last
 	Temperature float64     `json:"temperature"`
 	Trained     int         `json:"trained"` // examples
 }
@@ -133,8 +133,8 @@ func vectors(v *Vocabulary, docs []string) []sparse {
 }
 
 // trainAll fits one binary SVM per label, two at a time.
-func trainAll(xs []sparse, y []int, k, dim int, p Params) [][]float32 {
-	out := make([][]float32, k)
+func trainAll(xs []sparse, y []int, k, dim int, p Params) []floats {
+	out := make([]floats, k)
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 2)
 	for c := 0; c < k; c++ {

@@ -1,6 +1,8 @@
 package triage
 
 import (
+	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 )
@@ -171,5 +173,80 @@ func TestHeldOutTemperature(t *testing.T) {
 	}
 	if got := HeldOutTemperature(m, []Example{{Text: "无人知晓的类别", Label: "没有这个标签"}}); got != 1 {
 		t.Fatalf("no known label: %.2f, want 1", got)
+	}
+}
+
+// TestModelJSON checks that a model's vectors go through JSON as base64
+// unchanged, bit for bit, and that a model stored as arrays of numbers,
+// as models were before, still reads with the same answers.
+func TestModelJSON(t *testing.T) {
+	p := DefaultParams
+	p.Folds = 2
+	m, err := Train(toy, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := m.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), `"weights":[[`) || strings.Contains(string(b), `"idf":[`) {
+		t.Fatalf("vectors written as numbers: %.200s", b)
+	}
+	m2, err := Unmarshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same := func(a, b floats) bool {
+		if len(a) != len(b) {
+			return false
+		}
+		for i := range a {
+			if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	if !same(m.Vocab.IDF, m2.Vocab.IDF) {
+		t.Fatal("IDF changed on the way through JSON")
+	}
+	for c := range m.Weights {
+		if !same(m.Weights[c], m2.Weights[c]) {
+			t.Fatalf("weights of %s changed on the way through JSON", m.Labels[c])
+		}
+	}
+	// The same model written the old way: every vector an array.
+	var old map[string]any
+	if err := json.Unmarshal(b, &old); err != nil {
+		t.Fatal(err)
+	}
+	ws := make([][]float32, len(m.Weights))
+	for c, w := range m.Weights {
+		ws[c] = w
+	}
+	old["weights"] = ws
+	old["vocab"].(map[string]any)["idf"] = []float32(m.Vocab.IDF)
+	ob, err := json.Marshal(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(ob), `"weights":[[`) {
+		t.Fatalf("the old form was not written as numbers: %.200s", ob)
+	}
+	m3, err := Unmarshal(ob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"楼道里又堆了杂物", "工厂排放的废气很臭", "公交站点离小区太远了"} {
+		if a, c := m.Classify("", text), m3.Classify("", text); a[0] != c[0] || a[1] != c[1] {
+			t.Errorf("%s: %+v from the new form, %+v from the old", text, a[:2], c[:2])
+		}
+	}
+	for _, bad := range []string{`"%%%"`, `"AAA="`, `{}`} {
+		var f floats
+		if err := json.Unmarshal([]byte(bad), &f); err == nil {
+			t.Errorf("%s read as a vector: %v", bad, f)
+		}
 	}
 }
