@@ -3,9 +3,11 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/store"
@@ -224,6 +226,17 @@ func TestCaseIntakeRules(t *testing.T) {
 		_, _, err = s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, Title: "", HasLocation: true, Lng: 200, Lat: 39})
 		if e := civic.AsError(err); e.Code != civic.EInvalid || len(e.Fields) != 2 {
 			t.Fatalf("bad submission: %v", err)
+		}
+		// A long letter goes in whole; one character over the limit is
+		// refused on its field.
+		letter := strings.Repeat("小区电梯长期故障，", store.MaxDescription/9)
+		c, _, err = s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, Title: "一封长信", Description: letter, HasLocation: true, Lng: 116.1, Lat: 39.2})
+		if err != nil || c.Description != letter {
+			t.Fatalf("a letter of %d characters: %v, kept %d", utf8.RuneCountInString(letter), err, utf8.RuneCountInString(c.Description))
+		}
+		_, _, err = s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, Title: "太长", Description: strings.Repeat("长", store.MaxDescription+1), HasLocation: true, Lng: 116.1, Lat: 39.2})
+		if e := civic.AsError(err); e.Code != civic.EInvalid || len(e.Fields) != 1 || e.Fields[0].Field != "description" {
+			t.Fatalf("a description over the limit: %v", err)
 		}
 		_, _, err = s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, Title: "远方", HasLocation: true, Lng: 100, Lat: 30})
 		if civic.ErrorCodeOf(err) != civic.EInvalid {
