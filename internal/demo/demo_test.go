@@ -353,6 +353,12 @@ func TestLoad(t *testing.T) {
 	if got, _, err := s.ListArticles(ctx, civic.System, store.KnowledgeFilter{Query: "供热"}); err != nil || len(got) != 2 {
 		t.Errorf("search 供热: %d (%v)", len(got), err)
 	}
+	for q, want := range map[string]string{"我从外地换到北京工作了，以前交的社保怎么转过来": "社保关系跨省转移怎么办理？",
+		"出租车司机绕路多收钱，我要投诉": "出租车拒载、绕路、不打表怎么投诉？", "工厂晚上偷偷排黑烟": "发现工厂偷排废气废水怎么举报？"} {
+		if got, err := s.SuggestArticles(ctx, civic.System, q, 3); err != nil || len(got) == 0 || got[0].Question != want {
+			t.Errorf("suggested for %q: %+v (%v), want %q first", q, got, err, want)
+		}
+	}
 	if got, err := s.SuggestArticles(ctx, civic.System, "想问一下医保缴费的事情", 5); err != nil || len(got) != 0 {
 		t.Errorf("an expired article suggested: %v (%v)", got, err)
 	}
