@@ -1,16 +1,36 @@
 package triage
 
 import (
+	"bytes"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 // ReadCSV reads examples from a file with a header row naming the columns
-// title, text and label (in any order; title may be absent).
+// title, text and label (in any order; title may be absent). The file is
+// UTF-8, with or without a byte-order mark, or GB18030 (GBK), which is what
+// Excel on a Chinese Windows writes as "CSV": a file that is not valid
+// UTF-8 is read as GB18030, and refused if it is not that either, rather
+// than read as mojibake that would train or score nonsense.
 func ReadCSV(r io.Reader) ([]Example, error) {
-	cr := csv.NewReader(r)
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	if !utf8.Valid(data) {
+		d, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
+		if err != nil || bytes.ContainsRune(d, utf8.RuneError) {
+			return nil, errors.New("the file is neither UTF-8 nor GB18030 (GBK) text; save it as \"CSV UTF-8\"")
+		}
+		data = d
+	}
+	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = -1
 	head, err := cr.Read()
 	if err != nil {

@@ -3,8 +3,11 @@ package triage
 import (
 	"encoding/json"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 var toy = []Example{
@@ -248,5 +251,29 @@ func TestModelJSON(t *testing.T) {
 		if err := json.Unmarshal([]byte(bad), &f); err == nil {
 			t.Errorf("%s read as a vector: %v", bad, f)
 		}
+	}
+}
+
+// TestReadCSVEncodings reads one file as UTF-8 with a byte-order mark and
+// as GB18030, which Excel on a Chinese Windows writes, to the same
+// examples, and refuses bytes that are neither.
+func TestReadCSVEncodings(t *testing.T) {
+	const file = "title,text,label\r\n电梯故障,\"小区电梯坏了，物业说等配件\",城乡建设\r\n,河道污水直排,环境保护\r\n"
+	want, err := ReadCSV(strings.NewReader(file))
+	if err != nil || len(want) != 2 || want[0].Text != "小区电梯坏了，物业说等配件" || want[1].Label != "环境保护" {
+		t.Fatalf("UTF-8: %+v, %v", want, err)
+	}
+	gbk, err := simplifiedchinese.GB18030.NewEncoder().String(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, in := range map[string]string{"BOM": "\ufeff" + file, "GB18030": gbk} {
+		got, err := ReadCSV(strings.NewReader(in))
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %+v, %v; want %+v", name, got, err, want)
+		}
+	}
+	if _, err := ReadCSV(strings.NewReader("title,text,label\n,\xff\xfe\x80,x\n")); err == nil || !strings.Contains(err.Error(), "UTF-8") {
+		t.Errorf("neither UTF-8 nor GB18030: %v", err)
 	}
 }
