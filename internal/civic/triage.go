@@ -134,11 +134,12 @@ const TriagePrefillMin = 0.5
 func (s TriageSuggestion) Sure() bool { return s.Top().Probability >= TriagePrefillMin }
 
 // TriageOfferMin is the least probability at which a form that is not sure
-// offers a category to click. Below it a category is right less than one
-// time in ten; a model trained on other kinds of text than the one typed
-// spreads its probability over all its categories (2–4 % each among 90),
-// and three such guesses would only mislead. When none reaches it, the
-// form says the model cannot tell.
+// offers a category to click. The probabilities are calibrated, so below it
+// a category is right less than one time in ten; a model reading text
+// unlike what it learnt from spreads its probability over all its
+// categories (a few per cent each among a hundred), and three such guesses
+// would only mislead. When none reaches it, the form says the model cannot
+// tell (docs/TRIAGE.md).
 const TriageOfferMin = 0.1
 
 // Likely are the predictions an unsure form offers: those of at least

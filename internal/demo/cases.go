@@ -858,11 +858,13 @@ func (l *loader) words(rng *rand.Rand, t *caseText, p *casePlan, community strin
 		"{楼}", fmt.Sprintf("%d号楼", 1+rng.IntN(16)), "{单元}", fmt.Sprintf("%d单元", 1+rng.IntN(4)),
 		"{层}", fmt.Sprintf("%d层", 2+rng.IntN(5)), "{时}", pick(rng, timePhrases), "{店}", pick(rng, shops),
 		"{号}", strconv.Itoa(2+rng.IntN(5)))
-	// Residents writing in the app may send a letter; an operator notes a
-	// call, and a grid worker on patrol what he saw, in a line or two.
-	d := rng.IntN(len(t.descs) + len(t.letters))
-	if p.channel != chResident || d < len(t.descs) {
-		desc = t.descs[d%len(t.descs)]
+	// Residents writing in the app may send a letter, as often as each
+	// one-liner; an operator notes a call, and a grid worker on patrol
+	// what he saw, in a line or two.
+	if p.channel != chResident {
+		desc = pick(rng, t.descs)
+	} else if d := rng.IntN(len(t.descs) + len(t.letters)); d < len(t.descs) {
+		desc = t.descs[d]
 	} else {
 		desc = t.letters[d-len(t.descs)]
 	}

@@ -25,13 +25,21 @@ var toy = []Example{
 	{Text: "希望增加公交线路班次", Label: "交通运输"},
 }
 
-func TestTrainClassifyRoundTrip(t *testing.T) {
+// trainToy trains the default model, with two folds for its temperature,
+// on the toy examples.
+func trainToy(t *testing.T) (*Model, Params) {
+	t.Helper()
 	p := DefaultParams
 	p.Folds = 2
 	m, err := Train(toy, p)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return m, p
+}
+
+func TestTrainClassifyRoundTrip(t *testing.T) {
+	m, p := trainToy(t)
 	for _, tt := range []struct{ text, want string }{
 		{"楼道里又堆了杂物", "城乡建设"},
 		{"工厂排放的废气很臭", "环境保护"},
@@ -183,12 +191,7 @@ func TestHeldOutTemperature(t *testing.T) {
 // unchanged, bit for bit, and that a model stored as arrays of numbers,
 // as models were before, still reads with the same answers.
 func TestModelJSON(t *testing.T) {
-	p := DefaultParams
-	p.Folds = 2
-	m, err := Train(toy, p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, _ := trainToy(t)
 	b, err := m.Marshal()
 	if err != nil {
 		t.Fatal(err)
