@@ -89,18 +89,31 @@ func TestBrowserTriage(t *testing.T) {
 	if v := mustGet(t, ctx, "category when unsure", chromedp.Value(`#category_code`)); v != "" {
 		t.Fatalf("the category %q was pre-selected although the model is unsure", v)
 	}
-	// A resident pastes a long letter with the mouse: no key is pressed,
-	// and the suggestion follows all the same.
+	// A resident pastes a long letter with the mouse, and no title, as
+	// most letters to a city come: no key is pressed, and the suggestion
+	// follows all the same.
 	mustDo(t, ctx, "open the report form for a pasted letter", chromedp.Navigate(base+"/report"), chromedp.WaitVisible(`#title`))
 	mustGet(t, ctx, "paste a letter", chromedp.Evaluate[string](`(() => {
 		const paste = (sel, text) => { const el = document.querySelector(sel); el.value = text; el.dispatchEvent(new Event("input", {bubbles: true})); };
-		paste("#title", "关于小区电梯长期故障无人维修的问题");
 		paste("#description", "尊敬的领导：我家住在小区六号楼十五层，楼里只有一部电梯，从上个月开始三天两头停运，最长一次停了整整一个星期。物业每次都说已经通知维保公司，维保人员来了换个零件就走，过两天又坏。楼里有好几位行动不便的老人，只能请人背上背下。我们向物业要维保记录，物业说不能看。恳请有关部门督促物业和维保单位彻底检修，尽快恢复电梯正常运行。");
 		return "";
 	})()`))
 	mustDo(t, ctx, "suggestion for the pasted letter", chromedp.WaitVisible(`#triage-suggest [data-triage-top], #triage-suggest [data-triage-pick]`))
 	if s := mustGet(t, ctx, "suggestion for the letter", chromedp.Text(`#triage-suggest`)); !strings.Contains(s, "电梯") {
 		t.Fatalf("a letter about a broken lift, pasted: the form suggests %q", s)
+	}
+	// Sent without a title, it is filed under its first sentence, not
+	// under the salutation.
+	mustGet(t, ctx, "place the letter", chromedp.Evaluate[string](`(() => { const m = document.querySelector("#case-pick").dataset;
+		document.getElementById("lng").value = m.centerLng; document.getElementById("lat").value = m.centerLat; return ""; })()`))
+	mustDo(t, ctx, "send the letter", chromedp.Click(`button[data-case-submit]`), chromedp.WaitVisible(`#case-number, .alert-error`))
+	if e := mustGet(t, ctx, "errors", chromedp.Evaluate[string](`(document.querySelector(".alert-error") || {}).innerText || ""`)); e != "" {
+		t.Fatalf("the letter was refused: %s", e)
+	}
+	follow := mustGet(t, ctx, "the case's page", chromedp.Evaluate[string](`document.querySelector(".case-done-actions a.btn-primary").href`))
+	mustDo(t, ctx, "follow the case", chromedp.Navigate(follow), chromedp.WaitVisible(`#case-timeline`))
+	if h := mustGet(t, ctx, "the case's title", chromedp.Text(`h1`)); h != "我家住在小区六号楼十五层，楼里只有一部电梯" {
+		t.Fatalf("a letter sent without a title is filed as %q", h)
 	}
 	logout()
 

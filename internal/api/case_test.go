@@ -30,6 +30,25 @@ func (f *fixture) mustCategories() {
 	}
 }
 
+// TestCaseAPIUntitled: a letter without a title is filed under its first
+// sentence; a submission that says nothing is refused on the title field.
+func TestCaseAPIUntitled(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		f := mustFixture(t, s, clock)
+		f.mustCategories()
+		var untitled civic.Case
+		f.do("POST", "/api/v1/cases", f.tokens[civic.RoleResident], map[string]any{"source": "resident", "category_code": "0101",
+			"description": "尊敬的领导：三号楼的楼道灯坏了一周。晚上看不见台阶。", "lng": 116.42, "lat": 39.95}).decode(t, &untitled)
+		if untitled.Title != "三号楼的楼道灯坏了一周" {
+			t.Fatalf("untitled letter filed as %q", untitled.Title)
+		}
+		if r := f.do("POST", "/api/v1/cases", f.tokens[civic.RoleResident], map[string]any{"source": "resident", "lng": 116.42, "lat": 39.95}); r.Status != 422 ||
+			!strings.Contains(string(r.Body), `"title"`) {
+			t.Fatalf("nothing said: %d %s", r.Status, r.Body)
+		}
+	})
+}
+
 // TestCaseAPI files a case over HTTP, retries it with the same key, takes
 // it through claim and report-back, and checks that an illegal action and
 // a lost race answer 409 while another street's staff cannot see it.

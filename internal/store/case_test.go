@@ -227,6 +227,16 @@ func TestCaseIntakeRules(t *testing.T) {
 		if e := civic.AsError(err); e.Code != civic.EInvalid || len(e.Fields) != 2 {
 			t.Fatalf("bad submission: %v", err)
 		}
+		// A letter without a title takes its first sentence as one; with
+		// neither title nor details the title field says what is missing.
+		c, _, err = s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, Description: "尊敬的领导：您好！我们楼的电梯坏了一个月了。物业一直不修。", HasLocation: true, Lng: 116.1, Lat: 39.2})
+		if err != nil || c.Title != "我们楼的电梯坏了一个月了" {
+			t.Fatalf("no title: %v %q", err, c.Title)
+		}
+		_, _, err = s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, Description: "  ", HasLocation: true, Lng: 116.1, Lat: 39.2})
+		if e := civic.AsError(err); e.Code != civic.EInvalid || len(e.Fields) != 1 || e.Fields[0].Field != "title" {
+			t.Fatalf("neither title nor details: %v", err)
+		}
 		// A long letter goes in whole; one character over the limit is
 		// refused on its field.
 		letter := strings.Repeat("小区电梯长期故障，", store.MaxDescription/9)

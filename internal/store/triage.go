@@ -328,7 +328,8 @@ func (s *Store) claimTriage(ctx context.Context) (id int64, src civic.TriageSour
 
 // TriageExamples are the closed cases a model learns from (closed, 已结案,
 // or closed and visited, 已回访): the case's title and description,
-// labelled with the category it was closed under,
+// labelled with the category it was closed under (a title taken from the
+// description at intake left out),
 // in categories that are still active leaves and have at least min cases.
 // It reports the categories left out for having too few.
 func (s *Store) TriageExamples(ctx context.Context, minCount int) ([]triage.Example, []string, error) {
@@ -351,6 +352,11 @@ func (s *Store) TriageExamples(ctx context.Context, minCount int) ([]triage.Exam
 		}
 		if !codes[e.Label] {
 			continue
+		}
+		if e.Title == headline(e.Text) {
+			// Filed without a title (NewCase.titleDerived): learn the
+			// message as it came, not its first sentence twice.
+			e.Title = ""
 		}
 		all = append(all, e)
 		count[e.Label]++
@@ -713,7 +719,11 @@ type triageIntake struct {
 // and waits for a dispatcher. A model that cannot be read never stops
 // intake: the case is filed without a suggestion.
 func (s *Store) triageCase(ctx context.Context, p *preparedCase) error {
-	sug, err := s.suggest(ctx, p.n.Title, p.n.Description, 1)
+	title := p.n.Title
+	if p.n.titleDerived {
+		title = ""
+	}
+	sug, err := s.suggest(ctx, title, p.n.Description, 1)
 	if err != nil {
 		s.log.Warn("triage at intake", "err", err)
 		sug = civic.TriageSuggestion{}

@@ -104,6 +104,21 @@ func TestTriageTrainFromClosedCases(t *testing.T) {
 		if sug, err := s.SuggestCategory(ctx, w.resident, "吵", ""); err != nil || sug.ModelID != 0 {
 			t.Fatalf("too short a text: %+v %v", sug, err)
 		}
+		// A call noted without a title is learnt as it came: the title
+		// intake took from its first sentence is not counted twice.
+		c, _, err := s.SubmitCase(ctx, w.operator, w.loc, store.NewCase{Source: civic.SourceHotline, CategoryCode: "0102", Description: "楼道里堆满了纸箱。消防通道堵了",
+			RegionCode: grid1, ReporterPhone: "13900009999", AnsweredDirectly: true, Answer: "已告知物业清理"})
+		if err != nil || c.Title != "楼道里堆满了纸箱" {
+			t.Fatalf("untitled call: %v %q", err, c.Title)
+		}
+		ex, _, err := s.TriageExamples(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := ex[len(ex)-1]
+		if last.Text != c.Description || last.Title != "" {
+			t.Fatalf("untitled call learnt as %+v", last)
+		}
 	})
 }
 

@@ -214,8 +214,10 @@ func TestBadReportShowsInlineErrorsAndWritesNothing(t *testing.T) {
 		form  url.Values
 		wants []string
 	}{
-		{"no title, no place", url.Values{"key": {key}, "description": {"路灯坏了很久"}, "reporter_phone": {"12"}},
-			[]string{"请用一句话概括问题", "请在地图上选择位置", "联系电话格式不正确", "路灯坏了很久", `aria-invalid="true"`}},
+		{"nothing said, no place", url.Values{"key": {key}, "address": {"3号楼门口"}, "reporter_phone": {"12"}},
+			[]string{"请写明反映的问题", "请在地图上选择位置", "联系电话格式不正确", `value="3号楼门口"`, `aria-invalid="true"`}},
+		{"a title too long", url.Values{"key": {key}, "title": {strings.Repeat("长", 101)}, "description": {"路灯坏了很久"}, "lng": {pointA1}, "lat": {latA1}},
+			[]string{"请用一句话概括问题（不超过100字）", "路灯坏了很久"}},
 		{"coordinates not numbers", url.Values{"key": {key}, "title": {"路灯不亮"}, "lng": {"east"}, "lat": {"39.9"}},
 			[]string{"经纬度应为数字", `value="路灯不亮"`, `value="east"`}},
 		{"outside the area served", url.Values{"key": {key}, "title": {"路灯不亮"}, "lng": {"100"}, "lat": {"20"}},

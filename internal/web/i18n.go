@@ -863,6 +863,7 @@ var messages = map[string][2]string{
 	"report.caller_name":             {"来电人姓名", "Caller's name"},
 	"report.case_title":              {"问题概述", "What is the problem"},
 	"report.title_placeholder":       {"一句话说明，如：小区门口路灯不亮", "One line, e.g. the street light at the gate is out"},
+	"report.title_hint":              {"可不填：不填时取详细描述的第一句作标题。", "May be left empty: the first sentence of the details then serves as the title."},
 	"report.description":             {"详细描述", "Details"},
 	"report.call_notes":              {"通话记录", "Call notes"},
 	"report.description_placeholder": {"时间、具体位置、影响范围等", "When, exactly where, who is affected"},

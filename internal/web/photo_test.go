@@ -164,7 +164,7 @@ func TestReportRefusesPhotosInline(t *testing.T) {
 			[]string{"“cut.jpg”已损坏或没有传完整"}},
 		{"ten photos", residentForm(key, "楼道堆物", "0102"), ten, []string{"最多上传9张照片"}},
 		{"good photos, bad form", url.Values{"key": {key}, "lng": {pointA1}, "lat": {latA1}}, []photoUpload{{"ok.jpg", jpeg}},
-			[]string{"请用一句话概括问题", "请重新选择照片"}},
+			[]string{"请写明反映的问题", "请重新选择照片"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

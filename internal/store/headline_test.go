@@ -1,0 +1,38 @@
+package store
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestHeadline(t *testing.T) {
+	for _, c := range []struct{ desc, want string }{
+		{"小区门口路灯不亮。已经三天了", "小区门口路灯不亮"},
+		// A letter's address and greeting are not its subject.
+		{"尊敬的王局长：您好！我们小区的电梯坏了一个月。物业不修", "我们小区的电梯坏了一个月"},
+		{"厅长，您好！我是一名退休教师", "我是一名退休教师"},
+		{"尊敬C市政府，市长领导，城乡集中居住规划已经出来", "城乡集中居住规划已经出来"},
+		{"K8县东溪街道办事处领导：我因公出差经过贾家村，全村臭气连天", "我因公出差经过贾家村，全村臭气连天"},
+		{"邓书记： 您好！日月星城KTV营业时噪音太大", "日月星城KTV营业时噪音太大"},
+		// A first clause that only sounds like one stays.
+		{"市政府门口路灯不亮，晚上很黑", "市政府门口路灯不亮，晚上很黑"},
+		{"小区环境不好，垃圾没人清", "小区环境不好，垃圾没人清"},
+		// Long: cut at the last comma within the limit, else with an ellipsis.
+		{"我是一名建筑工人，于05年办理特种工退休时，K1区社保中心要我们补买了社保", "我是一名建筑工人，于05年办理特种工退休时"},
+		{"一项在六年前耗巨资建成的楚江世纪城沿江风光带四公里长的亮化惠民工程由于无人维护", "一项在六年前耗巨资建成的楚江世纪城沿江风光带四公里长的亮化惠…"},
+		{"请问二级造价师考试今年是否会开考？准备工作进度如何？", "请问二级造价师考试今年是否会开考"},
+		{"第一行没有句号\n第二行", "第一行没有句号"},
+		// Only a greeting: it is all there is.
+		{"您好！", "您好"},
+		{"   ", ""},
+	} {
+		got := headline(c.desc)
+		if got != c.want {
+			t.Errorf("headline(%q) = %q, want %q", c.desc, got, c.want)
+		}
+		if n := utf8.RuneCountInString(strings.TrimSuffix(got, "…")); n > headlineMax {
+			t.Errorf("headline(%q) has %d characters", c.desc, n)
+		}
+	}
+}
