@@ -1,5 +1,6 @@
 // Package sheet writes tables as .xlsx workbooks, the format street offices
-// exchange everything in.
+// exchange everything in, reads them back, and reads the CSV files they
+// save, in UTF-8 or GBK (text.go).
 package sheet
 
 import (

@@ -13,7 +13,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/sheet"
@@ -670,8 +669,9 @@ func categoryColumnOf(field string) categoryColumn {
 // Default warning fractions for leaves whose row leaves them blank.
 const defaultYellow, defaultRed = 0.5, 0.8
 
-// ParseCategorySheet reads a CSV (UTF-8, with or without BOM; comma, or
-// tab when the header has tabs) or XLSX file in the layout of
+// ParseCategorySheet reads a CSV (UTF-8, with or without BOM, or GBK as
+// Excel on a Chinese Windows saves it; comma, or tab when the header has
+// tabs) or XLSX file in the layout of
 // categoryColumns. A file with any unreadable cell is refused as a whole,
 // with every problem named by row and column.
 func ParseCategorySheet(data []byte, format SheetFormat) (CategorySheet, error) {
@@ -683,9 +683,12 @@ func ParseCategorySheet(data []byte, format SheetFormat) (CategorySheet, error) 
 			return CategorySheet{}, civic.Errorf(civic.EInvalid, "无法读取 Excel 文件：%v", "cannot read the Excel file: %v", err)
 		}
 	case SheetCSV:
-		data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-		if !utf8.Valid(data) {
-			return CategorySheet{}, civic.Errorf(civic.EInvalid, "CSV 文件须为 UTF-8 编码（Excel 中“另存为 CSV UTF-8”）", "the CSV file must be UTF-8 (in Excel, save as \"CSV UTF-8\")")
+		text, _, err := sheet.Text(bytes.NewReader(data))
+		if err == nil {
+			data, err = io.ReadAll(text)
+		}
+		if err != nil || !sheet.Readable(string(data)) {
+			return CategorySheet{}, civic.Errorf(civic.EInvalid, "CSV 文件须为 UTF-8 或 GBK 编码的文字（Excel 中“另存为 CSV UTF-8”）", "the CSV file must be UTF-8 or GBK text (in Excel, save as \"CSV UTF-8\")")
 		}
 		r := csv.NewReader(bytes.NewReader(data))
 		first, _, _ := bytes.Cut(data, []byte("\n"))
@@ -693,7 +696,6 @@ func ParseCategorySheet(data []byte, format SheetFormat) (CategorySheet, error) 
 			r.Comma = '\t'
 		}
 		r.FieldsPerRecord = -1
-		var err error
 		if recs, err = r.ReadAll(); err != nil {
 			return CategorySheet{}, civic.Errorf(civic.EInvalid, "CSV 格式错误：%v", "the CSV file is malformed: %v", err)
 		}

@@ -55,7 +55,8 @@ func DetectFormat(data []byte) string {
 
 // eachRow calls fn with every row of a sheet (header included) and its
 // number as a spreadsheet shows it, from CSV (UTF-8, a byte-order mark
-// tolerated; the number is the line, as blank lines are skipped) or .xlsx.
+// tolerated, or GBK as Excel on a Chinese Windows saves it: sheet.Text;
+// the number is the line, as blank lines are skipped) or .xlsx.
 func eachRow(format string, r io.Reader, fn func(no int, row []string) error) error {
 	if format == "xlsx" {
 		var fnErr error
@@ -70,7 +71,14 @@ func eachRow(format string, r io.Reader, fn func(no int, row []string) error) er
 		}
 		return err
 	}
-	cr := csv.NewReader(r)
+	text, _, err := sheet.Text(r)
+	if errors.Is(err, sheet.ErrEncoding) {
+		return civic.Invalid(civic.FieldErr("file", "CSV文件既不是UTF-8也不是GBK编码的文字，请在Excel中另存为“CSV UTF-8”", "the CSV file is neither UTF-8 nor GBK text; save it as \"CSV UTF-8\""))
+	}
+	if err != nil {
+		return err
+	}
+	cr := csv.NewReader(text)
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
 	first := true
@@ -88,8 +96,8 @@ func eachRow(format string, r io.Reader, fn func(no int, row []string) error) er
 			first = false
 		}
 		for _, c := range rec {
-			if !utf8.ValidString(c) {
-				return civic.Invalid(civic.FieldErr("file", "CSV文件第%d行不是UTF-8编码，请在Excel中另存为“CSV UTF-8”", "line %d of the CSV file is not UTF-8; save it as \"CSV UTF-8\"", line))
+			if !sheet.Readable(c) {
+				return civic.Invalid(civic.FieldErr("file", "CSV文件第%d行有无法识别的字符，请在Excel中另存为“CSV UTF-8”", "line %d of the CSV file has characters that cannot be read; save it as \"CSV UTF-8\"", line))
 			}
 		}
 		if err := fn(line, rec); err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/civicgrid/civicgrid/internal/sheet"
 	"github.com/civicgrid/civicgrid/internal/store"
 	"github.com/civicgrid/civicgrid/internal/testdb"
+	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 // validID makes a GB 11643 number from a region, a birth date and a
@@ -268,6 +269,24 @@ func TestImportHouses(t *testing.T) {
 		}
 		if _, n, _ := s.ListHouses(ctx, w.outsider, store.PlaceFilter{Under: grid1}); n != 0 {
 			t.Fatal("an outsider lists the imported houses")
+		}
+		// Excel on a Chinese Windows saves "CSV" in GBK: read as such. A
+		// file that is no text is refused at upload, saying so.
+		var plain bytes.Buffer
+		_ = csv.NewWriter(&plain).WriteAll([][]string{head, {grid1, "新建小区", "1号楼", "2", "5", "501", "", "", ""}})
+		gbkFile, err := simplifiedchinese.GB18030.NewEncoder().Bytes(plain.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if im := mustRunImport(t, s, staff, civic.ImportHouses, gbkFile); im.Created != 1 || im.Rejected != 0 {
+			t.Fatalf("GBK import %+v", im)
+		}
+		if hs, _, _ := s.ListHouses(ctx, w.community, store.PlaceFilter{Query: "新建小区1号楼2单元501"}); len(hs) != 1 {
+			t.Fatalf("the GBK file's house: %+v", hs)
+		}
+		_, err = s.StartImport(ctx, staff, civic.ImportHouses, "houses.csv", []byte{0xff, 0xfe, 0x51, 0x7f, 0x00, 0x68})
+		if e := civic.AsError(err); e.Code != civic.EInvalid || len(e.Fields) != 1 || !strings.Contains(e.Fields[0].Msg.ZH, "既不是UTF-8也不是GBK") {
+			t.Fatalf("a file of no text: %v", err)
 		}
 	})
 }

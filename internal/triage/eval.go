@@ -3,13 +3,11 @@ package triage
 import (
 	"bytes"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
 
-	"golang.org/x/text/encoding/simplifiedchinese"
+	"github.com/civicgrid/civicgrid/internal/sheet"
 )
 
 // ReadCSV reads examples from a file with a header row naming the columns
@@ -19,16 +17,16 @@ import (
 // UTF-8 is read as GB18030, and refused if it is not that either, rather
 // than read as mojibake that would train or score nonsense.
 func ReadCSV(r io.Reader) ([]Example, error) {
-	data, err := io.ReadAll(r)
+	text, _, err := sheet.Text(r)
+	if err != nil {
+		return nil, fmt.Errorf("%w; save it as \"CSV UTF-8\"", err)
+	}
+	data, err := io.ReadAll(text)
 	if err != nil {
 		return nil, fmt.Errorf("read: %w", err)
 	}
-	if !utf8.Valid(data) {
-		d, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
-		if err != nil || bytes.ContainsRune(d, utf8.RuneError) {
-			return nil, errors.New("the file is neither UTF-8 nor GB18030 (GBK) text; save it as \"CSV UTF-8\"")
-		}
-		data = d
+	if !sheet.Readable(string(data)) {
+		return nil, fmt.Errorf("%w; save it as \"CSV UTF-8\"", sheet.ErrEncoding)
 	}
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = -1
