@@ -40,8 +40,11 @@ func cmdBench(ctx context.Context, args []string, env Env) error {
 	if len(args) > 0 && args[0] == "people" {
 		return benchPeople(ctx, args[1:], env)
 	}
+	if len(args) > 0 && args[0] == "triage" {
+		return benchTriage(ctx, args[1:], env)
+	}
 	if len(args) == 0 || args[0] != "startup" {
-		return usageError{"usage: civicgrid bench startup [--runs N] | bench cases [--seconds N] [--clients N] | bench caselists [--cases N] | bench people [--people N] [--houses N] [--grow N] | bench hotspots [--cases N] [--runs N] | bench insight [--cases N] | bench assessment [--cases N] [--runs N] | bench duplicates [--cases N] [--runs N]"}
+		return usageError{"usage: civicgrid bench startup [--runs N] | bench cases [--seconds N] [--clients N] | bench caselists [--cases N] | bench people [--people N] [--houses N] [--grow N] | bench hotspots [--cases N] [--runs N] | bench insight [--cases N] | bench assessment [--cases N] [--runs N] | bench duplicates [--cases N] [--runs N] | bench triage [--cases N,N,…] [--max-examples N]"}
 	}
 	var c config
 	fs := newFlags("bench startup", env, &c)

@@ -161,6 +161,9 @@ func (a *API) getTriageSettings(w http.ResponseWriter, r *http.Request) error {
 type settingsInput struct {
 	Threshold   float64 `json:"threshold"`
 	MinExamples int     `json:"min_examples"`
+	// MaxExamples left out (0) keeps the current limit, so that clients
+	// written before it keep working.
+	MaxExamples int     `json:"max_examples"`
 	EveryDays   int     `json:"every_days"`
 	AutoMargin  float64 `json:"auto_margin"`
 }
@@ -174,7 +177,15 @@ func (a *API) putTriageSettings(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	s, err := a.store.SetTriageSettings(r.Context(), act, civic.TriageSettings{Threshold: in.Threshold, MinExamples: in.MinExamples, EveryDays: in.EveryDays, AutoMargin: in.AutoMargin})
+	if in.MaxExamples == 0 {
+		cur, err := a.store.TriageSettings(r.Context())
+		if err != nil {
+			return err
+		}
+		in.MaxExamples = cur.MaxExamples
+	}
+	s, err := a.store.SetTriageSettings(r.Context(), act, civic.TriageSettings{Threshold: in.Threshold, MinExamples: in.MinExamples, MaxExamples: in.MaxExamples,
+		EveryDays: in.EveryDays, AutoMargin: in.AutoMargin})
 	if err != nil {
 		return err
 	}

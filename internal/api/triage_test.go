@@ -70,7 +70,9 @@ func TestTriageAPI(t *testing.T) {
 		}
 
 		// Left to the model above the threshold: routed.
-		if r := f.do("PUT", "/api/v1/triage/settings", f.admin, map[string]any{"threshold": 0.3, "min_examples": 10, "every_days": 7, "auto_margin": 0.02}); r.Status != http.StatusOK {
+		// A client that does not know max_examples keeps the limit.
+		if r := f.do("PUT", "/api/v1/triage/settings", f.admin, map[string]any{"threshold": 0.3, "min_examples": 10, "every_days": 7, "auto_margin": 0.02}); r.Status != http.StatusOK ||
+			!strings.Contains(string(r.Body), `"max_examples":20000`) {
 			t.Fatalf("settings: %d %s", r.Status, r.Body)
 		}
 		r = f.do("POST", "/api/v1/cases", f.tokens[civic.RoleResident], map[string]any{"source": "resident", "category_from_model": true, "title": "楼道里堆满了纸箱杂物",

@@ -78,6 +78,10 @@ type TriageSettings struct {
 	// MinExamples is the fewest closed cases a category needs to be
 	// learnt; rarer categories are left out of training.
 	MinExamples int `json:"min_examples"`
+	// MaxExamples is the most closed cases a model learns from: above it
+	// the largest categories keep their newest cases, down to a number
+	// that fits, and the rarer ones all of theirs.
+	MaxExamples int `json:"max_examples"`
 	// EveryDays is how many days pass between scheduled trainings; 0 =
 	// only on demand.
 	EveryDays int `json:"every_days"`
@@ -97,6 +101,9 @@ func (s TriageSettings) Validate() error {
 	}
 	if s.MinExamples < 2 || s.MinExamples > 10000 {
 		fs = append(fs, FieldErr("min_examples", "每类最少样本数应在2到10000之间", "the minimum examples per category is between 2 and 10000"))
+	}
+	if s.MaxExamples < 1000 || s.MaxExamples > 1000000 {
+		fs = append(fs, FieldErr("max_examples", "训练样本上限应在1000到1000000之间", "the most examples to learn from is between 1000 and 1000000"))
 	}
 	if s.EveryDays < 0 || s.EveryDays > 365 {
 		fs = append(fs, FieldErr("every_days", "训练间隔应在0到365天之间（0为只按需训练）", "the schedule is 0 to 365 days (0: on demand only)"))

@@ -123,8 +123,8 @@ func (s *Store) GetTriageModel(ctx context.Context, a civic.Actor, id int64) (ci
 func (s *Store) TriageSettings(ctx context.Context) (civic.TriageSettings, error) {
 	var t civic.TriageSettings
 	var at sql.NullTime
-	err := s.queryRow(ctx, `SELECT threshold, min_examples, every_days, auto_margin, updated_by, updated_at FROM triage_settings WHERE id = 1`).
-		Scan(&t.Threshold, &t.MinExamples, &t.EveryDays, &t.AutoMargin, &t.UpdatedBy, &at)
+	err := s.queryRow(ctx, `SELECT threshold, min_examples, max_examples, every_days, auto_margin, updated_by, updated_at FROM triage_settings WHERE id = 1`).
+		Scan(&t.Threshold, &t.MinExamples, &t.MaxExamples, &t.EveryDays, &t.AutoMargin, &t.UpdatedBy, &at)
 	if err != nil {
 		return t, fmt.Errorf("read triage settings: %w", err)
 	}
@@ -148,8 +148,8 @@ func (s *Store) SetTriageSettings(ctx context.Context, a civic.Actor, t civic.Tr
 		return t, err
 	}
 	err = s.write(ctx, func(tx *Tx) error {
-		if _, err := tx.exec(ctx, `UPDATE triage_settings SET threshold = ?, min_examples = ?, every_days = ?, auto_margin = ?, updated_by = ?, updated_at = ? WHERE id = 1`,
-			t.Threshold, t.MinExamples, t.EveryDays, t.AutoMargin, a.Username, tx.now); err != nil {
+		if _, err := tx.exec(ctx, `UPDATE triage_settings SET threshold = ?, min_examples = ?, max_examples = ?, every_days = ?, auto_margin = ?, updated_by = ?, updated_at = ? WHERE id = 1`,
+			t.Threshold, t.MinExamples, t.MaxExamples, t.EveryDays, t.AutoMargin, a.Username, tx.now); err != nil {
 			return fmt.Errorf("save triage settings: %w", err)
 		}
 		return tx.audit(ctx, a, "triage.settings", "triage_settings", 1, "", settingsAudit(before), settingsAudit(t))
@@ -161,7 +161,7 @@ func (s *Store) SetTriageSettings(ctx context.Context, a civic.Actor, t civic.Tr
 }
 
 func settingsAudit(t civic.TriageSettings) map[string]any {
-	return map[string]any{"threshold": t.Threshold, "min_examples": t.MinExamples, "every_days": t.EveryDays, "auto_margin": t.AutoMargin}
+	return map[string]any{"threshold": t.Threshold, "min_examples": t.MinExamples, "max_examples": t.MaxExamples, "every_days": t.EveryDays, "auto_margin": t.AutoMargin}
 }
 
 // TriageUpload is a CSV of labelled examples (columns title, text, label)
@@ -329,28 +329,69 @@ func (s *Store) claimTriage(ctx context.Context) (id int64, src civic.TriageSour
 // TriageExamples are the closed cases a model learns from (closed, 已结案,
 // or closed and visited, 已回访): the case's title and description,
 // labelled with the category it was closed under (a title taken from the
-// description at intake left out),
-// in categories that are still active leaves and have at least min cases.
-// It reports the categories left out for having too few.
-func (s *Store) TriageExamples(ctx context.Context, minCount int) ([]triage.Example, []string, error) {
+// description at intake left out), in categories that are still active
+// leaves and have at least minCount cases. It reports the categories left
+// out for having too few.
+//
+// A model learns from at most maxCount cases: a city closes that many in
+// days, and training time grows faster than the examples. Above it every
+// category keeps its newest perCategory cases, the largest number that
+// fits, so the rarer categories keep all of theirs and the common ones
+// their most recent wording; perCategory is 0 when all cases fit.
+func (s *Store) TriageExamples(ctx context.Context, minCount, maxCount int) (examples []triage.Example, skipped []string, perCategory int, err error) {
 	codes, err := s.leafCategories(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
-	rows, err := s.query(ctx, `SELECT category_code, title, description FROM cases WHERE state IN (?, ?) AND category_code <> '' ORDER BY id`,
-		string(civic.StateClosed), string(civic.StateVisited))
+	closed := []any{string(civic.StateClosed), string(civic.StateVisited)}
+	rows, err := s.query(ctx, `SELECT category_code, COUNT(*) FROM cases WHERE state IN (?, ?) AND category_code <> '' GROUP BY category_code`, closed...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read closed cases: %w", err)
+		return nil, nil, 0, fmt.Errorf("count closed cases: %w", err)
+	}
+	count := map[string]int{}
+	for rows.Next() {
+		var c string
+		var n int
+		if err := rows.Scan(&c, &n); err != nil {
+			rows.Close()
+			return nil, nil, 0, fmt.Errorf("count closed cases: %w", err)
+		}
+		if !codes[c] {
+			continue
+		}
+		if n < minCount {
+			skipped = append(skipped, c)
+			continue
+		}
+		count[c] = n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, 0, err
+	}
+	sort.Strings(skipped)
+	perCategory = examplesPerCategory(count, maxCount)
+	limit := perCategory
+	if limit == 0 {
+		for _, n := range count {
+			limit = max(limit, n)
+		}
+	}
+	// Newest first within each category, by the window function both
+	// engines have; the examples come out oldest first.
+	rows, err = s.query(ctx, `SELECT category_code, title, description FROM (
+		SELECT id, category_code, title, description, ROW_NUMBER() OVER (PARTITION BY category_code ORDER BY id DESC) AS n
+		FROM cases WHERE state IN (?, ?) AND category_code <> '') c WHERE n <= ? ORDER BY id`, append(closed, limit)...)
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("read closed cases: %w", err)
 	}
 	defer rows.Close()
-	var all []triage.Example
-	count := map[string]int{}
 	for rows.Next() {
 		var e triage.Example
 		if err := rows.Scan(&e.Label, &e.Title, &e.Text); err != nil {
-			return nil, nil, fmt.Errorf("read closed cases: %w", err)
+			return nil, nil, 0, fmt.Errorf("read closed cases: %w", err)
 		}
-		if !codes[e.Label] {
+		if _, ok := count[e.Label]; !ok {
 			continue
 		}
 		if e.Title == headline(e.Text) {
@@ -358,26 +399,41 @@ func (s *Store) TriageExamples(ctx context.Context, minCount int) ([]triage.Exam
 			// message as it came, not its first sentence twice.
 			e.Title = ""
 		}
-		all = append(all, e)
-		count[e.Label]++
+		examples = append(examples, e)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, err
+	return examples, skipped, perCategory, rows.Err()
+}
+
+// examplesPerCategory is the largest number of cases each category may
+// keep so that all together are at most budget (the rarer categories
+// keeping all of theirs; one each at the least), or 0 when they fit as
+// they are.
+func examplesPerCategory(count map[string]int, budget int) int {
+	total, largest := 0, 0
+	for _, n := range count {
+		total += n
+		largest = max(largest, n)
 	}
-	var out []triage.Example
-	for _, e := range all {
-		if count[e.Label] >= minCount {
-			out = append(out, e)
+	if total <= budget {
+		return 0
+	}
+	kept := func(k int) int {
+		t := 0
+		for _, n := range count {
+			t += min(n, k)
+		}
+		return t
+	}
+	lo, hi := 1, largest
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if kept(mid) <= budget {
+			lo = mid
+		} else {
+			hi = mid - 1
 		}
 	}
-	var skipped []string
-	for c, n := range count {
-		if n < minCount {
-			skipped = append(skipped, c)
-		}
-	}
-	sort.Strings(skipped)
-	return out, skipped, nil
+	return lo
 }
 
 // TrainNextTriage trains one queued model, if there is one this server can
@@ -420,11 +476,15 @@ func (s *Store) trainTriage(ctx context.Context, id int64, src civic.TriageSourc
 	var examples []triage.Example
 	var notes []string
 	if src == civic.TriageFromCases || src == civic.TriageFromBoth {
-		ex, skipped, err := s.TriageExamples(ctx, set.MinExamples)
+		ex, skipped, per, err := s.TriageExamples(ctx, set.MinExamples, set.MaxExamples)
 		if err != nil {
 			return err
 		}
 		examples = ex
+		if per > 0 {
+			notes = append(notes, fmt.Sprintf("已办结工单超过训练样本上限%d件：每类取最近的%d件 / more closed cases than the limit of %d: each category's newest %d learnt",
+				set.MaxExamples, per, set.MaxExamples, per))
+		}
 		if len(skipped) > 0 {
 			notes = append(notes, fmt.Sprintf("少于%d件的分类未参与训练：%s / categories with fewer than %d closed cases left out: %s",
 				set.MinExamples, strings.Join(skipped, "、"), set.MinExamples, strings.Join(skipped, ", ")))

@@ -111,13 +111,54 @@ func TestTriageTrainFromClosedCases(t *testing.T) {
 		if err != nil || c.Title != "楼道里堆满了纸箱" {
 			t.Fatalf("untitled call: %v %q", err, c.Title)
 		}
-		ex, _, err := s.TriageExamples(ctx, 1)
-		if err != nil {
-			t.Fatal(err)
+		ex, _, per, err := s.TriageExamples(ctx, 1, 1000)
+		if err != nil || per != 0 {
+			t.Fatalf("examples: %v, %d a category", err, per)
 		}
 		last := ex[len(ex)-1]
 		if last.Text != c.Description || last.Title != "" {
 			t.Fatalf("untitled call learnt as %+v", last)
+		}
+	})
+}
+
+// TestTriageExamplesLimit: above the limit every category keeps its newest
+// cases, as many as fit, and the rare one all of its own.
+func TestTriageExamplesLimit(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, _ *testdb.Clock) {
+		ctx := context.Background()
+		mustTriageWorld(t, s, 12)
+		all, skipped, per, err := s.TriageExamples(ctx, 2, 1000)
+		if err != nil || per != 0 || len(all) != 38 || len(skipped) != 0 {
+			t.Fatalf("all: %d examples, %v skipped, %d a category, %v", len(all), skipped, per, err)
+		}
+		// 3 × 12 + 2 = 38 do not fit in 20: 3 × 6 + 2 do.
+		some, _, per, err := s.TriageExamples(ctx, 2, 20)
+		if err != nil || per != 6 || len(some) != 20 {
+			t.Fatalf("limited: %d examples, %d a category, %v", len(some), per, err)
+		}
+		newest := map[string][]string{}
+		for i := len(all) - 1; i >= 0; i-- {
+			e := all[i]
+			if len(newest[e.Label]) < 6 {
+				newest[e.Label] = append([]string{e.Title + e.Text}, newest[e.Label]...)
+			}
+		}
+		got := map[string][]string{}
+		for _, e := range some {
+			got[e.Label] = append(got[e.Label], e.Title+e.Text)
+		}
+		for label, want := range newest {
+			if fmt.Sprint(got[label]) != fmt.Sprint(want) {
+				t.Fatalf("%s keeps %q, want its newest %q", label, got[label], want)
+			}
+		}
+		if len(got["0105"]) != 2 {
+			t.Fatalf("the rare category keeps %d of its 2", len(got["0105"]))
+		}
+		// A category under minCount is left out and named.
+		if _, skipped, _, _ := s.TriageExamples(ctx, 3, 20); fmt.Sprint(skipped) != "[0105]" {
+			t.Fatalf("skipped %v", skipped)
 		}
 	})
 }

@@ -1303,6 +1303,8 @@ var messages = map[string][2]string{
 	"triage.threshold_hint":          {"0到1；报事人未自选分类且建议置信度不低于此值时，直接按建议分类派单。0为关闭。", "0 to 1: when the reporter left the category to the suggestion and its confidence reaches this, the case is routed by it. 0 turns it off."},
 	"triage.min_examples":            {"每类最少样本数", "Fewest cases per category"},
 	"triage.min_examples_hint":       {"已办结工单少于此数的分类不参与训练。", "Categories with fewer closed cases are left out of training."},
+	"triage.max_examples":            {"训练样本上限", "Most cases to learn from"},
+	"triage.max_examples_hint":       {"已办结工单多于此数时，件数多的分类只取最近的工单，少的分类全部保留；训练时间随样本数增长得更快。", "With more closed cases, the larger categories learn from their newest, the rarer keep all of theirs; training time grows faster than the cases."},
 	"triage.every_days":              {"定期训练间隔（天）", "Retrain every (days)"},
 	"triage.every_days_hint":         {"0为只按需训练。", "0: on demand only."},
 	"triage.auto_margin":             {"自动启用容差", "Auto-activation margin"},

@@ -121,12 +121,12 @@ func inLang(lang, s string) string {
 
 // triageSettingsForm is the settings as typed.
 type triageSettingsForm struct {
-	Threshold, MinExamples, EveryDays, AutoMargin string
+	Threshold, MinExamples, MaxExamples, EveryDays, AutoMargin string
 }
 
 func formOfSettings(s civic.TriageSettings) triageSettingsForm {
 	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-	return triageSettingsForm{Threshold: f(s.Threshold), MinExamples: strconv.Itoa(s.MinExamples), EveryDays: strconv.Itoa(s.EveryDays), AutoMargin: f(s.AutoMargin)}
+	return triageSettingsForm{Threshold: f(s.Threshold), MinExamples: strconv.Itoa(s.MinExamples), MaxExamples: strconv.Itoa(s.MaxExamples), EveryDays: strconv.Itoa(s.EveryDays), AutoMargin: f(s.AutoMargin)}
 }
 
 func (h *Web) triage(w http.ResponseWriter, r *http.Request, c *rq) error {
@@ -235,7 +235,7 @@ func (h *Web) saveTriageSettings(w http.ResponseWriter, r *http.Request, c *rq) 
 		return err
 	}
 	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
-	f := triageSettingsForm{Threshold: v("threshold"), MinExamples: v("min_examples"), EveryDays: v("every_days"), AutoMargin: v("auto_margin")}
+	f := triageSettingsForm{Threshold: v("threshold"), MinExamples: v("min_examples"), MaxExamples: v("max_examples"), EveryDays: v("every_days"), AutoMargin: v("auto_margin")}
 	var errs FormErrors
 	var s civic.TriageSettings
 	var perr error
@@ -244,6 +244,9 @@ func (h *Web) saveTriageSettings(w http.ResponseWriter, r *http.Request, c *rq) 
 	}
 	if s.MinExamples, perr = strconv.Atoi(f.MinExamples); perr != nil {
 		errs.addField("min_examples", c.T("triage.bad_number"))
+	}
+	if s.MaxExamples, perr = strconv.Atoi(f.MaxExamples); perr != nil {
+		errs.addField("max_examples", c.T("triage.bad_number"))
 	}
 	if s.EveryDays, perr = strconv.Atoi(f.EveryDays); perr != nil {
 		errs.addField("every_days", c.T("triage.bad_number"))
@@ -256,7 +259,7 @@ func (h *Web) saveTriageSettings(w http.ResponseWriter, r *http.Request, c *rq) 
 		return h.renderTriage(w, r, c, &f, errs, FormErrors{})
 	}
 	if _, err := h.store.SetTriageSettings(r.Context(), c.Actor, s); err != nil {
-		fe, err := formErrors(err, c.Lang, "threshold", "min_examples", "every_days", "auto_margin")
+		fe, err := formErrors(err, c.Lang, "threshold", "min_examples", "max_examples", "every_days", "auto_margin")
 		if err != nil {
 			return err
 		}

@@ -80,9 +80,9 @@ func TestTriagePages(t *testing.T) {
 	if cs := f.mustCase(t, id); cs.CategoryCode != "" || cs.State != civic.StateReported {
 		t.Fatalf("auto-routing off: %+v", cs)
 	}
-	body = mustStatus(t, admin.post("/triage/settings", url.Values{"threshold": {"2"}, "min_examples": {"10"}, "every_days": {"7"}, "auto_margin": {"0.02"}}), http.StatusUnprocessableEntity)
-	mustContain(t, body, "阈值应在0到1之间")
-	if rec := admin.post("/triage/settings", url.Values{"threshold": {"0.3"}, "min_examples": {"10"}, "every_days": {"7"}, "auto_margin": {"0.02"}}); rec.Code != http.StatusSeeOther {
+	body = mustStatus(t, admin.post("/triage/settings", url.Values{"threshold": {"2"}, "min_examples": {"10"}, "max_examples": {"50"}, "every_days": {"7"}, "auto_margin": {"0.02"}}), http.StatusUnprocessableEntity)
+	mustContain(t, body, "阈值应在0到1之间", "训练样本上限应在1000到1000000之间", `value="50"`)
+	if rec := admin.post("/triage/settings", url.Values{"threshold": {"0.3"}, "min_examples": {"10"}, "max_examples": {"20000"}, "every_days": {"7"}, "auto_margin": {"0.02"}}); rec.Code != http.StatusSeeOther {
 		t.Fatalf("settings: %d %s", rec.Code, rec.Body)
 	}
 	form = residentForm(mustFormKey(t, res, "/report"), "楼道堆物无人清理", "0102")
