@@ -1,7 +1,6 @@
 package triage
 
 import (
-	"math"
 	"math/rand/v2"
 )
 
@@ -28,36 +27,25 @@ func trainBinary(xs []sparse, y []float64, dim int, cPos, cNeg float64, epochs i
 		}
 		qii[i] = s + dii[i]
 	}
-	// Shrinking (as LIBLINEAR does): an example at alpha = 0 whose
-	// gradient is above the last pass's largest projected gradient will
-	// stay at 0, so it leaves the passes until the rest have converged;
-	// then all are checked again. The optimum is the same, reached sooner.
-	active := make([]int, len(xs))
-	for i := range active {
-		active[i] = i
+	order := make([]int, len(xs))
+	for i := range order {
+		order[i] = i
 	}
-	n := len(active)
-	pgMaxOld := math.Inf(1)
 	for ep := 0; ep < epochs; ep++ {
-		rng.Shuffle(n, func(a, b int) { active[a], active[b] = active[b], active[a] })
-		pgMax, pgMin := math.Inf(-1), math.Inf(1)
-		for s := 0; s < n; s++ {
-			i := active[s]
+		rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
+		maxPG := 0.0
+		for _, i := range order {
 			x := xs[i]
 			g := y[i]*(x.dot(w)+w[dim]) - 1 + dii[i]*alpha[i]
 			pg := g
-			if alpha[i] == 0 {
-				if g > pgMaxOld {
-					n--
-					active[s], active[n] = active[n], active[s]
-					s--
-					continue
-				}
-				if g > 0 {
-					pg = 0
-				}
+			if alpha[i] == 0 && g > 0 {
+				pg = 0
 			}
-			pgMax, pgMin = max(pgMax, pg), min(pgMin, pg)
+			if pg > maxPG {
+				maxPG = pg
+			} else if -pg > maxPG {
+				maxPG = -pg
+			}
 			if pg == 0 {
 				continue
 			}
@@ -72,17 +60,8 @@ func trainBinary(xs []sparse, y []float64, dim int, cPos, cNeg float64, epochs i
 			}
 			w[dim] += d
 		}
-		if max(pgMax, -pgMin) < 1e-3 {
-			if n == len(active) {
-				break
-			}
-			// Converged without the shrunk examples: check them all.
-			n, pgMaxOld = len(active), math.Inf(1)
-			continue
-		}
-		pgMaxOld = pgMax
-		if pgMaxOld <= 0 {
-			pgMaxOld = math.Inf(1)
+		if maxPG < 1e-3 {
+			break
 		}
 	}
 	return w
