@@ -81,7 +81,6 @@ func eachRow(format string, r io.Reader, fn func(no int, row []string) error) er
 	cr := csv.NewReader(text)
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
-	first := true
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -90,10 +89,6 @@ func eachRow(format string, r io.Reader, fn func(no int, row []string) error) er
 		line, _ := cr.FieldPos(0)
 		if err != nil {
 			return civic.Invalid(civic.FieldErr("file", "CSV文件第%d行无法读取：%v", "cannot read line %d of the CSV file: %v", line, err))
-		}
-		if first && len(rec) > 0 {
-			rec[0] = strings.TrimPrefix(rec[0], "\ufeff")
-			first = false
 		}
 		for _, c := range rec {
 			if !sheet.Readable(c) {

@@ -36,7 +36,7 @@ func ReadCSV(r io.Reader) ([]Example, error) {
 	}
 	col := map[string]int{}
 	for i, h := range head {
-		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
+		col[strings.ToLower(strings.TrimSpace(h))] = i
 	}
 	ti, hasTitle := col["title"]
 	xi, ok1 := col["text"]
