@@ -209,8 +209,14 @@ var dupStop = map[string]bool{"的": true, "了": true, "在": true, "是": true
 
 // dupTerms are the text's terms for comparison (textseg: Han characters,
 // bigrams and whole words); the title's terms are marked so that they
-// weigh double.
+// weigh double. A title intake took from the description (headline) is
+// not the resident's own words a second time: it is left out, so that an
+// untitled letter compares with its untitled duplicate as it came, and its
+// first sentence does not count three times.
 func dupTerms(title, desc string) []string {
+	if title != "" && title == headline(desc) {
+		title = ""
+	}
 	var out []string
 	for _, t := range textseg.Terms(title) {
 		if !dupStop[t] {

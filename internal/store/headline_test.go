@@ -36,3 +36,22 @@ func TestHeadline(t *testing.T) {
 		}
 	}
 }
+
+// TestDupTermsDerivedTitle: a title intake took from the description adds
+// nothing to what the duplicate finder compares, so an untitled letter
+// scores against its filed copy as against the same untitled text, while
+// a title the resident wrote still counts.
+func TestDupTermsDerivedTitle(t *testing.T) {
+	desc := "尊敬的领导：您好！我们小区的电梯坏了一个月，物业一直不修，老人上不了楼。"
+	plain := dupTerms("", desc)
+	if got := dupTerms(headline(desc), desc); strings.Join(got, " ") != strings.Join(plain, " ") {
+		t.Fatalf("derived title counted: %d terms, want %d", len(got), len(plain))
+	}
+	if got := dupTerms("电梯故障", desc); len(got) <= len(plain) {
+		t.Fatalf("a written title must add its terms: %d terms, untitled %d", len(got), len(plain))
+	}
+	vecs := tfidf([][]string{plain, dupTerms(headline(desc), desc), dupTerms("电梯故障", desc)})
+	if c := cosine(vecs[0], vecs[1]); c < 0.999 {
+		t.Fatalf("untitled letter against its filed copy: cosine %.3f, want 1", c)
+	}
+}
