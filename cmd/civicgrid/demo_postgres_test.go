@@ -24,10 +24,13 @@ func TestDemoPostgres(t *testing.T) {
 		t.Skip("CIVICGRID_TEST_PG is not set")
 	}
 	dsn := testdb.DSN(t, store.Postgres)
-	keys := filepath.Join(t.TempDir(), "civicgrid.keys")
+	// Keys and photos in a temporary directory: on PostgreSQL their
+	// defaults are the working directory, which here is the source tree.
+	dir := t.TempDir()
+	keys, files := filepath.Join(dir, "civicgrid.keys"), filepath.Join(dir, "files")
 
 	start := time.Now()
-	base, stop := startCommand(t, 5*time.Minute, "demo", "--db", dsn, "--keys", keys)
+	base, stop := startCommand(t, 5*time.Minute, "demo", "--db", dsn, "--keys", keys, "--files", files)
 	t.Logf("demo on PostgreSQL ready in %v", time.Since(start).Round(time.Millisecond))
 	if n := streetCases(t, base); n < 100 {
 		t.Fatalf("the street sees %d cases of the demo's history", n)
@@ -44,7 +47,7 @@ func TestDemoPostgres(t *testing.T) {
 	stop()
 
 	start = time.Now()
-	base, stop = startCommand(t, time.Minute, "serve", "--db", dsn, "--keys", keys)
+	base, stop = startCommand(t, time.Minute, "serve", "--db", dsn, "--keys", keys, "--files", files)
 	t.Logf("serve on the demo's PostgreSQL database ready in %v", time.Since(start).Round(time.Millisecond))
 	if again := streetCases(t, base); again != first {
 		t.Fatalf("after a restart the street sees %d cases, before %d", again, first)
