@@ -231,9 +231,12 @@ func (a *API) joinCase(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var in struct {
-		Name  string `json:"name"`
-		Phone string `json:"phone"`
-		Note  string `json:"note"`
+		Name  string   `json:"name"`
+		Phone string   `json:"phone"`
+		Note  string   `json:"note"`
+		Lng   *float64 `json:"lng"`
+		Lat   *float64 `json:"lat"`
+		CRS   string   `json:"crs"`
 	}
 	if err := decode(r, &in); err != nil {
 		return err
@@ -242,7 +245,21 @@ func (a *API) joinCase(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return civic.NotFound("工单 "+r.PathValue("id"), "case "+r.PathValue("id"))
 	}
-	c, err := a.store.JoinCase(r.Context(), act, id, store.JoinInput{Name: in.Name, Phone: in.Phone, Note: in.Note})
+	join := store.JoinInput{Name: in.Name, Phone: in.Phone, Note: in.Note, CRS: store.WGS84}
+	switch {
+	case in.Lng != nil && in.Lat != nil:
+		join.Near = &geo.Point{Lng: *in.Lng, Lat: *in.Lat}
+	case in.Lng != nil || in.Lat != nil:
+		return civic.Invalid(civic.FieldErr("location", "请同时提供经度和纬度", "give both longitude and latitude"))
+	}
+	switch store.CRS(in.CRS) {
+	case "", store.WGS84:
+	case store.GCJ02:
+		join.CRS = store.GCJ02
+	default:
+		return civic.Invalid(civic.FieldErr("crs", "坐标系只能是 wgs84 或 gcj02", "the coordinate system is wgs84 or gcj02"))
+	}
+	c, err := a.store.JoinCase(r.Context(), act, id, join)
 	if err != nil {
 		return err
 	}

@@ -92,5 +92,35 @@ func TestDuplicatesAPI(t *testing.T) {
 				t.Errorf("%s: %d %s", name, r.Status, r.Body)
 			}
 		}
+		// Joining one (附议) takes the resident's point: a case ID alone,
+		// or a point far away, does not open someone else's case.
+		neighbour := f.mustUserToken("neighbour", civic.RoleResident, civic.Scope{RegionCode: gridB1})
+		join := func(body map[string]any) response {
+			return f.do("POST", fmt.Sprintf("/api/v1/cases/%d/join", a.ID), neighbour, body)
+		}
+		for name, tc := range map[string]struct {
+			body map[string]any
+			want int
+		}{
+			"no point":      {map[string]any{"note": "我也是"}, http.StatusUnprocessableEntity},
+			"half a point":  {map[string]any{"lng": 116.4}, http.StatusUnprocessableEntity},
+			"bad crs":       {map[string]any{"lng": 116.4, "lat": 39.95, "crs": "bd09"}, http.StatusUnprocessableEntity},
+			"10 km away":    {map[string]any{"lng": 116.52, "lat": 39.95}, http.StatusNotFound},
+			"off the globe": {map[string]any{"lng": 116.4, "lat": 95}, http.StatusUnprocessableEntity},
+		} {
+			if r := join(tc.body); r.Status != tc.want || strings.Contains(string(r.Body), "门前路灯坏了") {
+				t.Errorf("join, %s: %d %s (want %d)", name, r.Status, r.Body, tc.want)
+			}
+		}
+		r = join(map[string]any{"lng": 116.4001, "lat": 39.95, "note": "我也是"})
+		var joined civic.Case
+		r.decode(t, &joined)
+		if r.Status != 200 || joined.ID != a.ID || joined.ReporterID != 0 || joined.ReporterName != "" {
+			t.Fatalf("join from 30 m: %d %s", r.Status, r.Body)
+		}
+		// Street A1's staff cannot reach c, in B1, by joining it.
+		if r := f.do("POST", fmt.Sprintf("/api/v1/cases/%d/join", c.ID), street, map[string]any{"lng": 116.3998, "lat": 39.95}); r.Status != http.StatusNotFound {
+			t.Fatalf("staff joining a case out of scope: %d %s", r.Status, r.Body)
+		}
 	})
 }

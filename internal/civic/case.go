@@ -343,6 +343,9 @@ type CoReporter struct {
 	Satisfaction Satisfaction `json:"satisfaction,omitempty"`
 	Solved       *bool        `json:"solved,omitempty"`
 	VisitedAt    *time.Time   `json:"visited_at,omitempty"`
+	// Anonymous: they filed anonymously (their case was merged into this
+	// one); no one but they see who they are.
+	Anonymous bool `json:"anonymous,omitempty"`
 }
 
 // NearbyCase is what a resident about to report sees of an open case close

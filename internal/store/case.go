@@ -137,10 +137,15 @@ func caseScopeClause(a civic.Actor) (string, []any) {
 }
 
 // extraAccess grants sight of a case beyond caseVisible: to a department
-// summoned by a whistle, and to a co-reporter.
+// summoned by a whistle, and to a co-reporter who is not staff. Staff see
+// cases by their scope only: a co-reporter's view is a resident's (public
+// events, no actions), and staff would read it with their own powers.
 func extraAccess(ctx context.Context, q querier, id int64, a civic.Actor) (bool, error) {
 	if ok, err := summoned(ctx, q, id, a); err != nil || ok {
 		return ok, err
+	}
+	if a.Can(civic.PermCaseRead) {
+		return false, nil
 	}
 	return coReporter(ctx, q, id, a)
 }
@@ -156,6 +161,12 @@ func maskCase(a civic.Actor, c *civic.Case) {
 	if c.Anonymous {
 		// The person a case was filed for would name the reporter.
 		c.ReporterName, c.ReporterPhone, c.ReporterID, c.PersonID = "", "", 0, 0
+		return
+	}
+	if !a.Can(civic.PermCaseRead) {
+		// A co-reporter sees the case, not who else reported it (as
+		// CaseReporters hides the other co-reporters from them).
+		c.ReporterName, c.ReporterPhone, c.ReporterID, c.PersonID, c.HouseID = "", "", 0, 0, 0
 		return
 	}
 	switch a.Role {
@@ -240,9 +251,13 @@ type CaseFilter struct {
 func (s *Store) ListCases(ctx context.Context, a civic.Actor, f CaseFilter) ([]civic.Case, int, error) {
 	where, args := caseScopeClause(a)
 	switch {
-	case f.ReporterID != 0 && f.ReporterID == a.UserID:
+	case f.ReporterID != 0 && f.ReporterID == a.UserID && !a.Can(civic.PermCaseRead):
 		// One's own reports (and co-reports) are visible wherever they are.
 		where, args = "1=1", nil
+	case f.ReporterID != 0 && f.ReporterID == a.UserID:
+		// Staff see their own reports wherever they are, and the cases
+		// they joined within their scope (extraAccess).
+		where, args = "(c.reporter_id = ? OR ("+where+"))", append([]any{a.UserID}, args...)
 	case f.HandlerOrgID != 0 && f.HandlerOrgID == a.Scope.OrgID && a.Can(civic.PermCaseRead):
 		// An organisation's own tasks are its staff's to see; saying so
 		// lets the task list use its index alone. Residents and

@@ -89,11 +89,28 @@ func (s *Store) NearbyOpenCases(ctx context.Context, a civic.Actor, p geo.Point,
 type JoinInput struct {
 	Name, Phone, Note string
 	Source            civic.Source
+	// Near is where the resident is reporting from (in CRS): a resident
+	// may join only an open case within JoinRadiusM of it, as the nearby
+	// list and the duplicate finder offered. Staff join only cases they
+	// may see, and need no point.
+	Near *geo.Point
+	CRS  CRS
 }
+
+// JoinRadiusM is how far from the resident's point a case they join may
+// lie: the widest radius at which the nearby list or the duplicate finder
+// offers a case to a resident.
+const JoinRadiusM = 2000
 
 // JoinCase adds the actor as a co-reporter (附议) of an open case: they see
 // it among their own cases, are visited and rate separately. Joining twice
 // is harmless.
+//
+// A case ID alone does not let anyone join: staff must already see the
+// case, and a resident must give the point they report from, within
+// JoinRadiusM of the case's place. Joining is what gives a resident sight
+// of someone else's case (extraAccess), so without this check any case
+// could be read by guessing its ID.
 func (s *Store) JoinCase(ctx context.Context, a civic.Actor, id int64, in JoinInput) (civic.Case, error) {
 	if a.UserID == 0 || !a.Can(civic.PermCaseReport) {
 		return civic.Case{}, civic.Forbidden()
@@ -101,27 +118,39 @@ func (s *Store) JoinCase(ctx context.Context, a civic.Actor, id int64, in JoinIn
 	if in.Phone != "" && !civic.ValidPhone(in.Phone) {
 		return civic.Case{}, civic.Invalid(civic.FieldErr("phone", "联系电话格式不正确", "the phone number is not valid"))
 	}
+	if in.Near != nil {
+		p := *in.Near
+		if math.IsNaN(p.Lng) || math.IsNaN(p.Lat) || p.Lng < -180 || p.Lng > 180 || p.Lat < -85 || p.Lat > 85 {
+			return civic.Case{}, civic.Invalid(civic.FieldErr("location", "位置坐标无效", "the location is not a valid point"))
+		}
+		if in.CRS == GCJ02 {
+			p = geo.GCJ02ToWGS84(p)
+		}
+		in.Near = &p
+	}
 	if in.Source == "" {
 		in.Source = civic.SourceResident
 	}
 	err := s.write(ctx, func(tx *Tx) error {
-		var state string
-		var reporter sql.NullInt64
-		err := tx.queryRow(ctx, `SELECT state, reporter_id FROM cases WHERE id = ?`, id).Scan(&state, &reporter)
+		c, err := scanCase(tx.queryRow(ctx, `SELECT `+caseCols+caseFrom+` WHERE c.id = ?`, id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return caseNotFound(id)
 		}
 		if err != nil {
 			return fmt.Errorf("read case %d: %w", id, err)
 		}
-		if !civic.CaseState(state).Open() || state == string(civic.StateClosed) {
-			return civic.Errorf(civic.EConflict, "该工单已办结，不能再附议，请重新上报", "the case is finished; file a new report instead")
-		}
-		if reporter.Valid && reporter.Int64 == a.UserID {
+		if c.ReporterID == a.UserID {
 			return nil
 		}
 		if ok, err := coReporter(ctx, tx, id, a); err != nil || ok {
 			return err
+		}
+		if err := mayJoin(ctx, tx, a, c, in.Near); err != nil {
+			return err
+		}
+		state := string(c.State)
+		if !civic.CaseState(state).Open() || state == string(civic.StateClosed) {
+			return civic.Errorf(civic.EConflict, "该工单已办结，不能再附议，请重新上报", "the case is finished; file a new report instead")
 		}
 		name := strings.TrimSpace(in.Name)
 		if name == "" {
@@ -144,6 +173,28 @@ func (s *Store) JoinCase(ctx context.Context, a civic.Actor, id int64, in JoinIn
 	return s.GetCase(ctx, a, id)
 }
 
+// mayJoin decides whether the actor may join case c: staff a case they may
+// see, a resident an open case with a place within JoinRadiusM of theirs.
+// A case out of reach is not found, as it would be to read.
+func mayJoin(ctx context.Context, q querier, a civic.Actor, c civic.Case, near *geo.Point) error {
+	if caseVisible(a, c) {
+		return nil
+	}
+	if a.Can(civic.PermCaseRead) {
+		if ok, err := summoned(ctx, q, c.ID, a); err != nil || ok {
+			return err
+		}
+		return caseNotFound(c.ID)
+	}
+	if near == nil {
+		return civic.Invalid(civic.FieldErr("location", "请先在地图上标出问题的位置，再附议附近的工单", "mark the place of the problem on the map first, then join a case near it"))
+	}
+	if !c.HasLocation || geo.Distance(*near, geo.Point{Lng: c.Lng, Lat: c.Lat}) > JoinRadiusM {
+		return caseNotFound(c.ID)
+	}
+	return nil
+}
+
 // moveReporters makes the reporters of a merged case co-reporters of the
 // survivor, so that every one of them is kept, informed and visited.
 func (tx *Tx) moveReporters(ctx context.Context, from civic.Case, into int64) error {
@@ -152,8 +203,11 @@ func (tx *Tx) moveReporters(ctx context.Context, from civic.Case, into int64) er
 		if from.ReporterID != 0 {
 			uid = from.ReporterID
 		}
-		if _, err := tx.exec(ctx, `INSERT INTO case_reporters (case_id, from_case_id, user_id, name, phone, source, joined_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			into, from.ID, uid, from.ReporterName, from.ReporterPhone, string(from.Source), tx.now, from.Title); err != nil {
+		// An anonymous reporter stays anonymous on the survivor: the row
+		// keeps who they are (they are told of progress and may rate),
+		// CaseReporters shows them to no one else.
+		if _, err := tx.exec(ctx, `INSERT INTO case_reporters (case_id, from_case_id, user_id, name, phone, source, joined_at, note, anonymous) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			into, from.ID, uid, from.ReporterName, from.ReporterPhone, string(from.Source), tx.now, from.Title, from.Anonymous); err != nil {
 			return fmt.Errorf("move reporter of case %d: %w", from.ID, err)
 		}
 	}
@@ -170,7 +224,7 @@ func (s *Store) CaseReporters(ctx context.Context, a civic.Actor, id int64) ([]c
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.query(ctx, `SELECT id, case_id, COALESCE(from_case_id, 0), COALESCE(user_id, 0), name, phone, source, joined_at, note, satisfaction, solved, visited_at
+	rows, err := s.query(ctx, `SELECT id, case_id, COALESCE(from_case_id, 0), COALESCE(user_id, 0), name, phone, source, joined_at, note, satisfaction, solved, visited_at, anonymous
 		FROM case_reporters WHERE case_id = ? ORDER BY id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("case %d reporters: %w", id, err)
@@ -181,7 +235,8 @@ func (s *Store) CaseReporters(ctx context.Context, a civic.Actor, id int64) ([]c
 		var r civic.CoReporter
 		var solved sql.NullBool
 		var visited sql.NullTime
-		if err := rows.Scan(&r.ID, &r.CaseID, &r.FromCaseID, &r.UserID, &r.Name, &r.Phone, &r.Source, &r.JoinedAt, &r.Note, &r.Satisfaction, &solved, &visited); err != nil {
+		var anonymous bool
+		if err := rows.Scan(&r.ID, &r.CaseID, &r.FromCaseID, &r.UserID, &r.Name, &r.Phone, &r.Source, &r.JoinedAt, &r.Note, &r.Satisfaction, &solved, &visited, &anonymous); err != nil {
 			return nil, fmt.Errorf("scan co-reporter: %w", err)
 		}
 		r.JoinedAt = r.JoinedAt.UTC()
@@ -192,11 +247,12 @@ func (s *Store) CaseReporters(ctx context.Context, a civic.Actor, id int64) ([]c
 			t := visited.Time.UTC()
 			r.VisitedAt = &t
 		}
+		r.Anonymous = anonymous
 		if r.UserID != a.UserID || a.UserID == 0 {
 			// Mask exactly as the case's own reporter is masked for a.
-			probe := civic.Case{ReporterID: r.UserID, ReporterName: r.Name, ReporterPhone: r.Phone}
+			probe := civic.Case{ReporterID: r.UserID, ReporterName: r.Name, ReporterPhone: r.Phone, Anonymous: anonymous}
 			maskCase(a, &probe)
-			r.Name, r.Phone = probe.ReporterName, probe.ReporterPhone
+			r.Name, r.Phone, r.UserID = probe.ReporterName, probe.ReporterPhone, probe.ReporterID
 			if !a.Can(civic.PermCaseRead) {
 				r.Name, r.Phone, r.UserID = "", "", 0
 			}

@@ -41,8 +41,20 @@ func TestManyReporters(t *testing.T) {
 		if far, _ := s.NearbyOpenCases(ctx, cc, geo.Point{Lng: 116.11, Lat: 39.2}, store.WGS84, "0102", 0); len(far) != 0 {
 			t.Fatalf("860 m away is not nearby: %+v", far)
 		}
-		if _, err := s.JoinCase(ctx, cc, first.ID, store.JoinInput{Note: "我家门口也是"}); err != nil {
+		// Joining needs the point the resident reports from, near the case.
+		if _, err := s.JoinCase(ctx, cc, first.ID, store.JoinInput{Note: "我家门口也是"}); civic.ErrorCodeOf(err) != civic.EInvalid {
+			t.Fatalf("joining without a point: %v", err)
+		}
+		if _, err := s.JoinCase(ctx, cc, first.ID, store.JoinInput{Note: "我家门口也是", Near: &geo.Point{Lng: 116.2, Lat: 39.2}}); civic.ErrorCodeOf(err) != civic.ENotFound {
+			t.Fatalf("joining from 8.6 km away: %v", err)
+		}
+		joined, err := s.JoinCase(ctx, cc, first.ID, store.JoinInput{Note: "我家门口也是", Near: &geo.Point{Lng: 116.101, Lat: 39.2}})
+		if err != nil {
 			t.Fatal(err)
+		}
+		// The co-reporter sees the case, not who reported it first.
+		if joined.ReporterName != "" || joined.ReporterPhone != "" || joined.ReporterID != 0 || joined.Title != "楼道堆物" {
+			t.Fatalf("a co-reporter's view of the case: %+v", joined)
 		}
 		dup := file(b, 116.1005)
 		w.act(t, w.community, dup.ID, store.CaseInput{Action: civic.ActMerge, MergeInto: first.ID})
@@ -111,6 +123,109 @@ func TestManyReporters(t *testing.T) {
 		reps, _ = s.CaseReporters(ctx, w.community, first.ID)
 		if reps[1].Satisfaction != civic.BasicSatisfied || reps[0].Satisfaction != civic.Dissatisfied || *reps[0].Solved {
 			t.Fatalf("ratings: %+v", reps)
+		}
+	})
+}
+
+// TestJoinOutOfReach: a case ID is not a key. Staff cannot join a case
+// outside their scope (and so cannot read it by joining), and a resident
+// cannot join one far from where they report; a joined staff member does
+// not see the case's internal timeline.
+func TestJoinOutOfReach(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustCaseWorld(t, s)
+		c, _, err := s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, CategoryCode: "0102", Title: "楼道堆物",
+			HasLocation: true, Lng: 116.1, Lat: 39.2, ReporterPhone: "13600000000"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A staff member of another scope: neither sees nor joins it.
+		other, err := s.CreateUser(ctx, civic.System, store.NewUser{Username: "elsewhere", DisplayName: "别处网格员", Password: "password-elsewhere",
+			Role: civic.RoleGridWorker, Scope: civic.Scope{RegionCode: grid2}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		oa := store.ActorOf(other, "")
+		if _, err := s.GetCase(ctx, oa, c.ID); civic.ErrorCodeOf(err) != civic.ENotFound {
+			t.Fatalf("out of scope: %v", err)
+		}
+		for _, near := range []*geo.Point{nil, {Lng: 116.1, Lat: 39.2}} {
+			if _, err := s.JoinCase(ctx, oa, c.ID, store.JoinInput{Near: near}); civic.ErrorCodeOf(err) != civic.ENotFound {
+				t.Fatalf("staff joining a case out of scope (point %v): %v", near, err)
+			}
+		}
+		if _, err := s.GetCase(ctx, oa, c.ID); civic.ErrorCodeOf(err) != civic.ENotFound {
+			t.Fatalf("still out of scope after the refused join: %v", err)
+		}
+		// Staff in scope may join; a resident within reach, by GCJ-02 too.
+		if _, err := s.JoinCase(ctx, w.grid, c.ID, store.JoinInput{}); err != nil {
+			t.Fatalf("staff in scope: %v", err)
+		}
+		r2, err := s.CreateUser(ctx, civic.System, store.NewUser{Username: "neighbour", DisplayName: "邻居", Password: "password-neighbour",
+			Role: civic.RoleResident, Scope: civic.Scope{RegionCode: "110101001001"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ra := store.ActorOf(r2, "")
+		gcj := geo.WGS84ToGCJ02(geo.Point{Lng: 116.1005, Lat: 39.2})
+		if _, err := s.JoinCase(ctx, ra, c.ID, store.JoinInput{Near: &gcj, CRS: store.GCJ02}); err != nil {
+			t.Fatalf("resident 40 m away, GCJ-02: %v", err)
+		}
+		evs, err := s.CaseEvents(ctx, ra, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			if !e.Public {
+				t.Fatalf("a co-reporter sees an internal event: %+v", e)
+			}
+		}
+		if _, err := s.JoinCase(ctx, ra, c.ID, store.JoinInput{Near: &geo.Point{Lng: 200, Lat: 39.2}}); civic.ErrorCodeOf(err) != civic.EInvalid {
+			t.Fatalf("a point off the globe: %v", err)
+		}
+	})
+}
+
+// TestMergeKeepsAnonymous: a case filed anonymously and merged into
+// another leaves its reporter a co-reporter of the survivor, still
+// anonymous to every member of staff, as on their own case.
+func TestMergeKeepsAnonymous(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustCaseWorld(t, s)
+		file := func(a civic.Actor, anonymous bool) civic.Case {
+			c, _, err := s.SubmitCase(ctx, a, w.loc, store.NewCase{Source: civic.SourceResident, CategoryCode: "0102", Title: "楼道堆物",
+				HasLocation: true, Lng: 116.1, Lat: 39.2, ReporterPhone: "13811112222", Anonymous: anonymous})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		survivor := file(w.grid, false)
+		secret := file(w.resident, true)
+		if got, err := s.GetCase(ctx, w.community, secret.ID); err != nil || got.ReporterName != "" || got.ReporterPhone != "" || got.ReporterID != 0 {
+			t.Fatalf("the anonymous case as staff see it: %+v %v", got, err)
+		}
+		w.act(t, w.community, secret.ID, store.CaseInput{Action: civic.ActMerge, MergeInto: survivor.ID})
+		for _, a := range []civic.Actor{w.community, w.street, w.grid, w.operator} {
+			reps, err := s.CaseReporters(ctx, a, survivor.ID)
+			if err != nil || len(reps) != 1 {
+				t.Fatalf("%s: co-reporters %+v %v", a.Username, reps, err)
+			}
+			if r := reps[0]; r.Name != "" || r.Phone != "" || r.UserID != 0 || !r.Anonymous {
+				t.Fatalf("%s sees the anonymous reporter: %+v", a.Username, r)
+			}
+		}
+		// They are still told of progress on the survivor, and see
+		// themselves.
+		mine, _, err := s.ListCases(ctx, w.resident, store.CaseFilter{ReporterID: w.resident.UserID})
+		if err != nil || len(mine) != 2 {
+			t.Fatalf("the anonymous reporter's cases: %d %v", len(mine), err)
+		}
+		reps, err := s.CaseReporters(ctx, w.resident, survivor.ID)
+		if err != nil || len(reps) != 1 || reps[0].UserID != w.resident.UserID {
+			t.Fatalf("the anonymous reporter sees their own row: %+v %v", reps, err)
 		}
 	})
 }

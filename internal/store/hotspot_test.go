@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/geo"
 	"github.com/civicgrid/civicgrid/internal/store"
 	"github.com/civicgrid/civicgrid/internal/testdb"
 )
@@ -147,7 +148,7 @@ func TestHotspotClusters(t *testing.T) {
 		// A co-reporter joins, and the first reporter files again nearby:
 		// four cases, four distinct reporters.
 		w.clock.T = w.now
-		if _, err := s.JoinCase(ctx, r[4], c1.ID, store.JoinInput{Note: "我也看到了"}); err != nil {
+		if _, err := s.JoinCase(ctx, r[4], c1.ID, store.JoinInput{Note: "我也看到了", Near: &geo.Point{Lng: 116.1001, Lat: 39.2}}); err != nil {
 			t.Fatal(err)
 		}
 		w.file(t, r[0], "0102", 116.1002, 39.2002, 12*time.Hour)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"testing"
 )
@@ -52,7 +53,12 @@ func TestJoinNearbyCase(t *testing.T) {
 	mustContain(t, mustStatus(t, res.get("/report"), http.StatusOK), `data-nearby`)
 	id, _ := mustReport(t, res, "/report", residentForm(mustFormKey(t, res, "/report"), "占道摆摊", "0101"))
 	other := f.mustLogin(t, "resident2")
-	rec := other.post("/cases/"+strconv.FormatInt(id, 10)+"/join", nil)
+	// The report form's point comes with the join; without one the
+	// resident is asked for it.
+	if rec := other.post("/cases/"+strconv.FormatInt(id, 10)+"/join", nil); rec.Code == http.StatusSeeOther {
+		t.Fatalf("join without a point: %d", rec.Code)
+	}
+	rec := other.post("/cases/"+strconv.FormatInt(id, 10)+"/join", url.Values{"lng": {pointA1}, "lat": {latA1}, "crs": {"wgs84"}})
 	if rec.Code != http.StatusSeeOther {
 		t.Fatalf("join: %d %s", rec.Code, rec.Body.String())
 	}
