@@ -1,13 +1,16 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/civicgrid/civicgrid/internal/auth"
@@ -71,6 +74,10 @@ func (a *API) Register(mux *http.ServeMux) {
 
 func (a *API) wrap(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if name, ok := queryControlChar(r); ok {
+			a.writeError(w, r, civic.Invalid(civic.FieldErr(name, "含有不可见的控制字符，请删除后重试", "contains an invisible control character; remove it and try again")))
+			return
+		}
 		if err := h(w, r); err != nil {
 			a.writeError(w, r, err)
 		}
@@ -142,20 +149,170 @@ func decode(r *http.Request, v any) error { return decodeLimit(r, v, maxBody) }
 
 // decodeLimit is decode for bodies that may hold up to limit bytes.
 func decodeLimit(r *http.Request, v any, limit int64) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, limit))
+	// One byte over the limit tells a body that is too large from one
+	// that is exactly the limit.
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return civic.Errorf(civic.EInvalid, "请求内容无法读取", "the request body cannot be read")
+	}
+	if int64(len(body)) > limit {
+		return civic.Errorf(civic.EInvalid, "请求内容过大（上限 %d KB）", "the request body is too large (at most %d KB)", limit>>10)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &te):
-			return civic.Invalid(civic.FieldErr(te.Field, "类型不正确，应为 %s", "wrong type, expected %s", te.Type.String()))
-		case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-			return civic.Errorf(civic.EInvalid, "请求内容不是有效的 JSON", "the request body is not valid JSON")
-		}
-		return civic.Errorf(civic.EInvalid, "请求内容无法读取：%v", "the request body cannot be read: %v", err)
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return civic.Errorf(civic.EInvalid, "请求内容在 JSON 之后还有多余内容", "the request body has more after its JSON value")
+	}
+	if field, ok := controlChar(reflect.ValueOf(v), ""); ok {
+		return civic.Invalid(civic.FieldErr(field, "含有不可见的控制字符，请删除后重试", "contains an invisible control character; remove it and try again"))
 	}
 	return nil
+}
+
+// queryControlChar names a query parameter whose name or value holds a
+// control character (%00 above all, which PostgreSQL refuses in text).
+func queryControlChar(r *http.Request) (string, bool) {
+	if r.URL.RawQuery == "" {
+		return "", false
+	}
+	bad := func(s string) bool {
+		return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
+	}
+	for k, vs := range r.URL.Query() {
+		if bad(k) {
+			return "query", true
+		}
+		for _, v := range vs {
+			if bad(v) {
+				return k, true
+			}
+		}
+	}
+	return "", false
+}
+
+// jsonError turns a decoding error into a message for the user: what was
+// wrong and where, in words, never Go's names for types.
+func jsonError(err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	var pe *time.ParseError
+	switch {
+	case errors.As(err, &te):
+		zh, en := jsonKind(te.Type)
+		if te.Field == "" {
+			return civic.Errorf(civic.EInvalid, "请求内容应为一个%[1]s", "the request body must be %[2]s", zh, en)
+		}
+		return civic.Invalid(civic.FieldErr(te.Field, "类型不正确，应为%[1]s", "wrong type, expected %[2]s", zh, en))
+	case errors.As(err, &pe):
+		return civic.Errorf(civic.EInvalid, "时间格式不正确，应如 2025-03-01T10:00:00+08:00", "a time is not valid; write it as 2025-03-01T10:00:00+08:00")
+	case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return civic.Errorf(civic.EInvalid, "请求内容不是有效的 JSON", "the request body is not valid JSON")
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		name = strings.Trim(name, `"`)
+		return civic.Invalid(civic.FieldErr(name, "没有这个字段", "there is no such field"))
+	}
+	if strings.Contains(err.Error(), "Time.UnmarshalJSON") {
+		return civic.Errorf(civic.EInvalid, "时间应为文字，如 \"2025-03-01T10:00:00+08:00\"", "a time must be a string such as \"2025-03-01T10:00:00+08:00\"")
+	}
+	return civic.Errorf(civic.EInvalid, "请求内容无法读取", "the request body cannot be read")
+}
+
+// jsonKind names what a Go type expects of JSON, in both languages.
+func jsonKind(t reflect.Type) (zh, en string) {
+	if t == reflect.TypeOf(time.Time{}) {
+		return "时间文字（如 2025-03-01T10:00:00+08:00）", "a time string (such as 2025-03-01T10:00:00+08:00)"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "文字", "a string"
+	case reflect.Bool:
+		return "true 或 false", "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "整数", "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "数字", "a number"
+	case reflect.Slice, reflect.Array:
+		return "数组", "an array"
+	case reflect.Map, reflect.Struct:
+		return "对象", "an object"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	}
+	return "其他类型", "another type"
+}
+
+// controlChar finds a string in a decoded value holding a control
+// character other than tab, line feed and carriage return — NUL above all,
+// which PostgreSQL refuses in text — and names its field as JSON does.
+func controlChar(v reflect.Value, path string) (string, bool) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return "", false
+		}
+		return controlChar(v.Elem(), path)
+	case reflect.String:
+		return path, strings.ContainsFunc(v.String(), func(r rune) bool {
+			return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f
+		})
+	case reflect.Struct:
+		t := v.Type()
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			if f.Anonymous && f.Tag.Get("json") == "" {
+				name = "" // embedded: its fields are the parent's
+			}
+			if p, ok := controlChar(v.Field(i), joinPath(path, name)); ok {
+				return p, true
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8 {
+			return "", false // raw bytes (json.RawMessage)
+		}
+		for i := 0; i < v.Len(); i++ {
+			if p, ok := controlChar(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); ok {
+				return p, true
+			}
+		}
+	case reflect.Map:
+		it := v.MapRange()
+		for it.Next() {
+			k := fmt.Sprint(it.Key().Interface())
+			if p, ok := controlChar(it.Key(), joinPath(path, k)); ok {
+				return p, true
+			}
+			if p, ok := controlChar(it.Value(), joinPath(path, k)); ok {
+				return p, true
+			}
+		}
+	}
+	return "", false
+}
+
+func joinPath(path, name string) string {
+	switch {
+	case path == "":
+		return name
+	case name == "":
+		return path
+	}
+	return path + "." + name
 }
 
 // page reads limit and offset.

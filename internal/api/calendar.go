@@ -213,7 +213,7 @@ func (a *API) calendarDeadline(w http.ResponseWriter, r *http.Request) error {
 func decodeCalendar(r *http.Request, v any) error {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
 	if err != nil {
-		return civic.Errorf(civic.EInvalid, "请求内容无法读取：%v", "the request body cannot be read: %v", err)
+		return civic.Errorf(civic.EInvalid, "请求内容无法读取", "the request body cannot be read")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -225,10 +225,8 @@ func decodeCalendar(r *http.Request, v any) error {
 		return nil
 	case errors.As(err, &ve):
 		return store.InvalidCalendar(err)
-	case errors.As(err, &te):
-		return civic.Invalid(civic.FieldErr(te.Field, "类型不正确，应为 %s", "wrong type, expected %s", te.Type.String()))
-	case strings.HasPrefix(err.Error(), "json: unknown field"):
-		return civic.Errorf(civic.EInvalid, "请求内容有未知字段：%v", "the request body has an unknown field: %v", err)
+	case errors.As(err, &te), strings.HasPrefix(err.Error(), "json: unknown field"):
+		return jsonError(err)
 	}
 	return civic.Errorf(civic.EInvalid, "请求内容不是有效的 JSON", "the request body is not valid JSON")
 }

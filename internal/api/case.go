@@ -58,8 +58,11 @@ func (a *API) createCase(w http.ResponseWriter, r *http.Request) error {
 	if n.Source == "" {
 		n.Source = civic.SourceAPI
 	}
-	if in.Lng != nil && in.Lat != nil {
+	switch {
+	case in.Lng != nil && in.Lat != nil:
 		n.HasLocation, n.Lng, n.Lat = true, *in.Lng, *in.Lat
+	case in.Lng != nil || in.Lat != nil:
+		return civic.Invalid(civic.FieldErr("location", "请同时提供经度和纬度", "give both longitude and latitude"))
 	}
 	if n.CRS == "" {
 		n.CRS = store.WGS84
@@ -213,11 +216,24 @@ func (a *API) nearbyCases(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	lng, err1 := strconv.ParseFloat(q.Get("lng"), 64)
 	lat, err2 := strconv.ParseFloat(q.Get("lat"), 64)
-	if err1 != nil || err2 != nil {
+	if err1 != nil || err2 != nil || !(lng >= -180 && lng <= 180 && lat >= -85 && lat <= 85) {
 		return civic.Invalid(civic.FieldErr("lng", "请提供经度 lng 和纬度 lat", "give lng and lat as numbers"))
 	}
-	radius, _ := strconv.ParseFloat(q.Get("radius"), 64)
-	ns, err := a.store.NearbyOpenCases(r.Context(), act, geo.Point{Lng: lng, Lat: lat}, store.CRS(strings.ToLower(q.Get("crs"))), q.Get("category"), radius)
+	var radius float64
+	if s := q.Get("radius"); s != "" {
+		if radius, err = strconv.ParseFloat(s, 64); err != nil || !(radius > 0 && radius <= 2000) {
+			return civic.Invalid(civic.FieldErr("radius", "半径应为1到2000米", "the radius is from 1 to 2000 metres"))
+		}
+	}
+	crs := store.CRS(strings.ToLower(q.Get("crs")))
+	switch crs {
+	case "":
+		crs = store.WGS84
+	case store.WGS84, store.GCJ02:
+	default:
+		return civic.Invalid(civic.FieldErr("crs", "坐标系应为 wgs84 或 gcj02", "the coordinate system must be wgs84 or gcj02"))
+	}
+	ns, err := a.store.NearbyOpenCases(r.Context(), act, geo.Point{Lng: lng, Lat: lat}, crs, q.Get("category"), radius)
 	if err != nil {
 		return err
 	}

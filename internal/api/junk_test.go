@@ -92,3 +92,76 @@ func TestJunkQueries(t *testing.T) {
 		}
 	})
 }
+
+// TestJunkBodies: bodies and queries a careless or hostile client sends are
+// refused with a message in words, naming the field, on both engines — a
+// NUL character above all, which PostgreSQL refuses in text (it used to
+// answer 500) — and nothing is written.
+func TestJunkBodies(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		f := mustFixture(t, s, clock)
+		f.mustCategories()
+		count := func() int {
+			r := f.do("GET", "/api/v1/cases?limit=1", f.admin, nil)
+			var l struct{ Total int }
+			r.decode(t, &l)
+			return l.Total
+		}
+		before := count()
+		for name, tc := range map[string]struct {
+			body  string
+			field string // the field named, "" for a message alone
+			says  string // in the Chinese message
+		}{
+			"NUL in a title":             {`{"source":"resident","category_code":"0101","title":"电梯\u0000坏了","region_code":"` + gridA1x + `"}`, "title", "控制字符"},
+			"bell in a description":      {`{"source":"resident","category_code":"0101","title":"电梯坏了","description":"a\u0007b","region_code":"` + gridA1x + `"}`, "description", "控制字符"},
+			"wrong type":                 {`{"source":"resident","category_code":"0101","title":"电梯坏了","lng":"east","lat":39.9}`, "lng", "应为数字"},
+			"an array for an object":     {`[1]`, "", "应为一个对象"},
+			"unknown field":              {`{"source":"resident","titel":"电梯坏了"}`, "titel", "没有这个字段"},
+			"more after the JSON":        {`{"source":"resident","title":"电梯坏了","region_code":"` + gridA1x + `"} {"title":"x"}`, "", "多余内容"},
+			"longitude without latitude": {`{"source":"resident","category_code":"0101","title":"电梯坏了","lng":116.4}`, "location", "经度和纬度"},
+			"a Baidu point":              {`{"source":"resident","category_code":"0101","title":"电梯坏了","lng":116.4,"lat":39.9,"crs":"bd09"}`, "crs", "wgs84"},
+			"not JSON":                   {`{"title":`, "", "不是有效的 JSON"},
+			"larger than the limit":      {`{"title":"` + strings.Repeat("长", 1<<19) + `"}`, "", "过大"},
+		} {
+			r := f.do("POST", "/api/v1/cases", f.admin, []byte(tc.body))
+			var e errorBody
+			r.decode(t, &e)
+			msg := e.Error.Message
+			for _, fe := range e.Error.Fields {
+				msg += " " + fe.Field + ":" + fe.Message
+			}
+			if r.Status != 422 && r.Status != 400 {
+				t.Errorf("%s: %d %s", name, r.Status, r.Body)
+				continue
+			}
+			if !strings.Contains(msg, tc.says) || (tc.field != "" && !strings.Contains(msg, tc.field+":")) {
+				t.Errorf("%s: %s (want %q on %q)", name, msg, tc.says, tc.field)
+			}
+			// No Go in the message: type names, package paths, json: prefixes.
+			for _, gone := range []string{"int64", "float64", "api.", "struct", "json:", "Go value"} {
+				if strings.Contains(string(r.Body), gone) {
+					t.Errorf("%s: the message names %q: %s", name, gone, r.Body)
+				}
+			}
+		}
+		for _, q := range []string{"lng=116.4&lat=39.9&crs=bd09", "lng=116.4&lat=39.9&radius=abc", "lng=116.4&lat=39.9&radius=-5", "lng=NaN&lat=39.9", "lng=1e308&lat=39.9"} {
+			if r := f.do("GET", "/api/v1/cases/nearby?"+q, f.admin, nil); r.Status != 422 {
+				t.Errorf("GET /api/v1/cases/nearby?%s: %d %s", q, r.Status, r.Body)
+			}
+		}
+		for _, q := range []string{"q=1101%00", "q=%07", "phone=1%0A"} {
+			if r := f.do("GET", "/api/v1/cases?"+q, f.admin, nil); r.Status != 422 || !strings.Contains(string(r.Body), "控制字符") {
+				t.Errorf("GET /api/v1/cases?%s: %d %s", q, r.Status, r.Body)
+			}
+		}
+		if after := count(); after != before {
+			t.Fatalf("refused bodies wrote %d cases", after-before)
+		}
+		// A line break in a description is text, not junk.
+		r := f.do("POST", "/api/v1/cases", f.admin, []byte(`{"source":"resident","category_code":"0101","title":"电梯坏了","description":"一楼\n二楼\t三楼","region_code":"`+gridA1x+`"}`))
+		if r.Status != 201 {
+			t.Fatalf("a description with a line break and a tab: %d %s", r.Status, r.Body)
+		}
+	})
+}

@@ -97,6 +97,10 @@ func pickLang(r *http.Request, u civic.User, signedIn bool) string {
 	return "zh"
 }
 
+// RequestLang is the reply language of a request before anyone is known
+// to be signed in: ?lang=, the language cookie, then Accept-Language.
+func RequestLang(r *http.Request) string { return pickLang(r, civic.User{}, false) }
+
 // User returns the signed-in user.
 func User(ctx context.Context) (civic.User, bool) {
 	u, ok := ctx.Value(userKey).(civic.User)

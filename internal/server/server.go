@@ -6,16 +6,19 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/civicgrid/civicgrid/internal/api"
 	"github.com/civicgrid/civicgrid/internal/auth"
+	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/files"
 	"github.com/civicgrid/civicgrid/internal/jobs"
 	"github.com/civicgrid/civicgrid/internal/llm"
@@ -92,6 +95,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	// Sec-Fetch-Site/Origin check), which protects the cookie session
 	// without form tokens; API clients without those headers pass.
 	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(crossOriginDenied))
 	var h http.Handler = mux
 	h = authn.Middleware(h)
 	h = cop.Handler(h)
@@ -117,6 +121,22 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fmt.Fprintln(w, "ready")
+}
+
+// crossOriginDenied answers a refused cross-origin request in the user's
+// language, as JSON under /api/ like every API error.
+func crossOriginDenied(w http.ResponseWriter, r *http.Request) {
+	msg := civic.T("请求来自其他网站，已被拒绝。请直接在本系统的页面上操作。",
+		"The request came from another site and was refused. Use this system's own pages.").In(auth.RequestLang(r))
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusForbidden)
+		_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": string(civic.EForbidden), "message": msg}})
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusForbidden)
+	fmt.Fprintln(w, msg)
 }
 
 func securityHeaders(next http.Handler) http.Handler {

@@ -52,17 +52,27 @@ func TestServerEndpoints(t *testing.T) {
 		if code != 200 || !strings.Contains(body, `civicgrid_http_requests_total{method="GET",route="GET /healthz",status="200"} 1`) || !strings.Contains(body, "civicgrid_up 1") || !strings.Contains(body, "civicgrid_intake_commits 0") {
 			t.Fatalf("metrics: %d\n%s", code, body)
 		}
-		// A browser's cross-site POST is refused before it reaches a handler.
-		req, _ := http.NewRequest("POST", ts.URL+"/api/v1/session", strings.NewReader(`{"username":"a","password":"b"}`))
-		req.Header.Set("Sec-Fetch-Site", "cross-site")
-		req.Header.Set("Origin", "https://evil.example")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusForbidden {
-			t.Fatalf("cross-site POST: %d, want 403", resp.StatusCode)
+		// A browser's cross-site POST is refused before it reaches a
+		// handler, in the user's language: JSON for the API, text for a
+		// page.
+		for _, tc := range []struct{ path, lang, ctype, says string }{
+			{"/api/v1/session", "zh-CN,zh;q=0.9", "application/json", `"code":"forbidden","message":"请求来自其他网站`},
+			{"/api/v1/session", "en-GB", "application/json", "came from another site"},
+			{"/login", "zh-CN", "text/plain", "请求来自其他网站"},
+		} {
+			req, _ := http.NewRequest("POST", ts.URL+tc.path, strings.NewReader(`{"username":"a","password":"b"}`))
+			req.Header.Set("Sec-Fetch-Site", "cross-site")
+			req.Header.Set("Origin", "https://evil.example")
+			req.Header.Set("Accept-Language", tc.lang)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusForbidden || !strings.HasPrefix(resp.Header.Get("Content-Type"), tc.ctype) || !strings.Contains(string(b), tc.says) {
+				t.Fatalf("cross-site POST %s (%s): %d %s %q", tc.path, tc.lang, resp.StatusCode, resp.Header.Get("Content-Type"), b)
+			}
 		}
 	})
 }

@@ -939,7 +939,7 @@ func WriteCategorySheet(w io.Writer, cs []civic.Category, format SheetFormat, la
 		if _, err := io.WriteString(w, "\xef\xbb\xbf"); err != nil {
 			return fmt.Errorf("write categories csv: %w", err)
 		}
-		cw := csv.NewWriter(w)
+		cw := sheet.NewCSVWriter(w)
 		if err := cw.Write(header); err != nil {
 			return fmt.Errorf("write categories csv: %w", err)
 		}

@@ -84,6 +84,10 @@ func (n *NewCase) validate(a civic.Actor) error {
 	if !n.Source.Valid() {
 		fs = append(fs, civic.FieldErr("source", "来源渠道无效", "unknown source channel"))
 	}
+	if n.CRS != "" && n.CRS != WGS84 && n.CRS != GCJ02 {
+		// A Baidu (bd09) point read as WGS-84 lands hundreds of metres off.
+		fs = append(fs, civic.FieldErr("crs", "坐标系应为 wgs84 或 gcj02", "the coordinate system must be wgs84 or gcj02"))
+	}
 	if n.HasLocation && (n.Lng < -180 || n.Lng > 180 || n.Lat < -90 || n.Lat > 90 || n.Lng != n.Lng || n.Lat != n.Lat) {
 		fs = append(fs, civic.FieldErr("location", "位置坐标超出范围", "the location is out of range"))
 	}

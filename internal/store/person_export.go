@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"slices"
@@ -273,7 +272,7 @@ func WriteExport(w io.Writer, format, sheetName string, run func(emit func(row [
 	if format != "xlsx" {
 		// Nothing is written before the first row, so that a refusal
 		// (scope, permission) can still become an error response.
-		cw := csv.NewWriter(w)
+		cw := sheet.NewCSVWriter(w)
 		started := false
 		emit := func(row []string) error {
 			if !started {

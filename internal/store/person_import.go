@@ -792,7 +792,7 @@ func WriteTemplateCSV(w io.Writer, kind civic.ImportKind) error {
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
+	cw := sheet.NewCSVWriter(w)
 	var head, example []string
 	for _, c := range kind.Columns() {
 		head = append(head, c.Label.ZH)

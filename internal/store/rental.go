@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -372,7 +371,7 @@ func WriteRentalDay(w io.Writer, d RentalDay, format SheetFormat, lang string) e
 		if _, err := io.WriteString(w, "\xef\xbb\xbf"); err != nil {
 			return fmt.Errorf("write rentals csv: %w", err)
 		}
-		cw := csv.NewWriter(w)
+		cw := sheet.NewCSVWriter(w)
 		if err := cw.Write(header); err != nil {
 			return fmt.Errorf("write rentals csv: %w", err)
 		}

@@ -145,3 +145,17 @@ func auditText(t *testing.T, s *store.Store, action string) string {
 	}
 	return b.String()
 }
+
+// TestRentalCSVNoFormulas: what a landlord typed cannot run as a formula
+// when community staff open the day's list in a spreadsheet.
+func TestRentalCSVNoFormulas(t *testing.T) {
+	var b strings.Builder
+	d := store.RentalDay{Arrivals: []civic.Rental{{TenantName: "@SUM(1+1)", Note: `=HYPERLINK("http://evil.example","点击")`, From: "2026-03-01"}}}
+	if err := store.WriteRentalDay(&b, d, store.SheetCSV, "zh"); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if !strings.Contains(out, `"'=HYPERLINK(""http://evil.example"",""点击"")"`) || !strings.Contains(out, "'@SUM(1+1)") || !strings.Contains(out, ",2026-03-01,") {
+		t.Fatalf("rental CSV:\n%s", out)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -246,7 +247,29 @@ type caseBrief struct {
 	created                      time.Time
 }
 
+// noNUL replaces NUL characters in text arguments with U+FFFD. PostgreSQL
+// refuses NUL in text (SQLSTATE 22021, a server error for the user) and
+// SQLite would store it; the edges (api.decode, the query check) refuse
+// NUL with a field error, and this keeps any path they miss — an import
+// cell, a form field — from failing differently on the two engines. The
+// arguments are copied only when one holds a NUL.
+func noNUL(args []any) []any {
+	for i, a := range args {
+		if v, ok := a.(string); ok && strings.IndexByte(v, 0) >= 0 {
+			out := slices.Clone(args)
+			for j := i; j < len(out); j++ {
+				if v, ok := out[j].(string); ok {
+					out[j] = strings.ReplaceAll(v, "\x00", "\uFFFD")
+				}
+			}
+			return out
+		}
+	}
+	return args
+}
+
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	args = noNUL(args)
 	q = tx.s.rebind(q)
 	if st := tx.s.wstmts.lookup(tx.s, q); st != nil {
 		return tx.stmt(ctx, st).ExecContext(ctx, args...)
@@ -255,6 +278,7 @@ func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 }
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	args = noNUL(args)
 	q = tx.s.rebind(q)
 	if st := tx.s.wstmts.lookup(tx.s, q); st != nil {
 		return tx.stmt(ctx, st).QueryContext(ctx, args...)
@@ -263,6 +287,7 @@ func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 }
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	args = noNUL(args)
 	q = tx.s.rebind(q)
 	if st := tx.s.wstmts.lookup(tx.s, q); st != nil {
 		return tx.stmt(ctx, st).QueryRowContext(ctx, args...)
@@ -305,6 +330,7 @@ func (s *Store) write(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	args = noNUL(args)
 	if tx := s.bulkTx(); tx != nil {
 		return tx.query(ctx, q, args...)
 	}
@@ -317,6 +343,7 @@ func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, er
 }
 
 func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	args = noNUL(args)
 	if tx := s.bulkTx(); tx != nil {
 		return tx.queryRow(ctx, q, args...)
 	}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/csv"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -314,7 +313,7 @@ func (h *Web) assessmentExport(w http.ResponseWriter, r *http.Request, c *rq) er
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
 	_, _ = w.Write([]byte("\ufeff")) // Excel reads UTF-8 only with a BOM
-	cw := csv.NewWriter(w)
+	cw := sheet.NewCSVWriter(w)
 	_ = cw.Write(t.Header)
 	for _, row := range t.Rows {
 		rec := make([]string, len(row))

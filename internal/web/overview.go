@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/sheet"
 	"github.com/civicgrid/civicgrid/internal/store"
 )
 
@@ -102,7 +102,7 @@ func (h *Web) overviewCSV(w http.ResponseWriter, r *http.Request, c *rq) error {
 		name := fmt.Sprintf("overview-%s-%s-%s.csv", p.Scope.Code, p.Period, t.ID)
 		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 		_, _ = w.Write([]byte("\ufeff")) // Excel reads UTF-8 only with a BOM
-		cw := csv.NewWriter(w)
+		cw := sheet.NewCSVWriter(w)
 		_ = cw.Write(t.Head)
 		for _, row := range t.Rows {
 			rec := make([]string, len(row.Cells))
