@@ -210,15 +210,22 @@ func NormalizePhone(s string) (string, *FieldError) {
 	return p, nil
 }
 
-// MaskID shows the first four and last four characters of a document
-// number (1501**********1234); short numbers keep only their last two.
+// MaskID shows the first and the last character of a document number
+// (1****************4); short numbers keep only their last two.
+//
+// The familiar 1501**********1234 is not enough here: people are shown with
+// their birth date, which is characters 7–14 of a resident ID, so only the
+// two district digits would stay hidden, and the check digit and the few
+// districts of a city leave one or two candidates. Hiding the sequence
+// digits (15–17) as well leaves hundreds, which only the exact-number
+// search could try, and that is counted and limited (store.numberSearch).
 func MaskID(s string) string {
 	n := len(s)
 	switch {
 	case n == 0:
 		return ""
 	case n >= 12:
-		return s[:4] + strings.Repeat("*", n-8) + s[n-4:]
+		return s[:1] + strings.Repeat("*", n-2) + s[n-1:]
 	case n > 4:
 		return strings.Repeat("*", n-2) + s[n-2:]
 	}

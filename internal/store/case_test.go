@@ -116,6 +116,13 @@ func TestCaseLoop(t *testing.T) {
 		if err != nil || !existing || again.ID != c.ID {
 			t.Fatalf("retry: %v existing=%v id %d vs %d", err, existing, again.ID, c.ID)
 		}
+		// The same key with other words is another report, not a retry:
+		// it is refused, not answered with the first and dropped.
+		other := n
+		other.Description = "摊贩占道，还有噪音"
+		if _, _, err := s.SubmitCase(ctx, w.resident, w.loc, other); civic.ErrorCodeOf(err) != civic.EConflict || !strings.Contains(err.Error(), c.Number) {
+			t.Fatalf("the key again with another text: %v", err)
+		}
 		// Only the department's handler may claim; an outsider does not
 		// even see the case.
 		w.refuse(t, w.otherHandler, c.ID, store.CaseInput{Action: civic.ActClaim}, civic.ENotFound)

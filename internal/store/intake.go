@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
@@ -242,8 +243,17 @@ func (tx *Tx) insertCase(ctx context.Context, p *preparedCase) (int64, bool, err
 	}
 	if key != "" {
 		var id int64
-		err := tx.queryRow(ctx, `SELECT id FROM cases WHERE idempotency_key = ?`, key).Scan(&id)
+		var title, desc string
+		var created time.Time
+		err := tx.queryRow(ctx, `SELECT id, title, description, created_at FROM cases WHERE idempotency_key = ?`, key).Scan(&id, &title, &desc, &created)
 		if err == nil {
+			// A retry sends the same report. Different words under the
+			// same key are another report the client thinks it filed:
+			// say so, rather than answer with the first and drop it.
+			if title != n.Title || desc != n.Description {
+				return 0, false, civic.Errorf(civic.EConflict, "这个幂等键已用于另一份内容不同的上报（工单 %s），本次内容没有保存；请换一个键重新提交",
+					"this idempotency key was used for a different report (case %s); this one was not saved — submit it again with a new key", civic.CaseNumber(created.UTC(), id))
+			}
 			return id, true, nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {

@@ -160,6 +160,11 @@ func (s *Store) ListPeople(ctx context.Context, a civic.Actor, f PeopleFilter) (
 			if s.vault == nil {
 				return nil, 0, errNoVault
 			}
+			if !a.Can(civic.PermPeopleUnmask) {
+				if err := s.numberSearch(ctx, a, "person", num); err != nil {
+					return nil, 0, err
+				}
+			}
 			// The "<> ''" terms let SQLite use the partial hash indexes;
 			// without them an exact search scans the scope.
 			where += " AND ((p.id_hash = ? AND p.id_hash <> '') OR (p.phone_hash = ? AND p.phone_hash <> ''))"

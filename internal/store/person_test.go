@@ -3,8 +3,10 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/store"
@@ -110,7 +112,7 @@ func TestPeopleMaskingSearchAndLinks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if old.IDNumber != "1101**********002X" || old.Phone != "138****8000" || !old.Masked || old.Gender != civic.GenderFemale {
+		if old.IDNumber != "1****************X" || old.Phone != "138****8000" || !old.Masked || old.Gender != civic.GenderFemale {
 			t.Fatalf("masked person %+v", old)
 		}
 		// Born 1949 (76 on the test clock): 60+ derived, living alone set by staff.
@@ -330,4 +332,58 @@ func TestSystemTagReasons(t *testing.T) {
 			t.Errorf("%q: %v, want %v", reason, got, want)
 		}
 	}
+}
+
+// TestNumberSearchLimit: staff who see ID and phone numbers masked may
+// search by an exact number, each search audited with the number masked,
+// at most store.MaxNumberSearches an hour (else the search would unmask
+// the numbers: a phone's four hidden digits are 10,000 guesses); staff who
+// may unmask are not counted. The stored mask of an ID number shows its
+// first and last character only.
+func TestNumberSearchLimit(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustPeopleWorld(t, s)
+		p, err := s.SavePerson(ctx, w.community, civic.Person{GridCode: grid1, Name: "王秀英", IDNumber: "11010519491231002X", Phone: "13800138000"}, "入户登记")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.IDNumber != "1****************X" || p.BirthDate != "1949-12-31" {
+			t.Fatalf("masked: %+v", p)
+		}
+		find := func(a civic.Actor, q string) (int, error) {
+			_, n, err := s.ListPeople(ctx, a, store.PeopleFilter{Query: q})
+			return n, err
+		}
+		for i := 0; i < store.MaxNumberSearches; i++ {
+			q := fmt.Sprintf("1380013%04d", 8000+i) // a guess at the hidden digits
+			if n, err := find(w.grid, q); err != nil || n != map[bool]int{true: 1, false: 0}[i == 0] {
+				t.Fatalf("search %d (%s): %d %v", i, q, n, err)
+			}
+		}
+		if _, err := find(w.grid, "11010519491231002X"); civic.ErrorCodeOf(err) != civic.ETooMany {
+			t.Fatalf("search %d in the hour: %v", store.MaxNumberSearches+1, err)
+		}
+		// Words are not counted; staff who may unmask are not limited.
+		if _, err := find(w.grid, "王秀英"); err != nil {
+			t.Fatalf("a name search: %v", err)
+		}
+		if n, err := find(w.community, "11010519491231002X"); err != nil || n != 1 {
+			t.Fatalf("community staff: %d %v", n, err)
+		}
+		entries, total, err := s.ListAudit(ctx, civic.System, store.AuditFilter{Action: "search.number"})
+		if err != nil || total != store.MaxNumberSearches {
+			t.Fatalf("audited number searches: %d %v", total, err)
+		}
+		for _, e := range entries {
+			if strings.Contains(e.After, "13800138") || e.Username != w.grid.Username {
+				t.Fatalf("audit entry: %+v", e)
+			}
+		}
+		// An hour later the grid worker may search again.
+		clock.T = clock.T.Add(61 * time.Minute)
+		if n, err := find(w.grid, "11010519491231002X"); err != nil || n != 1 {
+			t.Fatalf("an hour later: %d %v", n, err)
+		}
+	})
 }
