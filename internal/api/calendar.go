@@ -165,8 +165,13 @@ func (a *API) calendarDeadline(w http.ResponseWriter, r *http.Request) error {
 	var fields []civic.FieldError
 	instant := func(name, v string) time.Time {
 		t, err := time.Parse(time.RFC3339Nano, v)
-		if err != nil {
+		switch {
+		case err != nil:
 			fields = append(fields, civic.FieldErr(name, "“%s”不是 RFC 3339 时间（如 2025-09-27T10:00:00+08:00）", "%q is not an RFC 3339 time (e.g. 2025-09-27T10:00:00+08:00)", v))
+		case t.Year() < 1970 || t.Year() > 2200:
+			// A clock runs on cases of this world: year 1 or 9999
+			// would only overflow the working-day arithmetic.
+			fields = append(fields, civic.FieldErr(name, "时间应在1970年到2200年之间", "the time must be between 1970 and 2200"))
 		}
 		return t
 	}

@@ -138,6 +138,8 @@ func TestCalendarAPI(t *testing.T) {
 			{"deadline needs a known unit", "GET", deadlinePath("2025-03-03T10:00:00+08:00", "2", "weeks"), worker, nil, 422, fieldIs("unit")},
 			{"deadline needs an amount", "GET", deadlinePath("2025-03-03T10:00:00+08:00", "-1", "hours"), worker, nil, 422, fieldIs("amount")},
 			{"resident may not compute deadlines", "GET", deadlinePath("2025-03-03T10:00:00+08:00", "2", "work_days"), resident, nil, 403, nil},
+			{"start in year 1", "GET", deadlinePath("0001-01-01T00:00:00Z", "10000", "work_days"), f.admin, nil, 422, fieldIs("start")},
+			{"start in year 9999", "GET", deadlinePath("9999-12-31T00:00:00Z", "5", "work_days"), f.admin, nil, 422, fieldIs("start")},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

@@ -467,7 +467,8 @@ func TestParseErrors(t *testing.T) {
 		name, file, field, en string
 	}{
 		{"not JSON", `{"years":[`, "", "not valid calendar JSON"},
-		{"unknown field", `{"years":[{"year":2025,"holiday":[]}]}`, "years[0]", `unknown field "holiday"`},
+		{"unknown field", `{"years":[{"year":2025,"holiday":[]}]}`, "years[0].holiday", "no such field"},
+		{"an array for the file", `[1,2]`, "", "must be an object"},
 		{"bad date", year(`"holidays":[{"name":"春节","from":"2025-02-30","to":"2025-02-04"}]`), "years[0].holidays[0].from", "not a YYYY-MM-DD date"},
 		{"from after to", year(`"holidays":[{"name":"春节","from":"2025-02-04","to":"2025-01-28"}]`), "years[2025].holidays[0].to", "is before start date"},
 		{"unnamed holiday", year(`"holidays":[{"name":" ","from":"2025-01-28","to":"2025-02-04"}]`), "years[2025].holidays[0].name", "needs a name"},
@@ -488,7 +489,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad time", `{"periods":[{"start":"9am","end":"12:00"}],"years":[]}`, "periods[0].start", "not a time of day"},
 		{"bad weekend name", `{"weekend":["caturday"],"years":[]}`, "weekend[0]", "not a day of the week"},
 		{"no working weekday", `{"weekend":["mon","tue","wed","thu","fri","sat","sun"],"years":[]}`, "weekend", "at least one day"},
-		{"wrong type", `{"years":[{"year":"2025"}]}`, "years[0].year", "wrong type"},
+		{"wrong type", `{"years":[{"year":"2025"}]}`, "years[0].year", "wrong type, expected an integer"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -283,11 +284,33 @@ func strictDecode(b []byte, v any, field string, pr *problems) bool {
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && te.Field != "" {
-		pr.add(join(field, te.Field), "类型不正确，应为 %s", "wrong type, expected %s", te.Type.String())
+		zh, en := kindName(te.Type.Kind())
+		pr.add(join(field, te.Field), "类型不正确，应为%[1]s", "wrong type, expected %[2]s", zh, en)
 		return false
 	}
-	pr.add(field, "不是有效的日历 JSON：%v", "not valid calendar JSON: %v", err)
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		pr.add(join(field, strings.Trim(name, `"`)), "没有这个字段", "there is no such field")
+		return false
+	}
+	pr.add(field, "不是有效的日历 JSON：应为日历文件格式的一个 JSON 对象", "not valid calendar JSON: it must be an object in the calendar file format")
 	return false
+}
+
+// kindName says what JSON a Go kind expects, in both languages.
+func kindName(k reflect.Kind) (zh, en string) {
+	switch k {
+	case reflect.String:
+		return "文字", "a string"
+	case reflect.Bool:
+		return "true 或 false", "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "整数", "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "数字", "a number"
+	case reflect.Slice, reflect.Array:
+		return "数组", "an array"
+	}
+	return "对象", "an object"
 }
 
 func weekdayByName(s string) (time.Weekday, bool) {

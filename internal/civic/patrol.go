@@ -97,6 +97,16 @@ func ValidateTrack(pts []TrackPoint, started, now time.Time) error {
 		}
 		p.At = p.At.UTC()
 	}
+	// One sequence number is one point: a batch sent again is harmless,
+	// two different points under one number in a batch are a mistake that
+	// would keep the first and drop the second without a word.
+	bySeq := make(map[int64]TrackPoint, len(pts))
+	for i, p := range pts {
+		if q, ok := bySeq[p.Seq]; ok && (q.Lng != p.Lng || q.Lat != p.Lat || !q.At.Equal(p.At)) {
+			return Invalid(FieldErr("points", "第%d个轨迹点：序号%d已用于另一个点", "track point %d: sequence number %d is already another point", i+1, p.Seq))
+		}
+		bySeq[p.Seq] = p
+	}
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package civic
 
 import (
+	"errors"
 	"strings"
 	"time"
 )
@@ -76,15 +77,24 @@ func (s *Staff) Validate() error {
 	if !ValidPhone(s.Phone) {
 		fs = append(fs, FieldErr("phone", "请填写正确的手机或座机号码", "enter a valid mobile or landline number"))
 	}
+	// A ledger of people at work: dates from the founding of the grid
+	// system's forerunners to a few decades ahead, not year 1 or 9999.
+	plausible := func(t time.Time) bool { return t.Year() >= 1950 && t.Year() <= 2100 }
 	start, err := time.Parse(DateLayout, s.StartDate)
-	if err != nil {
+	switch {
+	case err != nil:
 		fs = append(fs, FieldErr("start_date", "请填写到岗日期（如 2025-03-01）", "enter a start date (e.g. 2025-03-01)"))
+	case !plausible(start):
+		fs = append(fs, FieldErr("start_date", "到岗日期应在1950年到2100年之间", "the start date must be between 1950 and 2100"))
+		err = errors.New("implausible start")
 	}
 	if s.EndDate != "" {
 		end, err2 := time.Parse(DateLayout, s.EndDate)
 		switch {
 		case err2 != nil:
 			fs = append(fs, FieldErr("end_date", "离岗日期格式应为 2025-03-01", "end date must look like 2025-03-01"))
+		case !plausible(end):
+			fs = append(fs, FieldErr("end_date", "离岗日期应在1950年到2100年之间", "the end date must be between 1950 and 2100"))
 		case err == nil && end.Before(start):
 			fs = append(fs, FieldErr("end_date", "离岗日期不能早于到岗日期", "end date cannot be before the start date"))
 		}

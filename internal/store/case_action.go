@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -496,6 +497,10 @@ func (tx *Tx) request(ctx context.Context, s *Store, a civic.Actor, c *civic.Cas
 	}
 	if kind == "extend" && (in.Amount <= 0 || in.Amount > set.MaxExtendDays) {
 		return civic.Invalid(civic.FieldErr("amount", "延期时长应在0到%g之间", "the extension must be between 0 and %g", set.MaxExtendDays))
+	}
+	if kind == "extend" && in.Amount*2 != math.Trunc(in.Amount*2) {
+		// A deadline moves by working days or half days, not by seconds.
+		return civic.Invalid(civic.FieldErr("amount", "延期时长以半个工作日为单位（如 0.5、1、3）", "the extension is in half working days (such as 0.5, 1, 3)"))
 	}
 	if kind == "pause" && c.Paused {
 		return civic.Errorf(civic.EConflict, "工单已经挂账", "the case is already suspended")

@@ -280,7 +280,7 @@ func TestIntakeGroupCommit(t *testing.T) {
 			go func(i int) {
 				defer wg.Done()
 				nc := store.NewCase{IdempotencyKey: fmt.Sprintf("key-%d", i%50), Source: civic.SourceResident, CategoryCode: "0102",
-					Title: fmt.Sprintf("问题%d", i), HasLocation: true, Lng: 116.1, Lat: 39.2}
+					Title: fmt.Sprintf("问题%d", i%50), HasLocation: true, Lng: 116.1, Lat: 39.2} // a retry sends the same words
 				if i == 7 {
 					nc.CategoryCode = "0199" // no such category
 					nc.IdempotencyKey = "bad"

@@ -680,7 +680,7 @@ func ParseCategorySheet(data []byte, format SheetFormat) (CategorySheet, error) 
 	case SheetXLSX:
 		var err error
 		if recs, err = sheet.Read(bytes.NewReader(data)); err != nil {
-			return CategorySheet{}, civic.Errorf(civic.EInvalid, "无法读取 Excel 文件：%v", "cannot read the Excel file: %v", err)
+			return CategorySheet{}, civic.Errorf(civic.EInvalid, "无法读取 Excel 文件：文件已损坏，或不是 .xlsx 格式（旧的 .xls 请另存为 .xlsx）", "cannot read the Excel file: it is damaged or not .xlsx (save an old .xls as .xlsx)")
 		}
 	case SheetCSV:
 		text, _, err := sheet.Text(bytes.NewReader(data))

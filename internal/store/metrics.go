@@ -200,7 +200,7 @@ func (f *MetricsFilter) normalise() error {
 		f.BasicWeight = DefaultBasicWeight
 	}
 	if !(f.BasicWeight >= 0 && f.BasicWeight <= 1) {
-		fs = append(fs, civic.FieldErr("basic_weight", "基本满意的权重应在0到1之间", "the weight of 基本满意 must be between 0 and 1"))
+		fs = append(fs, civic.FieldErr("basic_weight", "基本满意的权重应在0到1之间", "the weight of \"basically satisfied\" must be between 0 and 1"))
 	}
 	if len(fs) > 0 {
 		return civic.Invalid(fs...)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	neturl "net/url"
 	"strings"
 	"time"
 
@@ -220,8 +221,8 @@ func (s *Store) CreateWebhook(ctx context.Context, a civic.Actor, orgID int64, u
 		return Webhook{}, err
 	}
 	url = strings.TrimSpace(url)
-	if !(strings.HasPrefix(url, "https://") || strings.HasPrefix(url, "http://")) || len(url) > 500 {
-		return Webhook{}, civic.Invalid(civic.FieldErr("url", "请填写 http(s) 地址", "give an http(s) URL"))
+	if !webhookURL(url) {
+		return Webhook{}, civic.Invalid(civic.FieldErr("url", "请填写完整的 http(s) 地址，如 https://example.gov.cn/hooks/civicgrid", "give a whole http(s) URL, such as https://example.gov.cn/hooks/civicgrid"))
 	}
 	secret, err := newToken()
 	if err != nil {
@@ -385,4 +386,11 @@ func (s *Store) MarkNotificationsReadBefore(ctx context.Context, t time.Time) er
 		}
 		return nil
 	})
+}
+
+// webhookURL: an absolute http(s) URL with a host, at most 500 characters,
+// and no user name or password in it (they would be shown with the URL).
+func webhookURL(s string) bool {
+	u, err := neturl.Parse(s)
+	return err == nil && len(s) <= 500 && (u.Scheme == "https" || u.Scheme == "http") && u.Hostname() != "" && u.User == nil && u.Opaque == ""
 }

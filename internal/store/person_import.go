@@ -67,7 +67,7 @@ func eachRow(format string, r io.Reader, fn func(no int, row []string) error) er
 			return fnErr
 		})
 		if err != nil && fnErr == nil {
-			return civic.Invalid(civic.FieldErr("file", "无法读取Excel文件：%v", "cannot read the Excel file: %v", err))
+			return civic.Invalid(civic.FieldErr("file", "无法读取Excel文件：文件已损坏，或不是 .xlsx 格式（旧的 .xls 请另存为 .xlsx）", "cannot read the Excel file: it is damaged or not .xlsx (save an old .xls as .xlsx)"))
 		}
 		return err
 	}

@@ -186,7 +186,7 @@ func ParseRegionFile(data []byte) ([]RegionFeature, error) {
 		} `json:"features"`
 	}
 	if err := json.Unmarshal(data, &fc); err != nil {
-		return nil, civic.Errorf(civic.EInvalid, "文件不是有效的 GeoJSON：%v", "the file is not valid GeoJSON: %v", err)
+		return nil, civic.Errorf(civic.EInvalid, "文件不是有效的 GeoJSON：应为一个 FeatureCollection 的 JSON 文本", "the file is not valid GeoJSON: it must be the JSON text of a FeatureCollection")
 	}
 	if fc.Type != "FeatureCollection" {
 		return nil, civic.Errorf(civic.EInvalid, "GeoJSON 顶层类型应为 FeatureCollection", "the GeoJSON top level must be a FeatureCollection")
@@ -243,7 +243,7 @@ func ParseRegionFile(data []byte) ([]RegionFeature, error) {
 		if len(raw.Geometry) == 0 || string(raw.Geometry) == "null" {
 			fail(f.err("缺少边界（geometry）", "geometry is missing"))
 		} else if g, err := geo.ParseGeometry(raw.Geometry); err != nil {
-			fail(f.err("边界无法解析：%v", "geometry cannot be read: %v", err))
+			fail(f.err("边界无法解析：应为 GeoJSON 的 Polygon 或 MultiPolygon，坐标为 [经度, 纬度] 数组", "geometry cannot be read: it must be a GeoJSON Polygon or MultiPolygon with [lng, lat] coordinates"))
 		} else if err := geo.Validate(g); err != nil {
 			zh, en := geometryErrorText(err)
 			fail(f.errText(zh, en))
@@ -623,7 +623,7 @@ func (s *Store) UpdateRegion(ctx context.Context, a civic.Actor, code string, u 
 		b = u.Boundary
 	}
 	if f.Geom, err = geo.ParseGeometry(b); err != nil {
-		return civic.Region{}, civic.Invalid(civic.FieldErr("boundary", "边界无法解析：%v", "boundary cannot be read: %v", err))
+		return civic.Region{}, civic.Invalid(civic.FieldErr("boundary", "边界无法解析：应为 GeoJSON 的 Polygon 或 MultiPolygon，坐标为 [经度, 纬度] 数组", "boundary cannot be read: it must be a GeoJSON Polygon or MultiPolygon with [lng, lat] coordinates"))
 	}
 	if err := geo.Validate(f.Geom); err != nil {
 		zh, en := geometryErrorText(err)

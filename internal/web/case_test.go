@@ -455,6 +455,7 @@ func TestExtensionAndMerge(t *testing.T) {
 	mustStatus(t, act(h, id, "claim"), http.StatusSeeOther)
 	body := mustStatus(t, act(h, id, "request_extend", "amount", "lots", "note", "需协调多部门"), http.StatusUnprocessableEntity)
 	mustContain(t, body, `id="act-request_extend" open`, "请填写延期时长", `value="lots"`)
+	mustContain(t, mustStatus(t, act(h, id, "request_extend", "amount", "0.0001", "note", "需协调多部门"), http.StatusUnprocessableEntity), "以半个工作日为单位")
 	mustStatus(t, act(h, id, "request_extend", "amount", "2", "note", "需协调多部门"), http.StatusSeeOther)
 
 	street := f.mustLogin(t, "street")

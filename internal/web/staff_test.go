@@ -59,6 +59,14 @@ func TestStaffCreateWithBadInputShowsInlineErrors(t *testing.T) {
 	if n := auditCount(t, f.s); n != audits {
 		t.Errorf("audit count %d → %d", audits, n)
 	}
+	// Dates no ledger holds: year 1, year 9999.
+	for _, d := range [][2]string{{"0001-01-01", ""}, {"2026-03-01", "9999-12-31"}} {
+		form.Set("phone", "13900000000")
+		form.Set("start_date", d[0])
+		form.Set("end_date", d[1])
+		mustContain(t, mustStatus(t, c.post("/staff/new", form), http.StatusUnprocessableEntity), "应在1950年到2100年之间")
+	}
+	form.Set("start_date", "2026-03-01")
 	// A grid outside the street's scope is refused under the grid field.
 	form.Set("phone", "13900000000")
 	form.Set("end_date", "")

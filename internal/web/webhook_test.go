@@ -14,7 +14,9 @@ func TestWebhookPage(t *testing.T) {
 	admin := f.mustLogin(t, "admin")
 	base := "/organisations/" + strconv.FormatInt(f.dept.ID, 10)
 	mustContain(t, mustStatus(t, admin.get(base+"/edit"), http.StatusOK), base+"/webhooks")
-	mustContain(t, mustStatus(t, admin.post(base+"/webhooks", url.Values{"url": {"ftp://x"}}), http.StatusUnprocessableEntity), "请填写 http(s) 地址")
+	for _, bad := range []string{"ftp://x", "http://", "https:///path", "https://user:pass@dept.example/hooks", "dept.example/hooks"} {
+		mustContain(t, mustStatus(t, admin.post(base+"/webhooks", url.Values{"url": {bad}}), http.StatusUnprocessableEntity), "请填写完整的 http(s) 地址")
+	}
 	body := mustStatus(t, admin.post(base+"/webhooks", url.Values{"url": {"https://dept.example/hooks"}}), http.StatusOK)
 	mustContain(t, body, "只显示这一次", "https://dept.example/hooks")
 	mustNotContain(t, mustStatus(t, admin.get(base+"/webhooks"), http.StatusOK), "只显示这一次")
