@@ -3,8 +3,10 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/store"
@@ -240,6 +242,36 @@ func TestFilingFromAHouse(t *testing.T) {
 		if _, _, err := s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, Title: "x", HouseID: w.houses[1].ID}); civic.ErrorCodeOf(err) != civic.EInvalid {
 			t.Fatalf("a resident with another name files from the house: %v", err)
 		}
+		// Name and phone open a home, and users set them unverified: they
+		// may change them only a few times a day, so nobody tries pair
+		// after pair (the language is not counted).
+		refused := false
+		for i := 0; i < store.MaxIdentityChanges && !refused; i++ {
+			name := fmt.Sprintf("王某%d", i)
+			_, err := s.UpdateUser(ctx, w.resident, w.resident.UserID, store.UserUpdate{DisplayName: &name})
+			switch {
+			case civic.ErrorCodeOf(err) == civic.ETooMany:
+				refused = true // the name was changed above already
+			case err != nil:
+				t.Fatalf("change %d: %v", i+1, err)
+			}
+		}
+		if !refused {
+			t.Fatalf("%d more changes of the name in a day were allowed", store.MaxIdentityChanges)
+		}
+		en := "en"
+		if _, err := s.UpdateUser(ctx, w.resident, w.resident.UserID, store.UserUpdate{Lang: &en}); err != nil {
+			t.Fatalf("the language: %v", err)
+		}
+		phone := "13922223333"
+		if _, err := s.UpdateUser(ctx, w.resident, w.resident.UserID, store.UserUpdate{Phone: &phone}); civic.ErrorCodeOf(err) != civic.ETooMany {
+			t.Fatalf("change %d in a day: %v", store.MaxIdentityChanges+1, err)
+		}
+		clock.T = clock.T.Add(25 * time.Hour)
+		if _, err := s.UpdateUser(ctx, w.resident, w.resident.UserID, store.UserUpdate{Phone: &phone}); err != nil {
+			t.Fatalf("a day later: %v", err)
+		}
+		clock.T = clock.T.Add(-25 * time.Hour)
 
 		// A grid worker: any house and person of the grid, not beyond.
 		c, _, err = s.SubmitCase(ctx, w.grid, w.loc, store.NewCase{Source: civic.SourcePatrol, CategoryCode: "0102", Title: "独居老人家中漏水", HouseID: w.houses[1].ID, PersonID: me.ID,

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/password"
@@ -254,7 +255,26 @@ func (s *Store) UpdateUser(ctx context.Context, a civic.Actor, id int64, u UserU
 	if fs := validateAccount(next.DisplayName, next.Role, next.Scope, next.Phone, next.Lang); len(fs) > 0 {
 		return civic.User{}, civic.Invalid(fs...)
 	}
+	// Name and phone together are how an account finds its person and home
+	// (accountPeople, 二要素), and users set them without verification:
+	// changing them is limited, so that nobody tries pair after pair to
+	// find whose home a name and number open.
+	identity := self && !a.IsSystem() && !admin && (next.DisplayName != cur.DisplayName || next.Phone != cur.Phone)
+	action := "user.update"
+	if identity {
+		action = identityChangeAction
+	}
 	err = s.write(ctx, func(tx *Tx) error {
+		if identity {
+			var n int
+			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM audit_log WHERE user_id = ? AND action = ? AND at > ?`,
+				a.UserID, identityChangeAction, tx.now.Add(-24*time.Hour)).Scan(&n); err != nil {
+				return fmt.Errorf("count identity changes: %w", err)
+			}
+			if n >= MaxIdentityChanges {
+				return civic.Errorf(civic.ETooMany, "姓名和联系电话每天最多修改%d次，请明天再改", "your name and phone number can be changed at most %d times a day; try again tomorrow", MaxIdentityChanges)
+			}
+		}
 		if next.Scope != cur.Scope {
 			if err := tx.checkScopeRefs(ctx, a, next.Scope); err != nil {
 				return err
@@ -271,13 +291,20 @@ func (s *Store) UpdateUser(ctx context.Context, a civic.Actor, id int64, u UserU
 				return fmt.Errorf("end sessions of user %d: %w", id, err)
 			}
 		}
-		return tx.audit(ctx, a, "user.update", "user", id, next.Scope.RegionCode, cur, next)
+		return tx.audit(ctx, a, action, "user", id, next.Scope.RegionCode, cur, next)
 	})
 	if err != nil {
 		return civic.User{}, err
 	}
 	return s.GetUser(ctx, civic.System, id)
 }
+
+// MaxIdentityChanges is how often in a day users may change their own name
+// or phone number; identityChangeAction is the audit action that counts.
+const (
+	MaxIdentityChanges   = 3
+	identityChangeAction = "user.update_identity"
+)
 
 // SetPassword replaces a user's password. Users changing their own must
 // give the current one; admins resetting another's need not. Every other
