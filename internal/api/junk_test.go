@@ -150,6 +150,27 @@ func TestJunkBodies(t *testing.T) {
 				t.Errorf("GET /api/v1/cases/nearby?%s: %d %s", q, r.Status, r.Body)
 			}
 		}
+		// Numbers no one means, which PostgreSQL refuses or Go overflows.
+		for _, p := range []string{"/api/v1/party/members?quiet_days=2147483648", "/api/v1/party/households?quiet_days=-1", "/api/v1/knowledge?offset=9223372036854775807&limit=10"} {
+			if r := f.do("GET", p, f.admin, nil); r.Status >= 500 || (!strings.Contains(p, "knowledge") && r.Status != 422) {
+				t.Errorf("GET %s: %d %s", p, r.Status, r.Body)
+			}
+		}
+		cat := map[string]any{"code": "0199", "leaf": true, "name": "电动自行车棚", "type": "complaint", "sort": 2147483648,
+			"handler": map[string]any{"target": "property"},
+			"limits": map[string]any{"claim": map[string]any{"amount": 2, "unit": "work_hours"}, "feedback": map[string]any{"amount": 1, "unit": "work_days"},
+				"complete": map[string]any{"amount": 5, "unit": "work_days"}, "visit": map[string]any{"amount": 2, "unit": "work_days"}},
+			"yellow": 0.5, "red": 0.8}
+		if r := f.do("POST", "/api/v1/categories", f.admin, cat); r.Status != 422 || !strings.Contains(string(r.Body), `"sort"`) {
+			t.Errorf("a category's sort beyond int4: %d %s", r.Status, r.Body)
+		}
+		periods := make([]map[string]string, 5000)
+		for i := range periods {
+			periods[i] = map[string]string{"start": "09:00", "end": "12:00"}
+		}
+		if r := f.do("PUT", "/api/v1/calendar/periods", f.admin, map[string]any{"periods": periods}); r.Status != 422 || len(r.Body) > 2000 {
+			t.Errorf("5,000 periods: %d, %d bytes", r.Status, len(r.Body))
+		}
 		for _, q := range []string{"q=1101%00", "q=%07", "phone=1%0A"} {
 			if r := f.do("GET", "/api/v1/cases?"+q, f.admin, nil); r.Status != 422 || !strings.Contains(string(r.Body), "控制字符") {
 				t.Errorf("GET /api/v1/cases?%s: %d %s", q, r.Status, r.Body)

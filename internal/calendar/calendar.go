@@ -76,6 +76,11 @@ type Workday struct {
 const (
 	MinYear = 1900
 	MaxYear = 2200
+	// MaxPeriods bounds the working periods of a day, MaxYearEntries the
+	// holidays and the make-up days of a year (the State Council's
+	// notices have seven holidays and a handful of make-up days).
+	MaxPeriods     = 12
+	MaxYearEntries = 60
 )
 
 // Calendar is a working calendar. The zero value counts every day as a
@@ -231,6 +236,12 @@ func validatePeriods(pr *problems, field string, ps []Period) {
 		pr.add(field, "至少需要一个工作时段", "at least one working period is needed")
 		return
 	}
+	if len(ps) > MaxPeriods {
+		// Checked before the pairs: thousands of periods would cost
+		// millions of comparisons and messages.
+		pr.add(field, "一天最多%d个工作时段", "at most %d working periods a day", MaxPeriods)
+		return
+	}
 	for i, p := range ps {
 		f := fmt.Sprintf("%s[%d]", field, i)
 		switch {
@@ -243,6 +254,7 @@ func validatePeriods(pr *problems, field string, ps []Period) {
 				q := ps[j]
 				if q.Start < q.End && p.Start < q.End && q.Start < p.End {
 					pr.add(f, "时段 %s 与时段 %s 重叠", "period %s overlaps period %s", p, q)
+					break
 				}
 			}
 		}
@@ -267,6 +279,12 @@ func (y Year) window() (lo, hi Day) {
 func (y Year) validate(pr *problems, prefix string) {
 	if y.Year < MinYear || y.Year > MaxYear {
 		pr.add(prefix+"year", "年份须在 %d 至 %d 之间", "the year must be between %d and %d", MinYear, MaxYear)
+		return
+	}
+	if len(y.Holidays) > MaxYearEntries || len(y.Workdays) > MaxYearEntries {
+		// Holidays and make-up days are compared in pairs: a bound keeps
+		// a pasted mistake from costing minutes.
+		pr.add(prefix+"holidays", "一年最多%d个节日和%d个调休上班日", "at most %d holidays and %d make-up days a year", MaxYearEntries, MaxYearEntries)
 		return
 	}
 	lo, hi := y.window()

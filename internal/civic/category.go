@@ -339,6 +339,9 @@ func (c *Category) Validate() error {
 	add := func(field, zh, en string, args ...any) {
 		fs = append(fs, FieldErr(field, zh, en, args...))
 	}
+	if c.Sort < -1000000 || c.Sort > 1000000 {
+		add("sort", "排序值应在-1000000到1000000之间", "the sort order must be between -1,000,000 and 1,000,000")
+	}
 	if !ValidCategoryCode(c.Code) {
 		add("code", "编码应为2到%d位数字，每级两位且不为00（如 01、0103）", "the code must be 2 to %d digits, two per level and never 00 (e.g. 01, 0103)", 2*MaxCategoryDepth)
 	} else {

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/civicgrid/civicgrid/internal/api"
 	"github.com/civicgrid/civicgrid/internal/auth"
@@ -99,6 +100,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	var h http.Handler = mux
 	h = authn.Middleware(h)
 	h = cop.Handler(h)
+	h = validText(h)
 	h = s.metrics.Middleware(func(r *http.Request) string { _, p := mux.Handler(r); return p }, h)
 	h = securityHeaders(h)
 	h = s.logRequests(h)
@@ -121,6 +123,38 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fmt.Fprintln(w, "ready")
+}
+
+// validText refuses a request whose path, query or idempotency key is not
+// UTF-8 text (%FF, an encoded lone surrogate): PostgreSQL would refuse it
+// deep inside with a server error, SQLite would store it. Form bodies and
+// file names are cleaned by the store as a last resort.
+func validText(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ok := utf8.ValidString(r.URL.Path) && utf8.ValidString(r.Header.Get("Idempotency-Key"))
+		if ok && r.URL.RawQuery != "" {
+			for k, vs := range r.URL.Query() {
+				ok = ok && utf8.ValidString(k)
+				for _, v := range vs {
+					ok = ok && utf8.ValidString(v)
+				}
+			}
+		}
+		if ok {
+			next.ServeHTTP(w, r)
+			return
+		}
+		msg := civic.T("网址中含有无法识别的字符（不是 UTF-8 编码）", "The address holds characters that are not UTF-8 text").In(auth.RequestLang(r))
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.WriteHeader(http.StatusBadRequest)
+			_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": string(civic.EInvalid), "message": msg}})
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintln(w, msg)
+	})
 }
 
 // crossOriginDenied answers a refused cross-origin request in the user's

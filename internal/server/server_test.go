@@ -45,6 +45,14 @@ func TestServerEndpoints(t *testing.T) {
 		if code, _, h := get("/no/such/page"); code != 303 || !strings.HasPrefix(h.Get("Location"), "/login") {
 			t.Fatalf("unknown page, signed out: %d %v", code, h)
 		}
+		// Bytes that are not UTF-8 in a path or query are refused at the
+		// door (PostgreSQL would answer them with a server error).
+		for _, p := range []string{"/api/v1/cases?phone=%FF", "/api/v1/categories/%FF", "/api/v1/cases?q=%ED%A0%80", "/categories?q=%FF"} {
+			code, body, h := get(p, "Accept-Language", "zh-CN")
+			if code != 400 || !strings.Contains(body, "UTF-8") || strings.HasPrefix(p, "/api/") != strings.HasPrefix(h.Get("Content-Type"), "application/json") {
+				t.Fatalf("%s: %d %q %s", p, code, body, h.Get("Content-Type"))
+			}
+		}
 		if code, _, h := get("/api/v1/openapi.json"); code != 200 || h.Get("X-Content-Type-Options") != "nosniff" {
 			t.Fatalf("openapi: %d %v", code, h)
 		}

@@ -223,6 +223,9 @@ func (s *Store) PartyHouseholds(ctx context.Context, a civic.Actor, f HouseholdF
 	if err := a.Must(civic.PermPeopleRead); err != nil {
 		return nil, 0, err
 	}
+	if err := validQuietDays(f.QuietDays); err != nil {
+		return nil, 0, err
+	}
 	now := s.Now()
 	where, args := scopeClause(a, "ph.grid_code")
 	if f.Under != "" {
@@ -276,6 +279,9 @@ func (s *Store) PartyHouseholds(ctx context.Context, a civic.Actor, f HouseholdF
 // quiet for quietDays (0: not counted).
 func (s *Store) PartyMembers(ctx context.Context, a civic.Actor, under, query string, quietDays int, pg Page) ([]civic.PartyMember, int, error) {
 	if err := a.Must(civic.PermPeopleRead); err != nil {
+		return nil, 0, err
+	}
+	if err := validQuietDays(quietDays); err != nil {
 		return nil, 0, err
 	}
 	where, args := scopeClause(a, "p.grid_code")
@@ -426,4 +432,13 @@ func (s *Store) PartyContacts(ctx context.Context, a civic.Actor, f ContactFilte
 		out = append(out, c)
 	}
 	return out, total, rows.Err()
+}
+
+// validQuietDays: 0 (not counted) up to a hundred years; a date computed
+// from more lies outside what the databases hold.
+func validQuietDays(n int) error {
+	if n < 0 || n > 36500 {
+		return civic.Invalid(civic.FieldErr("quiet_days", "未联系天数应为0到36500", "quiet days must be from 0 to 36,500"))
+	}
+	return nil
 }

@@ -56,16 +56,16 @@ func TestDupTermsDerivedTitle(t *testing.T) {
 	}
 }
 
-// TestNoNUL: text arguments lose their NUL characters on the way to either
-// engine (PostgreSQL refuses them in text); nothing else changes, and the
-// caller's arguments are not touched.
-func TestNoNUL(t *testing.T) {
-	args := []any{int64(1), "甲\x00乙", "clean", []byte{0}}
-	got := noNUL(args)
-	if got[1] != "甲\uFFFD乙" || got[2] != "clean" || got[0] != int64(1) || args[1] != "甲\x00乙" {
-		t.Fatalf("noNUL: %q (args %q)", got, args)
+// TestCleanText: text arguments lose their NUL characters and bytes that
+// are not UTF-8 on the way to either engine (PostgreSQL refuses both in
+// text); nothing else changes, and the caller's arguments are not touched.
+func TestCleanText(t *testing.T) {
+	args := []any{int64(1), "甲\x00乙", "clean", []byte{0}, "丙\xff\xfe丁"}
+	got := cleanText(args)
+	if got[1] != "甲\uFFFD乙" || got[2] != "clean" || got[0] != int64(1) || args[1] != "甲\x00乙" || got[4] != "丙\uFFFD丁" {
+		t.Fatalf("cleanText: %q (args %q)", got, args)
 	}
-	if clean := []any{"a", 2}; &noNUL(clean)[0] != &clean[0] {
+	if clean := []any{"a", 2}; &cleanText(clean)[0] != &clean[0] {
 		t.Fatal("clean arguments are copied")
 	}
 }

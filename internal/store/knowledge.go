@@ -155,7 +155,9 @@ func (s *Store) ListArticles(ctx context.Context, a civic.Actor, f KnowledgeFilt
 		slices.SortStableFunc(arts, func(x, y civic.Article) int { return hits[y.ID] - hits[x.ID] })
 	}
 	total := len(arts)
-	lo, hi := min(p.Offset, total), min(p.Offset+p.Limit, total)
+	// Offset and limit come from the client: p.Offset+p.Limit may overflow.
+	lo := min(max(p.Offset, 0), total)
+	hi := lo + min(max(p.Limit, 0), total-lo)
 	return arts[lo:hi], total, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver
 	_ "modernc.org/sqlite"             // SQLite driver
@@ -247,19 +248,20 @@ type caseBrief struct {
 	created                      time.Time
 }
 
-// noNUL replaces NUL characters in text arguments with U+FFFD. PostgreSQL
-// refuses NUL in text (SQLSTATE 22021, a server error for the user) and
-// SQLite would store it; the edges (api.decode, the query check) refuse
-// NUL with a field error, and this keeps any path they miss — an import
-// cell, a form field — from failing differently on the two engines. The
-// arguments are copied only when one holds a NUL.
-func noNUL(args []any) []any {
+// cleanText replaces NUL characters and bytes that are not UTF-8 in text
+// arguments with U+FFFD. PostgreSQL refuses both in text (SQLSTATE 22021,
+// a server error for the user) and SQLite would store them; the edges (the
+// server's check of paths and queries, api.decode) refuse them with an
+// error, and this keeps any path they miss — a form field, an import cell,
+// an upload's file name — from failing differently on the two engines.
+// The arguments are copied only when one needs cleaning.
+func cleanText(args []any) []any {
 	for i, a := range args {
-		if v, ok := a.(string); ok && strings.IndexByte(v, 0) >= 0 {
+		if v, ok := a.(string); ok && !cleanString(v) {
 			out := slices.Clone(args)
 			for j := i; j < len(out); j++ {
-				if v, ok := out[j].(string); ok {
-					out[j] = strings.ReplaceAll(v, "\x00", "\uFFFD")
+				if v, ok := out[j].(string); ok && !cleanString(v) {
+					out[j] = strings.ReplaceAll(strings.ToValidUTF8(v, "\uFFFD"), "\x00", "\uFFFD")
 				}
 			}
 			return out
@@ -268,8 +270,10 @@ func noNUL(args []any) []any {
 	return args
 }
 
+func cleanString(v string) bool { return strings.IndexByte(v, 0) < 0 && utf8.ValidString(v) }
+
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	args = noNUL(args)
+	args = cleanText(args)
 	q = tx.s.rebind(q)
 	if st := tx.s.wstmts.lookup(tx.s, q); st != nil {
 		return tx.stmt(ctx, st).ExecContext(ctx, args...)
@@ -278,7 +282,7 @@ func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 }
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	args = noNUL(args)
+	args = cleanText(args)
 	q = tx.s.rebind(q)
 	if st := tx.s.wstmts.lookup(tx.s, q); st != nil {
 		return tx.stmt(ctx, st).QueryContext(ctx, args...)
@@ -287,7 +291,7 @@ func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 }
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	args = noNUL(args)
+	args = cleanText(args)
 	q = tx.s.rebind(q)
 	if st := tx.s.wstmts.lookup(tx.s, q); st != nil {
 		return tx.stmt(ctx, st).QueryRowContext(ctx, args...)
@@ -330,7 +334,7 @@ func (s *Store) write(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	args = noNUL(args)
+	args = cleanText(args)
 	if tx := s.bulkTx(); tx != nil {
 		return tx.query(ctx, q, args...)
 	}
@@ -343,7 +347,7 @@ func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, er
 }
 
 func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	args = noNUL(args)
+	args = cleanText(args)
 	if tx := s.bulkTx(); tx != nil {
 		return tx.queryRow(ctx, q, args...)
 	}

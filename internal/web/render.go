@@ -2,6 +2,8 @@ package web
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -306,6 +308,12 @@ func (h *Web) fail(w http.ResponseWriter, r *http.Request, c *rq, err error) {
 		return
 	}
 	status := auth.StatusOf(e.Code)
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The browser went away (a page left while loading): nothing
+		// failed, and there is no one to answer.
+		h.log.Debug("web request abandoned", "method", r.Method, "path", r.URL.Path, "user", c.User.Username)
+		return
+	}
 	if status >= 500 {
 		h.log.Error("web request failed", "method", r.Method, "path", r.URL.Path, "user", c.User.Username, "err", err)
 	}
