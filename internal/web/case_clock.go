@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/civicgrid/civicgrid/internal/calendar"
@@ -15,8 +16,32 @@ type clockPage struct {
 	Case    civic.Case
 	Stage   string
 	Explain calendar.Explanation
+	Budget  string // the stage's time limit in words
 	Days    []clockDay
 }
+
+// budgetWords says a time limit as a reader would: 2工作日, 2 working days.
+func budgetWords(lang string, amount float64, unit string) string {
+	n := strconv.FormatFloat(amount, 'f', -1, 64)
+	if lang != "en" {
+		if l := civic.TimeUnit(unit).Label(); l.ZH != "" {
+			return n + l.ZH
+		}
+		return n + " " + unit
+	}
+	words := map[string]string{"work_hours": "working hours", "work_days": "working days", "hours": "hours"}[unit]
+	if words == "" {
+		words = unit
+	}
+	if amount == 1 {
+		words = strings.TrimSuffix(words, "s")
+	}
+	return n + " " + words
+}
+
+// weekdayNames are the calendar's English weekday names in Chinese.
+var weekdayNames = map[string]string{"Monday": "星期一", "Tuesday": "星期二", "Wednesday": "星期三", "Thursday": "星期四",
+	"Friday": "星期五", "Saturday": "星期六", "Sunday": "星期日"}
 
 type clockDay struct {
 	Date, Weekday, Why, Counted, Left string
@@ -33,7 +58,8 @@ func (h *Web) caseClock(w http.ResponseWriter, r *http.Request, c *rq) error {
 	if err != nil {
 		return err
 	}
-	p := clockPage{Page: h.base(w, c, "clock.title", "/cases"), Case: cs, Stage: stage.Label().In(c.Lang), Explain: ex}
+	p := clockPage{Page: h.base(w, c, "clock.title", "/cases"), Case: cs, Stage: stage.Label().In(c.Lang), Explain: ex,
+		Budget: budgetWords(c.Lang, ex.Budget.Amount, string(ex.Budget.Unit))}
 	p.Crumbs = []Crumb{{Label: c.T("nav.cases"), URL: "/cases"}, {Label: cs.Number, URL: fmt.Sprintf("/cases/%d", cs.ID)}, {Label: c.T("clock.title")}}
 	for _, d := range ex.Days {
 		why := c.T("clock.workday")
@@ -53,7 +79,11 @@ func (h *Web) caseClock(w http.ResponseWriter, r *http.Request, c *rq) error {
 		case reason == "outside_hours":
 			why = c.T("clock.outside_hours")
 		}
-		p.Days = append(p.Days, clockDay{Date: fmt.Sprintf("%04d-%02d-%02d", d.Date.Y, d.Date.M, d.Date.D), Weekday: d.Weekday, Why: why,
+		wd := d.Weekday
+		if c.Lang != "en" && weekdayNames[wd] != "" {
+			wd = weekdayNames[wd]
+		}
+		p.Days = append(p.Days, clockDay{Date: fmt.Sprintf("%04d-%02d-%02d", d.Date.Y, d.Date.M, d.Date.D), Weekday: wd, Why: why,
 			Counted: minutes(c, d.CountedMinutes), Left: minutes(c, d.RemainingMinutes), Working: d.CountedMinutes > 0})
 	}
 	h.render(w, c, http.StatusOK, "case_clock", p)

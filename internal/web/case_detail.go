@@ -316,6 +316,9 @@ func eventRow(lang string, e civic.CaseEvent, staff bool) caseEventRow {
 	if e.Note == store.HotspotMergeNote {
 		row.Note = inLang(lang, e.Note)
 	}
+	if note, ok := systemEventNote(lang, e); ok {
+		row.Note = note
+	}
 	if e.ToState != "" && e.ToState != e.FromState {
 		row.ToState = e.ToState.Label().In(lang)
 	}
@@ -324,7 +327,7 @@ func eventRow(lang string, e civic.CaseEvent, staff bool) caseEventRow {
 	case e.ActorID == 0:
 		row.Actor = tr(lang, "case.system")
 	case staff && role != "":
-		row.Actor = e.ActorName + "（" + role + "）"
+		row.Actor = aside(lang, e.ActorName, role)
 	case staff:
 		row.Actor = e.ActorName
 	case e.ActorRole == civic.RoleResident || e.ActorRole == civic.RoleVolunteer:
@@ -399,7 +402,7 @@ func (h *Web) dispatchTargets(ctx context.Context, c *rq, cs civic.Case, f caseA
 				continue
 			}
 			id := strconv.FormatInt(o.ID, 10)
-			orgs = append(orgs, Option{Value: id, Label: o.Name + "（" + k.Label().In(lang) + "）", Selected: id == f.TargetOrg})
+			orgs = append(orgs, Option{Value: id, Label: aside(lang, o.Name, k.Label().In(lang)), Selected: id == f.TargetOrg})
 		}
 	}
 	var regions []Option
@@ -587,3 +590,29 @@ func (h *Web) mergeTarget(ctx context.Context, c *rq, ref string) (int64, error)
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// systemEventNote words in English what intake wrote in Chinese: the
+// channel of the report (居民上报) and the automatic dispatch with its
+// reason, which the event's data keeps in both languages.
+func systemEventNote(lang string, e civic.CaseEvent) (string, bool) {
+	if lang != "en" {
+		return "", false
+	}
+	switch {
+	case e.Action == civic.ActReport:
+		for _, s := range []civic.Source{civic.SourceResident, civic.SourcePatrol, civic.SourceHotline, civic.SourceQR, civic.SourceAPI} {
+			if l := s.Label(); l.ZH == e.Note {
+				return l.EN, true
+			}
+		}
+	case e.Action == civic.ActDispatch && e.ActorID == 0 && strings.HasPrefix(e.Note, "已派发至"):
+		var d struct {
+			Name string     `json:"name"`
+			Why  civic.Text `json:"why"`
+		}
+		if json.Unmarshal([]byte(e.Data), &d) == nil && d.Name != "" && d.Why.EN != "" {
+			return "Dispatched to " + d.Name + ": " + d.Why.EN, true
+		}
+	}
+	return "", false
+}

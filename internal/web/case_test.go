@@ -679,3 +679,18 @@ func TestResidentHome(t *testing.T) {
 	mustContain(t, mustStatus(t, res.get("/"), http.StatusOK), `data-mine="open"><span class="stat-num">1</span>`, "办理中的诉求", "待您评价")
 	mustContain(t, mustStatus(t, res.get("/?lang=en"), http.StatusOK), "Reports being handled")
 }
+
+// TestTimelineInEnglish: what intake writes on the timeline — the channel
+// and the automatic dispatch with its reason — reads in English on an
+// English page.
+func TestTimelineInEnglish(t *testing.T) {
+	f := mustCaseFixture(t)
+	res := f.mustLogin(t, "resident")
+	id, _ := mustReport(t, res, "/report", residentForm(mustFormKey(t, res, "/report"), "占道摆摊", "0101"))
+	comm := f.mustLogin(t, "community")
+	page := "/cases/" + strconv.FormatInt(id, 10)
+	en := mustStatus(t, comm.get(page+"?lang=en"), http.StatusOK)
+	mustContain(t, en, "Resident", "Dispatched to ")
+	mustNotContain(t, en, "居民上报", "已派发至")
+	mustContain(t, mustStatus(t, comm.get(page+"?lang=zh"), http.StatusOK), "居民上报", "已派发至")
+}

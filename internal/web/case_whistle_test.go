@@ -40,7 +40,11 @@ func TestDeadlineExplained(t *testing.T) {
 	page := "/cases/" + strconv.FormatInt(id, 10)
 	mustContain(t, mustStatus(t, comm.get(page), http.StatusOK), page+"/clock/complete")
 	body := mustStatus(t, comm.get(page+"/clock/complete"), http.StatusOK)
-	mustContain(t, body, "时限计算过程", "截止时间", "工作日")
+	mustContain(t, body, "时限计算过程", "截止时间", "工作日", "星期")
+	mustNotContain(t, body, "work_days", "work_hours", "day</td>", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+	en := mustStatus(t, comm.get(page+"/clock/complete?lang=en"), http.StatusOK)
+	mustContain(t, en, "working days")
+	mustNotContain(t, en, "work_days", "星期")
 	mustNotContain(t, mustStatus(t, res.get(page), http.StatusOK), "/clock/")
 	mustStatus(t, comm.get(page+"/clock/nonsense"), http.StatusNotFound)
 }

@@ -231,7 +231,7 @@ var messages = map[string][2]string{
 	"building.grid":             {"所在网格", "Grid"},
 	"building.floors":           {"层数", "Floors"},
 	"building.units":            {"单元数", "Units"},
-	"building.size":             {"%d层 · %d个单元 · %d户", "%d floors · %d units · %d houses"},
+	"building.size":             {"%d层 · %d个单元 · %d户", "floors: %d · units: %d · houses: %d"},
 	"building.plan":             {"楼盘表", "Floor plan"},
 	"building.legend":           {"图例", "Legend"},
 	"building.floor":            {"楼层", "Floor"},

@@ -43,7 +43,7 @@ func (h *Web) placesPage(w http.ResponseWriter, r *http.Request, c *rq, p *place
 			v := strconv.FormatInt(cp.ID, 10)
 			label := cp.Name
 			if cp.PropertyName != "" {
-				label += "（" + cp.PropertyName + "）"
+				label = aside(c.Lang, label, cp.PropertyName)
 			}
 			p.Compounds = append(p.Compounds, Option{Value: v, Label: label, Selected: v == p.In.Compound})
 		}

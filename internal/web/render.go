@@ -101,11 +101,34 @@ func checkKeys(fsys fs.FS, files []string) error {
 	return nil
 }
 
+// aside is "main（note）" in Chinese, "main (note)" in English.
+func aside(lang, main, note string) string {
+	if lang == "en" {
+		return main + " (" + note + ")"
+	}
+	return main + "（" + note + "）"
+}
+
 func funcs(lang string, zone *time.Location, version string) template.FuncMap {
 	return template.FuncMap{
 		"t":  func(key string) string { return tr(lang, key) },
 		"tf": func(key string, args ...any) string { return fmt.Sprintf(tr(lang, key), args...) },
 		"tx": func(t civic.Text) string { return t.In(lang) },
+		// who names an actor as recorded, the system in the reader's
+		// language.
+		"who": func(name string) string {
+			if name == "system" || name == "" {
+				return tr(lang, "case.system")
+			}
+			return name
+		},
+		// Punctuation between parts of a line: full-width in Chinese,
+		// ASCII with its space in English.
+		"colon": func() string { return map[bool]string{true: ": ", false: "："}[lang == "en"] },
+		"comma": func() string { return map[bool]string{true: ", ", false: "，"}[lang == "en"] },
+		"semi":  func() string { return map[bool]string{true: "; ", false: "；"}[lang == "en"] },
+		"lp":    func() string { return map[bool]string{true: " (", false: "（"}[lang == "en"] },
+		"rp":    func() string { return map[bool]string{true: ")", false: "）"}[lang == "en"] },
 		"km2": func(m2 float64) string {
 			return fmt.Sprintf("%.2f", m2/1e6)
 		},

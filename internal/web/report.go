@@ -81,7 +81,7 @@ func (h *Web) reportsWith(w http.ResponseWriter, r *http.Request, c *rq, form re
 	}
 	for _, t := range ts {
 		v := strconv.FormatInt(t.ID, 10)
-		p.Templates = append(p.Templates, Option{Value: v, Label: t.Name + "（" + t.Kind.Label().In(c.Lang) + "）", Selected: v == form.TemplateID})
+		p.Templates = append(p.Templates, Option{Value: v, Label: aside(c.Lang, t.Name, t.Kind.Label().In(c.Lang)), Selected: v == form.TemplateID})
 	}
 	if p.Areas, err = h.areaOptions(ctx, c.Actor, p.Under); err != nil {
 		return err

@@ -15,6 +15,17 @@ type loginPage struct {
 	Username string
 	Next     string
 	Error    string
+	// AskedLang is the ?lang= the sign-in page was opened with: signing
+	// in keeps it (a cookie), so the pages after are in it too.
+	AskedLang string
+}
+
+// askedLang is an explicit, valid ?lang= or form lang, else "".
+func askedLang(v string) string {
+	if v == "en" || v == "zh" {
+		return v
+	}
+	return ""
 }
 
 func (h *Web) loginForm(w http.ResponseWriter, r *http.Request) {
@@ -22,7 +33,7 @@ func (h *Web) loginForm(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, safeNext(r.URL.Query().Get("next")))
 		return
 	}
-	h.renderLogin(w, r, http.StatusOK, loginPage{Next: safeNext(r.URL.Query().Get("next"))})
+	h.renderLogin(w, r, http.StatusOK, loginPage{Next: safeNext(r.URL.Query().Get("next")), AskedLang: askedLang(r.URL.Query().Get("lang"))})
 }
 
 func (h *Web) login(w http.ResponseWriter, r *http.Request) {
@@ -30,7 +41,7 @@ func (h *Web) login(w http.ResponseWriter, r *http.Request) {
 		h.renderLogin(w, r, http.StatusBadRequest, loginPage{})
 		return
 	}
-	p := loginPage{Username: strings.TrimSpace(r.PostFormValue("username")), Next: safeNext(r.PostFormValue("next"))}
+	p := loginPage{Username: strings.TrimSpace(r.PostFormValue("username")), Next: safeNext(r.PostFormValue("next")), AskedLang: askedLang(r.PostFormValue("lang"))}
 	_, err := h.auth.Login(w, r, p.Username, r.PostFormValue("password"))
 	if err != nil {
 		e := civic.AsError(err)
@@ -40,15 +51,25 @@ func (h *Web) login(w http.ResponseWriter, r *http.Request) {
 		}
 		// The store's message already says why: wrong credentials, a
 		// disabled account, or how long a throttled user must wait.
-		p.Error = e.Msg.In(auth.Lang(r.Context()))
+		lang := auth.Lang(r.Context())
+		if p.AskedLang != "" {
+			lang = p.AskedLang
+		}
+		p.Error = e.Msg.In(lang)
 		h.renderLogin(w, r, status, p)
 		return
+	}
+	if p.AskedLang != "" {
+		h.auth.SetLang(w, p.AskedLang)
 	}
 	redirect(w, r, p.Next)
 }
 
 func (h *Web) renderLogin(w http.ResponseWriter, r *http.Request, status int, p loginPage) {
 	lang := auth.Lang(r.Context())
+	if p.AskedLang != "" {
+		lang = p.AskedLang
+	}
 	p.Page = Page{Lang: lang, Title: tr(lang, "login.title")}
 	w.Header().Set("Cache-Control", "no-store")
 	h.exec(w, lang, status, "login", "layout", p)

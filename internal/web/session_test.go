@@ -134,3 +134,28 @@ func TestSafeNext(t *testing.T) {
 		}
 	}
 }
+
+// TestLoginKeepsAskedLanguage: a sign-in page opened with ?lang=en keeps
+// English after signing in (the pages after it carry no ?lang=).
+func TestLoginKeepsAskedLanguage(t *testing.T) {
+	f := mustFixture(t)
+	c := f.client(t)
+	body := mustStatus(t, c.get("/login?lang=en"), http.StatusOK)
+	mustContain(t, body, `<input type="hidden" name="lang" value="en">`, "Sign in")
+	rec := c.post("/login", url.Values{"username": {"admin"}, "password": {password}, "lang": {"en"}})
+	mustStatus(t, rec, http.StatusSeeOther)
+	if ck := c.cookies[auth.LangCookie]; ck == nil || ck.Value != "en" {
+		t.Fatalf("language cookie after signing in: %v", ck)
+	}
+	home := mustStatus(t, c.get("/"), http.StatusOK)
+	mustContain(t, home, `<html lang="en"`, "Scope: ")
+	// English pages use English punctuation between their parts.
+	mustNotContain(t, home, "：", "（", "）")
+	// Without ?lang= the sign-in sets no language.
+	c2 := f.client(t)
+	mustNotContain(t, mustStatus(t, c2.get("/login"), http.StatusOK), `name="lang"`)
+	mustStatus(t, c2.post("/login", url.Values{"username": {"admin"}, "password": {password}}), http.StatusSeeOther)
+	if ck := c2.cookies[auth.LangCookie]; ck != nil {
+		t.Fatalf("a language cookie without asking: %v", ck)
+	}
+}

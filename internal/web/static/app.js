@@ -45,6 +45,15 @@
       e.detail.isError = false;
     }
   });
+
+  // A page opened with ?lang= asks its fragments (search results, the
+  // next page of a list) in the same language, not the cookie's.
+  var asked = new URLSearchParams(location.search).get("lang");
+  if (asked === "en" || asked === "zh") {
+    document.addEventListener("htmx:configRequest", function (e) {
+      if (!("lang" in e.detail.parameters)) e.detail.parameters.lang = asked;
+    });
+  }
 })();
 
 // The bell's unread count, live: the inbox streams new notifications as

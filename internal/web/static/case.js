@@ -14,6 +14,8 @@
   function esc(s) { var d = document.createElement("div"); d.textContent = s; return d.innerHTML; }
 
   function baseMap(el) {
+    // Leaflet titles its zoom buttons in English; a Chinese page says 放大/缩小.
+    if (document.documentElement.lang !== "en") L.Control.Zoom.mergeOptions({ zoomInTitle: "放大", zoomOutTitle: "缩小" });
     var map = L.map(el, { zoomControl: true, attributionControl: !!el.dataset.basemap });
     if (el.dataset.basemap) {
       L.tileLayer(el.dataset.basemap, { maxZoom: 19, attribution: el.dataset.attribution || "" }).addTo(map);

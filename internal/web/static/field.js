@@ -90,6 +90,8 @@
     if (typeof L === "undefined") { return; }
     var data;
     try { data = JSON.parse(document.getElementById("patrol-data").textContent); } catch (e) { return; }
+    // Leaflet titles its zoom buttons in English; a Chinese page says 放大/缩小.
+    if (document.documentElement.lang !== "en") L.Control.Zoom.mergeOptions({ zoomInTitle: "放大", zoomOutTitle: "缩小" });
     var map = L.map(el, { attributionControl: !!el.dataset.basemap });
     if (el.dataset.basemap) {
       L.tileLayer(el.dataset.basemap, { maxZoom: 19, attribution: el.dataset.attribution || "" }).addTo(map);

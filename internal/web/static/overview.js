@@ -96,6 +96,8 @@
       document.body.dataset.ovMap = "0";
       return;
     }
+    // Leaflet titles its zoom buttons in English; a Chinese page says 放大/缩小.
+    if (document.documentElement.lang !== "en") L.Control.Zoom.mergeOptions({ zoomInTitle: "放大", zoomOutTitle: "缩小" });
     var map = L.map(el, { attributionControl: false });
     map.setView([35, 105], 4);
     var url = "/api/v1/regions/geojson?under=" + encodeURIComponent(el.dataset.under) + "&level=" + encodeURIComponent(el.dataset.level);
