@@ -605,6 +605,13 @@ func systemEventNote(lang string, e civic.CaseEvent) (string, bool) {
 				return l.EN, true
 			}
 		}
+	case e.Data == `{"priority":"deputy"}`:
+		// 两代表一委员反映（name），优先办理
+		who := e.Note
+		if _, after, ok := strings.Cut(who, "（"); ok {
+			who, _, _ = strings.Cut(after, "）")
+		}
+		return "Raised by a deputy (" + who + "): handled first", true
 	case e.Action == civic.ActDispatch && e.ActorID == 0 && strings.HasPrefix(e.Note, "已派发至"):
 		var d struct {
 			Name string     `json:"name"`

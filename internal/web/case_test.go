@@ -694,3 +694,17 @@ func TestTimelineInEnglish(t *testing.T) {
 	mustNotContain(t, en, "居民上报", "已派发至")
 	mustContain(t, mustStatus(t, comm.get(page+"?lang=zh"), http.StatusOK), "居民上报", "已派发至")
 }
+
+func TestSystemEventNote(t *testing.T) {
+	deputy := civic.CaseEvent{Action: civic.ActComment, Note: "两代表一委员反映（区人大代表 李代表），优先办理", Data: `{"priority":"deputy"}`}
+	if got, ok := systemEventNote("en", deputy); !ok || got != "Raised by a deputy (区人大代表 李代表): handled first" {
+		t.Fatalf("deputy note: %q %v", got, ok)
+	}
+	if _, ok := systemEventNote("zh", deputy); ok {
+		t.Fatal("a Chinese page keeps the note as written")
+	}
+	other := civic.CaseEvent{Action: civic.ActComment, Note: "已联系物业"}
+	if _, ok := systemEventNote("en", other); ok {
+		t.Fatal("a person's note is not translated")
+	}
+}

@@ -66,6 +66,27 @@ func (h *Web) hotspots(w http.ResponseWriter, r *http.Request, c *rq) error {
 	if err != nil {
 		return err
 	}
+	if c.Lang == "en" {
+		// The store names categories as the catalogue does in Chinese;
+		// an English page takes their English names where they have one.
+		cat, err := h.catalogue(r.Context())
+		if err != nil {
+			return err
+		}
+		en := func(code, name string) string {
+			if cc, ok := cat.byCode[code]; ok && cc.NameEN != "" {
+				return cc.NameEN
+			}
+			return name
+		}
+		for i := range hs {
+			hs[i].CategoryName = en(hs[i].CategoryCode, hs[i].CategoryName)
+			hs[i].FamilyName = en(hs[i].Family, hs[i].FamilyName)
+			for j := range hs[i].Categories {
+				hs[i].Categories[j].Name = en(hs[i].Categories[j].Code, hs[i].Categories[j].Name)
+			}
+		}
+	}
 	shown := map[civic.HotspotKind]int{}
 	for _, hsp := range hs {
 		shown[hsp.Kind]++

@@ -25,6 +25,10 @@ func TestHotspotsPage(t *testing.T) {
 	// The usual load is counted unless the form says otherwise, and the
 	// form keeps the choice.
 	mustContain(t, body, `<option value="1">计入`)
+	// In English the warning is headed by the category's English name.
+	enBody := mustStatus(t, admin.get("/hotspots?radius_m=300&min_cases=3&lang=en"), http.StatusOK)
+	mustContain(t, enBody, "Clutter in stairwells")
+	mustNotContain(t, enBody, "楼道堆物")
 	off := mustStatus(t, admin.get("/hotspots?radius_m=300&min_cases=3&usual=0"), http.StatusOK)
 	mustContain(t, off, `<option value="0" selected>不计`, `data-kind="cluster"`)
 	ids := regexp.MustCompile(`name="case_id" value="(\d+)"`).FindAllStringSubmatch(body, -1)

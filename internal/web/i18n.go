@@ -678,7 +678,7 @@ var messages = map[string][2]string{
 	"ov.col.state":                      {"当前状态", "Current state"},
 	"ov.col.category":                   {"类别", "Category"},
 	"ov.col.week":                       {"本周", "This week"},
-	"ov.col.prev4":                      {"前四周周均", "Previous 4 weeks' average"},
+	"ov.col.prev4":                      {"前四周周均", "4-week average"},
 	"ov.col.last_year":                  {"去年同周", "Same week last year"},
 	"ov.col.region":                     {"区域", "Region"},
 	"ov.col.code":                       {"代码", "Code"},

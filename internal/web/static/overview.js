@@ -22,7 +22,10 @@
     var base = { color: COLORS, tooltip: { trigger: c.kind === "pie" ? "item" : "axis" }, animation: false };
     var labels = c.labels || [];
     if (c.kind === "pie") {
-      base.series = [{ type: "pie", radius: ["35%", "68%"], label: { formatter: "{b}\n{c}" },
+      // Labels wrap rather than run off the chart's edge (English source
+      // names are long); the ring leaves them room.
+      base.series = [{ type: "pie", radius: ["30%", "58%"], avoidLabelOverlap: true,
+        label: { formatter: "{b}\n{c}", width: 84, overflow: "break" }, labelLine: { length: 6, length2: 6 },
         data: labels.map(function (l, i) { return { name: l, value: c.series[1][i] }; }) }];
       return base;
     }
