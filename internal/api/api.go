@@ -202,7 +202,8 @@ func jsonError(err error) error {
 	var pe *time.ParseError
 	switch {
 	case errors.As(err, &te):
-		zh, en := jsonKind(te.Type)
+		k := civic.JSONKind(te.Type)
+		zh, en := k.ZH, k.EN
 		if te.Field == "" {
 			return civic.Errorf(civic.EInvalid, "请求内容应为一个%[1]s", "the request body must be %[2]s", zh, en)
 		}
@@ -220,30 +221,6 @@ func jsonError(err error) error {
 		return civic.Errorf(civic.EInvalid, "时间应为文字，如 \"2025-03-01T10:00:00+08:00\"", "a time must be a string such as \"2025-03-01T10:00:00+08:00\"")
 	}
 	return civic.Errorf(civic.EInvalid, "请求内容无法读取", "the request body cannot be read")
-}
-
-// jsonKind names what a Go type expects of JSON, in both languages.
-func jsonKind(t reflect.Type) (zh, en string) {
-	if t == reflect.TypeOf(time.Time{}) {
-		return "时间文字（如 2025-03-01T10:00:00+08:00）", "a time string (such as 2025-03-01T10:00:00+08:00)"
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "文字", "a string"
-	case reflect.Bool:
-		return "true 或 false", "true or false"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "整数", "an integer"
-	case reflect.Float32, reflect.Float64:
-		return "数字", "a number"
-	case reflect.Slice, reflect.Array:
-		return "数组", "an array"
-	case reflect.Map, reflect.Struct:
-		return "对象", "an object"
-	case reflect.Pointer:
-		return jsonKind(t.Elem())
-	}
-	return "其他类型", "another type"
 }
 
 // controlChar finds a string in a decoded value holding a control
@@ -313,6 +290,17 @@ func joinPath(path, name string) string {
 		return path
 	}
 	return path + "." + name
+}
+
+// crsParam reads a coordinate system: wgs84 (also when empty) or gcj02.
+func crsParam(s string) (store.CRS, error) {
+	switch crs := store.CRS(strings.ToLower(s)); crs {
+	case "":
+		return store.WGS84, nil
+	case store.WGS84, store.GCJ02:
+		return crs, nil
+	}
+	return "", civic.Invalid(civic.FieldErr("crs", "坐标系应为 wgs84 或 gcj02", "the coordinate system must be wgs84 or gcj02"))
 }
 
 // page reads limit and offset.

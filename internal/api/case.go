@@ -225,13 +225,9 @@ func (a *API) nearbyCases(w http.ResponseWriter, r *http.Request) error {
 			return civic.Invalid(civic.FieldErr("radius", "半径应为1到2000米", "the radius is from 1 to 2000 metres"))
 		}
 	}
-	crs := store.CRS(strings.ToLower(q.Get("crs")))
-	switch crs {
-	case "":
-		crs = store.WGS84
-	case store.WGS84, store.GCJ02:
-	default:
-		return civic.Invalid(civic.FieldErr("crs", "坐标系应为 wgs84 或 gcj02", "the coordinate system must be wgs84 or gcj02"))
+	crs, err := crsParam(q.Get("crs"))
+	if err != nil {
+		return err
 	}
 	ns, err := a.store.NearbyOpenCases(r.Context(), act, geo.Point{Lng: lng, Lat: lat}, crs, q.Get("category"), radius)
 	if err != nil {
@@ -261,19 +257,16 @@ func (a *API) joinCase(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return civic.NotFound("工单 "+r.PathValue("id"), "case "+r.PathValue("id"))
 	}
-	join := store.JoinInput{Name: in.Name, Phone: in.Phone, Note: in.Note, CRS: store.WGS84}
+	crs, err := crsParam(in.CRS)
+	if err != nil {
+		return err
+	}
+	join := store.JoinInput{Name: in.Name, Phone: in.Phone, Note: in.Note, CRS: crs}
 	switch {
 	case in.Lng != nil && in.Lat != nil:
 		join.Near = &geo.Point{Lng: *in.Lng, Lat: *in.Lat}
 	case in.Lng != nil || in.Lat != nil:
 		return civic.Invalid(civic.FieldErr("location", "请同时提供经度和纬度", "give both longitude and latitude"))
-	}
-	switch store.CRS(in.CRS) {
-	case "", store.WGS84:
-	case store.GCJ02:
-		join.CRS = store.GCJ02
-	default:
-		return civic.Invalid(civic.FieldErr("crs", "坐标系只能是 wgs84 或 gcj02", "the coordinate system is wgs84 or gcj02"))
 	}
 	c, err := a.store.JoinCase(r.Context(), act, id, join)
 	if err != nil {

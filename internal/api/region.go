@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/civicgrid/civicgrid/internal/auth"
 	"github.com/civicgrid/civicgrid/internal/civic"
@@ -164,13 +163,9 @@ func (a *API) locate(w http.ResponseWriter, r *http.Request) error {
 	if err1 != nil || err2 != nil {
 		return civic.Invalid(civic.FieldErr("lng", "请提供经度 lng 和纬度 lat", "give lng and lat as numbers"))
 	}
-	crs := store.CRS(strings.ToLower(q.Get("crs")))
-	switch crs {
-	case "":
-		crs = store.WGS84
-	case store.WGS84, store.GCJ02:
-	default:
-		return civic.Invalid(civic.FieldErr("crs", "坐标系应为 wgs84 或 gcj02", "crs must be wgs84 or gcj02"))
+	crs, err := crsParam(q.Get("crs"))
+	if err != nil {
+		return err
 	}
 	reg, err := a.store.LocateRegion(r.Context(), act, a.loc, geo.Point{Lng: lng, Lat: lat}, crs)
 	if err != nil {

@@ -6,10 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"reflect"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/civicgrid/civicgrid/internal/civic"
 )
 
 // The calendar file format, UTF-8 JSON, as admins write it and as
@@ -284,8 +285,8 @@ func strictDecode(b []byte, v any, field string, pr *problems) bool {
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && te.Field != "" {
-		zh, en := kindName(te.Type.Kind())
-		pr.add(join(field, te.Field), "类型不正确，应为%[1]s", "wrong type, expected %[2]s", zh, en)
+		k := civic.JSONKind(te.Type)
+		pr.add(join(field, te.Field), "类型不正确，应为%[1]s", "wrong type, expected %[2]s", k.ZH, k.EN)
 		return false
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
@@ -294,23 +295,6 @@ func strictDecode(b []byte, v any, field string, pr *problems) bool {
 	}
 	pr.add(field, "不是有效的日历 JSON：应为日历文件格式的一个 JSON 对象", "not valid calendar JSON: it must be an object in the calendar file format")
 	return false
-}
-
-// kindName says what JSON a Go kind expects, in both languages.
-func kindName(k reflect.Kind) (zh, en string) {
-	switch k {
-	case reflect.String:
-		return "文字", "a string"
-	case reflect.Bool:
-		return "true 或 false", "true or false"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "整数", "an integer"
-	case reflect.Float32, reflect.Float64:
-		return "数字", "a number"
-	case reflect.Slice, reflect.Array:
-		return "数组", "an array"
-	}
-	return "对象", "an object"
 }
 
 func weekdayByName(s string) (time.Weekday, bool) {

@@ -3,6 +3,8 @@ package civic
 import (
 	"errors"
 	"fmt"
+	"reflect"
+	"time"
 )
 
 // ErrorCode classifies an Error; the HTTP layers map each code to one status.
@@ -120,4 +122,27 @@ func AsError(err error) *Error {
 		return e
 	}
 	return &Error{Code: EInternal, Msg: T("系统内部错误，请稍后再试", "Internal error, please try again later"), Err: err}
+}
+
+// JSONKind names, in both languages, what JSON a Go type takes: the words
+// a decoding error gives instead of Go's type names.
+func JSONKind(t reflect.Type) Text {
+	if t == reflect.TypeOf(time.Time{}) {
+		return T("时间文字（如 2025-03-01T10:00:00+08:00）", "a time string (such as 2025-03-01T10:00:00+08:00)")
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return T("文字", "a string")
+	case reflect.Bool:
+		return T("true 或 false", "true or false")
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return T("整数", "an integer")
+	case reflect.Float32, reflect.Float64:
+		return T("数字", "a number")
+	case reflect.Slice, reflect.Array:
+		return T("数组", "an array")
+	case reflect.Pointer:
+		return JSONKind(t.Elem())
+	}
+	return T("对象", "an object")
 }

@@ -144,33 +144,30 @@ func validText(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		msg := civic.T("网址中含有无法识别的字符（不是 UTF-8 编码）", "The address holds characters that are not UTF-8 text").In(auth.RequestLang(r))
-		if strings.HasPrefix(r.URL.Path, "/api/") {
-			w.Header().Set("Content-Type", "application/json; charset=utf-8")
-			w.WriteHeader(http.StatusBadRequest)
-			_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": string(civic.EInvalid), "message": msg}})
-			return
-		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(http.StatusBadRequest)
-		fmt.Fprintln(w, msg)
+		refuse(w, r, http.StatusBadRequest, civic.EInvalid, civic.T("网址中含有无法识别的字符（不是 UTF-8 编码）", "The address holds characters that are not UTF-8 text"))
 	})
 }
 
-// crossOriginDenied answers a refused cross-origin request in the user's
-// language, as JSON under /api/ like every API error.
+// crossOriginDenied answers a refused cross-origin request.
 func crossOriginDenied(w http.ResponseWriter, r *http.Request) {
-	msg := civic.T("请求来自其他网站，已被拒绝。请直接在本系统的页面上操作。",
-		"The request came from another site and was refused. Use this system's own pages.").In(auth.RequestLang(r))
+	refuse(w, r, http.StatusForbidden, civic.EForbidden, civic.T("请求来自其他网站，已被拒绝。请直接在本系统的页面上操作。",
+		"The request came from another site and was refused. Use this system's own pages."))
+}
+
+// refuse answers a request the server turns away before any handler, in
+// the user's language: as JSON under /api/ like every API error, as text
+// elsewhere.
+func refuse(w http.ResponseWriter, r *http.Request, status int, code civic.ErrorCode, msg civic.Text) {
+	text := msg.In(auth.RequestLang(r))
 	if strings.HasPrefix(r.URL.Path, "/api/") {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(http.StatusForbidden)
-		_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": string(civic.EForbidden), "message": msg}})
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": string(code), "message": text}})
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.WriteHeader(http.StatusForbidden)
-	fmt.Fprintln(w, msg)
+	w.WriteHeader(status)
+	fmt.Fprintln(w, text)
 }
 
 func securityHeaders(next http.Handler) http.Handler {
