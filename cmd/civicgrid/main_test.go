@@ -69,7 +69,7 @@ func TestCommandLine(t *testing.T) {
 	for _, e := range testdb.Engines(t) {
 		t.Run(string(e), func(t *testing.T) {
 			dir := t.TempDir()
-			vars := map[string]string{"CIVICGRID_DB": testdb.DSN(t, e), "CIVICGRID_LOG_LEVEL": "warn"}
+			vars := map[string]string{"CIVICGRID_DB": testdb.DSN(t, e), "CIVICGRID_LOG_LEVEL": "warn", "CIVICGRID_KEYS_FILE": filepath.Join(dir, "civicgrid.keys")}
 			good, bad := filepath.Join(dir, "good.geojson"), filepath.Join(dir, "bad.geojson")
 			os.WriteFile(good, []byte(cityFile), 0o644)
 			os.WriteFile(bad, []byte(brokenFile), 0o644)
@@ -90,7 +90,7 @@ func TestCommandLine(t *testing.T) {
 			if _, _, err := runCmd(t, "short\n", vars, "user", "passwd", "chief", "--password-stdin"); err == nil {
 				t.Fatal("user passwd accepted a short password")
 			}
-			if _, _, err := runCmd(t, "", map[string]string{"CIVICGRID_DB": vars["CIVICGRID_DB"], "CIVICGRID_PASSWORD": "another-pass-2"}, "user", "passwd", "chief"); err != nil {
+			if _, _, err := runCmd(t, "", map[string]string{"CIVICGRID_DB": vars["CIVICGRID_DB"], "CIVICGRID_KEYS_FILE": vars["CIVICGRID_KEYS_FILE"], "CIVICGRID_PASSWORD": "another-pass-2"}, "user", "passwd", "chief"); err != nil {
 				t.Fatalf("user passwd: %v", err)
 			}
 			out, _, err := runCmd(t, "", vars, "user", "list")
