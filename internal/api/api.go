@@ -179,7 +179,7 @@ func queryControlChar(r *http.Request) (string, bool) {
 		return "", false
 	}
 	bad := func(s string) bool {
-		return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
+		return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || civic.IsInvisibleControl(r) })
 	}
 	for k, vs := range r.URL.Query() {
 		if bad(k) {
@@ -234,9 +234,7 @@ func controlChar(v reflect.Value, path string) (string, bool) {
 		}
 		return controlChar(v.Elem(), path)
 	case reflect.String:
-		return path, strings.ContainsFunc(v.String(), func(r rune) bool {
-			return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f
-		})
+		return path, civic.HasInvisibleControl(v.String())
 	case reflect.Struct:
 		t := v.Type()
 		for i := 0; i < t.NumField(); i++ {

@@ -177,7 +177,7 @@ func (a *API) calendarDeadline(w http.ResponseWriter, r *http.Request) error {
 	}
 	start := instant("start", q.Get("start"))
 	b := calendar.Budget{Unit: calendar.Unit(q.Get("unit"))}
-	if b.Amount, err = strconv.ParseFloat(q.Get("amount"), 64); err != nil || !(b.Amount >= 0 && b.Amount <= 10000) {
+	if b.Amount, err = civic.ParseNumber(q.Get("amount")); err != nil || !(b.Amount >= 0 && b.Amount <= 10000) {
 		fields = append(fields, civic.FieldErr("amount", "时限应为0到10000之间的数", "amount must be a number from 0 to 10000"))
 	}
 	if !b.Unit.Valid() {

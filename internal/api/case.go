@@ -214,14 +214,14 @@ func (a *API) nearbyCases(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	lng, err1 := strconv.ParseFloat(q.Get("lng"), 64)
-	lat, err2 := strconv.ParseFloat(q.Get("lat"), 64)
+	lng, err1 := civic.ParseNumber(q.Get("lng"))
+	lat, err2 := civic.ParseNumber(q.Get("lat"))
 	if err1 != nil || err2 != nil || !(lng >= -180 && lng <= 180 && lat >= -85 && lat <= 85) {
 		return civic.Invalid(civic.FieldErr("lng", "请提供经度 lng 和纬度 lat", "give lng and lat as numbers"))
 	}
 	var radius float64
 	if s := q.Get("radius"); s != "" {
-		if radius, err = strconv.ParseFloat(s, 64); err != nil || !(radius > 0 && radius <= 2000) {
+		if radius, err = civic.ParseNumber(s); err != nil || !(radius > 0 && radius <= 2000) {
 			return civic.Invalid(civic.FieldErr("radius", "半径应为1到2000米", "the radius is from 1 to 2000 metres"))
 		}
 	}

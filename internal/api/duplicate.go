@@ -31,7 +31,7 @@ func duplicateQuery(r *http.Request) (civic.DuplicateParams, error) {
 		if s == "" {
 			continue
 		}
-		v, err := strconv.ParseFloat(s, 64)
+		v, err := civic.ParseNumber(s)
 		if err != nil || v < 0 {
 			return p, civic.Invalid(civic.FieldError{Field: f.name, Msg: civic.T(f.zh, f.en)})
 		}

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/civicgrid/civicgrid/internal/auth"
@@ -18,7 +17,7 @@ func hotspotParams(r *http.Request) (scope string, p civic.HotspotParams, err er
 		if s == "" {
 			return 0, nil
 		}
-		v, err := strconv.ParseFloat(s, 64)
+		v, err := civic.ParseNumber(s)
 		if err != nil || v < 0 {
 			return 0, civic.Invalid(civic.FieldError{Field: name, Msg: civic.T(zh, en)})
 		}

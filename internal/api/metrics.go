@@ -35,7 +35,7 @@ func (a *API) metricsFilter(r *http.Request, act civic.Actor) (store.MetricsFilt
 		}
 	}
 	if s := q.Get("basic_weight"); s != "" {
-		if f.BasicWeight, err = strconv.ParseFloat(s, 64); err != nil {
+		if f.BasicWeight, err = civic.ParseNumber(s); err != nil {
 			return f, civic.Invalid(civic.FieldErr("basic_weight", "应为0到1之间的数", "must be a number from 0 to 1"))
 		}
 	}

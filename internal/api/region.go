@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"strconv"
 
 	"github.com/civicgrid/civicgrid/internal/auth"
 	"github.com/civicgrid/civicgrid/internal/civic"
@@ -158,8 +157,8 @@ func (a *API) locate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	lng, err1 := strconv.ParseFloat(q.Get("lng"), 64)
-	lat, err2 := strconv.ParseFloat(q.Get("lat"), 64)
+	lng, err1 := civic.ParseNumber(q.Get("lng"))
+	lat, err2 := civic.ParseNumber(q.Get("lat"))
 	if err1 != nil || err2 != nil {
 		return civic.Invalid(civic.FieldErr("lng", "请提供经度 lng 和纬度 lat", "give lng and lat as numbers"))
 	}

@@ -150,7 +150,7 @@ func ParseTimeLimit(s string) (TimeLimit, *FieldError) {
 	if i <= 0 {
 		return bad()
 	}
-	amount, err := strconv.ParseFloat(s[:i], 64)
+	amount, err := ParseNumber(s[:i])
 	if err != nil {
 		return bad()
 	}

@@ -296,7 +296,7 @@ func SetHouseValue(h *House, f, v string) *FieldError {
 	case "number":
 		h.Number = v
 	case "area_m2":
-		a, err := strconv.ParseFloat(v, 64)
+		a, err := ParseNumber(v)
 		if err != nil {
 			return bad("面积应为数字", "the area must be a number")
 		}

@@ -46,7 +46,7 @@ func (c *Compound) Validate() error {
 }
 
 func checkLngLat(lng, lat float64) []FieldError {
-	if lng < -180 || lng > 180 || lat < -90 || lat > 90 {
+	if !InRange(lng, -180, 180) || !InRange(lat, -90, 90) {
 		return []FieldError{FieldErr("location", "位置坐标超出范围", "the location is out of range")}
 	}
 	return nil
@@ -164,7 +164,7 @@ func (h *House) Validate(b Building) error {
 	if h.Floor == 0 || h.Floor > b.Floors || h.Floor < -5 {
 		fs = append(fs, FieldErr("floor", "楼层应为1到%d（地下为负数）", "the floor must be 1 to %d (negative below ground)", b.Floors))
 	}
-	if h.AreaM2 < 0 || h.AreaM2 > 100000 {
+	if !InRange(h.AreaM2, 0, 100000) {
 		fs = append(fs, FieldErr("area_m2", "面积应为0到100000平方米", "the area must be 0 to 100,000 m²"))
 	}
 	if h.Use == "" {

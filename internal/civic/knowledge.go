@@ -65,8 +65,10 @@ func (a *Article) Validate() error {
 		if d.v == "" {
 			continue
 		}
-		if _, err := time.Parse(DateLayout, d.v); err != nil {
+		if t, err := time.Parse(DateLayout, d.v); err != nil {
 			fs = append(fs, FieldErr(d.field, "日期应写作 YYYY-MM-DD", "the date must be written YYYY-MM-DD"))
+		} else if !PlausibleYear(t) {
+			fs = append(fs, FieldErr(d.field, "日期应在1950年到2100年之间", "the date must be between 1950 and 2100"))
 		}
 	}
 	if a.ValidFrom != "" && a.ValidTo != "" && a.ValidTo < a.ValidFrom {

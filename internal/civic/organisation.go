@@ -65,6 +65,10 @@ func (o *Organisation) Validate() error {
 	if o.Phone != "" && !ValidPhone(o.Phone) {
 		fs = append(fs, FieldErr("phone", "电话号码格式不正确", "phone number is not valid"))
 	}
+	o.Address = strings.TrimSpace(o.Address)
+	if len([]rune(o.Address)) > 200 {
+		fs = append(fs, FieldErr("address", "地址不超过200字", "the address is at most 200 characters"))
+	}
 	if len(fs) > 0 {
 		return Invalid(fs...)
 	}

@@ -616,6 +616,8 @@ func (v *Visit) Validate(now time.Time) error {
 	if v.NextVisit != "" {
 		if d, err := time.Parse(DateLayout, v.NextVisit); err != nil || d.Before(v.VisitedAt.Truncate(24*time.Hour)) {
 			fs = append(fs, FieldErr("next_visit", "下次走访日期应为YYYY-MM-DD且不早于本次", "the next visit is YYYY-MM-DD, not before this one"))
+		} else if d.After(v.VisitedAt.AddDate(2, 0, 0)) {
+			fs = append(fs, FieldErr("next_visit", "下次走访日期应在本次走访后两年之内", "the next visit must be within two years of this one"))
 		}
 	}
 	if len(fs) > 0 {

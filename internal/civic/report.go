@@ -269,7 +269,7 @@ func (t *ReportTemplate) Validate() error {
 	if t.RegionCode != "" {
 		l, ok := LevelOfCode(t.RegionCode)
 		if !ok || l == LevelMicroGrid {
-			fs = append(fs, FieldErr("region_code", "区域代码“%s”无效", "region code %q is not valid", t.RegionCode))
+			fs = append(fs, FieldErr("region_code", "区域代码“%s”无效", "region code %q is not valid", Clip(t.RegionCode, 40)))
 		} else {
 			t.ScopeLevel = l.Key()
 		}
@@ -297,7 +297,7 @@ func (t *ReportTemplate) Validate() error {
 			fs = append(fs, FieldErr(field, "第%d行：请选择指标或设为手填", "row %d: choose a figure or make the row manual", i+1))
 		case !r.Manual:
 			if _, ok := FigureByKey(r.Figure); !ok {
-				fs = append(fs, FieldErr(field, "第%d行：没有“%s”这个指标", "row %d: there is no figure %q", i+1, r.Figure))
+				fs = append(fs, FieldErr(field, "第%d行：没有“%s”这个指标", "row %d: there is no figure %q", i+1, Clip(r.Figure, 40)))
 			}
 		}
 	}

@@ -79,7 +79,7 @@ func (s *Staff) Validate() error {
 	}
 	// A ledger of people at work: dates from the founding of the grid
 	// system's forerunners to a few decades ahead, not year 1 or 9999.
-	plausible := func(t time.Time) bool { return t.Year() >= 1950 && t.Year() <= 2100 }
+	plausible := PlausibleYear
 	start, err := time.Parse(DateLayout, s.StartDate)
 	switch {
 	case err != nil:

@@ -18,6 +18,10 @@ const (
 	AnonymousWindow = 10 * time.Minute
 )
 
+// maxBlockYears bounds a block's expiry: a date further off is a slip (a
+// block meant to last is one without expiry).
+const maxBlockYears = 10
+
 // BlockCaller refuses a phone number at intake, until an optional expiry.
 func (s *Store) BlockCaller(ctx context.Context, a civic.Actor, phone, reason string, until *time.Time) (civic.BlockedCaller, error) {
 	if err := a.Must(civic.PermCaseAbuse); err != nil {
@@ -33,6 +37,8 @@ func (s *Store) BlockCaller(ctx context.Context, a civic.Actor, phone, reason st
 	}
 	if until != nil && !until.After(s.Now()) {
 		fs = append(fs, civic.FieldErr("until", "截止时间应晚于现在", "the expiry must be in the future"))
+	} else if until != nil && until.After(s.Now().AddDate(maxBlockYears, 0, 0)) {
+		fs = append(fs, civic.FieldErr("until", "限制期限最长%d年；不设截止时间即为长期限制", "a block lasts at most %d years; leave the expiry empty for one without end", maxBlockYears))
 	}
 	if len(fs) > 0 {
 		return civic.BlockedCaller{}, civic.Invalid(fs...)

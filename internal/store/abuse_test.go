@@ -22,6 +22,10 @@ func TestAbuseControls(t *testing.T) {
 		if _, err := s.BlockCaller(ctx, w.grid, "13511112222", "恶意骚扰", nil); civic.ErrorCodeOf(err) != civic.EForbidden {
 			t.Fatalf("a grid worker blocks callers: %v", err)
 		}
+		far := clock.T.AddDate(20, 0, 0)
+		if _, err := s.BlockCaller(ctx, w.operator, "13511112222", "恶意骚扰", &far); civic.ErrorCodeOf(err) != civic.EInvalid {
+			t.Fatalf("a block for twenty years: %v", err)
+		}
 		until := clock.T.Add(24 * time.Hour)
 		if _, err := s.BlockCaller(ctx, w.operator, "13511112222", "恶意骚扰", &until); err != nil {
 			t.Fatal(err)

@@ -697,7 +697,8 @@ func ParseCategorySheet(data []byte, format SheetFormat) (CategorySheet, error) 
 		}
 		r.FieldsPerRecord = -1
 		if recs, err = r.ReadAll(); err != nil {
-			return CategorySheet{}, civic.Errorf(civic.EInvalid, "CSV 格式错误：%v", "the CSV file is malformed: %v", err)
+			pr := sheet.CSVProblem(err)
+			return CategorySheet{}, civic.Errorf(civic.EInvalid, "CSV 格式错误：%[1]s", "the CSV file is malformed: %[2]s", pr.ZH, pr.EN)
 		}
 	default:
 		return CategorySheet{}, civic.Errorf(civic.EInvalid, "只接受 CSV 或 XLSX 文件", "only CSV and XLSX files are accepted")
@@ -877,10 +878,10 @@ func categoryOfRecord(cell func(key string) string, parents map[string]bool) (ci
 
 func parseFraction(s string) (float64, error) {
 	if p, ok := strings.CutSuffix(s, "%"); ok {
-		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		f, err := civic.ParseNumber(strings.TrimSpace(p))
 		return f / 100, err
 	}
-	return strconv.ParseFloat(s, 64)
+	return civic.ParseNumber(s)
 }
 
 func parseYesNo(s string) (v, ok bool) {

@@ -105,14 +105,17 @@ func (tx *Tx) checkCompound(ctx context.Context, a civic.Actor, c *civic.Compoun
 	}
 	if c.Boundary != "" {
 		if _, err := geo.ParseGeometry([]byte(c.Boundary)); err != nil {
-			return civic.Invalid(civic.FieldErr("boundary", "小区边界不是有效的GeoJSON多边形：%v", "the compound boundary is not a valid GeoJSON polygon: %v", err))
+			return civic.Invalid(civic.FieldErr("boundary", "小区边界无法解析：应为 GeoJSON 的 Polygon 或 MultiPolygon，坐标为 [经度, 纬度] 数组", "the compound boundary cannot be read: it must be a GeoJSON Polygon or MultiPolygon with [lng, lat] coordinates"))
 		}
 	}
 	if c.PropertyOrgID != 0 {
-		var kind string
-		err := tx.queryRow(ctx, `SELECT kind FROM organisations WHERE id = ?`, c.PropertyOrgID).Scan(&kind)
+		var kind, region string
+		err := tx.queryRow(ctx, `SELECT kind, region_code FROM organisations WHERE id = ?`, c.PropertyOrgID).Scan(&kind, &region)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && kind != string(civic.OrgPropertyCompany)) {
 			return civic.Invalid(civic.FieldErr("property_org_id", "物业公司不存在或不是物业类组织", "the property company does not exist or is not a property company"))
+		}
+		if err == nil && !orgLinkable(a, region, c.RegionCode) {
+			return civic.Invalid(civic.FieldErr("property_org_id", "该物业公司不在您的管辖范围内，也不负责本小区所在区域", "the property company is neither in your scope nor serving the compound's area"))
 		}
 		if err != nil {
 			return fmt.Errorf("look up property company %d: %w", c.PropertyOrgID, err)

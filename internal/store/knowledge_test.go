@@ -202,6 +202,11 @@ func TestKnowledgeAccess(t *testing.T) {
 		if _, err := s.CreateArticle(ctx, admin, bad); fieldsOf(err)["valid_to"] == "" {
 			t.Errorf("reversed dates: %v", err)
 		}
+		bad = art
+		bad.ValidTo = "9999-12-31"
+		if _, err := s.CreateArticle(ctx, admin, bad); fieldsOf(err)["valid_to"] == "" {
+			t.Errorf("valid until 9999: %v", err)
+		}
 		up := arts["居住证怎么办理？"]
 		up.Answer = "居住证改为网上申领。"
 		if _, err := s.UpdateArticle(ctx, w.otherHandler, up); civic.ErrorCodeOf(err) != civic.EForbidden {

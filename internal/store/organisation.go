@@ -52,8 +52,28 @@ func (s *Store) GetOrganisation(ctx context.Context, a civic.Actor, id int64) (c
 type OrgFilter struct {
 	Kind  civic.OrgKind
 	Under string // jurisdiction in this subtree
-	Query string
+	// Covering adds the organisations whose jurisdiction covers the actor's
+	// scope (its street office, its district's departments and property
+	// companies): the ones a record in the scope may be linked to.
+	Covering bool
+	Query    string
 	Page
+}
+
+// ancestorCodes are code's ancestors, nearest first.
+func ancestorCodes(code string) []any {
+	var out []any
+	for p := civic.ParentCodeOf(code); p != ""; p = civic.ParentCodeOf(p) {
+		out = append(out, p)
+	}
+	return out
+}
+
+// orgLinkable reports whether a record at region target (in the actor's
+// scope) may be linked to an organisation whose jurisdiction is orgRegion:
+// one in the actor's scope, or one whose jurisdiction covers the record.
+func orgLinkable(a civic.Actor, orgRegion, target string) bool {
+	return a.InScope(orgRegion) || orgRegion != "" && strings.HasPrefix(target, orgRegion)
 }
 
 // ListOrganisations returns organisations in the actor's scope by name.
@@ -62,6 +82,10 @@ func (s *Store) ListOrganisations(ctx context.Context, a civic.Actor, f OrgFilte
 		return nil, 0, err
 	}
 	where, args := scopeClause(a, "o.region_code")
+	if anc := ancestorCodes(a.Scope.RegionCode); f.Covering && len(anc) > 0 && !a.IsSystem() {
+		where = "(" + where + " OR o.region_code IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(anc)), ", ") + "))"
+		args = append(args, anc...)
+	}
 	if a.Scope.OrgID != 0 && !a.IsSystem() {
 		where += " AND o.id = ?"
 		args = append(args, a.Scope.OrgID)

@@ -714,8 +714,10 @@ func (tx *Tx) linkHouse(ctx context.Context, a civic.Actor, l *civic.HouseLink) 
 	if !l.Relation.Valid() {
 		fs = append(fs, civic.FieldErr("relation", "请选择与房屋的关系（产权人、租户或家庭成员）", "choose the relation: owner, tenant or family member"))
 	}
-	if _, err := time.Parse(civic.DateLayout, l.MoveIn); err != nil {
+	if d, err := time.Parse(civic.DateLayout, l.MoveIn); err != nil {
 		fs = append(fs, civic.FieldErr("move_in", "入住日期格式应为YYYY-MM-DD", "the move-in date is YYYY-MM-DD"))
+	} else if d.Year() < 1900 || l.MoveIn > today(tx.now.AddDate(0, 0, 366)) {
+		fs = append(fs, civic.FieldErr("move_in", "入住日期应在1900年之后、一年之内", "the move-in date must be after 1900 and within a year from now"))
 	}
 	if len(fs) > 0 {
 		return civic.Invalid(fs...)
@@ -792,6 +794,11 @@ func (s *Store) EndLink(ctx context.Context, a civic.Actor, linkID int64, moveOu
 		}
 		if _, err := time.Parse(civic.DateLayout, moveOut); err != nil || moveOut < l.MoveIn {
 			return civic.Invalid(civic.FieldErr("move_out", "迁出日期应为YYYY-MM-DD且不早于入住日期%s", "the move-out date is YYYY-MM-DD, not before the move-in date %s", l.MoveIn))
+		}
+		if moveOut > today(tx.now) {
+			// A move-out ends the link at once: a later date would show
+			// the person gone before they are.
+			return civic.Invalid(civic.FieldErr("move_out", "迁出日期不能晚于今天；请在迁出后登记", "the move-out date cannot be after today; record it once they have moved"))
 		}
 		if _, err := tx.exec(ctx, `UPDATE person_houses SET move_out = ?, updated_at = ? WHERE id = ?`, moveOut, tx.now, linkID); err != nil {
 			return fmt.Errorf("end house link %d: %w", linkID, err)

@@ -88,7 +88,8 @@ func eachRow(format string, r io.Reader, fn func(no int, row []string) error) er
 		}
 		line, _ := cr.FieldPos(0)
 		if err != nil {
-			return civic.Invalid(civic.FieldErr("file", "CSV文件第%d行无法读取：%v", "cannot read line %d of the CSV file: %v", line, err))
+			pr := sheet.CSVProblem(err)
+			return civic.Invalid(civic.FieldErr("file", "CSV文件无法读取：%[1]s", "the CSV file cannot be read: %[2]s", pr.ZH, pr.EN))
 		}
 		for _, c := range rec {
 			if !sheet.Readable(c) {

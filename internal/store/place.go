@@ -60,8 +60,11 @@ func (s *Store) CreatePlaceCode(ctx context.Context, a civic.Actor, loc *Locator
 	if n := len([]rune(p.Name)); n == 0 || n > 60 {
 		fs = append(fs, civic.FieldErr("name", "请填写场所名称（不超过60字）", "name the place (at most 60 characters)"))
 	}
+	if len([]rune(p.Address)) > 200 {
+		fs = append(fs, civic.FieldErr("address", "地址不超过200字", "the address is at most 200 characters"))
+	}
 	if p.HasLocation {
-		if p.Lng < -180 || p.Lng > 180 || p.Lat < -90 || p.Lat > 90 {
+		if !civic.InRange(p.Lng, -180, 180) || !civic.InRange(p.Lat, -90, 90) {
 			fs = append(fs, civic.FieldErr("location", "位置坐标超出范围", "the location is out of range"))
 		} else if code, err := loc.Locate(ctx, geo.Point{Lng: p.Lng, Lat: p.Lat}, WGS84); err != nil {
 			return p, err

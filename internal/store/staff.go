@@ -107,12 +107,15 @@ func (tx *Tx) checkStaffRefs(ctx context.Context, a civic.Actor, m *civic.Staff)
 		return civic.Invalid(civic.FieldErr("grid_code", "只能登记到网格或微网格", "staff serve a grid or micro-grid"))
 	}
 	if m.OrgID != 0 {
-		var n int
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM organisations WHERE id = ?`, m.OrgID).Scan(&n); err != nil {
-			return fmt.Errorf("look up organisation %d: %w", m.OrgID, err)
+		var region string
+		err := tx.queryRow(ctx, `SELECT region_code FROM organisations WHERE id = ?`, m.OrgID).Scan(&region)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && !orgLinkable(a, region, m.GridCode) {
+			// One answer for both, so that the refusal does not tell
+			// which organisations exist elsewhere.
+			return civic.Invalid(civic.FieldErr("org_id", "所属组织不存在或不在您的管辖范围内", "the organisation does not exist or is outside your scope"))
 		}
-		if n == 0 {
-			return civic.Invalid(civic.FieldErr("org_id", "所属组织不存在", "the organisation does not exist"))
+		if err != nil {
+			return fmt.Errorf("look up organisation %d: %w", m.OrgID, err)
 		}
 	}
 	return nil

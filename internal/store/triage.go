@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/sheet"
 	"github.com/civicgrid/civicgrid/internal/triage"
 )
 
@@ -176,8 +177,9 @@ type TriageUpload struct {
 func (s *Store) ReadTriageUpload(ctx context.Context, csv []byte) (TriageUpload, error) {
 	ex, err := triage.ReadCSV(strings.NewReader(string(csv)))
 	if err != nil {
-		return TriageUpload{}, civic.Invalid(civic.FieldErr("file", "无法读取CSV（需要 title,text,label 三列，首行为列名）：%v",
-			"cannot read the CSV (it needs the columns title,text,label with a header row): %v", err))
+		pr := sheet.CSVProblem(err)
+		return TriageUpload{}, civic.Invalid(civic.FieldErr("file", "无法读取CSV（需要 title,text,label 三列，首行为列名）：%[1]s",
+			"cannot read the CSV (it needs the columns title,text,label with a header row): %[2]s", pr.ZH, pr.EN))
 	}
 	if len(ex) == 0 {
 		return TriageUpload{}, civic.Invalid(civic.FieldErr("file", "CSV中没有样本", "the CSV holds no examples"))

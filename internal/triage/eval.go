@@ -19,20 +19,20 @@ import (
 func ReadCSV(r io.Reader) ([]Example, error) {
 	text, _, err := sheet.Text(r)
 	if err != nil {
-		return nil, fmt.Errorf("%w; save it as \"CSV UTF-8\"", err)
+		return nil, sheet.CSVProblem(err)
 	}
 	data, err := io.ReadAll(text)
 	if err != nil {
 		return nil, fmt.Errorf("read: %w", err)
 	}
 	if !sheet.Readable(string(data)) {
-		return nil, fmt.Errorf("%w; save it as \"CSV UTF-8\"", sheet.ErrEncoding)
+		return nil, sheet.CSVProblem(sheet.ErrEncoding)
 	}
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = -1
 	head, err := cr.Read()
 	if err != nil {
-		return nil, fmt.Errorf("read header: %w", err)
+		return nil, sheet.CSVProblem(err)
 	}
 	col := map[string]int{}
 	for i, h := range head {
@@ -42,7 +42,8 @@ func ReadCSV(r io.Reader) ([]Example, error) {
 	xi, ok1 := col["text"]
 	li, ok2 := col["label"]
 	if !ok1 || !ok2 {
-		return nil, fmt.Errorf("the header must name the columns text and label (and optionally title), got %q", head)
+		return nil, sheet.Problemf("首行须为列名，含 text 和 label 两列（title 列可选）",
+			"the first row must name the columns text and label (and optionally title)")
 	}
 	var out []Example
 	line := 1
@@ -53,7 +54,7 @@ func ReadCSV(r io.Reader) ([]Example, error) {
 		}
 		line++
 		if err != nil {
-			return nil, fmt.Errorf("line %d: %w", line, err)
+			return nil, sheet.CSVProblem(err)
 		}
 		get := func(i int) string {
 			if i < len(rec) {
@@ -66,7 +67,7 @@ func ReadCSV(r io.Reader) ([]Example, error) {
 			e.Title = get(ti)
 		}
 		if e.Label == "" || e.Title+e.Text == "" {
-			return nil, fmt.Errorf("line %d: empty text or label", line)
+			return nil, sheet.Problemf("第%d行：正文或分类为空", "line %d: empty text or label", line)
 		}
 		out = append(out, e)
 	}

@@ -238,7 +238,7 @@ func (h *Web) saveAssessmentWeights(w http.ResponseWriter, r *http.Request, c *r
 		if s == "" {
 			s = "0"
 		}
-		v, err := strconv.ParseFloat(s, 64)
+		v, err := civic.ParseNumber(s)
 		if err != nil {
 			fe.addField("w_"+string(i), c.T("assess.bad_number"))
 		}

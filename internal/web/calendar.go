@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -70,7 +71,7 @@ func (h *Web) calendarSave(w http.ResponseWriter, r *http.Request, c *rq) error 
 	if err != nil {
 		// A parse error of the file is the user's input, not ours; errors
 		// of the save below are the store's own and keep their code.
-		err = civic.Invalid(civic.FieldError{Field: "json", Msg: civic.T("日历格式有误："+err.Error(), "the calendar is not valid: "+err.Error())})
+		err = civic.Invalid(civic.FieldError{Field: "json", Msg: calendarProblems(err)})
 	} else if y.Year != year {
 		err = civic.Invalid(civic.FieldErr("json", "文件中的年份与所选年份不同", "the file's year differs from the year chosen"))
 	} else {
@@ -96,4 +97,24 @@ func (h *Web) calendarReset(w http.ResponseWriter, r *http.Request, c *rq) error
 	h.flash(w, "flash.saved")
 	redirect(w, r, "/calendar?year="+strconv.Itoa(year))
 	return nil
+}
+
+// calendarProblems says in both languages what is wrong with a calendar
+// text: each problem the calendar package found, with the field it is in.
+func calendarProblems(err error) civic.Text {
+	zh, en := []string{}, []string{}
+	var ve *calendar.ValidationError
+	if errors.As(err, &ve) {
+		for _, p := range ve.Problems {
+			at := ""
+			if p.Field != "" {
+				at = p.Field + ": "
+			}
+			zh, en = append(zh, at+p.ZH), append(en, at+p.EN)
+		}
+	}
+	if len(zh) == 0 {
+		return civic.T("日历格式有误", "the calendar is not valid")
+	}
+	return civic.T("日历格式有误："+strings.Join(zh, "；"), "the calendar is not valid: "+strings.Join(en, "; "))
 }

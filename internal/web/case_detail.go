@@ -536,7 +536,7 @@ func (h *Web) caseInput(ctx context.Context, c *rq, f caseActForm) (store.CaseIn
 		}
 		in.MergeInto = id
 	case civic.ActRequestExtend:
-		a, err := strconv.ParseFloat(f.Amount, 64)
+		a, err := civic.ParseNumber(f.Amount)
 		if err != nil || a != a {
 			return in, civic.Invalid(civic.FieldErr("amount", "请填写延期时长（数字）", "enter the extra time as a number"))
 		}

@@ -457,8 +457,8 @@ func (h *Web) newCaseOf(r *http.Request, c *rq, f *reportForm) (store.NewCase, F
 		n.ReporterName = c.User.DisplayName
 	}
 	if f.Lng != "" || f.Lat != "" {
-		lng, err1 := strconv.ParseFloat(f.Lng, 64)
-		lat, err2 := strconv.ParseFloat(f.Lat, 64)
+		lng, err1 := civic.ParseNumber(f.Lng)
+		lat, err2 := civic.ParseNumber(f.Lat)
 		if err1 != nil || err2 != nil {
 			errs.addField("location", c.T("report.bad_location"))
 		} else {

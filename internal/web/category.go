@@ -266,7 +266,7 @@ func (f categoryForm) category() (civic.Category, error) {
 		if s == "" {
 			return
 		}
-		v, err := strconv.ParseFloat(s, 64)
+		v, err := civic.ParseNumber(s)
 		if err != nil {
 			fes = append(fes, civic.FieldErr(field, "请填写0到1之间的小数（如 0.5）", "enter a fraction between 0 and 1 (e.g. 0.5)"))
 			return

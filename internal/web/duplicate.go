@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
@@ -72,8 +71,8 @@ func (h *Web) duplicateSuggest(w http.ResponseWriter, r *http.Request, c *rq) er
 	q := r.URL.Query()
 	d := civic.DuplicateDraft{Title: strings.TrimSpace(q.Get("title")), Description: strings.TrimSpace(q.Get("description")),
 		CategoryCode: q.Get("category_code"), RegionCode: q.Get("region_code")}
-	lng, err1 := strconv.ParseFloat(q.Get("lng"), 64)
-	lat, err2 := strconv.ParseFloat(q.Get("lat"), 64)
+	lng, err1 := civic.ParseNumber(q.Get("lng"))
+	lat, err2 := civic.ParseNumber(q.Get("lat"))
 	if err1 == nil && err2 == nil {
 		p := geo.Point{Lng: lng, Lat: lat}
 		if store.CRS(q.Get("crs")) == store.GCJ02 {

@@ -75,6 +75,37 @@ func (f *FormErrors) addField(name, msg string) {
 	f.Fields[name] = msg
 }
 
+// readPosted reads a posted url-encoded form before any handler sees it
+// and drops the invisible control characters from its values (see
+// civic.StripInvisibleControls), so that no name, address or note stores
+// them whichever form it came from. Uploads (multipart forms) are read by
+// their handlers, through parseUpload, which does the same.
+func readPosted(w http.ResponseWriter, r *http.Request) error {
+	if r.Method != http.MethodPost {
+		return nil
+	}
+	ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	if !strings.EqualFold(strings.TrimSpace(ct), "application/x-www-form-urlencoded") {
+		return nil
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	stripControls(r.PostForm)
+	stripControls(r.Form)
+	return nil
+}
+
+// stripControls removes invisible control characters from every value.
+func stripControls(vs url.Values) {
+	for k, list := range vs {
+		for i, v := range list {
+			list[i] = civic.StripInvisibleControls(v)
+		}
+		vs[k] = list
+	}
+}
+
 // parseForm reads a posted form, refusing oversized bodies.
 func parseForm(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)

@@ -51,7 +51,7 @@ func (h *Web) hotspots(w http.ResponseWriter, r *http.Request, c *rq) error {
 		CanMerge: c.Actor.Can(civic.PermCaseDispatch)}
 	var params civic.HotspotParams
 	num := func(s string) float64 {
-		v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		v, err := civic.ParseNumber(s)
 		if err != nil || v < 0 {
 			return 0
 		}

@@ -126,8 +126,8 @@ func parseLngLat(lng, lat string) (float64, float64, bool) {
 	if lng == "" && lat == "" {
 		return 0, 0, true
 	}
-	x, err1 := strconv.ParseFloat(lng, 64)
-	y, err2 := strconv.ParseFloat(lat, 64)
+	x, err1 := civic.ParseNumber(lng)
+	y, err2 := civic.ParseNumber(lat)
 	return x, y, err1 == nil && err2 == nil
 }
 
@@ -160,7 +160,7 @@ func (h *Web) compoundFormPage(w http.ResponseWriter, r *http.Request, c *rq, f 
 	if p.Regions, err = h.placeRegionOptions(ctx, c.Actor, f.RegionCode, civic.LevelCommunity, civic.LevelGrid); err != nil {
 		return p, err
 	}
-	orgs, _, err := h.store.ListOrganisations(ctx, c.Actor, store.OrgFilter{Kind: civic.OrgPropertyCompany, Page: store.Page{Limit: 10000}})
+	orgs, _, err := h.store.ListOrganisations(ctx, c.Actor, store.OrgFilter{Kind: civic.OrgPropertyCompany, Covering: true, Page: store.Page{Limit: 10000}})
 	if err != nil {
 		return p, err
 	}
@@ -378,7 +378,11 @@ func (f buildingForm) building() (civic.Building, error) {
 	b.Floors = num(f.Floors, "floors", "层数应为整数", "floors is a whole number")
 	b.Units = num(f.Units, "units", "单元数应为整数", "units is a whole number")
 	if f.CompoundID != "" {
-		b.CompoundID, _ = strconv.ParseInt(f.CompoundID, 10, 64)
+		id, err := strconv.ParseInt(f.CompoundID, 10, 64)
+		if err != nil || id <= 0 {
+			fs = append(fs, civic.FieldErr("compound_id", "请选择小区", "choose a compound"))
+		}
+		b.CompoundID = id
 	}
 	var ok bool
 	if b.Lng, b.Lat, ok = parseLngLat(f.Lng, f.Lat); !ok {
@@ -516,7 +520,7 @@ func (f houseForm) house() (civic.House, error) {
 		fs = append(fs, civic.FieldErr("floor", "楼层应为整数", "the floor is a whole number"))
 	}
 	if f.AreaM2 != "" {
-		if hs.AreaM2, err = strconv.ParseFloat(f.AreaM2, 64); err != nil {
+		if hs.AreaM2, err = civic.ParseNumber(f.AreaM2); err != nil {
 			fs = append(fs, civic.FieldErr("area_m2", "面积应为数字", "the area is a number"))
 		}
 	}

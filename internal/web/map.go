@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
@@ -142,8 +141,8 @@ func (h *Web) locate(w http.ResponseWriter, r *http.Request, c *rq) error {
 	if crs != store.GCJ02 {
 		crs, res.CRS = store.WGS84, string(store.WGS84)
 	}
-	lng, err1 := strconv.ParseFloat(res.Lng, 64)
-	lat, err2 := strconv.ParseFloat(res.Lat, 64)
+	lng, err1 := civic.ParseNumber(res.Lng)
+	lat, err2 := civic.ParseNumber(res.Lat)
 	if err1 != nil || err2 != nil {
 		res.Error = c.T("map.locate_numbers")
 	} else {

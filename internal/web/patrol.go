@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -145,8 +144,8 @@ func (h *Web) addFinding(w http.ResponseWriter, r *http.Request, c *rq) error {
 		return err
 	}
 	f := civic.Finding{Text: r.PostFormValue("text")}
-	lng, errLng := strconv.ParseFloat(r.PostFormValue("lng"), 64)
-	lat, errLat := strconv.ParseFloat(r.PostFormValue("lat"), 64)
+	lng, errLng := civic.ParseNumber(r.PostFormValue("lng"))
+	lat, errLat := civic.ParseNumber(r.PostFormValue("lat"))
 	if errLng == nil && errLat == nil {
 		f.HasLocation, f.Lng, f.Lat = true, lng, lat
 	}

@@ -37,6 +37,9 @@ func parseUpload(w http.ResponseWriter, r *http.Request) error {
 		}
 		return civic.Errorf(civic.EInvalid, "无法读取提交的表单", "the form could not be read")
 	}
+	stripControls(r.PostForm)
+	stripControls(r.Form)
+	stripControls(r.MultipartForm.Value)
 	return nil
 }
 

@@ -74,8 +74,8 @@ func (h *Web) createPlace(w http.ResponseWriter, r *http.Request, c *rq) error {
 		pc.CompoundID = id
 	}
 	if p.In.Lng != "" || p.In.Lat != "" {
-		lng, err1 := strconv.ParseFloat(p.In.Lng, 64)
-		lat, err2 := strconv.ParseFloat(p.In.Lat, 64)
+		lng, err1 := civic.ParseNumber(p.In.Lng)
+		lat, err2 := civic.ParseNumber(p.In.Lat)
 		if err1 != nil || err2 != nil {
 			p.Errs.addField("location", c.T("report.bad_location"))
 			return h.placesPage(w, r, c, p, http.StatusUnprocessableEntity)

@@ -274,6 +274,10 @@ func (h *Web) page(perm civic.Permission, fn handlerFunc) http.Handler {
 			h.fail(w, r, c, civic.Forbidden())
 			return
 		}
+		if err := readPosted(w, r); err != nil {
+			h.fail(w, r, c, err)
+			return
+		}
 		if err := fn(w, r, c); err != nil {
 			h.fail(w, r, c, err)
 		}
@@ -294,6 +298,10 @@ func (h *Web) publicPage(fn handlerFunc) http.Handler {
 		c := &rq{User: civic.User{Role: civic.RoleResident}, Lang: auth.Lang(r.Context()), r: r}
 		c.Actor = civic.Actor{Username: "anonymous", Role: civic.RoleResident, IP: auth.IP(r.Context())}
 		w.Header().Set("Cache-Control", "no-store")
+		if err := readPosted(w, r); err != nil {
+			h.fail(w, r, c, err)
+			return
+		}
 		if err := fn(w, r, c); err != nil {
 			h.fail(w, r, c, err)
 		}
@@ -348,8 +356,12 @@ func (h *Web) fail(w http.ResponseWriter, r *http.Request, c *rq, err error) {
 		headKey = "error.forbidden"
 	}
 	p := errorPage{Page: h.base(w, c, headKey, ""), Status: status, Heading: c.T(headKey), Message: e.Msg.In(c.Lang)}
+	sep := "；"
+	if c.Lang == "en" {
+		sep = "; "
+	}
 	for _, f := range e.Fields {
-		p.Message += "；" + f.Msg.In(c.Lang)
+		p.Message += sep + f.Msg.In(c.Lang)
 	}
 	if isHX(r) {
 		h.fragment(w, c, status, "error", "_error", p)

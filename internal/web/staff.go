@@ -237,7 +237,7 @@ func (h *Web) gridOptions(ctx context.Context, a civic.Actor) ([]Option, error) 
 
 // orgOptions lists organisations in scope for a select.
 func (h *Web) orgOptions(ctx context.Context, a civic.Actor, selected string) ([]Option, error) {
-	orgs, _, err := h.store.ListOrganisations(ctx, a, store.OrgFilter{Page: store.Page{Limit: 10000}})
+	orgs, _, err := h.store.ListOrganisations(ctx, a, store.OrgFilter{Covering: true, Page: store.Page{Limit: 10000}})
 	if err != nil {
 		return nil, err
 	}

@@ -239,7 +239,7 @@ func (h *Web) saveTriageSettings(w http.ResponseWriter, r *http.Request, c *rq) 
 	var errs FormErrors
 	var s civic.TriageSettings
 	var perr error
-	if s.Threshold, perr = strconv.ParseFloat(f.Threshold, 64); perr != nil {
+	if s.Threshold, perr = civic.ParseNumber(f.Threshold); perr != nil {
 		errs.addField("threshold", c.T("triage.bad_number"))
 	}
 	if s.MinExamples, perr = strconv.Atoi(f.MinExamples); perr != nil {
@@ -251,7 +251,7 @@ func (h *Web) saveTriageSettings(w http.ResponseWriter, r *http.Request, c *rq) 
 	if s.EveryDays, perr = strconv.Atoi(f.EveryDays); perr != nil {
 		errs.addField("every_days", c.T("triage.bad_number"))
 	}
-	if s.AutoMargin, perr = strconv.ParseFloat(f.AutoMargin, 64); perr != nil {
+	if s.AutoMargin, perr = civic.ParseNumber(f.AutoMargin); perr != nil {
 		errs.addField("auto_margin", c.T("triage.bad_number"))
 	}
 	if errs.Any() {

@@ -1,0 +1,77 @@
+package civic
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// IsInvisibleControl reports whether r is a character nobody types on
+// purpose and nobody can see: C0 controls other than tab and line breaks,
+// DEL, C1 controls, and the bidirectional overrides and isolates that can
+// make a name read differently from what it holds (U+202E "ǝman").
+func IsInvisibleControl(r rune) bool {
+	switch {
+	case r < 0x20:
+		return r != '\t' && r != '\n' && r != '\r'
+	case r >= 0x7f && r <= 0x9f:
+		return true
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+		return true
+	}
+	return false
+}
+
+// HasInvisibleControl reports whether s holds an invisible control.
+func HasInvisibleControl(s string) bool { return strings.ContainsFunc(s, IsInvisibleControl) }
+
+// StripInvisibleControls removes the invisible controls from s. A form
+// typed by a person never means them, so the web forms drop them rather
+// than refuse the whole submission; the API, whose callers are programs,
+// refuses them so the caller's bug shows.
+func StripInvisibleControls(s string) string {
+	if !HasInvisibleControl(s) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if IsInvisibleControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// ParseNumber reads a decimal number typed into a form. Unlike
+// strconv.ParseFloat it refuses "NaN" and "Inf", which no range check can
+// catch (every comparison with NaN is false) and which no database column
+// or JSON document can hold.
+func ParseNumber(s string) (float64, error) {
+	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil {
+		return 0, err
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, strconv.ErrSyntax
+	}
+	return v, nil
+}
+
+// PlausibleYear reports whether a date a person enters for a record of
+// today's life (a move, a visit, a validity) lies between 1950 and 2100:
+// a year like 9999 is a typing slip, never meant.
+func PlausibleYear(t time.Time) bool { return t.Year() >= 1950 && t.Year() <= 2100 }
+
+// Clip shortens s to at most n characters for quoting back in a message,
+// marking the cut, so that a pasted page does not fill the error.
+func Clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
+
+// InRange reports whether v is a number between lo and hi inclusive; NaN
+// is not.
+func InRange(v, lo, hi float64) bool { return v >= lo && v <= hi }
