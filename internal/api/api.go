@@ -78,6 +78,10 @@ func (a *API) wrap(h handlerFunc) http.Handler {
 			a.writeError(w, r, civic.Invalid(civic.FieldErr(name, "含有不可见的控制字符，请删除后重试", "contains an invisible control character; remove it and try again")))
 			return
 		}
+		if err := normaliseFlags(r); err != nil {
+			a.writeError(w, r, err)
+			return
+		}
 		if err := h(w, r); err != nil {
 			a.writeError(w, r, err)
 		}
@@ -109,6 +113,10 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	body.Error.Message = e.Msg.In(lang)
 	for _, f := range e.Fields {
 		body.Error.Fields = append(body.Error.Fields, fieldErrorOutput{Field: f.Field, Message: f.Msg.In(lang)})
+	}
+	if status == http.StatusUnauthorized {
+		// RFC 9110 §11.6.1: a 401 names the scheme that would be accepted.
+		w.Header().Set("WWW-Authenticate", `Bearer realm="civicgrid"`)
 	}
 	writeJSON(w, status, body)
 }
@@ -168,6 +176,42 @@ func decodeLimit(r *http.Request, v any, limit int64) error {
 	}
 	if field, ok := controlChar(reflect.ValueOf(v), ""); ok {
 		return civic.Invalid(civic.FieldErr(field, "含有不可见的控制字符，请删除后重试", "contains an invisible control character; remove it and try again"))
+	}
+	return nil
+}
+
+// flagParams are the query parameters that switch a filter on or off.
+var flagParams = []string{"overdue", "mine", "ended", "unstaffed", "unread", "unlinked", "plain", "current", "active", "due"}
+
+// normaliseFlags reads each flag as true or false (1, 0, TRUE and the
+// like included) and writes it back as "true" or "false", so that the
+// handlers' test for "true" sees what the caller meant; any other value
+// is refused rather than read as "off", which would silently widen a list.
+func normaliseFlags(r *http.Request) error {
+	if r.URL.RawQuery == "" {
+		return nil
+	}
+	q := r.URL.Query()
+	changed := false
+	for _, name := range flagParams {
+		vs, ok := q[name]
+		if !ok {
+			continue
+		}
+		for i, v := range vs {
+			if v = strings.TrimSpace(v); v == "" {
+				continue
+			}
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return civic.Invalid(civic.FieldErr(name, "应为 true 或 false", "must be true or false"))
+			}
+			vs[i] = strconv.FormatBool(b)
+		}
+		changed = true
+	}
+	if changed {
+		r.URL.RawQuery = q.Encode()
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/civicgrid/civicgrid/internal/auth"
 	"github.com/civicgrid/civicgrid/internal/civic"
@@ -58,6 +59,16 @@ func (a *API) generateReport(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err := decode(r, &in); err != nil {
 		return err
+	}
+	var fs []civic.FieldError
+	if in.TemplateID <= 0 {
+		fs = append(fs, civic.FieldErr("template_id", "请选择报表模板", "choose a report template"))
+	}
+	if strings.TrimSpace(in.Period) == "" {
+		fs = append(fs, civic.FieldErr("period", "请填写报表期间", "give the report's period"))
+	}
+	if len(fs) > 0 {
+		return civic.Invalid(fs...)
 	}
 	rep, err := a.store.GenerateReport(r.Context(), act, in.TemplateID, in.RegionCode, in.Period)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -78,8 +79,10 @@ func (a *Auth) clientIP(r *http.Request) string {
 	return host
 }
 
-// pickLang: an explicit ?lang= or the language cookie wins, then the user's
-// saved preference, then the browser's Accept-Language; Chinese by default.
+// pickLang: an explicit ?lang= or the language cookie wins; then, for the
+// API, whose callers set Accept-Language on purpose, that header; then the
+// user's saved preference, then the browser's Accept-Language (which a
+// browser sends whatever the user chose here); Chinese by default.
 func pickLang(r *http.Request, u civic.User, signedIn bool) string {
 	if l := r.URL.Query().Get("lang"); l == "en" || l == "zh" {
 		return l
@@ -87,14 +90,40 @@ func pickLang(r *http.Request, u civic.User, signedIn bool) string {
 	if c, err := r.Cookie(LangCookie); err == nil && (c.Value == "en" || c.Value == "zh") {
 		return c.Value
 	}
+	header, ok := acceptLang(r.Header.Get("Accept-Language"))
+	if ok && strings.HasPrefix(r.URL.Path, "/api/") {
+		return header
+	}
 	if signedIn && (u.Lang == "en" || u.Lang == "zh") {
 		return u.Lang
 	}
-	al := strings.ToLower(r.Header.Get("Accept-Language"))
-	if strings.HasPrefix(al, "en") {
-		return "en"
+	if ok {
+		return header
 	}
 	return "zh"
+}
+
+// acceptLang picks Chinese or English from an Accept-Language header by
+// the weights given (RFC 9110 §12.5.4): "en;q=0.1, zh;q=0.9" is Chinese,
+// "fr-FR, en" English. It reports false if the header names neither.
+func acceptLang(h string) (string, bool) {
+	best, bestQ := "", 0.0
+	for _, part := range strings.Split(h, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil || !(f >= 0 && f <= 1) {
+				continue
+			}
+			q = f
+		}
+		primary, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
+		if (primary == "en" || primary == "zh") && q > bestQ {
+			best, bestQ = primary, q
+		}
+	}
+	return best, best != ""
 }
 
 // RequestLang is the reply language of a request before anyone is known

@@ -288,16 +288,20 @@ type Case struct {
 // CaseEvent is one entry of a case's timeline: append-only, written in the
 // same transaction as the change to the case row.
 type CaseEvent struct {
-	ID        int64      `json:"id"`
-	CaseID    int64      `json:"case_id"`
-	At        time.Time  `json:"at"`
-	ActorID   int64      `json:"actor_id,omitempty"`
-	ActorName string     `json:"actor_name"`
-	ActorRole Role       `json:"actor_role,omitempty"`
-	Action    CaseAction `json:"action"`
-	FromState CaseState  `json:"from_state,omitempty"`
-	ToState   CaseState  `json:"to_state,omitempty"`
-	Note      string     `json:"note,omitempty"`
+	ID        int64     `json:"id"`
+	CaseID    int64     `json:"case_id"`
+	At        time.Time `json:"at"`
+	ActorID   int64     `json:"actor_id,omitempty"`
+	ActorName string    `json:"actor_name"`
+	ActorRole Role      `json:"actor_role,omitempty"`
+	// ActorHidden: the author is a reporter the reader may not know (an
+	// anonymous one, or, to a co-reporter, another resident); ActorID and
+	// ActorName are then empty.
+	ActorHidden bool       `json:"actor_hidden,omitempty"`
+	Action      CaseAction `json:"action"`
+	FromState   CaseState  `json:"from_state,omitempty"`
+	ToState     CaseState  `json:"to_state,omitempty"`
+	Note        string     `json:"note,omitempty"`
 	// Public events are shown to the reporter; internal ones only to staff.
 	Public bool   `json:"public"`
 	Data   string `json:"data,omitempty"` // JSON details, e.g. the routing explanation

@@ -72,6 +72,42 @@ func Clip(s string, n int) string {
 	return string(r[:n]) + "…"
 }
 
+// MaskNumbersInText masks what looks like a phone or ID number in free
+// text (a run of 7 or more digits, an ID's closing X included), as
+// MaskPhone and MaskID would: residents write "请联系张三13912345678" in a
+// title, and a reader who may not see the reporter must not read it there.
+func MaskNumbersInText(s string) string {
+	r := []rune(s)
+	var b strings.Builder
+	for i := 0; i < len(r); {
+		if r[i] < '0' || r[i] > '9' {
+			b.WriteRune(r[i])
+			i++
+			continue
+		}
+		j := i
+		for j < len(r) && r[j] >= '0' && r[j] <= '9' {
+			j++
+		}
+		if j < len(r) && (r[j] == 'X' || r[j] == 'x') && j-i == 17 {
+			j++
+		}
+		run := string(r[i:j])
+		switch n := j - i; {
+		case n >= 15:
+			b.WriteString(MaskID(run))
+		case n >= 11:
+			b.WriteString(MaskPhone(run))
+		case n >= 7:
+			b.WriteString(strings.Repeat("*", n-2) + run[n-2:])
+		default:
+			b.WriteString(run)
+		}
+		i = j
+	}
+	return b.String()
+}
+
 // InRange reports whether v is a number between lo and hi inclusive; NaN
 // is not.
 func InRange(v, lo, hi float64) bool { return v >= lo && v <= hi }

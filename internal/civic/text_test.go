@@ -57,3 +57,17 @@ func TestClipAndPlausibleYear(t *testing.T) {
 		}
 	}
 }
+
+func TestMaskNumbersInText(t *testing.T) {
+	for in, want := range map[string]string{
+		"请联系张三13912345678家门口井盖丢失": "请联系张三139****5678家门口井盖丢失",
+		"身份证110101199001011234":   "身份证1****************4",
+		"身份证11010119900101123X":   "身份证1****************X",
+		"座机 62345678，3号楼2单元":      "座机 ******78，3号楼2单元",
+		"2026年3月，5栋101室":          "2026年3月，5栋101室",
+	} {
+		if got := MaskNumbersInText(in); got != want {
+			t.Errorf("MaskNumbersInText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

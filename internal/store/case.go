@@ -165,8 +165,10 @@ func maskCase(a civic.Actor, c *civic.Case) {
 	}
 	if !a.Can(civic.PermCaseRead) {
 		// A co-reporter sees the case, not who else reported it (as
-		// CaseReporters hides the other co-reporters from them).
+		// CaseReporters hides the other co-reporters from them), nor the
+		// numbers the first reporter wrote into it.
 		c.ReporterName, c.ReporterPhone, c.ReporterID, c.PersonID, c.HouseID = "", "", 0, 0, 0
+		c.Title, c.Description, c.Address = civic.MaskNumbersInText(c.Title), civic.MaskNumbersInText(c.Description), civic.MaskNumbersInText(c.Address)
 		return
 	}
 	if !seesReporterPhones(a) {
@@ -306,6 +308,9 @@ func (s *Store) ListCases(ctx context.Context, a civic.Actor, f CaseFilter) ([]c
 		add("(c.reporter_id = ? OR EXISTS (SELECT 1 FROM case_reporters cr WHERE cr.case_id = c.id AND cr.user_id = ?))", f.ReporterID, f.ReporterID)
 	}
 	if f.Phone != "" {
+		if !civic.ValidPhone(f.Phone) {
+			return nil, 0, civic.Invalid(civic.FieldErr("phone", "电话号码格式不正确", "the phone number is not valid"))
+		}
 		if a.Can(civic.PermCaseRead) && !seesReporterPhones(a) {
 			// Who sees phones masked finds a case by one a limited
 			// number of times: else the search would unmask them.
@@ -438,6 +443,10 @@ func (s *Store) CaseEvents(ctx context.Context, a civic.Actor, id int64) ([]civi
 	if _, err := s.GetCase(ctx, a, id); err != nil {
 		return nil, err
 	}
+	hidden, err := s.hiddenReporters(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
 	q := `SELECT id, case_id, at, actor_id, actor_name, actor_role, action, from_state, to_state, note, public, data FROM case_events WHERE case_id = ?`
 	args := []any{id}
 	if !a.IsSystem() && !a.Can(civic.PermCaseRead) {
@@ -456,9 +465,56 @@ func (s *Store) CaseEvents(ctx context.Context, a civic.Actor, id int64) ([]civi
 			return nil, fmt.Errorf("scan case event: %w", err)
 		}
 		e.At = e.At.UTC()
+		if hidden(e) {
+			e.ActorID, e.ActorName, e.ActorHidden = 0, "", true
+		}
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// hiddenReporters says which of a case's events the actor may not see
+// the author of, as GetCase and CaseReporters hide the same people: an
+// anonymous reporter's (or co-reporter's) own events from everyone but
+// themselves, and, to a co-reporter, what other residents did.
+func (s *Store) hiddenReporters(ctx context.Context, a civic.Actor, id int64) (func(civic.CaseEvent) bool, error) {
+	if a.IsSystem() {
+		return func(civic.CaseEvent) bool { return false }, nil
+	}
+	anon := map[int64]bool{}
+	var reporter int64
+	var anonymous bool
+	if err := s.queryRow(ctx, `SELECT COALESCE(reporter_id, 0), anonymous FROM cases WHERE id = ?`, id).Scan(&reporter, &anonymous); err != nil {
+		return nil, fmt.Errorf("case %d reporter: %w", id, err)
+	}
+	if anonymous && reporter != 0 {
+		anon[reporter] = true
+	}
+	rows, err := s.query(ctx, `SELECT user_id FROM case_reporters WHERE case_id = ? AND anonymous = ? AND user_id IS NOT NULL`, id, true)
+	if err != nil {
+		return nil, fmt.Errorf("case %d anonymous co-reporters: %w", id, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var u int64
+		if err := rows.Scan(&u); err != nil {
+			return nil, fmt.Errorf("scan co-reporter: %w", err)
+		}
+		anon[u] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	staff := a.Can(civic.PermCaseRead)
+	return func(e civic.CaseEvent) bool {
+		if e.ActorID == 0 || a.UserID != 0 && e.ActorID == a.UserID {
+			return false
+		}
+		if anon[e.ActorID] {
+			return true
+		}
+		return !staff && (e.ActorRole == civic.RoleResident || e.ActorRole == civic.RoleVolunteer)
+	}, nil
 }
 
 // addEvent appends one event to a case's timeline.

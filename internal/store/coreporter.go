@@ -54,6 +54,12 @@ func (s *Store) NearbyOpenCases(ctx context.Context, a civic.Actor, p geo.Point,
 		q += ` AND c.category_code = ?`
 		args = append(args, category)
 	}
+	if a.Can(civic.PermCaseRead) && !a.IsSystem() {
+		// Staff join only cases they may see: the list offers no others.
+		where, sargs := scopeClause(a, "c.region_code")
+		q += " AND " + where
+		args = append(args, sargs...)
+	}
 	rows, err := s.query(ctx, q+` ORDER BY c.id DESC LIMIT 200`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("nearby cases: %w", err)
@@ -73,6 +79,9 @@ func (s *Store) NearbyOpenCases(ctx context.Context, a civic.Actor, p geo.Point,
 		}
 		n.Number = civic.CaseNumber(n.CreatedAt, n.ID)
 		n.Reporters++ // the first reporter
+		if !a.IsSystem() {
+			n.Title = civic.MaskNumbersInText(n.Title)
+		}
 		out = append(out, n)
 	}
 	if err := rows.Err(); err != nil {

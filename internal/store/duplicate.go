@@ -103,6 +103,7 @@ func (s *Store) FindDuplicates(ctx context.Context, a civic.Actor, d civic.Dupli
 		out[i].Number = civic.CaseNumber(out[i].CreatedAt, out[i].ID)
 		if !staff {
 			out[i].Description = ""
+			out[i].Title = civic.MaskNumbersInText(out[i].Title)
 		}
 	}
 	return out, nil

@@ -39,11 +39,11 @@ func overviewScope(a civic.Actor, scope, col string) (string, string, []any, err
 		scope = a.Scope.RegionCode
 	}
 	if scope != "" && !a.InScope(scope) {
-		return "", "", nil, civic.NotFound("没有这个区域", "no such region")
+		return "", "", nil, civic.NotFound("区域", "region")
 	}
 	if scope == "" {
 		if !a.IsSystem() {
-			return "", "", nil, civic.NotFound("没有这个区域", "no such region")
+			return "", "", nil, civic.NotFound("区域", "region")
 		}
 		return "", "1=1", nil, nil
 	}

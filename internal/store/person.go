@@ -122,6 +122,9 @@ func (s *Store) loadTags(ctx context.Context, people []civic.Person) error {
 		people[at[id]].Tags = append(people[at[id]].Tags, civic.Tag(tag))
 	}
 	for i := range people {
+		if people[i].Tags == nil {
+			people[i].Tags = []civic.Tag{} // an empty list, not null, in JSON
+		}
 		slices.SortFunc(people[i].Tags, func(x, y civic.Tag) int { return slices.Index(civic.Tags, x) - slices.Index(civic.Tags, y) })
 	}
 	return rows.Err()
@@ -386,6 +389,9 @@ func (tx *Tx) savePerson(ctx context.Context, a civic.Actor, p *civic.Person, be
 	// The audit log sees masked numbers only.
 	p.IDNumber, p.Phone, p.Masked = sl.idMask, sl.phoneMask, true
 	p.Tags = want
+	if p.Tags == nil {
+		p.Tags = []civic.Tag{}
+	}
 	if before == nil {
 		return tx.audit(ctx, a, "person.create", "person", p.ID, p.GridCode, nil, p)
 	}

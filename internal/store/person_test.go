@@ -367,6 +367,11 @@ func TestNumberSearchLimit(t *testing.T) {
 		if _, err := find(w.grid, "11010519491231002X"); civic.ErrorCodeOf(err) != civic.ETooMany {
 			t.Fatalf("search %d in the hour: %v", store.MaxNumberSearches+1, err)
 		}
+		// The houses a number is registered at tell whose it is: the same
+		// limit holds there.
+		if _, err := s.CallerHouses(ctx, w.grid, "13800138000"); civic.ErrorCodeOf(err) != civic.ETooMany {
+			t.Fatalf("caller houses past the limit: %v", err)
+		}
 		// Words are not counted; staff who may unmask are not limited.
 		if _, err := find(w.grid, "王秀英"); err != nil {
 			t.Fatalf("a name search: %v", err)

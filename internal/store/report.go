@@ -74,7 +74,7 @@ func (s *Store) GetReportTemplate(ctx context.Context, a civic.Actor, id int64) 
 func (s *Store) reportTemplate(ctx context.Context, q querier, id int64) (civic.ReportTemplate, error) {
 	t, err := scanReportTemplate(q.queryRow(ctx, `SELECT `+reportTemplateCols+` FROM report_templates WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return t, civic.NotFound("没有这个报表模板", "no such report template")
+		return t, civic.NotFound("报表模板", "report template")
 	}
 	if err != nil {
 		return t, fmt.Errorf("get report template %d: %w", id, err)
@@ -431,7 +431,7 @@ func (s *Store) GenerateReport(ctx context.Context, a civic.Actor, templateID in
 		return civic.Report{}, civic.Invalid(civic.FieldErr("region_code", "请选择街道、社区、网格等区域", "choose a region: a street, community, grid…"))
 	}
 	if !a.InScope(region) {
-		return civic.Report{}, civic.NotFound("没有这个区域", "no such region")
+		return civic.Report{}, civic.NotFound("区域", "region")
 	}
 	t, err := s.reportTemplate(ctx, s, templateID)
 	if err != nil {
@@ -460,7 +460,7 @@ func (s *Store) makeReport(ctx context.Context, a civic.Actor, t civic.ReportTem
 		return 0, err
 	}
 	if name == "" {
-		return 0, civic.NotFound("没有这个区域", "no such region")
+		return 0, civic.NotFound("区域", "region")
 	}
 	values, err := s.reportValues(ctx, t, region, from, to)
 	if err != nil {
@@ -702,7 +702,7 @@ func (s *Store) report(ctx context.Context, q querier, a civic.Actor, id int64) 
 	var snap string
 	r, err := scanReport(q.queryRow(ctx, `SELECT `+reportCols+`, r.snapshot`+reportFrom+` WHERE r.id = ?`, id), &snap)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && !a.InScope(r.RegionCode) {
-		return civic.Report{}, civic.NotFound("没有这份报表", "no such report")
+		return civic.Report{}, civic.NotFound("报表", "report")
 	}
 	if err != nil {
 		return r, fmt.Errorf("get report %d: %w", id, err)

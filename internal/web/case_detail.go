@@ -324,6 +324,10 @@ func eventRow(lang string, e civic.CaseEvent, staff bool) caseEventRow {
 	}
 	role := e.ActorRole.Label().In(lang)
 	switch {
+	case e.ActorHidden && staff:
+		row.Actor = aside(lang, tr(lang, "case.anonymous"), role)
+	case e.ActorHidden:
+		row.Actor = tr(lang, "case.reporter")
 	case e.ActorID == 0:
 		row.Actor = tr(lang, "case.system")
 	case staff && role != "":

@@ -114,7 +114,7 @@ func (h *Web) overviewCSV(w http.ResponseWriter, r *http.Request, c *rq) error {
 		cw.Flush()
 		return cw.Error()
 	}
-	return civic.NotFound("没有这个图表", "no such chart")
+	return civic.NotFound("图表", "chart")
 }
 
 // csvSafe keeps a spreadsheet from reading a cell as a formula.

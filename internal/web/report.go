@@ -195,7 +195,7 @@ func (h *Web) reportView(w http.ResponseWriter, r *http.Request, c *rq) error {
 	xlsx := strings.HasSuffix(ref, ".xlsx")
 	id, err := strconv.ParseInt(strings.TrimSuffix(ref, ".xlsx"), 10, 64)
 	if err != nil {
-		return civic.NotFound("没有这份报表", "no such report")
+		return civic.NotFound("报表", "report")
 	}
 	rep, err := h.store.GetReport(r.Context(), c.Actor, id)
 	if err != nil {
@@ -256,7 +256,7 @@ func (h *Web) fillReport(w http.ResponseWriter, r *http.Request, c *rq) error {
 	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		return civic.NotFound("没有这份报表", "no such report")
+		return civic.NotFound("报表", "report")
 	}
 	texts := map[int]string{}
 	for k, vs := range r.PostForm {
@@ -446,7 +446,7 @@ func (h *Web) newReportTemplate(w http.ResponseWriter, r *http.Request, c *rq) e
 func (h *Web) editReportTemplate(w http.ResponseWriter, r *http.Request, c *rq) error {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		return civic.NotFound("没有这个报表模板", "no such report template")
+		return civic.NotFound("报表模板", "report template")
 	}
 	t, err := h.store.GetReportTemplate(r.Context(), c.Actor, id)
 	if err != nil {
@@ -465,7 +465,7 @@ func (h *Web) editReportTemplate(w http.ResponseWriter, r *http.Request, c *rq) 
 func (h *Web) deleteReportTemplate(w http.ResponseWriter, r *http.Request, c *rq) error {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		return civic.NotFound("没有这个报表模板", "no such report template")
+		return civic.NotFound("报表模板", "report template")
 	}
 	if err := h.store.DeleteReportTemplate(r.Context(), c.Actor, id); err != nil {
 		return err
@@ -485,7 +485,7 @@ func (h *Web) saveReportTemplate(w http.ResponseWriter, r *http.Request, c *rq) 
 	if s := r.PathValue("id"); s != "" {
 		id, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return civic.NotFound("没有这个报表模板", "no such report template")
+			return civic.NotFound("报表模板", "report template")
 		}
 		f.ID = id
 	}

@@ -1,0 +1,41 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/civicgrid/civicgrid/internal/store"
+	"github.com/civicgrid/civicgrid/internal/testdb"
+)
+
+// TestHTTPConventions: a 401 names its scheme, a flag takes true or false
+// and nothing else (a typo must not widen a list), a report needs its
+// template and period, and a "not found" reads as one sentence.
+func TestHTTPConventions(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		f := mustFixture(t, s, clock)
+		r := f.do("GET", "/api/v1/cases", "", nil)
+		if r.Status != http.StatusUnauthorized || !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Bearer") {
+			t.Fatalf("401: %d %q", r.Status, r.Header.Get("WWW-Authenticate"))
+		}
+		for _, v := range []string{"yes", "2", "on"} {
+			if r := f.do("GET", "/api/v1/cases?overdue="+v, f.admin, nil); r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), `"overdue"`) {
+				t.Fatalf("overdue=%s: %d %s", v, r.Status, r.Body)
+			}
+		}
+		for _, v := range []string{"1", "TRUE", "false", "0"} {
+			if r := f.do("GET", "/api/v1/cases?mine="+v, f.admin, nil); r.Status != http.StatusOK {
+				t.Fatalf("mine=%s: %d %s", v, r.Status, r.Body)
+			}
+		}
+		if r := f.do("POST", "/api/v1/reports", f.admin, map[string]any{}); r.Status != http.StatusUnprocessableEntity ||
+			!strings.Contains(string(r.Body), "template_id") || !strings.Contains(string(r.Body), "period") {
+			t.Fatalf("empty report request: %d %s", r.Status, r.Body)
+		}
+		r = f.do("GET", "/api/v1/reports/templates/99999", f.admin, nil)
+		if r.Status != http.StatusNotFound || !strings.Contains(string(r.Body), "未找到报表模板") {
+			t.Fatalf("missing template: %d %s", r.Status, r.Body)
+		}
+	})
+}

@@ -1,0 +1,78 @@
+package store_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/geo"
+	"github.com/civicgrid/civicgrid/internal/store"
+	"github.com/civicgrid/civicgrid/internal/testdb"
+)
+
+// TestReporterPrivacy: the timeline hides who reported an anonymous case
+// as the case does; a co-reporter learns neither the first reporter's name
+// nor the numbers they wrote; the nearby list masks numbers and offers
+// staff only their own scope.
+func TestReporterPrivacy(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustCaseWorld(t, s)
+		u, err := s.CreateUser(ctx, civic.System, store.NewUser{Username: "neighbour", DisplayName: "邻居", Password: "password-neighbour", Role: civic.RoleResident, Scope: civic.Scope{RegionCode: "110101001001"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		neighbour := store.ActorOf(u, "")
+
+		anon, _, err := s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, CategoryCode: "0102", Title: "楼道堆物",
+			HasLocation: true, Lng: 116.1, Lat: 39.2, Anonymous: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		events, err := s.CaseEvents(ctx, w.community, anon.ID)
+		if err != nil || len(events) == 0 {
+			t.Fatalf("events: %v %v", events, err)
+		}
+		for _, e := range events {
+			if e.Action == civic.ActReport && (!e.ActorHidden || e.ActorID != 0 || e.ActorName != "") {
+				t.Fatalf("staff learn the anonymous reporter from the timeline: %+v", e)
+			}
+		}
+		if own, _ := s.CaseEvents(ctx, w.resident, anon.ID); own[0].ActorHidden || own[0].ActorID != w.resident.UserID {
+			t.Fatalf("the reporter's own timeline hides them: %+v", own[0])
+		}
+
+		named, _, err := s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, CategoryCode: "0102",
+			Title: "请联系我13912345678，井盖丢失", Description: "身份证110101199001011234，电话13912345678", HasLocation: true, Lng: 116.2, Lat: 39.2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		near, err := s.NearbyOpenCases(ctx, neighbour, geo.Point{Lng: 116.2, Lat: 39.2}, store.WGS84, "", 0)
+		if err != nil || len(near) != 1 || strings.Contains(near[0].Title, "13912345678") || !strings.Contains(near[0].Title, "139****5678") {
+			t.Fatalf("nearby for a resident: %+v %v", near, err)
+		}
+		if near, _ := s.NearbyOpenCases(ctx, w.outsider, geo.Point{Lng: 116.2, Lat: 39.2}, store.WGS84, "", 0); len(near) != 0 {
+			t.Fatalf("a grid worker is offered another grid's case: %+v", near)
+		}
+		joined, err := s.JoinCase(ctx, neighbour, named.ID, store.JoinInput{Note: "我也看到了", Near: &geo.Point{Lng: 116.2, Lat: 39.2}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(joined.Title+joined.Description, "13912345678") || strings.Contains(joined.Description, "110101199001011234") {
+			t.Fatalf("a co-reporter reads the first reporter's numbers: %q %q", joined.Title, joined.Description)
+		}
+		events, err = s.CaseEvents(ctx, neighbour, named.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range events {
+			if e.ActorID == w.resident.UserID || strings.Contains(e.ActorName, w.resident.DisplayName) && w.resident.DisplayName != "" {
+				t.Fatalf("a co-reporter learns the first reporter from the timeline: %+v", e)
+			}
+		}
+		if staff, _ := s.GetCase(ctx, w.community, named.ID); !strings.Contains(staff.Description, "13912345678") {
+			t.Fatalf("staff lose what the reporter wrote: %q", staff.Description)
+		}
+	})
+}
