@@ -63,14 +63,36 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // Register adds every route to mux.
 func (a *API) Register(mux *http.ServeMux) {
+	// probe knows the routes without the catch-all below, to tell a
+	// path that exists under another method (405, with Allow) from one
+	// that does not exist at all.
+	probe := http.NewServeMux()
 	for _, rt := range a.routes() {
 		mux.Handle(rt.Method+" "+rt.Path, a.wrap(rt.Handler))
+		probe.Handle(rt.Method+" "+rt.Path, http.NotFoundHandler())
 	}
 	// Unknown API paths answer in JSON like every other API error.
 	mux.Handle("/api/", a.wrap(func(w http.ResponseWriter, r *http.Request) error {
+		rec := &allowRecorder{header: http.Header{}}
+		probe.ServeHTTP(rec, r)
+		if rec.status == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", rec.header.Get("Allow"))
+			return civic.Errorf(civic.EMethod, "该接口不支持 %s 方法，可用：%s", "%s is not allowed here; use %s", r.Method, rec.header.Get("Allow"))
+		}
 		return civic.Errorf(civic.ENotFound, "没有这个接口：%s %s", "no such endpoint: %s %s", r.Method, r.URL.Path)
 	}))
 }
+
+// allowRecorder keeps what the probe would have answered: its status and
+// its Allow header.
+type allowRecorder struct {
+	header http.Header
+	status int
+}
+
+func (r *allowRecorder) Header() http.Header         { return r.header }
+func (r *allowRecorder) Write(b []byte) (int, error) { return len(b), nil }
+func (r *allowRecorder) WriteHeader(status int)      { r.status = status }
 
 func (a *API) wrap(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -11,7 +11,8 @@ import (
 
 // TestHTTPConventions: a 401 names its scheme, a flag takes true or false
 // and nothing else (a typo must not widen a list), a report needs its
-// template and period, and a "not found" reads as one sentence.
+// template and period, a path under another method is 405, and a "not
+// found" reads as one sentence.
 func TestHTTPConventions(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
 		f := mustFixture(t, s, clock)
@@ -32,6 +33,13 @@ func TestHTTPConventions(t *testing.T) {
 		if r := f.do("POST", "/api/v1/reports", f.admin, map[string]any{}); r.Status != http.StatusUnprocessableEntity ||
 			!strings.Contains(string(r.Body), "template_id") || !strings.Contains(string(r.Body), "period") {
 			t.Fatalf("empty report request: %d %s", r.Status, r.Body)
+		}
+		r = f.do("PUT", "/api/v1/cases", f.admin, nil)
+		if r.Status != http.StatusMethodNotAllowed || !strings.Contains(r.Header.Get("Allow"), "GET") || !strings.Contains(string(r.Body), "method_not_allowed") {
+			t.Fatalf("PUT /cases: %d %q %s", r.Status, r.Header.Get("Allow"), r.Body)
+		}
+		if r := f.do("GET", "/api/v1/no-such-thing", f.admin, nil); r.Status != http.StatusNotFound {
+			t.Fatalf("unknown path: %d", r.Status)
 		}
 		r = f.do("GET", "/api/v1/reports/templates/99999", f.admin, nil)
 		if r.Status != http.StatusNotFound || !strings.Contains(string(r.Body), "未找到报表模板") {

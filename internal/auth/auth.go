@@ -219,6 +219,8 @@ func StatusOf(code civic.ErrorCode) int {
 		return http.StatusUnauthorized
 	case civic.ETooMany:
 		return http.StatusTooManyRequests
+	case civic.EMethod:
+		return http.StatusMethodNotAllowed
 	}
 	return http.StatusInternalServerError
 }

@@ -17,6 +17,7 @@ const (
 	EForbidden    ErrorCode = "forbidden"
 	EUnauthorized ErrorCode = "unauthorized"
 	ETooMany      ErrorCode = "too_many_requests"
+	EMethod       ErrorCode = "method_not_allowed"
 	EInternal     ErrorCode = "internal"
 )
 
