@@ -41,6 +41,9 @@ func TestHTTPConventions(t *testing.T) {
 		if r := f.do("GET", "/api/v1/no-such-thing", f.admin, nil); r.Status != http.StatusNotFound {
 			t.Fatalf("unknown path: %d", r.Status)
 		}
+		if r := f.do("POST", "/api/v1/session", "", map[string]any{}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), "password") {
+			t.Fatalf("empty sign-in: %d %s", r.Status, r.Body)
+		}
 		r = f.do("GET", "/api/v1/reports/templates/99999", f.admin, nil)
 		if r.Status != http.StatusNotFound || !strings.Contains(string(r.Body), "未找到报表模板") {
 			t.Fatalf("missing template: %d %s", r.Status, r.Body)

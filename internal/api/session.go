@@ -2,8 +2,10 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/civicgrid/civicgrid/internal/auth"
+	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/store"
 )
 
@@ -14,6 +16,18 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err := decode(r, &in); err != nil {
 		return err
+	}
+	// Missing fields are a malformed request, not a failed sign-in: they
+	// neither count towards the lockout nor read as wrong credentials.
+	var fs []civic.FieldError
+	if strings.TrimSpace(in.Username) == "" {
+		fs = append(fs, civic.FieldErr("username", "请填写用户名", "give the username"))
+	}
+	if in.Password == "" {
+		fs = append(fs, civic.FieldErr("password", "请填写密码", "give the password"))
+	}
+	if len(fs) > 0 {
+		return civic.Invalid(fs...)
 	}
 	u, err := a.auth.Login(w, r, in.Username, in.Password)
 	if err != nil {

@@ -56,7 +56,7 @@ func (s *Store) NearbyOpenCases(ctx context.Context, a civic.Actor, p geo.Point,
 	}
 	if a.Can(civic.PermCaseRead) && !a.IsSystem() {
 		// Staff join only cases they may see: the list offers no others.
-		where, sargs := scopeClause(a, "c.region_code")
+		where, sargs := caseScopeClause(a)
 		q += " AND " + where
 		args = append(args, sargs...)
 	}
