@@ -96,7 +96,7 @@ func (r *allowRecorder) WriteHeader(status int)      { r.status = status }
 
 func (a *API) wrap(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if name, ok := queryControlChar(r); ok {
+		if name, ok := auth.QueryControlChar(r); ok {
 			a.writeError(w, r, civic.Invalid(civic.FieldErr(name, "含有不可见的控制字符，请删除后重试", "contains an invisible control character; remove it and try again")))
 			return
 		}
@@ -236,28 +236,6 @@ func normaliseFlags(r *http.Request) error {
 		r.URL.RawQuery = q.Encode()
 	}
 	return nil
-}
-
-// queryControlChar names a query parameter whose name or value holds a
-// control character (%00 above all, which PostgreSQL refuses in text).
-func queryControlChar(r *http.Request) (string, bool) {
-	if r.URL.RawQuery == "" {
-		return "", false
-	}
-	bad := func(s string) bool {
-		return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || civic.IsInvisibleControl(r) })
-	}
-	for k, vs := range r.URL.Query() {
-		if bad(k) {
-			return "query", true
-		}
-		for _, v := range vs {
-			if bad(v) {
-				return k, true
-			}
-		}
-	}
-	return "", false
 }
 
 // jsonError turns a decoding error into a message for the user: what was

@@ -202,7 +202,7 @@ func TestTokensAndAccounts(t *testing.T) {
 		if got.Status != 422 {
 			t.Fatalf("bad user: %d %s", got.Status, got.Body)
 		}
-		for _, field := range []string{`"username"`, `"display_name"`, `"password"`, `"role"`, `"scope_code"`} {
+		for _, field := range []string{`"username"`, `"display_name"`, `"password"`, `"role"`, `"scope.region_code"`} {
 			if !strings.Contains(string(got.Body), field) {
 				t.Errorf("bad user answer lacks field %s: %s", field, got.Body)
 			}

@@ -69,7 +69,7 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	u, err := a.store.CreateUser(r.Context(), act, store.NewUser{Username: in.Username, DisplayName: in.DisplayName, Password: in.Password, Role: in.Role, Scope: in.Scope, Phone: in.Phone, Lang: in.Lang})
 	if err != nil {
-		return err
+		return scopeFields(err)
 	}
 	writeJSON(w, http.StatusCreated, u)
 	return nil
@@ -100,7 +100,7 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	u, err := a.store.UpdateUser(r.Context(), act, id, store.UserUpdate{DisplayName: in.DisplayName, Role: in.Role, Scope: in.Scope, Phone: in.Phone, Disabled: in.Disabled, Lang: in.Lang})
 	if err != nil {
-		return err
+		return scopeFields(err)
 	}
 	writeJSON(w, http.StatusOK, u)
 	return nil
@@ -133,4 +133,24 @@ func (a *API) resetPassword(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// scopeFields names a refused scope by the body's own fields: the store
+// says scope_code and scope_org_id, as the web form's inputs are named,
+// where an API body holds scope.region_code and scope.org_id.
+func scopeFields(err error) error {
+	e := civic.AsError(err)
+	if len(e.Fields) == 0 {
+		return err
+	}
+	names := map[string]string{"scope_code": "scope.region_code", "scope_org_id": "scope.org_id"}
+	out := *e
+	out.Fields = make([]civic.FieldError, len(e.Fields))
+	for i, f := range e.Fields {
+		if n, ok := names[f.Field]; ok {
+			f.Field = n
+		}
+		out.Fields[i] = f
+	}
+	return &out
 }

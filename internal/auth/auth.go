@@ -80,7 +80,7 @@ func (a *Auth) clientIP(r *http.Request) string {
 }
 
 // pickLang: an explicit ?lang= or the language cookie wins; then, for the
-// API, whose callers set Accept-Language on purpose, that header; then the
+// APIs (JSON and Open311), whose callers set Accept-Language on purpose, that header; then the
 // user's saved preference, then the browser's Accept-Language (which a
 // browser sends whatever the user chose here); Chinese by default.
 func pickLang(r *http.Request, u civic.User, signedIn bool) string {
@@ -91,7 +91,7 @@ func pickLang(r *http.Request, u civic.User, signedIn bool) string {
 		return c.Value
 	}
 	header, ok := acceptLang(r.Header.Get("Accept-Language"))
-	if ok && strings.HasPrefix(r.URL.Path, "/api/") {
+	if ok && (strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/open311/")) {
 		return header
 	}
 	if signedIn && (u.Lang == "en" || u.Lang == "zh") {
@@ -101,6 +101,34 @@ func pickLang(r *http.Request, u civic.User, signedIn bool) string {
 		return header
 	}
 	return "zh"
+}
+
+// LangFor is the reply language of a request by user u, for callers that
+// find the user themselves (Open311's api_key).
+func LangFor(r *http.Request, u civic.User) string { return pickLang(r, u, true) }
+
+// QueryControlChar names a query parameter whose name ("query") or value
+// holds a control character or an invisible one (see
+// civic.IsInvisibleControl): no query has a use for one, and PostgreSQL
+// refuses NUL in text. The API and Open311 refuse such requests.
+func QueryControlChar(r *http.Request) (string, bool) {
+	if r.URL.RawQuery == "" {
+		return "", false
+	}
+	bad := func(s string) bool {
+		return strings.ContainsFunc(s, func(c rune) bool { return c < 0x20 || civic.IsInvisibleControl(c) })
+	}
+	for k, vs := range r.URL.Query() {
+		if bad(k) {
+			return "query", true
+		}
+		for _, v := range vs {
+			if bad(v) {
+				return k, true
+			}
+		}
+	}
+	return "", false
 }
 
 // acceptLang picks Chinese or English from an Accept-Language header by

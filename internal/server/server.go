@@ -24,6 +24,7 @@ import (
 	"github.com/civicgrid/civicgrid/internal/jobs"
 	"github.com/civicgrid/civicgrid/internal/llm"
 	"github.com/civicgrid/civicgrid/internal/metrics"
+	"github.com/civicgrid/civicgrid/internal/open311"
 	"github.com/civicgrid/civicgrid/internal/store"
 	"github.com/civicgrid/civicgrid/internal/web"
 )
@@ -83,6 +84,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	mux := http.NewServeMux()
 	api.New(api.Config{Store: cfg.Store, Auth: authn, Locator: s.locator, Intake: s.intake, Files: cfg.Files, Log: cfg.Log, Version: cfg.Version}).Register(mux)
+	open311.New(open311.Config{Store: cfg.Store, Intake: s.intake, Log: cfg.Log}).Register(mux)
 	w.Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", s.ready)

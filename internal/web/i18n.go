@@ -515,7 +515,7 @@ var messages = map[string][2]string{
 	"account.confirm_password":  {"确认新密码", "Confirm new password"},
 	"account.change_password":   {"修改密码", "Change password"},
 	"account.tokens":            {"API 令牌", "API tokens"},
-	"account.tokens_intro":      {"供其他系统以您的身份调用 /api/v1 接口。令牌与您的账号权限相同，请妥善保管。", "Let other systems call /api/v1 as you. A token has your rights; keep it safe."},
+	"account.tokens_intro":      {"供其他系统以您的身份调用 /api/v1 接口，或作为 Open311（/open311/v2）的 api_key。令牌与您的账号权限相同，请妥善保管。", "Let other systems call /api/v1 as you, or use it as the api_key of Open311 (/open311/v2). A token has your rights; keep it safe."},
 	"account.token_name":        {"令牌名称", "Token name"},
 	"account.token_placeholder": {"例如：区大数据平台对接", "e.g. district data platform"},
 	"account.token_create":      {"创建令牌", "Create token"},

@@ -1,0 +1,520 @@
+package open311_test
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"math"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/geo"
+	"github.com/civicgrid/civicgrid/internal/store"
+	"github.com/civicgrid/civicgrid/internal/testdb"
+)
+
+type xmlService struct {
+	Code        string `xml:"service_code"`
+	Name        string `xml:"service_name"`
+	Description string `xml:"description"`
+	Metadata    bool   `xml:"metadata"`
+	Type        string `xml:"type"`
+	Keywords    string `xml:"keywords"`
+	Group       string `xml:"group"`
+}
+
+// TestOpen311Services: the catalogue's active, accepted leaves, in both
+// formats and both languages, with no key needed; groups, refused and
+// deactivated categories are not services.
+func TestOpen311Services(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		e := mustEnv(t, s, clock)
+		r := e.get("/open311/v2/services.json")
+		if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+			t.Fatalf("services.json: %d %s", r.Status, r.Body)
+		}
+		zh := mustDecode[[]map[string]any](t, r)
+		if len(zh) != 2 || zh[0]["service_code"] != "0101" || zh[0]["service_name"] != "公共设施维修" || zh[0]["group"] != "物业管理" ||
+			zh[0]["metadata"] != false || zh[0]["type"] != "realtime" || zh[0]["keywords"] != "求助" ||
+			!strings.Contains(zh[0]["description"].(string), "3工作日") || zh[1]["service_code"] != "0102" {
+			t.Fatalf("services in Chinese: %s", r.Body)
+		}
+		// English where the category has an English name, by ?lang= or
+		// Accept-Language; Chinese where it has none.
+		for _, r := range []response{e.get("/open311/v2/services.json?lang=en"), e.get("/open311/v2/services.json", "Accept-Language", "en-US,en;q=0.9")} {
+			en := mustDecode[[]map[string]any](t, r)
+			if len(en) != 2 || en[0]["service_name"] != "Public facilities repair" || en[0]["group"] != "Property" ||
+				en[0]["keywords"] != "Request for help" || en[1]["service_name"] != "噪音扰民" {
+				t.Fatalf("services in English: %s", r.Body)
+			}
+		}
+		r = e.get("/open311/v2/services.xml")
+		if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/xml") || !strings.HasPrefix(r.Body, `<?xml version="1.0" encoding="UTF-8"?>`) {
+			t.Fatalf("services.xml: %d %s", r.Status, r.Body)
+		}
+		var doc struct {
+			XMLName  xml.Name
+			Services []xmlService `xml:"service"`
+		}
+		if err := xml.Unmarshal([]byte(r.Body), &doc); err != nil {
+			t.Fatalf("services.xml is not XML: %v\n%s", err, r.Body)
+		}
+		if doc.XMLName.Local != "services" || len(doc.Services) != 2 || doc.Services[0].Code != "0101" || doc.Services[0].Name != "公共设施维修" ||
+			doc.Services[0].Group != "物业管理" || doc.Services[0].Metadata || doc.Services[0].Type != "realtime" || doc.Services[1].Code != "0102" {
+			t.Fatalf("services.xml: %+v", doc)
+		}
+
+		// A service's definition: no attributes; unknown, refused and
+		// deactivated codes are not found.
+		if r := e.get("/open311/v2/services/0101.json"); r.Status != 200 || strings.TrimSpace(r.Body) != `{"attributes":[],"service_code":"0101"}` {
+			t.Fatalf("definition: %d %s", r.Status, r.Body)
+		}
+		r = e.get("/open311/v2/services/0101.xml")
+		var def struct {
+			XMLName    xml.Name
+			Code       string    `xml:"service_code"`
+			Attributes *struct{} `xml:"attributes"`
+		}
+		if err := xml.Unmarshal([]byte(r.Body), &def); err != nil || r.Status != 200 || def.XMLName.Local != "service_definition" || def.Code != "0101" || def.Attributes == nil {
+			t.Fatalf("definition.xml: %d %v %s", r.Status, err, r.Body)
+		}
+		for _, code := range []string{"0103", "0104", "01", "9999", "%3Cscript%3E"} {
+			if r := e.get("/open311/v2/services/" + code + ".json"); r.Status != 404 || !strings.Contains(r.Body, `"code":404`) {
+				t.Fatalf("definition of %s: %d %s", code, r.Status, r.Body)
+			}
+		}
+
+		// Discovery names this endpoint and both formats.
+		r = e.get("/open311/v2/discovery.xml")
+		var disc struct {
+			XMLName   xml.Name
+			Endpoints []struct {
+				URL     string   `xml:"url"`
+				Formats []string `xml:"formats>format"`
+			} `xml:"endpoints>endpoint"`
+		}
+		if err := xml.Unmarshal([]byte(r.Body), &disc); err != nil || disc.XMLName.Local != "discovery" || len(disc.Endpoints) != 1 ||
+			disc.Endpoints[0].URL != e.url+"/open311/v2" || len(disc.Endpoints[0].Formats) != 2 {
+			t.Fatalf("discovery.xml: %v %s", err, r.Body)
+		}
+		if r := e.get("/open311/v2/discovery.json"); r.Status != 200 || !strings.Contains(r.Body, `"specification":"http://wiki.open311.org/GeoReport_v2"`) {
+			t.Fatalf("discovery.json: %d %s", r.Status, r.Body)
+		}
+	})
+}
+
+// TestOpen311Post files requests and finds them in the store as cases with
+// the right category, place and reporter; a retry with the same
+// Idempotency-Key makes no second case.
+func TestOpen311Post(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		e := mustEnv(t, s, clock)
+		ctx := context.Background()
+		form := url.Values{"api_key": {e.op}, "jurisdiction_id": {"beijing"}, "service_code": {"0101"}, "lat": {"39.95"}, "long": {"116.35"},
+			"address_string": {"甲社区3号楼"}, "description": {"三号楼的楼道灯坏了一周。晚上看不见台阶。"}, "first_name": {"小明"}, "last_name": {"王"},
+			"phone": {"138-1234-5678"}, "email": {"wang@example.com"}, "device_id": {"d-1"}, "media_url": {"https://img.example.com/a.jpg"}}
+		r := e.post("/open311/v2/requests.json", form)
+		if r.Status != http.StatusCreated {
+			t.Fatalf("post: %d %s", r.Status, r.Body)
+		}
+		receipts := mustDecode[[]map[string]any](t, r)
+		if len(receipts) != 1 || receipts[0]["account_id"] != nil || !strings.Contains(receipts[0]["service_notice"].(string), "甲社区第1网格") {
+			t.Fatalf("receipt: %s", r.Body)
+		}
+		number := receipts[0]["service_request_id"].(string)
+		c := e.mustCase(number)
+		if c.CategoryCode != "0101" || !c.HasLocation || math.Abs(c.Lat-39.95) > 1e-9 || math.Abs(c.Lng-116.35) > 1e-9 || c.RegionCode != gridX ||
+			c.Source != civic.SourceAPI || c.Address != "甲社区3号楼" || c.Title != "三号楼的楼道灯坏了一周" || c.State != civic.StateDispatched ||
+			c.HandlerRegionCode != gridX || c.ReporterName != "王小明" || c.ReporterPhone != "13812345678" ||
+			!strings.HasSuffix(c.Description, "\n\n附件链接：https://img.example.com/a.jpg") {
+			t.Fatalf("filed case: %+v", c)
+		}
+
+		// The same submission again without a key is a second case; with
+		// one, a retry returns the first.
+		form.Set("description", "路灯不亮")
+		keyed := func() response {
+			return e.post("/open311/v2/requests.xml", form, "Idempotency-Key", "open311-retry-1")
+		}
+		first := keyed()
+		var receipt struct {
+			XMLName xml.Name
+			Request []struct {
+				ID     string `xml:"service_request_id"`
+				Notice string `xml:"service_notice"`
+			} `xml:"request"`
+		}
+		if err := xml.Unmarshal([]byte(first.Body), &receipt); err != nil || first.Status != http.StatusCreated || receipt.XMLName.Local != "service_requests" || len(receipt.Request) != 1 {
+			t.Fatalf("keyed post: %d %v %s", first.Status, err, first.Body)
+		}
+		id := receipt.Request[0].ID
+		_, before, err := s.ListCases(ctx, civic.System, store.CaseFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		retry := keyed()
+		if retry.Status != http.StatusOK || !strings.Contains(retry.Body, "<service_request_id>"+id+"</service_request_id>") {
+			t.Fatalf("retry: %d %s", retry.Status, retry.Body)
+		}
+		if _, after, _ := s.ListCases(ctx, civic.System, store.CaseFilter{}); after != before {
+			t.Fatalf("a retry made a case: %d → %d", before, after)
+		}
+		// The key may come as a parameter too.
+		asParam := url.Values{"idempotency_key": {"open311-retry-1"}}
+		for k, v := range form {
+			asParam[k] = v
+		}
+		if r := e.post("/open311/v2/requests.json", asParam); r.Status != http.StatusOK || !strings.Contains(r.Body, id) {
+			t.Fatalf("retry with the key as a parameter: %d %s", r.Status, r.Body)
+		}
+		// Other words under the same key were not saved: 409.
+		form.Set("description", "另一件事")
+		if r := keyed(); r.Status != http.StatusConflict || !strings.Contains(r.Body, "<code>409</code>") {
+			t.Fatalf("key reused for other words: %d %s", r.Status, r.Body)
+		}
+
+		// A place by region code (address_id), by the account's own
+		// territory when only an address is given, in GCJ-02 on request;
+		// with no description the service names the problem.
+		byRegion := e.mustCase(e.mustFile(url.Values{"service_code": {"0102"}, "address_id": {gridY}, "description": {"楼上装修太吵"}}))
+		if byRegion.RegionCode != gridY || byRegion.HasLocation || byRegion.CategoryCode != "0102" {
+			t.Fatalf("by address_id: %+v", byRegion)
+		}
+		byAddress := e.mustCase(e.mustFile(url.Values{"service_code": {"0101"}, "address_string": {"甲街道某小区"}}))
+		if byAddress.RegionCode != codeCity || byAddress.Address != "甲街道某小区" || byAddress.Title != "公共设施维修" {
+			t.Fatalf("by address alone: %+v", byAddress)
+		}
+		gcj := e.mustCase(e.mustFile(url.Values{"service_code": {"0101"}, "lat": {"39.95"}, "long": {"116.45"}, "crs": {"gcj02"}, "description": {"井盖缺失"}}))
+		if !gcj.HasLocation || gcj.Lng == 116.45 || math.Abs(gcj.Lng-116.45) > 0.01 {
+			t.Fatalf("GCJ-02 point not converted: %+v", gcj)
+		}
+		// A resident's account has no territory to fall back on.
+		if r := e.post("/open311/v2/requests.json", url.Values{"api_key": {e.resident}, "service_code": {"0101"}, "address_string": {"某处"}}); r.Status != 400 ||
+			!strings.Contains(r.Body, "address_id") {
+			t.Fatalf("resident with an address only: %d %s", r.Status, r.Body)
+		}
+		// A multipart form is read as well (its files are not).
+		var body strings.Builder
+		mw := multipart.NewWriter(&body)
+		for k, v := range map[string]string{"api_key": e.op, "service_code": "0101", "lat": "39.91", "long": "116.41", "description": "消防通道被占"} {
+			_ = mw.WriteField(k, v)
+		}
+		fw, _ := mw.CreateFormFile("media", "a.jpg")
+		_, _ = fw.Write([]byte("not read"))
+		_ = mw.Close()
+		if r := e.do("POST", "/open311/v2/requests.json", strings.NewReader(body.String()), "Content-Type", mw.FormDataContentType()); r.Status != http.StatusCreated {
+			t.Fatalf("multipart: %d %s", r.Status, r.Body)
+		}
+		// A bearer token works as well as api_key.
+		if r := e.post("/open311/v2/requests.json", url.Values{"service_code": {"0101"}, "lat": {"39.9"}, "long": {"116.45"}, "description": {"x"}},
+			"Authorization", "Bearer "+e.resident); r.Status != http.StatusCreated {
+			t.Fatalf("bearer: %d %s", r.Status, r.Body)
+		}
+	})
+}
+
+// TestOpen311Requests: the list and a single request show what the account
+// may see and nothing of the reporter; the filters and the 90-day window
+// work as the specification says.
+func TestOpen311Requests(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		e := mustEnv(t, s, clock)
+		inX := e.mustFile(url.Values{"service_code": {"0101"}, "lat": {"39.95"}, "long": {"116.35"}, "address_string": {"西门"},
+			"description": {"西门路灯坏了"}, "first_name": {"小明"}, "last_name": {"王"}, "phone": {"13812345678"}, "media_url": {"https://img.example.com/x.jpg"}})
+		clock.Advance(time.Hour)
+		inY := e.mustFile(url.Values{"service_code": {"0102"}, "lat": {"39.95"}, "long": {"116.45"}, "description": {"夜里施工噪音"},
+			"first_name": {"Anna"}, "last_name": {"Li"}, "phone": {"13900001111"}})
+
+		list := func(query, token string) []request {
+			t.Helper()
+			r := e.get("/open311/v2/requests.json?api_key=" + url.QueryEscape(token) + query)
+			if r.Status != 200 {
+				t.Fatalf("list %s: %d %s", query, r.Status, r.Body)
+			}
+			for _, personal := range []string{"小明", "王小明", "Anna", "13812345678", "13900001111", "138****5678"} {
+				if strings.Contains(r.Body, personal) {
+					t.Fatalf("the list shows the reporter (%s): %s", personal, r.Body)
+				}
+			}
+			return mustDecode[[]request](t, r)
+		}
+		ids := func(rs []request) string {
+			var out []string
+			for _, r := range rs {
+				out = append(out, r.ID)
+			}
+			return strings.Join(out, ",")
+		}
+
+		all := list("", e.op)
+		if ids(all) != inY+","+inX {
+			t.Fatalf("operator sees %s, want %s,%s", ids(all), inY, inX)
+		}
+		x := all[1]
+		requested, err := time.Parse(time.RFC3339, x.Requested)
+		if err != nil || !strings.HasSuffix(x.Requested, "+08:00") || !requested.Equal(clock.T.Add(-time.Hour)) {
+			t.Fatalf("requested_datetime %q: %v", x.Requested, err)
+		}
+		if x.Status != "open" || x.StatusNotes != "待签收" || x.ServiceCode != "0101" || x.ServiceName != "公共设施维修" || x.Agency != "甲社区第1网格" ||
+			x.Description != "西门路灯坏了" || x.MediaURL != "https://img.example.com/x.jpg" || x.Address != "西门" || x.Expected == nil ||
+			x.Lat == nil || *x.Lat != 39.95 || x.Long == nil || *x.Long != 116.35 {
+			t.Fatalf("request: %+v", x)
+		}
+
+		// Each grid worker sees the case in their grid only, in the list
+		// and one by one.
+		if got := ids(list("", e.workerX)); got != inX {
+			t.Fatalf("worker X sees %s", got)
+		}
+		if got := ids(list("", e.workerY)); got != inY {
+			t.Fatalf("worker Y sees %s", got)
+		}
+		if r := e.get("/open311/v2/requests/" + inY + ".json?api_key=" + e.workerX); r.Status != 404 || strings.Contains(r.Body, "施工") {
+			t.Fatalf("worker X reads Y's case: %d %s", r.Status, r.Body)
+		}
+		if got := ids(list("&service_request_id="+inX+","+inY, e.workerX)); got != inX {
+			t.Fatalf("worker X by ids: %s", got)
+		}
+		// A resident sees their own requests only.
+		if got := list("", e.resident); len(got) != 0 {
+			t.Fatalf("resident sees others' requests: %s", ids(got))
+		}
+
+		// One request, by number or ID, in both formats and languages.
+		r := e.get("/open311/v2/requests/"+inY+".json?lang=en", "Authorization", "Bearer "+e.op)
+		one := mustDecode[[]request](t, r)
+		if r.Status != 200 || len(one) != 1 || one[0].ID != inY || one[0].StatusNotes != "Dispatched" || one[0].ServiceName != "噪音扰民" ||
+			one[0].Notice != "assigned to 甲社区第2网格" {
+			t.Fatalf("one request in English: %d %s", r.Status, r.Body)
+		}
+		r = e.get("/open311/v2/requests/" + inX + ".xml?api_key=" + e.op)
+		var doc struct {
+			XMLName  xml.Name
+			Requests []struct {
+				ID       string  `xml:"service_request_id"`
+				Status   string  `xml:"status"`
+				Lat      float64 `xml:"lat"`
+				Long     float64 `xml:"long"`
+				MediaURL string  `xml:"media_url"`
+				Expected string  `xml:"expected_datetime"`
+			} `xml:"request"`
+		}
+		if err := xml.Unmarshal([]byte(r.Body), &doc); err != nil || doc.XMLName.Local != "service_requests" || len(doc.Requests) != 1 ||
+			doc.Requests[0].ID != inX || doc.Requests[0].Lat != 39.95 || doc.Requests[0].Long != 116.35 || doc.Requests[0].MediaURL != "https://img.example.com/x.jpg" ||
+			doc.Requests[0].Expected == "" || strings.Contains(r.Body, "小明") || strings.Contains(r.Body, "13812345678") {
+			t.Fatalf("request.xml: %v %s", err, r.Body)
+		}
+		if r := e.get("/open311/v2/requests/"+strconv.FormatInt(e.mustCase(inX).ID, 10)+".json", "Authorization", "Bearer "+e.op); r.Status != 200 || !strings.Contains(r.Body, inX) {
+			t.Fatalf("by ID: %d %s", r.Status, r.Body)
+		}
+
+		// Filters.
+		for _, tc := range []struct{ name, query, want string }{
+			{"service_code", "&service_code=0102", inY},
+			{"two service codes", "&service_code=0101,0102", inY + "," + inX},
+			{"open", "&status=open", inY + "," + inX},
+			{"closed", "&status=closed", ""},
+			{"both statuses", "&status=open,closed", inY + "," + inX},
+			{"start after the first", "&start_date=" + url.QueryEscape(clock.T.Add(-30*time.Minute).Format(time.RFC3339)), inY},
+			{"end before the second", "&end_date=" + url.QueryEscape(clock.T.Add(-30*time.Minute).Format(time.RFC3339)), inX},
+			{"end inclusive", "&end_date=" + url.QueryEscape(clock.T.Format(time.RFC3339Nano)), inY + "," + inX},
+			{"plus left unencoded", "&start_date=" + clock.T.Add(-30*time.Minute).In(civic.ChinaTime).Format(time.RFC3339), inY},
+			{"a day", "&start_date=" + clock.T.In(civic.ChinaTime).Format(time.DateOnly) + "&end_date=" + clock.T.In(civic.ChinaTime).Format(time.DateOnly), inY + "," + inX},
+			{"ids override", "&service_request_id=" + inX + "&service_code=0102&status=closed", inX},
+			{"unknown id", "&service_request_id=202001010000001,abc", ""},
+		} {
+			if got := ids(list(tc.query, e.op)); got != tc.want {
+				t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
+			}
+		}
+
+		// A handled case is still open; a closed case is closed.
+		ctx := context.Background()
+		cx := e.mustCase(inX)
+		for _, act := range []civic.CaseAction{civic.ActClaim, civic.ActHandle} {
+			if _, err := s.ActOnCase(ctx, civic.System, cx.ID, store.CaseInput{Action: act, Note: "已更换灯泡"}); err != nil {
+				t.Fatalf("%s: %v", act, err)
+			}
+		}
+		if got := ids(list("&status=open", e.op)); got != inY+","+inX {
+			t.Fatalf("handled is open: %s", got)
+		}
+		if _, err := s.ActOnCase(ctx, civic.System, cx.ID, store.CaseInput{Action: civic.ActVerifyPass}); err != nil {
+			t.Fatal(err)
+		}
+		if got := list("&status=closed", e.op); ids(got) != inX || got[0].Expected != nil || got[0].StatusNotes != "待回访" {
+			t.Fatalf("closed: %+v", got)
+		}
+
+		// The default window is the last 90 days.
+		clock.Advance(91 * 24 * time.Hour)
+		if got := list("", e.op); len(got) != 0 {
+			t.Fatalf("default window holds %s", ids(got))
+		}
+		if got := ids(list("&service_request_id="+inX, e.op)); got != inX {
+			t.Fatalf("an old request by id: %s", got)
+		}
+	})
+}
+
+// TestOpen311SameTextAsAPI: a request's description is what the JSON API
+// shows the same account for the same case, masked or not, for staff and
+// for a resident who joined the case (附议).
+func TestOpen311SameTextAsAPI(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		e := mustEnv(t, s, clock)
+		number := e.mustFile(url.Values{"service_code": {"0101"}, "lat": {"39.95"}, "long": {"116.35"},
+			"description": {"楼道灯坏了，请联系13912345678，身份证110101199003071234"}, "first_name": {"小明"}, "last_name": {"王"}, "phone": {"13812345678"}})
+		c := e.mustCase(number)
+		if _, err := s.JoinCase(context.Background(), store.ActorOf(e.users["resident"], ""), c.ID, store.JoinInput{Near: &geo.Point{Lng: 116.35, Lat: 39.95}}); err != nil {
+			t.Fatalf("join: %v", err)
+		}
+		for name, token := range map[string]string{"operator": e.op, "grid worker": e.workerX, "co-reporter": e.resident} {
+			api := e.get("/api/v1/cases/"+number, "Authorization", "Bearer "+token)
+			var want civic.Case
+			if err := json.Unmarshal([]byte(api.Body), &want); err != nil || api.Status != 200 {
+				t.Fatalf("%s: JSON API %d %s", name, api.Status, api.Body)
+			}
+			got := mustDecode[[]request](t, e.get("/open311/v2/requests/"+number+".json?api_key="+token))
+			if len(got) != 1 || got[0].Description != want.Description {
+				t.Errorf("%s: Open311 says %q, the JSON API %q", name, got[0].Description, want.Description)
+			}
+		}
+	})
+}
+
+type xmlErrors struct {
+	XMLName xml.Name
+	Errors  []struct {
+		Code        int    `xml:"code"`
+		Description string `xml:"description"`
+	} `xml:"error"`
+}
+
+// TestOpen311Errors: every refusal is the specification's list of errors
+// with the HTTP status as code, in the caller's language, and never Go's
+// words.
+func TestOpen311Errors(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		e := mustEnv(t, s, clock)
+		good := func(change ...string) url.Values {
+			v := url.Values{"api_key": {e.op}, "service_code": {"0101"}, "lat": {"39.95"}, "long": {"116.35"}, "description": {"路灯坏了"}}
+			for i := 0; i+1 < len(change); i += 2 {
+				if change[i+1] == "-" {
+					v.Del(change[i])
+				} else {
+					v.Set(change[i], change[i+1])
+				}
+			}
+			return v
+		}
+		form := func(v url.Values) func() response {
+			return func() response { return e.post("/open311/v2/requests.json", v) }
+		}
+		for _, tc := range []struct {
+			name   string
+			send   func() response
+			status int
+			says   string
+		}{
+			{"no api_key", form(good("api_key", "-")), 403, "api_key"},
+			{"bad api_key", form(good("api_key", "cg_nonsense")), 403, "api_key 无效"},
+			{"bad bearer", func() response {
+				return e.do("GET", "/open311/v2/requests.json", nil, "Authorization", "Bearer cg_nonsense")
+			}, 403, "令牌无效"},
+			{"missing service_code", form(good("service_code", "-")), 400, "service_code"},
+			{"unknown service", form(good("service_code", "9999")), 400, "没有这项服务“9999”"},
+			{"a group is no service", form(good("service_code", "01")), 400, "没有这项服务"},
+			{"deactivated service", form(good("service_code", "0104")), 400, "没有这项服务"},
+			{"refused service", form(good("service_code", "0103")), 400, "请向人民法院起诉"},
+			{"lat without long", form(good("long", "-")), 400, "lat/long"},
+			{"no place at all", form(good("lat", "-", "long", "-")), 400, "address_id"},
+			{"lat not a number", form(good("lat", "abc")), 400, "纬度"},
+			{"lat NaN", form(good("lat", "NaN")), 400, "纬度"},
+			{"long Inf", form(good("long", "Inf")), 400, "经度"},
+			{"lat out of range", form(good("lat", "91")), 400, "纬度"},
+			{"outside the area", form(good("lat", "30", "long", "120")), 400, "服务范围"},
+			{"unknown address_id", form(good("lat", "-", "long", "-", "address_id", "999999")), 400, "address_id"},
+			{"bad crs", form(good("crs", "bd09")), 400, "crs"},
+			{"NUL in description", form(good("description", "路灯\x00坏了")), 400, "description"},
+			{"bidi override", form(good("first_name", "\u202e王")), 400, "first_name"},
+			{"not UTF-8", func() response {
+				return e.do("POST", "/open311/v2/requests.json", strings.NewReader("api_key="+e.op+"&service_code=0101&description=%FF"),
+					"Content-Type", "application/x-www-form-urlencoded")
+			}, 400, "UTF-8"},
+			{"bad escape", func() response {
+				return e.do("POST", "/open311/v2/requests.json", strings.NewReader("api_key="+e.op+"&service_code=%zz"), "Content-Type", "application/x-www-form-urlencoded")
+			}, 400, "表单"},
+			{"JSON body", func() response {
+				return e.do("POST", "/open311/v2/requests.json", strings.NewReader(`{"service_code":"0101"}`), "Content-Type", "application/json")
+			}, 400, "application/x-www-form-urlencoded"},
+			{"huge body", form(good("description", strings.Repeat("长", 400_000))), 413, "过大"},
+			{"long description", form(good("description", strings.Repeat("长", store.MaxDescription+1))), 400, "description"},
+			{"media_url not a link", form(good("media_url", "javascript:alert(1)")), 400, "media_url"},
+			{"phone not a phone", form(good("phone", "call me")), 400, "phone"},
+			{"long first_name", form(good("first_name", strings.Repeat("名", 51))), 400, "first_name"},
+			{"list without key", func() response { return e.get("/open311/v2/requests.json") }, 403, "api_key"},
+			{"unknown request", func() response { return e.get("/open311/v2/requests/202603100999999.json?api_key=" + e.op) }, 404, "202603100999999"},
+			{"bad start_date", func() response { return e.get("/open311/v2/requests.json?start_date=yesterday&api_key=" + e.op) }, 400, "start_date"},
+			{"impossible date", func() response { return e.get("/open311/v2/requests.json?end_date=2026-02-30&api_key=" + e.op) }, 400, "end_date"},
+			{"end before start", func() response {
+				return e.get("/open311/v2/requests.json?start_date=2026-03-05&end_date=2026-03-01&api_key=" + e.op)
+			}, 400, "end_date"},
+			{"more than 90 days", func() response {
+				return e.get("/open311/v2/requests.json?start_date=2025-01-01&end_date=2025-06-01&api_key=" + e.op)
+			}, 400, "90"},
+			{"bad status", func() response { return e.get("/open311/v2/requests.json?status=pending&api_key=" + e.op) }, 400, "status"},
+			{"bad service_code filter", func() response { return e.get("/open311/v2/requests.json?service_code=abc&api_key=" + e.op) }, 400, "service_code"},
+			{"control character in query", func() response { return e.get("/open311/v2/requests.json?status=open%01&api_key=" + e.op) }, 400, "status"},
+			{"unknown endpoint", func() response { return e.get("/open311/v2/tokens.json") }, 404, "没有这个接口"},
+			{"no format", func() response { return e.get("/open311/v2/services") }, 404, ".json"},
+			{"no format on a wildcard path", func() response { return e.get("/open311/v2/services/0101") }, 404, ".json"},
+			{"wrong method", func() response { return e.do("DELETE", "/open311/v2/requests.json", nil) }, 405, "DELETE"},
+		} {
+			r := tc.send()
+			if r.Status != tc.status || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+				t.Errorf("%s: %d %s %s", tc.name, r.Status, r.Header.Get("Content-Type"), r.Body)
+				continue
+			}
+			errs := mustDecode[[]struct {
+				Code        int    `json:"code"`
+				Description string `json:"description"`
+			}](t, r)
+			if len(errs) == 0 || errs[0].Code != tc.status || !strings.Contains(r.Body, tc.says) {
+				t.Errorf("%s: %s", tc.name, r.Body)
+			}
+			for _, goWords := range []string{"strconv", "sql", "invalid URL escape", "http:", "parse"} {
+				if strings.Contains(r.Body, goWords) {
+					t.Errorf("%s: Go's words in %s", tc.name, r.Body)
+				}
+			}
+		}
+		if r := e.do("DELETE", "/open311/v2/requests.json", nil); r.Header.Get("Allow") != "GET, POST" {
+			t.Errorf("Allow: %q", r.Header.Get("Allow"))
+		}
+
+		// XML errors, in English on request.
+		r := e.post("/open311/v2/requests.xml?lang=en", good("lat", "abc"))
+		var doc xmlErrors
+		if err := xml.Unmarshal([]byte(r.Body), &doc); err != nil || r.Status != 400 || doc.XMLName.Local != "errors" || len(doc.Errors) != 1 ||
+			doc.Errors[0].Code != 400 || doc.Errors[0].Description != "lat: the latitude must be a number from -90 to 90" {
+			t.Fatalf("XML error: %d %v %s", r.Status, err, r.Body)
+		}
+		r = e.get("/open311/v2/requests.xml", "Accept-Language", "en")
+		doc = xmlErrors{}
+		if err := xml.Unmarshal([]byte(r.Body), &doc); err != nil || r.Status != 403 || !strings.Contains(doc.Errors[0].Description, "give an api_key") {
+			t.Fatalf("XML 403 in English: %d %v %s", r.Status, err, r.Body)
+		}
+		// A refused role: a handler may not report.
+		handler := e.mustToken("handler", civic.RoleHandler, civic.Scope{RegionCode: codeCity})
+		if r := e.post("/open311/v2/requests.json", good("api_key", handler)); r.Status != 403 {
+			t.Fatalf("handler reports: %d %s", r.Status, r.Body)
+		}
+	})
+}

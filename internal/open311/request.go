@@ -1,0 +1,558 @@
+package open311
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"mime"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/store"
+)
+
+// maxBody bounds a POST body; a request is a few short fields.
+const maxBody = 1 << 20
+
+// Limits of what the GET requests list returns, as the specification
+// recommends: the last 90 days by default, a window of at most 90 days,
+// at most 1000 requests.
+const (
+	window     = 90 * 24 * time.Hour
+	maxResults = 1000
+	maxRefs    = 100 // service_request_id values in one query
+	maxCodes   = 50  // service_code values in one query
+)
+
+// mediaLabel starts the line that keeps a submitted media_url in the
+// case's description: civicgrid has no field for a link, and never fetches
+// one (photos come in through its own upload, type-checked and stripped).
+const mediaLabel = "附件链接："
+
+type receipt struct {
+	ID        string  `json:"service_request_id" xml:"service_request_id"`
+	Notice    string  `json:"service_notice" xml:"service_notice"`
+	AccountID *string `json:"account_id" xml:"account_id"`
+}
+
+type receiptList struct {
+	XMLName  xml.Name  `json:"-" xml:"service_requests"`
+	Receipts []receipt `xml:"request"`
+}
+
+func (l receiptList) MarshalJSON() ([]byte, error) { return marshalJSON(nonNil(l.Receipts)) }
+
+// coord is a coordinate: a JSON number, and in XML the same digits
+// (encoding/xml would write small ones with an exponent).
+type coord float64
+
+func (v coord) MarshalJSON() ([]byte, error) { return []byte(number(float64(v))), nil }
+func (v coord) MarshalText() ([]byte, error) { return []byte(number(float64(v))), nil }
+
+// serviceRequest is a case as Open311 shows it. It has no field for the
+// reporter: nothing personal leaves through Open311.
+type serviceRequest struct {
+	ID          string  `json:"service_request_id" xml:"service_request_id"`
+	Status      string  `json:"status" xml:"status"`
+	StatusNotes string  `json:"status_notes" xml:"status_notes"`
+	ServiceName string  `json:"service_name" xml:"service_name"`
+	ServiceCode string  `json:"service_code" xml:"service_code"`
+	Description string  `json:"description" xml:"description"`
+	Agency      string  `json:"agency_responsible" xml:"agency_responsible"`
+	Notice      string  `json:"service_notice" xml:"service_notice"`
+	Requested   string  `json:"requested_datetime" xml:"requested_datetime"`
+	Updated     string  `json:"updated_datetime" xml:"updated_datetime"`
+	Expected    *string `json:"expected_datetime" xml:"expected_datetime,omitempty"`
+	Address     string  `json:"address" xml:"address"`
+	Lat         *coord  `json:"lat" xml:"lat,omitempty"`
+	Long        *coord  `json:"long" xml:"long,omitempty"`
+	MediaURL    string  `json:"media_url" xml:"media_url"`
+}
+
+type requestList struct {
+	XMLName  xml.Name         `json:"-" xml:"service_requests"`
+	Requests []serviceRequest `xml:"request"`
+}
+
+func (l requestList) MarshalJSON() ([]byte, error) { return marshalJSON(nonNil(l.Requests)) }
+
+// postRequest files a case through the same intake as POST /api/v1/cases,
+// as the api_key's account, with source api (接口).
+func (h *Handler) postRequest(w http.ResponseWriter, r *http.Request, c *call) error {
+	if err := readForm(w, r); err != nil {
+		return err
+	}
+	act, err := h.authenticate(r, c)
+	if err != nil {
+		return err
+	}
+	byCode, _, err := h.catalogue(r, act)
+	if err != nil {
+		return err
+	}
+	n, err := submission(r, act, byCode)
+	if err != nil {
+		return err
+	}
+	cs, existing, err := h.intake.Submit(r.Context(), act, n)
+	if err != nil {
+		return err
+	}
+	status := http.StatusCreated
+	if existing {
+		status = http.StatusOK
+	}
+	write(w, c.format, status, receiptList{Receipts: []receipt{{ID: cs.Number, Notice: notice(cs, c.lang)}}})
+	return nil
+}
+
+// readForm parses a form-encoded (or multipart) body of at most maxBody
+// and refuses values that are not UTF-8 text or hold invisible controls.
+// Uploaded files in a multipart body are not read: media come as links.
+func readForm(w http.ResponseWriter, r *http.Request) error {
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	var err error
+	switch ct {
+	case "application/x-www-form-urlencoded", "":
+		err = r.ParseForm()
+	case "multipart/form-data":
+		err = r.ParseMultipartForm(maxBody)
+		if r.MultipartForm != nil {
+			_ = r.MultipartForm.RemoveAll()
+		}
+	default:
+		return civic.Errorf(civic.EInvalid, "请以表单编码（application/x-www-form-urlencoded）提交", "send the request form-encoded (application/x-www-form-urlencoded)")
+	}
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return tooLarge
+		}
+		return civic.Errorf(civic.EInvalid, "请求内容不是有效的表单编码", "the request body is not a valid form")
+	}
+	for k, vs := range r.Form {
+		if !utf8.ValidString(k) || civic.HasInvisibleControl(k) {
+			return invalidParam("form", "参数名含有无法识别的字符", "a parameter name holds characters that are not text")
+		}
+		for _, v := range vs {
+			if !utf8.ValidString(v) {
+				return invalidParam(k, "含有无法识别的字符（不是 UTF-8 编码）", "holds characters that are not UTF-8 text")
+			}
+			if civic.HasInvisibleControl(v) {
+				return invalidParam(k, "含有不可见的控制字符", "contains an invisible control character")
+			}
+		}
+	}
+	return nil
+}
+
+// submission reads a POST's parameters into a case: service_code is a
+// category cases can be filed under; the place is lat and long (WGS-84, or
+// GCJ-02 with crs=gcj02), else address_id naming a region code, else, with
+// only address_string, a staff account's own territory, where a dispatcher
+// reads the address; first_name, last_name and phone are the reporter's;
+// media_url is kept as a line of the description. email, device_id,
+// account_id, jurisdiction_id and attributes have nothing to go to in
+// civicgrid and are checked for length only.
+func submission(r *http.Request, act civic.Actor, byCode map[string]civic.Category) (store.NewCase, error) {
+	get := func(name string) string { return strings.TrimSpace(r.Form.Get(name)) }
+	for _, p := range []struct {
+		name string
+		max  int
+	}{{"service_code", 8}, {"address_string", 300}, {"address_id", 18}, {"first_name", 50}, {"last_name", 50}, {"phone", 30},
+		{"email", 200}, {"device_id", 200}, {"account_id", 200}, {"jurisdiction_id", 200}, {"media_url", 2000}, {"crs", 10}} {
+		if utf8.RuneCountInString(get(p.name)) > p.max {
+			return store.NewCase{}, invalidParam(p.name, "不超过%d个字符", "is at most %d characters", p.max)
+		}
+	}
+	// The key comes as the JSON API takes it: a parameter (idempotency_key,
+	// an extension), or else the Idempotency-Key header.
+	n := store.NewCase{IdempotencyKey: get("idempotency_key"), Source: civic.SourceAPI, Description: get("description"),
+		Address: get("address_string"), CRS: store.WGS84}
+	if n.IdempotencyKey == "" {
+		n.IdempotencyKey = r.Header.Get("Idempotency-Key")
+	}
+	code := get("service_code")
+	if code == "" {
+		return n, invalidParam("service_code", "请提供服务代码", "is required")
+	}
+	cat, ok := byCode[code]
+	switch {
+	case !ok || !cat.Leaf || !cat.Active:
+		return n, invalidParam("service_code", "没有这项服务“%s”（见 services 列表）", "there is no service %q (see the services list)", code)
+	case !cat.Accepted:
+		return n, invalidParam("service_code", "此类事项不予受理：%s", "this kind of request is not taken: %s", cat.NotAcceptedReason)
+	}
+	n.CategoryCode = code
+	if n.Description == "" {
+		// Open311 lets the service say it all: "a streetlight is out".
+		n.Title = cat.Name
+	}
+	if m := get("media_url"); m != "" {
+		if !isWebLink(m) {
+			return n, invalidParam("media_url", "应为 http 或 https 网址", "must be an http or https address")
+		}
+		n.Description = strings.TrimSpace(n.Description + "\n\n" + mediaLabel + m)
+	}
+	switch crs := strings.ToLower(get("crs")); crs {
+	case "", string(store.WGS84):
+	case string(store.GCJ02):
+		n.CRS = store.GCJ02
+	default:
+		return n, invalidParam("crs", "坐标系应为 wgs84 或 gcj02", "the coordinate system must be wgs84 or gcj02")
+	}
+	lat, long := get("lat"), get("long")
+	switch {
+	case lat != "" && long != "":
+		la, err1 := civic.ParseNumber(lat)
+		lo, err2 := civic.ParseNumber(long)
+		if err1 != nil || !civic.InRange(la, -90, 90) {
+			return n, invalidParam("lat", "纬度应为 -90 到 90 之间的数字", "the latitude must be a number from -90 to 90")
+		}
+		if err2 != nil || !civic.InRange(lo, -180, 180) {
+			return n, invalidParam("long", "经度应为 -180 到 180 之间的数字", "the longitude must be a number from -180 to 180")
+		}
+		n.HasLocation, n.Lat, n.Lng = true, la, lo
+	case lat != "" || long != "":
+		return n, invalidParam("lat/long", "请同时提供纬度 lat 和经度 long", "give both lat and long")
+	case get("address_id") != "":
+		n.RegionCode = get("address_id")
+	case n.Address != "" && act.Can(civic.PermCaseRead) && act.Scope.RegionCode != "":
+		n.RegionCode = act.Scope.RegionCode
+	default:
+		return n, invalidParam("lat/long", "请提供纬度 lat 和经度 long（WGS-84），或用 address_id 写明区域代码",
+			"give lat and long (WGS-84), or a region code as address_id")
+	}
+	n.ReporterName = personName(get("first_name"), get("last_name"))
+	if p := get("phone"); p != "" {
+		norm, fe := civic.NormalizePhone(p)
+		if fe != nil {
+			return n, invalidParam("phone", "联系电话格式不正确", "the phone number is not valid")
+		}
+		n.ReporterPhone = norm
+	}
+	return n, nil
+}
+
+// personName joins a given and a family name: family name first and no
+// space for a Chinese name (王 + 小明 → 王小明), given name first
+// otherwise.
+func personName(first, last string) string {
+	switch {
+	case first == "":
+		return last
+	case last == "":
+		return first
+	case strings.ContainsFunc(first+last, func(r rune) bool { return unicode.Is(unicode.Han, r) }):
+		return last + first
+	}
+	return first + " " + last
+}
+
+func isWebLink(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && !strings.ContainsAny(s, " \t\r\n")
+}
+
+// listRequests lists the cases the account may see, as the JSON API's case
+// list does: service_request_id picks cases and overrides every other
+// filter; otherwise service_code, status, start_date and end_date narrow
+// the last 90 days, newest first, at most 1000.
+func (h *Handler) listRequests(w http.ResponseWriter, r *http.Request, c *call) error {
+	act, err := h.authenticate(r, c)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	q := r.URL.Query()
+	var cases []civic.Case
+	if ids := splitList(q.Get("service_request_id")); len(ids) > 0 {
+		if len(ids) > maxRefs {
+			return invalidParam("service_request_id", "一次最多查询%d个", "at most %d at once", maxRefs)
+		}
+		seen := map[int64]bool{}
+		for _, ref := range ids {
+			cs, err := h.caseByRef(ctx, act, ref)
+			if civic.ErrorCodeOf(err) == civic.ENotFound {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if !seen[cs.ID] {
+				seen[cs.ID] = true
+				cases = append(cases, cs)
+			}
+		}
+	} else {
+		f, codes, err := listFilter(q, h.store.Now())
+		if err != nil {
+			return err
+		}
+		if cases, err = h.listCases(ctx, act, f, codes); err != nil {
+			return err
+		}
+	}
+	return h.writeRequests(w, r, c, act, cases, http.StatusOK)
+}
+
+// getRequest shows one case the account may see, as a list of one.
+func (h *Handler) getRequest(w http.ResponseWriter, r *http.Request, c *call) error {
+	act, err := h.authenticate(r, c)
+	if err != nil {
+		return err
+	}
+	ref := pathValue(r, "id")
+	cs, err := h.caseByRef(r.Context(), act, ref)
+	if civic.ErrorCodeOf(err) == civic.ENotFound {
+		// Named as the client named it, not by the ID inside a number.
+		return civic.NotFound("服务请求 "+civic.Clip(ref, 20), "service request "+civic.Clip(ref, 20))
+	}
+	if err != nil {
+		return err
+	}
+	return h.writeRequests(w, r, c, act, []civic.Case{cs}, http.StatusOK)
+}
+
+// caseByRef reads a case by its number (what service_request_id holds) or
+// its ID, with the account's rights: a case out of its sight is not found.
+func (h *Handler) caseByRef(ctx context.Context, act civic.Actor, ref string) (civic.Case, error) {
+	if _, _, ok := civic.ParseCaseNumber(ref); ok {
+		return h.store.GetCaseByNumber(ctx, act, ref)
+	}
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil && id > 0 {
+		return h.store.GetCase(ctx, act, id)
+	}
+	return civic.Case{}, civic.NotFound("服务请求", "service request")
+}
+
+// openStates are the states Open311 calls open: someone still has to act
+// before the work is done. A closed case (结案, waiting for the return
+// visit) is done, and closed; a reopening makes it open again.
+var openStates = []civic.CaseState{civic.StateReported, civic.StateAccepted, civic.StateDispatched, civic.StateInProgress, civic.StateHandled}
+
+func statusOf311(s civic.CaseState) string {
+	for _, o := range openStates {
+		if s == o {
+			return "open"
+		}
+	}
+	return "closed"
+}
+
+// listFilter reads the list's query into a case filter and the service
+// codes to look under (none: all).
+func listFilter(q url.Values, now time.Time) (store.CaseFilter, []string, error) {
+	f := store.CaseFilter{Page: store.Page{Limit: maxResults}}
+	open, closed := false, false
+	for _, s := range splitList(q.Get("status")) {
+		switch s {
+		case "open":
+			open = true
+		case "closed":
+			closed = true
+		default:
+			return f, nil, invalidParam("status", "应为 open 或 closed", "must be open or closed")
+		}
+	}
+	if open != closed {
+		for _, s := range civic.CaseStates {
+			if (statusOf311(s) == "open") == open {
+				f.States = append(f.States, s)
+			}
+		}
+	}
+	codes := splitList(q.Get("service_code"))
+	if len(codes) > maxCodes {
+		return f, nil, invalidParam("service_code", "一次最多查询%d个", "at most %d at once", maxCodes)
+	}
+	for _, code := range codes {
+		if !civic.ValidCategoryCode(code) {
+			return f, nil, invalidParam("service_code", "“%s”不是服务代码", "%q is not a service code", civic.Clip(code, 20))
+		}
+	}
+	start, err := dateParam(q, "start_date", false)
+	if err != nil {
+		return f, nil, err
+	}
+	end, err := dateParam(q, "end_date", true)
+	if err != nil {
+		return f, nil, err
+	}
+	switch {
+	case start.IsZero() && end.IsZero():
+		start, end = now.Add(-window), now.Add(time.Microsecond)
+	case start.IsZero():
+		start = end.Add(-window)
+	case end.IsZero():
+		end = start.Add(window)
+	}
+	if !end.After(start) {
+		return f, nil, invalidParam("end_date", "应晚于 start_date", "must be after start_date")
+	}
+	// end is exclusive by then: one microsecond past the last included.
+	if end.Sub(start) > window+time.Microsecond {
+		return f, nil, invalidParam("end_date", "查询时间范围不能超过90天", "the dates may span at most 90 days")
+	}
+	f.From, f.To = start, end
+	return f, codes, nil
+}
+
+// dateParam reads a W3C date-time (2026-03-01T08:00:00+08:00, or Z) or a
+// date (2026-03-01, a day in China time). An end is exclusive inside and
+// inclusive outside: end_date names the last moment or day to include.
+// A "+" the client left unencoded arrives as a space and is put back.
+func dateParam(q url.Values, name string, end bool) (time.Time, error) {
+	s := strings.TrimSpace(q.Get(name))
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, strings.Replace(s, " ", "+", 1)); err == nil && civic.PlausibleYear(t) {
+		if end {
+			t = t.Add(time.Microsecond)
+		}
+		return t, nil
+	}
+	if t, err := time.ParseInLocation(time.DateOnly, s, civic.ChinaTime); err == nil && civic.PlausibleYear(t) {
+		if end {
+			t = t.AddDate(0, 0, 1)
+		}
+		return t, nil
+	}
+	return time.Time{}, invalidParam(name, "应为 W3C 日期时间，如 2026-03-01T00:00:00+08:00", "must be a W3C date-time such as 2026-03-01T00:00:00+08:00")
+}
+
+// listCases runs the JSON API's scoped case list once per service code
+// and merges the answers, newest first.
+func (h *Handler) listCases(ctx context.Context, act civic.Actor, f store.CaseFilter, codes []string) ([]civic.Case, error) {
+	if len(codes) == 0 {
+		codes = []string{""}
+	}
+	var out []civic.Case
+	seen := map[int64]bool{}
+	for _, code := range codes {
+		f.CategoryCode = code
+		cs, _, err := h.store.ListCases(ctx, act, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, cs := range cs {
+			if !seen[cs.ID] {
+				seen[cs.ID] = true
+				out = append(out, cs)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
+			return out[i].CreatedAt.After(out[j].CreatedAt)
+		}
+		return out[i].ID > out[j].ID
+	})
+	if len(out) > maxResults {
+		out = out[:maxResults]
+	}
+	return out, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// writeRequests renders cases. Their text is as the store returned it for
+// this account, masked as the JSON API shows it.
+func (h *Handler) writeRequests(w http.ResponseWriter, r *http.Request, c *call, act civic.Actor, cases []civic.Case, status int) error {
+	byCode, _, err := h.catalogue(r, act)
+	if err != nil {
+		return err
+	}
+	l := requestList{}
+	for _, cs := range cases {
+		sr := requestOf(cs, byCode, c.lang)
+		if cs.State == civic.StateMerged && cs.MergedInto != 0 {
+			// Where it went, if the account may see that case too.
+			if into, err := h.store.GetCase(r.Context(), act, cs.MergedInto); err == nil {
+				sr.StatusNotes += civic.T("：并入 ", ": into ").In(c.lang) + into.Number
+			}
+		}
+		l.Requests = append(l.Requests, sr)
+	}
+	write(w, c.format, status, l)
+	return nil
+}
+
+// requestOf maps a case to a service request (docs/OPEN311.md).
+func requestOf(cs civic.Case, byCode map[string]civic.Category, lang string) serviceRequest {
+	sr := serviceRequest{
+		ID:          cs.Number,
+		Status:      statusOf311(cs.State),
+		StatusNotes: cs.State.Label().In(lang),
+		ServiceCode: cs.CategoryCode,
+		ServiceName: cs.CategoryName,
+		Agency:      cs.HandlerName,
+		Notice:      notice(cs, lang),
+		Requested:   datetime(cs.CreatedAt),
+		Updated:     datetime(cs.UpdatedAt),
+		Address:     cs.Address,
+	}
+	if cat, ok := byCode[cs.CategoryCode]; ok {
+		sr.ServiceName = cat.Label(lang)
+	}
+	sr.Description, sr.MediaURL = splitMedia(cs.Description)
+	switch {
+	case sr.Description == "":
+		sr.Description = cs.Title
+	case !strings.Contains(sr.Description, cs.Title):
+		sr.Description = cs.Title + "\n" + sr.Description
+	}
+	if sr.Status == "open" {
+		sr.Expected = optDatetime(cs.CompleteDue)
+	}
+	if cs.HasLocation {
+		lat, long := coord(cs.Lat), coord(cs.Lng)
+		sr.Lat, sr.Long = &lat, &long
+	}
+	return sr
+}
+
+// splitMedia takes back the media_url line a POST added to the end of a
+// description.
+func splitMedia(desc string) (string, string) {
+	i := strings.LastIndex(desc, mediaLabel)
+	if i < 0 || (i > 0 && !strings.HasSuffix(desc[:i], "\n")) {
+		return desc, ""
+	}
+	link := desc[i+len(mediaLabel):]
+	if !isWebLink(link) {
+		return desc, ""
+	}
+	return strings.TrimSpace(desc[:i]), link
+}
+
+// notice tells what happens next: who it was assigned to, or that it
+// waits for a dispatcher.
+func notice(cs civic.Case, lang string) string {
+	switch cs.State {
+	case civic.StateReported, civic.StateAccepted:
+		return civic.T("已收到，等待派单", "received; waiting to be assigned").In(lang)
+	case civic.StateDispatched, civic.StateInProgress, civic.StateHandled:
+		if cs.HandlerName != "" {
+			return civic.T("已派发至"+cs.HandlerName+"办理", "assigned to "+cs.HandlerName).In(lang)
+		}
+	}
+	return ""
+}
