@@ -172,7 +172,10 @@ func maskCase(a civic.Actor, c *civic.Case) {
 		return
 	}
 	if !seesReporterPhones(a) {
+		// The number a reporter wrote into the case is theirs as much as
+		// the one in its field.
 		c.ReporterPhone = civic.MaskPhone(c.ReporterPhone)
+		c.Title, c.Description = civic.MaskNumbersInText(c.Title), civic.MaskNumbersInText(c.Description)
 	}
 }
 

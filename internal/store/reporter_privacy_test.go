@@ -13,8 +13,8 @@ import (
 
 // TestReporterPrivacy: the timeline hides who reported an anonymous case
 // as the case does; a co-reporter learns neither the first reporter's name
-// nor the numbers they wrote; the nearby list masks numbers and offers
-// staff only their own scope.
+// nor the numbers they wrote, nor does staff who sees phones masked; the
+// nearby list masks numbers and offers staff only their own scope.
 func TestReporterPrivacy(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
 		ctx := context.Background()
@@ -72,7 +72,11 @@ func TestReporterPrivacy(t *testing.T) {
 			}
 		}
 		if staff, _ := s.GetCase(ctx, w.community, named.ID); !strings.Contains(staff.Description, "13912345678") {
-			t.Fatalf("staff lose what the reporter wrote: %q", staff.Description)
+			t.Fatalf("staff who call reporters back lose what the reporter wrote: %q", staff.Description)
+		}
+		// Who sees the reporter's phone masked sees it masked in the text.
+		if grid, err := s.GetCase(ctx, w.grid, named.ID); err != nil || strings.Contains(grid.Title+grid.Description, "13912345678") || !strings.Contains(grid.Description, "139****5678") {
+			t.Fatalf("a grid worker reads the numbers in the text: %q %v", grid.Description, err)
 		}
 	})
 }
