@@ -117,6 +117,15 @@ func (h *Handler) writeError(w http.ResponseWriter, c *call, status int, e *civi
 	write(w, c.format, status, l)
 }
 
+// Refuse answers, in the specification's error format, a request the
+// server turns away before any handler (text that is not UTF-8, a
+// cross-origin write): the format from the path, JSON if it names none.
+func Refuse(w http.ResponseWriter, r *http.Request, status int, msg civic.Text) {
+	f, _ := formatOf(r.URL.Path)
+	text := msg.In(auth.RequestLang(r))
+	write(w, f, status, errorList{Errors: []apiError{{Code: status, Description: text}}})
+}
+
 func fieldSep(lang string) string {
 	if lang == "en" {
 		return ": "

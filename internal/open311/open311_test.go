@@ -511,6 +511,17 @@ func TestOpen311Errors(t *testing.T) {
 		if err := xml.Unmarshal([]byte(r.Body), &doc); err != nil || r.Status != 403 || !strings.Contains(doc.Errors[0].Description, "give an api_key") {
 			t.Fatalf("XML 403 in English: %d %v %s", r.Status, err, r.Body)
 		}
+		// What the server refuses before any handler (a path that is not
+		// UTF-8, a cross-origin write) answers in the same format.
+		r = e.get("/open311/v2/requests/%FF.xml")
+		doc = xmlErrors{}
+		if err := xml.Unmarshal([]byte(r.Body), &doc); err != nil || r.Status != 400 || len(doc.Errors) != 1 || !strings.Contains(doc.Errors[0].Description, "UTF-8") {
+			t.Fatalf("non-UTF-8 path: %d %v %s", r.Status, err, r.Body)
+		}
+		r = e.post("/open311/v2/requests.json", good(), "Origin", "https://elsewhere.example", "Sec-Fetch-Site", "cross-site")
+		if r.Status != 403 || !strings.HasPrefix(r.Body, `[{"code":403,"description":`) {
+			t.Fatalf("cross-origin write: %d %s", r.Status, r.Body)
+		}
 		// A refused role: a handler may not report.
 		handler := e.mustToken("handler", civic.RoleHandler, civic.Scope{RegionCode: codeCity})
 		if r := e.post("/open311/v2/requests.json", good("api_key", handler)); r.Status != 403 {

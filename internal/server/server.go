@@ -160,6 +160,10 @@ func crossOriginDenied(w http.ResponseWriter, r *http.Request) {
 // the user's language: as JSON under /api/ like every API error, as text
 // elsewhere.
 func refuse(w http.ResponseWriter, r *http.Request, status int, code civic.ErrorCode, msg civic.Text) {
+	if strings.HasPrefix(r.URL.Path, open311.Prefix) {
+		open311.Refuse(w, r, status, msg)
+		return
+	}
 	text := msg.In(auth.RequestLang(r))
 	if strings.HasPrefix(r.URL.Path, "/api/") {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
