@@ -267,7 +267,12 @@ func (tx *Tx) insertCase(ctx context.Context, p *preparedCase) (int64, bool, err
 	}
 	reporterName := n.ReporterName
 	if reporterName == "" && reporterID != nil {
-		reporterName = p.a.Username
+		// The account's name, as staff know the person; the login name
+		// only when it has none.
+		reporterName = p.a.DisplayName
+		if reporterName == "" {
+			reporterName = p.a.Username
+		}
 	}
 	var keyArg any
 	if key != "" {

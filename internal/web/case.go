@@ -299,6 +299,10 @@ func progress(lang string, s civic.CaseState) []step {
 	out := make([]step, len(caseSteps))
 	for i, k := range caseSteps {
 		out[i] = step{Label: tr(lang, "case.step."+k), Done: i < n || (i == n && s == civic.StateVisited), Current: i == n}
+		if i == n && s == civic.StateHandled {
+			// Reported back but not yet checked: "done" would read as closed.
+			out[i].Label = tr(lang, "case.step.verifying")
+		}
 	}
 	return out
 }

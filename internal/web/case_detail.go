@@ -269,6 +269,10 @@ func (h *Web) caseDetailPage(w http.ResponseWriter, r *http.Request, c *rq, cs c
 			// A reporter's comment is kept as an internal note for staff.
 			f.Label, f.NoteLabel = c.T("case.supplement"), c.T("case.note.supplement")
 		}
+		if a == civic.ActVisit && !staff {
+			// 回访 is the staff's word for calling back; the reporter rates.
+			f.Label = c.T("case.rate_result")
+		}
 		f.CaseID, f.Choices = cs.ID, ch
 		f.LLM = staff && h.cfg.LLM.Enabled() && llmReplyKinds[string(a)]
 		if _, ok := store.PhotoStageOf(a); ok && h.cfg.Files != nil {
@@ -624,6 +628,24 @@ func systemEventNote(lang string, e civic.CaseEvent) (string, bool) {
 		if json.Unmarshal([]byte(e.Data), &d) == nil && d.Name != "" && d.Why.EN != "" {
 			return "Dispatched to " + d.Name + ": " + d.Why.EN, true
 		}
+	case (e.Action == civic.ActDispatch || e.Action == civic.ActTransfer) && strings.HasPrefix(e.Note, "派发至"):
+		// A dispatcher's: 派发至<name>。<why> <their note>
+		var d struct {
+			Name string     `json:"name"`
+			Why  civic.Text `json:"why"`
+		}
+		if json.Unmarshal([]byte(e.Data), &d) != nil || d.Name == "" || d.Why.EN == "" {
+			break
+		}
+		note, ok := strings.CutPrefix(e.Note, "派发至"+d.Name+"。"+d.Why.ZH)
+		if !ok {
+			break
+		}
+		out := "Dispatched to " + d.Name + ". " + d.Why.EN
+		if note = strings.TrimSpace(note); note != "" {
+			out += " " + note
+		}
+		return out, true
 	}
 	return "", false
 }

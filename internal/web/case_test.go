@@ -703,6 +703,11 @@ func TestSystemEventNote(t *testing.T) {
 	if _, ok := systemEventNote("zh", deputy); ok {
 		t.Fatal("a Chinese page keeps the note as written")
 	}
+	manual := civic.CaseEvent{Action: civic.ActDispatch, ActorID: 7, Note: "派发至东华门街道。派单员指定 请尽快处理",
+		Data: `{"name":"东华门街道","why":{"zh":"派单员指定","en":"chosen by the dispatcher"}}`}
+	if got, ok := systemEventNote("en", manual); !ok || got != "Dispatched to 东华门街道. chosen by the dispatcher 请尽快处理" {
+		t.Fatalf("a dispatcher's note: %q %v", got, ok)
+	}
 	other := civic.CaseEvent{Action: civic.ActComment, Note: "已联系物业"}
 	if _, ok := systemEventNote("en", other); ok {
 		t.Fatal("a person's note is not translated")

@@ -92,8 +92,9 @@ func TestCategoryFormRefusesBadLimitInline(t *testing.T) {
 		if lang == "en" {
 			claimMsg, visitMsg = `"2天" is not a time limit`, "enter the return visit time limit"
 		}
-		// Each message sits under its own input; the typed text is kept.
-		at, msgAt, next := strings.Index(body, `id="claim"`), strings.Index(body, htmlEscape(claimMsg)), strings.Index(body, `id="feedback"`)
+		// Each message sits under its own input (and is listed in the
+		// summary at the top as well); the typed text is kept.
+		at, msgAt, next := strings.Index(body, `id="claim"`), strings.LastIndex(body, htmlEscape(claimMsg)), strings.Index(body, `id="feedback"`)
 		if at < 0 || msgAt < at || msgAt > next {
 			t.Errorf("%s: the claim error is not under the claim input", lang)
 		}

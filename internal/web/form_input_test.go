@@ -90,3 +90,21 @@ func TestLinkedOrganisations(t *testing.T) {
 		t.Fatalf("staff of another street's company: %d", code)
 	}
 }
+
+// TestLargeText: the age-friendly large text (适老化) is switched on and off
+// from the menu or the footer, signed in or not, and stays on for the
+// browser.
+func TestLargeText(t *testing.T) {
+	f := mustCaseFixture(t)
+	res := f.mustLogin(t, "resident2")
+	body := mustStatus(t, res.get("/my/cases"), http.StatusOK)
+	mustContain(t, body, `href="/text/large"`, "大字模式")
+	mustNotContain(t, body, "text-large")
+	if rec := res.get("/text/large", "Referer", "http://example.com/my/cases"); rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/my/cases" {
+		t.Fatalf("switch on: %d %q", rec.Code, rec.Header().Get("Location"))
+	}
+	body = mustStatus(t, res.get("/my/cases?lang=en"), http.StatusOK)
+	mustContain(t, body, `class="no-js text-large"`, `href="/text/standard"`, "Standard text")
+	res.get("/text/standard")
+	mustNotContain(t, mustStatus(t, res.get("/my/cases"), http.StatusOK), "text-large")
+}

@@ -194,6 +194,8 @@ func TestPeopleAndHousesPages(t *testing.T) {
 		t.Fatalf("export %q %v", rows, err)
 	}
 	links, _ := f.s.Household(ctx, civic.System, houses[0].ID)
+	// Another house's page cannot end this house's link.
+	mustStatus(t, staff.post(fmt.Sprintf("/houses/%d/moveout", houses[1].ID), url.Values{"link_id": {fmt.Sprint(links[0].ID)}, "move_out": {"2026-03-01"}}), http.StatusNotFound)
 	mustRedirect(t, staff, house+"/moveout", url.Values{"link_id": {fmt.Sprint(links[0].ID)}, "move_out": {"2026-03-01"}})
 	body = mustStatus(t, staff.get(house), http.StatusOK)
 	mustContain(t, body, `id="household-past"`, "2026-03-01", "尚未登记住户")

@@ -169,6 +169,8 @@ type Page struct {
 	Flash    string
 	// Leaflet adds the map library to the page.
 	Leaflet bool
+	// LargeText is the age-friendly large text (适老化) the reader chose.
+	LargeText bool
 }
 
 // NavItem is one entry of the side navigation.
@@ -243,7 +245,7 @@ func (c *rq) T(key string) string { return tr(c.Lang, key) }
 // page builds the layout part of a page. active is the nav URL to mark.
 func (h *Web) base(w http.ResponseWriter, c *rq, titleKey, active string) Page {
 	p := Page{Lang: c.Lang, Title: c.T(titleKey), User: c.User, SignedIn: c.User.ID != 0,
-		RoleName: c.User.Role.Label().In(c.Lang), Flash: h.takeFlash(w, c)}
+		RoleName: c.User.Role.Label().In(c.Lang), Flash: h.takeFlash(w, c), LargeText: largeText(c.r)}
 	for _, n := range navItems {
 		if n.perm != "" && !c.Actor.Can(n.perm) {
 			continue

@@ -93,6 +93,35 @@ func (h *Web) setLang(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, back)
 }
 
+// textCookie holds the reader's text size: "large" for the age-friendly
+// large text (适老化), absent for the standard size.
+const textCookie = "cg_text"
+
+// largeText reports whether the request asks for large text.
+func largeText(r *http.Request) bool {
+	if r == nil {
+		return false
+	}
+	c, err := r.Cookie(textCookie)
+	return err == nil && c.Value == "large"
+}
+
+// setTextSize switches large text on (/text/large) or off (/text/standard)
+// for this browser and goes back to the page it came from. Like the
+// language, it needs no sign-in: the login page offers it too.
+func (h *Web) setTextSize(w http.ResponseWriter, r *http.Request) {
+	if r.PathValue("size") == "large" {
+		http.SetCookie(w, &http.Cookie{Name: textCookie, Value: "large", Path: "/", SameSite: http.SameSiteLaxMode, MaxAge: 5 * 365 * 24 * 3600})
+	} else {
+		http.SetCookie(w, &http.Cookie{Name: textCookie, Value: "", Path: "/", SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	}
+	back := "/"
+	if ref, err := url.Parse(r.Referer()); err == nil && ref.Path != "" && (ref.Host == "" || ref.Host == r.Host) {
+		back = safeNext(ref.RequestURI())
+	}
+	redirect(w, r, back)
+}
+
 // safeNext keeps redirects on this site: only a local absolute path is
 // accepted, never "//host" or "/\host", which browsers treat as another
 // site.

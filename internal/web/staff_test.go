@@ -43,10 +43,14 @@ func TestStaffCreateWithBadInputShowsInlineErrors(t *testing.T) {
 		if lang == "en" {
 			phoneMsg, endMsg = "enter a valid mobile or landline number", "end date cannot be before the start date"
 		}
-		// Each message sits right under its own input, and what was typed
-		// is still there (escaped).
+		// Each message sits right under its own input (and is listed in
+		// the summary at the top as well), and what was typed is still
+		// there (escaped).
 		phoneAt := strings.Index(body, `id="phone"`)
-		msgAt := strings.Index(body, phoneMsg)
+		if first := strings.Index(body, phoneMsg); first < 0 || first > phoneAt {
+			t.Errorf("%s: the summary does not list the phone error", lang)
+		}
+		msgAt := strings.LastIndex(body, phoneMsg)
 		if phoneAt < 0 || msgAt < phoneAt || strings.Index(body[phoneAt:], `id="start_date"`) < msgAt-phoneAt {
 			t.Errorf("%s: phone error is not under the phone input", lang)
 		}

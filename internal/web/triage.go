@@ -27,6 +27,9 @@ type triageSuggestPage struct {
 	Top civic.TriagePrediction
 	// Alternatives are the runners-up, offered to pick with one click.
 	Alternatives []civic.TriagePrediction
+	// Staff see the model's confidence and version; a resident is offered
+	// categories in plain words, without figures.
+	Staff bool
 }
 
 // triageSuggest answers the intake form as the reporter types: the
@@ -48,7 +51,7 @@ func (h *Web) triageSuggest(w http.ResponseWriter, r *http.Request, c *rq) error
 			}
 		}
 	}
-	p := triageSuggestPage{Sug: sug, Top: sug.Top()}
+	p := triageSuggestPage{Sug: sug, Top: sug.Top(), Staff: c.Actor.Can(civic.PermCaseRead)}
 	if len(sug.Predictions) > 1 {
 		p.Alternatives = sug.Predictions[1:]
 	}

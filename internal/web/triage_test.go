@@ -60,7 +60,7 @@ func TestTriagePages(t *testing.T) {
 	// The form and the suggestion as the resident types.
 	mustContain(t, mustStatus(t, res.get("/report"), http.StatusOK), `id="triage-suggest"`, `hx-get="/triage/suggest"`, `name="category_from_model"`, "/static/triage.js")
 	body = mustStatus(t, res.get("/triage/suggest?title="+url.QueryEscape("楼道里堆满了纸箱")+"&description=", "HX-Request", "true"), http.StatusOK)
-	mustContain(t, body, `data-triage-top="0102"`, "楼道堆物", `data-triage-pick="0101"`, "v1")
+	mustContain(t, body, `data-triage-top="0102"`, "楼道堆物", `data-triage-pick="0101"`, `data-triage-version="1"`, "根据您的描述推荐")
 	mustNotContain(t, body, "<html")
 	body = mustStatus(t, res.get("/triage/suggest?title="+url.QueryEscape("楼道里堆满了纸箱")+"&lang=en", "HX-Request", "true"), http.StatusOK)
 	mustContain(t, body, "Clutter in stairwells")
@@ -150,13 +150,14 @@ func TestTriageSuggestionsOffered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	staff := true
 	render := func(lang string, probs ...float64) string {
 		sug := civic.TriageSuggestion{ModelID: 1, ModelVersion: 4}
 		for i, p := range probs {
 			sug.Predictions = append(sug.Predictions, civic.TriagePrediction{Code: fmt.Sprintf("01%02d", i+1), Name: fmt.Sprintf("分类%d", i+1), Probability: p})
 		}
 		rec := httptest.NewRecorder()
-		h.exec(rec, lang, http.StatusOK, "case_report", "_triage_suggestions", triageSuggestPage{Sug: sug, Top: sug.Top(), Alternatives: sug.Predictions[1:]})
+		h.exec(rec, lang, http.StatusOK, "case_report", "_triage_suggestions", triageSuggestPage{Sug: sug, Top: sug.Top(), Alternatives: sug.Predictions[1:], Staff: staff})
 		return rec.Body.String()
 	}
 	body := render("zh", 0.3, 0.12, 0.05)
@@ -168,5 +169,14 @@ func TestTriageSuggestionsOffered(t *testing.T) {
 	mustContain(t, render("en", 0.04, 0.03, 0.02), "Triage model v4 cannot tell")
 	// Sure: pre-selected, with the runners-up beside it.
 	body = render("zh", 0.8, 0.05, 0.02)
-	mustContain(t, body, `data-triage-top="0101"`, `data-triage-pick="0102"`, `data-triage-pick="0103"`)
+	mustContain(t, body, `data-triage-top="0101"`, `data-triage-pick="0102"`, `data-triage-pick="0103"`, "80.0%", "分类模型v4")
+	// A resident is offered the same choices in plain words, without the
+	// model's figures or version.
+	staff = false
+	body = render("zh", 0.8, 0.05, 0.02)
+	mustContain(t, body, `data-triage-top="0101"`, `data-triage-pick="0102"`, "根据您的描述推荐")
+	mustNotContain(t, body, "%", "分类模型")
+	body = render("zh", 0.04, 0.03, 0.02)
+	mustContain(t, body, "data-triage-unknown", "系统看不出这段描述属于哪一类")
+	mustNotContain(t, body, "分类模型")
 }

@@ -105,6 +105,7 @@ func (h *Web) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /login", h.login)
 	mux.HandleFunc("POST /logout", h.logout)
 	mux.HandleFunc("GET /lang/{lang}", h.setLang)
+	mux.HandleFunc("GET /text/{size}", h.setTextSize)
 
 	mux.Handle("GET /{$}", h.page("", h.home))
 	mux.Handle("GET /abuse", h.page(civic.PermCaseAbuse, h.abuse))

@@ -6,7 +6,30 @@
   root.classList.remove("no-js");
   root.classList.add("js");
 
+  // show opens the folded sections (<details>) around el and brings it into
+  // view: a link to #act-visit must show the rating form, not its closed
+  // summary, and a refused form its first problem.
+  function show(el, block) {
+    for (var d = el; d; d = d.parentElement) {
+      if (d.tagName === "DETAILS") { d.open = true; }
+    }
+    el.scrollIntoView({ block: block || "start" });
+  }
+  function showTarget() {
+    var id = location.hash.slice(1);
+    var el = id && document.getElementById(decodeURIComponent(id));
+    if (el) { show(el); }
+    return !!el;
+  }
+  window.addEventListener("hashchange", showTarget);
+
   document.addEventListener("DOMContentLoaded", function () {
+    // A refused form reloads the page at the top: show its first problem,
+    // unless the address names a part of the page to show.
+    if (!showTarget()) {
+      var bad = document.querySelector("main .field-error, main .alert-error");
+      if (bad) { show(bad, "center"); }
+    }
     // The side navigation folds away on phones behind the menu button.
     var toggle = document.querySelector(".nav-toggle");
     var nav = document.getElementById("sidenav");

@@ -295,7 +295,7 @@
           rm.type = "button";
           rm.className = "photo-remove";
           rm.textContent = "×";
-          rm.setAttribute("aria-label", f.name);
+          rm.setAttribute("aria-label", (el.dataset.remove || "×") + " " + f.name);
           rm.addEventListener("click", function () { pool.splice(i, 1); sync(); show(); });
           li.appendChild(rm);
         }
