@@ -327,6 +327,14 @@ func (s *Store) ListCases(ctx context.Context, a civic.Actor, f CaseFilter) ([]c
 		if id, _, ok := civic.ParseCaseNumber(q); ok {
 			add("c.id = ?", id)
 		} else if cond, v := s.textMatch(q); cond != "" {
+			if a.Can(civic.PermCaseRead) && !seesReporterPhones(a) && civic.MaskNumbersInText(q) != q {
+				// Numbers in a case's text are masked for this reader; a
+				// search by one would tell them what it is, so it counts
+				// as a search by number.
+				if err := s.numberSearch(ctx, a, "case", q); err != nil {
+					return nil, 0, err
+				}
+			}
 			add(cond, v...)
 		}
 	}

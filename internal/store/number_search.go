@@ -35,9 +35,12 @@ func (s *Store) numberSearch(ctx context.Context, a civic.Actor, entity, number 
 		if n >= MaxNumberSearches {
 			return civic.Errorf(civic.ETooMany, "按证件号码或电话号码查找每小时最多%d次，请稍后再试", "at most %d searches by ID or phone number an hour; try again later", MaxNumberSearches)
 		}
-		masked := civic.MaskPhone(number)
-		if len(number) >= 12 {
-			masked = civic.MaskID(number)
+		masked := civic.MaskNumbersInText(number) // a text search's numbers
+		if masked == number {
+			masked = civic.MaskPhone(number)
+			if len(number) >= 12 {
+				masked = civic.MaskID(number)
+			}
 		}
 		return tx.audit(ctx, a, numberSearchAction, entity, "", a.Scope.RegionCode, nil, map[string]string{"number": masked})
 	})

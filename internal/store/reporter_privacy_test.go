@@ -74,6 +74,13 @@ func TestReporterPrivacy(t *testing.T) {
 		if staff, _ := s.GetCase(ctx, w.community, named.ID); !strings.Contains(staff.Description, "13912345678") {
 			t.Fatalf("staff who call reporters back lose what the reporter wrote: %q", staff.Description)
 		}
+		// A search by that number is a search by number: counted, audited.
+		if _, n, err := s.ListCases(ctx, w.grid, store.CaseFilter{Query: "13912345678"}); err != nil || n != 1 {
+			t.Fatalf("text search by number: %d %v", n, err)
+		}
+		if _, n, _ := s.ListAudit(ctx, civic.System, store.AuditFilter{Action: "search.number"}); n != 1 {
+			t.Fatalf("the text search by number was not counted: %d", n)
+		}
 		// Who sees the reporter's phone masked sees it masked in the text.
 		if grid, err := s.GetCase(ctx, w.grid, named.ID); err != nil || strings.Contains(grid.Title+grid.Description, "13912345678") || !strings.Contains(grid.Description, "139****5678") {
 			t.Fatalf("a grid worker reads the numbers in the text: %q %v", grid.Description, err)
