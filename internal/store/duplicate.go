@@ -103,7 +103,10 @@ func (s *Store) FindDuplicates(ctx context.Context, a civic.Actor, d civic.Dupli
 		out[i].Number = civic.CaseNumber(out[i].CreatedAt, out[i].ID)
 		if !staff {
 			out[i].Description = ""
-			out[i].Title = civic.MaskNumbersInText(out[i].Title)
+		}
+		if !seesReporterPhones(a) {
+			// As the case itself shows them to this reader (maskCase).
+			out[i].Title, out[i].Description = civic.MaskNumbersInText(out[i].Title), civic.MaskNumbersInText(out[i].Description)
 		}
 	}
 	return out, nil

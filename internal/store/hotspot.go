@@ -108,6 +108,10 @@ func (s *Store) DetectHotspots(ctx context.Context, a civic.Actor, scope string,
 			}
 			for i := range h.Cases { // numbers for the listed cases only
 				h.Cases[i].Number = civic.CaseNumber(h.Cases[i].CreatedAt, h.Cases[i].ID)
+				if !seesReporterPhones(a) {
+					// As the case itself shows its title to this reader.
+					h.Cases[i].Title = civic.MaskNumbersInText(h.Cases[i].Title)
+				}
 			}
 			if h.Kind == civic.HotspotCluster || h.Kind == civic.HotspotManyReporters {
 				markDuplicates(&h)

@@ -74,6 +74,19 @@ func TestReporterPrivacy(t *testing.T) {
 		if staff, _ := s.GetCase(ctx, w.community, named.ID); !strings.Contains(staff.Description, "13912345678") {
 			t.Fatalf("staff who call reporters back lose what the reporter wrote: %q", staff.Description)
 		}
+		dups, err := s.FindDuplicates(ctx, w.grid, civic.DuplicateDraft{Title: "井盖丢失", Description: "井盖丢失了", CategoryCode: "0102",
+			HasLocation: true, Lng: 116.2, Lat: 39.2}, civic.DuplicateParams{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(dups) == 0 {
+			t.Fatal("the duplicate finder offers nothing for the same manhole")
+		}
+		for _, d := range dups {
+			if strings.Contains(d.Title+d.Description, "13912345678") {
+				t.Fatalf("the duplicate finder shows a grid worker the numbers: %+v", d)
+			}
+		}
 		// A search by that number is a search by number: counted, audited.
 		if _, n, err := s.ListCases(ctx, w.grid, store.CaseFilter{Query: "13912345678"}); err != nil || n != 1 {
 			t.Fatalf("text search by number: %d %v", n, err)
