@@ -104,6 +104,11 @@ func (a *API) wrap(h handlerFunc) http.Handler {
 			a.writeError(w, r, err)
 			return
 		}
+		if f := r.URL.Query().Get("format"); f != "" && f != "json" && f != "csv" && f != "xlsx" {
+			// Each list takes some of these; none takes another.
+			a.writeError(w, r, civic.Invalid(civic.FieldErr("format", "format 应为 json、csv 或 xlsx", "format must be json, csv or xlsx")))
+			return
+		}
 		if err := h(w, r); err != nil {
 			a.writeError(w, r, err)
 		}

@@ -41,6 +41,9 @@ func TestHTTPConventions(t *testing.T) {
 		if r := f.do("GET", "/api/v1/no-such-thing", f.admin, nil); r.Status != http.StatusNotFound {
 			t.Fatalf("unknown path: %d", r.Status)
 		}
+		if r := f.do("GET", "/api/v1/staff?format=bogus", f.admin, nil); r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), `"format"`) {
+			t.Fatalf("format=bogus: %d %s", r.Status, r.Body)
+		}
 		if r := f.do("POST", "/api/v1/session", "", map[string]any{}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), "password") {
 			t.Fatalf("empty sign-in: %d %s", r.Status, r.Body)
 		}
