@@ -31,7 +31,7 @@ var caseStateLabels = map[CaseState]Text{
 	StateRejected:   T("不予受理", "Rejected"),
 	StateDispatched: T("待签收", "Dispatched"),
 	StateInProgress: T("处理中", "In progress"),
-	StateHandled:    T("待核查", "Handled"),
+	StateHandled:    T("待核查", "Awaiting check"),
 	StateClosed:     T("待回访", "Closed"),
 	StateVisited:    T("已回访", "Visited"),
 	StateMerged:     T("已合并", "Merged"),

@@ -147,7 +147,10 @@ func (h *Web) report(w http.ResponseWriter, r *http.Request, c *rq) error {
 		if err != nil {
 			return err
 		}
-		redirect(w, r, "/cases/new?channel="+ch)
+		// The rest of the address (?lang=, a place code) comes along.
+		q := r.URL.Query()
+		q.Set("channel", ch)
+		redirect(w, r, "/cases/new?"+q.Encode())
 		return nil
 	}
 	f := reportForm{Key: newKey(), Channel: "resident", Phone: c.User.Phone, CRS: string(store.WGS84), Anonymous: c.User.ID == 0}

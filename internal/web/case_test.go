@@ -263,6 +263,9 @@ func TestHotlineIntake(t *testing.T) {
 	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/cases/new?channel=hotline" {
 		t.Fatalf("operator /report: %d %q", rec.Code, rec.Header().Get("Location"))
 	}
+	if rec := op.get("/report?lang=en"); rec.Header().Get("Location") != "/cases/new?channel=hotline&lang=en" {
+		t.Fatalf("operator /report?lang=en: %q", rec.Header().Get("Location"))
+	}
 	body := mustStatus(t, op.get("/cases/new?channel=hotline"), http.StatusOK)
 	mustContain(t, body, "来电号码", "来电人姓名", "通话记录", "已直接答复", `name="region_code"`, "东风街道", "　└ 幸福社区")
 	// Without map tiles the map still shows the streets of the city.

@@ -914,6 +914,7 @@ var messages = map[string][2]string{
 	"mycases.intro":    {"您反映过的问题和办理进度。", "The problems you reported and how far each has got."},
 	"mycases.empty":    {"您还没有反映过问题", "You have not reported anything yet"},
 	"mycases.rate_now": {"已办结，请评价", "Done – please rate it"},
+	"mycases.to_rate":  {"待您评价", "Awaiting your rating"},
 
 	"cases.title":              {"工单", "Cases"},
 	"cases.intro":              {"辖区内的诉求工单：受理、派单、办理、核查、回访。", "Cases in your area: accept, dispatch, handle, verify, visit."},
