@@ -141,6 +141,9 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	for _, f := range e.Fields {
 		body.Error.Fields = append(body.Error.Fields, fieldErrorOutput{Field: f.Field, Message: f.Msg.In(lang)})
 	}
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Round(time.Second)/time.Second)))
+	}
 	if status == http.StatusUnauthorized {
 		// RFC 9110 §11.6.1: a 401 names the scheme that would be accepted.
 		w.Header().Set("WWW-Authenticate", `Bearer realm="civicgrid"`)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -46,6 +47,14 @@ func TestHTTPConventions(t *testing.T) {
 		}
 		if r := f.do("POST", "/api/v1/session", "", map[string]any{}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), "password") {
 			t.Fatalf("empty sign-in: %d %s", r.Status, r.Body)
+		}
+		// A limit says when it lets the caller in again.
+		var locked response
+		for i := 0; i < 40 && locked.Status != http.StatusTooManyRequests; i++ {
+			locked = f.do("POST", "/api/v1/session", "", map[string]any{"username": "cityadmin", "password": "wrong-password-1"})
+		}
+		if secs, err := strconv.Atoi(locked.Header.Get("Retry-After")); locked.Status != http.StatusTooManyRequests || err != nil || secs < 1 || secs > 3600 {
+			t.Fatalf("lockout: %d Retry-After %q", locked.Status, locked.Header.Get("Retry-After"))
 		}
 		r = f.do("GET", "/api/v1/reports/templates/99999", f.admin, nil)
 		if r.Status != http.StatusNotFound || !strings.Contains(string(r.Body), "未找到报表模板") {

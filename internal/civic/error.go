@@ -52,6 +52,15 @@ type Error struct {
 	Msg    Text
 	Fields []FieldError
 	Err    error
+	// RetryAfter, for ETooMany, is when the limit lets the caller in
+	// again (0: unknown); the API sends it as Retry-After.
+	RetryAfter time.Duration
+}
+
+// After sets RetryAfter and returns e.
+func (e *Error) After(d time.Duration) *Error {
+	e.RetryAfter = max(d, time.Second)
+	return e
 }
 
 func (e *Error) Error() string {

@@ -202,7 +202,7 @@ func (s *Store) screenCaller(ctx context.Context, a civic.Actor, phone string) (
 			return "", fmt.Errorf("count anonymous submissions: %w", err)
 		}
 		if n >= AnonymousLimit {
-			return "", civic.Errorf(civic.ETooMany, "提交过于频繁，请%d分钟后再试或登录后提交", "too many submissions; try again in %d minutes or sign in", int(AnonymousWindow.Minutes()))
+			return "", civic.Errorf(civic.ETooMany, "提交过于频繁，请%d分钟后再试或登录后提交", "too many submissions; try again in %d minutes or sign in", int(AnonymousWindow.Minutes())).After(AnonymousWindow)
 		}
 		err := s.write(ctx, func(tx *Tx) error {
 			if _, err := tx.exec(ctx, `INSERT INTO intake_hits (ip, at) VALUES (?, ?)`, a.IP, tx.now); err != nil {

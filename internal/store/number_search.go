@@ -33,7 +33,11 @@ func (s *Store) numberSearch(ctx context.Context, a civic.Actor, entity, number 
 			return fmt.Errorf("count number searches: %w", err)
 		}
 		if n >= MaxNumberSearches {
-			return civic.Errorf(civic.ETooMany, "按证件号码或电话号码查找每小时最多%d次，请稍后再试", "at most %d searches by ID or phone number an hour; try again later", MaxNumberSearches)
+			wait, err := tx.windowWait(ctx, a.UserID, numberSearchAction, time.Hour)
+			if err != nil {
+				return err
+			}
+			return civic.Errorf(civic.ETooMany, "按证件号码或电话号码查找每小时最多%d次，请稍后再试", "at most %d searches by ID or phone number an hour; try again later", MaxNumberSearches).After(wait)
 		}
 		masked := civic.MaskNumbersInText(number) // a text search's numbers
 		if masked == number {
@@ -44,4 +48,16 @@ func (s *Store) numberSearch(ctx context.Context, a civic.Actor, entity, number 
 		}
 		return tx.audit(ctx, a, numberSearchAction, entity, "", a.Scope.RegionCode, nil, map[string]string{"number": masked})
 	})
+}
+
+// windowWait is how long until the oldest of the user's audited actions
+// in the last window leaves it, freeing a place under a limit.
+func (tx *Tx) windowWait(ctx context.Context, userID int64, action string, window time.Duration) (time.Duration, error) {
+	var oldest time.Time
+	// (MIN(at) would lose the column's type on SQLite, so ORDER BY.)
+	if err := tx.queryRow(ctx, `SELECT at FROM audit_log WHERE user_id = ? AND action = ? AND at > ? ORDER BY at LIMIT 1`,
+		userID, action, tx.now.Add(-window)).Scan(&oldest); err != nil {
+		return 0, fmt.Errorf("oldest %s: %w", action, err)
+	}
+	return oldest.Add(window).Sub(tx.now), nil
 }

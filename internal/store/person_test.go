@@ -366,6 +366,8 @@ func TestNumberSearchLimit(t *testing.T) {
 		}
 		if _, err := find(w.grid, "11010519491231002X"); civic.ErrorCodeOf(err) != civic.ETooMany {
 			t.Fatalf("search %d in the hour: %v", store.MaxNumberSearches+1, err)
+		} else if ra := civic.AsError(err).RetryAfter; ra < time.Second || ra > time.Hour {
+			t.Fatalf("the limit says to come back in %v", ra)
 		}
 		// The houses a number is registered at tell whose it is: the same
 		// limit holds there.

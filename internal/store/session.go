@@ -79,7 +79,7 @@ func (s *Store) Authenticate(ctx context.Context, username, pw, ip string) (civi
 		}
 		wait := oldest.Add(FailureWindow).Sub(now)
 		mins := int(wait.Minutes()) + 1
-		return civic.User{}, civic.Errorf(civic.ETooMany, "登录失败次数过多，请%d分钟后再试", "Too many failed sign-ins; try again in %d minutes", mins)
+		return civic.User{}, civic.Errorf(civic.ETooMany, "登录失败次数过多，请%d分钟后再试", "Too many failed sign-ins; try again in %d minutes", mins).After(wait)
 	}
 	var hash string
 	u, err := scanUser(s.queryRow(ctx, `SELECT `+userCols+`, u.password_hash`+userFrom+` WHERE u.username = ?`, username), &hash)

@@ -272,7 +272,11 @@ func (s *Store) UpdateUser(ctx context.Context, a civic.Actor, id int64, u UserU
 				return fmt.Errorf("count identity changes: %w", err)
 			}
 			if n >= MaxIdentityChanges {
-				return civic.Errorf(civic.ETooMany, "姓名和联系电话每天最多修改%d次，请明天再改", "your name and phone number can be changed at most %d times a day; try again tomorrow", MaxIdentityChanges)
+				wait, err := tx.windowWait(ctx, a.UserID, identityChangeAction, 24*time.Hour)
+				if err != nil {
+					return err
+				}
+				return civic.Errorf(civic.ETooMany, "姓名和联系电话每天最多修改%d次，请明天再改", "your name and phone number can be changed at most %d times a day; try again tomorrow", MaxIdentityChanges).After(wait)
 			}
 		}
 		if next.Scope != cur.Scope {
