@@ -523,7 +523,11 @@ func TestOpen311Errors(t *testing.T) {
 			t.Fatalf("cross-origin write: %d %s", r.Status, r.Body)
 		}
 		// A refused role: a handler may not report.
-		handler := e.mustToken("handler", civic.RoleHandler, civic.Scope{RegionCode: codeCity})
+		dept, err := s.CreateOrganisation(context.Background(), civic.System, civic.Organisation{Name: "城管委", Kind: civic.OrgDepartment, RegionCode: codeCity})
+		if err != nil {
+			t.Fatal(err)
+		}
+		handler := e.mustToken("handler", civic.RoleHandler, civic.Scope{RegionCode: codeCity, OrgID: dept.ID})
 		if r := e.post("/open311/v2/requests.json", good("api_key", handler)); r.Status != 403 {
 			t.Fatalf("handler reports: %d %s", r.Status, r.Body)
 		}

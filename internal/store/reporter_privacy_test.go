@@ -100,3 +100,19 @@ func TestReporterPrivacy(t *testing.T) {
 		}
 	})
 }
+
+// TestHandlerNeedsOrganisation: a handler account without an organisation
+// would read every case of its region, so it is refused.
+func TestHandlerNeedsOrganisation(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustCaseWorld(t, s)
+		_, err := s.CreateUser(ctx, civic.System, store.NewUser{Username: "loose", DisplayName: "无单位", Password: "password-loose", Role: civic.RoleHandler, Scope: civic.Scope{RegionCode: "110101"}})
+		if e := civic.AsError(err); e.Code != civic.EInvalid || len(e.Fields) != 1 || e.Fields[0].Field != "scope_org_id" {
+			t.Fatalf("a handler without an organisation: %v", err)
+		}
+		if _, err := s.CreateUser(ctx, civic.System, store.NewUser{Username: "bound", DisplayName: "城管", Password: "password-bound", Role: civic.RoleHandler, Scope: civic.Scope{RegionCode: "110101", OrgID: w.dept.ID}}); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

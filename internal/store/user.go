@@ -128,6 +128,11 @@ func validateAccount(displayName string, role civic.Role, scope civic.Scope, pho
 	if _, ok := civic.LevelOfCode(scope.RegionCode); !ok {
 		fs = append(fs, civic.FieldErr("scope_code", "请选择数据范围（区域编码）", "choose a data scope (a region code)"))
 	}
+	if role == civic.RoleHandler && scope.OrgID == 0 {
+		// A handler works the cases sent to its organisation; without one
+		// it would read every case of its region like community staff.
+		fs = append(fs, civic.FieldErr("scope_org_id", "承办人员须选择所属单位（职能部门或物业公司）", "a handler needs their organisation (a department or property company)"))
+	}
 	if phone != "" && !civic.ValidPhone(phone) {
 		fs = append(fs, civic.FieldErr("phone", "电话号码格式不正确", "phone number is not valid"))
 	}
