@@ -63,36 +63,19 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // Register adds every route to mux.
 func (a *API) Register(mux *http.ServeMux) {
-	// probe knows the routes without the catch-all below, to tell a
-	// path that exists under another method (405, with Allow) from one
-	// that does not exist at all.
-	probe := http.NewServeMux()
 	for _, rt := range a.routes() {
 		mux.Handle(rt.Method+" "+rt.Path, a.wrap(rt.Handler))
-		probe.Handle(rt.Method+" "+rt.Path, http.NotFoundHandler())
 	}
-	// Unknown API paths answer in JSON like every other API error.
+	// Unknown API paths answer in JSON like every other API error; a
+	// path that exists under other methods answers 405 with Allow.
 	mux.Handle("/api/", a.wrap(func(w http.ResponseWriter, r *http.Request) error {
-		rec := &allowRecorder{header: http.Header{}}
-		probe.ServeHTTP(rec, r)
-		if rec.status == http.StatusMethodNotAllowed {
-			w.Header().Set("Allow", rec.header.Get("Allow"))
-			return civic.Errorf(civic.EMethod, "该接口不支持 %s 方法，可用：%s", "%s is not allowed here; use %s", r.Method, rec.header.Get("Allow"))
+		if allow := auth.AllowedMethods(mux, r, "/api/"); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			return civic.Errorf(civic.EMethod, "该接口不支持 %s 方法，可用：%s", "%s is not allowed here; use %s", r.Method, strings.Join(allow, ", "))
 		}
 		return civic.Errorf(civic.ENotFound, "没有这个接口：%s %s", "no such endpoint: %s %s", r.Method, r.URL.Path)
 	}))
 }
-
-// allowRecorder keeps what the probe would have answered: its status and
-// its Allow header.
-type allowRecorder struct {
-	header http.Header
-	status int
-}
-
-func (r *allowRecorder) Header() http.Header         { return r.header }
-func (r *allowRecorder) Write(b []byte) (int, error) { return len(b), nil }
-func (r *allowRecorder) WriteHeader(status int)      { r.status = status }
 
 func (a *API) wrap(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -100,13 +83,8 @@ func (a *API) wrap(h handlerFunc) http.Handler {
 			a.writeError(w, r, civic.Invalid(civic.FieldErr(name, "含有不可见的控制字符，请删除后重试", "contains an invisible control character; remove it and try again")))
 			return
 		}
-		if err := normaliseFlags(r); err != nil {
+		if err := normaliseQuery(r); err != nil {
 			a.writeError(w, r, err)
-			return
-		}
-		if f := r.URL.Query().Get("format"); f != "" && f != "json" && f != "csv" && f != "xlsx" {
-			// Each list takes some of these; none takes another.
-			a.writeError(w, r, civic.Invalid(civic.FieldErr("format", "format 应为 json、csv 或 xlsx", "format must be json, csv or xlsx")))
 			return
 		}
 		if err := h(w, r); err != nil {
@@ -141,9 +119,7 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	for _, f := range e.Fields {
 		body.Error.Fields = append(body.Error.Fields, fieldErrorOutput{Field: f.Field, Message: f.Msg.In(lang)})
 	}
-	if e.RetryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Round(time.Second)/time.Second)))
-	}
+	auth.SetRetryAfter(w.Header(), e)
 	if status == http.StatusUnauthorized {
 		// RFC 9110 §11.6.1: a 401 names the scheme that would be accepted.
 		w.Header().Set("WWW-Authenticate", `Bearer realm="civicgrid"`)
@@ -213,15 +189,20 @@ func decodeLimit(r *http.Request, v any, limit int64) error {
 // flagParams are the query parameters that switch a filter on or off.
 var flagParams = []string{"overdue", "mine", "ended", "unstaffed", "unread", "unlinked", "plain", "current", "active", "due"}
 
-// normaliseFlags reads each flag as true or false (1, 0, TRUE and the
+// normaliseQuery reads each flag as true or false (1, 0, TRUE and the
 // like included) and writes it back as "true" or "false", so that the
 // handlers' test for "true" sees what the caller meant; any other value
 // is refused rather than read as "off", which would silently widen a list.
-func normaliseFlags(r *http.Request) error {
+// A format other than json, csv or xlsx is refused too: each list takes
+// some of these, none another.
+func normaliseQuery(r *http.Request) error {
 	if r.URL.RawQuery == "" {
 		return nil
 	}
 	q := r.URL.Query()
+	if f := q.Get("format"); f != "" && f != "json" && f != "csv" && f != "xlsx" {
+		return civic.Invalid(civic.FieldErr("format", "format 应为 json、csv 或 xlsx", "format must be json, csv or xlsx"))
+	}
 	changed := false
 	for _, name := range flagParams {
 		vs, ok := q[name]

@@ -177,7 +177,7 @@ func (a *API) moveOut(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	if err := a.store.EndLink(r.Context(), act, id, in.MoveOut); err != nil {
+	if err := a.store.EndLink(r.Context(), act, 0, id, in.MoveOut); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

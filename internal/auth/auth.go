@@ -131,6 +131,32 @@ func QueryControlChar(r *http.Request) (string, bool) {
 	return "", false
 }
 
+// AllowedMethods lists the methods, other than r's own, under which mux
+// has a route for r's path, the catch-all pattern aside: the Allow header
+// of a 405, empty when the path is simply unknown.
+func AllowedMethods(mux *http.ServeMux, r *http.Request, catchAll string) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == r.Method || (m == http.MethodGet && r.Method == http.MethodHead) {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, p := mux.Handler(probe); p != catchAll && p != "" {
+			allow = append(allow, m)
+		}
+	}
+	return allow
+}
+
+// SetRetryAfter sends a limit's Retry-After (RFC 9110 §10.2.3), in whole
+// seconds, when the error says when the caller may come back.
+func SetRetryAfter(h http.Header, e *civic.Error) {
+	if e.RetryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Round(time.Second)/time.Second)))
+	}
+}
+
 // acceptLang picks Chinese or English from an Accept-Language header by
 // the weights given (RFC 9110 §12.5.4): "en;q=0.1, zh;q=0.9" is Chinese,
 // "fr-FR, en" English. It reports false if the header names neither.

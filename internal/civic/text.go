@@ -76,37 +76,50 @@ func Clip(s string, n int) string {
 // text (a run of 7 or more digits, an ID's closing X included), as
 // MaskPhone and MaskID would: residents write "请联系张三13912345678" in a
 // title, and a reader who may not see the reporter must not read it there.
+// It runs on every case a list shows, so text without such a run comes
+// back as it is, unallocated; digits and X are ASCII, which in UTF-8 never
+// occur inside another character, so the text is scanned as bytes.
 func MaskNumbersInText(s string) string {
-	r := []rune(s)
 	var b strings.Builder
-	for i := 0; i < len(r); {
-		if r[i] < '0' || r[i] > '9' {
-			b.WriteRune(r[i])
+	last := 0 // s[:last] is written to b
+	for i := 0; i < len(s); {
+		if !isDigit(s[i]) {
 			i++
 			continue
 		}
 		j := i
-		for j < len(r) && r[j] >= '0' && r[j] <= '9' {
+		for j < len(s) && isDigit(s[j]) {
 			j++
 		}
-		if j < len(r) && (r[j] == 'X' || r[j] == 'x') && j-i == 17 {
+		if j-i == 17 && j < len(s) && (s[j] == 'X' || s[j] == 'x') {
 			j++
 		}
-		run := string(r[i:j])
-		switch n := j - i; {
-		case n >= 15:
-			b.WriteString(MaskID(run))
-		case n >= 11:
-			b.WriteString(MaskPhone(run))
-		case n >= 7:
-			b.WriteString(strings.Repeat("*", n-2) + run[n-2:])
-		default:
-			b.WriteString(run)
+		if n := j - i; n >= 7 {
+			if b.Len() == 0 && last == 0 {
+				b.Grow(len(s))
+			}
+			b.WriteString(s[last:i])
+			run := s[i:j]
+			switch {
+			case n >= 15:
+				b.WriteString(MaskID(run))
+			case n >= 11:
+				b.WriteString(MaskPhone(run))
+			default:
+				b.WriteString(strings.Repeat("*", n-2) + run[n-2:])
+			}
+			last = j
 		}
 		i = j
 	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
 	return b.String()
 }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // InRange reports whether v is a number between lo and hi inclusive; NaN
 // is not.

@@ -65,6 +65,8 @@ func TestMaskNumbersInText(t *testing.T) {
 		"身份证11010119900101123X":   "身份证1****************X",
 		"座机 62345678，3号楼2单元":      "座机 ******78，3号楼2单元",
 		"2026年3月，5栋101室":          "2026年3月，5栋101室",
+		"13912345678号":            "139****5678号",
+		"无号码的文字":                  "无号码的文字",
 	} {
 		if got := MaskNumbersInText(in); got != want {
 			t.Errorf("MaskNumbersInText(%q) = %q, want %q", in, got, want)

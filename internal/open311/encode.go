@@ -98,9 +98,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, c *call, err erro
 	}
 	e := civic.AsError(err)
 	status := statusOf(e.Code)
-	if e.RetryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Round(time.Second)/time.Second)))
-	}
+	auth.SetRetryAfter(w.Header(), e)
 	if status >= 500 {
 		h.log.ErrorContext(r.Context(), "open311 error", "method", r.Method, "path", r.URL.Path, "err", err)
 	}

@@ -91,17 +91,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("/open311/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f, _ := formatOf(r.URL.Path)
 		c := &call{format: f, lang: auth.Lang(r.Context())}
-		var allow []string
-		for _, m := range []string{http.MethodGet, http.MethodPost} {
-			if m == r.Method || (m == http.MethodGet && r.Method == http.MethodHead) {
-				continue
-			}
-			probe := r.Clone(r.Context())
-			probe.Method = m
-			if _, p := mux.Handler(probe); p != "/open311/" && p != "" {
-				allow = append(allow, m)
-			}
-		}
+		allow := auth.AllowedMethods(mux, r, "/open311/")
 		if len(allow) > 0 {
 			w.Header().Set("Allow", strings.Join(allow, ", "))
 			h.writeError(w, c, http.StatusMethodNotAllowed, civic.Errorf(civic.EMethod,

@@ -196,6 +196,17 @@ func caseNotFound(id int64) error {
 // GetCase returns a case the actor may see. A merged case's number keeps
 // working: callers follow MergedInto to the survivor.
 func (s *Store) GetCase(ctx context.Context, a civic.Actor, id int64) (civic.Case, error) {
+	c, err := s.visibleCase(ctx, a, id)
+	if err != nil {
+		return civic.Case{}, err
+	}
+	maskCase(a, &c)
+	return c, nil
+}
+
+// visibleCase is GetCase before masking: for the store's own decisions
+// about who reported it.
+func (s *Store) visibleCase(ctx context.Context, a civic.Actor, id int64) (civic.Case, error) {
 	c, err := scanCase(s.queryRow(ctx, `SELECT `+caseCols+caseFrom+` WHERE c.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return civic.Case{}, caseNotFound(id)
@@ -211,7 +222,6 @@ func (s *Store) GetCase(ctx context.Context, a civic.Actor, id int64) (civic.Cas
 			return civic.Case{}, caseNotFound(id)
 		}
 	}
-	maskCase(a, &c)
 	return c, nil
 }
 
@@ -451,10 +461,11 @@ func (s *Store) casesByID(ctx context.Context, a civic.Actor, ids []any, order s
 // CaseEvents returns a case's timeline, oldest first: every event for staff
 // who may see the case, only the public ones for its reporter.
 func (s *Store) CaseEvents(ctx context.Context, a civic.Actor, id int64) ([]civic.CaseEvent, error) {
-	if _, err := s.GetCase(ctx, a, id); err != nil {
+	c, err := s.visibleCase(ctx, a, id)
+	if err != nil {
 		return nil, err
 	}
-	hidden, err := s.hiddenReporters(ctx, a, id)
+	hidden, err := s.hiddenReporters(ctx, a, c)
 	if err != nil {
 		return nil, err
 	}
@@ -488,22 +499,17 @@ func (s *Store) CaseEvents(ctx context.Context, a civic.Actor, id int64) ([]civi
 // the author of, as GetCase and CaseReporters hide the same people: an
 // anonymous reporter's (or co-reporter's) own events from everyone but
 // themselves, and, to a co-reporter, what other residents did.
-func (s *Store) hiddenReporters(ctx context.Context, a civic.Actor, id int64) (func(civic.CaseEvent) bool, error) {
+func (s *Store) hiddenReporters(ctx context.Context, a civic.Actor, c civic.Case) (func(civic.CaseEvent) bool, error) {
 	if a.IsSystem() {
 		return func(civic.CaseEvent) bool { return false }, nil
 	}
 	anon := map[int64]bool{}
-	var reporter int64
-	var anonymous bool
-	if err := s.queryRow(ctx, `SELECT COALESCE(reporter_id, 0), anonymous FROM cases WHERE id = ?`, id).Scan(&reporter, &anonymous); err != nil {
-		return nil, fmt.Errorf("case %d reporter: %w", id, err)
+	if c.Anonymous && c.ReporterID != 0 {
+		anon[c.ReporterID] = true
 	}
-	if anonymous && reporter != 0 {
-		anon[reporter] = true
-	}
-	rows, err := s.query(ctx, `SELECT user_id FROM case_reporters WHERE case_id = ? AND anonymous = ? AND user_id IS NOT NULL`, id, true)
+	rows, err := s.query(ctx, `SELECT user_id FROM case_reporters WHERE case_id = ? AND anonymous = ? AND user_id IS NOT NULL`, c.ID, true)
 	if err != nil {
-		return nil, fmt.Errorf("case %d anonymous co-reporters: %w", id, err)
+		return nil, fmt.Errorf("case %d anonymous co-reporters: %w", c.ID, err)
 	}
 	defer rows.Close()
 	for rows.Next() {

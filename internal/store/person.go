@@ -775,8 +775,10 @@ func (tx *Tx) linkHouse(ctx context.Context, a civic.Actor, l *civic.HouseLink) 
 }
 
 // EndLink records that a person moved out of a house on moveOut (default
-// today). The link stays, as history.
-func (s *Store) EndLink(ctx context.Context, a civic.Actor, linkID int64, moveOut string) error {
+// today). The link stays, as history. A houseID other than 0 is the house
+// the caller means (the page the form was on): a link of another house is
+// then not found.
+func (s *Store) EndLink(ctx context.Context, a civic.Actor, houseID, linkID int64, moveOut string) error {
 	if err := a.Must(civic.PermPeopleWrite); err != nil {
 		return err
 	}
@@ -786,7 +788,7 @@ func (s *Store) EndLink(ctx context.Context, a civic.Actor, linkID int64, moveOu
 		if err == nil {
 			err = tx.queryRow(ctx, `SELECT grid_code FROM houses WHERE id = ?`, l.HouseID).Scan(&grid)
 		}
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && !a.InScope(grid)) {
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && (!a.InScope(grid) || houseID != 0 && l.HouseID != houseID)) {
 			return civic.NotFound(fmt.Sprintf("人房关联 %d", linkID), fmt.Sprintf("house link %d", linkID))
 		}
 		if err != nil {

@@ -75,7 +75,7 @@ func TestPersonCases(t *testing.T) {
 			t.Fatalf("handler: %v", err)
 		}
 		// Cases from a house count while the person lives there.
-		if err := s.EndLink(ctx, w.community, link.ID, ""); err != nil {
+		if err := s.EndLink(ctx, w.community, 0, link.ID, ""); err != nil {
 			t.Fatal(err)
 		}
 		if got := ids(w.street); got != want(byPhone, forPerson, elsewhere) {

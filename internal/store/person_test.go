@@ -236,13 +236,16 @@ func TestPeopleMaskingSearchAndLinks(t *testing.T) {
 		if err != nil || len(comp) != 2 || comp[0].RegionCode != grid1 || comp[1].Houses != 1 || comp[1].HousesComplete != 0 || comp[0].Houses != 4 || comp[0].HousesComplete != 3 || comp[0].People != 2 || comp[0].PeopleLinked != 2 {
 			t.Fatalf("completeness %+v %v", comp, err)
 		}
-		if err := s.EndLink(ctx, w.community, l.ID, "9999-12-31"); civic.ErrorCodeOf(err) != civic.EInvalid {
+		if err := s.EndLink(ctx, w.community, w.houses[1].ID, l.ID, ""); civic.ErrorCodeOf(err) != civic.ENotFound {
+			t.Fatalf("ending a link from another house's page: %v", err)
+		}
+		if err := s.EndLink(ctx, w.community, 0, l.ID, "9999-12-31"); civic.ErrorCodeOf(err) != civic.EInvalid {
 			t.Fatalf("moving out in 9999: %v", err)
 		}
-		if err := s.EndLink(ctx, w.community, l.ID, "2026-03-01"); err != nil {
+		if err := s.EndLink(ctx, w.community, 0, l.ID, "2026-03-01"); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.EndLink(ctx, w.community, l.ID, "2026-03-02"); civic.ErrorCodeOf(err) != civic.EConflict {
+		if err := s.EndLink(ctx, w.community, 0, l.ID, "2026-03-02"); civic.ErrorCodeOf(err) != civic.EConflict {
 			t.Fatalf("moving out twice: %v", err)
 		}
 		hh, err := s.Household(ctx, w.grid, w.houses[0].ID)

@@ -620,16 +620,9 @@ func systemEventNote(lang string, e civic.CaseEvent) (string, bool) {
 			who, _, _ = strings.Cut(after, "）")
 		}
 		return "Raised by a deputy (" + who + "): handled first", true
-	case e.Action == civic.ActDispatch && e.ActorID == 0 && strings.HasPrefix(e.Note, "已派发至"):
-		var d struct {
-			Name string     `json:"name"`
-			Why  civic.Text `json:"why"`
-		}
-		if json.Unmarshal([]byte(e.Data), &d) == nil && d.Name != "" && d.Why.EN != "" {
-			return "Dispatched to " + d.Name + ": " + d.Why.EN, true
-		}
-	case (e.Action == civic.ActDispatch || e.Action == civic.ActTransfer) && strings.HasPrefix(e.Note, "派发至"):
-		// A dispatcher's: 派发至<name>。<why> <their note>
+	case e.Action == civic.ActDispatch || e.Action == civic.ActTransfer:
+		// The routing the event's data keeps: intake's "已派发至<name>…",
+		// or a dispatcher's "派发至<name>。<why> <their note>".
 		var d struct {
 			Name string     `json:"name"`
 			Why  civic.Text `json:"why"`
@@ -637,15 +630,16 @@ func systemEventNote(lang string, e civic.CaseEvent) (string, bool) {
 		if json.Unmarshal([]byte(e.Data), &d) != nil || d.Name == "" || d.Why.EN == "" {
 			break
 		}
-		note, ok := strings.CutPrefix(e.Note, "派发至"+d.Name+"。"+d.Why.ZH)
-		if !ok {
-			break
+		if e.ActorID == 0 && strings.HasPrefix(e.Note, "已派发至") {
+			return "Dispatched to " + d.Name + ": " + d.Why.EN, true
 		}
-		out := "Dispatched to " + d.Name + ". " + d.Why.EN
-		if note = strings.TrimSpace(note); note != "" {
-			out += " " + note
+		if note, ok := strings.CutPrefix(e.Note, "派发至"+d.Name+"。"+d.Why.ZH); ok {
+			out := "Dispatched to " + d.Name + ". " + d.Why.EN
+			if note = strings.TrimSpace(note); note != "" {
+				out += " " + note
+			}
+			return out, true
 		}
-		return out, true
 	}
 	return "", false
 }

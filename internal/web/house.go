@@ -759,15 +759,7 @@ func (h *Web) moveOut(w http.ResponseWriter, r *http.Request, c *rq) error {
 	}
 	// The link must be one of this house's: the page's address says
 	// which house the form was on.
-	linkID := formInt(r, "link_id")
-	links, err := h.store.Household(r.Context(), c.Actor, id)
-	if err != nil {
-		return err
-	}
-	if !slices.ContainsFunc(links, func(l civic.HouseLink) bool { return l.ID == linkID }) {
-		return civic.NotFound(fmt.Sprintf("人房关联 %d", linkID), fmt.Sprintf("house link %d", linkID))
-	}
-	err = h.store.EndLink(r.Context(), c.Actor, linkID, strings.TrimSpace(r.PostFormValue("move_out")))
+	err = h.store.EndLink(r.Context(), c.Actor, id, formInt(r, "link_id"), strings.TrimSpace(r.PostFormValue("move_out")))
 	if err == nil {
 		h.flash(w, "flash.saved")
 		redirect(w, r, fmt.Sprintf("/houses/%d", id))

@@ -86,11 +86,15 @@ func (h *Web) logout(w http.ResponseWriter, r *http.Request) {
 // clicked on.
 func (h *Web) setLang(w http.ResponseWriter, r *http.Request) {
 	h.auth.SetLang(w, r.PathValue("lang"))
-	back := "/"
+	redirect(w, r, backTo(r))
+}
+
+// backTo is the page of this site a switch was clicked on, or home.
+func backTo(r *http.Request) string {
 	if ref, err := url.Parse(r.Referer()); err == nil && ref.Path != "" && (ref.Host == "" || ref.Host == r.Host) {
-		back = safeNext(ref.RequestURI())
+		return safeNext(ref.RequestURI())
 	}
-	redirect(w, r, back)
+	return "/"
 }
 
 // textCookie holds the reader's text size: "large" for the age-friendly
@@ -115,11 +119,7 @@ func (h *Web) setTextSize(w http.ResponseWriter, r *http.Request) {
 	} else {
 		http.SetCookie(w, &http.Cookie{Name: textCookie, Value: "", Path: "/", SameSite: http.SameSiteLaxMode, MaxAge: -1})
 	}
-	back := "/"
-	if ref, err := url.Parse(r.Referer()); err == nil && ref.Path != "" && (ref.Host == "" || ref.Host == r.Host) {
-		back = safeNext(ref.RequestURI())
-	}
-	redirect(w, r, back)
+	redirect(w, r, backTo(r))
 }
 
 // safeNext keeps redirects on this site: only a local absolute path is
