@@ -186,7 +186,7 @@ func TestTokensAndAccounts(t *testing.T) {
 			t.Fatalf("self-disable: %d %s", got.Status, got.Body)
 		}
 		// A disabled account's token stops working.
-		u := f.mustUser("soon_disabled", codeA1)
+		u := f.mustUser("soon_disabled", codeA1c)
 		_, secret, err := s.CreateToken(t.Context(), store.ActorOf(u, ""), "x")
 		if err != nil {
 			t.Fatal(err)

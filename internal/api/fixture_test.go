@@ -74,7 +74,7 @@ type fixture struct {
 	srv    *httptest.Server
 	orgA1  civic.Organisation
 	orgB1  civic.Organisation
-	tokens map[civic.Role]string // one user per role, scoped to street A1
+	tokens map[civic.Role]string // one user per role, scoped to street A1 (or its one community)
 	admin  string                // a city-wide admin's token
 }
 
@@ -91,8 +91,8 @@ func mustFixture(t *testing.T, s *store.Store, clock *testdb.Clock) *fixture {
 	}
 	f := &fixture{t: t, s: s, clock: clock, tokens: map[civic.Role]string{}}
 	orgs, err := s.ImportOrganisations(ctx, civic.System, []civic.Organisation{
-		{Name: "甲一物业公司", Kind: civic.OrgPropertyCompany, RegionCode: codeA1},
-		{Name: "乙一物业公司", Kind: civic.OrgPropertyCompany, RegionCode: codeB1},
+		{Name: "甲一物业公司", Kind: civic.OrgPropertyCompany, RegionCode: codeA1c},
+		{Name: "乙一物业公司", Kind: civic.OrgPropertyCompany, RegionCode: codeB1c},
 	})
 	if err != nil {
 		t.Fatalf("fixture organisations: %v", err)
@@ -100,6 +100,10 @@ func mustFixture(t *testing.T, s *store.Store, clock *testdb.Clock) *fixture {
 	f.orgA1, f.orgB1 = orgs[0], orgs[1]
 	for _, role := range civic.Roles {
 		sc := civic.Scope{RegionCode: codeA1}
+		if role.WidestLevel() > civic.LevelStreet {
+			// Street A1 holds one community, so its data is the same.
+			sc.RegionCode = codeA1c
+		}
 		if role == civic.RoleHandler {
 			sc.OrgID = f.orgA1.ID
 		}

@@ -119,7 +119,7 @@ func TestPeopleImportAPI(t *testing.T) {
 		if err != nil || len(rows) != 2 || rows[1][2] != "11010519491231002X" {
 			t.Fatalf("plain export %q %v", rows, err)
 		}
-		outsider := f.mustUserToken("b1staff", civic.RoleCommunityStaff, civic.Scope{RegionCode: codeB1})
+		outsider := f.mustUserToken("b1staff", civic.RoleCommunityStaff, civic.Scope{RegionCode: codeB1c})
 		if r := f.do("GET", "/api/v1/people/export", outsider, nil); r.Status != 200 || strings.Contains(string(r.Body), "王秀英") || strings.Count(string(r.Body), "\n") != 1 {
 			t.Fatalf("outsider export %d %s", r.Status, r.Body)
 		}

@@ -37,7 +37,7 @@ func TestPlacesAPI(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
 		f := mustFixture(t, s, clock)
 		staff := f.tokens[civic.RoleCommunityStaff]
-		outsider := f.mustUserToken("outsider", civic.RoleCommunityStaff, civic.Scope{RegionCode: codeB1})
+		outsider := f.mustUserToken("outsider", civic.RoleCommunityStaff, civic.Scope{RegionCode: codeB1c})
 		compound := map[string]any{"region_code": codeA1c, "name": "幸福里小区", "address": "幸福路1号", "property_org_id": f.orgA1.ID, "lng": 116.42, "lat": 39.95}
 		for _, role := range []civic.Role{civic.RoleGridWorker, civic.RoleLeader, civic.RoleHandler} {
 			mustStatusAPI(t, string(role)+" adds a compound", f.do("POST", "/api/v1/compounds", f.tokens[role], compound), http.StatusForbidden)
@@ -108,7 +108,7 @@ func TestPeopleAPI(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
 		f := mustFixture(t, s, clock)
 		staff, worker, leader := f.tokens[civic.RoleCommunityStaff], f.tokens[civic.RoleGridWorker], f.tokens[civic.RoleLeader]
-		outsider := f.mustUserToken("outsider", civic.RoleCommunityStaff, civic.Scope{RegionCode: codeB1})
+		outsider := f.mustUserToken("outsider", civic.RoleCommunityStaff, civic.Scope{RegionCode: codeB1c})
 		var b civic.Building
 		r := f.do("POST", "/api/v1/buildings", staff, map[string]any{"grid_code": gridA1x, "name": "平房", "floors": 1, "units": 1})
 		mustStatusAPI(t, "building", r, http.StatusCreated)

@@ -54,23 +54,27 @@ func scopeOps() []scopeOp {
 	// leak is the region's name.
 	gridName := func(in bool) string { return pick(in, "甲一社区第1网格", "乙一社区第1网格") }
 	street := func(in bool) string { return pick(in, codeA1, codeB1) }
+	// Grid workers and community staff hold a community at most, so
+	// records every staff role shares sit at community level.
+	community := func(in bool) string { return pick(in, codeA1c, codeB1c) }
+	communityName := func(in bool) string { return pick(in, "甲一社区", "乙一社区") }
 	return []scopeOp{
 		{"list reports", reportReaders, func(f *fixture, in bool, n int) (string, string, any, string) {
-			f.mustReport(street(in), 1)
-			return "GET", "/api/v1/reports?under=" + street(in), nil, pick(in, "甲一街道", "乙一街道")
+			f.mustReport(community(in), 1)
+			return "GET", "/api/v1/reports?under=" + community(in), nil, communityName(in)
 		}},
 		{"get report", reportReaders, func(f *fixture, in bool, n int) (string, string, any, string) {
-			return "GET", fmt.Sprintf("/api/v1/reports/%d", f.mustReport(street(in), 1)), nil, pick(in, "甲一街道", "乙一街道")
+			return "GET", fmt.Sprintf("/api/v1/reports/%d", f.mustReport(community(in), 1)), nil, communityName(in)
 		}},
 		{"report xlsx", reportReaders, func(f *fixture, in bool, n int) (string, string, any, string) {
-			return "GET", fmt.Sprintf("/api/v1/reports/%d?format=xlsx", f.mustReport(street(in), 1)), nil, ""
+			return "GET", fmt.Sprintf("/api/v1/reports/%d?format=xlsx", f.mustReport(community(in), 1)), nil, ""
 		}},
 		{"generate report", reportReaders, func(f *fixture, in bool, n int) (string, string, any, string) {
-			return "POST", "/api/v1/reports", map[string]any{"template_id": 1, "region_code": street(in), "period": "2026-03-09"}, ""
+			return "POST", "/api/v1/reports", map[string]any{"template_id": 1, "region_code": community(in), "period": "2026-03-09"}, ""
 		}},
 		{"fill report", reportReaders, func(f *fixture, in bool, n int) (string, string, any, string) {
 			// Template 2 (the weekly report) has a manual row, its last.
-			id := f.mustReport(street(in), 2)
+			id := f.mustReport(community(in), 2)
 			return "POST", fmt.Sprintf("/api/v1/reports/%d/fill", id), map[string]any{"texts": map[string]string{"15": "本周重点工作"}}, ""
 		}},
 		{"create report template", adminOnly, func(f *fixture, in bool, n int) (string, string, any, string) {
@@ -132,11 +136,11 @@ func scopeOps() []scopeOp {
 			return "GET", fmt.Sprintf("/api/v1/staff/%d", m.ID), nil, m.Name
 		}},
 		{"list users", adminOnly, func(f *fixture, in bool, n int) (string, string, any, string) {
-			u := f.mustUser(fmt.Sprintf("target%d_%v", n, in), street(in))
+			u := f.mustUser(fmt.Sprintf("target%d_%v", n, in), community(in))
 			return "GET", "/api/v1/users?under=" + street(in), nil, u.Username
 		}},
 		{"get user", adminOnly, func(f *fixture, in bool, n int) (string, string, any, string) {
-			u := f.mustUser(fmt.Sprintf("target%d_%v", n, in), street(in))
+			u := f.mustUser(fmt.Sprintf("target%d_%v", n, in), community(in))
 			return "GET", fmt.Sprintf("/api/v1/users/%d", u.ID), nil, u.Username
 		}},
 		{"audit log", adminOnly, func(f *fixture, in bool, n int) (string, string, any, string) {
@@ -181,10 +185,10 @@ func scopeOps() []scopeOp {
 		}},
 		{"create user", adminOnly, func(f *fixture, in bool, n int) (string, string, any, string) {
 			name := fmt.Sprintf("new%d_%v", n, in)
-			return "POST", "/api/v1/users", map[string]any{"username": name, "display_name": name, "password": "long-enough-1", "role": "grid_worker", "scope": map[string]any{"region_code": street(in)}}, name
+			return "POST", "/api/v1/users", map[string]any{"username": name, "display_name": name, "password": "long-enough-1", "role": "grid_worker", "scope": map[string]any{"region_code": community(in)}}, name
 		}},
 		{"update user", adminOnly, func(f *fixture, in bool, n int) (string, string, any, string) {
-			u := f.mustUser(fmt.Sprintf("upd%d_%v", n, in), street(in))
+			u := f.mustUser(fmt.Sprintf("upd%d_%v", n, in), community(in))
 			return "PATCH", fmt.Sprintf("/api/v1/users/%d", u.ID), map[string]any{"display_name": "改过的名字"}, u.Username
 		}},
 
@@ -231,7 +235,7 @@ func scopeOps() []scopeOp {
 		}},
 
 		{"reset password", adminOnly, func(f *fixture, in bool, n int) (string, string, any, string) {
-			u := f.mustUser(fmt.Sprintf("pw%d_%v", n, in), street(in))
+			u := f.mustUser(fmt.Sprintf("pw%d_%v", n, in), community(in))
 			return "POST", fmt.Sprintf("/api/v1/users/%d/password", u.ID), map[string]any{"new_password": "another-pass-1"}, ""
 		}},
 		{"find duplicates", dupFinders(), func(f *fixture, in bool, n int) (string, string, any, string) {

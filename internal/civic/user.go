@@ -38,6 +38,24 @@ var roleLabels = map[Role]Text{
 func (r Role) Valid() bool { _, ok := roleLabels[r]; return ok }
 func (r Role) Label() Text { return roleLabels[r] }
 
+// WidestLevel is the highest level of the region tree a role's data scope
+// may be rooted at. Front-line roles work one place: a grid worker (or the
+// grid head, 网格长) a grid or at most the community that holds their grids,
+// community staff a community, street staff a street. Their pages show
+// people, houses and phones of their scope, so a city-wide scope given by
+// mistake would open the whole city's registers to them. Handlers are bound
+// by their organisation, and operators, leaders, volunteers, residents and
+// admins may be given any level.
+func (r Role) WidestLevel() Level {
+	switch r {
+	case RoleGridWorker, RoleCommunityStaff:
+		return LevelCommunity
+	case RoleStreetStaff:
+		return LevelStreet
+	}
+	return LevelCity
+}
+
 // Scope is the part of the world a user may see: the subtree of the region
 // tree rooted at RegionCode and, for handlers, one organisation.
 type Scope struct {

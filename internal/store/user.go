@@ -128,16 +128,31 @@ func validateAccount(displayName string, role civic.Role, scope civic.Scope, pho
 	if _, ok := civic.LevelOfCode(scope.RegionCode); !ok {
 		fs = append(fs, civic.FieldErr("scope_code", "请选择数据范围（区域编码）", "choose a data scope (a region code)"))
 	}
-	if role == civic.RoleHandler && scope.OrgID == 0 {
-		// A handler works the cases sent to its organisation; without one
-		// it would read every case of its region like community staff.
-		fs = append(fs, civic.FieldErr("scope_org_id", "承办人员须选择所属单位（职能部门或物业公司）", "a handler needs their organisation (a department or property company)"))
-	}
 	if phone != "" && !civic.ValidPhone(phone) {
 		fs = append(fs, civic.FieldErr("phone", "电话号码格式不正确", "phone number is not valid"))
 	}
 	if lang != "zh" && lang != "en" {
 		fs = append(fs, civic.FieldErr("lang", "语言只能是 zh 或 en", "language must be zh or en"))
+	}
+	return fs
+}
+
+// scopeFitsRole checks that a scope suits the role it is given with: a
+// handler works the cases sent to its organisation, so without one it
+// would read every case of its region like community staff; front-line
+// roles hold at most their role's level (civic.Role.WidestLevel). It is
+// checked when an account is made and when its role or scope changes, so
+// that an account made before a rule can still change its own name.
+func scopeFitsRole(role civic.Role, scope civic.Scope) []civic.FieldError {
+	var fs []civic.FieldError
+	if l, ok := civic.LevelOfCode(scope.RegionCode); ok && role.Valid() && l < role.WidestLevel() {
+		w := role.WidestLevel()
+		fs = append(fs, civic.FieldError{Field: "scope_code", Msg: civic.T(
+			fmt.Sprintf("%s的数据范围最大到%s，不能是整个%s", role.Label().ZH, w.Label().ZH, l.Label().ZH),
+			fmt.Sprintf("the data scope of a %s account is at most a %s, not a whole %s", strings.ToLower(role.Label().EN), strings.ToLower(w.Label().EN), strings.ToLower(l.Label().EN)))})
+	}
+	if role == civic.RoleHandler && scope.OrgID == 0 {
+		fs = append(fs, civic.FieldErr("scope_org_id", "承办人员须选择所属单位（职能部门或物业公司）", "a handler needs their organisation (a department or property company)"))
 	}
 	return fs
 }
@@ -175,7 +190,7 @@ func (s *Store) CreateUser(ctx context.Context, a civic.Actor, n NewUser) (civic
 	if n.Lang == "" {
 		n.Lang = "zh"
 	}
-	fs := validateAccount(n.DisplayName, n.Role, n.Scope, n.Phone, n.Lang)
+	fs := append(validateAccount(n.DisplayName, n.Role, n.Scope, n.Phone, n.Lang), scopeFitsRole(n.Role, n.Scope)...)
 	if fe := civic.ValidateUsername(n.Username); fe != nil {
 		fs = append([]civic.FieldError{*fe}, fs...)
 	}
@@ -257,7 +272,11 @@ func (s *Store) UpdateUser(ctx context.Context, a civic.Actor, id int64, u UserU
 	if u.Lang != nil {
 		next.Lang = *u.Lang
 	}
-	if fs := validateAccount(next.DisplayName, next.Role, next.Scope, next.Phone, next.Lang); len(fs) > 0 {
+	fs := validateAccount(next.DisplayName, next.Role, next.Scope, next.Phone, next.Lang)
+	if next.Role != cur.Role || next.Scope != cur.Scope {
+		fs = append(fs, scopeFitsRole(next.Role, next.Scope)...)
+	}
+	if len(fs) > 0 {
 		return civic.User{}, civic.Invalid(fs...)
 	}
 	// Name and phone together are how an account finds its person and home

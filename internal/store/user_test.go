@@ -1,0 +1,87 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/store"
+	"github.com/civicgrid/civicgrid/internal/testdb"
+)
+
+// TestScopeFitsRole: front-line accounts hold at most their role's level of
+// the region tree, when made and when re-scoped; an account that already
+// holds a wider scope can still change its own name.
+func TestScopeFitsRole(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		mustCaseWorld(t, s)
+		cases := []struct {
+			role  civic.Role
+			scope string
+			ok    bool
+		}{
+			{civic.RoleGridWorker, "110101001001001", true},
+			{civic.RoleGridWorker, "110101001001", true},
+			{civic.RoleGridWorker, "110101001", false},
+			{civic.RoleGridWorker, "1101", false},
+			{civic.RoleCommunityStaff, "110101001001", true},
+			{civic.RoleCommunityStaff, "110101001", false},
+			{civic.RoleStreetStaff, "110101001", true},
+			{civic.RoleStreetStaff, "110101", false},
+			{civic.RoleOperator, "1101", true},
+			{civic.RoleLeader, "1101", true},
+			{civic.RoleResident, "110101001001", true},
+		}
+		for i, c := range cases {
+			name := "fit" + string(rune('a'+i))
+			_, err := s.CreateUser(ctx, civic.System, store.NewUser{Username: name, DisplayName: name, Password: "password-" + name, Role: c.role, Scope: civic.Scope{RegionCode: c.scope}})
+			if c.ok && err != nil {
+				t.Errorf("%s at %s: %v", c.role, c.scope, err)
+			}
+			if !c.ok {
+				e := civic.AsError(err)
+				if e.Code != civic.EInvalid || len(e.Fields) != 1 || e.Fields[0].Field != "scope_code" {
+					t.Errorf("%s at %s: want scope_code refused, got %v", c.role, c.scope, err)
+				}
+			}
+		}
+
+		// Re-scoping a leader into a grid worker keeps the rule, and the
+		// refused change writes nothing.
+		u, err := s.CreateUser(ctx, civic.System, store.NewUser{Username: "boss", DisplayName: "王领导", Password: "password-boss", Role: civic.RoleLeader, Scope: civic.Scope{RegionCode: "1101"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		worker := civic.RoleGridWorker
+		if _, err := s.UpdateUser(ctx, civic.System, u.ID, store.UserUpdate{Role: &worker}); civic.AsError(err).Code != civic.EInvalid {
+			t.Fatalf("leader made a city-wide grid worker: %v", err)
+		}
+		if got, err := s.GetUser(ctx, civic.System, u.ID); err != nil || got.Role != civic.RoleLeader {
+			t.Fatalf("refused change wrote: %+v %v", got, err)
+		}
+		grid := civic.Scope{RegionCode: "110101001001001"}
+		if got, err := s.UpdateUser(ctx, civic.System, u.ID, store.UserUpdate{Role: &worker, Scope: &grid}); err != nil || got.Role != worker {
+			t.Fatalf("leader made a grid worker of a grid: %+v %v", got, err)
+		}
+
+		// An account made before the rule (written past it here) may still
+		// change its own name, and is refused only when re-scoped.
+		old, err := s.CreateUser(ctx, civic.System, store.NewUser{Username: "veteran", DisplayName: "老网格员", Password: "password-veteran", Role: civic.RoleLeader, Scope: civic.Scope{RegionCode: "1101"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ExecForTest(ctx, `UPDATE users SET role = ? WHERE id = ?`, string(civic.RoleGridWorker), old.ID); err != nil {
+			t.Fatal(err)
+		}
+		self := store.ActorOf(civic.User{ID: old.ID, Username: old.Username, Role: civic.RoleGridWorker, Scope: old.Scope}, "")
+		name := "老网格员张"
+		if got, err := s.UpdateUser(ctx, self, old.ID, store.UserUpdate{DisplayName: &name}); err != nil || got.DisplayName != name {
+			t.Fatalf("own name change of a wide account: %+v %v", got, err)
+		}
+		district := civic.Scope{RegionCode: "110101"}
+		if _, err := s.UpdateUser(ctx, civic.System, old.ID, store.UserUpdate{Scope: &district}); civic.AsError(err).Code != civic.EInvalid {
+			t.Fatalf("re-scoped a grid worker to a district: %v", err)
+		}
+	})
+}
