@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -331,7 +332,13 @@ func (s *Store) ListCases(ctx context.Context, a civic.Actor, f CaseFilter) ([]c
 				return nil, 0, err
 			}
 		}
-		add("c.reporter_phone = ?", f.Phone)
+		if a.IsSystem() {
+			add("c.reporter_phone = ?", f.Phone)
+		} else {
+			// An anonymous report keeps its phone from everyone but its
+			// reporter: a match would tell whose number filed it.
+			add("c.reporter_phone = ? AND (c.anonymous = ? OR c.reporter_id = ?)", f.Phone, false, a.UserID)
+		}
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		if id, _, ok := civic.ParseCaseNumber(q); ok {
@@ -391,6 +398,11 @@ func (s *Store) ListCases(ctx context.Context, a civic.Actor, f CaseFilter) ([]c
 		}
 		if ok {
 			out, err := s.casesByID(ctx, a, ids, "c.id DESC")
+			// The index decided the scope; the rows say it again, so that
+			// an index out of step with the cases never shows one outside.
+			out = slices.DeleteFunc(out, func(c civic.Case) bool {
+				return !a.InScope(c.RegionCode) || f.Under != "" && !civic.InSubtree(c.RegionCode, f.Under)
+			})
 			return out, total, err
 		}
 	}

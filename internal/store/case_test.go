@@ -330,6 +330,9 @@ func TestCaseSearch(t *testing.T) {
 		}
 		a := file("小区门口占道经营", "每天早上有摊贩占用人行道", 116.1)
 		b := file("楼道灯坏了", "3号楼2单元楼道灯不亮", 116.4)
+		// A word shaped like a region term does not file the case there:
+		// grid 1's worker must not find grid 2's case by its code.
+		c := file("单元门禁坏了", "门禁失灵 r110101001001001 r1101010010010", 116.4)
 		tests := []struct {
 			who  civic.Actor
 			q    string
@@ -342,6 +345,10 @@ func TestCaseSearch(t *testing.T) {
 			{w.street, "行人道", nil}, // the characters, but not together
 			{w.street, a.Number, []int64{a.ID}},
 			{w.grid, "楼道灯", nil}, // grid 2 is outside this worker's grid
+			{w.grid, "门禁", nil},
+			{w.grid, "门禁 r110101001001001", nil},
+			{w.street, "r110101001001001", []int64{c.ID}},
+			{w.street, "门禁", []int64{c.ID}},
 		}
 		for _, tt := range tests {
 			got, _, err := s.ListCases(ctx, tt.who, store.CaseFilter{Query: tt.q})
@@ -356,15 +363,18 @@ func TestCaseSearch(t *testing.T) {
 				t.Errorf("search %q as %s: %v, want %v", tt.q, tt.who.Username, ids, tt.want)
 			}
 		}
-		if got, _, _ := s.ListCases(ctx, w.operator, store.CaseFilter{Phone: "13812345678"}); len(got) != 2 {
+		if got, _, _ := s.ListCases(ctx, w.operator, store.CaseFilter{Phone: "13812345678"}); len(got) != 3 {
 			t.Errorf("by phone: %d cases", len(got))
 		}
 		// Reindexing leaves search as it was.
-		if n, err := s.ReindexCases(ctx); err != nil || n != 2 {
+		if n, err := s.ReindexCases(ctx); err != nil || n != 3 {
 			t.Fatalf("reindex: %d %v", n, err)
 		}
 		if got, _, _ := s.ListCases(ctx, w.street, store.CaseFilter{Query: "摊贩"}); len(got) != 1 {
 			t.Errorf("after reindex: %d", len(got))
+		}
+		if got, _, _ := s.ListCases(ctx, w.grid, store.CaseFilter{Query: "门禁"}); len(got) != 0 {
+			t.Errorf("after reindex, grid 1 finds grid 2's case: %d", len(got))
 		}
 	})
 }

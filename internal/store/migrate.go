@@ -86,6 +86,13 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 			if _, err := tx.tx.ExecContext(ctx, m.SQL); err != nil {
 				return err
 			}
+			if m.Name == "0034_case_search_words.sql" {
+				// Words of a case's text no longer pass for region terms:
+				// re-index every case with the migration, both or neither.
+				if _, err := tx.reindexCases(ctx); err != nil {
+					return fmt.Errorf("re-index cases: %w", err)
+				}
+			}
 			if m.Name == "0027_rollups_response_day.sql" {
 				// What the roll-ups count changed: recount them with it, in
 				// the migration's transaction, so both happen or neither.

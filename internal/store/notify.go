@@ -35,6 +35,10 @@ func (tx *Tx) notify(ctx context.Context, caseID int64, act civic.CaseAction, pu
 		}
 	}
 	title, region, handlerRegion, handlerOrg, reporter, created := b.title, b.region, b.handlerRegion, b.handlerOrg, b.reporter, b.created
+	// Inboxes and webhooks carry the title without the phone and ID numbers
+	// a resident wrote into it: handlers and co-reporters see the case with
+	// them masked (maskCase), and a notification is read outside the case.
+	title = civic.MaskNumbersInText(title)
 	send := func(kind, head, where string, args ...any) error {
 		_, err := tx.exec(ctx, `INSERT INTO notifications (user_id, case_id, kind, title, body, created_at)
 			SELECT id, ?, ?, ?, ?, ? FROM users WHERE disabled = ? AND (`+where+`)`,
@@ -148,6 +152,9 @@ func (s *Store) Notifications(ctx context.Context, a civic.Actor, unreadOnly boo
 		if err := rows.Scan(&n.ID, &n.CaseID, &n.Kind, &n.Title, &n.Body, &n.CreatedAt, &read); err != nil {
 			return nil, 0, fmt.Errorf("scan notification: %w", err)
 		}
+		// Titles are masked when written (notify); ones written before
+		// that are masked here.
+		n.Title = civic.MaskNumbersInText(n.Title)
 		n.CreatedAt = n.CreatedAt.UTC()
 		if read.Valid {
 			t := read.Time.UTC()

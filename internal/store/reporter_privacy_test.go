@@ -43,6 +43,21 @@ func TestReporterPrivacy(t *testing.T) {
 			t.Fatalf("the reporter's own timeline hides them: %+v", own[0])
 		}
 
+		// A search by the phone an anonymous report gave would say whose
+		// number filed it: staff find only the named report.
+		for _, anonymous := range []bool{true, false} {
+			if _, _, err := s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, CategoryCode: "0102", Title: "楼道里有人吸烟",
+				HasLocation: true, Lng: 116.1, Lat: 39.2, Anonymous: anonymous, ReporterPhone: "13977778888"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, who := range []civic.Actor{w.operator, w.community} {
+			got, _, err := s.ListCases(ctx, who, store.CaseFilter{Phone: "13977778888"})
+			if err != nil || len(got) != 1 || got[0].Anonymous {
+				t.Fatalf("%s searches by the phone: %d cases %v", who.Username, len(got), err)
+			}
+		}
+
 		named, _, err := s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, CategoryCode: "0102",
 			Title: "请联系我13912345678，井盖丢失", Description: "身份证110101199001011234，电话13912345678", HasLocation: true, Lng: 116.2, Lat: 39.2})
 		if err != nil {
@@ -69,6 +84,21 @@ func TestReporterPrivacy(t *testing.T) {
 		for _, e := range events {
 			if e.ActorID == w.resident.UserID || strings.Contains(e.ActorName, w.resident.DisplayName) && w.resident.DisplayName != "" {
 				t.Fatalf("a co-reporter learns the first reporter from the timeline: %+v", e)
+			}
+		}
+		// Inboxes carry the title masked: the handler's and the
+		// co-reporter's notifications are read outside the case.
+		w.act(t, w.grid, named.ID, store.CaseInput{Action: civic.ActClaim})
+		w.act(t, w.grid, named.ID, store.CaseInput{Action: civic.ActFeedback, Note: "已联系物业"})
+		for _, who := range []civic.Actor{neighbour, w.grid} {
+			ns, _, err := s.Notifications(ctx, who, false, 0, 50)
+			if err != nil || len(ns) == 0 {
+				t.Fatalf("%s has no notification: %v", who.Username, err)
+			}
+			for _, n := range ns {
+				if strings.Contains(n.Title+n.Body, "13912345678") {
+					t.Fatalf("%s's inbox shows the number: %+v", who.Username, n)
+				}
 			}
 		}
 		if staff, _ := s.GetCase(ctx, w.community, named.ID); !strings.Contains(staff.Description, "13912345678") {

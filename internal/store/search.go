@@ -21,10 +21,37 @@ func regionTerms(code string) []string {
 	return out
 }
 
+// isRegionTerm reports whether t has the form of a region term: "r" and
+// digits only.
+func isRegionTerm(t string) bool {
+	if len(t) < 2 || t[0] != 'r' {
+		return false
+	}
+	for i := 1; i < len(t); i++ {
+		if t[i] < '0' || t[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// wordTerms moves the terms of what people wrote out of the region terms'
+// way: a word such as "r110102" in a case's text would otherwise file the
+// case under that region, and a search limited to it would find the case
+// outside its scope. Such a word is indexed and searched as "w" + word.
+func wordTerms(terms []string) []string {
+	for i, t := range terms {
+		if isRegionTerm(t) {
+			terms[i] = "w" + t
+		}
+	}
+	return terms
+}
+
 // indexCase stores a case's search terms: in an FTS5 table on SQLite, in a
 // tsvector column on PostgreSQL.
 func (tx *Tx) indexCase(ctx context.Context, id int64, text, region string) error {
-	terms := strings.Join(append(textseg.Terms(text), regionTerms(region)...), " ")
+	terms := strings.Join(append(wordTerms(textseg.Terms(text)), regionTerms(region)...), " ")
 	var err error
 	if tx.s.engine == Postgres {
 		_, err = tx.exec(ctx, `UPDATE cases SET search_terms = to_tsvector('simple', ?) WHERE id = ?`, terms, id)
@@ -40,7 +67,7 @@ func (tx *Tx) indexCase(ctx context.Context, id int64, text, region string) erro
 // textMatch is the condition that a case's text contains every term of q,
 // or "" when q has no searchable term.
 func (s *Store) textMatch(q string) (string, []any) {
-	terms := textseg.Query(q)
+	terms := wordTerms(textseg.Query(q))
 	if len(terms) == 0 {
 		return "", nil
 	}
@@ -60,13 +87,26 @@ func ftsMatch(terms []string) string {
 	return strings.Join(quoted, " AND ")
 }
 
-// ReindexCases rebuilds the search terms of every case, after the search
-// migration or a change of the term cutter. It returns how many it indexed.
+// ReindexCases rebuilds the search terms of every case in one
+// transaction, after a migration that changes what the index holds or how
+// terms are cut. It returns how many it indexed.
 func (s *Store) ReindexCases(ctx context.Context) (int, error) {
+	var n int
+	err := s.write(ctx, func(tx *Tx) error {
+		var err error
+		n, err = tx.reindexCases(ctx)
+		return err
+	})
+	return n, err
+}
+
+// reindexCases rebuilds the search terms of every case in tx, 500 cases at
+// a time, so that a migration and its re-indexing commit together.
+func (tx *Tx) reindexCases(ctx context.Context) (int, error) {
 	n := 0
 	var after int64
 	for {
-		rows, err := s.query(ctx, `SELECT id, title, description, address, region_code FROM cases WHERE id > ? ORDER BY id LIMIT 500`, after)
+		rows, err := tx.query(ctx, `SELECT id, title, description, address, region_code FROM cases WHERE id > ? ORDER BY id LIMIT 500`, after)
 		if err != nil {
 			return n, fmt.Errorf("read cases to index: %w", err)
 		}
@@ -80,31 +120,28 @@ func (s *Store) ReindexCases(ctx context.Context) (int, error) {
 			var t, de, ad string
 			if err := rows.Scan(&d.id, &t, &de, &ad, &d.region); err != nil {
 				rows.Close()
-				return n, err
+				return n, fmt.Errorf("read case to index: %w", err)
 			}
 			d.text = t + " " + de + " " + ad
 			docs = append(docs, d)
 		}
 		rows.Close()
+		if err := rows.Err(); err != nil {
+			return n, fmt.Errorf("read cases to index: %w", err)
+		}
 		if len(docs) == 0 {
 			return n, nil
 		}
 		after = docs[len(docs)-1].id
-		err = s.write(ctx, func(tx *Tx) error {
-			for _, d := range docs {
-				if s.engine == SQLite {
-					if _, err := tx.exec(ctx, `DELETE FROM case_fts WHERE rowid = ?`, d.id); err != nil {
-						return fmt.Errorf("clear index of case %d: %w", d.id, err)
-					}
-				}
-				if err := tx.indexCase(ctx, d.id, d.text, d.region); err != nil {
-					return err
+		for _, d := range docs {
+			if tx.s.engine == SQLite {
+				if _, err := tx.exec(ctx, `DELETE FROM case_fts WHERE rowid = ?`, d.id); err != nil {
+					return n, fmt.Errorf("clear index of case %d: %w", d.id, err)
 				}
 			}
-			return nil
-		})
-		if err != nil {
-			return n, err
+			if err := tx.indexCase(ctx, d.id, d.text, d.region); err != nil {
+				return n, err
+			}
 		}
 		n += len(docs)
 	}
@@ -114,7 +151,7 @@ func (s *Store) ReindexCases(ctx context.Context) (int, error) {
 // index alone, newest first, with the total: the words and the regions are
 // all index terms. ok is false when q has no searchable term.
 func (s *Store) searchIDs(ctx context.Context, q string, regions []string, p Page) (ids []any, total int, ok bool, err error) {
-	terms := textseg.Query(q)
+	terms := wordTerms(textseg.Query(q))
 	if len(terms) == 0 {
 		return nil, 0, false, nil
 	}

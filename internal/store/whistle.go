@@ -50,10 +50,13 @@ func (tx *Tx) whistle(ctx context.Context, a civic.Actor, c *civic.Case, in Case
 	due := cal.Deadline(tx.now, calendar.Budget{Amount: set.CheckInHours, Unit: calendar.WorkHours}, nil).UTC()
 	var names []string
 	for _, id := range in.WhistleOrgIDs {
-		var name, kind string
-		err := tx.queryRow(ctx, `SELECT name, kind FROM organisations WHERE id = ?`, id).Scan(&name, &kind)
-		if errors.Is(err, sql.ErrNoRows) {
-			return need("whistle_org_ids", "被召集的部门不存在", "a summoned department does not exist")
+		var name, kind, code string
+		err := tx.queryRow(ctx, `SELECT name, kind, region_code FROM organisations WHERE id = ?`, id).Scan(&name, &kind, &code)
+		// A summoned department reads the case: like a dispatch, it must
+		// serve the place or lie in the whistle-blower's territory, and one
+		// that does not answers as one that does not exist.
+		if errors.Is(err, sql.ErrNoRows) || err == nil && !civic.InSubtree(c.RegionCode, code) && !a.InScope(code) {
+			return need("whistle_org_ids", "被召集的部门不存在或其管辖范围不包括事发地", "a summoned department does not exist or its jurisdiction does not cover the place")
 		}
 		if err != nil {
 			return fmt.Errorf("read organisation %d: %w", id, err)

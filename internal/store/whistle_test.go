@@ -36,6 +36,19 @@ func TestWhistle(t *testing.T) {
 		}
 		w.refuse(t, w.grid, c.ID, store.CaseInput{Action: civic.ActWhistle, WhistleOrgIDs: []int64{housing.ID}}, civic.EForbidden)
 		w.refuse(t, w.street, c.ID, store.CaseInput{Action: civic.ActWhistle, WhistleOrgIDs: []int64{housing.ID}, LeadOrgID: w.dept.ID}, civic.EInvalid)
+		// A department of another district neither serves the place nor
+		// lies in the street's territory: summoning it would show it the
+		// case, so it is refused like a dispatch there, and nothing is
+		// written.
+		mustImport(t, s, collection(feature("110102", "乙区", rect(116.5, 39.0, 117.0, 40.0))))
+		far, err := s.CreateOrganisation(ctx, civic.System, civic.Organisation{Name: "乙区城市管理委员会", Kind: civic.OrgDepartment, RegionCode: "110102"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.refuse(t, w.street, c.ID, store.CaseInput{Action: civic.ActWhistle, WhistleOrgIDs: []int64{w.dept.ID, far.ID}, LeadOrgID: w.dept.ID}, civic.EInvalid)
+		if ws, err := s.CaseWhistles(ctx, w.street, c.ID); err != nil || len(ws) != 0 {
+			t.Fatalf("a refused whistle wrote: %+v %v", ws, err)
+		}
 		w.act(t, w.street, c.ID, store.CaseInput{Action: civic.ActWhistle, WhistleOrgIDs: []int64{w.dept.ID, housing.ID}, LeadOrgID: w.dept.ID, Note: "联合执法"})
 		if _, err := s.GetCase(ctx, hz, c.ID); err != nil {
 			t.Fatalf("the summoned department cannot see the case: %v", err)
