@@ -92,13 +92,16 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) error {
 		Role        *civic.Role  `json:"role"`
 		Scope       *civic.Scope `json:"scope"`
 		Phone       *string      `json:"phone"`
-		Disabled    *bool        `json:"disabled"`
-		Lang        *string      `json:"lang"`
+		// IdentityChecked confirms the name and phone are the holder's.
+		IdentityChecked *bool   `json:"identity_checked"`
+		Disabled        *bool   `json:"disabled"`
+		Lang            *string `json:"lang"`
 	}
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	u, err := a.store.UpdateUser(r.Context(), act, id, store.UserUpdate{DisplayName: in.DisplayName, Role: in.Role, Scope: in.Scope, Phone: in.Phone, Disabled: in.Disabled, Lang: in.Lang})
+	u, err := a.store.UpdateUser(r.Context(), act, id, store.UserUpdate{DisplayName: in.DisplayName, Role: in.Role, Scope: in.Scope, Phone: in.Phone,
+		IdentityChecked: in.IdentityChecked, Disabled: in.Disabled, Lang: in.Lang})
 	if err != nil {
 		return scopeFields(err)
 	}

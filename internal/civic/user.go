@@ -68,17 +68,21 @@ func (s Scope) Contains(code string) bool { return s.RegionCode != "" && InSubtr
 
 // User is an account.
 type User struct {
-	ID          int64     `json:"id"`
-	Username    string    `json:"username"`
-	DisplayName string    `json:"display_name"`
-	Role        Role      `json:"role"`
-	Scope       Scope     `json:"scope"`
-	ScopeName   string    `json:"scope_name,omitempty"`
-	Phone       string    `json:"phone,omitempty"`
-	Disabled    bool      `json:"disabled"`
-	Lang        string    `json:"lang"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID          int64  `json:"id"`
+	Username    string `json:"username"`
+	DisplayName string `json:"display_name"`
+	Role        Role   `json:"role"`
+	Scope       Scope  `json:"scope"`
+	ScopeName   string `json:"scope_name,omitempty"`
+	Phone       string `json:"phone,omitempty"`
+	// IdentityChecked: the name and phone were entered or confirmed by an
+	// admin, not changed by the user since; only then does the account
+	// stand for the registered person they match (二要素).
+	IdentityChecked bool      `json:"identity_checked"`
+	Disabled        bool      `json:"disabled"`
+	Lang            string    `json:"lang"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
 }
 
 // Actor is who performs an action: a signed-in user, seen by every store

@@ -182,16 +182,18 @@ type HouseChoice struct {
 }
 
 // accountPeople are the people a signed-in account stands for: those whose
-// phone number and name both match the account's (二要素). Users set their
-// own name and phone number without verification, so the phone alone
-// would let anyone who knows a neighbour's number claim their home.
+// phone number and name both match the account's (二要素), when an admin
+// entered or confirmed that pair. Users may change their own name and phone
+// without proof, so a pair they typed stands for nobody: else anyone who
+// knows a neighbour's name and number could claim their home.
 func (s *Store) accountPeople(ctx context.Context, a civic.Actor) ([]int64, error) {
 	if a.UserID == 0 || s.vault == nil {
 		return nil, nil
 	}
 	var phone, name string
-	err := s.queryRow(ctx, `SELECT phone, display_name FROM users WHERE id = ?`, a.UserID).Scan(&phone, &name)
-	if errors.Is(err, sql.ErrNoRows) {
+	var checked bool
+	err := s.queryRow(ctx, `SELECT phone, display_name, identity_checked FROM users WHERE id = ?`, a.UserID).Scan(&phone, &name, &checked)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && !checked {
 		return nil, nil
 	}
 	if err != nil {

@@ -173,7 +173,8 @@ func mustResident(t *testing.T, w *placeWorld) (me, neighbour civic.Person) {
 	ctx := context.Background()
 	s := w.s
 	name, phone := "张桂兰", "13911112222"
-	if _, err := s.UpdateUser(ctx, w.resident, w.resident.UserID, store.UserUpdate{DisplayName: &name, Phone: &phone}); err != nil {
+	// An admin enters the pair: one the resident typed stands for nobody.
+	if _, err := s.UpdateUser(ctx, civic.System, w.resident.UserID, store.UserUpdate{DisplayName: &name, Phone: &phone}); err != nil {
 		t.Fatal(err)
 	}
 	w.resident.DisplayName = name
@@ -241,6 +242,28 @@ func TestFilingFromAHouse(t *testing.T) {
 		}
 		if _, _, err := s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, Title: "x", HouseID: w.houses[1].ID}); civic.ErrorCodeOf(err) != civic.EInvalid {
 			t.Fatalf("a resident with another name files from the house: %v", err)
+		}
+		// Typing someone's name and number claims nothing (anyone who
+		// knows them could): the pair counts once an admin confirms it.
+		back := "张桂兰"
+		if u, err := s.UpdateUser(ctx, w.resident, w.resident.UserID, store.UserUpdate{DisplayName: &back}); err != nil || u.IdentityChecked {
+			t.Fatalf("the resident types the name back: %+v %v", u, err)
+		}
+		if homes, _ := s.MyHouses(ctx, w.resident); len(homes) != 0 {
+			t.Fatalf("a typed name and number open a home: %+v", homes)
+		}
+		if _, _, err := s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, Title: "x", HouseID: w.houses[1].ID}); civic.ErrorCodeOf(err) != civic.EInvalid {
+			t.Fatalf("a typed name and number file from the home: %v", err)
+		}
+		yes := true
+		if _, err := s.UpdateUser(ctx, w.resident, w.resident.UserID, store.UserUpdate{IdentityChecked: &yes}); civic.ErrorCodeOf(err) != civic.EForbidden {
+			t.Fatalf("a resident confirms their own pair: %v", err)
+		}
+		if u, err := s.UpdateUser(ctx, civic.System, w.resident.UserID, store.UserUpdate{IdentityChecked: &yes}); err != nil || !u.IdentityChecked {
+			t.Fatalf("an admin confirms the pair: %+v %v", u, err)
+		}
+		if homes, _ := s.MyHouses(ctx, w.resident); len(homes) != 1 {
+			t.Fatalf("the confirmed pair finds %+v", homes)
 		}
 		// Name and phone open a home, and users set them unverified: they
 		// may change them only a few times a day, so nobody tries pair

@@ -12,12 +12,12 @@ import (
 	"github.com/civicgrid/civicgrid/internal/password"
 )
 
-const userCols = `u.id, u.username, u.display_name, u.role, u.scope_code, COALESCE(u.scope_org_id, 0), COALESCE(r.name, ''), u.phone, u.disabled, u.lang, u.created_at, u.updated_at`
+const userCols = `u.id, u.username, u.display_name, u.role, u.scope_code, COALESCE(u.scope_org_id, 0), COALESCE(r.name, ''), u.phone, u.identity_checked, u.disabled, u.lang, u.created_at, u.updated_at`
 const userFrom = ` FROM users u LEFT JOIN regions r ON r.code = u.scope_code`
 
 func scanUser(sc interface{ Scan(...any) error }, extra ...any) (civic.User, error) {
 	var u civic.User
-	dest := append([]any{&u.ID, &u.Username, &u.DisplayName, &u.Role, &u.Scope.RegionCode, &u.Scope.OrgID, &u.ScopeName, &u.Phone, &u.Disabled, &u.Lang, &u.CreatedAt, &u.UpdatedAt}, extra...)
+	dest := append([]any{&u.ID, &u.Username, &u.DisplayName, &u.Role, &u.Scope.RegionCode, &u.Scope.OrgID, &u.ScopeName, &u.Phone, &u.IdentityChecked, &u.Disabled, &u.Lang, &u.CreatedAt, &u.UpdatedAt}, extra...)
 	err := sc.Scan(dest...)
 	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
 	return u, err
@@ -209,16 +209,18 @@ func (s *Store) CreateUser(ctx context.Context, a civic.Actor, n NewUser) (civic
 		if err := tx.checkScopeRefs(ctx, a, n.Scope); err != nil {
 			return err
 		}
-		id, err = tx.insertID(ctx, `INSERT INTO users (username, display_name, password_hash, role, scope_code, scope_org_id, phone, disabled, lang, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			n.Username, strings.TrimSpace(n.DisplayName), hash, string(n.Role), n.Scope.RegionCode, nullID(n.Scope.OrgID), n.Phone, false, n.Lang, tx.now, tx.now)
+		// An admin (or the system) makes accounts, so the name and phone
+		// they enter count as checked.
+		id, err = tx.insertID(ctx, `INSERT INTO users (username, display_name, password_hash, role, scope_code, scope_org_id, phone, identity_checked, disabled, lang, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			n.Username, strings.TrimSpace(n.DisplayName), hash, string(n.Role), n.Scope.RegionCode, nullID(n.Scope.OrgID), n.Phone, true, false, n.Lang, tx.now, tx.now)
 		if isUniqueViolation(err) {
 			return civic.Invalid(civic.FieldErr("username", "用户名“%s”已被使用", "username %q is taken", n.Username))
 		}
 		if err != nil {
 			return fmt.Errorf("insert user %s: %w", n.Username, err)
 		}
-		after := civic.User{ID: id, Username: n.Username, DisplayName: n.DisplayName, Role: n.Role, Scope: n.Scope, Phone: n.Phone, Lang: n.Lang}
+		after := civic.User{ID: id, Username: n.Username, DisplayName: n.DisplayName, Role: n.Role, Scope: n.Scope, Phone: n.Phone, IdentityChecked: true, Lang: n.Lang}
 		return tx.audit(ctx, a, "user.create", "user", id, n.Scope.RegionCode, nil, after)
 	})
 	if err != nil {
@@ -233,8 +235,11 @@ type UserUpdate struct {
 	Role        *civic.Role
 	Scope       *civic.Scope
 	Phone       *string
-	Disabled    *bool
-	Lang        *string
+	// IdentityChecked is an admin confirming (or withdrawing) that the
+	// account's name and phone are its holder's.
+	IdentityChecked *bool
+	Disabled        *bool
+	Lang            *string
 }
 
 // UpdateUser changes an account. Users may change their own name, phone and
@@ -247,7 +252,7 @@ func (s *Store) UpdateUser(ctx context.Context, a civic.Actor, id int64, u UserU
 	}
 	self := a.UserID == id
 	admin := a.Can(civic.PermUserAdmin)
-	if !admin && (u.Role != nil || u.Scope != nil || u.Disabled != nil) {
+	if !admin && (u.Role != nil || u.Scope != nil || u.Disabled != nil || u.IdentityChecked != nil) {
 		return civic.User{}, civic.Forbidden()
 	}
 	if self && !a.IsSystem() && ((u.Disabled != nil && *u.Disabled) || (u.Role != nil && *u.Role != cur.Role) || (u.Scope != nil && *u.Scope != cur.Scope)) {
@@ -285,8 +290,18 @@ func (s *Store) UpdateUser(ctx context.Context, a civic.Actor, id int64, u UserU
 	// find whose home a name and number open.
 	identity := self && !a.IsSystem() && !admin && (next.DisplayName != cur.DisplayName || next.Phone != cur.Phone)
 	action := "user.update"
-	if identity {
+	switch {
+	case identity:
+		// Until an admin confirms the new pair, the account stands for
+		// nobody: else anyone could claim a neighbour's home by typing
+		// their name and number.
 		action = identityChangeAction
+		next.IdentityChecked = false
+	case u.IdentityChecked != nil:
+		next.IdentityChecked = *u.IdentityChecked
+	case next.DisplayName != cur.DisplayName || next.Phone != cur.Phone:
+		// An admin (or the system) entered the new pair.
+		next.IdentityChecked = true
 	}
 	err = s.write(ctx, func(tx *Tx) error {
 		if identity {
@@ -308,8 +323,8 @@ func (s *Store) UpdateUser(ctx context.Context, a civic.Actor, id int64, u UserU
 				return err
 			}
 		}
-		_, err := tx.exec(ctx, `UPDATE users SET display_name = ?, role = ?, scope_code = ?, scope_org_id = ?, phone = ?, disabled = ?, lang = ?, updated_at = ? WHERE id = ?`,
-			next.DisplayName, string(next.Role), next.Scope.RegionCode, nullID(next.Scope.OrgID), next.Phone, next.Disabled, next.Lang, tx.now, id)
+		_, err := tx.exec(ctx, `UPDATE users SET display_name = ?, role = ?, scope_code = ?, scope_org_id = ?, phone = ?, identity_checked = ?, disabled = ?, lang = ?, updated_at = ? WHERE id = ?`,
+			next.DisplayName, string(next.Role), next.Scope.RegionCode, nullID(next.Scope.OrgID), next.Phone, next.IdentityChecked, next.Disabled, next.Lang, tx.now, id)
 		if err != nil {
 			return fmt.Errorf("update user %d: %w", id, err)
 		}

@@ -64,7 +64,10 @@ type userForm struct {
 	ScopeOrgID  string
 	Phone       string
 	Lang        string
-	Disabled    bool
+	// IdentityChecked: the admin confirms the name and phone are the
+	// holder's (二要素), which lets a resident report from their home.
+	IdentityChecked bool
+	Disabled        bool
 }
 
 var userFields = []string{"username", "display_name", "password", "role", "scope_code", "scope_org_id", "phone", "lang", "disabled"}
@@ -102,7 +105,7 @@ func (h *Web) userFormPage(w http.ResponseWriter, r *http.Request, c *rq, f user
 
 func userFormOf(u civic.User) userForm {
 	f := userForm{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role), ScopeCode: u.Scope.RegionCode,
-		Phone: u.Phone, Lang: u.Lang, Disabled: u.Disabled}
+		Phone: u.Phone, Lang: u.Lang, IdentityChecked: u.IdentityChecked, Disabled: u.Disabled}
 	if u.Scope.OrgID != 0 {
 		f.ScopeOrgID = strconv.FormatInt(u.Scope.OrgID, 10)
 	}
@@ -112,7 +115,8 @@ func userFormOf(u civic.User) userForm {
 func readUserForm(r *http.Request) userForm {
 	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	return userForm{Username: strings.ToLower(v("username")), DisplayName: v("display_name"), Role: v("role"), ScopeCode: v("scope_code"),
-		ScopeOrgID: v("scope_org_id"), Phone: v("phone"), Lang: v("lang"), Disabled: r.PostFormValue("disabled") == "1"}
+		ScopeOrgID: v("scope_org_id"), Phone: v("phone"), Lang: v("lang"),
+		IdentityChecked: r.PostFormValue("identity_checked") == "1", Disabled: r.PostFormValue("disabled") == "1"}
 }
 
 func (f userForm) scope() (civic.Scope, *civic.FieldError) {
@@ -222,7 +226,7 @@ func (h *Web) updateUser(w http.ResponseWriter, r *http.Request, c *rq) error {
 	}
 	role := civic.Role(f.Role)
 	_, err = h.store.UpdateUser(r.Context(), c.Actor, id, store.UserUpdate{DisplayName: &f.DisplayName, Role: &role, Scope: &sc,
-		Phone: &f.Phone, Disabled: &f.Disabled, Lang: &f.Lang})
+		Phone: &f.Phone, IdentityChecked: &f.IdentityChecked, Disabled: &f.Disabled, Lang: &f.Lang})
 	if err != nil {
 		return h.refuseUserForm(w, r, c, f, err, false)
 	}

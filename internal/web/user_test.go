@@ -74,6 +74,19 @@ func TestAccount(t *testing.T) {
 	mustStatus(t, c.post("/account", url.Values{"display_name": {"赵小网"}, "phone": {"13600000000"}, "lang": {"en"}}), http.StatusSeeOther)
 	body = c.get("/account").Body.String()
 	mustContain(t, body, `<html lang="en"`, "Saved", `value="赵小网"`)
+	// A name and phone typed by the user wait for an admin's check, which
+	// the admin gives on the user's form.
+	mustContain(t, body, "Your name or phone number is not checked yet")
+	admin := f.mustLogin(t, "admin")
+	mustContain(t, admin.get("/users?role=grid_worker").Body.String(), "待核实")
+	edit := fmt.Sprintf("/users/%d/edit", f.users["worker"].ID)
+	mustContain(t, admin.get(edit).Body.String(), `name="identity_checked" value="1">`)
+	mustStatus(t, admin.post(edit, url.Values{"display_name": {"赵小网"}, "phone": {"13600000000"}, "role": {"grid_worker"},
+		"scope_code": {f.users["worker"].Scope.RegionCode}, "lang": {"en"}, "identity_checked": {"1"}}), http.StatusSeeOther)
+	mustContain(t, admin.get(edit).Body.String(), `name="identity_checked" value="1" checked>`)
+	body = c.get("/account").Body.String()
+	mustContain(t, body, "an administrator must check them")
+	mustNotContain(t, body, "not checked yet")
 
 	// Password: wrong current password and mismatched confirmation.
 	body = mustStatus(t, c.post("/account/password?lang=zh", url.Values{"current_password": {"nope-nope-1"}, "new_password": {"brand-new-pass"}, "confirm_password": {"brand-new-pass"}}), http.StatusUnprocessableEntity)
