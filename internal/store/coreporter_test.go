@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/geo"
@@ -226,6 +228,45 @@ func TestMergeKeepsAnonymous(t *testing.T) {
 		reps, err := s.CaseReporters(ctx, w.resident, survivor.ID)
 		if err != nil || len(reps) != 1 || reps[0].UserID != w.resident.UserID {
 			t.Fatalf("the anonymous reporter sees their own row: %+v %v", reps, err)
+		}
+	})
+}
+
+// TestJoinLimit: the point a resident joins from is their own word, so
+// joins are limited per day, saying when the next is possible.
+func TestJoinLimit(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustCaseWorld(t, s)
+		var ids []int64
+		for i := 0; i <= store.MaxJoinsPerDay; i++ {
+			c, _, err := s.SubmitCase(ctx, w.operator, w.loc, store.NewCase{Source: civic.SourceHotline, CategoryCode: "0102", Title: "楼道堆物",
+				HasLocation: true, Lng: 116.1 + float64(i)*0.0001, Lat: 39.2, ReporterPhone: fmt.Sprintf("1360000%04d", i)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, c.ID)
+		}
+		here := &geo.Point{Lng: 116.1, Lat: 39.2}
+		for _, id := range ids[:store.MaxJoinsPerDay] {
+			if _, err := s.JoinCase(ctx, w.resident, id, store.JoinInput{Near: here}); err != nil {
+				t.Fatalf("join %d: %v", id, err)
+			}
+			clock.Advance(time.Minute)
+		}
+		_, err := s.JoinCase(ctx, w.resident, ids[store.MaxJoinsPerDay], store.JoinInput{Near: here})
+		e := civic.AsError(err)
+		if e.Code != civic.ETooMany || e.RetryAfter < 23*time.Hour || e.RetryAfter > 24*time.Hour {
+			t.Fatalf("join %d in a day: %v (retry after %v)", store.MaxJoinsPerDay+1, err, e.RetryAfter)
+		}
+		// Joining again what one joined already is no new join; staff are
+		// not limited; a day later the resident may join again.
+		if _, err := s.JoinCase(ctx, w.resident, ids[0], store.JoinInput{Near: here}); err != nil {
+			t.Fatalf("joining a joined case again: %v", err)
+		}
+		clock.Advance(24 * time.Hour)
+		if _, err := s.JoinCase(ctx, w.resident, ids[store.MaxJoinsPerDay], store.JoinInput{Near: here}); err != nil {
+			t.Fatalf("a day later: %v", err)
 		}
 	})
 }
