@@ -69,6 +69,10 @@ func cmdKeys(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return fmt.Errorf("reseal after %d people: %w", n, err)
 	}
-	fmt.Fprintf(env.Stdout, "resealed %d people under key version %d; older keys are no longer needed for them\n", n, keys.Active())
+	phones, err := st.ResealCasePhones(ctx)
+	if err != nil {
+		return fmt.Errorf("reseal reporter phones after %d: %w", phones, err)
+	}
+	fmt.Fprintf(env.Stdout, "resealed %d people and %d reporter phones under key version %d; older keys are no longer needed for them\n", n, phones, keys.Active())
 	return nil
 }

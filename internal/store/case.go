@@ -154,7 +154,8 @@ func extraAccess(ctx context.Context, q querier, id int64, a civic.Actor) (bool,
 // maskCase hides what the viewer may not see: reporters' phones from
 // everyone but the reporter and staff who handle intake and visits, and an
 // anonymous reporter's identity from all but the reporter.
-func maskCase(a civic.Actor, c *civic.Case) {
+func (s *Store) maskCase(a civic.Actor, c *civic.Case) {
+	c.ReporterPhone = s.openCasePhone(c.ReporterPhone)
 	own := a.UserID != 0 && a.UserID == c.ReporterID
 	if own || a.IsSystem() {
 		return
@@ -201,7 +202,7 @@ func (s *Store) GetCase(ctx context.Context, a civic.Actor, id int64) (civic.Cas
 	if err != nil {
 		return civic.Case{}, err
 	}
-	maskCase(a, &c)
+	s.maskCase(a, &c)
 	return c, nil
 }
 
@@ -332,12 +333,13 @@ func (s *Store) ListCases(ctx context.Context, a civic.Actor, f CaseFilter) ([]c
 				return nil, 0, err
 			}
 		}
+		match, vs := s.phoneMatch("c.reporter_phone", "c.reporter_phone_hash", f.Phone)
 		if a.IsSystem() {
-			add("c.reporter_phone = ?", f.Phone)
+			add(match, vs...)
 		} else {
 			// An anonymous report keeps its phone from everyone but its
 			// reporter: a match would tell whose number filed it.
-			add("c.reporter_phone = ? AND (c.anonymous = ? OR c.reporter_id = ?)", f.Phone, false, a.UserID)
+			add(match+" AND (c.anonymous = ? OR c.reporter_id = ?)", append(vs, false, a.UserID)...)
 		}
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
@@ -464,7 +466,7 @@ func (s *Store) casesByID(ctx context.Context, a civic.Actor, ids []any, order s
 		if err != nil {
 			return nil, fmt.Errorf("scan case: %w", err)
 		}
-		maskCase(a, &c)
+		s.maskCase(a, &c)
 		out = append(out, c)
 	}
 	return out, rows.Err()

@@ -170,8 +170,12 @@ func (s *Store) JoinCase(ctx context.Context, a civic.Actor, id int64, in JoinIn
 		if name == "" {
 			name = a.Username
 		}
-		if _, err := tx.exec(ctx, `INSERT INTO case_reporters (case_id, user_id, name, phone, source, joined_at, note) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			id, a.UserID, name, in.Phone, string(in.Source), tx.now, in.Note); err != nil {
+		phone, phoneHash, err := s.sealCasePhone(in.Phone)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO case_reporters (case_id, user_id, name, phone, phone_hash, source, joined_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, a.UserID, name, phone, phoneHash, string(in.Source), tx.now, in.Note); err != nil {
 			return fmt.Errorf("join case %d: %w", id, err)
 		}
 		var n int
@@ -246,8 +250,13 @@ func (tx *Tx) moveReporters(ctx context.Context, from civic.Case, into int64) er
 		// An anonymous reporter stays anonymous on the survivor: the row
 		// keeps who they are (they are told of progress and may rate),
 		// CaseReporters shows them to no one else.
-		if _, err := tx.exec(ctx, `INSERT INTO case_reporters (case_id, from_case_id, user_id, name, phone, source, joined_at, note, anonymous) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			into, from.ID, uid, from.ReporterName, from.ReporterPhone, string(from.Source), tx.now, from.Title, from.Anonymous); err != nil {
+		// The phone moves as it is stored (sealed), with its hash.
+		var phone, phoneHash string
+		if err := tx.queryRow(ctx, `SELECT reporter_phone, reporter_phone_hash FROM cases WHERE id = ?`, from.ID).Scan(&phone, &phoneHash); err != nil {
+			return fmt.Errorf("read reporter phone of case %d: %w", from.ID, err)
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO case_reporters (case_id, from_case_id, user_id, name, phone, phone_hash, source, joined_at, note, anonymous) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			into, from.ID, uid, from.ReporterName, phone, phoneHash, string(from.Source), tx.now, from.Title, from.Anonymous); err != nil {
 			return fmt.Errorf("move reporter of case %d: %w", from.ID, err)
 		}
 	}
@@ -280,6 +289,7 @@ func (s *Store) CaseReporters(ctx context.Context, a civic.Actor, id int64) ([]c
 			return nil, fmt.Errorf("scan co-reporter: %w", err)
 		}
 		r.JoinedAt = r.JoinedAt.UTC()
+		r.Phone = s.openCasePhone(r.Phone)
 		if solved.Valid {
 			r.Solved = &solved.Bool
 		}
@@ -291,7 +301,7 @@ func (s *Store) CaseReporters(ctx context.Context, a civic.Actor, id int64) ([]c
 		if r.UserID != a.UserID || a.UserID == 0 {
 			// Mask exactly as the case's own reporter is masked for a.
 			probe := civic.Case{ReporterID: r.UserID, ReporterName: r.Name, ReporterPhone: r.Phone, Anonymous: anonymous}
-			maskCase(a, &probe)
+			s.maskCase(a, &probe)
 			r.Name, r.Phone, r.UserID = probe.ReporterName, probe.ReporterPhone, probe.ReporterID
 			if !a.Can(civic.PermCaseRead) {
 				r.Name, r.Phone, r.UserID = "", "", 0

@@ -78,7 +78,7 @@ func (s *Store) DetectHotspots(ctx context.Context, a civic.Actor, scope string,
 	}
 	var out []civic.Hotspot
 	if err == nil {
-		out = oneReporter(rows, p)
+		out = oneReporter(rows, p, s.openCasePhone)
 	}
 	wg.Wait()
 	if err = errors.Join(err, countsErr, namesErr, clustersErr); err != nil {
@@ -132,7 +132,7 @@ func (s *Store) hotspotRows(ctx context.Context, where string, args []any, from 
 		indexed = " INDEXED BY cases_created"
 	}
 	rs, err := s.query(ctx, `SELECT c.id, c.state, c.category_code, c.title, c.region_code, c.has_location, c.lng, c.lat,
-		COALESCE(c.reporter_id, 0), c.reporter_name, c.reporter_phone, c.anonymous, c.source, c.created_at
+		COALESCE(c.reporter_id, 0), c.reporter_name, c.reporter_phone, c.reporter_phone_hash, c.anonymous, c.source, c.created_at
 		FROM cases c`+indexed+` WHERE c.created_at >= ? AND c.state <> 'merged' AND c.state <> 'rejected' AND `+where+` ORDER BY c.created_at, c.id`,
 		append([]any{from}, args...)...)
 	if err != nil {
@@ -144,13 +144,14 @@ func (s *Store) hotspotRows(ctx context.Context, where string, args []any, from 
 		var r hotspotRow
 		var uid int64
 		var source civic.Source
+		var hash string
 		if err := rs.Scan(&r.c.ID, &r.c.State, &r.c.CategoryCode, &r.c.Title, &r.c.RegionCode, &r.c.HasLocation, &r.c.Lng, &r.c.Lat,
-			&uid, &r.name, &r.phone, &r.anonymous, &source, &r.c.CreatedAt); err != nil {
+			&uid, &r.name, &r.phone, &hash, &r.anonymous, &source, &r.c.CreatedAt); err != nil {
 			return nil, fmt.Errorf("read cases for hotspots: %w", err)
 		}
 		r.c.CreatedAt = r.c.CreatedAt.UTC()
 		if r.found = source == civic.SourcePatrol; !r.found {
-			r.reporter = reporterKey(uid, r.phone)
+			r.reporter = reporterKey(uid, phoneKey(r.phone, hash))
 		}
 		out = append(out, r)
 	}
@@ -161,7 +162,7 @@ func (s *Store) hotspotRows(ctx context.Context, where string, args []any, from 
 }
 
 // reporterKey identifies a reporter across cases: the account, else the
-// phone number; "" when neither is known.
+// phone number's key (phoneKey); "" when neither is known.
 func reporterKey(uid int64, phone string) string {
 	switch {
 	case uid != 0:
@@ -334,18 +335,18 @@ func (s *Store) coReporterKeys(ctx context.Context, ids []int64) (map[int64][]st
 		for i, id := range chunk {
 			args[i] = id
 		}
-		rs, err := s.query(ctx, `SELECT id, case_id, COALESCE(user_id, 0), phone FROM case_reporters WHERE case_id IN (?`+strings.Repeat(", ?", n-1)+`)`, args...)
+		rs, err := s.query(ctx, `SELECT id, case_id, COALESCE(user_id, 0), phone, phone_hash FROM case_reporters WHERE case_id IN (?`+strings.Repeat(", ?", n-1)+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("read co-reporters: %w", err)
 		}
 		for rs.Next() {
 			var id, caseID, uid int64
-			var phone string
-			if err := rs.Scan(&id, &caseID, &uid, &phone); err != nil {
+			var phone, hash string
+			if err := rs.Scan(&id, &caseID, &uid, &phone, &hash); err != nil {
 				rs.Close()
 				return nil, fmt.Errorf("read co-reporters: %w", err)
 			}
-			key := reporterKey(uid, phone)
+			key := reporterKey(uid, phoneKey(phone, hash))
 			if key == "" {
 				key = "r" + strconv.FormatInt(id, 10)
 			}
@@ -362,8 +363,9 @@ func (s *Store) coReporterKeys(ctx context.Context, ids []int64) (map[int64][]st
 
 // oneReporter finds 一人多诉: one named reporter with MinCases cases or
 // more over the period. Anonymous reports stay out: surfacing them would
-// name the reporter.
-func oneReporter(rows []hotspotRow, p civic.HotspotParams) []civic.Hotspot {
+// name the reporter. openPhone opens the stored phone shown (masked) with
+// each.
+func oneReporter(rows []hotspotRow, p civic.HotspotParams, openPhone func(string) string) []civic.Hotspot {
 	by := map[string][]int{}
 	for i, r := range rows {
 		if r.reporter != "" && !r.anonymous {
@@ -385,7 +387,7 @@ func oneReporter(rows []hotspotRow, p civic.HotspotParams) []civic.Hotspot {
 			}
 		}
 		first := rows[idx[0]]
-		h.Reporter = strings.TrimSpace(first.name + " " + civic.MaskPhone(first.phone))
+		h.Reporter = strings.TrimSpace(first.name + " " + civic.MaskPhone(openPhone(first.phone)))
 		h.RegionCode = first.c.RegionCode
 		h.CategoryCode, h.Categories = categoryMix(cats)
 		h.From, h.To = h.Cases[0].CreatedAt, h.Cases[len(h.Cases)-1].CreatedAt

@@ -305,12 +305,16 @@ func (tx *Tx) insertCase(ctx context.Context, p *preparedCase) (int64, bool, err
 	}
 	dues(cal, p.rules, &c, nil)
 	nextAlert := firstAlert(schedule(cal, p.rules, &c, nil))
+	phone, phoneHash, err := tx.s.sealCasePhone(n.ReporterPhone)
+	if err != nil {
+		return 0, false, err
+	}
 	id, err := tx.insertID(ctx, `INSERT INTO cases (state, category_code, request_type, title, description, source, has_location, lng, lat, address,
-			region_code, reporter_id, reporter_name, reporter_phone, anonymous, handler_org_id, handler_region_code, priority,
+			region_code, reporter_id, reporter_name, reporter_phone, reporter_phone_hash, anonymous, handler_org_id, handler_region_code, priority,
 			dispatched_at, closed_at, claim_due, feedback_due, complete_due, visit_due, next_alert_at, idempotency_key, created_at, updated_at, house_id, person_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		string(c.State), n.CategoryCode, p.rules.Type, n.Title, n.Description, string(n.Source), n.HasLocation, p.lng, p.lat, n.Address,
-		p.region, reporterID, reporterName, n.ReporterPhone, n.Anonymous, orgID, handlerRegion, priority,
+		p.region, reporterID, reporterName, phone, phoneHash, n.Anonymous, orgID, handlerRegion, priority,
 		nullTime(c.DispatchedAt), nullTime(c.ClosedAt), nullTime(c.ClaimDue), nullTime(c.FeedbackDue), nullTime(c.CompleteDue), nullTime(c.VisitDue),
 		nullTime(nextAlert), keyArg, now, now, nullID(n.HouseID), nullID(n.PersonID))
 	if err != nil {
@@ -382,7 +386,7 @@ func (s *Store) submittedCase(ctx context.Context, a civic.Actor, id int64) (civ
 		return c, err
 	}
 	if a.UserID == 0 || a.UserID != c.ReporterID {
-		maskCase(a, &c)
+		s.maskCase(a, &c)
 	}
 	return c, nil
 }

@@ -93,6 +93,11 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 					return fmt.Errorf("re-index cases: %w", err)
 				}
 			}
+			if m.Name == "0036_case_phones_sealed.sql" {
+				if err := tx.sealCasePhones(ctx); err != nil {
+					return fmt.Errorf("seal reporter phones: %w", err)
+				}
+			}
 			if m.Name == "0027_rollups_response_day.sql" {
 				// What the roll-ups count changed: recount them with it, in
 				// the migration's transaction, so both happen or neither.

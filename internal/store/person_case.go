@@ -36,8 +36,9 @@ func (s *Store) PersonCases(ctx context.Context, a civic.Actor, personID int64) 
 	cond := `(c.person_id = ? OR c.house_id IN (SELECT house_id FROM person_houses WHERE person_id = ? AND move_out = '')`
 	args = append(args, personID, personID)
 	if phone != "" {
-		cond += ` OR c.reporter_phone = ?`
-		args = append(args, phone)
+		match, vs := s.phoneMatch("c.reporter_phone", "c.reporter_phone_hash", phone)
+		cond += ` OR ` + match
+		args = append(args, vs...)
 	}
 	cond += `)`
 	rows, err := s.query(ctx, `SELECT c.id FROM cases c WHERE `+where+` AND `+cond+` ORDER BY c.id DESC LIMIT ?`, append(args, personCaseLimit)...)

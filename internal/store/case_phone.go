@@ -1,0 +1,199 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/vault"
+)
+
+// Reporters' phone numbers (cases.reporter_phone, case_reporters.phone) are
+// residents' personal data like the people register's: they are stored
+// sealed under the vault's active key, with a keyed hash beside them
+// (reporter_phone_hash, phone_hash) for exact search and for telling one
+// caller's reports apart, and opened only to be shown — masked or not, as
+// maskCase decides. A store opened without keys keeps them as written,
+// with no hash; values written before migration 0036 are sealed by it.
+
+// sealCasePhone returns what is stored for a reporter's phone number and
+// its lookup hash.
+func (s *Store) sealCasePhone(phone string) (stored, hash string, err error) {
+	if phone == "" || s.vault == nil {
+		return phone, "", nil
+	}
+	sealed, err := s.vault.Seal(phone)
+	if err != nil {
+		return "", "", fmt.Errorf("seal reporter phone: %w", err)
+	}
+	return sealed, s.vault.Lookup(lookupPhone, phone), nil
+}
+
+// isSealed reports whether a stored value was made by the vault; a phone
+// number, masked or not, never reads "v<n>:…".
+func isSealed(v string) bool {
+	_, err := vault.Version(v)
+	return err == nil
+}
+
+// openCasePhone opens a stored reporter phone; a value stored as written
+// (no keys, or shown already) is returned as it is. A value that cannot be
+// opened (its key was retired before it was resealed) shows as nothing
+// and is logged, so that one bad row does not hide a whole list.
+func (s *Store) openCasePhone(stored string) string {
+	if !isSealed(stored) {
+		return stored
+	}
+	if s.vault == nil {
+		s.log.Warn("reporter phone sealed but the store has no keys")
+		return ""
+	}
+	plain, err := s.vault.Open(stored)
+	if err != nil {
+		s.log.Warn("open reporter phone", "err", err)
+		return ""
+	}
+	return plain
+}
+
+// phoneMatch is the condition that a reporter phone column (col, with its
+// hash column) holds phone: by hash where the store has keys, with values
+// from before the hash as they were written.
+func (s *Store) phoneMatch(col, hashCol, phone string) (string, []any) {
+	if s.vault == nil {
+		return col + " = ?", []any{phone}
+	}
+	return "(" + hashCol + " = ? OR (" + hashCol + " = '' AND " + col + " = ?))", []any{s.vault.Lookup(lookupPhone, phone), phone}
+}
+
+// phoneKey is a stored phone's identity for telling callers apart: its
+// hash, or the number itself where there is none.
+func phoneKey(stored, hash string) string {
+	if hash != "" {
+		return "h" + hash
+	}
+	if stored == "" || isSealed(stored) {
+		return ""
+	}
+	return stored
+}
+
+// sealCasePhones seals the reporter phones still stored as written, in tx:
+// migration 0036 runs it so that a database from before it keeps no phone
+// in clear. Without keys there is nothing to seal with.
+func (tx *Tx) sealCasePhones(ctx context.Context) error {
+	if tx.s.vault == nil {
+		return nil
+	}
+	for _, t := range []struct{ table, col, hash string }{
+		{"cases", "reporter_phone", "reporter_phone_hash"},
+		{"case_reporters", "phone", "phone_hash"},
+	} {
+		var after int64
+		for {
+			rows, err := tx.query(ctx, `SELECT id, `+t.col+` FROM `+t.table+` WHERE `+t.col+` <> '' AND `+t.hash+` = '' AND id > ? ORDER BY id LIMIT 500`, after)
+			if err != nil {
+				return fmt.Errorf("read %s phones to seal: %w", t.table, err)
+			}
+			type row struct {
+				id    int64
+				phone string
+			}
+			var batch []row
+			for rows.Next() {
+				var r row
+				if err := rows.Scan(&r.id, &r.phone); err != nil {
+					rows.Close()
+					return fmt.Errorf("read %s phone: %w", t.table, err)
+				}
+				batch = append(batch, r)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("read %s phones to seal: %w", t.table, err)
+			}
+			if len(batch) == 0 {
+				break
+			}
+			after = batch[len(batch)-1].id
+			for _, r := range batch {
+				if isSealed(r.phone) {
+					continue
+				}
+				stored, hash, err := tx.s.sealCasePhone(r.phone)
+				if err != nil {
+					return err
+				}
+				if _, err := tx.exec(ctx, `UPDATE `+t.table+` SET `+t.col+` = ?, `+t.hash+` = ? WHERE id = ?`, stored, hash, r.id); err != nil {
+					return fmt.Errorf("seal %s phone %d: %w", t.table, r.id, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// ResealCasePhones re-encrypts the reporter phones sealed under an older
+// key with the active one, as ResealPeople does for the register, so that
+// the old key can be retired. Hashes do not change. It returns how many
+// phones it resealed.
+func (s *Store) ResealCasePhones(ctx context.Context) (int, error) {
+	if s.vault == nil {
+		return 0, errNoVault
+	}
+	prefix := fmt.Sprintf("v%d:", s.vault.Active())
+	n := 0
+	for _, t := range []struct{ table, col string }{{"cases", "reporter_phone"}, {"case_reporters", "phone"}} {
+		var after int64
+		for {
+			type row struct {
+				id    int64
+				plain string
+			}
+			var batch []row
+			rows, err := s.query(ctx, `SELECT id, `+t.col+` FROM `+t.table+` WHERE `+t.col+` LIKE 'v%' AND `+t.col+` NOT LIKE ? AND id > ? ORDER BY id LIMIT 500`, prefix+"%", after)
+			if err != nil {
+				return n, fmt.Errorf("find %s phones to reseal: %w", t.table, err)
+			}
+			for rows.Next() {
+				var r row
+				var stored string
+				if err := rows.Scan(&r.id, &stored); err != nil {
+					rows.Close()
+					return n, fmt.Errorf("read %s phone: %w", t.table, err)
+				}
+				if r.plain, err = s.vault.Open(stored); err != nil {
+					rows.Close()
+					return n, fmt.Errorf("%s %d: %w", t.table, r.id, err)
+				}
+				batch = append(batch, r)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return n, fmt.Errorf("find %s phones to reseal: %w", t.table, err)
+			}
+			if len(batch) == 0 {
+				break
+			}
+			after = batch[len(batch)-1].id
+			err = s.write(ctx, func(tx *Tx) error {
+				for _, r := range batch {
+					sealed, err := s.vault.Seal(r.plain)
+					if err != nil {
+						return fmt.Errorf("reseal %s phone %d: %w", t.table, r.id, err)
+					}
+					if _, err := tx.exec(ctx, `UPDATE `+t.table+` SET `+t.col+` = ? WHERE id = ?`, sealed, r.id); err != nil {
+						return fmt.Errorf("reseal %s phone %d: %w", t.table, r.id, err)
+					}
+				}
+				return tx.audit(ctx, civic.System, t.table+".reseal_phones", t.table, fmt.Sprintf("%d-%d", batch[0].id, after), "", nil,
+					map[string]int{"phones": len(batch), "key_version": s.vault.Active()})
+			})
+			if err != nil {
+				return n, err
+			}
+			n += len(batch)
+		}
+	}
+	return n, nil
+}
