@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/sheet"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -184,6 +185,12 @@ func errorText(err error, getenv func(string) string) string {
 	lang := getenv("CIVICGRID_LANG")
 	var e *civic.Error
 	if !errors.As(err, &e) {
+		// A file's problem carries both languages; the context wrapped
+		// around it (the file's name) stays.
+		var p *sheet.Problem
+		if errors.As(err, &p) && lang != "en" && p.ZH != "" {
+			return strings.Replace(err.Error(), p.EN, p.ZH, 1)
+		}
 		return err.Error()
 	}
 	var b strings.Builder

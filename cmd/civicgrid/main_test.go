@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/civicgrid/civicgrid/internal/testdb"
+	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 // syncBuffer is a bytes.Buffer safe to write from the command's goroutines.
@@ -147,15 +148,38 @@ func TestTriageCommands(t *testing.T) {
 	if out, _, err := runCmd(t, "", nil, "triage", "train", "--data", data, "--out", model); err != nil || !strings.Contains(out, "trained on 8 examples, 2 labels") {
 		t.Fatalf("train: %q %v", out, err)
 	}
-	out, _, err := runCmd(t, "楼道里又堆了杂物\n\n工厂排放废气\n", nil, "triage", "classify", "--model", model)
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if err != nil || len(lines) != 2 || !strings.HasPrefix(lines[0], "城乡建设\t") || !strings.HasPrefix(lines[1], "环境保护\t") {
+	// One answer line per input line: a blank for a blank, a GBK line
+	// read as GBK, an error line for bytes that are not text.
+	gbk, _ := simplifiedchinese.GB18030.NewEncoder().Bytes([]byte("工厂排放废气"))
+	out, _, err := runCmd(t, "楼道里又堆了杂物\n\n"+string(gbk)+"\n\xff\xfe\xfd\n工厂排放废气\n", nil, "triage", "classify", "--model", model)
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if err != nil || len(lines) != 5 || !strings.HasPrefix(lines[0], "城乡建设\t") || lines[1] != "" || !strings.HasPrefix(lines[2], "环境保护\t") ||
+		!strings.HasPrefix(lines[3], "error\t") || !strings.HasPrefix(lines[4], "环境保护\t") {
 		t.Fatalf("classify: %q %v", out, err)
 	}
 	out, _, err = runCmd(t, "", nil, "triage", "eval", "--train", data, "--test", data)
 	last := strings.TrimSpace(out)[strings.LastIndex(strings.TrimSpace(out), "\n")+1:]
 	if err != nil || !regexp.MustCompile(`^macroF1=\d\.\d{4} accuracy=\d\.\d{4} train_s=\d+\.\d classify_us=\d+$`).MatchString(last) {
 		t.Fatalf("eval: %q %v", out, err)
+	}
+	// A test file of a header only is refused before training; lines
+	// ended by CR alone are lines; a label the training file lacks is
+	// warned of.
+	header := filepath.Join(dir, "header.csv")
+	if err := os.WriteFile(header, []byte("title,text,label\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := runCmd(t, "", nil, "triage", "eval", "--train", data, "--test", header); err == nil || !strings.Contains(err.Error(), "no examples") ||
+		!strings.Contains(errorText(err, func(string) string { return "" }), "header.csv: 测试文件中没有样本") {
+		t.Fatalf("eval on a header only: %v", err)
+	}
+	mac := filepath.Join(dir, "mac.csv")
+	if err := os.WriteFile(mac, []byte("title,text,label\r,楼道杂物堆放,城乡建设\r,工厂排放废气,环境保护\r,学校乱收费,教育文体\r"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, err := runCmd(t, "", nil, "triage", "eval", "--train", data, "--test", mac)
+	if err != nil || !strings.Contains(out, "support") || !strings.Contains(errOut, `"教育文体" (1 test rows)`) {
+		t.Fatalf("eval on CR lines: %q %q %v", out, errOut, err)
 	}
 	if out, _, err := runCmd(t, "", nil, "triage", "cv", "--data", data, "--folds", "2"); err != nil || !strings.Contains(out, "2-fold cross-validation on 8 examples") {
 		t.Fatalf("cv: %q %v", out, err)

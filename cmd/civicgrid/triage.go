@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/civicgrid/civicgrid/internal/sheet"
 	"github.com/civicgrid/civicgrid/internal/triage"
 )
 
@@ -63,11 +64,19 @@ func cmdTriage(ctx context.Context, args []string, env Env) error {
 		if err != nil {
 			return err
 		}
+		// One answer line per input line, so that answers line up with
+		// what was read: an empty line for an empty one, and a line
+		// starting "error" for one that is not text.
 		sc := bufio.NewScanner(env.Stdin)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		sc.Buffer(make([]byte, 64<<10), 64<<20)
 		for sc.Scan() {
-			line := strings.TrimSpace(sc.Text())
-			if line == "" {
+			line, err := sheet.Line(sc.Bytes())
+			if err != nil {
+				fmt.Fprintf(env.Stdout, "error\t%v\n", sheet.CSVProblem(err))
+				continue
+			}
+			if line = strings.TrimSpace(line); line == "" {
+				fmt.Fprintln(env.Stdout)
 				continue
 			}
 			p := m.Classify("", line)
@@ -127,6 +136,10 @@ func cmdTriage(ctx context.Context, args []string, env Env) error {
 		if err != nil {
 			return err
 		}
+		if len(te) == 0 {
+			return fmt.Errorf("%s: %w", *test, sheet.Problemf("测试文件中没有样本（只有列名行？）", "the test file holds no examples (only the header row?)"))
+		}
+		warnUnseen(env, tr, te)
 		start := time.Now()
 		m, err := triage.Train(tr, triage.DefaultParams)
 		if err != nil {
@@ -162,6 +175,29 @@ func printScores(env Env, r triage.Report) {
 		fmt.Fprintf(tw, "%s\t%.4f\t%.4f\t%.4f\t%d\n", c.Label, c.Precision, c.Recall, c.F1, c.Support)
 	}
 	tw.Flush()
+}
+
+// warnUnseen says on stderr which test labels the training file never
+// has: the model cannot predict them, so their rows count as errors.
+func warnUnseen(env Env, tr, te []triage.Example) {
+	known := map[string]bool{}
+	for _, e := range tr {
+		known[e.Label] = true
+	}
+	unseen := map[string]int{}
+	for _, e := range te {
+		if !known[e.Label] {
+			unseen[e.Label]++
+		}
+	}
+	labels := make([]string, 0, len(unseen))
+	for l := range unseen {
+		labels = append(labels, l)
+	}
+	sort.Strings(labels)
+	for _, l := range labels {
+		fmt.Fprintf(env.Stderr, "warning: label %q (%d test rows) is not in the training file; those rows count as errors\n", l, unseen[l])
+	}
 }
 
 func readExamples(path, extra string) ([]triage.Example, error) {

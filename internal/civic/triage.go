@@ -129,6 +129,11 @@ type TriageSuggestion struct {
 	ModelID      int64              `json:"model_id"`
 	ModelVersion int                `json:"model_version"`
 	Predictions  []TriagePrediction `json:"predictions"`
+	// Routes says that a case left to this suggestion would be filed with
+	// the top category and routed without a dispatcher (the threshold is
+	// set and reached, and the category is accepted); otherwise it waits
+	// for a dispatcher to confirm a category.
+	Routes bool `json:"routes"`
 }
 
 // TriagePrefillMin is the least confidence at which an intake form

@@ -86,3 +86,18 @@ func dropCut(b []byte) []byte {
 func Readable(s string) bool {
 	return utf8.ValidString(s) && !strings.ContainsRune(s, utf8.RuneError)
 }
+
+// Line returns one line of text as UTF-8: as it is when it is UTF-8, else
+// decoded from GB18030 when it reads as that, else ErrEncoding. It is for
+// input read line by line as it comes (a pipe into a command), where Text
+// would wait for 64 KiB before deciding.
+func Line(b []byte) (string, error) {
+	if utf8.Valid(b) {
+		return string(b), nil
+	}
+	d, err := simplifiedchinese.GB18030.NewDecoder().Bytes(b)
+	if err != nil || bytes.ContainsRune(d, utf8.RuneError) {
+		return "", ErrEncoding
+	}
+	return string(d), nil
+}

@@ -100,8 +100,11 @@ func (s *Store) FindDuplicates(ctx context.Context, a civic.Actor, d civic.Dupli
 		return nil, err
 	}
 	for i := range out {
-		out[i].Number = civic.CaseNumber(out[i].CreatedAt, out[i].ID)
-		if !staff {
+		if staff {
+			out[i].Number = civic.CaseNumber(out[i].CreatedAt, out[i].ID)
+		} else {
+			// A resident is shown what the nearby list shows: no text, no
+			// reporter, no case number (the id is what 附议 names).
 			out[i].Description = ""
 		}
 		if !seesReporterPhones(a) {

@@ -199,7 +199,7 @@ func TestDuplicateFinderScope(t *testing.T) {
 			t.Fatalf("a property company the cases are not dispatched to sees none: %+v", got)
 		}
 		got := ids(w.resident)
-		if len(got) != 2 || got[in.ID].Description != "" || got[in.ID].Title == "" {
+		if len(got) != 2 || got[in.ID].Description != "" || got[in.ID].Number != "" || got[in.ID].Title == "" {
 			t.Fatalf("resident sees nearby open cases, titles only: %+v", got)
 		}
 		if _, err := s.FindDuplicates(ctx, w.resident, civic.DuplicateDraft{Title: "井盖", RegionCode: grid1}, civic.DuplicateParams{}); civic.ErrorCodeOf(err) != civic.EInvalid {

@@ -21,7 +21,7 @@ func headline(desc string) string {
 	// 尊敬C市政府，市长领导，…
 	for i := 0; i < 3; i++ {
 		clause, after, ok := firstClause(rest)
-		if !ok || !salutation(clause) {
+		if !ok || !salutation(clause) && !reportIntro(clause) {
 			break
 		}
 		rest = after
@@ -84,6 +84,28 @@ func salutation(clause string) bool {
 		return true
 	}
 	for _, e := range salutationEnds {
+		if strings.HasSuffix(c, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// reportIntro tells whether a clause only says who is speaking, as a
+// hotline operator's note opens: 来电人反映： / 市民来电称， / 居民反映：.
+func reportIntro(clause string) bool {
+	c := strings.TrimSpace(clause)
+	if utf8.RuneCountInString(c) > 8 {
+		return false
+	}
+	who := false
+	for _, p := range []string{"来电", "市民", "群众", "居民", "网友", "业主", "村民"} {
+		who = who || strings.HasPrefix(c, p)
+	}
+	if !who {
+		return false
+	}
+	for _, e := range []string{"反映", "称", "表示", "来电", "诉求", "咨询"} {
 		if strings.HasSuffix(c, e) {
 			return true
 		}

@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -26,9 +28,10 @@ import (
 const maxKnowledgeCandidates = 2000
 
 // maxSuggestTerms bounds the terms of a consultation's text that are
-// matched: the first 40 bigrams cover the opening sentences, where callers
-// say what they want.
-const maxSuggestTerms = 40
+// matched. A call note opens with who called from where and often ends
+// with what they want ("想咨询一下社保关系跨省转移怎么办理"), so a longer
+// text keeps its first and its last half of this many.
+const maxSuggestTerms = 300
 
 const articleCols = `a.id, a.question, a.answer, a.category_code, a.valid_from, a.valid_to, a.org_id, o.name, a.public,
 	a.created_by, a.created_at, a.updated_at,
@@ -108,7 +111,10 @@ type KnowledgeFilter struct {
 }
 
 // ListArticles searches the knowledge base. With a query every term must
-// match; articles whose question holds the terms come first, then the
+// match; when no article holds them all (two words typed together,
+// "楼道充电", make a bigram "道充" no article has), those holding at least
+// half of them are found instead. Articles holding more terms, then those
+// whose question holds them, come first, then articles in force, then the
 // newest. It returns the page and the number of matches.
 func (s *Store) ListArticles(ctx context.Context, a civic.Actor, f KnowledgeFilter) ([]civic.Article, int, error) {
 	if err := a.Must(civic.PermKnowledgeRead); err != nil {
@@ -118,11 +124,7 @@ func (s *Store) ListArticles(ctx context.Context, a civic.Actor, f KnowledgeFilt
 	cond, args := s.readClause(a)
 	where := []string{cond}
 	terms := textseg.Query(f.Query)
-	if len(terms) > 0 {
-		c, arg := s.kbMatch(terms, true)
-		where = append(where, c)
-		args = append(args, arg)
-	} else if strings.TrimSpace(f.Query) != "" {
+	if len(terms) == 0 && strings.TrimSpace(f.Query) != "" {
 		return nil, 0, nil
 	}
 	if f.OrgID != 0 {
@@ -136,10 +138,35 @@ func (s *Store) ListArticles(ctx context.Context, a civic.Actor, f KnowledgeFilt
 	if f.Flagged {
 		where = append(where, "EXISTS (SELECT 1 FROM kb_flags f WHERE f.article_id = a.id AND f.resolved_at IS NULL)")
 	}
-	arts, err := s.queryArticles(ctx, `SELECT `+articleCols+articleFrom+` WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY a.updated_at DESC, a.id DESC LIMIT ?`, append(args, maxKnowledgeCandidates)...)
+	// query reads the candidates: those holding all the terms, or any.
+	query := func(all bool) ([]civic.Article, error) {
+		w, as := where, args
+		if len(terms) > 0 {
+			m, arg := s.kbMatch(terms, all)
+			w, as = append(slices.Clone(where), m), append(slices.Clone(args), arg)
+		}
+		return s.queryArticles(ctx, `SELECT `+articleCols+articleFrom+` WHERE `+strings.Join(w, " AND ")+
+			` ORDER BY a.updated_at DESC, a.id DESC LIMIT ?`, append(as, maxKnowledgeCandidates)...)
+	}
+	arts, err := query(true)
 	if err != nil {
 		return nil, 0, err
+	}
+	held := map[int64]int{} // distinct terms an article holds
+	if len(terms) > 1 && len(arts) == 0 {
+		if arts, err = query(false); err != nil {
+			return nil, 0, err
+		}
+		need := (len(terms) + 1) / 2
+		arts = slices.DeleteFunc(arts, func(art civic.Article) bool {
+			all := termSet(art.Question + " " + art.Answer)
+			for _, t := range terms {
+				if all[t] {
+					held[art.ID]++
+				}
+			}
+			return held[art.ID] < need
+		})
 	}
 	if len(terms) > 0 {
 		// A stable sort keeps newest first among equals.
@@ -152,7 +179,16 @@ func (s *Store) ListArticles(ctx context.Context, a civic.Actor, f KnowledgeFilt
 				}
 			}
 		}
-		slices.SortStableFunc(arts, func(x, y civic.Article) int { return hits[y.ID] - hits[x.ID] })
+		today := civic.Today(s.Now())
+		slices.SortStableFunc(arts, func(x, y civic.Article) int {
+			if d := held[y.ID] - held[x.ID]; d != 0 {
+				return d
+			}
+			if d := hits[y.ID] - hits[x.ID]; d != 0 {
+				return d
+			}
+			return boolInt(x.ExpiredOn(today)) - boolInt(y.ExpiredOn(today))
+		})
 	}
 	total := len(arts)
 	// Offset and limit come from the client: p.Offset+p.Limit may overflow.
@@ -199,14 +235,31 @@ func (s *Store) kbMatch(terms []string, all bool) (string, any) {
 	return "a.id IN (SELECT rowid FROM kb_fts WHERE kb_fts MATCH ?)", q
 }
 
+// kbStopTerms are the bigrams of how a consultation is asked and taken
+// down rather than what it is about ("想咨询一下…什么时候…怎么办理",
+// "来电人反映"): they would make any question-shaped article a match, so
+// suggestions leave them out.
+var kbStopTerms = map[string]bool{
+	"什么": true, "么时": true, "时候": true, "怎么": true, "么办": true, "怎样": true, "如何": true,
+	"哪里": true, "哪儿": true, "哪些": true, "为什": true, "为何": true, "是否": true, "能否": true,
+	"可以": true, "请问": true, "咨询": true, "询一": true, "一下": true, "想问": true, "问一": true,
+	"问下": true, "反映": true, "来电": true, "电人": true, "市民": true, "谢谢": true, "您好": true,
+	"你好": true, "需要": true, "一直": true,
+}
+
 // SuggestArticles returns up to n articles in force that answer the free
-// text of a new consultation, best first. The text's terms (the first
-// maxSuggestTerms) find candidates sharing any term through the index; each
-// candidate scores 2 for every distinct term in its question and 1 for one
-// only in its answer, and needs at least two distinct terms (one when the
-// text has only one) of which one in its question: the question says what
-// an article is about, and a word the text shares only with an answer
-// ("来电人" in an operator's guidance) is noise.
+// text of a new consultation, best first. The text's terms (at most
+// maxSuggestTerms: its first and last part when longer; kbStopTerms left
+// out) find candidates
+// sharing any term through the index. A term weighs by how rare it is
+// among the articles in force (inverse document frequency): "供暖" says
+// what a caller wants, "什么时候" and "怎么办" stand in half the
+// questions. A candidate scores twice a term's weight when its question
+// holds it and once when only its answer does, and needs at least two
+// distinct terms (one when the text has only one) of which one in its
+// question: the question says what an article is about, and a word the
+// text shares only with an answer ("来电人" in an operator's guidance) is
+// noise.
 func (s *Store) SuggestArticles(ctx context.Context, a civic.Actor, text string, n int) ([]civic.Article, error) {
 	if err := a.Must(civic.PermKnowledgeRead); err != nil {
 		return nil, err
@@ -214,35 +267,55 @@ func (s *Store) SuggestArticles(ctx context.Context, a civic.Actor, text string,
 	if n <= 0 || n > 20 {
 		n = 5
 	}
-	terms := textseg.Query(text)
+	terms := slices.DeleteFunc(textseg.Query(text), func(t string) bool { return kbStopTerms[t] })
 	if len(terms) == 0 {
 		return nil, nil
 	}
 	if len(terms) > maxSuggestTerms {
-		terms = terms[:maxSuggestTerms]
+		half := maxSuggestTerms / 2
+		terms = append(terms[:half:half], terms[len(terms)-half:]...)
 	}
 	today := civic.Today(s.Now())
 	cond, args := s.readClause(a)
+	var inForce int
+	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM kb_articles a WHERE `+cond+` AND `+validClause, append(slices.Clone(args), today, today)...).Scan(&inForce); err != nil {
+		return nil, fmt.Errorf("count knowledge articles: %w", err)
+	}
 	m, arg := s.kbMatch(terms, false)
 	arts, err := s.queryArticles(ctx, `SELECT `+articleCols+articleFrom+` WHERE `+cond+` AND `+validClause+` AND `+m+
 		` ORDER BY a.updated_at DESC, a.id DESC LIMIT ?`, append(args, today, today, arg, maxKnowledgeCandidates)...)
 	if err != nil {
 		return nil, err
 	}
+	// Every article in force holding a term is a candidate, so the
+	// candidates give each term's document frequency.
+	type sets struct{ q, ans map[string]bool }
+	cand := make([]sets, len(arts))
+	df := map[string]int{}
+	for i, art := range arts {
+		cand[i] = sets{termSet(art.Question), termSet(art.Answer)}
+		for _, t := range terms {
+			if cand[i].q[t] || cand[i].ans[t] {
+				df[t]++
+			}
+		}
+	}
+	weight := func(t string) float64 {
+		return math.Log(float64(inForce+1) / (float64(df[t]) + 0.5))
+	}
 	need := min(2, len(terms))
-	score := map[int64]int{}
+	score := map[int64]float64{}
 	var out []civic.Article
-	for _, art := range arts {
-		q, ans := termSet(art.Question), termSet(art.Answer)
-		sc, distinct, inQuestion := 0, 0, false
+	for i, art := range arts {
+		sc, distinct, inQuestion := 0.0, 0, false
 		for _, t := range terms {
 			switch {
-			case q[t]:
-				sc += 2
+			case cand[i].q[t]:
+				sc += 2 * weight(t)
 				distinct++
 				inQuestion = true
-			case ans[t]:
-				sc++
+			case cand[i].ans[t]:
+				sc += weight(t)
 				distinct++
 			}
 		}
@@ -251,8 +324,15 @@ func (s *Store) SuggestArticles(ctx context.Context, a civic.Actor, text string,
 			out = append(out, art)
 		}
 	}
-	slices.SortStableFunc(out, func(x, y civic.Article) int { return score[y.ID] - score[x.ID] })
+	slices.SortStableFunc(out, func(x, y civic.Article) int { return cmp.Compare(score[y.ID], score[x.ID]) })
 	return out[:min(n, len(out))], nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func termSet(s string) map[string]bool {

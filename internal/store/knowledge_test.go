@@ -59,7 +59,7 @@ func TestKnowledgeSearchChinese(t *testing.T) {
 		}{
 			{"居住", []string{"居住证怎么办理？"}},
 			{"津贴", []string{"高龄津贴如何申领？"}},
-			{"供暖", []string{"去年的供暖时间", "本市供暖时间是哪天到哪天？"}},
+			{"供暖", []string{"本市供暖时间是哪天到哪天？", "去年的供暖时间"}}, // in force first
 			{"举报", []string{"违建举报渠道（内部口径）"}},
 			{"社区", []string{"高龄津贴如何申领？", "居住证怎么办理？"}},
 			{"停车", nil},
@@ -73,8 +73,9 @@ func TestKnowledgeSearchChinese(t *testing.T) {
 				t.Errorf("search %q: %q (total %d), want %q", c.q, g, total, c.want)
 			}
 		}
-		// Within the question-first rule, newer before older; a
-		// question match beats a newer answer-only match.
+		// Within the question-first rule, in force before expired, then
+		// newer before older; a question match beats a newer answer-only
+		// match.
 		art := mustArticle(t, s, w.handler, civic.Article{Question: "暖气不热找谁？", Answer: "供暖问题请联系供热公司。", OrgID: w.dept.ID})
 		got, _, err := s.ListArticles(ctx, w.operator, store.KnowledgeFilter{Query: "供暖"})
 		if err != nil {
@@ -89,6 +90,40 @@ func TestKnowledgeSearchChinese(t *testing.T) {
 		}
 		if g := questions(got); len(g) != 2 || g[0] != "本市供暖时间是哪天到哪天？" {
 			t.Errorf("hide expired: %q", g)
+		}
+	})
+}
+
+// TestKnowledgeSearchWordsTogether: words typed together make bigrams
+// across them ("楼道充电" holds "道充") that no article has; articles holding
+// at least half of the terms are found instead, most first, and a query
+// sharing too little finds nothing.
+func TestKnowledgeSearchWordsTogether(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, _ *testdb.Clock) {
+		ctx := context.Background()
+		w, _ := kbWorld(t, s)
+		for _, q := range []string{"楼道内能给电动自行车充电吗？", "身份证挂失补办去哪里？"} {
+			mustArticle(t, s, w.handler, civic.Article{Question: q, Answer: "请咨询社区服务站。", OrgID: w.dept.ID, Public: true})
+		}
+		for _, c := range []struct {
+			q    string
+			want string
+		}{
+			{"楼道充电", "楼道内能给电动自行车充电吗？"},
+			{"电动车", "楼道内能给电动自行车充电吗？"},
+			{"身份证补办", "身份证挂失补办去哪里？"},
+			{"居住证办理", "居住证怎么办理？"},
+		} {
+			got, total, err := s.ListArticles(ctx, w.operator, store.KnowledgeFilter{Query: c.q})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if total == 0 || got[0].Question != c.want {
+				t.Errorf("search %q: %q, want %q first", c.q, questions(got), c.want)
+			}
+		}
+		if got, _, _ := s.ListArticles(ctx, w.operator, store.KnowledgeFilter{Query: "停车收费标准"}); len(got) != 0 {
+			t.Errorf("unrelated words found %q", questions(got))
 		}
 	})
 }
@@ -126,6 +161,19 @@ func TestKnowledgeSuggest(t *testing.T) {
 			if q == "去年的供暖时间" || q == "2027年供暖时间调整" {
 				t.Errorf("suggested %q, which is not in force", q)
 			}
+		}
+		// A call note says who called from where before what they want:
+		// the request at its end is read, and words standing in many
+		// questions ("什么时候", "怎么") weigh less than the subject.
+		mustArticle(t, s, w.handler, civic.Article{Question: "义务教育入学信息采集什么时候开始？", Answer: "每年4月开始，请关注教委通知。", OrgID: w.dept.ID, Public: true})
+		mustArticle(t, s, w.handler, civic.Article{Question: "新生儿落户怎么办理？什么时候可以办？", Answer: "出生一个月内到派出所办理。", OrgID: w.dept.ID, Public: true})
+		note := "来电人陈先生，住东城区北池子社区三号楼二单元，今天上午十点左右来电，情绪比较激动，说小区物业一直不处理他的问题，" +
+			"他已经找过居委会好几次了，之前也打过几次电话，每次都说会有人联系但一直没有消息。想咨询一下居住证怎么办理。"
+		if got, err := s.SuggestArticles(ctx, w.operator, note, 5); err != nil || len(got) == 0 || got[0].Question != "居住证怎么办理？" {
+			t.Errorf("a long call note: %q (%v)", questions(got), err)
+		}
+		if got, err := s.SuggestArticles(ctx, w.operator, "市民来电想问一下今年供暖时间是什么时候开始，家里暖气一直不热", 5); err != nil || len(got) == 0 || got[0].Question != "本市供暖时间是哪天到哪天？" {
+			t.Errorf("the subject outweighs the question words: %q (%v)", questions(got), err)
 		}
 		if got, err := s.SuggestArticles(ctx, w.operator, "小区门口的路灯坏了好几天", 5); err != nil || len(got) != 0 {
 			t.Errorf("unrelated text suggested %q (%v)", questions(got), err)

@@ -731,7 +731,22 @@ func (s *Store) SuggestCategory(ctx context.Context, a civic.Actor, title, text 
 	if err := a.Must(civic.PermCaseReport); err != nil {
 		return civic.TriageSuggestion{}, err
 	}
-	return s.suggest(ctx, title, text, 3)
+	sug, err := s.suggest(ctx, title, text, 3)
+	if err != nil || len(sug.Predictions) == 0 {
+		return sug, err
+	}
+	set, err := s.TriageSettings(ctx)
+	if err != nil {
+		return sug, err
+	}
+	if top := sug.Top(); set.Threshold > 0 && top.Probability >= set.Threshold {
+		// As intake decides (triageCase): a category not accepted is for
+		// a person to explain.
+		if err := s.queryRow(ctx, `SELECT accepted FROM categories WHERE code = ?`, top.Code).Scan(&sug.Routes); err != nil {
+			return sug, fmt.Errorf("read category %s: %w", top.Code, err)
+		}
+	}
+	return sug, nil
 }
 
 func (s *Store) suggest(ctx context.Context, title, text string, n int) (civic.TriageSuggestion, error) {

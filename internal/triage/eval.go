@@ -28,6 +28,11 @@ func ReadCSV(r io.Reader) ([]Example, error) {
 	if !sheet.Readable(string(data)) {
 		return nil, sheet.CSVProblem(sheet.ErrEncoding)
 	}
+	if bytes.IndexByte(data, '\r') >= 0 && bytes.IndexByte(data, '\n') < 0 {
+		// Lines ended by CR alone (Excel for Mac's "CSV (Macintosh)"),
+		// which encoding/csv reads as one line.
+		data = bytes.ReplaceAll(data, []byte{'\r'}, []byte{'\n'})
+	}
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = -1
 	head, err := cr.Read()

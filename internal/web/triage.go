@@ -52,8 +52,14 @@ func (h *Web) triageSuggest(w http.ResponseWriter, r *http.Request, c *rq) error
 		}
 	}
 	p := triageSuggestPage{Sug: sug, Top: sug.Top(), Staff: c.Actor.Can(civic.PermCaseRead)}
-	if len(sug.Predictions) > 1 {
-		p.Alternatives = sug.Predictions[1:]
+	for _, alt := range sug.Predictions[min(1, len(sug.Predictions)):] {
+		// Staff see every runner-up with its figure to judge by; a
+		// resident is offered only those worth a thought, as when the
+		// model is unsure (a 0.3 % "私搭乱建" beside unpaid wages would
+		// only puzzle).
+		if p.Staff || alt.Probability >= civic.TriageOfferMin {
+			p.Alternatives = append(p.Alternatives, alt)
+		}
 	}
 	h.fragment(w, c, http.StatusOK, "case_report", "_triage_suggestions", p)
 	return nil

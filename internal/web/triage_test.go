@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/civicgrid/civicgrid/internal/auth"
@@ -60,8 +61,19 @@ func TestTriagePages(t *testing.T) {
 	// The form and the suggestion as the resident types.
 	mustContain(t, mustStatus(t, res.get("/report"), http.StatusOK), `id="triage-suggest"`, `hx-get="/triage/suggest"`, `name="category_from_model"`, "/static/triage.js")
 	body = mustStatus(t, res.get("/triage/suggest?title="+url.QueryEscape("楼道里堆满了纸箱")+"&description=", "HX-Request", "true"), http.StatusOK)
-	mustContain(t, body, `data-triage-top="0102"`, "楼道堆物", `data-triage-pick="0101"`, `data-triage-version="1"`, "根据您的描述推荐")
+	mustContain(t, body, `data-triage-top="0102"`, "楼道堆物", `data-triage-version="1"`, "根据您的描述推荐", "由工作人员确认分类后派单")
 	mustNotContain(t, body, "<html")
+	// Staff see every runner-up with its figure; a resident only those
+	// of 10 % or more.
+	staffBody := mustStatus(t, admin.get("/triage/suggest?title="+url.QueryEscape("楼道里堆满了纸箱")+"&description=", "HX-Request", "true"), http.StatusOK)
+	mustContain(t, staffBody, `data-triage-top="0102"`, `data-triage-pick="0101"`, "%")
+	sug, err := f.s.SuggestCategory(ctx, civic.System, "楼道里堆满了纸箱", "")
+	if err != nil || len(sug.Predictions) < 2 {
+		t.Fatalf("suggestion: %+v %v", sug, err)
+	}
+	if alt := sug.Predictions[1]; (alt.Probability >= civic.TriageOfferMin) != strings.Contains(body, `data-triage-pick="`+alt.Code+`"`) {
+		t.Errorf("resident offered runner-up %s at %.3f: %v", alt.Code, alt.Probability, strings.Contains(body, alt.Code))
+	}
 	body = mustStatus(t, res.get("/triage/suggest?title="+url.QueryEscape("楼道里堆满了纸箱")+"&lang=en", "HX-Request", "true"), http.StatusOK)
 	mustContain(t, body, "Clutter in stairwells")
 	// Text the model is unsure of: the likely categories to click, nothing

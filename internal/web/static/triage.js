@@ -25,7 +25,9 @@
   }
   sel.addEventListener("change", function () {
     if (setting) { return; }
-    userChose = sel.value !== "";
+    // Any choice in the list is the user's, "不知道" (empty) included:
+    // it is never overwritten by a later suggestion.
+    userChose = true;
     left.value = "";
   });
   box.addEventListener("click", function (ev) {
