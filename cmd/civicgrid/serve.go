@@ -198,7 +198,14 @@ func cmdMigrate(ctx context.Context, args []string, env Env) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, c.db, store.Options{Logger: c.logger(env)})
+	// With the keys, so that personal data stored in clear before a
+	// migration is sealed by it (migration 0036: reporters' phones).
+	log := c.logger(env)
+	keys, err := c.vault(log)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, c.db, store.Options{Logger: log, Vault: keys})
 	if err != nil {
 		return err
 	}

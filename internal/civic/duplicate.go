@@ -98,7 +98,7 @@ type DuplicateScore struct {
 // (residents shown a nearby open case to join).
 type Duplicate struct {
 	ID           int64          `json:"id"`
-	Number       string         `json:"number"`
+	Number       string         `json:"number,omitempty"` // staff only
 	Title        string         `json:"title"`
 	Description  string         `json:"description,omitempty"`
 	State        CaseState      `json:"state"`

@@ -1,6 +1,8 @@
 package civic
 
 import (
+	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -55,6 +57,28 @@ func (r Role) WidestLevel() Level {
 	}
 	return LevelCity
 }
+
+// ScopeProblems says why a scope does not suit the role it is given with:
+// a handler works the cases sent to its organisation, so without one it
+// would read every case of its region like community staff; front-line
+// roles hold at most their role's level (WidestLevel).
+func ScopeProblems(role Role, scope Scope) []FieldError {
+	var fs []FieldError
+	if l, ok := LevelOfCode(scope.RegionCode); ok && role.Valid() && l < role.WidestLevel() {
+		w := role.WidestLevel()
+		fs = append(fs, FieldError{Field: "scope_code", Msg: T(
+			fmt.Sprintf("%s的数据范围最大到%s，不能是整个%s", role.Label().ZH, w.Label().ZH, l.Label().ZH),
+			fmt.Sprintf("the data scope of a %s account is at most a %s, not a whole %s", strings.ToLower(role.Label().EN), strings.ToLower(w.Label().EN), strings.ToLower(l.Label().EN)))})
+	}
+	if role == RoleHandler && scope.OrgID == 0 {
+		fs = append(fs, FieldErr("scope_org_id", "承办人员须选择所属单位（职能部门或物业公司）", "a handler needs their organisation (a department or property company)"))
+	}
+	return fs
+}
+
+// ScopeFits reports whether the account's scope suits its role; one that
+// does not (made before a rule) cannot sign in until an admin fixes it.
+func (u User) ScopeFits() bool { return len(ScopeProblems(u.Role, u.Scope)) == 0 }
 
 // Scope is the part of the world a user may see: the subtree of the region
 // tree rooted at RegionCode and, for handlers, one organisation.

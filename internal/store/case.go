@@ -402,10 +402,10 @@ func (s *Store) ListCases(ctx context.Context, a civic.Actor, f CaseFilter) ([]c
 			out, err := s.casesByID(ctx, a, ids, "c.id DESC")
 			// The index decided the scope; the rows say it again, so that
 			// an index out of step with the cases never shows one outside.
-			out = slices.DeleteFunc(out, func(c civic.Case) bool {
+			kept := slices.DeleteFunc(slices.Clone(out), func(c civic.Case) bool {
 				return !a.InScope(c.RegionCode) || f.Under != "" && !civic.InSubtree(c.RegionCode, f.Under)
 			})
-			return out, total, err
+			return kept, total - (len(out) - len(kept)), err
 		}
 	}
 	var total int

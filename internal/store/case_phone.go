@@ -14,7 +14,8 @@ import (
 // (reporter_phone_hash, phone_hash) for exact search and for telling one
 // caller's reports apart, and opened only to be shown — masked or not, as
 // maskCase decides. A store opened without keys keeps them as written,
-// with no hash; values written before migration 0036 are sealed by it.
+// with no hash; Migrate seals those (and the ones written before migration
+// 0036) when the store has keys.
 
 // sealCasePhone returns what is stored for a reporter's phone number and
 // its lookup hash.
@@ -26,7 +27,17 @@ func (s *Store) sealCasePhone(phone string) (stored, hash string, err error) {
 	if err != nil {
 		return "", "", fmt.Errorf("seal reporter phone: %w", err)
 	}
-	return sealed, s.vault.Lookup(lookupPhone, phone), nil
+	return sealed, s.phoneHash(phone), nil
+}
+
+// phoneHash is the lookup hash of a phone number as the register hashes
+// its own (digits only: "139-1234-5678" is 13912345678), so that a
+// reporter's number and a registered person's compare equal.
+func (s *Store) phoneHash(phone string) string {
+	if p, fe := civic.NormalizePhone(phone); fe == nil {
+		phone = p
+	}
+	return s.vault.Lookup(lookupPhone, phone)
 }
 
 // isSealed reports whether a stored value was made by the vault; a phone
@@ -57,13 +68,13 @@ func (s *Store) openCasePhone(stored string) string {
 }
 
 // phoneMatch is the condition that a reporter phone column (col, with its
-// hash column) holds phone: by hash where the store has keys, with values
-// from before the hash as they were written.
+// hash column) holds phone: by its hash where the store has keys (Migrate
+// has sealed and hashed every phone then), as written where it has none.
 func (s *Store) phoneMatch(col, hashCol, phone string) (string, []any) {
 	if s.vault == nil {
 		return col + " = ?", []any{phone}
 	}
-	return "(" + hashCol + " = ? OR (" + hashCol + " = '' AND " + col + " = ?))", []any{s.vault.Lookup(lookupPhone, phone), phone}
+	return hashCol + " = ?", []any{s.phoneHash(phone)}
 }
 
 // phoneKey is a stored phone's identity for telling callers apart: its
@@ -78,22 +89,25 @@ func phoneKey(stored, hash string) string {
 	return stored
 }
 
-// sealCasePhones seals the reporter phones still stored as written, in tx:
-// migration 0036 runs it so that a database from before it keeps no phone
-// in clear. Without keys there is nothing to seal with.
-func (tx *Tx) sealCasePhones(ctx context.Context) error {
-	if tx.s.vault == nil {
-		return nil
+// SealCasePhones seals the reporter phones stored as written (before
+// migration 0036, or by a store opened without keys), 500 to a
+// transaction; Migrate runs it whenever the store has keys, so that no
+// phone stays in clear and every one has its hash. It returns how many it
+// sealed.
+func (s *Store) SealCasePhones(ctx context.Context) (int, error) {
+	if s.vault == nil {
+		return 0, errNoVault
 	}
+	n := 0
 	for _, t := range []struct{ table, col, hash string }{
 		{"cases", "reporter_phone", "reporter_phone_hash"},
 		{"case_reporters", "phone", "phone_hash"},
 	} {
 		var after int64
 		for {
-			rows, err := tx.query(ctx, `SELECT id, `+t.col+` FROM `+t.table+` WHERE `+t.col+` <> '' AND `+t.hash+` = '' AND id > ? ORDER BY id LIMIT 500`, after)
+			rows, err := s.query(ctx, `SELECT id, `+t.col+` FROM `+t.table+` WHERE `+t.hash+` = '' AND `+t.col+` <> '' AND id > ? ORDER BY id LIMIT 500`, after)
 			if err != nil {
-				return fmt.Errorf("read %s phones to seal: %w", t.table, err)
+				return n, fmt.Errorf("read %s phones to seal: %w", t.table, err)
 			}
 			type row struct {
 				id    int64
@@ -104,33 +118,48 @@ func (tx *Tx) sealCasePhones(ctx context.Context) error {
 				var r row
 				if err := rows.Scan(&r.id, &r.phone); err != nil {
 					rows.Close()
-					return fmt.Errorf("read %s phone: %w", t.table, err)
+					return n, fmt.Errorf("read %s phone: %w", t.table, err)
 				}
 				batch = append(batch, r)
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
-				return fmt.Errorf("read %s phones to seal: %w", t.table, err)
+				return n, fmt.Errorf("read %s phones to seal: %w", t.table, err)
 			}
 			if len(batch) == 0 {
 				break
 			}
 			after = batch[len(batch)-1].id
-			for _, r := range batch {
-				if isSealed(r.phone) {
-					continue
+			err = s.write(ctx, func(tx *Tx) error {
+				for _, r := range batch {
+					plain := r.phone
+					if isSealed(plain) {
+						// Sealed without its hash (not written so by
+						// civicgrid): open it to hash it.
+						if plain, err = s.vault.Open(plain); err != nil {
+							return fmt.Errorf("%s %d: %w", t.table, r.id, err)
+						}
+					}
+					stored, hash, err := s.sealCasePhone(plain)
+					if err != nil {
+						return err
+					}
+					if _, err := tx.exec(ctx, `UPDATE `+t.table+` SET `+t.col+` = ?, `+t.hash+` = ? WHERE id = ?`, stored, hash, r.id); err != nil {
+						return fmt.Errorf("seal %s phone %d: %w", t.table, r.id, err)
+					}
 				}
-				stored, hash, err := tx.s.sealCasePhone(r.phone)
-				if err != nil {
-					return err
-				}
-				if _, err := tx.exec(ctx, `UPDATE `+t.table+` SET `+t.col+` = ?, `+t.hash+` = ? WHERE id = ?`, stored, hash, r.id); err != nil {
-					return fmt.Errorf("seal %s phone %d: %w", t.table, r.id, err)
-				}
+				return nil
+			})
+			if err != nil {
+				return n, err
 			}
+			n += len(batch)
 		}
 	}
-	return nil
+	if n > 0 {
+		s.log.Info("sealed reporter phones stored in clear", "phones", n)
+	}
+	return n, nil
 }
 
 // ResealCasePhones re-encrypts the reporter phones sealed under an older

@@ -21,9 +21,3 @@ func (s *Store) ExecThenFailForTest(ctx context.Context, fail error, q string, a
 		return fail
 	})
 }
-
-// SealCasePhonesForTest runs migration 0036's sealing of phones stored in
-// clear, to show what it does to a database written before it.
-func (s *Store) SealCasePhonesForTest(ctx context.Context) error {
-	return s.write(ctx, func(tx *Tx) error { return tx.sealCasePhones(ctx) })
-}

@@ -31,7 +31,7 @@ const maxKnowledgeCandidates = 2000
 // matched. A call note opens with who called from where and often ends
 // with what they want ("想咨询一下社保关系跨省转移怎么办理"), so a longer
 // text keeps its first and its last half of this many.
-const maxSuggestTerms = 300
+const maxSuggestTerms = 160
 
 const articleCols = `a.id, a.question, a.answer, a.category_code, a.valid_from, a.valid_to, a.org_id, o.name, a.public,
 	a.created_by, a.created_at, a.updated_at,

@@ -88,14 +88,10 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 			}
 			if m.Name == "0034_case_search_words.sql" {
 				// Words of a case's text no longer pass for region terms:
-				// re-index every case with the migration, both or neither.
-				if _, err := tx.reindexCases(ctx); err != nil {
+				// re-index the cases holding such a word with the
+				// migration, both or neither.
+				if _, err := tx.reindexRegionWords(ctx); err != nil {
 					return fmt.Errorf("re-index cases: %w", err)
-				}
-			}
-			if m.Name == "0036_case_phones_sealed.sql" {
-				if err := tx.sealCasePhones(ctx); err != nil {
-					return fmt.Errorf("seal reporter phones: %w", err)
 				}
 			}
 			if m.Name == "0027_rollups_response_day.sql" {
@@ -121,6 +117,14 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 					return applied, fmt.Errorf("index existing cases: %w", err)
 				}
 			}
+		}
+	}
+	// Phones stored in clear (before migration 0036, or by a store opened
+	// without keys) are sealed whenever the store has keys; with none
+	// left, the partial indexes answer at once.
+	if s.vault != nil {
+		if _, err := s.SealCasePhones(ctx); err != nil {
+			return applied, err
 		}
 	}
 	return applied, nil

@@ -22,25 +22,23 @@ func (s *Store) PersonCases(ctx context.Context, a civic.Actor, personID int64) 
 	if err := a.Must(civic.PermCaseRead); err != nil {
 		return nil, err
 	}
-	var sealedPhone string
-	if err := s.queryRow(ctx, `SELECT phone_sealed FROM people WHERE id = ?`, personID).Scan(&sealedPhone); err != nil {
+	// Reporters' phones and the register's are hashed under the same
+	// lookup key, so the number is matched without being opened.
+	var phoneHash string
+	if err := s.queryRow(ctx, `SELECT phone_hash FROM people WHERE id = ?`, personID).Scan(&phoneHash); err != nil {
 		return nil, fmt.Errorf("read person %d phone: %w", personID, err)
-	}
-	// Cases keep the reporter's number in clear, so the person's sealed
-	// number is opened here, compared in SQL and never leaves the store.
-	phone, err := s.open(sealedPhone)
-	if err != nil {
-		return nil, err
 	}
 	where, args := caseScopeClause(a)
 	cond := `(c.person_id = ? OR c.house_id IN (SELECT house_id FROM person_houses WHERE person_id = ? AND move_out = '')`
 	args = append(args, personID, personID)
-	if phone != "" {
-		match, vs := s.phoneMatch("c.reporter_phone", "c.reporter_phone_hash", phone)
-		cond += ` OR ` + match
-		args = append(args, vs...)
+	if phoneHash != "" {
+		cond += ` OR c.reporter_phone_hash = ?`
+		args = append(args, phoneHash)
 	}
-	cond += `)`
+	// An anonymous report stays off the list of the person it came from:
+	// it would name them as its reporter.
+	cond += `) AND (c.anonymous = ? OR c.reporter_id = ?)`
+	args = append(args, false, a.UserID)
 	rows, err := s.query(ctx, `SELECT c.id FROM cases c WHERE `+where+` AND `+cond+` ORDER BY c.id DESC LIMIT ?`, append(args, personCaseLimit)...)
 	if err != nil {
 		return nil, fmt.Errorf("list person %d cases: %w", personID, err)

@@ -39,6 +39,13 @@ func TestPersonCases(t *testing.T) {
 		forPerson := submit("楼道堆物三", "", 116.1)
 		elsewhere := submit("楼道堆物四", "", 116.4) // in grid2, filed for the person
 		unrelated := submit("楼道堆物五", "13900008888", 116.1)
+		dashed := submit("楼道堆物六", "138-0000-1111", 116.1) // the same number written with dashes
+		// An anonymous report from the person's phone stays off their
+		// list: it would name them as its reporter.
+		if _, _, err := s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, CategoryCode: "0102", Title: "楼道堆物七",
+			HasLocation: true, Lng: 116.1, Lat: 39.2, ReporterPhone: "13800001111", Anonymous: true}); err != nil {
+			t.Fatal(err)
+		}
 		for _, set := range [][3]int64{{fromHouse, w.houses[0].ID, 0}, {forPerson, 0, p.ID}, {elsewhere, 0, p.ID}} {
 			if err := s.SetCasePlaceForTest(ctx, set[0], set[1], set[2]); err != nil {
 				t.Fatal(err)
@@ -60,11 +67,11 @@ func TestPersonCases(t *testing.T) {
 			slices.SortFunc(ids, func(a, b int64) int { return int(b - a) })
 			return fmt.Sprint(ids)
 		}
-		if got := ids(w.street); got != want(byPhone, fromHouse, forPerson, elsewhere) {
+		if got := ids(w.street); got != want(byPhone, fromHouse, forPerson, elsewhere, dashed) {
 			t.Fatalf("street sees %s", got)
 		}
 		// The grid worker sees the person but not the case filed in grid2.
-		if got := ids(w.grid); got != want(byPhone, fromHouse, forPerson) {
+		if got := ids(w.grid); got != want(byPhone, fromHouse, forPerson, dashed) {
 			t.Fatalf("grid worker sees %s", got)
 		}
 		_ = unrelated
@@ -78,7 +85,7 @@ func TestPersonCases(t *testing.T) {
 		if err := s.EndLink(ctx, w.community, 0, link.ID, ""); err != nil {
 			t.Fatal(err)
 		}
-		if got := ids(w.street); got != want(byPhone, forPerson, elsewhere) {
+		if got := ids(w.street); got != want(byPhone, forPerson, elsewhere, dashed) {
 			t.Fatalf("after moving out: %s", got)
 		}
 	})

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/civicgrid/civicgrid/internal/textseg"
@@ -87,63 +88,89 @@ func ftsMatch(terms []string) string {
 	return strings.Join(quoted, " AND ")
 }
 
-// ReindexCases rebuilds the search terms of every case in one
-// transaction, after a migration that changes what the index holds or how
-// terms are cut. It returns how many it indexed.
-func (s *Store) ReindexCases(ctx context.Context) (int, error) {
-	var n int
-	err := s.write(ctx, func(tx *Tx) error {
-		var err error
-		n, err = tx.reindexCases(ctx)
-		return err
-	})
-	return n, err
+// indexDoc is a case's text and place, as indexed.
+type indexDoc struct {
+	id           int64
+	text, region string
 }
 
-// reindexCases rebuilds the search terms of every case in tx, 500 cases at
-// a time, so that a migration and its re-indexing commit together.
-func (tx *Tx) reindexCases(ctx context.Context) (int, error) {
+// indexDocs reads up to 500 cases after id after, in id order.
+func indexDocs(ctx context.Context, q querier, after int64) ([]indexDoc, error) {
+	rows, err := q.query(ctx, `SELECT id, title, description, address, region_code FROM cases WHERE id > ? ORDER BY id LIMIT 500`, after)
+	if err != nil {
+		return nil, fmt.Errorf("read cases to index: %w", err)
+	}
+	defer rows.Close()
+	var docs []indexDoc
+	for rows.Next() {
+		var d indexDoc
+		var t, de, ad string
+		if err := rows.Scan(&d.id, &t, &de, &ad, &d.region); err != nil {
+			return nil, fmt.Errorf("read case to index: %w", err)
+		}
+		d.text = t + " " + de + " " + ad
+		docs = append(docs, d)
+	}
+	return docs, rows.Err()
+}
+
+// reindex replaces the search terms of docs.
+func (tx *Tx) reindex(ctx context.Context, docs []indexDoc) error {
+	for _, d := range docs {
+		if tx.s.engine == SQLite {
+			if _, err := tx.exec(ctx, `DELETE FROM case_fts WHERE rowid = ?`, d.id); err != nil {
+				return fmt.Errorf("clear index of case %d: %w", d.id, err)
+			}
+		}
+		if err := tx.indexCase(ctx, d.id, d.text, d.region); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ReindexCases rebuilds the search terms of every case, 500 to a
+// transaction, after the search migration or a change of the term cutter.
+// It returns how many it indexed.
+func (s *Store) ReindexCases(ctx context.Context) (int, error) {
 	n := 0
 	var after int64
 	for {
-		rows, err := tx.query(ctx, `SELECT id, title, description, address, region_code FROM cases WHERE id > ? ORDER BY id LIMIT 500`, after)
+		docs, err := indexDocs(ctx, s, after)
 		if err != nil {
-			return n, fmt.Errorf("read cases to index: %w", err)
-		}
-		type doc struct {
-			id           int64
-			text, region string
-		}
-		var docs []doc
-		for rows.Next() {
-			var d doc
-			var t, de, ad string
-			if err := rows.Scan(&d.id, &t, &de, &ad, &d.region); err != nil {
-				rows.Close()
-				return n, fmt.Errorf("read case to index: %w", err)
-			}
-			d.text = t + " " + de + " " + ad
-			docs = append(docs, d)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return n, fmt.Errorf("read cases to index: %w", err)
+			return n, err
 		}
 		if len(docs) == 0 {
 			return n, nil
 		}
 		after = docs[len(docs)-1].id
-		for _, d := range docs {
-			if tx.s.engine == SQLite {
-				if _, err := tx.exec(ctx, `DELETE FROM case_fts WHERE rowid = ?`, d.id); err != nil {
-					return n, fmt.Errorf("clear index of case %d: %w", d.id, err)
-				}
-			}
-			if err := tx.indexCase(ctx, d.id, d.text, d.region); err != nil {
-				return n, err
-			}
+		if err := s.write(ctx, func(tx *Tx) error { return tx.reindex(ctx, docs) }); err != nil {
+			return n, err
 		}
 		n += len(docs)
+	}
+}
+
+// reindexRegionWords re-indexes, in tx, the cases whose text holds a word
+// shaped like a region term: the only ones migration 0034 (wordTerms)
+// changes, so that it reads every case but rewrites only those few.
+func (tx *Tx) reindexRegionWords(ctx context.Context) (int, error) {
+	n := 0
+	var after int64
+	for {
+		docs, err := indexDocs(ctx, tx, after)
+		if err != nil {
+			return n, err
+		}
+		if len(docs) == 0 {
+			return n, nil
+		}
+		after = docs[len(docs)-1].id
+		changed := slices.DeleteFunc(docs, func(d indexDoc) bool { return !slices.ContainsFunc(textseg.Terms(d.text), isRegionTerm) })
+		if err := tx.reindex(ctx, changed); err != nil {
+			return n, err
+		}
+		n += len(changed)
 	}
 }
 

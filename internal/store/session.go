@@ -102,6 +102,9 @@ func (s *Store) Authenticate(ctx context.Context, username, pw, ip string) (civi
 	if u.Disabled {
 		return civic.User{}, civic.Errorf(civic.EUnauthorized, "该账号已停用，请联系管理员", "This account is disabled; ask an administrator")
 	}
+	if !u.ScopeFits() {
+		return civic.User{}, errScopeMisfit
+	}
 	err = s.write(ctx, func(tx *Tx) error {
 		_, err := tx.exec(ctx, `DELETE FROM login_failures WHERE username = ? OR at < ?`, username, since)
 		return err
@@ -155,7 +158,7 @@ func (s *Store) SessionUser(ctx context.Context, tok string) (civic.User, error)
 		return civic.User{}, fmt.Errorf("look up session: %w", err)
 	}
 	now := s.Now()
-	if !now.Before(expires) || u.Disabled {
+	if !now.Before(expires) || u.Disabled || !u.ScopeFits() {
 		return civic.User{}, errNoSession
 	}
 	if now.Sub(seen) > touchEvery {
@@ -259,6 +262,11 @@ func (s *Store) RevokeToken(ctx context.Context, a civic.Actor, id int64) error 
 	})
 }
 
+// errScopeMisfit refuses an account whose scope no longer suits its role
+// (civic.ScopeProblems: made before the rule): until an admin fixes it,
+// it could read more than its role may.
+var errScopeMisfit = civic.Errorf(civic.EUnauthorized, "该账号的数据范围与角色不符，请联系管理员调整后再登录", "This account's data scope does not suit its role; ask an administrator to adjust it")
+
 // TokenUser resolves an API token to its user.
 func (s *Store) TokenUser(ctx context.Context, secret string) (civic.User, error) {
 	if !strings.HasPrefix(secret, tokenPrefixPublic) {
@@ -270,6 +278,9 @@ func (s *Store) TokenUser(ctx context.Context, secret string) (civic.User, error
 	u, err := scanUser(s.queryRow(ctx, `SELECT `+userCols+`, t.revoked, t.last_used_at`+userFrom+` JOIN api_tokens t ON t.user_id = u.id WHERE t.token_hash = ?`, h), &revoked, &used)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && (revoked || u.Disabled)) {
 		return civic.User{}, civic.Errorf(civic.EUnauthorized, "API 令牌无效或已撤销", "The API token is invalid or revoked")
+	}
+	if err == nil && !u.ScopeFits() {
+		return civic.User{}, errScopeMisfit
 	}
 	if err != nil {
 		return civic.User{}, fmt.Errorf("look up api token: %w", err)

@@ -137,24 +137,12 @@ func validateAccount(displayName string, role civic.Role, scope civic.Scope, pho
 	return fs
 }
 
-// scopeFitsRole checks that a scope suits the role it is given with: a
-// handler works the cases sent to its organisation, so without one it
-// would read every case of its region like community staff; front-line
-// roles hold at most their role's level (civic.Role.WidestLevel). It is
-// checked when an account is made and when its role or scope changes, so
-// that an account made before a rule can still change its own name.
+// scopeFitsRole is civic.ScopeProblems, checked when an account is made
+// and when its role or scope changes; an account that does not fit (made
+// before a rule) cannot sign in until an admin fixes it (Login,
+// SessionUser, TokenUser).
 func scopeFitsRole(role civic.Role, scope civic.Scope) []civic.FieldError {
-	var fs []civic.FieldError
-	if l, ok := civic.LevelOfCode(scope.RegionCode); ok && role.Valid() && l < role.WidestLevel() {
-		w := role.WidestLevel()
-		fs = append(fs, civic.FieldError{Field: "scope_code", Msg: civic.T(
-			fmt.Sprintf("%s的数据范围最大到%s，不能是整个%s", role.Label().ZH, w.Label().ZH, l.Label().ZH),
-			fmt.Sprintf("the data scope of a %s account is at most a %s, not a whole %s", strings.ToLower(role.Label().EN), strings.ToLower(w.Label().EN), strings.ToLower(l.Label().EN)))})
-	}
-	if role == civic.RoleHandler && scope.OrgID == 0 {
-		fs = append(fs, civic.FieldErr("scope_org_id", "承办人员须选择所属单位（职能部门或物业公司）", "a handler needs their organisation (a department or property company)"))
-	}
-	return fs
+	return civic.ScopeProblems(role, scope)
 }
 
 // checkScopeRefs makes sure a granted scope exists and lies in the

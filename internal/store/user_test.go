@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
@@ -65,14 +66,36 @@ func TestScopeFitsRole(t *testing.T) {
 			t.Fatalf("leader made a grid worker of a grid: %+v %v", got, err)
 		}
 
-		// An account made before the rule (written past it here) may still
-		// change its own name, and is refused only when re-scoped.
+		// An account made before the rule (written past it here) cannot
+		// sign in, by password, session or token, until an admin fixes
+		// it; its other fields may still be changed, and it is refused
+		// only when re-scoped wrongly.
 		old, err := s.CreateUser(ctx, civic.System, store.NewUser{Username: "veteran", DisplayName: "老网格员", Password: "password-veteran", Role: civic.RoleLeader, Scope: civic.Scope{RegionCode: "1101"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		session, err := s.CreateSession(ctx, old.ID, "127.0.0.1", "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, token, err := s.CreateToken(ctx, store.ActorOf(old, ""), "test")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.ExecForTest(ctx, `UPDATE users SET role = ? WHERE id = ?`, string(civic.RoleGridWorker), old.ID); err != nil {
 			t.Fatal(err)
+		}
+		if _, err := s.Authenticate(ctx, "veteran", "password-veteran", "127.0.0.1"); civic.ErrorCodeOf(err) != civic.EUnauthorized || !strings.Contains(civic.AsError(err).Msg.ZH, "数据范围与角色不符") {
+			t.Fatalf("a city-wide grid worker signs in: %v", err)
+		}
+		if _, err := s.SessionUser(ctx, session); err == nil {
+			t.Fatal("a city-wide grid worker's session still works")
+		}
+		if _, err := s.TokenUser(ctx, token); civic.ErrorCodeOf(err) != civic.EUnauthorized {
+			t.Fatalf("a city-wide grid worker's token still works: %v", err)
+		}
+		if u, _ := s.GetUser(ctx, civic.System, old.ID); u.ScopeFits() {
+			t.Fatal("the list does not mark the account")
 		}
 		self := store.ActorOf(civic.User{ID: old.ID, Username: old.Username, Role: civic.RoleGridWorker, Scope: old.Scope}, "")
 		name := "老网格员张"
@@ -82,6 +105,14 @@ func TestScopeFitsRole(t *testing.T) {
 		district := civic.Scope{RegionCode: "110101"}
 		if _, err := s.UpdateUser(ctx, civic.System, old.ID, store.UserUpdate{Scope: &district}); civic.AsError(err).Code != civic.EInvalid {
 			t.Fatalf("re-scoped a grid worker to a district: %v", err)
+		}
+		// Fixed by an admin, it signs in again.
+		grid1 := civic.Scope{RegionCode: "110101001001001"}
+		if _, err := s.UpdateUser(ctx, civic.System, old.ID, store.UserUpdate{Scope: &grid1}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Authenticate(ctx, "veteran", "password-veteran", "127.0.0.1"); err != nil {
+			t.Fatalf("after the fix: %v", err)
 		}
 	})
 }

@@ -507,6 +507,8 @@ var messages = map[string][2]string{
 	"users.disable":                 {"停用此账号", "Disable this account"},
 	"users.identity_checked":        {"姓名和手机号码已核实（实名）", "Name and phone number checked"},
 	"users.identity_checked_hint":   {"核实后，居民可以选择登记在该姓名和号码下的住房作为报事地点（二要素）。居民自己修改姓名或号码后须重新核实。", "Once checked, a resident may report from the home registered under this name and number. A resident who changes either must be checked again."},
+	"users.scope_misfit":            {"范围不符", "Scope misfit"},
+	"users.scope_misfit_hint":       {"数据范围超出角色允许的层级（或承办人员未选单位），调整前不能登录", "The data scope is wider than the role allows (or a handler has no organisation); the account cannot sign in until it is adjusted"},
 	"users.identity_unchecked":      {"待核实", "Unchecked"},
 	"users.identity_unchecked_hint": {"姓名或手机号码由本人修改，尚未核实", "Name or phone changed by the user, not yet checked"},
 	"users.disable_hint":            {"停用后该账号立即退出登录且无法再登录。", "A disabled account is signed out at once and cannot sign in."},
