@@ -89,11 +89,14 @@ func TestBrowserTriage(t *testing.T) {
 		if v := mustGet(t, ctx, "chosen category", chromedp.Value(`#category_code`)); v != alt || alt == top {
 			t.Fatalf("after clicking the alternative %q the category is %q", alt, v)
 		}
-	default:
+	case sure:
 		// A resident is offered only runners-up that pass
-		// TriageOfferMin, sure or not: here none (unsure, the lift
-		// alone was offered and clicked above).
+		// TriageOfferMin: here none. Clicking the suggestion itself
+		// makes it the resident's choice.
 		t.Logf("no runner-up of 10 %% or more beside %s", top)
+		mustDo(t, ctx, "take the suggestion", chromedp.Click(`#triage-suggest button[data-triage-pick="`+top+`"]`))
+	default:
+		// Unsure, the lift alone was offered and clicked above.
 	}
 	if v := mustGet(t, ctx, "left to the model", chromedp.Value(`#category_from_model`)); v != "" {
 		t.Fatalf("a category the resident clicked is still marked as left to the model")

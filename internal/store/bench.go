@@ -108,11 +108,17 @@ func (s *Store) SeedBenchCases(ctx context.Context, n int, next func(i int) Benc
 				if c.State != "reported" && c.State != "accepted" {
 					dispatched = c.CreatedAt
 				}
+				// Phones sealed as intake seals them, so that what reads
+				// them (一人多诉) is measured on what a city stores.
+				phone, phoneHash, err := s.sealCasePhone(c.Phone)
+				if err != nil {
+					return err
+				}
 				id, err := tx.insertID(ctx, `INSERT INTO cases (state, category_code, request_type, title, description, source, has_location, lng, lat, address,
-						region_code, reporter_name, reporter_phone, anonymous, handler_org_id, handler_region_code, priority, dispatched_at, created_at, updated_at)
-					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+						region_code, reporter_name, reporter_phone, reporter_phone_hash, anonymous, handler_org_id, handler_region_code, priority, dispatched_at, created_at, updated_at)
+					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 					c.State, c.Category, "complaint", c.Title, c.Desc, "api", true, c.Lng, c.Lat, "",
-					c.Region, "", c.Phone, false, org, c.HandlerRegion, 0, dispatched, c.CreatedAt, c.CreatedAt)
+					c.Region, "", phone, phoneHash, false, org, c.HandlerRegion, 0, dispatched, c.CreatedAt, c.CreatedAt)
 				if err != nil {
 					return fmt.Errorf("seed case: %w", err)
 				}

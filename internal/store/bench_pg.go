@@ -32,7 +32,7 @@ func (s *Store) seedBenchCasesPG(ctx context.Context, n int, next func(i int) Be
 		}
 		const per = 50_000
 		caseCols := []string{"id", "state", "category_code", "request_type", "title", "description", "source", "has_location", "lng", "lat", "address",
-			"region_code", "reporter_name", "reporter_phone", "anonymous", "handler_org_id", "handler_region_code", "priority", "dispatched_at", "created_at", "updated_at"}
+			"region_code", "reporter_name", "reporter_phone", "reporter_phone_hash", "anonymous", "handler_org_id", "handler_region_code", "priority", "dispatched_at", "created_at", "updated_at"}
 		eventCols := []string{"case_id", "at", "action", "from_state", "to_state", "data"}
 		for done := 0; done < n; {
 			k := min(per, n-done)
@@ -47,8 +47,12 @@ func (s *Store) seedBenchCasesPG(ctx context.Context, n int, next func(i int) Be
 				if bc.State != "reported" && bc.State != "accepted" {
 					dispatched = bc.CreatedAt
 				}
+				phone, phoneHash, err := s.sealCasePhone(bc.Phone)
+				if err != nil {
+					return err
+				}
 				caseRows = append(caseRows, []any{id, bc.State, bc.Category, "complaint", bc.Title, bc.Desc, "api", true, bc.Lng, bc.Lat, "",
-					bc.Region, "", bc.Phone, false, org, bc.HandlerRegion, int64(0), dispatched, bc.CreatedAt, bc.CreatedAt})
+					bc.Region, "", phone, phoneHash, false, org, bc.HandlerRegion, int64(0), dispatched, bc.CreatedAt, bc.CreatedAt})
 				if bc.Timeline {
 					benchTimeline(bc, func(j int, action, from, to, data string) {
 						eventRows = append(eventRows, []any{id, bc.CreatedAt.Add(time.Duration(j) * time.Hour), action, from, to, data})

@@ -201,6 +201,13 @@ const MaxJoinsPerDay = 10
 // saying when the next is possible. Reporters moved in by a merge did not
 // join and are not counted.
 func (tx *Tx) joinLimit(ctx context.Context, a civic.Actor) error {
+	// One resident's joins are counted one at a time: on PostgreSQL the
+	// user's row is locked, so that joins sent side by side cannot all
+	// count the same nine (SQLite has one writer).
+	var id int64
+	if err := tx.queryRow(ctx, `SELECT id FROM users WHERE id = ?`+tx.s.forUpdate(), a.UserID).Scan(&id); err != nil {
+		return fmt.Errorf("lock user %d: %w", a.UserID, err)
+	}
 	since := tx.now.Add(-24 * time.Hour)
 	var n int
 	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM case_reporters WHERE user_id = ? AND from_case_id IS NULL AND joined_at > ?`, a.UserID, since).Scan(&n); err != nil {

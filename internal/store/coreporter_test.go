@@ -268,5 +268,33 @@ func TestJoinLimit(t *testing.T) {
 		if _, err := s.JoinCase(ctx, w.resident, ids[store.MaxJoinsPerDay], store.JoinInput{Near: here}); err != nil {
 			t.Fatalf("a day later: %v", err)
 		}
+
+		// Joins sent side by side are counted one at a time.
+		u, err := s.CreateUser(ctx, civic.System, store.NewUser{Username: "eager", DisplayName: "eager", Password: "password-eager", Role: civic.RoleResident, Scope: civic.Scope{RegionCode: "110101001001"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eager := store.ActorOf(u, "")
+		errs := make(chan error, len(ids))
+		for _, id := range ids {
+			go func() {
+				_, err := s.JoinCase(ctx, eager, id, store.JoinInput{Near: here})
+				errs <- err
+			}()
+		}
+		ok, limited := 0, 0
+		for range ids {
+			switch err := <-errs; civic.ErrorCodeOf(err) {
+			case "":
+				ok++
+			case civic.ETooMany:
+				limited++
+			default:
+				t.Errorf("a join side by side: %v", err)
+			}
+		}
+		if ok != store.MaxJoinsPerDay || limited != len(ids)-store.MaxJoinsPerDay {
+			t.Fatalf("side by side: %d joined, %d limited", ok, limited)
+		}
 	})
 }
