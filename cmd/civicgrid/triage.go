@@ -72,7 +72,12 @@ func cmdTriage(ctx context.Context, args []string, env Env) error {
 		for sc.Scan() {
 			line, err := sheet.Line(sc.Bytes())
 			if err != nil {
-				fmt.Fprintf(env.Stdout, "error\t%v\n", sheet.CSVProblem(err))
+				p := sheet.CSVProblem(err)
+				msg := p.ZH
+				if env.Getenv("CIVICGRID_LANG") == "en" {
+					msg = p.EN
+				}
+				fmt.Fprintf(env.Stdout, "error\t%s\n", msg)
 				continue
 			}
 			if line = strings.TrimSpace(line); line == "" {
@@ -178,7 +183,8 @@ func printScores(env Env, r triage.Report) {
 }
 
 // warnUnseen says on stderr which test labels the training file never
-// has: the model cannot predict them, so their rows count as errors.
+// has: the model cannot predict them, so their rows count as errors. It
+// speaks Chinese unless CIVICGRID_LANG=en, as the command's errors do.
 func warnUnseen(env Env, tr, te []triage.Example) {
 	known := map[string]bool{}
 	for _, e := range tr {
@@ -196,7 +202,11 @@ func warnUnseen(env Env, tr, te []triage.Example) {
 	}
 	sort.Strings(labels)
 	for _, l := range labels {
-		fmt.Fprintf(env.Stderr, "warning: label %q (%d test rows) is not in the training file; those rows count as errors\n", l, unseen[l])
+		if env.Getenv("CIVICGRID_LANG") == "en" {
+			fmt.Fprintf(env.Stderr, "warning: label %q (%d test rows) is not in the training file; those rows count as errors\n", l, unseen[l])
+		} else {
+			fmt.Fprintf(env.Stderr, "注意：标签“%s”（测试文件中%d行）不在训练文件中，这些行都计为错误\n", l, unseen[l])
+		}
 	}
 }
 
