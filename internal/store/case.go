@@ -494,6 +494,10 @@ func (s *Store) CaseEvents(ctx context.Context, a civic.Actor, id int64) ([]civi
 		return nil, fmt.Errorf("case %d events: %w", id, err)
 	}
 	defer rows.Close()
+	// A co-reporter reads the timeline of someone else's report: numbers
+	// in its notes (a handler writing "已电话联系13912345678") may be the
+	// first reporter's, masked as in the case's own text (maskCase).
+	coReporter := !a.IsSystem() && !a.Can(civic.PermCaseRead) && (a.UserID == 0 || a.UserID != c.ReporterID)
 	var out []civic.CaseEvent
 	for rows.Next() {
 		var e civic.CaseEvent
@@ -503,6 +507,9 @@ func (s *Store) CaseEvents(ctx context.Context, a civic.Actor, id int64) ([]civi
 		e.At = e.At.UTC()
 		if hidden(e) {
 			e.ActorID, e.ActorName, e.ActorHidden = 0, "", true
+		}
+		if coReporter {
+			e.Note = civic.MaskNumbersInText(e.Note)
 		}
 		out = append(out, e)
 	}

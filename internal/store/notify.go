@@ -106,11 +106,18 @@ func (tx *Tx) notify(ctx context.Context, caseID int64, act civic.CaseAction, pu
 	if public && act != civic.ActReport {
 		// Reporters hear of every public step, co-reporters too: one
 		// statement, so that a reporter who is also a co-reporter (their
-		// own case merged into this one) hears once. No reporter is id 0,
-		// which matches nobody.
+		// own case merged into this one) hears once, as the reporter. No
+		// reporter is id 0, which matches nobody.
+		// Co-reporters read the note with numbers masked, as in the
+		// timeline (CaseEvents): a handler's "已电话联系139…" may be the
+		// first reporter's number. One statement for all of them.
 		head := "您反映的问题有新进展（" + act.Label().ZH + "）"
-		if err := send("progress", head, "(id = ? OR id IN (SELECT user_id FROM case_reporters WHERE case_id = ? AND user_id IS NOT NULL))", reporter.Int64, caseID); err != nil {
-			return err
+		_, err := tx.exec(ctx, `INSERT INTO notifications (user_id, case_id, kind, title, body, created_at)
+			SELECT id, ?, ?, ?, CASE WHEN id = ? THEN ? ELSE ? END, ? FROM users WHERE disabled = ?
+			AND (id = ? OR id IN (SELECT user_id FROM case_reporters WHERE case_id = ? AND user_id IS NOT NULL))`,
+			caseID, "progress", head+"："+title, reporter.Int64, note, civic.MaskNumbersInText(note), tx.now, false, reporter.Int64, caseID)
+		if err != nil {
+			return fmt.Errorf("notify progress of case %d: %w", caseID, err)
 		}
 	}
 	return nil

@@ -101,6 +101,27 @@ func TestReporterPrivacy(t *testing.T) {
 				}
 			}
 		}
+		// A handler's public note naming the first reporter's number:
+		// the reporter reads it as written, the co-reporter masked, in
+		// the timeline and in the inbox.
+		w.act(t, w.grid, named.ID, store.CaseInput{Action: civic.ActFeedback, Note: "已电话联系13912345678，说明处理进度"})
+		noteOf := func(who civic.Actor) (timeline, inbox string) {
+			evs, err := s.CaseEvents(ctx, who, named.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ns, _, err := s.Notifications(ctx, who, false, 0, 1)
+			if err != nil || len(ns) == 0 {
+				t.Fatalf("%s's inbox: %v", who.Username, err)
+			}
+			return evs[len(evs)-1].Note, ns[0].Body
+		}
+		if tl, in := noteOf(neighbour); strings.Contains(tl+in, "13912345678") || !strings.Contains(tl, "139****5678") {
+			t.Fatalf("the co-reporter reads the first reporter's number in a note: %q %q", tl, in)
+		}
+		if tl, in := noteOf(w.resident); !strings.Contains(tl, "13912345678") || !strings.Contains(in, "13912345678") {
+			t.Fatalf("the reporter loses the note as written: %q %q", tl, in)
+		}
 		if staff, _ := s.GetCase(ctx, w.community, named.ID); !strings.Contains(staff.Description, "13912345678") {
 			t.Fatalf("staff who call reporters back lose what the reporter wrote: %q", staff.Description)
 		}
