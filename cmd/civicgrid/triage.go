@@ -74,7 +74,7 @@ func cmdTriage(ctx context.Context, args []string, env Env) error {
 			if err != nil {
 				p := sheet.CSVProblem(err)
 				msg := p.ZH
-				if env.Getenv("CIVICGRID_LANG") == "en" {
+				if english(env) {
 					msg = p.EN
 				}
 				fmt.Fprintf(env.Stdout, "error\t%s\n", msg)
@@ -182,6 +182,10 @@ func printScores(env Env, r triage.Report) {
 	tw.Flush()
 }
 
+// english reports whether the command speaks English (CIVICGRID_LANG=en,
+// as for errors: errorText); it speaks Chinese otherwise.
+func english(env Env) bool { return env.Getenv("CIVICGRID_LANG") == "en" }
+
 // warnUnseen says on stderr which test labels the training file never
 // has: the model cannot predict them, so their rows count as errors. It
 // speaks Chinese unless CIVICGRID_LANG=en, as the command's errors do.
@@ -202,7 +206,7 @@ func warnUnseen(env Env, tr, te []triage.Example) {
 	}
 	sort.Strings(labels)
 	for _, l := range labels {
-		if env.Getenv("CIVICGRID_LANG") == "en" {
+		if english(env) {
 			fmt.Fprintf(env.Stderr, "warning: label %q (%d test rows) is not in the training file; those rows count as errors\n", l, unseen[l])
 		} else {
 			fmt.Fprintf(env.Stderr, "注意：标签“%s”（测试文件中%d行）不在训练文件中，这些行都计为错误\n", l, unseen[l])

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/vault"
@@ -89,77 +90,26 @@ func phoneKey(stored, hash string) string {
 	return stored
 }
 
+// casePhoneColumns are where reporters' phones are stored, each with its
+// hash column.
+var casePhoneColumns = []struct{ table, col, hash string }{
+	{"cases", "reporter_phone", "reporter_phone_hash"},
+	{"case_reporters", "phone", "phone_hash"},
+}
+
 // SealCasePhones seals the reporter phones stored as written (before
 // migration 0036, or by a store opened without keys), 500 to a
 // transaction; Migrate runs it whenever the store has keys, so that no
 // phone stays in clear and every one has its hash. It returns how many it
 // sealed.
 func (s *Store) SealCasePhones(ctx context.Context) (int, error) {
-	if s.vault == nil {
-		return 0, errNoVault
-	}
-	n := 0
-	for _, t := range []struct{ table, col, hash string }{
-		{"cases", "reporter_phone", "reporter_phone_hash"},
-		{"case_reporters", "phone", "phone_hash"},
-	} {
-		var after int64
-		for {
-			rows, err := s.query(ctx, `SELECT id, `+t.col+` FROM `+t.table+` WHERE `+t.hash+` = '' AND `+t.col+` <> '' AND id > ? ORDER BY id LIMIT 500`, after)
-			if err != nil {
-				return n, fmt.Errorf("read %s phones to seal: %w", t.table, err)
-			}
-			type row struct {
-				id    int64
-				phone string
-			}
-			var batch []row
-			for rows.Next() {
-				var r row
-				if err := rows.Scan(&r.id, &r.phone); err != nil {
-					rows.Close()
-					return n, fmt.Errorf("read %s phone: %w", t.table, err)
-				}
-				batch = append(batch, r)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return n, fmt.Errorf("read %s phones to seal: %w", t.table, err)
-			}
-			if len(batch) == 0 {
-				break
-			}
-			after = batch[len(batch)-1].id
-			err = s.write(ctx, func(tx *Tx) error {
-				for _, r := range batch {
-					plain := r.phone
-					if isSealed(plain) {
-						// Sealed without its hash (not written so by
-						// civicgrid): open it to hash it.
-						if plain, err = s.vault.Open(plain); err != nil {
-							return fmt.Errorf("%s %d: %w", t.table, r.id, err)
-						}
-					}
-					stored, hash, err := s.sealCasePhone(plain)
-					if err != nil {
-						return err
-					}
-					if _, err := tx.exec(ctx, `UPDATE `+t.table+` SET `+t.col+` = ?, `+t.hash+` = ? WHERE id = ?`, stored, hash, r.id); err != nil {
-						return fmt.Errorf("seal %s phone %d: %w", t.table, r.id, err)
-					}
-				}
-				return nil
-			})
-			if err != nil {
-				return n, err
-			}
-			n += len(batch)
-		}
-	}
+	n, err := s.rewriteCasePhones(ctx, func(col, hash string) (string, []any) {
+		return hash + ` = '' AND ` + col + ` <> ''`, nil
+	}, "")
 	if n > 0 {
 		s.log.Info("sealed reporter phones stored in clear", "phones", n)
 	}
-	return n, nil
+	return n, err
 }
 
 // ResealCasePhones re-encrypts the reporter phones sealed under an older
@@ -170,36 +120,51 @@ func (s *Store) ResealCasePhones(ctx context.Context) (int, error) {
 	if s.vault == nil {
 		return 0, errNoVault
 	}
-	prefix := fmt.Sprintf("v%d:", s.vault.Active())
+	active := fmt.Sprintf("v%d:%%", s.vault.Active())
+	return s.rewriteCasePhones(ctx, func(col, _ string) (string, []any) {
+		return col + ` LIKE 'v%' AND ` + col + ` NOT LIKE ?`, []any{active}
+	}, "reseal_phones")
+}
+
+// rewriteCasePhones stores again, sealed under the active key and with its
+// hash, every reporter phone that where (given a table's phone and hash
+// columns) picks, 500 to a transaction; each batch is audited as action
+// when it is not "". It returns how many phones it rewrote.
+func (s *Store) rewriteCasePhones(ctx context.Context, where func(col, hash string) (string, []any), action string) (int, error) {
+	if s.vault == nil {
+		return 0, errNoVault
+	}
+	type row struct {
+		id    int64
+		plain string
+	}
 	n := 0
-	for _, t := range []struct{ table, col string }{{"cases", "reporter_phone"}, {"case_reporters", "phone"}} {
+	for _, t := range casePhoneColumns {
+		cond, args := where(t.col, t.hash)
 		var after int64
 		for {
-			type row struct {
-				id    int64
-				plain string
+			rows, err := s.query(ctx, `SELECT id, `+t.col+` FROM `+t.table+` WHERE `+cond+` AND id > ? ORDER BY id LIMIT 500`, append(slices.Clone(args), after)...)
+			if err != nil {
+				return n, fmt.Errorf("read %s phones to seal: %w", t.table, err)
 			}
 			var batch []row
-			rows, err := s.query(ctx, `SELECT id, `+t.col+` FROM `+t.table+` WHERE `+t.col+` LIKE 'v%' AND `+t.col+` NOT LIKE ? AND id > ? ORDER BY id LIMIT 500`, prefix+"%", after)
-			if err != nil {
-				return n, fmt.Errorf("find %s phones to reseal: %w", t.table, err)
-			}
 			for rows.Next() {
 				var r row
-				var stored string
-				if err := rows.Scan(&r.id, &stored); err != nil {
+				if err := rows.Scan(&r.id, &r.plain); err != nil {
 					rows.Close()
 					return n, fmt.Errorf("read %s phone: %w", t.table, err)
 				}
-				if r.plain, err = s.vault.Open(stored); err != nil {
-					rows.Close()
-					return n, fmt.Errorf("%s %d: %w", t.table, r.id, err)
+				if isSealed(r.plain) {
+					if r.plain, err = s.vault.Open(r.plain); err != nil {
+						rows.Close()
+						return n, fmt.Errorf("%s %d: %w", t.table, r.id, err)
+					}
 				}
 				batch = append(batch, r)
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
-				return n, fmt.Errorf("find %s phones to reseal: %w", t.table, err)
+				return n, fmt.Errorf("read %s phones to seal: %w", t.table, err)
 			}
 			if len(batch) == 0 {
 				break
@@ -207,15 +172,18 @@ func (s *Store) ResealCasePhones(ctx context.Context) (int, error) {
 			after = batch[len(batch)-1].id
 			err = s.write(ctx, func(tx *Tx) error {
 				for _, r := range batch {
-					sealed, err := s.vault.Seal(r.plain)
+					stored, hash, err := s.sealCasePhone(r.plain)
 					if err != nil {
-						return fmt.Errorf("reseal %s phone %d: %w", t.table, r.id, err)
+						return err
 					}
-					if _, err := tx.exec(ctx, `UPDATE `+t.table+` SET `+t.col+` = ? WHERE id = ?`, sealed, r.id); err != nil {
-						return fmt.Errorf("reseal %s phone %d: %w", t.table, r.id, err)
+					if _, err := tx.exec(ctx, `UPDATE `+t.table+` SET `+t.col+` = ?, `+t.hash+` = ? WHERE id = ?`, stored, hash, r.id); err != nil {
+						return fmt.Errorf("seal %s phone %d: %w", t.table, r.id, err)
 					}
 				}
-				return tx.audit(ctx, civic.System, t.table+".reseal_phones", t.table, fmt.Sprintf("%d-%d", batch[0].id, after), "", nil,
+				if action == "" {
+					return nil
+				}
+				return tx.audit(ctx, civic.System, t.table+"."+action, t.table, fmt.Sprintf("%d-%d", batch[0].id, after), "", nil,
 					map[string]int{"phones": len(batch), "key_version": s.vault.Active()})
 			})
 			if err != nil {

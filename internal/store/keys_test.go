@@ -41,18 +41,7 @@ func TestKeyRotation(t *testing.T) {
 			if n, err := s2.ResealPeople(ctx); err != nil || n != 0 {
 				t.Fatalf("second reseal: %d %v", n, err)
 			}
-			// Drop key 1: only the lookup key and key 2 remain.
-			var kept []string
-			for _, line := range strings.Split(spec2, "\n") {
-				if !strings.HasPrefix(line, "1:") {
-					kept = append(kept, line)
-				}
-			}
-			k3, err := vault.Parse(strings.Join(kept, "\n"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			s3 := testdb.MustOpenWith(t, dsn, nil, k3)
+			s3 := testdb.MustOpenWith(t, dsn, nil, withoutKey1(t, spec2))
 			id, phone, err := s3.UnmaskPerson(ctx, w.community, p.ID, "核对轮换结果")
 			if err != nil || id != "11010519491231002X" || phone != "13900001111" {
 				t.Fatalf("after rotation: %q %q %v", id, phone, err)
@@ -62,4 +51,22 @@ func TestKeyRotation(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withoutKey1 is the keyring of spec with key version 1 dropped: only the
+// lookup key and the later versions remain, as after a rotation retires
+// the old key.
+func withoutKey1(t *testing.T, spec string) *vault.Keyring {
+	t.Helper()
+	var kept []string
+	for _, line := range strings.Split(spec, "\n") {
+		if !strings.HasPrefix(line, "1:") {
+			kept = append(kept, line)
+		}
+	}
+	k, err := vault.Parse(strings.Join(kept, "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
