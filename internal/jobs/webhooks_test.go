@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,6 +25,7 @@ func TestWebhookDelivery(t *testing.T) {
 		ctx := context.Background()
 		var calls, good atomic.Int32
 		var secret string
+		var last atomic.Value
 		recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			n := calls.Add(1)
 			body, _ := io.ReadAll(r.Body)
@@ -35,9 +37,10 @@ func TestWebhookDelivery(t *testing.T) {
 				return
 			}
 			var p map[string]any
-			if err := json.Unmarshal(body, &p); err != nil || p["event"] != "dispatch" || p["title"] != "井盖丢失" {
+			if err := json.Unmarshal(body, &p); err != nil || p["title"] != "井盖丢失" {
 				t.Errorf("payload %s", body)
 			}
+			last.Store(p)
 			good.Add(1)
 		}))
 		defer recv.Close()
@@ -68,7 +71,8 @@ func TestWebhookDelivery(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, _, err := s.SubmitCase(ctx, civic.System, s.NewLocator(time.Minute), store.NewCase{Source: civic.SourceAPI, CategoryCode: "0302", Title: "井盖丢失", HasLocation: true, Lng: 116.5, Lat: 39.5}); err != nil {
+		c, _, err := s.SubmitCase(ctx, civic.System, s.NewLocator(time.Minute), store.NewCase{Source: civic.SourceAPI, CategoryCode: "0302", Title: "井盖丢失", HasLocation: true, Lng: 116.5, Lat: 39.5})
+		if err != nil {
 			t.Fatal(err)
 		}
 		j := jobs.Webhooks{Store: s, Client: recv.Client()}
@@ -85,6 +89,22 @@ func TestWebhookDelivery(t *testing.T) {
 		clock.Advance(time.Hour)
 		if n, _ := j.Pass(ctx); n != 0 || calls.Load() != 2 {
 			t.Fatalf("delivered twice: %d calls", calls.Load())
+		}
+		if p := last.Load().(map[string]any); p["event"] != "dispatch" {
+			t.Fatalf("first delivery %v", p)
+		}
+
+		// A note goes to the department's own system with the phone and
+		// ID numbers in it masked, as the title is.
+		if _, err := s.ActOnCase(ctx, civic.System, c.ID, store.CaseInput{Action: civic.ActWhistle, WhistleOrgIDs: []int64{org.ID}, LeadOrgID: org.ID,
+			Note: "请联系报事人13912345678到场"}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := j.Pass(ctx); err != nil || n != 1 {
+			t.Fatalf("whistle delivery: ok %d %v", n, err)
+		}
+		if p := last.Load().(map[string]any); p["event"] != "whistle" || !strings.HasSuffix(p["note"].(string), "请联系报事人139****5678到场") {
+			t.Fatalf("whistle delivery %v", p)
 		}
 	})
 }

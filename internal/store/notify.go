@@ -205,8 +205,11 @@ type Webhook struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
+// queueWebhooks queues the event for the organisation's endpoints. The note
+// leaves civicgrid for another system, so the phone and ID numbers written
+// into it are masked, as they are in the title; staff read them on the case.
 func (tx *Tx) queueWebhooks(ctx context.Context, orgID, caseID int64, number, title string, act civic.CaseAction, note, data string) error {
-	payload, _ := json.Marshal(map[string]any{"event": act, "case_id": caseID, "case_number": number, "title": title, "note": note,
+	payload, _ := json.Marshal(map[string]any{"event": act, "case_id": caseID, "case_number": number, "title": title, "note": civic.MaskNumbersInText(note),
 		"data": json.RawMessage(orEmptyJSON(data)), "at": tx.now})
 	_, err := tx.exec(ctx, `INSERT INTO webhook_deliveries (webhook_id, case_id, event, payload, next_attempt_at, created_at)
 		SELECT id, ?, ?, ?, ?, ? FROM webhooks WHERE org_id = ? AND active = ?`,
