@@ -671,11 +671,17 @@ func (s *Store) ImportNow(ctx context.Context, a civic.Actor, kind civic.ImportK
 	return s.GetImport(ctx, civic.System, id)
 }
 
-// ImportIssues lists an import's rejected or merged rows in row order.
+// ImportIssues lists an import's rejected or merged rows in row order. A
+// rejected row's cells are the uploader's own, shown back as uploaded so
+// they can be fixed; to anyone else in scope (the street looking at a
+// community's import) the phone and ID numbers in them are masked, as the
+// register shows them, unless they may export numbers in clear.
 func (s *Store) ImportIssues(ctx context.Context, a civic.Actor, id int64, kind civic.ImportIssueKind, p Page) ([]civic.ImportIssue, int, error) {
-	if _, err := s.GetImport(ctx, a, id); err != nil {
+	im, err := s.GetImport(ctx, a, id)
+	if err != nil {
 		return nil, 0, err
 	}
+	plain := a.IsSystem() || a.UserID == im.UserID || a.Can(civic.PermPeopleExportPlain)
 	var total int
 	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM import_issues WHERE import_id = ? AND kind = ?`, id, string(kind)).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count import rows: %w", err)
@@ -694,13 +700,21 @@ func (s *Store) ImportIssues(ctx context.Context, a civic.Actor, id int64, kind 
 		if err := rows.Scan(&body); err != nil {
 			return nil, 0, fmt.Errorf("scan import row: %w", err)
 		}
-		plain, err := s.openText(body)
+		body, err := s.openText(body)
 		if err != nil {
 			return nil, 0, err
 		}
 		var is civic.ImportIssue
-		if err := json.Unmarshal([]byte(plain), &is); err != nil {
+		if err := json.Unmarshal([]byte(body), &is); err != nil {
 			return nil, 0, fmt.Errorf("decode import row: %w", err)
+		}
+		if !plain {
+			for i, c := range is.Cells {
+				is.Cells[i] = civic.MaskNumbersInText(c)
+			}
+			for i, e := range is.Errors {
+				is.Errors[i].Msg = civic.Text{ZH: civic.MaskNumbersInText(e.Msg.ZH), EN: civic.MaskNumbersInText(e.Msg.EN)}
+			}
 		}
 		out = append(out, is)
 	}

@@ -205,6 +205,23 @@ func TestImportPeopleErrorsMergesAndRerun(t *testing.T) {
 			tab.Rows[0][len(tab.Header)-2] != 3 || !strings.Contains(tab.Rows[0][len(tab.Header)-1].(string), "证件号码：") {
 			t.Fatalf("rejected rows %+v %v", tab, err)
 		}
+		// The street, in scope but not the uploader, reads the rows with
+		// the numbers masked, as the register shows them; so does its
+		// download. The administrator may export in clear.
+		byStreet, _, err := s.ImportIssues(ctx, w.street, 1, civic.IssueRejected, store.Page{})
+		if err != nil || len(byStreet) != 5 || byStreet[0].Cells[2] != civic.MaskID(badCheck) || byStreet[0].Cells[0] != "李建国" {
+			t.Fatalf("the street reads the rejected rows %+v %v", byStreet, err)
+		}
+		if tab, err := s.RejectedRows(ctx, w.street, 1, "zh"); err != nil || tab.Rows[0][2] != civic.MaskID(badCheck) {
+			t.Fatalf("the street downloads the rejected rows %+v %v", tab, err)
+		}
+		if tab.Rows[0][2] != badCheck {
+			t.Fatalf("the uploader's own cell %v, want %s", tab.Rows[0][2], badCheck)
+		}
+		admin := mustUser(t, s, "admin0", civic.RoleAdmin, "1101")
+		if rows, _, err := s.ImportIssues(ctx, admin, 1, civic.IssueRejected, store.Page{}); err != nil || rows[0].Cells[2] != badCheck {
+			t.Fatalf("the administrator reads the rejected rows %+v %v", rows, err)
+		}
 		// Nothing in the report tables holds a number in clear.
 		var raw string
 		if err := s.QueryRowForTest(ctx, `SELECT COALESCE(MAX(body), '') || COALESCE(MIN(body), '') FROM import_issues`).Scan(&raw); err != nil || strings.Contains(raw, "19800101") || raw == "" {
