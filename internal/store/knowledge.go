@@ -360,6 +360,34 @@ func (tx *Tx) indexArticle(ctx context.Context, art civic.Article) error {
 	return nil
 }
 
+// reindexArticles re-indexes every article, in tx, after a change of the
+// term cutter.
+func (tx *Tx) reindexArticles(ctx context.Context) error {
+	rows, err := tx.query(ctx, `SELECT id, question, answer FROM kb_articles ORDER BY id`)
+	if err != nil {
+		return fmt.Errorf("read knowledge articles to index: %w", err)
+	}
+	var arts []civic.Article
+	for rows.Next() {
+		var art civic.Article
+		if err := rows.Scan(&art.ID, &art.Question, &art.Answer); err != nil {
+			rows.Close()
+			return fmt.Errorf("read knowledge article to index: %w", err)
+		}
+		arts = append(arts, art)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read knowledge articles to index: %w", err)
+	}
+	for _, art := range arts {
+		if err := tx.indexArticle(ctx, art); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // articleOwner checks the owner organisation and the category of an
 // article being written, and that the actor may write for the owner. It
 // returns the owner's name and jurisdiction.

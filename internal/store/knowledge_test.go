@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -341,6 +342,98 @@ func TestKnowledgeFlags(t *testing.T) {
 			if !seen[a] {
 				t.Errorf("no audit entry %s", a)
 			}
+		}
+	})
+}
+
+// TestSearchJoinedWords: "wifi" finds "Wi-Fi", "PM" finds "PM2.5" and
+// full-width "３号楼" is "3号楼", in the knowledge base and in cases; and
+// migration 0037 re-indexes what an older index holds by the older cut,
+// rewriting only the cases holding such a word.
+func TestSearchJoinedWords(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, _ *testdb.Clock) {
+		ctx := context.Background()
+		w, _ := kbWorld(t, s)
+		wifi := mustArticle(t, s, w.handler, civic.Article{Question: "小区公共Wi-Fi连不上找谁？", Answer: "请联系物业服务中心。", OrgID: w.dept.ID, Public: true})
+		pm := mustArticle(t, s, w.handler, civic.Article{Question: "PM2.5超标时学校停课吗？", Answer: "以教育部门通知为准。", OrgID: w.dept.ID, Public: true})
+		file := func(title string) civic.Case {
+			c, _, err := s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, CategoryCode: "0102", Title: title, HasLocation: true, Lng: 116.1, Lat: 39.2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		router := file("３号楼楼顶WIFI设备噪音大")
+		plain := file("小区门口占道经营")
+		articles := func(q string) []int64 {
+			got, _, err := s.ListArticles(ctx, w.operator, store.KnowledgeFilter{Query: q})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			for _, a := range got {
+				ids = append(ids, a.ID)
+			}
+			return ids
+		}
+		cases := func(q string) []int64 {
+			got, _, err := s.ListCases(ctx, w.street, store.CaseFilter{Query: q})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			for _, c := range got {
+				ids = append(ids, c.ID)
+			}
+			return ids
+		}
+		check := func(stage string) {
+			t.Helper()
+			for _, q := range []string{"wifi", "WiFi", "Wi-Fi"} {
+				if got := articles(q); fmt.Sprint(got) != fmt.Sprint([]int64{wifi.ID}) {
+					t.Errorf("%s: articles for %q: %v, want %d", stage, q, got, wifi.ID)
+				}
+				if got := cases(q); fmt.Sprint(got) != fmt.Sprint([]int64{router.ID}) {
+					t.Errorf("%s: cases for %q: %v, want %d", stage, q, got, router.ID)
+				}
+			}
+			for _, q := range []string{"PM", "pm2.5", "ＰＭ２．５"} {
+				if got := articles(q); fmt.Sprint(got) != fmt.Sprint([]int64{pm.ID}) {
+					t.Errorf("%s: articles for %q: %v, want %d", stage, q, got, pm.ID)
+				}
+			}
+			if got := cases("3号楼"); fmt.Sprint(got) != fmt.Sprint([]int64{router.ID}) {
+				t.Errorf("%s: cases for 3号楼: %v, want %d", stage, got, router.ID)
+			}
+		}
+		check("indexed when written")
+
+		// An index written before 0037: emptied here, so that only what
+		// the migration rewrites is found again.
+		var empty []string
+		if s.Engine() == store.Postgres {
+			empty = []string{`UPDATE cases SET search_terms = to_tsvector('simple', '')`, `UPDATE kb_articles SET search_terms = to_tsvector('simple', '')`}
+		} else {
+			empty = []string{`DELETE FROM case_fts`, `DELETE FROM kb_fts`}
+		}
+		for _, q := range append(empty, `DELETE FROM schema_migrations WHERE version = 37`) {
+			if _, err := s.ExecForTest(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := articles("wifi"); len(got) != 0 {
+			t.Fatalf("the emptied index finds %v", got)
+		}
+		applied, err := s.Migrate(ctx)
+		if err != nil || len(applied) != 1 || applied[0] != "0037_search_joined_words.sql" {
+			t.Fatalf("migrate: %v %v", applied, err)
+		}
+		check("after 0037")
+		if got := cases("占道"); len(got) != 0 {
+			t.Errorf("0037 rewrote case %d, which holds no joined word: %v", plain.ID, got)
+		}
+		if got := articles("居住"); len(got) != 1 {
+			t.Errorf("0037 left the other articles unindexed: %v", got)
 		}
 	})
 }

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/civicgrid/civicgrid/internal/textseg"
 )
 
 //go:embed migrations
@@ -90,8 +92,19 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 				// Words of a case's text no longer pass for region terms:
 				// re-index the cases holding such a word with the
 				// migration, both or neither.
-				if _, err := tx.reindexRegionWords(ctx); err != nil {
+				if _, err := tx.reindexWhere(ctx, hasRegionWord); err != nil {
 					return fmt.Errorf("re-index cases: %w", err)
+				}
+			}
+			if m.Name == "0037_search_joined_words.sql" {
+				// Words such as "Wi-Fi" and "PM2.5" are indexed by their
+				// pieces and as one, and full-width letters as ASCII:
+				// re-index the cases and articles holding one.
+				if _, err := tx.reindexWhere(ctx, textseg.Compound); err != nil {
+					return fmt.Errorf("re-index cases: %w", err)
+				}
+				if err := tx.reindexArticles(ctx); err != nil {
+					return err
 				}
 			}
 			if m.Name == "0027_rollups_response_day.sql" {

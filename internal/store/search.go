@@ -151,10 +151,10 @@ func (s *Store) ReindexCases(ctx context.Context) (int, error) {
 	}
 }
 
-// reindexRegionWords re-indexes, in tx, the cases whose text holds a word
-// shaped like a region term: the only ones migration 0034 (wordTerms)
-// changes, so that it reads every case but rewrites only those few.
-func (tx *Tx) reindexRegionWords(ctx context.Context) (int, error) {
+// reindexWhere re-indexes, in tx, the cases whose text keep accepts: a
+// migration that changes the terms of a few texts reads every case but
+// rewrites only those. It returns how many it re-indexed.
+func (tx *Tx) reindexWhere(ctx context.Context, keep func(text string) bool) (int, error) {
 	n := 0
 	var after int64
 	for {
@@ -166,12 +166,18 @@ func (tx *Tx) reindexRegionWords(ctx context.Context) (int, error) {
 			return n, nil
 		}
 		after = docs[len(docs)-1].id
-		changed := slices.DeleteFunc(docs, func(d indexDoc) bool { return !slices.ContainsFunc(textseg.Terms(d.text), isRegionTerm) })
+		changed := slices.DeleteFunc(docs, func(d indexDoc) bool { return !keep(d.text) })
 		if err := tx.reindex(ctx, changed); err != nil {
 			return n, err
 		}
 		n += len(changed)
 	}
+}
+
+// hasRegionWord reports whether text holds a word shaped like a region
+// term: the texts whose terms migration 0034 (wordTerms) changes.
+func hasRegionWord(text string) bool {
+	return slices.ContainsFunc(textseg.Terms(text), isRegionTerm)
 }
 
 // searchIDs answers a word search limited to region subtrees from the
