@@ -52,6 +52,10 @@ type reportForm struct {
 	// (drafted by the optional model, edited by the operator); it is
 	// filed at the head of the description.
 	Summary string
+	// SignedIn: the form was shown to a signed-in user. Posted without a
+	// session, it was not meant as an anonymous report: the session
+	// expired while the form was open.
+	SignedIn bool
 }
 
 var reportFields = []string{"title", "description", "category_code", "address", "location", "region_code", "reporter_name", "reporter_phone", "anonymous", "answered_directly", "answer", "photo", "house_id", "person_id"}
@@ -183,7 +187,9 @@ func (h *Web) showReport(w http.ResponseWriter, r *http.Request, c *rq, f report
 	}
 	p := reportPage{Page: h.base(w, c, "report.title", active), Form: f, Errs: errs, Channel: f.Channel, Action: "/report", Basemap: h.basemap(),
 		// Photos belong to a reporter's account; anonymous reports have none.
-		PhotoInputs: h.cfg.Files != nil && f.Channel != "hotline" && c.User.ID != 0}
+		PhotoInputs: h.cfg.Files != nil && f.Channel != "hotline" && (c.User.ID != 0 || f.SignedIn)}
+	f.SignedIn = f.SignedIn || c.User.ID != 0
+	p.Form = f
 	p.Leaflet = true
 	p.LLMSummary = h.llmSummaryBox(f)
 	switch f.Channel {
@@ -269,7 +275,7 @@ func readReportForm(r *http.Request) reportForm {
 		Address: v("address"), Lng: v("lng"), Lat: v("lat"), CRS: v("crs"), Region: v("region_code"), Name: v("reporter_name"),
 		Phone: v("reporter_phone"), Anonymous: v("anonymous") == "1", AnsweredDirectly: v("answered_directly") == "1", Answer: v("answer"),
 		AckNotAccepted: v("ack_not_accepted") == "1", Place: v("place"), PlaceName: v("place_name"), HouseID: v("house_id"), HouseQuery: v("house_q"),
-		CategoryFromModel: v("category_from_model") == "1", Summary: v("summary")}
+		CategoryFromModel: v("category_from_model") == "1", Summary: v("summary"), SignedIn: v("signed_in") == "1"}
 }
 
 // houseOptions are the houses a form offers as the place of the problem:
@@ -338,6 +344,16 @@ func (h *Web) submitReport(w http.ResponseWriter, r *http.Request, c *rq) error 
 	defer cleanUpload(r)
 	f := readReportForm(r)
 	f.Channel = "resident"
+	if c.User.ID == 0 && f.SignedIn {
+		// Filed now, it would be an anonymous case without its photos,
+		// which the resident never meant: keep it all for them to send
+		// again once signed in.
+		errs := FormErrors{Summary: []string{c.T("report.session_expired")}, status: http.StatusUnauthorized}
+		if len(postedPhotos(r)) > 0 {
+			errs.addField("photo", c.T("photo.reselect"))
+		}
+		return h.showReport(w, r, c, f, errs, errs.Status())
+	}
 	if c.User.ID == 0 {
 		// Nobody to attribute it to: the reporter stays anonymous.
 		f.Anonymous = true
@@ -399,6 +415,12 @@ func (h *Web) submit(w http.ResponseWriter, r *http.Request, c *rq, f reportForm
 	}
 	cs, existing, err := h.cfg.Intake.Submit(r.Context(), c.Actor, n)
 	if err != nil {
+		if civic.ErrorCodeOf(err) == civic.EConflict && n.IdempotencyKey != "" {
+			// The form's key already filed other words (sent, then edited
+			// after going back): this is a new report, under a new key.
+			f.Key = newKey()
+			return refused(FormErrors{Summary: []string{c.T("report.key_reused")}, status: http.StatusConflict})
+		}
 		fe, err := formErrors(err, c.Lang, reportFields...)
 		if err != nil {
 			return err

@@ -716,3 +716,55 @@ func TestSystemEventNote(t *testing.T) {
 		t.Fatal("a person's note is not translated")
 	}
 }
+
+// TestReportSessionExpired: a resident's session ends while the form is
+// open on the phone. The form, sent without it, is not filed as an
+// anonymous case without its photos: it comes back with what was typed
+// and says why; once signed in again, the same form files the case.
+func TestReportSessionExpired(t *testing.T) {
+	f := mustCaseFixture(t)
+	c := f.mustLogin(t, "resident")
+	key := mustFormKey(t, c, "/report")
+	body := mustStatus(t, c.get("/report"), http.StatusOK)
+	mustContain(t, body, `name="signed_in" value="1"`)
+	form := residentForm(key, "楼道堆满纸箱", "0102")
+	form.Set("signed_in", "1")
+	saved := c.cookies
+	c.cookies = map[string]*http.Cookie{}
+	body = mustStatus(t, c.post("/report", form), http.StatusUnauthorized)
+	mustContain(t, body, "登录已过期，本次没有提交")
+	mustContain(t, body, "楼道堆满纸箱")
+	mustContain(t, body, "三楼楼道堆满纸箱，影响通行")
+	mustContain(t, body, `name="signed_in" value="1"`)
+	if n := f.countCases(t); n != 0 {
+		t.Fatalf("an expired session filed %d cases", n)
+	}
+	c.cookies = saved
+	id, _ := mustReport(t, c, "/report", form)
+	if cs := f.mustCase(t, id); cs.Anonymous || cs.ReporterID != f.users["resident"].ID {
+		t.Fatalf("filed after signing in again: %+v", cs)
+	}
+}
+
+// TestReportKeyReused: a form sent, then edited after going back and sent
+// again under the same key, is another report. It is refused once, with
+// what was typed and a fresh key, and the second sending files it.
+func TestReportKeyReused(t *testing.T) {
+	f := mustCaseFixture(t)
+	c := f.mustLogin(t, "resident")
+	key := mustFormKey(t, c, "/report")
+	first, _ := mustReport(t, c, "/report", residentForm(key, "楼道堆满纸箱", "0102"))
+	form := residentForm(key, "小区绿地被占", "0104")
+	body := mustStatus(t, c.post("/report", form), http.StatusConflict)
+	mustContain(t, body, "这张表单先前已提交过另一份内容")
+	mustContain(t, body, "小区绿地被占")
+	m := keyRe.FindStringSubmatch(body)
+	if m == nil || m[1] == key {
+		t.Fatalf("the refused form keeps the used key: %v", m)
+	}
+	form.Set("key", m[1])
+	second, _ := mustReport(t, c, "/report", form)
+	if second == first || f.mustCase(t, second).Title != "小区绿地被占" {
+		t.Fatalf("the second report: %d (first %d)", second, first)
+	}
+}

@@ -315,6 +315,21 @@ func (h *Web) toLogin(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet && r.URL.Path != "/" {
 		target += "?next=" + url.QueryEscape(r.URL.RequestURI())
 	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && !isHX(r) {
+		// A form sent after the session expired: a redirect to the login
+		// page would drop what was typed without a word. Say that nothing
+		// was saved, and offer the way back to the form (where browsers
+		// keep the typed text) and a login that does not leave it.
+		c := &rq{Lang: auth.Lang(r.Context()), r: r}
+		w.Header().Set("Cache-Control", "no-store")
+		p := errorPage{Page: h.base(w, c, "session.expired", ""), Status: http.StatusUnauthorized, Heading: c.T("session.expired"),
+			Message: c.T("session.expired_post"), Back: formPage(r), Login: "/login"}
+		if p.Back != "" {
+			p.Login += "?next=" + url.QueryEscape(p.Back)
+		}
+		h.render(w, c, http.StatusUnauthorized, "error", p)
+		return
+	}
 	if isHX(r) {
 		// htmx would swap the login page into a fragment; make it navigate.
 		w.Header().Set("HX-Redirect", target)
@@ -324,12 +339,24 @@ func (h *Web) toLogin(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 
+// formPage is the page of this site a refused form was sent from, or ""
+// when the browser did not say (or it was the home page).
+func formPage(r *http.Request) string {
+	if b := backTo(r); b != "/" {
+		return b
+	}
+	return ""
+}
+
 // errorPage is the friendly page for refused or failed requests.
 type errorPage struct {
 	Page
 	Status  int
 	Heading string
 	Message string
+	// Back is the page a refused form was sent from, to go back to and
+	// correct it; Login signs in again in a new tab (the session expired).
+	Back, Login string
 }
 
 // fail shows err to the user in their language. Internal errors are logged
@@ -358,6 +385,9 @@ func (h *Web) fail(w http.ResponseWriter, r *http.Request, c *rq, err error) {
 		headKey = "error.forbidden"
 	}
 	p := errorPage{Page: h.base(w, c, headKey, ""), Status: status, Heading: c.T(headKey), Message: e.Msg.In(c.Lang)}
+	if r.Method == http.MethodPost && status < 500 {
+		p.Back = formPage(r)
+	}
 	sep := "；"
 	if c.Lang == "en" {
 		sep = "; "

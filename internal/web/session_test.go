@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -158,4 +159,42 @@ func TestLoginKeepsAskedLanguage(t *testing.T) {
 	if ck := c2.cookies[auth.LangCookie]; ck != nil {
 		t.Fatalf("a language cookie without asking: %v", ck)
 	}
+}
+
+// TestExpiredSessionPost: a staff form sent after the session expired is
+// not silently redirected to the login page, which would drop what was
+// typed: the page says nothing was saved, goes back to the form and signs
+// in again in a new tab, in the user's language.
+func TestExpiredSessionPost(t *testing.T) {
+	f := mustCaseFixture(t)
+	v := f.client(t)
+	v.cookies[auth.CookieName] = &http.Cookie{Name: auth.CookieName, Value: "expired"}
+	req := httptest.NewRequest(http.MethodPost, "/cases/1/act", strings.NewReader(url.Values{"action": {"comment"}, "note": {"已联系物业"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Referer", "http://example.com/cases/1")
+	body := mustStatus(t, v.do(req), http.StatusUnauthorized)
+	mustContain(t, body, "登录已过期", "刚才提交的内容没有保存", `href="/cases/1" data-history-back`, `href="/login?next=%2Fcases%2F1" target="_blank"`)
+
+	// A page of another site is no way back.
+	req = httptest.NewRequest(http.MethodPost, "/cases/1/act", strings.NewReader("action=comment"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Referer", "https://evil.example.org/x")
+	req.AddCookie(&http.Cookie{Name: "cg_lang", Value: "en"})
+	body = mustStatus(t, v.do(req), http.StatusUnauthorized)
+	mustContain(t, body, "Your session has expired", `href="/login" target="_blank"`)
+	if strings.Contains(body, "evil.example.org") || strings.Contains(body, "data-history-back") {
+		t.Fatalf("the way back leads off the site: %s", body)
+	}
+}
+
+// TestRefusedPostGoesBack: a form refused on the error page (here, one
+// the user may not send) offers the way back to it.
+func TestRefusedPostGoesBack(t *testing.T) {
+	f := mustCaseFixture(t)
+	c := f.mustLogin(t, "resident")
+	req := httptest.NewRequest(http.MethodPost, "/users/new", strings.NewReader("username=x"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Referer", "http://example.com/users/new")
+	body := mustStatus(t, c.do(req), http.StatusForbidden)
+	mustContain(t, body, `href="/users/new" data-history-back`, "返回修改")
 }

@@ -52,6 +52,17 @@
     }
   }, true);
 
+  // "Go back and correct it" on a refused form's page goes back in the
+  // history, where the browser keeps what was typed; the link itself is
+  // the way without script (or when the page was opened on its own).
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest && e.target.closest("a[data-history-back]");
+    if (a && window.history.length > 1) {
+      e.preventDefault();
+      window.history.back();
+    }
+  });
+
   // A just-created secret is selected when focused, ready to copy.
   document.addEventListener("focusin", function (e) {
     if (e.target.hasAttribute && e.target.hasAttribute("data-select-on-focus")) {

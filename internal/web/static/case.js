@@ -254,6 +254,7 @@
     var max = parseInt(el.dataset.max, 10) || 9;
     var maxBytes = parseInt(el.dataset.maxBytes, 10) || 10485760;
     var urls = [];
+    var dropped = [];
     var pool = null;
     try { if (album && typeof DataTransfer === "function") { new DataTransfer(); pool = []; } } catch (e) { pool = null; }
 
@@ -274,7 +275,7 @@
       urls.forEach(function (u) { URL.revokeObjectURL(u); });
       urls = [];
       list.textContent = "";
-      var files = chosen(), msgs = [];
+      var files = chosen(), msgs = dropped.slice();
       if (files.length > max) { msgs.push(el.dataset.tooMany); }
       files.forEach(function (f, i) {
         if (!/^image\//.test(f.type)) { msgs.push(el.dataset.notImage + f.name); }
@@ -310,8 +311,14 @@
       inp.addEventListener("change", function () {
         if (pool) {
           // A new pick replaces what the input held; the pool keeps the
-          // earlier ones.
-          pool = pool.concat(Array.prototype.slice.call(inp.files || []));
+          // earlier ones. Files the server would refuse are left out, so
+          // that they never make the whole form too large to be read.
+          dropped = [];
+          Array.prototype.slice.call(inp.files || []).forEach(function (f) {
+            if (!/^image\//.test(f.type)) { dropped.push(el.dataset.droppedNotImage + f.name); }
+            else if (f.size > maxBytes) { dropped.push(el.dataset.droppedTooBig + f.name); }
+            else { pool.push(f); }
+          });
           sync();
         }
         show();
