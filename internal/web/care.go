@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,13 +25,23 @@ type carePage struct {
 	Now     time.Time
 	CanWork bool
 	Errs    FormErrors
+	// Refused is the visit or closing form that was refused, shown open
+	// on its task with what was typed and why.
+	Refused careRefusal
+}
+
+// careRefusal is a refused visit ("visit") or closing ("close") of a task.
+type careRefusal struct {
+	TaskID int64
+	Kind   string
+	Text   string
 }
 
 func (h *Web) careList(w http.ResponseWriter, r *http.Request, c *rq) error {
-	return h.renderCare(w, r, c, FormErrors{})
+	return h.renderCare(w, r, c, FormErrors{}, careRefusal{})
 }
 
-func (h *Web) renderCare(w http.ResponseWriter, r *http.Request, c *rq, errs FormErrors) error {
+func (h *Web) renderCare(w http.ResponseWriter, r *http.Request, c *rq, errs FormErrors, refused careRefusal) error {
 	q := r.URL.Query()
 	page := pageOf(q)
 	state := civic.CareTaskState(q.Get("state"))
@@ -42,8 +53,15 @@ func (h *Web) renderCare(w http.ResponseWriter, r *http.Request, c *rq, errs For
 	if err != nil {
 		return err
 	}
+	if refused.TaskID != 0 && !slices.ContainsFunc(rows, func(t civic.CareTask) bool { return t.ID == refused.TaskID }) {
+		// The refused task may be on another page of the list: it comes
+		// first, with what was typed.
+		if t, err := h.store.GetCareTask(r.Context(), c.Actor, refused.TaskID); err == nil {
+			rows = append([]civic.CareTask{t}, rows...)
+		}
+	}
 	p := carePage{Page: h.base(w, c, "care.title", "/care"), State: string(state), Under: under, Rows: rows, Pager: newPager("/care", q, page, total),
-		CanWork: c.Actor.Can(civic.PermCareWork), Errs: errs, Now: h.store.Now()}
+		CanWork: c.Actor.Can(civic.PermCareWork), Errs: errs, Now: h.store.Now(), Refused: refused}
 	for _, s := range []civic.CareTaskState{civic.CareOpen, civic.CareDone, civic.CareDismissed, civic.CareLapsed} {
 		p.States = append(p.States, Option{Value: string(s), Label: s.Label().In(c.Lang), Selected: s == state})
 	}
@@ -74,7 +92,7 @@ func (h *Web) careVisit(w http.ResponseWriter, r *http.Request, c *rq) error {
 		if err != nil {
 			return err
 		}
-		return h.renderCare(w, r, c, errs)
+		return h.renderCare(w, r, c, errs, careRefusal{TaskID: id, Kind: "visit", Text: v.Notes})
 	}
 	h.flash(w, "flash.care_visited")
 	redirect(w, r, "/care")
@@ -89,12 +107,13 @@ func (h *Web) careClose(w http.ResponseWriter, r *http.Request, c *rq) error {
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	if _, err := h.store.CloseCareTask(r.Context(), c.Actor, id, r.PostFormValue("note")); err != nil {
+	note := r.PostFormValue("note")
+	if _, err := h.store.CloseCareTask(r.Context(), c.Actor, id, note); err != nil {
 		errs, err := formErrors(err, c.Lang)
 		if err != nil {
 			return err
 		}
-		return h.renderCare(w, r, c, errs)
+		return h.renderCare(w, r, c, errs, careRefusal{TaskID: id, Kind: "close", Text: note})
 	}
 	h.flash(w, "flash.care_closed")
 	redirect(w, r, "/care")

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
@@ -61,6 +62,14 @@ func TestCarePages(t *testing.T) {
 	mustContain(t, body, "孙奶奶", "独居老人每30天走访", fmt.Sprintf(`action="/care/%d/visit"`, tasks[0].ID))
 	mustContain(t, mustStatus(t, worker.get("/care?lang=en"), http.StatusOK), "Record a visit")
 	mustStatus(t, worker.post(fmt.Sprintf("/care/%d/visit", tasks[0].ID), url.Values{"notes": {""}}), http.StatusUnprocessableEntity)
+	// A refused visit or closing comes back open on its task with what
+	// was typed and why (it was an empty form under a summary at the top).
+	long := "老人独居，" + strings.Repeat("情况良好", 500)
+	body = mustStatus(t, worker.post(fmt.Sprintf("/care/%d/visit", tasks[0].ID), url.Values{"notes": {long}}), http.StatusUnprocessableEntity)
+	mustContain(t, body, long+"</textarea>", fmt.Sprintf(`<div id="notes-%d-err"><p class="field-error">`, tasks[0].ID), "不超过2000字")
+	longNote := strings.Repeat("已搬走", 200)
+	body = mustStatus(t, worker.post(fmt.Sprintf("/care/%d/close", tasks[0].ID), url.Values{"note": {longNote}}), http.StatusUnprocessableEntity)
+	mustContain(t, body, `value="`+longNote+`"`, "不超过500字")
 	mustStatus(t, worker.post(fmt.Sprintf("/care/%d/visit", tasks[0].ID), url.Values{"notes": {"身体尚好"}}), http.StatusSeeOther)
 	mustContain(t, mustStatus(t, worker.get("/care"), http.StatusOK), "暂无关爱提醒")
 	mustContain(t, mustStatus(t, worker.get("/care/rules"), http.StatusOK), "低保户每季度联系")
@@ -76,6 +85,9 @@ func TestCarePages(t *testing.T) {
 	mustStatus(t, street.post("/party/households", url.Values{"member_id": {strconv.FormatInt(member.ID, 10)}, "house_id": {strconv.FormatInt(houses[0].ID, 10)}}), http.StatusSeeOther)
 	body = mustStatus(t, worker.get("/party"), http.StatusOK)
 	mustContain(t, body, "党员甲", houses[0].Address, `action="/party/contacts"`)
+	longNotes := strings.Repeat("住户反映楼道灯坏了", 120)
+	body = mustStatus(t, worker.post("/party/contacts", url.Values{"member_id": {strconv.FormatInt(member.ID, 10)}, "house_id": {strconv.FormatInt(houses[0].ID, 10)}, "way": {"wechat"}, "notes": {longNotes}}), http.StatusUnprocessableEntity)
+	mustContain(t, body, longNotes+"</textarea>", `<option value="wechat" selected>`, "情况记录不超过1000字")
 	mustStatus(t, worker.post("/party/contacts", url.Values{"member_id": {strconv.FormatInt(member.ID, 10)}, "house_id": {strconv.FormatInt(houses[0].ID, 10)}, "way": {"phone"}}), http.StatusSeeOther)
 
 	body = mustStatus(t, worker.get("/rentals?date="+today), http.StatusOK)
@@ -92,4 +104,10 @@ func TestCarePages(t *testing.T) {
 	body = mustStatus(t, resident.post("/rentals/new", url.Values{"house_id": {strconv.FormatInt(houses[1].ID, 10)}, "tenant_name": {"王五"}, "id_number": {id}, "from": {today}, "to": {today}}), http.StatusUnprocessableEntity)
 	mustContain(t, body, "只能报备您名下的房屋")
 	mustNotContain(t, body, id)
+	// On a house they may report, a date typed wrong keeps what was
+	// typed, the ID number included: 18 digits are not typed twice.
+	other := "11010119900101001"
+	other += string(civic.IDCheckChar(other))
+	body = mustStatus(t, street.post("/rentals/new", url.Values{"house_id": {strconv.FormatInt(houses[0].ID, 10)}, "tenant_name": {"王五"}, "id_number": {other}, "from": {today}, "to": {"2020-01-01"}}), http.StatusUnprocessableEntity)
+	mustContain(t, body, `value="`+other+`"`, `value="王五"`)
 }

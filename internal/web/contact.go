@@ -29,6 +29,9 @@ type partyPage struct {
 	Max        int
 	Errs       FormErrors
 	HouseID    string
+	// Refused is the contact that was refused, shown open on its
+	// household with what was entered and why.
+	Refused civic.PartyContact
 }
 
 func (h *Web) party(w http.ResponseWriter, r *http.Request, c *rq) error {
@@ -36,9 +39,19 @@ func (h *Web) party(w http.ResponseWriter, r *http.Request, c *rq) error {
 }
 
 func (h *Web) renderParty(w http.ResponseWriter, r *http.Request, c *rq, errs FormErrors, houseID string) error {
+	return h.renderPartyWith(w, r, c, partyPage{Errs: errs, HouseID: houseID})
+}
+
+// renderPartyRefused shows the page again after a refused contact.
+func (h *Web) renderPartyRefused(w http.ResponseWriter, r *http.Request, c *rq, errs FormErrors, pc civic.PartyContact) error {
+	return h.renderPartyWith(w, r, c, partyPage{Errs: errs, Refused: pc})
+}
+
+func (h *Web) renderPartyWith(w http.ResponseWriter, r *http.Request, c *rq, p partyPage) error {
 	q := r.URL.Query()
-	p := partyPage{Page: h.base(w, c, "party.title", "/party"), Under: underParam(q), CanAssign: c.Actor.Can(civic.PermPeopleWrite),
-		CanContact: c.Actor.Can(civic.PermCareWork), Max: h.store.CareSettings().MaxHouseholds, Errs: errs, HouseID: houseID}
+	p.Page, p.Under, p.CanAssign = h.base(w, c, "party.title", "/party"), underParam(q), c.Actor.Can(civic.PermPeopleWrite)
+	p.CanContact, p.Max = c.Actor.Can(civic.PermCareWork), h.store.CareSettings().MaxHouseholds
+	errs := p.Errs
 	p.Member, _ = strconv.ParseInt(q.Get("member"), 10, 64)
 	p.Quiet, _ = strconv.Atoi(q.Get("quiet"))
 	if p.Quiet < 0 {
@@ -128,7 +141,11 @@ func (h *Web) partyContact(w http.ResponseWriter, r *http.Request, c *rq) error 
 		if err != nil {
 			return err
 		}
-		return h.renderParty(w, r, c, errs, "")
+		// The list the form was sent from, with the form open on it.
+		if u, err := url.Parse(partyBack(r)); err == nil {
+			r.URL.RawQuery = u.RawQuery
+		}
+		return h.renderPartyRefused(w, r, c, errs, pc)
 	}
 	h.flash(w, "flash.saved")
 	redirect(w, r, partyBack(r))

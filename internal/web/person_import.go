@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -24,11 +25,18 @@ type personImportPage struct {
 	Imports   []civic.Import
 	// Running is true while an import is unfinished, so the list polls.
 	Running bool
+	// Kind and Errs are a refused upload's choice and why it was refused.
+	Kind string
+	Errs FormErrors
 }
 
 func (h *Web) personImport(w http.ResponseWriter, r *http.Request, c *rq) error {
+	return h.renderPersonImport(w, r, c, "", FormErrors{})
+}
+
+func (h *Web) renderPersonImport(w http.ResponseWriter, r *http.Request, c *rq, kind string, errs FormErrors) error {
 	p := personImportPage{Page: h.base(w, c, "pimport.title", "/people/import"), CanImport: c.Actor.Can(civic.PermPeopleWrite),
-		CanPlain: c.Actor.Can(civic.PermPeopleExportPlain)}
+		CanPlain: c.Actor.Can(civic.PermPeopleExportPlain), Kind: kind, Errs: errs}
 	if p.CanImport {
 		var err error
 		if p.Imports, _, err = h.store.ListImports(r.Context(), c.Actor, store.Page{Limit: 20}); err != nil {
@@ -46,7 +54,7 @@ func (h *Web) personImport(w http.ResponseWriter, r *http.Request, c *rq) error 
 	if p.Areas, err = h.areaOptions(r.Context(), c.Actor, ""); err != nil {
 		return err
 	}
-	h.render(w, c, http.StatusOK, "person_import", p)
+	h.render(w, c, pageStatus(errs), "person_import", p)
 	return nil
 }
 
@@ -56,18 +64,31 @@ const maxImportUpload = 201 << 20
 func (h *Web) uploadPersonImport(w http.ResponseWriter, r *http.Request, c *rq) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxImportUpload)
 	defer cleanUpload(r)
+	// A refused upload shows the page again with the reason at its field;
+	// the kind chosen stays chosen (a browser cannot be given a file back).
+	refused := func(err error) error {
+		errs, ferr := formErrors(err, c.Lang, "file", "kind")
+		if ferr != nil {
+			return ferr
+		}
+		return h.renderPersonImport(w, r, c, r.FormValue("kind"), errs)
+	}
 	file, hdr, err := r.FormFile("file")
 	if err != nil {
-		return civic.Invalid(civic.FieldErr("file", "请选择要导入的文件", "choose a file to import"))
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return refused(civic.Invalid(civic.FieldErr("file", "文件超过200MB，请分成几个文件导入", "the file is larger than 200 MB; split it into several")))
+		}
+		return refused(civic.Invalid(civic.FieldErr("file", "请选择要导入的文件", "choose a file to import")))
 	}
 	defer file.Close()
 	data, err := io.ReadAll(file)
 	if err != nil {
-		return civic.Invalid(civic.FieldErr("file", "文件太大或上传中断", "the file is too large or the upload broke off"))
+		return refused(civic.Invalid(civic.FieldErr("file", "文件太大或上传中断", "the file is too large or the upload broke off")))
 	}
 	im, err := h.store.StartImport(r.Context(), c.Actor, civic.ImportKind(r.FormValue("kind")), hdr.Filename, data)
 	if err != nil {
-		return err
+		return refused(err)
 	}
 	h.flash(w, "flash.import_queued")
 	http.Redirect(w, r, fmt.Sprintf("/imports/%d", im.ID), http.StatusSeeOther)

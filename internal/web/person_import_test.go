@@ -47,6 +47,26 @@ func TestPersonImportPage(t *testing.T) {
 	if body := mustStatus(t, c.get("/people/export?kind=houses&format=csv"), http.StatusOK); !strings.Contains(body, "和平里") {
 		t.Fatalf("export %s", body)
 	}
+	// A refused upload shows the page again with the reason at the file
+	// field and the kind still chosen (it was a bare error page saying
+	// "check the marked fields" with nothing marked).
+	upload := func(kind, name string, data []byte) *httptest.ResponseRecorder {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		_ = mw.WriteField("kind", kind)
+		if name != "" {
+			fw, _ := mw.CreateFormFile("file", name)
+			fw.Write(data)
+		}
+		mw.Close()
+		req := httptest.NewRequest(http.MethodPost, "/people/import", &buf)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		return c.do(req)
+	}
+	body = mustStatus(t, upload("houses", "", nil), http.StatusUnprocessableEntity)
+	mustContain(t, body, `id="import-form"`, `<div id="f-file-err"><p class="field-error">`, "请选择要导入的文件", `<option value="houses" selected>`)
+	body = mustStatus(t, upload("houses", "x.csv", []byte("姓名,电话\n张三,1\n")), http.StatusUnprocessableEntity)
+	mustContain(t, body, `id="import-form"`, `<div id="f-file-err"><p class="field-error">`)
 	// A grid worker may export (masked) but not import.
 	w := f.mustLogin(t, "worker")
 	body = mustStatus(t, w.get("/people/import"), http.StatusOK)

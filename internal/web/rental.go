@@ -134,7 +134,13 @@ func (h *Web) reportRental(w http.ResponseWriter, r *http.Request, c *rq) error 
 	if err != nil {
 		return err
 	}
-	// The ID number is never sent back into the page.
-	f.IDNumber = ""
+	if errs.Fields["house_id"] != "" || errs.Status() == http.StatusForbidden {
+		// Not the landlord's house: nothing here is theirs to report, and
+		// the tenant's number is not sent back into the page.
+		f.IDNumber = ""
+	}
+	// Otherwise the form comes back as typed, the number too (as the
+	// person form does), so that a wrong date does not cost the landlord
+	// typing 18 digits again.
 	return h.renderRentalForm(w, r, c, f, errs)
 }
