@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
 )
@@ -22,6 +23,13 @@ const (
 // block meant to last is one without expiry).
 const maxBlockYears = 10
 
+// Lengths of the lists' free text, in characters, as the forms ask: a
+// block's reason, and a deputy's name and title (区人大代表).
+const (
+	maxBlockReason = 200
+	maxDeputyText  = 50
+)
+
 // BlockCaller refuses a phone number at intake, until an optional expiry.
 func (s *Store) BlockCaller(ctx context.Context, a civic.Actor, phone, reason string, until *time.Time) (civic.BlockedCaller, error) {
 	if err := a.Must(civic.PermCaseAbuse); err != nil {
@@ -34,6 +42,8 @@ func (s *Store) BlockCaller(ctx context.Context, a civic.Actor, phone, reason st
 	}
 	if reason == "" {
 		fs = append(fs, civic.FieldErr("reason", "请填写限制原因", "give the reason"))
+	} else if utf8.RuneCountInString(reason) > maxBlockReason {
+		fs = append(fs, civic.FieldErr("reason", "限制原因不超过%d字", "the reason is at most %d characters", maxBlockReason))
 	}
 	if until != nil && !until.After(s.Now()) {
 		fs = append(fs, civic.FieldErr("until", "截止时间应晚于现在", "the expiry must be in the future"))
@@ -115,6 +125,11 @@ func (s *Store) AddDeputy(ctx context.Context, a civic.Actor, d civic.Deputy) (c
 	}
 	if d.Name == "" {
 		fs = append(fs, civic.FieldErr("name", "请填写姓名", "enter the name"))
+	} else if utf8.RuneCountInString(d.Name) > maxDeputyText {
+		fs = append(fs, civic.FieldErr("name", "姓名不超过%d字", "the name is at most %d characters", maxDeputyText))
+	}
+	if utf8.RuneCountInString(d.Title) > maxDeputyText {
+		fs = append(fs, civic.FieldErr("title", "身份不超过%d字", "the title is at most %d characters", maxDeputyText))
 	}
 	if len(fs) > 0 {
 		return d, civic.Invalid(fs...)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/store"
@@ -58,6 +59,41 @@ func TestAbuseControls(t *testing.T) {
 		clock.Advance(store.AnonymousWindow)
 		if _, _, err := s.SubmitCase(ctx, anon, w.loc, store.NewCase{Source: civic.SourceResident, Title: "匿名反映", HasLocation: true, Lng: 116.1, Lat: 39.2}); err != nil {
 			t.Fatalf("after the window: %v", err)
+		}
+	})
+}
+
+// TestAbuseTextLimits: the caller lists' free text is bounded on the
+// server as on the form, in characters: one over is refused on its field,
+// naming the limit, and nothing is listed; at the limit it is kept whole.
+func TestAbuseTextLimits(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustCaseWorld(t, s)
+		_, err := s.BlockCaller(ctx, w.operator, "13511112222", strings.Repeat("扰", 201), nil)
+		mustRefuseLength(t, err, "reason", 200)
+		if bs, err := s.BlockedCallers(ctx, w.operator); err != nil || len(bs) != 0 {
+			t.Fatalf("a refused block was listed: %+v %v", bs, err)
+		}
+		if b, err := s.BlockCaller(ctx, w.operator, "13511112222", strings.Repeat("扰", 200), nil); err != nil || utf8.RuneCountInString(b.Reason) != 200 {
+			t.Fatalf("a reason of 200 characters: %v", err)
+		}
+		for _, tc := range []struct {
+			name, field string
+			d           civic.Deputy
+		}{
+			{"name", "name", civic.Deputy{Phone: "13900009999", Name: strings.Repeat("张", 51), Title: "区人大代表"}},
+			{"title", "title", civic.Deputy{Phone: "13900009999", Name: "张代表", Title: strings.Repeat("代", 51)}},
+		} {
+			_, err := s.AddDeputy(ctx, w.operator, tc.d)
+			mustRefuseLength(t, err, tc.field, 50)
+		}
+		if ds, err := s.Deputies(ctx, w.operator); err != nil || len(ds) != 0 {
+			t.Fatalf("a refused deputy was listed: %+v %v", ds, err)
+		}
+		d := civic.Deputy{Phone: "13900009999", Name: strings.Repeat("张", 50), Title: strings.Repeat("代", 50)}
+		if got, err := s.AddDeputy(ctx, w.operator, d); err != nil || got.Name != d.Name || got.Title != d.Title {
+			t.Fatalf("a name and title of 50 characters: %v", err)
 		}
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
 )
@@ -67,8 +68,8 @@ func (s *Store) ActOnCase(ctx context.Context, a civic.Actor, id int64, in CaseI
 // saved is a tenth of the demo's loading time.
 func (s *Store) ActOnCaseKept(ctx context.Context, a civic.Actor, id int64, in CaseInput) (civic.Case, error) {
 	in.Note = strings.TrimSpace(in.Note)
-	if len([]rune(in.Note)) > 4000 {
-		return civic.Case{}, civic.Invalid(civic.FieldErr("note", "说明不超过4000字", "the note is at most 4000 characters"))
+	if utf8.RuneCountInString(in.Note) > MaxNote {
+		return civic.Case{}, civic.Invalid(civic.FieldErr("note", "说明不超过%d字", "the note is at most %d characters", MaxNote))
 	}
 	var c civic.Case
 	err := s.write(ctx, func(tx *Tx) error {
@@ -359,8 +360,11 @@ func (tx *Tx) apply(ctx context.Context, s *Store, a civic.Actor, c *civic.Case,
 		c.DispatchedAt, c.ClaimedAt, c.FeedbackAt, c.HandledAt, c.ClosedAt, c.VisitedAt = nil, nil, nil, nil, nil, nil
 		c.Satisfaction, c.Solved, c.CompleteExtra = "", nil, 0
 	case civic.ActMerge:
-		if in.MergeInto == 0 || in.MergeInto == c.ID {
+		if in.MergeInto == 0 {
 			return need("merge_into", "请选择要并入的工单", "choose the case to merge into")
+		}
+		if in.MergeInto == c.ID {
+			return need("merge_into", "不能并入工单本身", "a case cannot be merged into itself")
 		}
 		var st string
 		var region string
@@ -496,7 +500,7 @@ func (tx *Tx) request(ctx context.Context, s *Store, a civic.Actor, c *civic.Cas
 		return need("note", "请填写申请理由", "give the reason")
 	}
 	if kind == "extend" && (in.Amount <= 0 || in.Amount > set.MaxExtendDays) {
-		return civic.Invalid(civic.FieldErr("amount", "延期时长应在0到%g之间", "the extension must be between 0 and %g", set.MaxExtendDays))
+		return civic.Invalid(civic.FieldErr("amount", "延期时长应大于0且不超过%g", "the extension must be more than 0 and at most %g", set.MaxExtendDays))
 	}
 	if kind == "extend" && in.Amount*2 != math.Trunc(in.Amount*2) {
 		// A deadline moves by working days or half days, not by seconds.

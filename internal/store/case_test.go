@@ -514,3 +514,142 @@ func TestCaseTextWithNUL(t *testing.T) {
 		}
 	})
 }
+
+// mustRefuseLength checks that err refuses field alone for running past
+// limit characters, naming the limit in both languages.
+func mustRefuseLength(t *testing.T, err error, field string, limit int) {
+	t.Helper()
+	e, n := civic.AsError(err), fmt.Sprint(limit)
+	if e.Code != civic.EInvalid || len(e.Fields) != 1 || e.Fields[0].Field != field ||
+		!strings.Contains(e.Fields[0].Msg.ZH, n) || !strings.Contains(e.Fields[0].Msg.EN, n) {
+		t.Fatalf("%s over %d characters: %v", field, limit, err)
+	}
+}
+
+// TestCaseTextLimits: a case's free text is bounded on the server, not only
+// by the forms' maxlength, and counted in characters (a Chinese character
+// is one, not three bytes): one character over is refused on its field,
+// naming the limit, and nothing is filed; at the limit the text is kept
+// whole. The address bound is Open311's, so that it and the store agree.
+func TestCaseTextLimits(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustCaseWorld(t, s)
+		count := func() int {
+			t.Helper()
+			_, n, err := s.ListCases(ctx, civic.System, store.CaseFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		for _, tc := range []struct {
+			name, field string
+			limit       int
+			set         func(n *store.NewCase, text string)
+			kept        func(c civic.Case, events []civic.CaseEvent) string
+		}{
+			{"address", "address", store.MaxAddress,
+				func(n *store.NewCase, s string) { n.Address = s },
+				func(c civic.Case, _ []civic.CaseEvent) string { return c.Address }},
+			{"reporter's name", "reporter_name", store.MaxReporterName,
+				func(n *store.NewCase, s string) { n.ReporterName = s },
+				func(c civic.Case, _ []civic.CaseEvent) string { return c.ReporterName }},
+			{"hotline answer", "answer", store.MaxNote,
+				func(n *store.NewCase, s string) { n.AnsweredDirectly, n.Answer = true, s },
+				func(_ civic.Case, ev []civic.CaseEvent) string { return ev[len(ev)-1].Note }},
+		} {
+			n := store.NewCase{Source: civic.SourceHotline, CategoryCode: "0102", Title: "来电反映楼道堆物", RegionCode: "110101001001", ReporterPhone: "13900002222"}
+			before := count()
+			tc.set(&n, strings.Repeat("路", tc.limit+1))
+			_, _, err := s.SubmitCase(ctx, w.operator, w.loc, n)
+			mustRefuseLength(t, err, tc.field, tc.limit)
+			if after := count(); after != before {
+				t.Fatalf("%s: a refused case was filed (%d cases, were %d)", tc.name, after, before)
+			}
+			text := strings.Repeat("路", tc.limit)
+			tc.set(&n, text)
+			c, _, err := s.SubmitCase(ctx, w.operator, w.loc, n)
+			if err != nil {
+				t.Fatalf("%s of %d characters: %v", tc.name, tc.limit, err)
+			}
+			c, err = s.GetCase(ctx, w.operator, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			events, err := s.CaseEvents(ctx, w.operator, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tc.kept(c, events); got != text {
+				t.Fatalf("%s: kept %d characters of %d", tc.name, utf8.RuneCountInString(got), tc.limit)
+			}
+		}
+	})
+}
+
+// TestCaseActionRefusals: an action's refusal says what is wrong: an
+// extension of nothing is outside bounds that exclude zero, and a case
+// cannot be merged into itself. Neither leaves a trace.
+func TestCaseActionRefusals(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustCaseWorld(t, s)
+		c, _, err := s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, CategoryCode: "0101", Title: "小区门口占道经营", HasLocation: true, Lng: 116.1, Lat: 39.2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.act(t, w.handler, c.ID, store.CaseInput{Action: civic.ActClaim})
+		refused := func(a civic.Actor, in store.CaseInput, field, zh, en string) {
+			t.Helper()
+			before, err := s.CaseEvents(ctx, w.street, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = s.ActOnCase(ctx, a, c.ID, in)
+			if e := civic.AsError(err); e.Code != civic.EInvalid || len(e.Fields) != 1 || e.Fields[0].Field != field || e.Fields[0].Msg.ZH != zh || e.Fields[0].Msg.EN != en {
+				t.Fatalf("%s: %v", in.Action, err)
+			}
+			if after, _ := s.CaseEvents(ctx, w.street, c.ID); len(after) != len(before) {
+				t.Fatalf("%s: a refused action left %d events, were %d", in.Action, len(after), len(before))
+			}
+		}
+		for _, amount := range []float64{0, -1, 16} {
+			refused(w.handler, store.CaseInput{Action: civic.ActRequestExtend, Amount: amount, Note: "需协调多部门"},
+				"amount", "延期时长应大于0且不超过15", "the extension must be more than 0 and at most 15")
+		}
+		if reqs, err := s.CaseRequests(ctx, w.street, c.ID); err != nil || len(reqs) != 0 {
+			t.Fatalf("refused extensions were filed: %+v %v", reqs, err)
+		}
+		refused(w.community, store.CaseInput{Action: civic.ActMerge, MergeInto: c.ID},
+			"merge_into", "不能并入工单本身", "a case cannot be merged into itself")
+		refused(w.community, store.CaseInput{Action: civic.ActMerge},
+			"merge_into", "请选择要并入的工单", "choose the case to merge into")
+		if got, err := s.GetCase(ctx, w.street, c.ID); err != nil || got.State != civic.StateInProgress {
+			t.Fatalf("after the refusals: %+v %v", got, err)
+		}
+	})
+}
+
+// TestWebhookURLLimit: a webhook URL over the limit is refused for its
+// length, not as a malformed address; one at the limit is registered.
+func TestWebhookURLLimit(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustCaseWorld(t, s)
+		base := "https://dept.example/hooks?token="
+		_, err := s.CreateWebhook(ctx, civic.System, w.dept.ID, base+strings.Repeat("a", 5000))
+		mustRefuseLength(t, err, "url", 2000)
+		if hooks, err := s.Webhooks(ctx, civic.System, w.dept.ID); err != nil || len(hooks) != 0 {
+			t.Fatalf("a refused webhook was registered: %+v %v", hooks, err)
+		}
+		long := base + strings.Repeat("a", 2000-len(base))
+		if h, err := s.CreateWebhook(ctx, civic.System, w.dept.ID, long); err != nil || h.URL != long {
+			t.Fatalf("a URL of 2000 characters: %v", err)
+		}
+		_, err = s.CreateWebhook(ctx, civic.System, w.dept.ID, "dept.example/hooks")
+		if e := civic.AsError(err); e.Code != civic.EInvalid || !strings.Contains(e.Fields[0].Msg.ZH, "请填写完整的 http(s) 地址") {
+			t.Fatalf("a URL without a scheme: %v", err)
+		}
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/geo"
@@ -127,6 +128,14 @@ func (s *Store) JoinCase(ctx context.Context, a civic.Actor, id int64, in JoinIn
 	if in.Phone != "" && !civic.ValidPhone(in.Phone) {
 		return civic.Case{}, civic.Invalid(civic.FieldErr("phone", "联系电话格式不正确", "the phone number is not valid"))
 	}
+	// The note is what the resident wrote in the report form's description.
+	in.Name, in.Note = strings.TrimSpace(in.Name), strings.TrimSpace(in.Note)
+	if utf8.RuneCountInString(in.Name) > MaxReporterName {
+		return civic.Case{}, civic.Invalid(civic.FieldErr("name", "反映人姓名不超过%d字", "the reporter's name is at most %d characters", MaxReporterName))
+	}
+	if utf8.RuneCountInString(in.Note) > MaxDescription {
+		return civic.Case{}, civic.Invalid(civic.FieldErr("note", "附议说明不超过%d字", "the note is at most %d characters", MaxDescription))
+	}
 	if in.Near != nil {
 		p := *in.Near
 		if math.IsNaN(p.Lng) || math.IsNaN(p.Lat) || p.Lng < -180 || p.Lng > 180 || p.Lat < -85 || p.Lat > 85 {
@@ -166,7 +175,7 @@ func (s *Store) JoinCase(ctx context.Context, a civic.Actor, id int64, in JoinIn
 		if !civic.CaseState(state).Open() || state == string(civic.StateClosed) {
 			return civic.Errorf(civic.EConflict, "该工单已办结，不能再附议，请重新上报", "the case is finished; file a new report instead")
 		}
-		name := strings.TrimSpace(in.Name)
+		name := in.Name
 		if name == "" {
 			name = a.Username
 		}

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -295,6 +296,37 @@ func TestJoinLimit(t *testing.T) {
 		}
 		if ok != store.MaxJoinsPerDay || limited != len(ids)-store.MaxJoinsPerDay {
 			t.Fatalf("side by side: %d joined, %d limited", ok, limited)
+		}
+	})
+}
+
+// TestJoinTextLimits: a co-reporter's name and note are bounded as a
+// case's reporter name and description are: one character over is refused
+// on its field, naming the limit, and nobody joins; at the limit the name
+// is kept whole.
+func TestJoinTextLimits(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustCaseWorld(t, s)
+		c, _, err := s.SubmitCase(ctx, w.operator, w.loc, store.NewCase{Source: civic.SourceHotline, CategoryCode: "0102", Title: "楼道堆物",
+			HasLocation: true, Lng: 116.1, Lat: 39.2, ReporterPhone: "13600000000"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		here := &geo.Point{Lng: 116.1, Lat: 39.2}
+		_, err = s.JoinCase(ctx, w.resident, c.ID, store.JoinInput{Name: strings.Repeat("王", store.MaxReporterName+1), Near: here})
+		mustRefuseLength(t, err, "name", store.MaxReporterName)
+		_, err = s.JoinCase(ctx, w.resident, c.ID, store.JoinInput{Note: strings.Repeat("堆", store.MaxDescription+1), Near: here})
+		mustRefuseLength(t, err, "note", store.MaxDescription)
+		if rs, err := s.CaseReporters(ctx, w.operator, c.ID); err != nil || len(rs) != 0 {
+			t.Fatalf("refused joins joined: %+v %v", rs, err)
+		}
+		name := strings.Repeat("王", store.MaxReporterName)
+		if _, err := s.JoinCase(ctx, w.resident, c.ID, store.JoinInput{Name: name, Note: strings.Repeat("堆", store.MaxDescription), Near: here}); err != nil {
+			t.Fatalf("a name and note at the limits: %v", err)
+		}
+		if rs, err := s.CaseReporters(ctx, w.operator, c.ID); err != nil || len(rs) != 1 || rs[0].Name != name {
+			t.Fatalf("after joining: %+v %v", rs, err)
 		}
 	})
 }

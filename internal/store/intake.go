@@ -64,10 +64,25 @@ type NewCase struct {
 // say the same (maxlength), so a pasted letter is never cut short unseen.
 const MaxDescription = 10000
 
+// The other free text a case keeps, in characters. MaxAddress is the
+// widest edge's: the report form asks for at most 200, Open311's
+// address_string takes 300, and a place code's name and address (60 + 200)
+// fill an empty one before the check. MaxReporterName is twice the form's
+// 50, for Open311's first and last names of up to 50 each, joined (two
+// Latin halves of 50 with their space make 101, refused on
+// first_name/last_name). A hotline answer is a note on the case, and
+// MaxNote bounds every note.
+const (
+	MaxAddress      = 300
+	MaxReporterName = 100
+	MaxNote         = 4000
+)
+
 func (n *NewCase) validate(a civic.Actor) error {
 	n.Title = strings.TrimSpace(n.Title)
 	n.Description = strings.TrimSpace(n.Description)
 	n.ReporterPhone = strings.TrimSpace(n.ReporterPhone)
+	n.Address, n.ReporterName, n.Answer = strings.TrimSpace(n.Address), strings.TrimSpace(n.ReporterName), strings.TrimSpace(n.Answer)
 	var fs []civic.FieldError
 	if n.Title == "" && n.Description != "" {
 		// Most letters to a city come without one (four in five of
@@ -81,6 +96,12 @@ func (n *NewCase) validate(a civic.Actor) error {
 	}
 	if utf8.RuneCountInString(n.Description) > MaxDescription {
 		fs = append(fs, civic.FieldErr("description", "问题描述不超过%d字", "the description is at most %d characters", MaxDescription))
+	}
+	if utf8.RuneCountInString(n.Address) > MaxAddress {
+		fs = append(fs, civic.FieldErr("address", "地址不超过%d字", "the address is at most %d characters", MaxAddress))
+	}
+	if utf8.RuneCountInString(n.ReporterName) > MaxReporterName {
+		fs = append(fs, civic.FieldErr("reporter_name", "反映人姓名不超过%d字", "the reporter's name is at most %d characters", MaxReporterName))
 	}
 	if !n.Source.Valid() {
 		fs = append(fs, civic.FieldErr("source", "来源渠道无效", "unknown source channel"))
@@ -101,8 +122,10 @@ func (n *NewCase) validate(a civic.Actor) error {
 	if n.Source == civic.SourceHotline && n.ReporterPhone == "" {
 		fs = append(fs, civic.FieldErr("reporter_phone", "请填写来电号码", "enter the caller's number"))
 	}
-	if n.AnsweredDirectly && strings.TrimSpace(n.Answer) == "" {
+	if n.AnsweredDirectly && n.Answer == "" {
 		fs = append(fs, civic.FieldErr("answer", "请填写答复内容", "write the answer given"))
+	} else if utf8.RuneCountInString(n.Answer) > MaxNote {
+		fs = append(fs, civic.FieldErr("answer", "答复内容不超过%d字", "the answer is at most %d characters", MaxNote))
 	}
 	if len(n.IdempotencyKey) > 100 {
 		fs = append(fs, civic.FieldErr("idempotency_key", "幂等键不超过100个字符", "the idempotency key is at most 100 characters"))

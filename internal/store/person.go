@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/textseg"
@@ -245,6 +246,10 @@ func readStoredPerson(ctx context.Context, q querier, id int64) (storedPerson, e
 	return sp, err
 }
 
+// maxTagReason bounds the reason written to the tag history, in
+// characters, as the person form asks.
+const maxTagReason = 200
+
 // SavePerson creates a person (ID 0) or replaces one's fields. An ID or
 // phone number given in its masked form (as an edit form shows it) keeps
 // the stored value. Tags given are the staff-set ones; derived tags follow
@@ -255,6 +260,10 @@ func (s *Store) SavePerson(ctx context.Context, a civic.Actor, p civic.Person, r
 	}
 	if !a.InScope(p.GridCode) {
 		return p, gridOutOfScope(ctx, s, p.GridCode)
+	}
+	reason = strings.TrimSpace(reason)
+	if utf8.RuneCountInString(reason) > maxTagReason {
+		return p, civic.Invalid(civic.FieldErr("reason", "标签变更原因不超过%d字", "the reason for tag changes is at most %d characters", maxTagReason))
 	}
 	err := s.write(ctx, func(tx *Tx) error {
 		var before *storedPerson

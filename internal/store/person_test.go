@@ -400,3 +400,29 @@ func TestNumberSearchLimit(t *testing.T) {
 		}
 	})
 }
+
+// TestTagReasonLimit: the reason written to the tag history is bounded as
+// the person form asks, in characters: one over is refused on its field,
+// naming the limit, and the person is not saved; at the limit it is kept
+// whole.
+func TestTagReasonLimit(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustPeopleWorld(t, s)
+		p := civic.Person{GridCode: grid1, Name: "赵秀兰", BirthDate: "1950-05-01", Gender: civic.GenderFemale, Tags: []civic.Tag{civic.TagAlone}}
+		_, err := s.SavePerson(ctx, w.community, p, strings.Repeat("独", 201))
+		mustRefuseLength(t, err, "reason", 200)
+		if _, n, err := s.ListPeople(ctx, w.community, store.PeopleFilter{}); err != nil || n != 0 {
+			t.Fatalf("a refused person was saved: %d %v", n, err)
+		}
+		reason := strings.Repeat("独", 200)
+		saved, err := s.SavePerson(ctx, w.community, p, reason)
+		if err != nil {
+			t.Fatalf("a reason of 200 characters: %v", err)
+		}
+		hist, err := s.TagHistory(ctx, w.community, saved.ID)
+		if err != nil || len(hist) == 0 || hist[0].Reason != reason {
+			t.Fatalf("history %+v %v", hist, err)
+		}
+	})
+}

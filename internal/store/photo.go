@@ -286,8 +286,8 @@ func (s *Store) ActOnCaseWithPhotos(ctx context.Context, a civic.Actor, id int64
 			fmt.Sprintf("%s cannot carry %s photos", in.Action.Label().EN, strings.ToLower(stage.Label().EN)))})
 	}
 	in.Note = strings.TrimSpace(in.Note)
-	if utf8.RuneCountInString(in.Note) > 4000 {
-		return civic.Invalid(civic.FieldErr("note", "说明不超过4000字", "the note is at most 4000 characters"))
+	if utf8.RuneCountInString(in.Note) > MaxNote {
+		return civic.Invalid(civic.FieldErr("note", "说明不超过%d字", "the note is at most %d characters", MaxNote))
 	}
 	return s.write(ctx, func(tx *Tx) error {
 		_, fresh, err := tx.photosFor(ctx, a, id, metas, stage)
