@@ -126,6 +126,16 @@ func TestBrowserFieldDay(t *testing.T) {
 		if err != nil || len(tall) > 0 {
 			t.Errorf("%s: top bar controls wrapped on a phone: %q (%v)", page, tall, err)
 		}
+		// Every control of the bar is a 44 × 44 px target on the screen
+		// (large text zooms the bar by .8, so it is measured as shown).
+		small, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll(".topbar .nav-toggle, .topbar .lang-switch a, .topbar .btn-ghost, .topbar .bell, .topbar .whoami")]
+			.filter(e => e.offsetParent !== null)
+			.map(e => { const z = parseFloat(getComputedStyle(e.closest(".topbar")).zoom) || 1, r = e.getBoundingClientRect();
+				return [e.textContent.trim() || e.getAttribute("aria-label") || e.className, Math.round(r.width * z), Math.round(r.height * z)] })
+			.filter(([, w, h]) => w < 44 || h < 44).map(x => x.join(" "))`))
+		if err != nil || len(small) > 0 {
+			t.Errorf("%s: top bar controls under 44 px on a phone: %q (%v)", page, small, err)
+		}
 	}
 	login := func(user string) {
 		t.Helper()
