@@ -120,6 +120,9 @@ func (tx *Tx) actCase(ctx context.Context, a civic.Actor, id int64, in CaseInput
 	if err := tx.apply(ctx, s, a, &c, next, in, &ev); err != nil {
 		return civic.Case{}, err
 	}
+	if ev.repeat {
+		return c, nil
+	}
 	if ev.skipUpdate {
 		tx.remember(c)
 		return c, tx.addEvent(ctx, a, id, in.Action, from, c.State, ev.noteOr(in.Note), ev.public, ev.data)
@@ -183,6 +186,7 @@ type caseEvent struct {
 	note       string
 	data       string
 	skipUpdate bool // the action changed other tables only
+	repeat     bool // the same comment sent again: nothing to add
 }
 
 func (e caseEvent) noteOr(n string) string {
@@ -394,6 +398,17 @@ func (tx *Tx) apply(ctx context.Context, s *Store, a civic.Actor, c *civic.Case,
 	case civic.ActComment:
 		if in.Note == "" {
 			return need("note", "请填写备注", "write the comment")
+		}
+		if a.UserID != 0 {
+			// The same words from the same person moments after their
+			// last event are the form sent twice (a double tap, a refresh):
+			// the timeline keeps one. The case row is held so that two at
+			// once see each other.
+			repeat, err := tx.repeatedComment(ctx, a, c.ID, in.Note)
+			if err != nil {
+				return err
+			}
+			ev.repeat = repeat
 		}
 		// Staff notes are internal; a reporter's own addition is theirs to
 		// see.
@@ -664,4 +679,27 @@ func withDispatchTerms(data string, c civic.Case) string {
 	}
 	b, _ := json.Marshal(m)
 	return string(b)
+}
+
+// commentRepeatWindow is how soon the same comment again counts as the
+// same form sent twice.
+const commentRepeatWindow = 2 * time.Minute
+
+// repeatedComment reports whether the actor's last event on the case is
+// the comment note, made within commentRepeatWindow.
+func (tx *Tx) repeatedComment(ctx context.Context, a civic.Actor, caseID int64, note string) (bool, error) {
+	var id int64
+	if err := tx.queryRow(ctx, `SELECT id FROM cases WHERE id = ?`+tx.s.forUpdate(), caseID).Scan(&id); err != nil {
+		return false, fmt.Errorf("lock case %d: %w", caseID, err)
+	}
+	var act, last string
+	var at time.Time
+	err := tx.queryRow(ctx, `SELECT action, note, at FROM case_events WHERE case_id = ? AND actor_id = ? ORDER BY id DESC LIMIT 1`, caseID, a.UserID).Scan(&act, &last, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read the last event of case %d: %w", caseID, err)
+	}
+	return act == string(civic.ActComment) && last == note && tx.now.Sub(at) < commentRepeatWindow, nil
 }

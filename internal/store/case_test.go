@@ -653,3 +653,66 @@ func TestWebhookURLLimit(t *testing.T) {
 		}
 	})
 }
+
+// TestSentTwice: a form sent twice (a double tap, a refresh of the page
+// it answered with) does not make two of anything: the same comment from
+// the same person within two minutes is one event, the same webhook
+// address of one organisation is refused, and so is a department's second
+// article with the same question.
+func TestSentTwice(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w, _ := kbWorld(t, s)
+		c, _, err := s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, CategoryCode: "0102", Title: "楼道堆物", HasLocation: true, Lng: 116.1, Lat: 39.2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		comments := func() int {
+			t.Helper()
+			evs, err := s.CaseEvents(ctx, w.street, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, e := range evs {
+				if e.Action == civic.ActComment {
+					n++
+				}
+			}
+			return n
+		}
+		for range 2 {
+			w.act(t, w.street, c.ID, store.CaseInput{Action: civic.ActComment, Note: "重点督办"})
+		}
+		if n := comments(); n != 1 {
+			t.Fatalf("the same comment sent twice makes %d events", n)
+		}
+		// Someone else's same words, other words, or the same words later
+		// are comments of their own.
+		w.act(t, w.community, c.ID, store.CaseInput{Action: civic.ActComment, Note: "重点督办"})
+		w.act(t, w.street, c.ID, store.CaseInput{Action: civic.ActComment, Note: "请尽快处理"})
+		clock.Advance(3 * time.Minute)
+		w.act(t, w.street, c.ID, store.CaseInput{Action: civic.ActComment, Note: "请尽快处理"})
+		if n := comments(); n != 4 {
+			t.Fatalf("distinct comments: %d events, want 4", n)
+		}
+
+		if _, err := s.CreateWebhook(ctx, civic.System, w.dept.ID, "https://dept.example/hooks"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateWebhook(ctx, civic.System, w.dept.ID, " https://dept.example/hooks "); civic.ErrorCodeOf(err) != civic.EConflict {
+			t.Fatalf("the same webhook address twice: %v", err)
+		}
+		if hooks, _ := s.Webhooks(ctx, civic.System, w.dept.ID); len(hooks) != 1 {
+			t.Fatalf("%d webhooks", len(hooks))
+		}
+
+		art := civic.Article{Question: "居住证怎么办理？", Answer: "再写一遍", OrgID: w.dept.ID}
+		if _, err := s.CreateArticle(ctx, w.handler, art); civic.ErrorCodeOf(err) != civic.EInvalid {
+			t.Fatalf("the same question twice: %v", err)
+		}
+		if got, _, _ := s.ListArticles(ctx, w.operator, store.KnowledgeFilter{Query: "居住证"}); len(got) != 1 {
+			t.Fatalf("%d articles on 居住证", len(got))
+		}
+	})
+}

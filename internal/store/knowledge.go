@@ -434,6 +434,23 @@ func (s *Store) CreateArticle(ctx context.Context, a civic.Actor, art civic.Arti
 		if err != nil {
 			return err
 		}
+		// One department does not answer the same question twice: the
+		// second is a form sent again (a double click, a refresh), or an
+		// article its owner should edit instead. The owner's row is held
+		// so that two at once cannot both pass the check.
+		var org int64
+		if err := tx.queryRow(ctx, `SELECT id FROM organisations WHERE id = ?`+tx.s.forUpdate(), art.OrgID).Scan(&org); err != nil {
+			return fmt.Errorf("lock organisation %d: %w", art.OrgID, err)
+		}
+		var same int64
+		err = tx.queryRow(ctx, `SELECT id FROM kb_articles WHERE org_id = ? AND question = ? ORDER BY id LIMIT 1`, art.OrgID, art.Question).Scan(&same)
+		switch {
+		case err == nil:
+			return civic.Invalid(civic.FieldErr("question", "本部门已有同一问题的文章（编号%d），请修改那篇",
+				"the department already has an article with this question (no. %d); edit that one", same))
+		case !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("look for the same question: %w", err)
+		}
 		art.ID, err = tx.insertID(ctx, `INSERT INTO kb_articles (question, answer, category_code, valid_from, valid_to, org_id, public, created_by, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, art.Question, art.Answer, art.CategoryCode, art.ValidFrom, art.ValidTo, art.OrgID, art.Public, a.Username, tx.now, tx.now)
 		if err != nil {

@@ -236,6 +236,8 @@ func TestKnowledgeAccess(t *testing.T) {
 			{"the department's handler", w.handler, ""},
 			{"admin", admin, ""},
 		} {
+			art := art
+			art.Question += "（" + c.name + "）" // one department answers a question once
 			_, err := s.CreateArticle(ctx, c.a, art)
 			if civic.ErrorCodeOf(err) != c.want {
 				t.Errorf("%s creates: %v, want %q", c.name, err, c.want)

@@ -251,6 +251,22 @@ func (s *Store) CreateWebhook(ctx context.Context, a civic.Actor, orgID int64, u
 	}
 	h := Webhook{OrgID: o.ID, URL: url, Secret: secret, Active: true}
 	err = s.write(ctx, func(tx *Tx) error {
+		// The same address twice would receive every event twice: a form
+		// sent again (a refresh of the page showing the secret) is refused.
+		// The organisation's row is held so that two at once cannot both
+		// pass the check.
+		var id int64
+		if err := tx.queryRow(ctx, `SELECT id FROM organisations WHERE id = ?`+tx.s.forUpdate(), o.ID).Scan(&id); err != nil {
+			return fmt.Errorf("lock organisation %d: %w", o.ID, err)
+		}
+		var n int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM webhooks WHERE org_id = ? AND url = ?`, o.ID, url).Scan(&n); err != nil {
+			return fmt.Errorf("look for webhook: %w", err)
+		}
+		if n > 0 {
+			return civic.Errorf(civic.EConflict, "本单位已登记这个推送地址，不必重复添加；如需新密钥，请先删除旧的再添加",
+				"this organisation already has this address; to get a new secret, delete it first and add it again")
+		}
 		id, err := tx.insertID(ctx, `INSERT INTO webhooks (org_id, url, secret, active, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			o.ID, url, secret, true, a.UserID, tx.now)
 		if err != nil {
