@@ -3,6 +3,7 @@ package civic
 import (
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Compound is a residential compound (小区) with its property company.
@@ -154,7 +155,7 @@ type House struct {
 func (h *House) Validate(b Building) error {
 	h.Number = strings.TrimSpace(h.Number)
 	var fs []FieldError
-	if n := len(h.Number); n == 0 || n > 20 {
+	if n := utf8.RuneCountInString(h.Number); n == 0 || n > 20 {
 		fs = append(fs, FieldErr("number", "请填写门牌号（不超过20个字符）", "give the house number (at most 20 characters)"))
 	}
 	if h.Unit < 1 || h.Unit > b.Units {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -305,3 +306,25 @@ const exportPage = 10000
 
 // today is the date in China, which is what start and end dates mean.
 func (h *Web) today() string { return civic.Today(h.store.Now()) }
+
+// withOwnChecks adds to a form's refusal for what could not be read
+// (numbers typed as text) the record's own checks of its other fields, so
+// that every mistake shows at once rather than one round at a time. A
+// field the form already refused keeps the form's message.
+func withOwnChecks(err error, check func() error) error {
+	e := civic.AsError(err)
+	if e.Code != civic.EInvalid {
+		return err
+	}
+	more := civic.AsError(check())
+	if more.Code != civic.EInvalid {
+		return err
+	}
+	fields := slices.Clone(e.Fields)
+	for _, f := range more.Fields {
+		if !slices.ContainsFunc(fields, func(g civic.FieldError) bool { return g.Field == f.Field }) {
+			fields = append(fields, f)
+		}
+	}
+	return civic.Invalid(fields...)
+}

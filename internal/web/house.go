@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -479,7 +480,9 @@ func (h *Web) saveBuilding(w http.ResponseWriter, r *http.Request, c *rq) error 
 		return err
 	}
 	b, err := f.building()
-	if err == nil {
+	if err != nil {
+		err = withOwnChecks(err, b.Validate)
+	} else {
 		b, err = h.store.SaveBuilding(r.Context(), c.Actor, b)
 	}
 	if err == nil {
@@ -610,7 +613,11 @@ func (h *Web) saveHouse(w http.ResponseWriter, r *http.Request, c *rq) error {
 		return err
 	}
 	hs, err := f.house()
-	if err == nil {
+	if err != nil {
+		// The unit and floor are checked against the building by the
+		// store; here only the other fields.
+		err = withOwnChecks(err, func() error { return hs.Validate(civic.Building{Units: math.MaxInt32, Floors: math.MaxInt32}) })
+	} else {
 		hs, err = h.store.SaveHouse(r.Context(), c.Actor, hs)
 	}
 	if err == nil {

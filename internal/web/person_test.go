@@ -64,8 +64,14 @@ func TestPeopleAndHousesPages(t *testing.T) {
 	compoundID := strings.TrimPrefix(loc, "/compounds/")
 	body := mustStatus(t, staff.post("/buildings/new", url.Values{"compound_id": {compoundID}, "grid_code": {gridA1}, "name": {"3号楼"}, "floors": {"三"}, "units": {"2"}}), http.StatusUnprocessableEntity)
 	mustContain(t, body, "层数应为整数")
+	// Every mistake at once: a number typed as text does not hide the
+	// others.
+	body = mustStatus(t, staff.post("/buildings/new", url.Values{"compound_id": {compoundID}, "grid_code": {gridA1}, "name": {""}, "floors": {"三"}, "units": {"99"}}), http.StatusUnprocessableEntity)
+	mustContain(t, body, "层数应为整数", "请填写楼栋名称", "单元数应为1到50")
 	buildingURL := mustRedirect(t, staff, "/buildings/new", url.Values{"compound_id": {compoundID}, "grid_code": {gridA1}, "name": {"3号楼"}, "floors": {"3"}, "units": {"2"}})
 	buildingID := strings.TrimPrefix(buildingURL, "/buildings/")
+	body = mustStatus(t, staff.post("/houses/new", url.Values{"building_id": {buildingID}, "unit": {"abc"}, "floor": {"1"}, "number": {""}, "use": {"zz"}}), http.StatusUnprocessableEntity)
+	mustContain(t, body, "单元应为整数", "请填写门牌号", "房屋用途应为")
 	mustRedirect(t, staff, "/houses/new", url.Values{"building_id": {buildingID}, "unit": {"1"}, "floor": {"1"}, "number": {"101"}, "area_m2": {"78.5"}, "use": {"own"}})
 	mustRedirect(t, staff, "/houses/new", url.Values{"building_id": {buildingID}, "unit": {"2"}, "floor": {"3"}, "number": {"302"}, "use": {"vacant"}})
 	body = mustStatus(t, staff.post("/houses/new", url.Values{"building_id": {buildingID}, "unit": {"1"}, "floor": {"1"}, "number": {"101"}}), http.StatusUnprocessableEntity)
