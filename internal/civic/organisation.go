@@ -79,7 +79,9 @@ func (o *Organisation) Validate() error {
 // landline with optional area code and extension (010-12345678-123), or an
 // international number starting with +.
 func ValidPhone(p string) bool {
-	if p == "" || p[0] == '-' {
+	// A number is written with at most a few dashes (010-6512-3456, an
+	// extension); more is not a phone number but an unbounded field.
+	if p == "" || p[0] == '-' || len(p) > 24 {
 		return false
 	}
 	digits := 0
