@@ -72,8 +72,20 @@ func TestBrowserPeopleAndHouses(t *testing.T) {
 	if s := text(`#id_number-err`); !strings.Contains(s, "校验位") {
 		t.Fatalf("check digit message %q", s)
 	}
+	// A field's refusal is tied to its control for screen readers, also
+	// on forms whose template only marks it invalid (the account page).
+	mustDo(t, ctx, "a bad phone on the account page",
+		chromedp.Navigate(base+"/account"), chromedp.WaitVisible(`#phone`),
+		chromedp.SetValue(`#phone`, "12ab"), chromedp.Submit(`#phone`), chromedp.WaitVisible(`#phone ~ .field-error`))
+	tied := mustGet(t, ctx, "the phone's description", chromedp.Evaluate[string](`(function(){var i=document.getElementById("phone");
+		return i.getAttribute("aria-invalid") + " " + (i.getAttribute("aria-describedby")||"").split(" ").map(function(id){var e=document.getElementById(id);return e?e.textContent.trim():"?"}).join("|")})()`))
+	if !strings.HasPrefix(tied, "true ") || !strings.Contains(tied, "电话号码") {
+		t.Errorf("the refused phone is not tied to its message: %q", tied)
+	}
 	mustDo(t, ctx, "fix the number",
-		chromedp.SetValue(`#id_number`, idNumber), chromedp.Click(submit), chromedp.WaitVisible(`#person-facts`))
+		chromedp.Navigate(base+"/people/new"), chromedp.WaitVisible(`#name`),
+		chromedp.SendKeys(`#name`, name), chromedp.SetValue(`#grid_code`, grid),
+		chromedp.SetValue(`#id_number`, idNumber), chromedp.SendKeys(`#phone`, phone), chromedp.Click(submit), chromedp.WaitVisible(`#person-facts`))
 	personURL := mustGet(t, ctx, "person URL", chromedp.Location())
 	if s := text(`#person-id-number`); s != civic.MaskID(idNumber) {
 		t.Fatalf("the person page shows %q", s)

@@ -202,6 +202,12 @@ func TestBrowserGridMap(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/cases"), chromedp.WaitVisible(`a[href^="/cases/"]`)); err != nil {
 		t.Fatalf("case list: %v", err)
 	}
+	// The demo's history is many pages: the pager shows which one this is
+	// (its number was white on white).
+	pager, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(function(){var e=document.querySelector(".pager span.current");if(!e)return[];var s=getComputedStyle(e);return[e.textContent.trim(),s.color,s.backgroundColor]})()`))
+	if err != nil || len(pager) != 3 || pager[0] != "1" || pager[1] == pager[2] {
+		t.Errorf("the pager's current page: %q %v", pager, err)
+	}
 	if err := chromedp.Do(ctx, chromedp.Click(`main tbody a[href^="/cases/"]`, chromedp.NodeVisible)); err != nil {
 		t.Fatalf("open a case: %v", err)
 	}

@@ -23,7 +23,28 @@
   }
   window.addEventListener("hashchange", showTarget);
 
+  // tieErrors ties each field's refusal to its control, for screen
+  // readers: the control is marked invalid and described by the message.
+  // Templates that already did so are left as they are.
+  var errN = 0;
+  function tieErrors(scope) {
+    scope.querySelectorAll(".field .field-error").forEach(function (p) {
+      var ctl = p.closest(".field").querySelector("input:not([type=hidden]), select, textarea");
+      if (!ctl) { return; }
+      var by = (ctl.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+      var holder = p.parentElement && p.parentElement.id;
+      if (by.indexOf(p.id) < 0 && !(holder && by.indexOf(holder) >= 0)) {
+        if (!p.id) { p.id = "field-error-" + (++errN); }
+        by.push(p.id);
+        ctl.setAttribute("aria-describedby", by.join(" "));
+      }
+      ctl.setAttribute("aria-invalid", "true");
+    });
+  }
+  document.addEventListener("htmx:afterSwap", function (e) { tieErrors(e.target); });
+
   document.addEventListener("DOMContentLoaded", function () {
+    tieErrors(document);
     // A refused form reloads the page at the top: show its first problem,
     // unless the address names a part of the page to show.
     if (!showTarget()) {
