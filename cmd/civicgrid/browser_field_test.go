@@ -49,6 +49,9 @@ func phoneBrowser(t *testing.T, exe, origin string, lng, lat float64) context.Co
 // propose a correction of her phone number. Then the community's staff
 // approve it and the record changes.
 func TestBrowserFieldDay(t *testing.T) {
+	// findingMarkup rides in a finding's words: shown anywhere, it must read
+	// as text.
+	const findingMarkup = `<img src=x onerror="document.title='XSS'">`
 	exe := chromiumPath(t)
 	db := filepath.Join(t.TempDir(), "demo.db")
 	base := startDemoAt(t, db)
@@ -157,7 +160,7 @@ func TestBrowserFieldDay(t *testing.T) {
 	waitFor("the position reaches the finding form", `document.getElementById("finding-lng").value !== ""`)
 	fitsPhone("the patrol page")
 	step("add a finding",
-		chromedp.SendKeys(`#finding-text`, "演示楼门前井盖缺失"),
+		chromedp.SendKeys(`#finding-text`, "演示楼门前井盖缺失"+findingMarkup),
 		chromedp.Click(`#finding-add`),
 		chromedp.WaitVisible(`button[data-finding-case]`),
 	)
@@ -179,6 +182,17 @@ func TestBrowserFieldDay(t *testing.T) {
 	if err != nil || len(fs) != 1 || fs[0].CaseID == 0 || !fs[0].HasLocation {
 		t.Fatalf("finding %+v %v", fs, err)
 	}
+	// A finding's words are text on the patrol's map, never markup: a
+	// worker's note ran as script in a supervisor's browser when its
+	// tooltip was read as HTML.
+	step("open the patrol's map", chromedp.Navigate(fmt.Sprintf("%s/patrols/%d", base, patrols[0].ID)), chromedp.WaitVisible(`path.leaflet-interactive`))
+	waitFor("the findings' tooltips open", `(function(){document.querySelectorAll("path.leaflet-interactive").forEach(function(p){p.dispatchEvent(new MouseEvent("mouseover",{bubbles:true}))});
+		return [...document.querySelectorAll(".leaflet-tooltip")].some(function(t){return t.textContent.includes("井盖缺失")})})()`)
+	shown := mustGet(t, ctx, "the tooltips", chromedp.Evaluate[string](`[...document.querySelectorAll(".leaflet-tooltip")].map(function(t){return t.textContent + (t.querySelector("img") ? " [img]" : "")}).join(" | ") + " title=" + document.title`))
+	if !strings.Contains(shown, "井盖缺失"+findingMarkup) || strings.Contains(shown, "[img]") || strings.Contains(shown, "title=XSS") {
+		t.Fatalf("the finding's tooltip: %q", shown)
+	}
+	step("back to the field home", chromedp.Navigate(base+"/field"), chromedp.WaitVisible(`#fw-visit`))
 
 	step("visit the resident",
 		chromedp.Click(`#fw-visit`),

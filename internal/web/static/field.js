@@ -7,6 +7,14 @@
 (function () {
   "use strict";
 
+  // plainText is s as a text node for Leaflet: a string given to a tooltip
+  // is read as HTML, and names and notes are what people typed.
+  function plainText(s) {
+    var span = document.createElement("span");
+    span.textContent = s == null ? "" : String(s);
+    return span;
+  }
+
   function recorder(el) {
     var id = el.dataset.patrol;
     var store = window.localStorage;
@@ -103,7 +111,7 @@
       bounds = bounds.concat(line);
     }
     data.findings.forEach(function (f) {
-      L.circleMarker([f.Lat, f.Lng], { radius: 8, color: "#c8102e", fillOpacity: 0.8 }).bindTooltip(f.Text).addTo(map);
+      L.circleMarker([f.Lat, f.Lng], { radius: 8, color: "#c8102e", fillOpacity: 0.8 }).bindTooltip(plainText(f.Text)).addTo(map);
       bounds.push([f.Lat, f.Lng]);
     });
     if (bounds.length) { map.fitBounds(bounds, { padding: [20, 20], maxZoom: 18 }); }

@@ -4,6 +4,14 @@
 (function () {
   "use strict";
 
+  // plainText is s as a text node for Leaflet: a string given to a tooltip
+  // is read as HTML, and names and notes are what people typed.
+  function plainText(s) {
+    var span = document.createElement("span");
+    span.textContent = s == null ? "" : String(s);
+    return span;
+  }
+
   // Level styles: the administrative levels are outlines in distinct
   // colours; grids are lightly filled so that they read as the clickable
   // layer; micro-grids are fine dotted lines.
@@ -82,7 +90,7 @@
     function onFeature(feature, layer) {
       var p = feature.properties;
       byCode[p.code] = layer;
-      layer.bindTooltip(p.name, { sticky: true, direction: "top" });
+      layer.bindTooltip(plainText(p.name), { sticky: true, direction: "top" });
       if (mode === "region" && p.code !== under) {
         layer.on("click", function () { window.location.href = "/regions/" + encodeURIComponent(p.code); });
       } else if (mode === "full" && CLICKABLE[p.level]) {

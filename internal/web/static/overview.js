@@ -4,6 +4,14 @@
 // server-rendered figures and tables and updating the charts in place.
 (function () {
   "use strict";
+
+  // plainText is s as a text node for Leaflet: a string given to a tooltip
+  // is read as HTML, and names and notes are what people typed.
+  function plainText(s) {
+    var span = document.createElement("span");
+    span.textContent = s == null ? "" : String(s);
+    return span;
+  }
   var COLORS = ["#0b3d91", "#c8102e", "#0f766e", "#b45309", "#7c3aed", "#2563eb", "#db2777", "#65a30d"];
   var GRADES = [0, 1, 5, 10, 20, 50];
   var SHADES = ["#f1f5f9", "#fde2c4", "#fbbf77", "#f59e0b", "#ea580c", "#c2410c"];
@@ -110,7 +118,7 @@
         mapLayer = L.geoJSON(fc, {
           className: "ov-region",
           onEachFeature: function (feature, layer) {
-            layer.bindTooltip(feature.properties.name, { sticky: true });
+            layer.bindTooltip(plainText(feature.properties.name), { sticky: true });
             layer.on("click", function () {
               var f = regionFigures()[feature.properties.code];
               go(f && f.link ? f.link : (feature.properties.code !== data.scope ? "/overview?scope=" + encodeURIComponent(feature.properties.code) + (data.period !== "today" ? "&period=" + data.period : "") : ""));
