@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -104,7 +105,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	h = cop.Handler(h)
 	h = validText(h)
 	h = s.metrics.Middleware(func(r *http.Request) string { _, p := mux.Handler(r); return p }, h)
-	h = securityHeaders(h)
+	h = securityHeaders(h, cfg.Basemap, cfg.SecureCookies)
 	h = s.logRequests(h)
 	h = s.recoverPanics(h)
 	s.handler = h
@@ -176,12 +177,48 @@ func refuse(w http.ResponseWriter, r *http.Request, status int, code civic.Error
 	fmt.Fprintln(w, text)
 }
 
-func securityHeaders(next http.Handler) http.Handler {
+// contentPolicy is the Content-Security-Policy of every response: scripts
+// only from civicgrid itself (no inline script, no eval), so that text a
+// user typed can never run even where a page fails to escape it; images
+// also from the configured map tiles. Inline styles stay allowed: the icon
+// sprite and the chart and map libraries set them, and they cannot run code.
+// Photos are served with a stricter policy of their own (internal/files).
+func contentPolicy(basemap string) string {
+	img := "'self' data: blob:"
+	if src := tileSource(basemap); src != "" {
+		img += " " + src
+	}
+	return "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src " + img +
+		"; connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
+}
+
+// tileSource is the origin of a tile URL template as a CSP source:
+// "https://{s}.tile.example.org/{z}/{x}/{y}.png" is
+// "https://*.tile.example.org"; "" when there is none or it cannot be read.
+func tileSource(tmpl string) string {
+	if tmpl == "" {
+		return ""
+	}
+	u, err := url.Parse(strings.ReplaceAll(tmpl, "{s}", "x-sub"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.ContainsAny(u.Host, "{}; '\"") {
+		return ""
+	}
+	return u.Scheme + "://" + strings.ReplaceAll(u.Host, "x-sub", "*")
+}
+
+func securityHeaders(next http.Handler, basemap string, tls bool) http.Handler {
+	policy := contentPolicy(basemap)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "SAMEORIGIN")
 		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Content-Security-Policy", policy)
+		if tls {
+			// Cookies marked Secure mean the site is served over HTTPS:
+			// browsers are told to keep to it.
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		next.ServeHTTP(w, r)
 	})
 }

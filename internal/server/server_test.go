@@ -56,6 +56,11 @@ func TestServerEndpoints(t *testing.T) {
 		if code, _, h := get("/api/v1/openapi.json"); code != 200 || h.Get("X-Content-Type-Options") != "nosniff" {
 			t.Fatalf("openapi: %d %v", code, h)
 		}
+		// Pages run no script but civicgrid's own, and no HSTS without TLS.
+		if _, _, h := get("/login"); !strings.Contains(h.Get("Content-Security-Policy"), "script-src 'self';") ||
+			!strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'self'") || h.Get("Strict-Transport-Security") != "" {
+			t.Fatalf("login page headers: %v", h)
+		}
 		code, body, _ := get("/metrics")
 		if code != 200 || !strings.Contains(body, `civicgrid_http_requests_total{method="GET",route="GET /healthz",status="200"} 1`) || !strings.Contains(body, "civicgrid_up 1") || !strings.Contains(body, "civicgrid_intake_commits 0") {
 			t.Fatalf("metrics: %d\n%s", code, body)
@@ -83,4 +88,20 @@ func TestServerEndpoints(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestContentPolicy: map tiles from the configured server are allowed
+// images, subdomains included; nothing odd in a template reaches the
+// policy.
+func TestContentPolicy(t *testing.T) {
+	for tmpl, want := range map[string]string{
+		"": "img-src 'self' data: blob:;",
+		"https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png": "img-src 'self' data: blob: https://*.tile.openstreetmap.org;",
+		"http://10.1.2.3:8080/tiles/{z}/{x}/{y}.png":         "img-src 'self' data: blob: http://10.1.2.3:8080;",
+		"javascript:alert(1)":                                "img-src 'self' data: blob:;",
+	} {
+		if got := contentPolicy(tmpl); !strings.Contains(got, want) {
+			t.Errorf("contentPolicy(%q) = %q, want %q in it", tmpl, got, want)
+		}
+	}
 }

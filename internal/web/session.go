@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
 
 	"github.com/civicgrid/civicgrid/internal/auth"
 	"github.com/civicgrid/civicgrid/internal/civic"
@@ -126,7 +127,17 @@ func (h *Web) setTextSize(w http.ResponseWriter, r *http.Request) {
 // accepted, never "//host" or "/\host", which browsers treat as another
 // site.
 func safeNext(next string) string {
-	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.HasPrefix(next, "/login") {
+	// Browsers drop tabs and line breaks from an address and read a
+	// backslash as a slash, so "/\t/evil.example" is "//evil.example", another
+	// site: a path with any control character, space or backslash is
+	// refused, and what is left must parse as a path of this site.
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/login") ||
+		strings.ContainsFunc(next, func(r rune) bool {
+			return r <= ' ' || r == 0x7f || r == '\\' || unicode.IsControl(r) || unicode.IsSpace(r)
+		}) {
+		return "/"
+	}
+	if u, err := url.Parse(next); err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
 		return "/"
 	}
 	return next

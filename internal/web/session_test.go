@@ -122,13 +122,20 @@ func TestLangSwitch(t *testing.T) {
 
 func TestSafeNext(t *testing.T) {
 	for in, want := range map[string]string{
-		"":                "/",
-		"/grids?page=2":   "/grids?page=2",
-		"//evil.example":  "/",
-		"/\\evil.example": "/",
-		"https://x.y/":    "/",
-		"/login?next=/":   "/",
-		"grids":           "/",
+		"":                  "/",
+		"/grids?page=2":     "/grids?page=2",
+		"//evil.example":    "/",
+		"/\\evil.example":   "/",
+		"https://x.y/":      "/",
+		"/login?next=/":     "/",
+		"grids":             "/",
+		"/\t/evil.example":  "/",
+		"/\n/evil.example":  "/",
+		"/\r/evil.example":  "/",
+		"/ /evil.example":   "/",
+		"/%09/evil.example": "/%09/evil.example", // still encoded: a path of this site
+		"/cases?q=a%20b":    "/cases?q=a%20b",
+		"/\u3000/x":         "/",
 	} {
 		if got := safeNext(in); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)

@@ -84,6 +84,12 @@
     }
   });
 
+  // A print button prints the page (no inline handlers: the pages' content
+  // policy runs no inline script).
+  document.addEventListener("click", function (e) {
+    if (e.target.closest && e.target.closest("[data-print]")) { window.print(); }
+  });
+
   // A just-created secret is selected when focused, ready to copy.
   document.addEventListener("focusin", function (e) {
     if (e.target.hasAttribute && e.target.hasAttribute("data-select-on-focus")) {
