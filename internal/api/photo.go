@@ -136,13 +136,14 @@ func (p *PhotoHandlers) file(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	sha := r.PathValue("sha")
-	if _, err := p.API.store.PhotoAccess(r.Context(), act, sha); err != nil {
+	public, err := p.API.store.PhotoAccess(r.Context(), act, sha)
+	if err != nil {
 		return err
 	}
 	if p.Files == nil {
 		return civic.NotFound("文件", "file")
 	}
-	err = p.Files.Serve(w, r, sha)
+	err = p.Files.Serve(w, r, sha, !public)
 	if errors.Is(err, files.ErrNotFound) {
 		return civic.NotFound("文件", "file")
 	}

@@ -22,6 +22,11 @@ const DefaultMaxBytes = 10 << 20
 // it.
 const MaxSide = 20000
 
+// MaxPixels is the largest canvas accepted, width times height: a
+// 200-megapixel phone photo (16320×12240) fits, a 20000×20000 PNG of a few
+// hundred kilobytes that every viewer would decode into 1.6 GB does not.
+const MaxPixels = 210_000_000
+
 // The types accepted.
 const (
 	JPEG = "image/jpeg"
@@ -218,7 +223,7 @@ func inspect(r io.Reader, maxBytes int64) (Meta, []byte, []byte, error) {
 	if img.width <= 0 || img.height <= 0 {
 		return Meta{}, nil, nil, refuse(CodeCorrupt, "no image size")
 	}
-	if img.width > MaxSide || img.height > MaxSide {
+	if img.width > MaxSide || img.height > MaxSide || img.width*img.height > MaxPixels {
 		return Meta{}, nil, nil, refuse(CodeTooLarge, "%d×%d pixels", img.width, img.height)
 	}
 	m := Meta{SHA256: sum(b), PublicSHA256: sum(img.public), MIME: img.mime, Size: n, Width: img.width, Height: img.height}

@@ -146,6 +146,7 @@ func TestPutRefuses(t *testing.T) {
 		{"png with a bad checksum", badCRC, 0, ErrCorrupt},
 		{"webp cut short", filestest.WebP(nil)[:30], 0, ErrCorrupt},
 		{"png header alone", append([]byte("\x89PNG\r\n\x1a\n"), filestest.PNGChunk("IHDR", []byte{0, 0, 0, 24, 0, 0, 0, 16, 8, 2, 0, 0, 0})...), 0, ErrCorrupt},
+		{"each side allowed, too many pixels", append(append([]byte("\x89PNG\r\n\x1a\n"), filestest.PNGChunk("IHDR", []byte{0, 0, 0x4E, 0x20, 0, 0, 0x4E, 0x20, 8, 2, 0, 0, 0})...), filestest.PNGChunk("IEND", nil)...), 0, ErrTooLarge},
 		{"huge canvas", append(append([]byte("\x89PNG\r\n\x1a\n"), filestest.PNGChunk("IHDR", []byte{0, 0, 0x75, 0x30, 0, 0, 0x75, 0x30, 8, 2, 0, 0, 0})...), filestest.PNGChunk("IEND", nil)...), 0, ErrTooLarge},
 	}
 	for _, tt := range tests {
@@ -235,20 +236,29 @@ func TestServe(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
-	if err := s.Serve(rec, httptest.NewRequest("GET", "/f", nil), m.SHA256); err != nil {
+	if err := s.Serve(rec, httptest.NewRequest("GET", "/f", nil), m.PublicSHA256, false); err != nil {
 		t.Fatal(err)
 	}
 	h := rec.Header()
-	if rec.Code != 200 || h.Get("Content-Type") != JPEG || !strings.HasPrefix(h.Get("Cache-Control"), "private") || h.Get("X-Content-Type-Options") != "nosniff" || rec.Body.Len() != int(m.Size) {
-		t.Fatalf("%d %v", rec.Code, h)
+	if rec.Code != 200 || h.Get("Content-Type") != JPEG || h.Get("Cache-Control") != "private, max-age=3600" || h.Get("X-Content-Type-Options") != "nosniff" {
+		t.Fatalf("public copy: %d %v", rec.Code, h)
+	}
+	// An original is not kept by the browser at all.
+	rec = httptest.NewRecorder()
+	if err := s.Serve(rec, httptest.NewRequest("GET", "/f", nil), m.SHA256, true); err != nil {
+		t.Fatal(err)
+	}
+	h = rec.Header()
+	if rec.Code != 200 || h.Get("Content-Type") != JPEG || h.Get("Cache-Control") != "private, no-store" || rec.Body.Len() != int(m.Size) {
+		t.Fatalf("original: %d %v", rec.Code, h)
 	}
 	req := httptest.NewRequest("GET", "/f", nil)
 	req.Header.Set("If-None-Match", h.Get("ETag"))
 	rec = httptest.NewRecorder()
-	if err := s.Serve(rec, req, m.SHA256); err != nil || rec.Code != 304 {
+	if err := s.Serve(rec, req, m.SHA256, true); err != nil || rec.Code != 304 {
 		t.Fatalf("revalidation: %d %v", rec.Code, err)
 	}
-	if err := s.Serve(httptest.NewRecorder(), req, strings.Repeat("a", 64)); !errors.Is(err, ErrNotFound) {
+	if err := s.Serve(httptest.NewRecorder(), req, strings.Repeat("a", 64), true); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("missing file: %v", err)
 	}
 }

@@ -12,7 +12,7 @@ import (
 // only makes sure no shared cache keeps a copy and no browser takes it for
 // anything but an image. It returns ErrNotFound (nothing written) when the
 // file is not stored.
-func (s *Store) Serve(w http.ResponseWriter, r *http.Request, sha string) error {
+func (s *Store) Serve(w http.ResponseWriter, r *http.Request, sha string, original bool) error {
 	f, err := s.Open(sha)
 	if err != nil {
 		return err
@@ -38,8 +38,14 @@ func (s *Store) Serve(w http.ResponseWriter, r *http.Request, sha string) error 
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	// The content never changes under its name, but who may see it can
-	// (a case handed on), so it is kept by the browser alone, for a while.
-	h.Set("Cache-Control", "private, max-age=3600")
+	// (a case handed on), so a public copy is kept by the browser alone,
+	// for a while; an original (where it was taken, faces, papers) is not
+	// kept at all, so it does not outlive a sign-out on a shared office PC.
+	if original {
+		h.Set("Cache-Control", "private, no-store")
+	} else {
+		h.Set("Cache-Control", "private, max-age=3600")
+	}
 	h.Set("ETag", `"`+sha+`"`)
 	http.ServeContent(w, r, "", time.Time{}, f)
 	return nil

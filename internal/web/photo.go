@@ -120,10 +120,11 @@ func (h *Web) photoFile(w http.ResponseWriter, r *http.Request, c *rq) error {
 		return notFound
 	}
 	sha := r.PathValue("sha")
-	if _, err := h.store.PhotoAccess(r.Context(), c.Actor, sha); err != nil {
+	public, err := h.store.PhotoAccess(r.Context(), c.Actor, sha)
+	if err != nil {
 		return err
 	}
-	err := h.cfg.Files.Serve(w, r, sha)
+	err = h.cfg.Files.Serve(w, r, sha, !public)
 	if errors.Is(err, files.ErrNotFound) {
 		return notFound
 	}
