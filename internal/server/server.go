@@ -101,6 +101,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(crossOriginDenied))
 	var h http.Handler = mux
+	h = noteUser(h)
 	h = authn.Middleware(h)
 	h = cop.Handler(h)
 	h = validText(h)
@@ -239,7 +240,10 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: 200}
-		next.ServeHTTP(rec, r)
+		// The user is known only inside the authentication middleware's
+		// request; noteUser writes it back here.
+		var user string
+		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), userSlot{}, &user)))
 		lvl := slog.LevelDebug
 		if rec.status >= 500 {
 			lvl = slog.LevelError
@@ -247,15 +251,24 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			lvl = slog.LevelInfo
 		}
 		s.cfg.Log.Log(r.Context(), lvl, "request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-			"duration_ms", time.Since(start).Milliseconds(), "user", userName(r))
+			"duration_ms", time.Since(start).Milliseconds(), "user", user)
 	})
 }
 
-func userName(r *http.Request) string {
-	if u, ok := auth.User(r.Context()); ok {
-		return u.Username
-	}
-	return ""
+// userSlot is the context key of where logRequests wants the user's name.
+type userSlot struct{}
+
+// noteUser, inside the authentication middleware, tells logRequests who
+// made the request.
+func noteUser(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if slot, ok := r.Context().Value(userSlot{}).(*string); ok {
+			if u, ok := auth.User(r.Context()); ok {
+				*slot = u.Username
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) recoverPanics(next http.Handler) http.Handler {

@@ -1,13 +1,16 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/store"
 	"github.com/civicgrid/civicgrid/internal/testdb"
 )
@@ -104,4 +107,46 @@ func TestContentPolicy(t *testing.T) {
 			t.Errorf("contentPolicy(%q) = %q, want %q in it", tmpl, got, want)
 		}
 	}
+}
+
+// TestRequestLogNamesTheUser: the request log says who made a request (it
+// was always empty: the log wraps the sign-in middleware from outside).
+func TestRequestLogNamesTheUser(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, _ *testdb.Clock) {
+		ctx := context.Background()
+		feats, err := store.ParseRegionFile([]byte(`{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"code":"1101","name":"市"},"geometry":{"type":"Polygon","coordinates":[[[116,39],[117,39],[117,40],[116,40],[116,39]]]}}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ImportRegions(ctx, civic.System, feats); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateUser(ctx, civic.System, store.NewUser{Username: "logged", DisplayName: "记录", Password: "password-logged", Role: civic.RoleOperator, Scope: civic.Scope{RegionCode: "1101"}}); err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		srv, err := New(ctx, Config{Store: s, Log: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := httptest.NewServer(srv.Handler())
+		defer ts.Close()
+		resp, err := http.Post(ts.URL+"/api/v1/session", "application/json", strings.NewReader(`{"username":"logged","password":"password-logged"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		req, _ := http.NewRequest("GET", ts.URL+"/api/v1/me", nil)
+		for _, c := range resp.Cookies() {
+			req.AddCookie(c)
+		}
+		if resp, err = http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("me: %v %v", resp, err)
+		}
+		resp.Body.Close()
+		if !strings.Contains(buf.String(), "path=/api/v1/me status=200") || !strings.Contains(buf.String(), "user=logged") {
+			t.Fatalf("request log:\n%s", buf.String())
+		}
+	})
 }
