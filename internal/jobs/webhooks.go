@@ -6,11 +6,15 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/civicgrid/civicgrid/internal/store"
@@ -19,12 +23,30 @@ import (
 // Webhooks delivers queued case events to organisations' own systems:
 // JSON bodies signed with HMAC-SHA256 of the webhook's secret, retried with
 // a doubling backoff until delivered or out of attempts.
+//
+// Staff register the addresses, and a delivery is the server's own request,
+// so it must not become a way into what only the server can reach: every
+// address a delivery dials, after DNS, is checked by
+// store.WebhookAddrRefused (this machine, link-local and cloud metadata,
+// multicast, broadcast; the intranet is allowed), redirects are not
+// followed (a 3xx is a failed delivery) and no HTTP proxy is used (a proxy
+// would dial the address itself, past the check).
 type Webhooks struct {
-	Store  *store.Store
-	Log    *slog.Logger
-	Client *http.Client
-	Every  time.Duration
+	Store *store.Store
+	Log   *slog.Logger
+	Every time.Duration
+	// AllowLoopback lets deliveries reach this machine (127.0.0.0/8, ::1):
+	// for tests, whose receivers are httptest servers. The server never
+	// sets it.
+	AllowLoopback bool
+	// Resolve looks up a webhook's host name; nil is the system resolver.
+	// Tests point names at their receivers with it.
+	Resolve func(ctx context.Context, host string) ([]netip.Addr, error)
 }
+
+// errRedirect is a delivery answered with a redirect, which is not followed:
+// it could lead anywhere, this machine included.
+var errRedirect = errors.New("redirect not followed; register the address the receiver redirects to")
 
 // Sign is the signature header value a receiver checks: "sha256=" and the
 // hex HMAC-SHA256 of the body under the webhook's secret.
@@ -58,10 +80,8 @@ func (j Webhooks) Run(ctx context.Context) {
 
 // Pass delivers what is due now and reports how many calls succeeded.
 func (j Webhooks) Pass(ctx context.Context) (int, error) {
-	client := j.Client
-	if client == nil {
-		client = &http.Client{Timeout: 15 * time.Second}
-	}
+	client := j.client()
+	defer client.CloseIdleConnections()
 	ds, err := j.Store.ClaimDeliveries(ctx, 50, 2*time.Minute)
 	if err != nil {
 		return 0, err
@@ -95,5 +115,93 @@ func (j Webhooks) call(ctx context.Context, client *http.Client, d store.Deliver
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return resp.StatusCode, fmt.Errorf("HTTP %d to %q: %w", resp.StatusCode, truncate(resp.Header.Get("Location"), 200), errRedirect)
+	}
 	return resp.StatusCode, nil
+}
+
+// client is the HTTP client of one pass: it dials only addresses the check
+// allows and never follows a redirect.
+func (j Webhooks) client() *http.Client {
+	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: j.control}
+	return &http.Client{
+		Timeout: 15 * time.Second,
+		Transport: &http.Transport{
+			Proxy:               nil,
+			DialContext:         j.dialer(d),
+			ForceAttemptHTTP2:   true,
+			TLSHandshakeTimeout: 10 * time.Second,
+			MaxIdleConns:        10,
+			IdleConnTimeout:     90 * time.Second,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// dialer resolves the host itself, refuses it if any of its addresses is
+// refused (a name is as good as its worst address), and dials the checked
+// addresses, not the name again: a second lookup could answer otherwise.
+func (j Webhooks) dialer(d *net.Dialer) func(ctx context.Context, network, address string) (net.Conn, error) {
+	return func(ctx context.Context, network, address string) (net.Conn, error) {
+		host, port, err := net.SplitHostPort(address)
+		if err != nil {
+			return nil, err
+		}
+		resolve := j.Resolve
+		if resolve == nil {
+			resolve = func(ctx context.Context, host string) ([]netip.Addr, error) {
+				return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+			}
+		}
+		ips, err := resolve(ctx, host)
+		if err != nil {
+			return nil, fmt.Errorf("look up webhook host %s: %w", host, err)
+		}
+		if len(ips) == 0 {
+			return nil, fmt.Errorf("look up webhook host %s: no address", host)
+		}
+		for i, ip := range ips {
+			ips[i] = ip.Unmap() // an IPv4 address may come back as ::ffff:a.b.c.d
+			if err := j.allowed(ips[i]); err != nil {
+				return nil, fmt.Errorf("webhook host %s: %w", host, err)
+			}
+		}
+		var errs []error
+		for _, ip := range ips {
+			c, err := d.DialContext(ctx, network, net.JoinHostPort(ip.WithZone("").String(), port))
+			if err == nil {
+				return c, nil
+			}
+			errs = append(errs, err)
+		}
+		return nil, errors.Join(errs...)
+	}
+}
+
+// control checks the address a connection is about to be made to: the
+// last word, whatever resolved it.
+func (j Webhooks) control(network, address string, _ syscall.RawConn) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return fmt.Errorf("webhook address %s: %w", address, err)
+	}
+	return j.allowed(ap.Addr())
+}
+
+func (j Webhooks) allowed(ip netip.Addr) error {
+	if j.AllowLoopback && ip.Unmap().IsLoopback() {
+		return nil
+	}
+	if why := store.WebhookAddrRefused(ip); why != "" {
+		return fmt.Errorf("address %s is %s: refused (a webhook may not reach this machine, link-local or cloud metadata addresses, multicast or broadcast)", ip, why)
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
 }

@@ -3,9 +3,11 @@ package jobs_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -45,37 +47,10 @@ func TestWebhookDelivery(t *testing.T) {
 		}))
 		defer recv.Close()
 
-		feats, err := store.ParseRegionFile([]byte(`{"type":"FeatureCollection","features":[
-{"type":"Feature","properties":{"code":"1101","name":"市"},"geometry":{"type":"Polygon","coordinates":[[[116,39],[117,39],[117,40],[116,40],[116,39]]]}},
-{"type":"Feature","properties":{"code":"110101","name":"区"},"geometry":{"type":"Polygon","coordinates":[[[116,39],[117,39],[117,40],[116,40],[116,39]]]}}]}`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.ImportRegions(ctx, civic.System, feats); err != nil {
-			t.Fatal(err)
-		}
-		org, err := s.CreateOrganisation(ctx, civic.System, civic.Organisation{Name: "城市管理委员会", Kind: civic.OrgDepartment, RegionCode: "110101"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		h, err := s.CreateWebhook(ctx, civic.System, org.ID, recv.URL)
-		if err != nil {
-			t.Fatal(err)
-		}
+		url, resolve := receiverAt(t, recv)
+		org, h, c := mustWebhookCase(t, s, url)
 		secret = h.Secret
-		limits := map[civic.Stage]civic.TimeLimit{civic.StageClaim: {Amount: 2, Unit: civic.UnitWorkHours}, civic.StageFeedback: {Amount: 1, Unit: civic.UnitWorkDays},
-			civic.StageComplete: {Amount: 3, Unit: civic.UnitWorkDays}, civic.StageVisit: {Amount: 2, Unit: civic.UnitWorkDays}}
-		for _, c := range []civic.Category{{Code: "03", Name: "道路", Active: true, Accepted: true},
-			{Code: "0302", ParentCode: "03", Leaf: true, Name: "井盖", Type: civic.RequestHelp, Handler: civic.HandlerRule{Target: civic.HandlerDepartment, Department: "城市管理委员会"}, Limits: limits, Yellow: 0.5, Red: 0.8, Accepted: true, Active: true}} {
-			if _, err := s.CreateCategory(ctx, civic.System, c); err != nil {
-				t.Fatal(err)
-			}
-		}
-		c, _, err := s.SubmitCase(ctx, civic.System, s.NewLocator(time.Minute), store.NewCase{Source: civic.SourceAPI, CategoryCode: "0302", Title: "井盖丢失", HasLocation: true, Lng: 116.5, Lat: 39.5})
-		if err != nil {
-			t.Fatal(err)
-		}
-		j := jobs.Webhooks{Store: s, Client: recv.Client()}
+		j := jobs.Webhooks{Store: s, AllowLoopback: true, Resolve: resolve}
 		if n, err := j.Pass(ctx); err != nil || n != 0 || calls.Load() != 1 {
 			t.Fatalf("first attempt: ok %d calls %d %v", n, calls.Load(), err)
 		}
@@ -107,4 +82,105 @@ func TestWebhookDelivery(t *testing.T) {
 			t.Fatalf("whistle delivery %v", p)
 		}
 	})
+}
+
+// TestWebhookThisMachine: a webhook whose name resolves to this machine
+// gets nothing from the job as the server runs it (AllowLoopback off); the
+// delivery waits, as after any failure, and arrives once allowed.
+func TestWebhookThisMachine(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		var calls atomic.Int32
+		recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { calls.Add(1) }))
+		defer recv.Close()
+		url, resolve := receiverAt(t, recv)
+		mustWebhookCase(t, s, url)
+		if n, err := (jobs.Webhooks{Store: s, Resolve: resolve}).Pass(ctx); err != nil || n != 0 || calls.Load() != 0 {
+			t.Fatalf("delivered to this machine: ok %d calls %d %v", n, calls.Load(), err)
+		}
+		clock.Advance(2 * time.Minute)
+		if n, err := (jobs.Webhooks{Store: s, Resolve: resolve, AllowLoopback: true}).Pass(ctx); err != nil || n != 1 || calls.Load() != 1 {
+			t.Fatalf("allowed: ok %d calls %d %v", n, calls.Load(), err)
+		}
+	})
+}
+
+// TestWebhookRedirect: a receiver answering 307 towards another address
+// has failed the delivery; the redirect is not followed.
+func TestWebhookRedirect(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		var inside, calls atomic.Int32
+		target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { inside.Add(1) }))
+		defer target.Close()
+		recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			calls.Add(1)
+			http.Redirect(w, r, target.URL+"/admin", http.StatusTemporaryRedirect)
+		}))
+		defer recv.Close()
+		url, resolve := receiverAt(t, recv)
+		mustWebhookCase(t, s, url)
+		j := jobs.Webhooks{Store: s, Resolve: resolve, AllowLoopback: true}
+		if n, err := j.Pass(ctx); err != nil || n != 0 || calls.Load() != 1 || inside.Load() != 0 {
+			t.Fatalf("redirect: ok %d calls %d followed %d %v", n, calls.Load(), inside.Load(), err)
+		}
+		clock.Advance(2 * time.Minute)
+		if n, err := j.Pass(ctx); err != nil || n != 0 || calls.Load() != 2 || inside.Load() != 0 {
+			t.Fatalf("retry of a redirect: ok %d calls %d followed %d %v", n, calls.Load(), inside.Load(), err)
+		}
+	})
+}
+
+// receiverAt names recv's address receiver.test, as DNS would: a webhook
+// may not be registered at 127.0.0.1, but a name may resolve there.
+func receiverAt(tb testing.TB, recv *httptest.Server) (string, func(context.Context, string) ([]netip.Addr, error)) {
+	tb.Helper()
+	ap := netip.MustParseAddrPort(recv.Listener.Addr().String())
+	resolve := func(_ context.Context, host string) ([]netip.Addr, error) {
+		if host == "receiver.test" {
+			return []netip.Addr{ap.Addr()}, nil
+		}
+		if ip, err := netip.ParseAddr(host); err == nil {
+			return []netip.Addr{ip}, nil
+		}
+		return nil, fmt.Errorf("no such host %s", host)
+	}
+	return fmt.Sprintf("http://receiver.test:%d/hooks", ap.Port()), resolve
+}
+
+// mustWebhookCase registers a webhook at url for a department and files a
+// case dispatched to it: one delivery is queued.
+func mustWebhookCase(tb testing.TB, s *store.Store, url string) (civic.Organisation, store.Webhook, civic.Case) {
+	tb.Helper()
+	ctx := context.Background()
+	feats, err := store.ParseRegionFile([]byte(`{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"code":"1101","name":"市"},"geometry":{"type":"Polygon","coordinates":[[[116,39],[117,39],[117,40],[116,40],[116,39]]]}},
+{"type":"Feature","properties":{"code":"110101","name":"区"},"geometry":{"type":"Polygon","coordinates":[[[116,39],[117,39],[117,40],[116,40],[116,39]]]}}]}`))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := s.ImportRegions(ctx, civic.System, feats); err != nil {
+		tb.Fatal(err)
+	}
+	org, err := s.CreateOrganisation(ctx, civic.System, civic.Organisation{Name: "城市管理委员会", Kind: civic.OrgDepartment, RegionCode: "110101"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	h, err := s.CreateWebhook(ctx, civic.System, org.ID, url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	limits := map[civic.Stage]civic.TimeLimit{civic.StageClaim: {Amount: 2, Unit: civic.UnitWorkHours}, civic.StageFeedback: {Amount: 1, Unit: civic.UnitWorkDays},
+		civic.StageComplete: {Amount: 3, Unit: civic.UnitWorkDays}, civic.StageVisit: {Amount: 2, Unit: civic.UnitWorkDays}}
+	for _, c := range []civic.Category{{Code: "03", Name: "道路", Active: true, Accepted: true},
+		{Code: "0302", ParentCode: "03", Leaf: true, Name: "井盖", Type: civic.RequestHelp, Handler: civic.HandlerRule{Target: civic.HandlerDepartment, Department: "城市管理委员会"}, Limits: limits, Yellow: 0.5, Red: 0.8, Accepted: true, Active: true}} {
+		if _, err := s.CreateCategory(ctx, civic.System, c); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	c, _, err := s.SubmitCase(ctx, civic.System, s.NewLocator(time.Minute), store.NewCase{Source: civic.SourceAPI, CategoryCode: "0302", Title: "井盖丢失", HasLocation: true, Lng: 116.5, Lat: 39.5})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return org, h, c
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	neturl "net/url"
 	"strings"
 	"time"
@@ -245,6 +246,11 @@ func (s *Store) CreateWebhook(ctx context.Context, a civic.Actor, orgID int64, u
 	if !webhookURL(url) {
 		return Webhook{}, civic.Invalid(civic.FieldErr("url", "请填写完整的 http(s) 地址，如 https://example.gov.cn/hooks/civicgrid", "give a whole http(s) URL, such as https://example.gov.cn/hooks/civicgrid"))
 	}
+	if webhookHostRefused(url) {
+		return Webhook{}, civic.Invalid(civic.FieldErr("url",
+			"推送地址不能指向本机（localhost、127.0.0.1、::1、0.0.0.0）、链路本地地址（169.254.x.x、fe80::，含云服务器元数据地址）、组播或广播地址；单位内网地址（如 10.x、192.168.x）可以使用",
+			"a webhook may not point at this machine (localhost, 127.0.0.1, ::1, 0.0.0.0), a link-local address (169.254.x.x, fe80::, cloud metadata included), multicast or broadcast; intranet addresses (10.x, 192.168.x) are fine"))
+	}
 	secret, err := newToken()
 	if err != nil {
 		return Webhook{}, err
@@ -435,4 +441,58 @@ const maxWebhookURL = 2000
 func webhookURL(s string) bool {
 	u, err := neturl.Parse(s)
 	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Hostname() != "" && u.User == nil && u.Opaque == ""
+}
+
+// webhookHostRefused: the URL names this machine or an address
+// WebhookAddrRefused refuses, literally. Names are checked again, resolved,
+// when a delivery dials (jobs.Webhooks); this only says so early.
+func webhookHostRefused(s string) bool {
+	u, err := neturl.Parse(s)
+	if err != nil {
+		return false
+	}
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && WebhookAddrRefused(ip) != ""
+}
+
+// Cloud metadata services outside the link-local range: Alibaba Cloud's
+// and AWS's IPv6 one (a unique local address).
+var (
+	aliyunMetadata = netip.MustParseAddr("100.100.100.200")
+	awsMetadataV6  = netip.MustParseAddr("fd00:ec2::254")
+	thisNetwork    = netip.MustParsePrefix("0.0.0.0/8")
+	broadcast      = netip.MustParseAddr("255.255.255.255")
+)
+
+// WebhookAddrRefused says why a webhook may not be delivered to ip, or ""
+// when it may: a webhook is registered by staff, and its deliveries are
+// the server's own requests, so they must not reach the server itself
+// (loopback, unspecified: 0.0.0.0 dials this machine), the link-local
+// network (169.254.169.254 is the cloud metadata service, handing out
+// credentials) or many hosts at once (multicast, broadcast). Private
+// addresses (10/8, 172.16/12, 192.168/16, fc00::/7) stay allowed: a
+// department's own system is usually on the intranet.
+func WebhookAddrRefused(ip netip.Addr) string {
+	ip = ip.Unmap().WithZone("")
+	switch {
+	case !ip.IsValid():
+		return "not an address"
+	case ip.IsLoopback():
+		return "loopback"
+	case ip.IsUnspecified() || (ip.Is4() && thisNetwork.Contains(ip)):
+		return "unspecified"
+	case ip.IsLinkLocalUnicast():
+		return "link-local"
+	case ip.IsMulticast():
+		return "multicast"
+	case ip == broadcast:
+		return "broadcast"
+	case ip == aliyunMetadata || ip == awsMetadataV6:
+		return "cloud metadata"
+	}
+	return ""
 }
