@@ -37,7 +37,7 @@ func cmdServe(ctx context.Context, args []string, env Env, withDemo bool) error 
 	basemap := fs.String("basemap", envOr(env, "CIVICGRID_BASEMAP", ""), "map tile URL template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty for none (offline)")
 	attribution := fs.String("basemap-attribution", envOr(env, "CIVICGRID_BASEMAP_ATTRIBUTION", ""), "attribution shown for the basemap")
 	secure := fs.Bool("secure-cookies", envBool(env, "CIVICGRID_SECURE_COOKIES"), "mark cookies Secure (serve behind HTTPS)")
-	trustProxy := fs.Bool("trust-proxy", envBool(env, "CIVICGRID_TRUST_PROXY"), "take client addresses from X-Forwarded-For")
+	trustProxy := fs.Bool("trust-proxy", envBool(env, "CIVICGRID_TRUST_PROXY"), "take client addresses from X-Forwarded-For: its rightmost entry, which the proxy in front appends")
 	filesDir := fs.String("files", envOr(env, "CIVICGRID_FILES", ""), "directory for case photos (default: beside the SQLite file, or ./civicgrid-files)")
 	llmURL := fs.String("llm-url", envOr(env, "CIVICGRID_LLM_URL", ""), "OpenAI-compatible model server for draft summaries and replies, e.g. http://127.0.0.1:11434 (Ollama); empty: off")
 	llmModel := fs.String("llm-model", envOr(env, "CIVICGRID_LLM_MODEL", ""), "model name on the --llm-url server, e.g. deepseek-r1:7b")

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/civicgrid/civicgrid/internal/auth"
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/sheet"
 	"github.com/civicgrid/civicgrid/internal/store"
@@ -154,10 +156,27 @@ func TestSessionFlow(t *testing.T) {
 	})
 }
 
+// TestTokensAndAccounts: tokens are made in a session, never by a token;
+// a password change, one's own or an admin's reset, revokes the user's
+// tokens; revoked and disabled users' tokens stop working.
 func TestTokensAndAccounts(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
 		f := mustFixture(t, s, clock)
-		r := f.do("POST", "/api/v1/me/tokens", f.admin, map[string]string{"name": "报表脚本"})
+		var me civic.User
+		f.do("GET", "/api/v1/me", f.admin, nil).decode(t, &me)
+		session, err := s.CreateSession(t.Context(), me.ID, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A token can neither make a token nor change the password.
+		if got := f.do("POST", "/api/v1/me/tokens?lang=en", f.admin, map[string]string{"name": "后门"}); got.Status != 403 || !strings.Contains(string(got.Body), "an API token cannot create tokens") {
+			t.Fatalf("a token made a token: %d %s", got.Status, got.Body)
+		}
+		if got := f.do("POST", "/api/v1/me/password", f.admin, map[string]string{"current_password": "password-cityadmin", "new_password": "taken-over-1"}); got.Status != 403 || !strings.Contains(string(got.Body), "API 令牌不能创建令牌或修改密码") {
+			t.Fatalf("a token changed the password: %d %s", got.Status, got.Body)
+		}
+
+		r := f.doSession("POST", "/api/v1/me/tokens", session, map[string]string{"name": "报表脚本"})
 		if r.Status != 201 {
 			t.Fatalf("create token: %d %s", r.Status, r.Body)
 		}
@@ -179,9 +198,30 @@ func TestTokensAndAccounts(t *testing.T) {
 			t.Fatalf("revoked token still works: %d", got.Status)
 		}
 
+		// Changing one's password revokes one's tokens, and keeps the
+		// session that changed it.
+		if got := f.doSession("POST", "/api/v1/me/password", session, map[string]string{"current_password": "password-cityadmin", "new_password": "a-new-password-1"}); got.Status != 204 {
+			t.Fatalf("password change: %d %s", got.Status, got.Body)
+		}
+		if got := f.do("GET", "/api/v1/me", f.admin, nil); got.Status != 401 {
+			t.Fatalf("a token survived its owner's password change: %d", got.Status)
+		}
+		if got := f.doSession("GET", "/api/v1/me", session, nil); got.Status != 200 {
+			t.Fatalf("the changing session ended: %d", got.Status)
+		}
+		// An admin's reset revokes the user's tokens too.
+		op := f.tokens[civic.RoleOperator]
+		var opUser civic.User
+		f.do("GET", "/api/v1/me", op, nil).decode(t, &opUser)
+		if got := f.doSession("POST", "/api/v1/users/"+itoa(opUser.ID)+"/password", session, map[string]string{"new_password": "reset-by-admin-1"}); got.Status != 204 {
+			t.Fatalf("reset: %d %s", got.Status, got.Body)
+		}
+		if got := f.do("GET", "/api/v1/me", op, nil); got.Status != 401 {
+			t.Fatalf("a token survived an admin's reset of its owner's password: %d", got.Status)
+		}
+		f.admin = mustSessionToken(t, f, session)
+
 		// Admins cannot lock themselves out.
-		var me civic.User
-		f.do("GET", "/api/v1/me", f.admin, nil).decode(t, &me)
 		if got := f.do("PATCH", "/api/v1/users/"+itoa(me.ID), f.admin, map[string]any{"disabled": true}); got.Status != 409 {
 			t.Fatalf("self-disable: %d %s", got.Status, got.Body)
 		}
@@ -215,6 +255,44 @@ func TestTokensAndAccounts(t *testing.T) {
 			t.Fatalf("unknown field: %d %s", got.Status, got.Body)
 		}
 	})
+}
+
+// doSession is do with a session cookie instead of a token.
+func (f *fixture) doSession(method, path, session string, body any) response {
+	f.t.Helper()
+	var rd io.Reader = http.NoBody
+	if body != nil {
+		rd = strings.NewReader(mustJSON(body))
+	}
+	req, err := http.NewRequest(method, f.srv.URL+path, rd)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.AddCookie(&http.Cookie{Name: auth.CookieName, Value: session})
+	resp, err := f.srv.Client().Do(req)
+	if err != nil {
+		f.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{Status: resp.StatusCode, Body: b, Header: resp.Header}
+}
+
+// mustSessionToken makes a new token in a session.
+func mustSessionToken(t *testing.T, f *fixture, session string) string {
+	t.Helper()
+	var tok struct {
+		Token string `json:"token"`
+	}
+	r := f.doSession("POST", "/api/v1/me/tokens", session, map[string]string{"name": "测试"})
+	if r.Status != 201 {
+		t.Fatalf("create token: %d %s", r.Status, r.Body)
+	}
+	r.decode(t, &tok)
+	return tok.Token
 }
 
 func itoa(n int64) string { return strings.TrimSpace(mustJSON(n)) }

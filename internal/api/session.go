@@ -79,8 +79,10 @@ func (a *API) updateMe(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// changePassword needs a session, not an API token (auth.SessionActor); the
+// user's other sessions end and their tokens are revoked.
 func (a *API) changePassword(w http.ResponseWriter, r *http.Request) error {
-	act, err := auth.Actor(r.Context())
+	act, err := auth.SessionActor(r.Context())
 	if err != nil {
 		return err
 	}
@@ -111,8 +113,9 @@ func (a *API) listTokens(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// createToken needs a session: a token may not make tokens.
 func (a *API) createToken(w http.ResponseWriter, r *http.Request) error {
-	act, err := auth.Actor(r.Context())
+	act, err := auth.SessionActor(r.Context())
 	if err != nil {
 		return err
 	}

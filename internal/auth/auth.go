@@ -7,6 +7,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -26,7 +27,8 @@ type Auth struct {
 	Store *store.Store
 	// Secure marks cookies Secure (behind HTTPS).
 	Secure bool
-	// TrustProxy takes the client address from X-Forwarded-For.
+	// TrustProxy takes the client address from X-Forwarded-For: the
+	// rightmost entry, the one the proxy in front appended (see clientIP).
 	TrustProxy bool
 }
 
@@ -36,11 +38,15 @@ const (
 	userKey ctxKey = iota
 	langKey
 	ipKey
+	viaTokenKey
 )
 
 // Middleware attaches the signed-in user (if any), the client address and
 // the language to the request context. It never refuses a request; handlers
 // that need a user call User or Require.
+//
+// An API token (Authorization: Bearer) signs in to the programs' interfaces
+// only, the JSON API and Open311; the pages are for people, with a session.
 func (a *Auth) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
@@ -48,9 +54,11 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 		ctx = context.WithValue(ctx, ipKey, ip)
 		var u civic.User
 		var ok bool
-		if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
+		forPrograms := strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/open311/")
+		if h := r.Header.Get("Authorization"); forPrograms && strings.HasPrefix(h, "Bearer ") {
 			if tu, err := a.Store.TokenUser(ctx, strings.TrimPrefix(h, "Bearer ")); err == nil {
 				u, ok = tu, true
+				ctx = context.WithValue(ctx, viaTokenKey, true)
 			}
 		} else if c, err := r.Cookie(CookieName); err == nil && c.Value != "" {
 			if su, err := a.Store.SessionUser(ctx, c.Value); err == nil {
@@ -65,11 +73,16 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 	})
 }
 
+// clientIP is the address login throttling, the audit log and anonymous
+// intake limits count by. Behind a trusted proxy it is the rightmost entry
+// of X-Forwarded-For, which the proxy appended: everything left of it came
+// from the client and may be forged (a fresh one per attempt would escape
+// every limit). An entry that is not an address falls back to the
+// connection's, the proxy's own.
 func (a *Auth) clientIP(r *http.Request) string {
 	if a.TrustProxy {
-		if xf := r.Header.Get("X-Forwarded-For"); xf != "" {
-			first, _, _ := strings.Cut(xf, ",")
-			return strings.TrimSpace(first)
+		if ip, ok := lastForwarded(r.Header.Values("X-Forwarded-For")); ok {
+			return ip
 		}
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
@@ -77,6 +90,28 @@ func (a *Auth) clientIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// lastForwarded is the rightmost entry of X-Forwarded-For, whose header
+// lines make one list (RFC 9110 §5.3), as an address; some proxies add the
+// client's port.
+func lastForwarded(lines []string) (string, bool) {
+	all := strings.Join(lines, ",")
+	if strings.TrimSpace(all) == "" {
+		return "", false
+	}
+	last := all
+	if i := strings.LastIndexByte(all, ','); i >= 0 {
+		last = all[i+1:]
+	}
+	last = strings.TrimSpace(last)
+	if ip, err := netip.ParseAddr(last); err == nil {
+		return ip.String(), true
+	}
+	if ap, err := netip.ParseAddrPort(last); err == nil {
+		return ap.Addr().String(), true
+	}
+	return "", false
 }
 
 // pickLang: an explicit ?lang= or the language cookie wins; then, for the
@@ -197,6 +232,30 @@ func Actor(ctx context.Context) (civic.Actor, error) {
 		return civic.Actor{}, civic.Errorf(civic.EUnauthorized, "请先登录", "Please sign in")
 	}
 	return store.ActorOf(u, IP(ctx)), nil
+}
+
+// ViaToken reports whether the request signed in with an API token rather
+// than a session.
+func ViaToken(ctx context.Context) bool {
+	v, _ := ctx.Value(viaTokenKey).(bool)
+	return v
+}
+
+// SessionActor is Actor for what only a person signed in with the password
+// may do: make API tokens and change the password. A token holder is
+// refused, or a leaked token could make itself successors that outlive its
+// revocation, or lock the owner out by changing the password.
+func SessionActor(ctx context.Context) (civic.Actor, error) {
+	act, err := Actor(ctx)
+	if err != nil {
+		return civic.Actor{}, err
+	}
+	if ViaToken(ctx) {
+		return civic.Actor{}, civic.Errorf(civic.EForbidden,
+			"API 令牌不能创建令牌或修改密码，请用用户名和密码登录（POST /api/v1/session 或网页）后再操作",
+			"an API token cannot create tokens or change the password; sign in with the username and password (POST /api/v1/session, or the web pages) to do so")
+	}
+	return act, nil
 }
 
 // Lang is the reply language: "zh" or "en".

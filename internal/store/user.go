@@ -339,7 +339,9 @@ const (
 
 // SetPassword replaces a user's password. Users changing their own must
 // give the current one; admins resetting another's need not. Every other
-// session of the user ends.
+// session of the user ends and every API token of theirs is revoked: a
+// password changed because it leaked must not leave a token made with it
+// working.
 func (s *Store) SetPassword(ctx context.Context, a civic.Actor, id int64, current, next string, keepSession string) error {
 	u, err := s.GetUser(ctx, a, id)
 	if err != nil {
@@ -372,6 +374,14 @@ func (s *Store) SetPassword(ctx context.Context, a civic.Actor, id int64, curren
 		if _, err := tx.exec(ctx, `DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?`, id, hashToken(keepSession)); err != nil {
 			return fmt.Errorf("end sessions of user %d: %w", id, err)
 		}
-		return tx.audit(ctx, a, "user.password", "user", id, u.Scope.RegionCode, nil, map[string]string{"password": "changed"})
+		res, err := tx.exec(ctx, `UPDATE api_tokens SET revoked = ? WHERE user_id = ? AND revoked = ?`, true, id, false)
+		if err != nil {
+			return fmt.Errorf("revoke api tokens of user %d: %w", id, err)
+		}
+		after := map[string]any{"password": "changed"}
+		if n, err := res.RowsAffected(); err == nil && n > 0 {
+			after["tokens_revoked"] = n
+		}
+		return tx.audit(ctx, a, "user.password", "user", id, u.Scope.RegionCode, nil, after)
 	})
 }

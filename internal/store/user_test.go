@@ -116,3 +116,62 @@ func TestScopeFitsRole(t *testing.T) {
 		}
 	})
 }
+
+// TestPasswordRevokesTokens: a password change, the user's own or an
+// admin's reset, revokes every API token of the user's (a token made with
+// a leaked password must not outlive it) and keeps the session that made
+// the change; other users' tokens are untouched.
+func TestPasswordRevokesTokens(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		mustCaseWorld(t, s)
+		mustUser := func(name string, role civic.Role) civic.User {
+			t.Helper()
+			u, err := s.CreateUser(ctx, civic.System, store.NewUser{Username: name, DisplayName: name, Password: "password-" + name, Role: role, Scope: civic.Scope{RegionCode: "1101"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return u
+		}
+		mustToken := func(u civic.User) string {
+			t.Helper()
+			_, secret, err := s.CreateToken(ctx, store.ActorOf(u, ""), "script")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return secret
+		}
+		op, other, admin := mustUser("pw_op", civic.RoleOperator), mustUser("pw_other", civic.RoleOperator), mustUser("pw_admin", civic.RoleAdmin)
+		t1, t2, kept := mustToken(op), mustToken(op), mustToken(other)
+		session, err := s.CreateSession(ctx, op.ID, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetPassword(ctx, store.ActorOf(op, ""), op.ID, "password-pw_op", "a-new-password", session); err != nil {
+			t.Fatal(err)
+		}
+		for _, tok := range []string{t1, t2} {
+			if _, err := s.TokenUser(ctx, tok); civic.ErrorCodeOf(err) != civic.EUnauthorized {
+				t.Fatalf("a token survived the password change: %v", err)
+			}
+		}
+		if _, err := s.SessionUser(ctx, session); err != nil {
+			t.Fatalf("the changing session ended: %v", err)
+		}
+		if _, err := s.TokenUser(ctx, kept); err != nil {
+			t.Fatalf("another user's token was revoked: %v", err)
+		}
+		ts, err := s.ListTokens(ctx, store.ActorOf(op, ""))
+		if err != nil || len(ts) != 2 || !ts[0].Revoked || !ts[1].Revoked {
+			t.Fatalf("tokens listed after the change: %+v %v", ts, err)
+		}
+
+		t3 := mustToken(op)
+		if err := s.SetPassword(ctx, store.ActorOf(admin, ""), op.ID, "", "reset-by-admin", ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.TokenUser(ctx, t3); civic.ErrorCodeOf(err) != civic.EUnauthorized {
+			t.Fatalf("a token survived an admin's reset: %v", err)
+		}
+	})
+}
