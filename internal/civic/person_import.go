@@ -99,34 +99,61 @@ func (k ImportKind) Columns() []Column {
 	return PeopleColumns
 }
 
+// MaxImportColumns is the widest header row an import reads; a wider one
+// is refused before any matching. It is sheet.MaxColumns, which refuses
+// wider rows as the file is read.
+const MaxImportColumns = 256
+
+// headerFold drops the spaces, required markers and underscores that a
+// header cell may carry. A Replacer is safe for concurrent use and never
+// changes, so one serves every import.
+var headerFold = strings.NewReplacer(" ", "", "\u3000", "", "*", "", "＊", "", "_", "")
+
 // normHeader folds a header cell for matching: no spaces, no required
 // marker, no byte-order mark, lower case.
 func normHeader(s string) string {
 	s = strings.TrimPrefix(s, "\ufeff")
-	s = strings.NewReplacer(" ", "", "\u3000", "", "*", "", "＊", "", "_", "").Replace(strings.TrimSpace(s))
-	return strings.ToLower(s)
+	return strings.ToLower(headerFold.Replace(strings.TrimSpace(s)))
+}
+
+// headerKeys maps each kind's folded header names (key, labels, aliases)
+// to the keys of the columns that carry them, in column order; built once,
+// so that matching a header costs a look-up per cell.
+var headerKeys = map[ImportKind]map[string][]string{
+	ImportHouses: headerIndex(HouseColumns),
+	ImportPeople: headerIndex(PeopleColumns),
+}
+
+func headerIndex(cols []Column) map[string][]string {
+	m := map[string][]string{}
+	for _, c := range cols {
+		for _, name := range append([]string{c.Key, c.Label.ZH, c.Label.EN}, c.Aliases...) {
+			n := normHeader(name)
+			if ks := m[n]; len(ks) == 0 || ks[len(ks)-1] != c.Key {
+				m[n] = append(ks, c.Key)
+			}
+		}
+	}
+	return m
 }
 
 // MatchHeader maps a header row to column keys: the position of each known
-// column. Unknown headers are ignored; missing required columns are an
-// error naming them.
+// column, the first cell that names it. Unknown headers are ignored;
+// missing required columns are an error naming them, and so is a header
+// wider than MaxImportColumns.
 func (k ImportKind) MatchHeader(header []string) (map[string]int, error) {
+	if len(header) > MaxImportColumns {
+		return nil, Invalid(FieldErr("file", "表头超过%d列（每行最多%[1]d列，请使用模板）", "the header has more than %d columns (the limit is %[1]d; use the template)", MaxImportColumns))
+	}
+	keys := headerKeys[k]
+	if keys == nil {
+		keys = headerKeys[ImportPeople] // as Columns
+	}
 	at := map[string]int{}
 	for i, h := range header {
-		n := normHeader(h)
-		if n == "" {
-			continue
-		}
-		for _, c := range k.Columns() {
-			if _, done := at[c.Key]; done {
-				continue
-			}
-			names := append([]string{c.Key, c.Label.ZH, c.Label.EN}, c.Aliases...)
-			for _, name := range names {
-				if normHeader(name) == n {
-					at[c.Key] = i
-					break
-				}
+		for _, key := range keys[normHeader(h)] {
+			if _, done := at[key]; !done {
+				at[key] = i
 			}
 		}
 	}

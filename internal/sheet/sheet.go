@@ -1,9 +1,12 @@
 // Package sheet writes tables as .xlsx workbooks, the format street offices
 // exchange everything in, reads them back, and reads the CSV files they
-// save, in UTF-8 or GBK (text.go).
+// save, in UTF-8 or GBK (text.go). Reading keeps to bounds on cells, rows
+// and what a workbook unpacks to (limit.go, workbook.go), as uploads come
+// from anyone with an account.
 package sheet
 
 import (
+	"context"
 	"fmt"
 	"io"
 
@@ -129,25 +132,35 @@ func writeSheet(f *excelize.File, name string, t Table) error {
 }
 
 // Read returns the first sheet's rows as strings, for tests and imports.
+// A workbook past the bounds in limit.go and workbook.go, or with a row
+// CheckRow refuses, is refused with a *Problem.
 func Read(r io.Reader) ([][]string, error) {
-	f, err := excelize.OpenReader(r)
+	f, err := openBook(context.Background(), r)
 	if err != nil {
-		return nil, fmt.Errorf("open workbook: %w", err)
+		return nil, err
 	}
 	defer f.Close()
 	rows, err := f.GetRows(f.GetSheetName(0))
 	if err != nil {
 		return nil, fmt.Errorf("read rows: %w", err)
 	}
+	for i, row := range rows {
+		if p := CheckRow(i+1, row); p != nil {
+			return nil, p
+		}
+	}
 	return rows, nil
 }
 
 // Each calls fn with every row of the first sheet, as strings, without
-// holding the whole sheet in memory as cells; fn's error stops the walk.
-func Each(r io.Reader, fn func(row []string) error) error {
-	f, err := excelize.OpenReader(r)
+// holding the whole sheet in memory as cells; fn's error stops the walk,
+// and so does ctx. A workbook past the bounds in limit.go and
+// workbook.go, or with a row CheckRow refuses, is refused with a
+// *Problem.
+func Each(ctx context.Context, r io.Reader, fn func(row []string) error) error {
+	f, err := openBook(ctx, r)
 	if err != nil {
-		return fmt.Errorf("open workbook: %w", err)
+		return err
 	}
 	defer f.Close()
 	rows, err := f.Rows(f.GetSheetName(0))
@@ -155,10 +168,16 @@ func Each(r io.Reader, fn func(row []string) error) error {
 		return fmt.Errorf("read rows: %w", err)
 	}
 	defer rows.Close()
-	for rows.Next() {
+	for no := 1; rows.Next(); no++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		cols, err := rows.Columns()
 		if err != nil {
 			return fmt.Errorf("read row: %w", err)
+		}
+		if p := CheckRow(no, cols); p != nil {
+			return p
 		}
 		if err := fn(cols); err != nil {
 			return err

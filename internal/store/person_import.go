@@ -56,20 +56,27 @@ func DetectFormat(data []byte) string {
 // eachRow calls fn with every row of a sheet (header included) and its
 // number as a spreadsheet shows it, from CSV (UTF-8, a byte-order mark
 // tolerated, or GBK as Excel on a Chinese Windows saves it: sheet.Text;
-// the number is the line, as blank lines are skipped) or .xlsx.
-func eachRow(format string, r io.Reader, fn func(no int, row []string) error) error {
+// the number is the line, as blank lines are skipped) or .xlsx. A file
+// past sheet's limits (a cell longer than sheet.MaxCell, a row wider than
+// sheet.MaxColumns, a workbook that unpacks to more than it may) is
+// refused as invalid, naming the limit; ctx stops the reading.
+func eachRow(ctx context.Context, format string, r io.Reader, fn func(no int, row []string) error) error {
 	if format == "xlsx" {
 		var fnErr error
 		no := 0
-		err := sheet.Each(r, func(row []string) error {
+		err := sheet.Each(ctx, r, func(row []string) error {
 			no++
 			fnErr = fn(no, row)
 			return fnErr
 		})
-		if err != nil && fnErr == nil {
-			return civic.Invalid(civic.FieldErr("file", "无法读取Excel文件：文件已损坏，或不是 .xlsx 格式（旧的 .xls 请另存为 .xlsx）", "cannot read the Excel file: it is damaged or not .xlsx (save an old .xls as .xlsx)"))
+		var p *sheet.Problem
+		switch {
+		case err == nil || fnErr != nil || ctx.Err() != nil:
+			return err
+		case errors.As(err, &p):
+			return fileProblem(p)
 		}
-		return err
+		return civic.Invalid(civic.FieldErr("file", "无法读取Excel文件：文件已损坏，或不是 .xlsx 格式（旧的 .xls 请另存为 .xlsx）", "cannot read the Excel file: it is damaged or not .xlsx (save an old .xls as .xlsx)"))
 	}
 	text, _, err := sheet.Text(r)
 	if errors.Is(err, sheet.ErrEncoding) {
@@ -78,18 +85,24 @@ func eachRow(format string, r io.Reader, fn func(no int, row []string) error) er
 	if err != nil {
 		return err
 	}
-	cr := csv.NewReader(text)
+	cr := csv.NewReader(sheet.LimitCSV(text, ','))
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
 	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		rec, err := cr.Read()
 		if err == io.EOF {
 			return nil
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			pr := sheet.CSVProblem(err)
 			return civic.Invalid(civic.FieldErr("file", "CSV文件无法读取：%[1]s", "the CSV file cannot be read: %[2]s", pr.ZH, pr.EN))
+		}
+		line, _ := cr.FieldPos(0)
+		if p := sheet.CheckRow(line, rec); p != nil {
+			return fileProblem(p)
 		}
 		for _, c := range rec {
 			if !sheet.Readable(c) {
@@ -100,6 +113,11 @@ func eachRow(format string, r io.Reader, fn func(no int, row []string) error) er
 			return err
 		}
 	}
+}
+
+// fileProblem is the invalid-file error for a Problem sheet found.
+func fileProblem(p *sheet.Problem) error {
+	return civic.Invalid(civic.FieldError{Field: "file", Msg: civic.T(p.ZH, p.EN)})
 }
 
 // blankRow reports a row with no content, which imports skip.
@@ -297,7 +315,7 @@ func (run *importRun) run(ctx context.Context, format string, src io.Reader) err
 			return ctx.Err()
 		}
 	}
-	err = eachRow(format, src, func(no int, row []string) error {
+	err = eachRow(ctx, format, src, func(no int, row []string) error {
 		if header {
 			if blankRow(row) {
 				return nil
@@ -377,9 +395,9 @@ func (run *importRun) consume(ctx context.Context, raw <-chan []importRow) error
 }
 
 // countRows counts a file's data rows, for the progress bar.
-func countRows(format string, data []byte) int {
+func countRows(ctx context.Context, format string, data []byte) int {
 	n, header := 0, true
-	_ = eachRow(format, bytes.NewReader(data), func(_ int, row []string) error {
+	_ = eachRow(ctx, format, bytes.NewReader(data), func(_ int, row []string) error {
 		if blankRow(row) {
 			return nil
 		}
@@ -486,7 +504,7 @@ func (s *Store) StartImport(ctx context.Context, a civic.Actor, kind civic.Impor
 	}
 	format := DetectFormat(data)
 	header := errors.New("header found")
-	err := eachRow(format, bytes.NewReader(data), func(_ int, row []string) error {
+	err := eachRow(ctx, format, bytes.NewReader(data), func(_ int, row []string) error {
 		if blankRow(row) {
 			return nil
 		}
@@ -509,7 +527,7 @@ func (s *Store) StartImport(ctx context.Context, a civic.Actor, kind civic.Impor
 	if utf8.RuneCountInString(fileName) > 200 || fileName == "" {
 		fileName = string(kind) + "." + format
 	}
-	total := countRows(format, data)
+	total := countRows(ctx, format, data)
 	var id int64
 	err = s.write(ctx, func(tx *Tx) error {
 		var err error

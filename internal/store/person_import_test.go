@@ -437,3 +437,60 @@ func TestImportRunnerLeaseAndTemplate(t *testing.T) {
 		}
 	})
 }
+
+// TestImportLimits: a file past sheet's limits is refused as invalid,
+// naming the limit: at upload when the header shows it, else when the run
+// reaches the row, which fails the import with the same words.
+func TestImportLimits(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustPeopleWorld(t, s)
+		wide := append([]string{"姓名", "网格编码"}, strings.Split(strings.Repeat("a,", 100000), ",")...)
+		gbkLong, err := simplifiedchinese.GB18030.NewEncoder().Bytes(csvOf([]string{"姓名", "网格编码"}, []string{strings.Repeat("长", sheet.MaxCell+1), grid1})[3:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		xlsx := func(tab sheet.Table) []byte {
+			var b bytes.Buffer
+			if err := sheet.Write(&b, tab); err != nil {
+				t.Fatal(err)
+			}
+			return b.Bytes()
+		}
+		wideRow := make([]any, sheet.MaxColumns+1)
+		for i := range wideRow {
+			wideRow[i] = "a"
+		}
+		wideHeader := make([]string, len(wideRow))
+		for i := range wideHeader {
+			wideHeader[i] = "a"
+		}
+		copy(wideHeader, []string{"姓名", "网格编码"})
+		for _, c := range []struct {
+			name string
+			data []byte
+			err  string
+		}{
+			{"CSV header of 100,000 columns", csvOf(wide), "line 1 has more than 256 columns"},
+			{"xlsx header of 257 columns", xlsx(sheet.Table{Header: wideHeader}), "row 1 has more than 256 columns"},
+		} {
+			_, err := s.StartImport(ctx, w.community, civic.ImportPeople, "x", c.data)
+			if civic.ErrorCodeOf(err) != civic.EInvalid || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%s: %v", c.name, err)
+			}
+		}
+		// Past the limits below the header: the run refuses the file.
+		for _, c := range []struct {
+			data []byte
+			err  string
+		}{
+			{gbkLong, "row 2, column 1 holds more than 32767 characters"},
+			{xlsx(sheet.Table{Header: []string{"姓名", "网格编码"}, Rows: [][]any{{"王秀英", grid1}, wideRow}}), "row 3 has more than 256 columns"},
+		} {
+			im := mustRunImport(t, s, w.community, civic.ImportPeople, c.data)
+			if im.State != civic.ImportFailed || !strings.Contains(im.Error, c.err) || im.Created != 0 {
+				t.Errorf("%s import: %+v", im.Format, im)
+			}
+		}
+	})
+}
