@@ -115,7 +115,7 @@ var messages = map[string][2]string{
 
 	"flash.saved":            {"已保存", "Saved"},
 	"flash.deleted":          {"已删除", "Deleted"},
-	"flash.password_changed": {"密码已修改，其他设备上的登录已退出", "Password changed; you were signed out on other devices"},
+	"flash.password_changed": {"密码已修改，其他设备上的登录已退出，API 令牌已全部作废", "Password changed; you were signed out on other devices and your API tokens were revoked"},
 	"flash.password_reset":   {"密码已重置，该用户需用新密码重新登录", "Password reset; the user must sign in with the new one"},
 	"flash.token_revoked":    {"令牌已撤销", "Token revoked"},
 
@@ -530,7 +530,7 @@ var messages = map[string][2]string{
 	"account.confirm_password":  {"确认新密码", "Confirm new password"},
 	"account.change_password":   {"修改密码", "Change password"},
 	"account.tokens":            {"API 令牌", "API tokens"},
-	"account.tokens_intro":      {"供其他系统以您的身份调用 /api/v1 接口，或作为 Open311（/open311/v2）的 api_key。令牌与您的账号权限相同，请妥善保管。", "Let other systems call /api/v1 as you, or use it as the api_key of Open311 (/open311/v2). A token has your rights; keep it safe."},
+	"account.tokens_intro":      {"供其他系统以您的身份调用 /api/v1 接口，或作为 Open311（/open311/v2）的 api_key。令牌与您的账号权限相同，请妥善保管；修改密码会使全部令牌作废。", "Let other systems call /api/v1 as you, or use it as the api_key of Open311 (/open311/v2). A token has your rights; keep it safe. Changing your password revokes every token."},
 	"account.token_name":        {"令牌名称", "Token name"},
 	"account.token_placeholder": {"例如：区大数据平台对接", "e.g. district data platform"},
 	"account.token_create":      {"创建令牌", "Create token"},
