@@ -680,6 +680,10 @@ func ParseCategorySheet(data []byte, format SheetFormat) (CategorySheet, error) 
 	case SheetXLSX:
 		var err error
 		if recs, err = sheet.Read(bytes.NewReader(data)); err != nil {
+			var p *sheet.Problem
+			if errors.As(err, &p) {
+				return CategorySheet{}, fileProblem(p) // past a limit: name it
+			}
 			return CategorySheet{}, civic.Errorf(civic.EInvalid, "无法读取 Excel 文件：文件已损坏，或不是 .xlsx 格式（旧的 .xls 请另存为 .xlsx）", "cannot read the Excel file: it is damaged or not .xlsx (save an old .xls as .xlsx)")
 		}
 	case SheetCSV:
@@ -690,13 +694,19 @@ func ParseCategorySheet(data []byte, format SheetFormat) (CategorySheet, error) 
 		if err != nil || !sheet.Readable(string(data)) {
 			return CategorySheet{}, civic.Errorf(civic.EInvalid, "CSV 文件须为 UTF-8 或 GBK 编码的文字（Excel 中“另存为 CSV UTF-8”）", "the CSV file must be UTF-8 or GBK text (in Excel, save as \"CSV UTF-8\")")
 		}
-		r := csv.NewReader(bytes.NewReader(data))
+		comma := byte(',')
 		first, _, _ := bytes.Cut(data, []byte("\n"))
 		if bytes.Contains(first, []byte("\t")) && !bytes.Contains(first, []byte(",")) {
-			r.Comma = '\t'
+			comma = '\t'
 		}
+		r := csv.NewReader(sheet.LimitCSV(bytes.NewReader(data), comma))
+		r.Comma = rune(comma)
 		r.FieldsPerRecord = -1
 		if recs, err = r.ReadAll(); err != nil {
+			var p *sheet.Problem
+			if errors.As(err, &p) {
+				return CategorySheet{}, fileProblem(p)
+			}
 			pr := sheet.CSVProblem(err)
 			return CategorySheet{}, civic.Errorf(civic.EInvalid, "CSV 格式错误：%[1]s", "the CSV file is malformed: %[2]s", pr.ZH, pr.EN)
 		}

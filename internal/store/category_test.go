@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -287,6 +288,12 @@ func TestImportCategories(t *testing.T) {
 		}
 		if zh := civic.AsError(err).Fields[0].Msg.ZH; !strings.HasPrefix(zh, "第3行“签收时限”列：") {
 			t.Errorf("Chinese message %q", zh)
+		}
+		// A file past the sheets' limits is refused naming the limit, not
+		// read (a header of 100,000 columns took the server a core).
+		wide := "编码," + strings.Repeat("a,", 300) + "\n"
+		if _, err := store.ParseCategorySheet([]byte(wide), store.SheetCSV); civic.ErrorCodeOf(err) != civic.EInvalid || !strings.Contains(fmt.Sprint(err), "256") {
+			t.Errorf("a 300-column category sheet: %v", err)
 		}
 		// Rule problems are found by the store, still by row and column.
 		fixed := strings.NewReplacer("2天", "2工作日", "抱怨", "投诉").Replace(badCategoryCSV)
