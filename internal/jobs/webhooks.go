@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/store"
 )
 
@@ -116,7 +117,7 @@ func (j Webhooks) call(ctx context.Context, client *http.Client, d store.Deliver
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
-		return resp.StatusCode, fmt.Errorf("HTTP %d to %q: %w", resp.StatusCode, truncate(resp.Header.Get("Location"), 200), errRedirect)
+		return resp.StatusCode, fmt.Errorf("HTTP %d to %q: %w", resp.StatusCode, civic.Clip(resp.Header.Get("Location"), 200), errRedirect)
 	}
 	return resp.StatusCode, nil
 }
@@ -197,11 +198,4 @@ func (j Webhooks) allowed(ip netip.Addr) error {
 		return fmt.Errorf("address %s is %s: refused (a webhook may not reach this machine, link-local or cloud metadata addresses, multicast or broadcast)", ip, why)
 	}
 	return nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }

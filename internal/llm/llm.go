@@ -21,6 +21,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/civicgrid/civicgrid/internal/civic"
 )
 
 // DefaultTimeout is how long one call may take unless configured.
@@ -167,7 +169,7 @@ func (c *Client) Chat(ctx context.Context, msgs []Message) (string, error) {
 		return "", fmt.Errorf("llm: read answer: %w", err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return "", &HTTPError{Status: resp.StatusCode, Body: truncate(string(raw), 200)}
+		return "", &HTTPError{Status: resp.StatusCode, Body: civic.Clip(string(raw), 200)}
 	}
 	var out response
 	if err := json.Unmarshal(raw, &out); err != nil || len(out.Choices) == 0 {
@@ -178,14 +180,6 @@ func (c *Client) Chat(ctx context.Context, msgs []Message) (string, error) {
 		return "", ErrMalformed
 	}
 	return text, nil
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) > n {
-		return string(r[:n]) + "…"
-	}
-	return s
 }
 
 // Personal numbers in free text: ID numbers (18 characters, the last may
@@ -226,7 +220,7 @@ const summaryPrompt = `你是12345市民热线的工单助手。请把话务员�
 func (c *Client) Summarise(ctx context.Context, notes string) (string, error) {
 	return c.Chat(ctx, []Message{
 		{Role: "system", Content: summaryPrompt},
-		{Role: "user", Content: "来电记录：\n" + truncate(notes, maxInput)},
+		{Role: "user", Content: "来电记录：\n" + civic.Clip(notes, maxInput)},
 	})
 }
 
@@ -270,9 +264,9 @@ func (c *Client) DraftReply(ctx context.Context, in ReplyInput) (string, error) 
 	if in.Address != "" {
 		fmt.Fprintf(&b, "地点：%s\n", in.Address)
 	}
-	fmt.Fprintf(&b, "诉求内容：%s\n", truncate(in.Description, maxInput))
+	fmt.Fprintf(&b, "诉求内容：%s\n", civic.Clip(in.Description, maxInput))
 	if strings.TrimSpace(in.Points) != "" {
-		fmt.Fprintf(&b, "办理要点（工作人员已填写）：%s\n", truncate(in.Points, 2000))
+		fmt.Fprintf(&b, "办理要点（工作人员已填写）：%s\n", civic.Clip(in.Points, 2000))
 	}
 	return c.Chat(ctx, []Message{
 		{Role: "system", Content: fmt.Sprintf(replyPrompt, kind)},

@@ -407,16 +407,9 @@ func (s *Store) FinishDelivery(ctx context.Context, d Delivery, status int, call
 		}
 		backoff := time.Minute << min(d.Attempts, 10)
 		_, err := tx.exec(ctx, `UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = ?, last_status = ?, last_error = ? WHERE id = ?`,
-			tx.now.Add(backoff), status, truncate(msg, 500), d.ID)
+			tx.now.Add(backoff), status, civic.Clip(msg, 500), d.ID)
 		return err
 	})
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }
 
 // MarkNotificationsReadBefore marks everyone's notifications older than t
