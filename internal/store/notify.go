@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/netip"
 	neturl "net/url"
@@ -205,6 +206,13 @@ type Webhook struct {
 	Secret    string    `json:"secret,omitempty"` // shown once, at creation
 	Active    bool      `json:"active"`
 	CreatedAt time.Time `json:"created_at"`
+	// Delivered and Failing count its deliveries: made, and not made
+	// after at least one attempt (still being retried, or given up);
+	// LastError is the newest failing one's reason, so that an endpoint
+	// that stopped answering (or that deliveries now refuse) is seen.
+	Delivered int    `json:"delivered"`
+	Failing   int    `json:"failing"`
+	LastError string `json:"last_error,omitempty"`
 }
 
 // queueWebhooks queues the event for the organisation's endpoints. The note
@@ -303,7 +311,24 @@ func (s *Store) Webhooks(ctx context.Context, a civic.Actor, orgID int64) ([]Web
 		h.CreatedAt = h.CreatedAt.UTC()
 		out = append(out, h)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		h := &out[i]
+		if err := s.queryRow(ctx, `SELECT COUNT(delivered_at), COUNT(CASE WHEN delivered_at IS NULL AND attempts > 0 THEN 1 END) FROM webhook_deliveries WHERE webhook_id = ?`,
+			h.ID).Scan(&h.Delivered, &h.Failing); err != nil {
+			return nil, fmt.Errorf("count deliveries of webhook %d: %w", h.ID, err)
+		}
+		if h.Failing == 0 {
+			continue
+		}
+		err := s.queryRow(ctx, `SELECT last_error FROM webhook_deliveries WHERE webhook_id = ? AND delivered_at IS NULL AND attempts > 0 ORDER BY id DESC LIMIT 1`, h.ID).Scan(&h.LastError)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("read the last error of webhook %d: %w", h.ID, err)
+		}
+	}
+	return out, nil
 }
 
 // DeleteWebhook removes an endpoint and its pending deliveries.
