@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"regexp"
@@ -12,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/civicgrid/civicgrid/internal/auth"
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/sheet"
 	"github.com/civicgrid/civicgrid/internal/store"
@@ -255,30 +253,6 @@ func TestTokensAndAccounts(t *testing.T) {
 			t.Fatalf("unknown field: %d %s", got.Status, got.Body)
 		}
 	})
-}
-
-// doSession is do with a session cookie instead of a token.
-func (f *fixture) doSession(method, path, session string, body any) response {
-	f.t.Helper()
-	var rd io.Reader = http.NoBody
-	if body != nil {
-		rd = strings.NewReader(mustJSON(body))
-	}
-	req, err := http.NewRequest(method, f.srv.URL+path, rd)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.AddCookie(&http.Cookie{Name: auth.CookieName, Value: session})
-	resp, err := f.srv.Client().Do(req)
-	if err != nil {
-		f.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return response{Status: resp.StatusCode, Body: b, Header: resp.Header}
 }
 
 // mustSessionToken makes a new token in a session.

@@ -158,6 +158,25 @@ func (r response) decode(t *testing.T, v any) {
 // do sends a request with a bearer token ("" for none) and optional JSON body.
 func (f *fixture) do(method, path, token string, body any) response {
 	f.t.Helper()
+	return f.send(method, path, body, func(req *http.Request) {
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+	})
+}
+
+// doSession is do with a session cookie instead of a token.
+func (f *fixture) doSession(method, path, session string, body any) response {
+	f.t.Helper()
+	return f.send(method, path, body, func(req *http.Request) {
+		req.AddCookie(&http.Cookie{Name: auth.CookieName, Value: session})
+	})
+}
+
+// send sends a request with an optional JSON body (or raw bytes), signed
+// in by sign.
+func (f *fixture) send(method, path string, body any, sign func(*http.Request)) response {
+	f.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -174,9 +193,7 @@ func (f *fixture) do(method, path, token string, body any) response {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
+	sign(req)
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

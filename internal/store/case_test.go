@@ -82,6 +82,23 @@ func (w *caseWorld) act(t *testing.T, a civic.Actor, id int64, in store.CaseInpu
 	return c
 }
 
+// file submits n as a, filed under the clutter category (0102) in grid 1
+// unless n says otherwise.
+func (w *caseWorld) file(t *testing.T, a civic.Actor, n store.NewCase) civic.Case {
+	t.Helper()
+	if n.CategoryCode == "" {
+		n.CategoryCode = "0102"
+	}
+	if !n.HasLocation && n.HouseID == 0 && n.PlaceToken == "" {
+		n.HasLocation, n.Lng, n.Lat = true, 116.1, 39.2
+	}
+	c, _, err := w.s.SubmitCase(context.Background(), a, w.loc, n)
+	if err != nil {
+		t.Fatalf("file %q as %s: %v", n.Title, a.Username, err)
+	}
+	return c
+}
+
 func (w *caseWorld) refuse(t *testing.T, a civic.Actor, id int64, in store.CaseInput, code civic.ErrorCode) {
 	t.Helper()
 	_, err := w.s.ActOnCase(context.Background(), a, id, in)
@@ -663,10 +680,7 @@ func TestSentTwice(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
 		ctx := context.Background()
 		w, _ := kbWorld(t, s)
-		c, _, err := s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, CategoryCode: "0102", Title: "楼道堆物", HasLocation: true, Lng: 116.1, Lat: 39.2})
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := w.file(t, w.resident, store.NewCase{Source: civic.SourceResident, Title: "楼道堆物"})
 		comments := func() int {
 			t.Helper()
 			evs, err := s.CaseEvents(ctx, w.street, c.ID)

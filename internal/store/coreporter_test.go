@@ -308,13 +308,9 @@ func TestJoinTextLimits(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
 		ctx := context.Background()
 		w := mustCaseWorld(t, s)
-		c, _, err := s.SubmitCase(ctx, w.operator, w.loc, store.NewCase{Source: civic.SourceHotline, CategoryCode: "0102", Title: "楼道堆物",
-			HasLocation: true, Lng: 116.1, Lat: 39.2, ReporterPhone: "13600000000"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := w.file(t, w.operator, store.NewCase{Source: civic.SourceHotline, Title: "楼道堆物", ReporterPhone: "13600000000"})
 		here := &geo.Point{Lng: 116.1, Lat: 39.2}
-		_, err = s.JoinCase(ctx, w.resident, c.ID, store.JoinInput{Name: strings.Repeat("王", store.MaxReporterName+1), Near: here})
+		_, err := s.JoinCase(ctx, w.resident, c.ID, store.JoinInput{Name: strings.Repeat("王", store.MaxReporterName+1), Near: here})
 		mustRefuseLength(t, err, "name", store.MaxReporterName)
 		_, err = s.JoinCase(ctx, w.resident, c.ID, store.JoinInput{Note: strings.Repeat("堆", store.MaxDescription+1), Near: here})
 		mustRefuseLength(t, err, "note", store.MaxDescription)

@@ -358,15 +358,8 @@ func TestSearchJoinedWords(t *testing.T) {
 		w, _ := kbWorld(t, s)
 		wifi := mustArticle(t, s, w.handler, civic.Article{Question: "小区公共Wi-Fi连不上找谁？", Answer: "请联系物业服务中心。", OrgID: w.dept.ID, Public: true})
 		pm := mustArticle(t, s, w.handler, civic.Article{Question: "PM2.5超标时学校停课吗？", Answer: "以教育部门通知为准。", OrgID: w.dept.ID, Public: true})
-		file := func(title string) civic.Case {
-			c, _, err := s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, CategoryCode: "0102", Title: title, HasLocation: true, Lng: 116.1, Lat: 39.2})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return c
-		}
-		router := file("３号楼楼顶WIFI设备噪音大")
-		plain := file("小区门口占道经营")
+		router := w.file(t, w.resident, store.NewCase{Source: civic.SourceResident, Title: "３号楼楼顶WIFI设备噪音大"})
+		plain := w.file(t, w.resident, store.NewCase{Source: civic.SourceResident, Title: "小区门口占道经营"})
 		articles := func(q string) []int64 {
 			got, _, err := s.ListArticles(ctx, w.operator, store.KnowledgeFilter{Query: q})
 			if err != nil {
