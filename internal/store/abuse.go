@@ -13,7 +13,7 @@ import (
 )
 
 // Anonymous intake limits: at most AnonymousLimit submissions per client
-// address within AnonymousWindow.
+// address (an IPv6 client by its /64, see throttleKey) within AnonymousWindow.
 const (
 	AnonymousLimit  = 5
 	AnonymousWindow = 10 * time.Minute
@@ -212,15 +212,16 @@ func (s *Store) screenCaller(ctx context.Context, a civic.Actor, phone string) (
 		}
 	}
 	if a.UserID == 0 && !a.IsSystem() {
+		ip := throttleKey(a.IP)
 		var n int
-		if err := s.queryRow(ctx, `SELECT COUNT(*) FROM intake_hits WHERE ip = ? AND at > ?`, a.IP, now.Add(-AnonymousWindow)).Scan(&n); err != nil {
+		if err := s.queryRow(ctx, `SELECT COUNT(*) FROM intake_hits WHERE ip = ? AND at > ?`, ip, now.Add(-AnonymousWindow)).Scan(&n); err != nil {
 			return "", fmt.Errorf("count anonymous submissions: %w", err)
 		}
 		if n >= AnonymousLimit {
 			return "", civic.Errorf(civic.ETooMany, "提交过于频繁，请%d分钟后再试或登录后提交", "too many submissions; try again in %d minutes or sign in", int(AnonymousWindow.Minutes())).After(AnonymousWindow)
 		}
 		err := s.write(ctx, func(tx *Tx) error {
-			if _, err := tx.exec(ctx, `INSERT INTO intake_hits (ip, at) VALUES (?, ?)`, a.IP, tx.now); err != nil {
+			if _, err := tx.exec(ctx, `INSERT INTO intake_hits (ip, at) VALUES (?, ?)`, ip, tx.now); err != nil {
 				return err
 			}
 			_, err := tx.exec(ctx, `DELETE FROM intake_hits WHERE at < ?`, tx.now.Add(-AnonymousWindow))

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -94,6 +95,55 @@ func TestAbuseTextLimits(t *testing.T) {
 		d := civic.Deputy{Phone: "13900009999", Name: strings.Repeat("张", 50), Title: strings.Repeat("代", 50)}
 		if got, err := s.AddDeputy(ctx, w.operator, d); err != nil || got.Name != d.Name || got.Title != d.Title {
 			t.Fatalf("a name and title of 50 characters: %v", err)
+		}
+	})
+}
+
+// TestThrottleIPv6Network: an IPv6 client is limited by its /64 network,
+// which one subscriber holds whole: a fresh address from it for every
+// sign-in attempt or anonymous report counts against the same limit, an
+// address of another network does not, and an IPv4 address written as
+// IPv6 (::ffff:a.b.c.d) counts as itself.
+func TestThrottleIPv6Network(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustCaseWorld(t, s)
+		for i := 0; i < store.MaxIPFailures; i++ {
+			ip := fmt.Sprintf("2001:db8:1:2:%x::%x", i, i+1)
+			if _, err := s.Authenticate(ctx, fmt.Sprintf("nobody%d", i), "wrong", ip); civic.ErrorCodeOf(err) != civic.EUnauthorized {
+				t.Fatalf("attempt %d from %s: %v", i+1, ip, err)
+			}
+		}
+		if _, err := s.Authenticate(ctx, "nobody-else", "wrong", "2001:db8:1:2:ffff::1"); civic.ErrorCodeOf(err) != civic.ETooMany {
+			t.Fatalf("a new address of the same /64 was not held back: %v", err)
+		}
+		if _, err := s.Authenticate(ctx, "nobody-else", "wrong", "2001:db8:1:3::1"); civic.ErrorCodeOf(err) != civic.EUnauthorized {
+			t.Fatalf("another /64 was held back: %v", err)
+		}
+
+		report := func(ip string) error {
+			anon := civic.Actor{Username: "anonymous", Role: civic.RoleResident, IP: ip}
+			_, _, err := s.SubmitCase(ctx, anon, w.loc, store.NewCase{Source: civic.SourceResident, Title: "匿名反映", HasLocation: true, Lng: 116.1, Lat: 39.2, Anonymous: true})
+			return err
+		}
+		for i := 0; i < store.AnonymousLimit; i++ {
+			if err := report(fmt.Sprintf("2409:8a00:1:2:%x::1", i+1)); err != nil {
+				t.Fatalf("anonymous report %d: %v", i+1, err)
+			}
+		}
+		if err := report("2409:8a00:1:2:abcd::9"); civic.ErrorCodeOf(err) != civic.ETooMany {
+			t.Fatalf("a new address of the same /64 filed over the limit: %v", err)
+		}
+		if err := report("2409:8a00:1:3::1"); err != nil {
+			t.Fatalf("another /64: %v", err)
+		}
+		for i := 0; i < store.AnonymousLimit; i++ {
+			if err := report("::ffff:198.51.100.7"); err != nil {
+				t.Fatalf("IPv4-mapped report %d: %v", i+1, err)
+			}
+		}
+		if err := report("198.51.100.7"); civic.ErrorCodeOf(err) != civic.ETooMany {
+			t.Fatalf("the same IPv4 address, written plainly, filed over the limit: %v", err)
 		}
 	})
 }
