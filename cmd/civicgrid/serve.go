@@ -37,6 +37,7 @@ func cmdServe(ctx context.Context, args []string, env Env, withDemo bool) error 
 	basemap := fs.String("basemap", envOr(env, "CIVICGRID_BASEMAP", ""), "map tile URL template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty for none (offline)")
 	attribution := fs.String("basemap-attribution", envOr(env, "CIVICGRID_BASEMAP_ATTRIBUTION", ""), "attribution shown for the basemap")
 	secure := fs.Bool("secure-cookies", envBool(env, "CIVICGRID_SECURE_COOKIES"), "mark cookies Secure (serve behind HTTPS)")
+	metricsToken := fs.String("metrics-token", envOr(env, "CIVICGRID_METRICS_TOKEN", ""), "bearer token /metrics asks for; without one it answers this machine and private networks only")
 	trustProxy := fs.Bool("trust-proxy", envBool(env, "CIVICGRID_TRUST_PROXY"), "take client addresses from X-Forwarded-For: its rightmost entry, which the proxy in front appends")
 	filesDir := fs.String("files", envOr(env, "CIVICGRID_FILES", ""), "directory for case photos (default: beside the SQLite file, or ./civicgrid-files)")
 	llmURL := fs.String("llm-url", envOr(env, "CIVICGRID_LLM_URL", ""), "OpenAI-compatible model server for draft summaries and replies, e.g. http://127.0.0.1:11434 (Ollama); empty: off")
@@ -73,7 +74,7 @@ func cmdServe(ctx context.Context, args []string, env Env, withDemo bool) error 
 	if err != nil {
 		return fmt.Errorf("open files directory %s: %w", fdir, err)
 	}
-	srv, err := server.New(ctx, server.Config{Store: st, Files: fstore, Log: log, Version: versionString(), Basemap: *basemap, BasemapAttribution: *attribution, SecureCookies: *secure, TrustProxy: *trustProxy, AlertsEvery: *alertsEvery, LLM: model})
+	srv, err := server.New(ctx, server.Config{Store: st, Files: fstore, Log: log, Version: versionString(), Basemap: *basemap, BasemapAttribution: *attribution, SecureCookies: *secure, TrustProxy: *trustProxy, MetricsToken: *metricsToken, AlertsEvery: *alertsEvery, LLM: model})
 	if err != nil {
 		return err
 	}

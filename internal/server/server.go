@@ -6,12 +6,14 @@ package server
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -42,6 +44,10 @@ type Config struct {
 	Files         *files.Store
 	SecureCookies bool
 	TrustProxy    bool
+	// MetricsToken, when set, is the bearer token /metrics asks for;
+	// without one, /metrics answers clients on this machine and on private
+	// networks only (see metricsGate).
+	MetricsToken string
 	// AlertsEvery is how often case warnings and deadlines are checked;
 	// negative turns the background jobs (alerts, webhooks, care) off, for
 	// benchmarks.
@@ -89,7 +95,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	w.Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", s.ready)
-	mux.Handle("GET /metrics", s.metrics.Handler())
+	mux.Handle("GET /metrics", metricsGate(cfg.MetricsToken, s.metrics.Handler()))
 	s.metrics.Gauge("civicgrid_up", "1 while the server runs.", func() float64 { return 1 })
 	// Group commit at work: cases filed and the shared commits they took.
 	s.metrics.Gauge("civicgrid_intake_cases", "Cases filed through the intake since start.", func() float64 { _, n := s.intake.Stats(); return float64(n) })
@@ -127,6 +133,34 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fmt.Fprintln(w, "ready")
+}
+
+// metricsGate lets the monitoring in and nobody else: with a token
+// configured, a request that presents it (Authorization: Bearer, as
+// Prometheus's authorization setting sends it); without one, a client on
+// this machine or a private network (loopback, RFC 1918, fc00::/7; behind
+// --trust-proxy the forwarded client). Requests per route and the pace of
+// intake are not for the public, and /metrics is among the first paths
+// scanners try.
+func metricsGate(token string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if token != "" {
+			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(token)) != 1 {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+				http.Error(w, "metrics: a bearer token is required (--metrics-token)", http.StatusUnauthorized)
+				return
+			}
+			next.ServeHTTP(w, r)
+			return
+		}
+		ip, err := netip.ParseAddr(auth.IP(r.Context()))
+		if err != nil || !(ip.Unmap().IsLoopback() || ip.Unmap().IsPrivate()) {
+			http.Error(w, "metrics: only for this machine and private networks unless --metrics-token is set", http.StatusForbidden)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // validText refuses a request whose path, query or idempotency key is not

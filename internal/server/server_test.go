@@ -150,3 +150,61 @@ func TestRequestLogNamesTheUser(t *testing.T) {
 		}
 	})
 }
+
+// TestMetricsGate: without a token /metrics answers this machine and
+// private networks only (behind a trusted proxy, by the forwarded client);
+// with one, whoever presents it and nobody else.
+func TestMetricsGate(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, _ *testdb.Clock) {
+		get := func(srv *Server, remote, forwarded, authz string) int {
+			r := httptest.NewRequest("GET", "/metrics", nil)
+			r.RemoteAddr = remote
+			if forwarded != "" {
+				r.Header.Set("X-Forwarded-For", forwarded)
+			}
+			if authz != "" {
+				r.Header.Set("Authorization", authz)
+			}
+			w := httptest.NewRecorder()
+			srv.Handler().ServeHTTP(w, r)
+			if w.Code == 200 && !strings.Contains(w.Body.String(), "civicgrid_up 1") {
+				t.Fatalf("metrics body: %q", w.Body.String())
+			}
+			return w.Code
+		}
+		open, err := New(context.Background(), Config{Store: s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		proxied, err := New(context.Background(), Config{Store: s, TrustProxy: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokened, err := New(context.Background(), Config{Store: s, MetricsToken: "scrape-secret-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name                     string
+			srv                      *Server
+			remote, forwarded, authz string
+			want                     int
+		}{
+			{"loopback", open, "127.0.0.1:5000", "", "", 200},
+			{"IPv6 loopback", open, "[::1]:5000", "", "", 200},
+			{"private network", open, "10.2.3.4:5000", "", "", 200},
+			{"IPv6 unique local", open, "[fd00::7]:5000", "", "", 200},
+			{"public address", open, "203.0.113.5:5000", "", "", 403},
+			{"forwarded header not trusted", open, "203.0.113.5:5000", "127.0.0.1", "", 403},
+			{"proxy forwarding a public client", proxied, "127.0.0.1:5000", "203.0.113.5", "", 403},
+			{"proxy forwarding a private client", proxied, "127.0.0.1:5000", "192.168.1.20", "", 200},
+			{"token presented", tokened, "203.0.113.5:5000", "", "Bearer scrape-secret-1", 200},
+			{"wrong token", tokened, "203.0.113.5:5000", "", "Bearer scrape-secret-2", 401},
+			{"no token, even from loopback", tokened, "127.0.0.1:5000", "", "", 401},
+		} {
+			if got := get(tc.srv, tc.remote, tc.forwarded, tc.authz); got != tc.want {
+				t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
+			}
+		}
+	})
+}
