@@ -171,7 +171,8 @@ type TriageUpload struct {
 	Examples []triage.Example
 }
 
-// ReadTriageUpload reads a CSV upload and checks every label against the
+// ReadTriageUpload reads a CSV upload (or tab-separated text, or an Excel
+// workbook: triage.ReadCSV) and checks every label against the
 // catalogue: a row whose label is not an active leaf category is refused
 // with its row number, and so is the whole upload.
 func (s *Store) ReadTriageUpload(ctx context.Context, csv []byte) (TriageUpload, error) {

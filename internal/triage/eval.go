@@ -11,13 +11,85 @@ import (
 )
 
 // ReadCSV reads examples from a file with a header row naming the columns
-// title, text and label (in any order; title may be absent). The file is
-// UTF-8, with or without a byte-order mark, or GB18030 (GBK), which is what
-// Excel on a Chinese Windows writes as "CSV": a file that is not valid
-// UTF-8 is read as GB18030, and refused if it is not that either, rather
-// than read as mojibake that would train or score nonsense.
+// title, text and label (in any order; title may be absent). The names may
+// also be the Chinese ones a message board's export uses (留言主题 or 标题,
+// 留言详情 or 内容, 一级标签 or 分类 …, see columnNames). The file is CSV or
+// tab-separated text in UTF-8, with or without a byte-order mark, or in
+// GB18030 (GBK), which is what Excel on a Chinese Windows writes as "CSV":
+// a file that is not valid UTF-8 is read as GB18030, and refused if it is
+// not that either, rather than read as mojibake that would train or score
+// nonsense. An Excel workbook (.xlsx) is read from its first sheet. Empty
+// rows at the end (a spreadsheet's leftovers) are dropped; an empty row
+// between examples is refused by its line, so that example i is always
+// line i+2.
 func ReadCSV(r io.Reader) ([]Example, error) {
-	text, _, err := sheet.Text(r)
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	var rows [][]string
+	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
+		if rows, err = sheet.Read(bytes.NewReader(data)); err != nil {
+			return nil, err
+		}
+	} else if rows, err = readDelimited(data); err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, sheet.Problemf("文件是空的", "the file is empty")
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		if name, ok := columnNames[strings.ToLower(strings.TrimSpace(h))]; ok {
+			if _, dup := col[name]; !dup {
+				col[name] = i
+			}
+		}
+	}
+	ti, hasTitle := col["title"]
+	xi, ok1 := col["text"]
+	li, ok2 := col["label"]
+	if !ok1 || !ok2 {
+		return nil, sheet.Problemf("首行须为列名，含 text 和 label 两列（title 列可选；也可写 留言详情、一级标签、留言主题 等）",
+			"the first row must name the columns text and label (and optionally title)")
+	}
+	for len(rows) > 1 && strings.TrimSpace(strings.Join(rows[len(rows)-1], "")) == "" {
+		rows = rows[:len(rows)-1]
+	}
+	var out []Example
+	for n, rec := range rows[1:] {
+		line := n + 2
+		get := func(i int) string {
+			if i < len(rec) {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		}
+		e := Example{Text: get(xi), Label: get(li)}
+		if hasTitle {
+			e.Title = get(ti)
+		}
+		if e.Label == "" || e.Title+e.Text == "" {
+			return nil, sheet.Problemf("第%d行：正文或分类为空", "line %d: empty text or label", line)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// columnNames maps the header names ReadCSV knows to its three columns:
+// its own, and those of message-board exports (the TipDM data's 留言主题,
+// 留言详情, 一级标签) and of common spreadsheets.
+var columnNames = map[string]string{
+	"title": "title", "subject": "title", "标题": "title", "主题": "title", "留言主题": "title",
+	"text": "text", "content": "text", "body": "text", "正文": "text", "内容": "text", "详情": "text", "留言详情": "text", "留言内容": "text",
+	"label": "label", "category": "label", "class": "label", "标签": "label", "分类": "label", "类别": "label", "一级标签": "label", "一级分类": "label",
+}
+
+// readDelimited reads CSV, or tab-separated text when the header row holds
+// tabs and no commas, in UTF-8 or GB18030.
+func readDelimited(raw []byte) ([][]string, error) {
+	text, _, err := sheet.Text(bytes.NewReader(raw))
 	if err != nil {
 		return nil, sheet.CSVProblem(err)
 	}
@@ -34,48 +106,17 @@ func ReadCSV(r io.Reader) ([]Example, error) {
 		data = bytes.ReplaceAll(data, []byte{'\r'}, []byte{'\n'})
 	}
 	cr := csv.NewReader(bytes.NewReader(data))
+	head, _, _ := bytes.Cut(data, []byte{'\n'})
+	if bytes.IndexByte(head, '\t') >= 0 && bytes.IndexByte(head, ',') < 0 {
+		cr.Comma = '\t'
+		cr.LazyQuotes = true
+	}
 	cr.FieldsPerRecord = -1
-	head, err := cr.Read()
+	rows, err := cr.ReadAll()
 	if err != nil {
 		return nil, sheet.CSVProblem(err)
 	}
-	col := map[string]int{}
-	for i, h := range head {
-		col[strings.ToLower(strings.TrimSpace(h))] = i
-	}
-	ti, hasTitle := col["title"]
-	xi, ok1 := col["text"]
-	li, ok2 := col["label"]
-	if !ok1 || !ok2 {
-		return nil, sheet.Problemf("首行须为列名，含 text 和 label 两列（title 列可选）",
-			"the first row must name the columns text and label (and optionally title)")
-	}
-	var out []Example
-	line := 1
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			return out, nil
-		}
-		line++
-		if err != nil {
-			return nil, sheet.CSVProblem(err)
-		}
-		get := func(i int) string {
-			if i < len(rec) {
-				return strings.TrimSpace(rec[i])
-			}
-			return ""
-		}
-		e := Example{Text: get(xi), Label: get(li)}
-		if hasTitle {
-			e.Title = get(ti)
-		}
-		if e.Label == "" || e.Title+e.Text == "" {
-			return nil, sheet.Problemf("第%d行：正文或分类为空", "line %d: empty text or label", line)
-		}
-		out = append(out, e)
-	}
+	return rows, nil
 }
 
 // ClassScore is one label's figures in an evaluation.

@@ -1,6 +1,7 @@
 package triage
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"reflect"
@@ -8,6 +9,8 @@ import (
 	"testing"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"github.com/civicgrid/civicgrid/internal/sheet"
 )
 
 var toy = []Example{
@@ -92,6 +95,33 @@ func TestReadCSV(t *testing.T) {
 	}
 	if _, err := ReadCSV(strings.NewReader("a,b\n1,2\n")); err == nil {
 		t.Fatal("a file without text/label columns was read")
+	}
+}
+
+// TestReadCSVShapes: the same examples come from a message board's
+// tab-separated export under its Chinese column names, from an Excel
+// workbook, and from a CSV that a spreadsheet left empty rows at the end
+// of; a row with text but no label is still refused by its line.
+func TestReadCSVShapes(t *testing.T) {
+	want := []Example{{Title: "电梯故障", Text: "小区电梯坏了，物业说等配件", Label: "城乡建设"}, {Text: "河道污水直排", Label: "环境保护"}}
+	var book bytes.Buffer
+	if err := sheet.Write(&book, sheet.Table{Sheet: "留言", Header: []string{"留言编号", "留言主题", "留言详情", "一级标签"},
+		Rows: [][]any{{1, "电梯故障", "小区电梯坏了，物业说等配件", "城乡建设"}, {2, "", "河道污水直排", "环境保护"}}}); err != nil {
+		t.Fatal(err)
+	}
+	for name, in := range map[string]string{
+		"tab-separated, Chinese names": "留言编号\t留言主题\t留言详情\t一级标签\n1\t电梯故障\t小区电梯坏了，物业说等配件\t城乡建设\n2\t\t河道污水直排\t环境保护\n",
+		"CSV with empty rows after":    "Title,Text,Label\n电梯故障,\"小区电梯坏了，物业说等配件\",城乡建设\n,河道污水直排,环境保护\n,,\n , ,\n",
+		"workbook":                     book.String(),
+	} {
+		got, err := ReadCSV(strings.NewReader(in))
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %+v, %v; want %+v", name, got, err, want)
+		}
+	}
+	_, err := ReadCSV(strings.NewReader("title,text,label\n电梯故障,电梯坏了,城乡建设\n,河道污水直排,\n"))
+	if err == nil || !strings.Contains(err.Error(), "line 3") {
+		t.Errorf("a row without a label: %v", err)
 	}
 }
 
