@@ -181,6 +181,16 @@ func TestTriageCommands(t *testing.T) {
 	if err != nil || !strings.Contains(out, "support") || !strings.Contains(errOut, "标签“教育文体”（测试文件中1行）不在训练文件中") {
 		t.Fatalf("eval on CR lines: %q %q %v", out, errOut, err)
 	}
+	// A test row whose text was lost still counts (with its label, classified on
+	// nothing), and is reported; a trailing empty row is a spreadsheet's leftover.
+	blank := filepath.Join(dir, "blank.csv")
+	if err := os.WriteFile(blank, []byte("title,text,label\n,楼道杂物堆放,城乡建设\n,,环境保护\n,,\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, err = runCmd(t, "", nil, "triage", "eval", "--train", data, "--test", blank)
+	if err != nil || !regexp.MustCompile(`环境保护\s+\S+\s+\S+\s+\S+\s+1\n`).MatchString(out) || !strings.Contains(errOut, "blank.csv 中有1行标题和正文都为空（第一处在第3行）") {
+		t.Fatalf("eval with a blank row: %q %q %v", out, errOut, err)
+	}
 	if out, _, err := runCmd(t, "", nil, "triage", "cv", "--data", data, "--folds", "2"); err != nil || !strings.Contains(out, "2-fold cross-validation on 8 examples") {
 		t.Fatalf("cv: %q %v", out, err)
 	}

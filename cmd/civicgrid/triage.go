@@ -37,7 +37,7 @@ func cmdTriage(ctx context.Context, args []string, env Env) error {
 		if *data == "" || *out == "" {
 			return usageError{"usage: civicgrid triage train --data FILE.csv --out MODEL [--extra SCHEME.csv]"}
 		}
-		ex, err := readExamples(*data, *extra)
+		ex, err := readExamples(env, *data, *extra)
 		if err != nil {
 			return err
 		}
@@ -102,13 +102,13 @@ func cmdTriage(ctx context.Context, args []string, env Env) error {
 		if *data == "" || *k < 2 {
 			return usageError{"usage: civicgrid triage cv --data FILE.csv [--folds 5] [--extra SCHEME.csv]"}
 		}
-		ex, err := readExamples(*data, "")
+		ex, err := readExamples(env, *data, "")
 		if err != nil {
 			return err
 		}
 		var more []triage.Example
 		if *extra != "" {
-			all, err := readExamples(*data, *extra)
+			all, err := readExamples(env, *data, *extra)
 			if err != nil {
 				return err
 			}
@@ -133,11 +133,11 @@ func cmdTriage(ctx context.Context, args []string, env Env) error {
 		if *train == "" || *test == "" {
 			return usageError{"usage: civicgrid triage eval --train TRAIN.csv --test TEST.csv [--extra SCHEME.csv]"}
 		}
-		tr, err := readExamples(*train, *extra)
+		tr, err := readExamples(env, *train, *extra)
 		if err != nil {
 			return err
 		}
-		te, err := readExamples(*test, "")
+		te, err := readExamples(env, *test, "")
 		if err != nil {
 			return err
 		}
@@ -214,7 +214,11 @@ func warnUnseen(env Env, tr, te []triage.Example) {
 	}
 }
 
-func readExamples(path, extra string) ([]triage.Example, error) {
+// readExamples reads a file of examples (triage.ReadCSV) and, with extra,
+// a category scheme's names as more of them. Rows without title or text
+// stay — a message whose text was lost still counts in an evaluation — and
+// are reported on stderr.
+func readExamples(env Env, path, extra string) ([]triage.Example, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -223,6 +227,22 @@ func readExamples(path, extra string) ([]triage.Example, error) {
 	ex, err := triage.ReadCSV(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	blank, first := 0, 0
+	for i, e := range ex {
+		if e.Blank() {
+			if blank == 0 {
+				first = i + 2
+			}
+			blank++
+		}
+	}
+	if blank > 0 {
+		if english(env) {
+			fmt.Fprintf(env.Stderr, "warning: %s: %d rows have neither title nor text (the first on line %d); they are kept, with their labels\n", path, blank, first)
+		} else {
+			fmt.Fprintf(env.Stderr, "注意：%s 中有%d行标题和正文都为空（第一处在第%d行），仍按其分类计入\n", path, blank, first)
+		}
 	}
 	if extra != "" {
 		g, err := os.Open(extra)

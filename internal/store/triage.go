@@ -191,14 +191,17 @@ func (s *Store) ReadTriageUpload(ctx context.Context, csv []byte) (TriageUpload,
 	}
 	var fs []civic.FieldError
 	for i, e := range ex {
-		if !codes[e.Label] {
-			// Row 1 is the header.
+		// Row 1 is the header.
+		switch {
+		case e.Blank():
+			fs = append(fs, civic.FieldErr("file", "第%d行：标题和正文都为空", "row %d: neither title nor text", i+2))
+		case !codes[e.Label]:
 			fs = append(fs, civic.FieldErr("file", "第%d行：分类“%s”不是分类目录中启用的小类代码",
 				"row %d: label %q is not the code of an active leaf category in the catalogue", i+2, e.Label))
-			if len(fs) == 20 {
-				fs = append(fs, civic.FieldErr("file", "错误过多，仅列出前20条", "too many errors; the first 20 are listed"))
-				break
-			}
+		}
+		if len(fs) == 20 {
+			fs = append(fs, civic.FieldErr("file", "错误过多，仅列出前20条", "too many errors; the first 20 are listed"))
+			break
 		}
 	}
 	if len(fs) > 0 {

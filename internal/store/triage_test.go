@@ -381,6 +381,12 @@ func TestTriageCSV(t *testing.T) {
 		if e.Code != civic.EInvalid || len(e.Fields) != 1 || !strings.Contains(e.Fields[0].Msg.ZH, "第3行") || !strings.Contains(e.Fields[0].Msg.EN, `"城乡建设"`) {
 			t.Fatalf("bad label: %v", err)
 		}
+		// A row with a label but neither title nor text teaches nothing:
+		// refused by its row, like a bad label.
+		_, err = s.ReadTriageUpload(ctx, []byte("title,text,label\n楼道堆物,楼道里全是纸箱,0102\n,,0102\n"))
+		if e := civic.AsError(err); e.Code != civic.EInvalid || len(e.Fields) != 1 || !strings.Contains(e.Fields[0].Msg.ZH, "第3行：标题和正文都为空") {
+			t.Fatalf("a row without text: %v", err)
+		}
 		var b strings.Builder
 		b.WriteString("title,text,label\n")
 		for theme, code := range triageCodes {

@@ -21,7 +21,9 @@ import (
 // nonsense. An Excel workbook (.xlsx) is read from its first sheet. Empty
 // rows at the end (a spreadsheet's leftovers) are dropped; an empty row
 // between examples is refused by its line, so that example i is always
-// line i+2.
+// line i+2. A row needs its label; one without title and text is kept (a
+// message whose text was lost still counts in an evaluation), and callers
+// that train decide about it (Blank).
 func ReadCSV(r io.Reader) ([]Example, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -69,13 +71,16 @@ func ReadCSV(r io.Reader) ([]Example, error) {
 		if hasTitle {
 			e.Title = get(ti)
 		}
-		if e.Label == "" || e.Title+e.Text == "" {
-			return nil, sheet.Problemf("第%d行：正文或分类为空", "line %d: empty text or label", line)
+		if e.Label == "" {
+			return nil, sheet.Problemf("第%d行：分类为空", "line %d: empty label", line)
 		}
 		out = append(out, e)
 	}
 	return out, nil
 }
+
+// Blank reports whether an example has neither title nor text.
+func (e Example) Blank() bool { return e.Title == "" && e.Text == "" }
 
 // columnNames maps the header names ReadCSV knows to its three columns:
 // its own, and those of message-board exports (the TipDM data's 留言主题,

@@ -119,7 +119,18 @@ func TestReadCSVShapes(t *testing.T) {
 			t.Errorf("%s: %+v, %v; want %+v", name, got, err, want)
 		}
 	}
-	_, err := ReadCSV(strings.NewReader("title,text,label\n电梯故障,电梯坏了,城乡建设\n,河道污水直排,\n"))
+	ex, err := ReadCSV(strings.NewReader("title,text,label\n电梯故障,电梯坏了,城乡建设\n,,环境保护\n"))
+	if err != nil || len(ex) != 2 || !ex[1].Blank() || ex[0].Blank() {
+		t.Errorf("a row with a label and no text: %+v, %v", ex, err)
+	}
+	m, err := Train(toy, DefaultParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := m.Classify("", ""); len(p) == 0 || math.IsNaN(p[0].Prob) || p[0].Label == "" {
+		t.Errorf("classifying nothing: %+v", p)
+	}
+	_, err = ReadCSV(strings.NewReader("title,text,label\n电梯故障,电梯坏了,城乡建设\n,河道污水直排,\n"))
 	if err == nil || !strings.Contains(err.Error(), "line 3") {
 		t.Errorf("a row without a label: %v", err)
 	}
