@@ -133,6 +133,13 @@ func TestPartyContacts(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// A second member keeps one household, never contacted; a third
+		// keeps none.
+		second := mustPerson(t, s, w.community, grid1, "党员乙", "1971-01-01", civic.TagParty)
+		if _, err := s.AssignHousehold(ctx, w.community, second.ID, w.houses[3].ID); err != nil {
+			t.Fatal(err)
+		}
+		third := mustPerson(t, s, w.community, grid1, "党员丙", "1972-01-01", civic.TagParty)
 		quiet := func(a civic.Actor, days int) []int64 {
 			t.Helper()
 			list, n, err := s.PartyHouseholds(ctx, a, store.HouseholdFilter{QuietDays: days})
@@ -172,13 +179,13 @@ func TestPartyContacts(t *testing.T) {
 		// 31 days ago; house 0 was, 11 days ago.
 		clock.Advance(11 * 24 * time.Hour)
 		got := quiet(w.grid, 30)
-		if len(got) != 2 || got[0] != w.houses[1].ID || got[1] != w.houses[2].ID {
+		if len(got) != 3 || got[0] != w.houses[1].ID || got[1] != w.houses[2].ID || got[2] != w.houses[3].ID {
 			t.Fatalf("quiet for 30 days: %v", got)
 		}
 		if got := quiet(w.outsider, 30); len(got) != 0 {
 			t.Fatalf("an outsider sees %v", got)
 		}
-		if got := quiet(w.grid, 10); len(got) != 3 {
+		if got := quiet(w.grid, 10); len(got) != 4 {
 			t.Fatalf("quiet for 10 days: %v", got)
 		}
 		all, _, _ := s.PartyHouseholds(ctx, w.grid, store.HouseholdFilter{MemberID: member.ID})
@@ -194,9 +201,20 @@ func TestPartyContacts(t *testing.T) {
 				t.Fatalf("house %d quiet %d days, want %d", h.HouseID, h.Quiet, want)
 			}
 		}
+		// Each member's quiet count, all in one query, is what the member's
+		// own list says.
 		members, _, err := s.PartyMembers(ctx, w.community, "", "党员", 30, store.Page{})
-		if err != nil || len(members) != 1 || members[0].Households != 3 || members[0].Quiet != 2 {
+		if err != nil || len(members) != 3 {
 			t.Fatalf("members %+v %v", members, err)
+		}
+		for _, m := range members {
+			want := map[int64][2]int{member.ID: {3, 2}, second.ID: {1, 1}, third.ID: {0, 0}}[m.ID]
+			if m.Households != want[0] || m.Quiet != want[1] {
+				t.Fatalf("member %s: %d households, %d quiet; want %v", m.Name, m.Households, m.Quiet, want)
+			}
+		}
+		if members, _, err := s.PartyMembers(ctx, w.outsider, "", "党员", 30, store.Page{}); err != nil || len(members) != 0 {
+			t.Fatalf("an outsider's members %+v %v", members, err)
 		}
 		cs, n, err := s.PartyContacts(ctx, w.street, store.ContactFilter{MemberID: member.ID})
 		if err != nil || n != 1 || cs[0].Way != civic.ContactPhone || cs[0].RecorderName != "gridworker" || cs[0].HouseAddress != w.houses[0].Address {
