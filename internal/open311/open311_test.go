@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/geo"
@@ -530,6 +531,28 @@ func TestOpen311Errors(t *testing.T) {
 		handler := e.mustToken("handler", civic.RoleHandler, civic.Scope{RegionCode: codeCity, OrgID: dept.ID})
 		if r := e.post("/open311/v2/requests.json", good("api_key", handler)); r.Status != 403 {
 			t.Fatalf("handler reports: %d %s", r.Status, r.Body)
+		}
+	})
+}
+
+// TestOpen311LongNames: first_name and last_name of 50 characters each are
+// a valid request; joined (with a space between Latin halves) they outgrow
+// the 100 characters a case keeps, and the name is clipped, not refused.
+func TestOpen311LongNames(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		e := mustEnv(t, s, clock)
+		for _, tc := range []struct {
+			name, first, last, want string
+		}{
+			{"Latin 50 + 50", strings.Repeat("a", 50), strings.Repeat("b", 50), strings.Repeat("a", 50) + " " + strings.Repeat("b", 48) + "…"},
+			{"Chinese 50 + 50", strings.Repeat("明", 50), strings.Repeat("王", 50), strings.Repeat("王", 50) + strings.Repeat("明", 50)},
+			{"Latin 49 + 50", strings.Repeat("a", 49), strings.Repeat("b", 50), strings.Repeat("a", 49) + " " + strings.Repeat("b", 50)},
+		} {
+			c := e.mustCase(e.mustFile(url.Values{"service_code": {"0101"}, "lat": {"39.95"}, "long": {"116.35"}, "description": {"路灯坏了"},
+				"first_name": {tc.first}, "last_name": {tc.last}}))
+			if c.ReporterName != tc.want || utf8.RuneCountInString(c.ReporterName) > store.MaxReporterName {
+				t.Errorf("%s: reporter %q (%d characters), want %q", tc.name, c.ReporterName, utf8.RuneCountInString(c.ReporterName), tc.want)
+			}
 		}
 	})
 }

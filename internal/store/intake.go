@@ -69,9 +69,9 @@ const MaxDescription = 10000
 // address_string takes 300, and a place code's name and address (60 + 200)
 // fill an empty one before the check. MaxReporterName is twice the form's
 // 50, for Open311's first and last names of up to 50 each, joined (two
-// Latin halves of 50 with their space make 101, refused on
-// first_name/last_name). A hotline answer is a note on the case, and
-// MaxNote bounds every note.
+// Latin halves of 50 with their space make 101, which Open311 clips to
+// this limit rather than refuse a request the specification allows). A
+// hotline answer is a note on the case, and MaxNote bounds every note.
 const (
 	MaxAddress      = 300
 	MaxReporterName = 100
