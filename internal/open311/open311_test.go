@@ -137,8 +137,8 @@ func TestOpen311Post(t *testing.T) {
 			t.Fatalf("filed case: %+v", c)
 		}
 
-		// The same submission again without a key is a second case; with
-		// one, a retry returns the first.
+		// With a key, a retry returns the first case (without one, see
+		// TestOpen311RetryWithoutKey).
 		form.Set("description", "路灯不亮")
 		keyed := func() response {
 			return e.post("/open311/v2/requests.xml", form, "Idempotency-Key", "open311-retry-1")
@@ -553,6 +553,65 @@ func TestOpen311LongNames(t *testing.T) {
 			if c.ReporterName != tc.want || utf8.RuneCountInString(c.ReporterName) > store.MaxReporterName {
 				t.Errorf("%s: reporter %q (%d characters), want %q", tc.name, c.ReporterName, utf8.RuneCountInString(c.ReporterName), tc.want)
 			}
+		}
+	})
+}
+
+// TestOpen311RetryWithoutKey: GeoReport v2 clients send no idempotency key
+// and resend a POST whose answer they lost. The same parameters from the
+// same account on the same China day return the first case (200); any
+// other word, another account or another day is a new case.
+func TestOpen311RetryWithoutKey(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		e := mustEnv(t, s, clock)
+		form := url.Values{"api_key": {e.op}, "service_code": {"0101"}, "lat": {"39.95"}, "long": {"116.35"}, "description": {"路灯坏了"},
+			"first_name": {"Anna"}, "last_name": {"Li"}, "attribute[fixmystreet_id]": {"1001"}}
+		receipt := func(r response) string {
+			t.Helper()
+			rs := mustDecode[[]map[string]any](t, r)
+			if len(rs) != 1 {
+				t.Fatalf("receipt: %s", r.Body)
+			}
+			return rs[0]["service_request_id"].(string)
+		}
+		count := func() int {
+			t.Helper()
+			_, n, err := s.ListCases(context.Background(), civic.System, store.CaseFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		first := e.post("/open311/v2/requests.json", form)
+		if first.Status != http.StatusCreated {
+			t.Fatalf("first: %d %s", first.Status, first.Body)
+		}
+		id := receipt(first)
+		// The retry, in the other format and language, is the same case.
+		retry := e.post("/open311/v2/requests.xml?lang=en", form)
+		if retry.Status != http.StatusOK || !strings.Contains(retry.Body, "<service_request_id>"+id+"</service_request_id>") || count() != 1 {
+			t.Fatalf("retry: %d %s (%d cases)", retry.Status, retry.Body, count())
+		}
+		// Anything else is another report.
+		for _, change := range []struct{ name, value string }{
+			{"attribute[fixmystreet_id]", "1002"}, {"description", "路灯坏了。"}, {"api_key", e.workerX},
+		} {
+			other := url.Values{}
+			for k, v := range form {
+				other[k] = v
+			}
+			other.Set(change.name, change.value)
+			if r := e.post("/open311/v2/requests.json", other); r.Status != http.StatusCreated || receipt(r) == id {
+				t.Errorf("another %s: %d %s", change.name, r.Status, r.Body)
+			}
+		}
+		// The same words tomorrow are a new report.
+		clock.Advance(24 * time.Hour)
+		if r := e.post("/open311/v2/requests.json", form); r.Status != http.StatusCreated || receipt(r) == id {
+			t.Fatalf("the next day: %d %s", r.Status, r.Body)
+		}
+		if n := count(); n != 5 {
+			t.Fatalf("%d cases, want 5", n)
 		}
 	})
 }

@@ -2,6 +2,8 @@ package open311
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/xml"
 	"errors"
 	"mime"
@@ -97,7 +99,7 @@ func (h *Handler) postRequest(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	n, err := submission(r, act, byCode)
+	n, err := submission(r, act, byCode, h.store.Now())
 	if err != nil {
 		return err
 	}
@@ -161,8 +163,9 @@ func readForm(w http.ResponseWriter, r *http.Request) error {
 // reads the address; first_name, last_name and phone are the reporter's;
 // media_url is kept as a line of the description. email, device_id,
 // account_id, jurisdiction_id and attributes have nothing to go to in
-// civicgrid and are checked for length only.
-func submission(r *http.Request, act civic.Actor, byCode map[string]civic.Category) (store.NewCase, error) {
+// civicgrid and are checked for length only. A request without an
+// idempotency key gets one from its content (contentKey).
+func submission(r *http.Request, act civic.Actor, byCode map[string]civic.Category, now time.Time) (store.NewCase, error) {
 	get := func(name string) string { return strings.TrimSpace(r.Form.Get(name)) }
 	for _, p := range []struct {
 		name string
@@ -179,6 +182,9 @@ func submission(r *http.Request, act civic.Actor, byCode map[string]civic.Catego
 		Address: get("address_string"), CRS: store.WGS84}
 	if n.IdempotencyKey == "" {
 		n.IdempotencyKey = r.Header.Get("Idempotency-Key")
+	}
+	if n.IdempotencyKey == "" {
+		n.IdempotencyKey = contentKey(r.Form, now)
 	}
 	code := get("service_code")
 	if code == "" {
@@ -240,6 +246,32 @@ func submission(r *http.Request, act civic.Actor, byCode map[string]civic.Catego
 		n.ReporterPhone = norm
 	}
 	return n, nil
+}
+
+// contentKey is the idempotency key of a request that brings none: the
+// China day and every parameter but the key, the api_key and the reply
+// language. GeoReport v2 has no
+// idempotency key, and real clients retry a POST whose answer they did not
+// get (FixMyStreet resends a failed report every few minutes), which would
+// file the complaint twice. The store keys it by account, so the same words
+// from another account are another report; the day bounds it, so the same
+// pothole reported again tomorrow is a new case. Values cannot hold NUL
+// (readForm refuses controls), so NUL separates them unambiguously.
+func contentKey(form url.Values, now time.Time) string {
+	names := make([]string, 0, len(form))
+	for k := range form {
+		if k != "api_key" && k != "idempotency_key" && k != "lang" {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	for _, k := range names {
+		for _, v := range form[k] {
+			h.Write([]byte(k + "\x00" + v + "\x00"))
+		}
+	}
+	return "open311-" + now.In(civic.ChinaTime).Format("20060102") + "-" + hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // reporterName is the reporter's name as a case keeps it: the two halves
