@@ -456,7 +456,8 @@ func TestOpen311Errors(t *testing.T) {
 				return e.do("POST", "/open311/v2/requests.json", strings.NewReader(`{"service_code":"0101"}`), "Content-Type", "application/json")
 			}, 400, "application/x-www-form-urlencoded"},
 			{"huge body", form(good("description", strings.Repeat("长", 400_000))), 413, "过大"},
-			{"long description", form(good("description", strings.Repeat("长", store.MaxDescription+1))), 400, "description"},
+			{"long description", form(good("description", strings.Repeat("长", store.MaxDescription+1))), 400, "description：问题描述不超过"},
+			{"long description with a link", form(good("description", strings.Repeat("长", store.MaxDescription-10), "media_url", "https://img.example.com/a.jpg")), 400, "media_url：附件链接"},
 			{"media_url not a link", form(good("media_url", "javascript:alert(1)")), 400, "media_url"},
 			{"phone not a phone", form(good("phone", "call me")), 400, "phone"},
 			{"long first_name", form(good("first_name", strings.Repeat("名", 51))), 400, "first_name"},

@@ -206,7 +206,15 @@ func submission(r *http.Request, act civic.Actor, byCode map[string]civic.Catego
 		if !isWebLink(m) {
 			return n, invalidParam("media_url", "应为 http 或 https 网址", "must be an http or https address")
 		}
-		n.Description = strings.TrimSpace(n.Description + "\n\n" + mediaLabel + m)
+		// The link's line must fit beside the description in the store's
+		// limit; said here, since the store would blame the description
+		// the client kept within it.
+		withLink := strings.TrimSpace(n.Description + "\n\n" + mediaLabel + m)
+		if utf8.RuneCountInString(n.Description) <= store.MaxDescription && utf8.RuneCountInString(withLink) > store.MaxDescription {
+			return n, invalidParam("media_url", "附件链接保存在问题描述末尾，二者合计不超过%d个字符；请缩短 description",
+				"the link is kept at the end of the description, and the two together are at most %d characters: shorten the description", store.MaxDescription)
+		}
+		n.Description = withLink
 	}
 	switch crs := strings.ToLower(get("crs")); crs {
 	case "", string(store.WGS84):
