@@ -117,9 +117,12 @@ func TestOpen311Post(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
 		e := mustEnv(t, s, clock)
 		ctx := context.Background()
+		// device_id and the other fields civicgrid does not keep are taken
+		// at any length: a push token runs to hundreds of characters.
 		form := url.Values{"api_key": {e.op}, "jurisdiction_id": {"beijing"}, "service_code": {"0101"}, "lat": {"39.95"}, "long": {"116.35"},
 			"address_string": {"甲社区3号楼"}, "description": {"三号楼的楼道灯坏了一周。晚上看不见台阶。"}, "first_name": {"小明"}, "last_name": {"王"},
-			"phone": {"138-1234-5678"}, "email": {"wang@example.com"}, "device_id": {"d-1"}, "media_url": {"https://img.example.com/a.jpg"}}
+			"phone": {"138-1234-5678"}, "email": {strings.Repeat("w", 250) + "@example.com"}, "device_id": {strings.Repeat("d", 500)},
+			"account_id": {strings.Repeat("a", 300)}, "media_url": {"https://img.example.com/a.jpg"}}
 		r := e.post("/open311/v2/requests.json", form)
 		if r.Status != http.StatusCreated {
 			t.Fatalf("post: %d %s", r.Status, r.Body)

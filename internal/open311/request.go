@@ -163,7 +163,9 @@ func readForm(w http.ResponseWriter, r *http.Request) error {
 // reads the address; first_name, last_name and phone are the reporter's;
 // media_url is kept as a line of the description. email, device_id,
 // account_id, jurisdiction_id and attributes have nothing to go to in
-// civicgrid and are checked for length only. A request without an
+// civicgrid: they are not length-checked either, since nothing keeps them
+// (a device_id can be a push token of several hundred characters) and
+// maxBody bounds the whole. A request without an
 // idempotency key gets one from its content (contentKey).
 func submission(r *http.Request, act civic.Actor, byCode map[string]civic.Category, now time.Time) (store.NewCase, error) {
 	get := func(name string) string { return strings.TrimSpace(r.Form.Get(name)) }
@@ -171,7 +173,7 @@ func submission(r *http.Request, act civic.Actor, byCode map[string]civic.Catego
 		name string
 		max  int
 	}{{"service_code", 8}, {"address_string", 300}, {"address_id", 18}, {"first_name", 50}, {"last_name", 50}, {"phone", 30},
-		{"email", 200}, {"device_id", 200}, {"account_id", 200}, {"jurisdiction_id", 200}, {"media_url", 2000}, {"crs", 10}} {
+		{"media_url", 2000}, {"crs", 10}} {
 		if utf8.RuneCountInString(get(p.name)) > p.max {
 			return store.NewCase{}, invalidParam(p.name, "不超过%d个字符", "is at most %d characters", p.max)
 		}
