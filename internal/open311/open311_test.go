@@ -328,6 +328,10 @@ func TestOpen311Requests(t *testing.T) {
 			{"start after the first", "&start_date=" + url.QueryEscape(clock.T.Add(-30*time.Minute).Format(time.RFC3339)), inY},
 			{"end before the second", "&end_date=" + url.QueryEscape(clock.T.Add(-30*time.Minute).Format(time.RFC3339)), inX},
 			{"end inclusive", "&end_date=" + url.QueryEscape(clock.T.Format(time.RFC3339Nano)), inY + "," + inX},
+			{"to the minute", "&start_date=" + url.QueryEscape(clock.T.Add(-30*time.Minute).Format("2006-01-02T15:04Z07:00")), inY},
+			{"lower-case t and z", "&end_date=" + strings.ToLower(clock.T.UTC().Add(-30*time.Minute).Format(time.RFC3339)), inX},
+			{"zone without a colon", "&start_date=" + url.QueryEscape(clock.T.Add(-30*time.Minute).In(civic.ChinaTime).Format("2006-01-02T15:04:05-0700")), inY},
+			{"status in capitals", "&status=OPEN,Closed", inY + "," + inX},
 			{"plus left unencoded", "&start_date=" + clock.T.Add(-30*time.Minute).In(civic.ChinaTime).Format(time.RFC3339), inY},
 			{"a day", "&start_date=" + clock.T.In(civic.ChinaTime).Format(time.DateOnly) + "&end_date=" + clock.T.In(civic.ChinaTime).Format(time.DateOnly), inY + "," + inX},
 			{"ids override", "&service_request_id=" + inX + "&service_code=0102&status=closed", inX},
@@ -467,6 +471,9 @@ func TestOpen311Errors(t *testing.T) {
 			{"list without key", func() response { return e.get("/open311/v2/requests.json") }, 403, "api_key"},
 			{"unknown request", func() response { return e.get("/open311/v2/requests/202603100999999.json?api_key=" + e.op) }, 404, "202603100999999"},
 			{"bad start_date", func() response { return e.get("/open311/v2/requests.json?start_date=yesterday&api_key=" + e.op) }, 400, "start_date"},
+			{"date-time without a zone", func() response {
+				return e.get("/open311/v2/requests.json?start_date=2026-03-01T08:00:00&api_key=" + e.op)
+			}, 400, "请写明时区"},
 			{"impossible date", func() response { return e.get("/open311/v2/requests.json?end_date=2026-02-30&api_key=" + e.op) }, 400, "end_date"},
 			{"end before start", func() response {
 				return e.get("/open311/v2/requests.json?start_date=2026-03-05&end_date=2026-03-01&api_key=" + e.op)

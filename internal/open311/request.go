@@ -411,7 +411,7 @@ func listFilter(q url.Values, now time.Time) (store.CaseFilter, []string, error)
 	f := store.CaseFilter{Page: store.Page{Limit: maxResults}}
 	open, closed := false, false
 	for _, s := range splitList(q.Get("status")) {
-		switch s {
+		switch strings.ToLower(s) {
 		case "open":
 			open = true
 		case "closed":
@@ -463,26 +463,43 @@ func listFilter(q url.Values, now time.Time) (store.CaseFilter, []string, error)
 	return f, codes, nil
 }
 
-// dateParam reads a W3C date-time (2026-03-01T08:00:00+08:00, or Z) or a
-// date (2026-03-01, a day in China time). An end is exclusive inside and
-// inclusive outside: end_date names the last moment or day to include.
-// A "+" the client left unencoded arrives as a space and is put back.
+// w3cLayouts are the W3C date-times (the note GeoReport v2 cites) with a
+// time of day: to the minute or the second (a fraction is read with the
+// seconds), and the zone as Z or ±hh:mm — or ±hhmm, which some clients'
+// date libraries write.
+var w3cLayouts = []string{"2006-01-02T15:04:05Z07:00", "2006-01-02T15:04Z07:00", "2006-01-02T15:04:05Z0700", "2006-01-02T15:04Z0700"}
+
+// dateParam reads a W3C date-time (2026-03-01T08:00:00+08:00, or Z; the T
+// and Z in either case) or a date (2026-03-01, a day in China time). An
+// end is exclusive inside and inclusive outside: end_date names the last
+// moment or day to include. A "+" the client left unencoded arrives as a
+// space and is put back. A date-time without its zone is refused, as the
+// specification requires one: read as China time it would be eight hours
+// off for a client that meant UTC.
 func dateParam(q url.Values, name string, end bool) (time.Time, error) {
-	s := strings.TrimSpace(q.Get(name))
+	s := strings.ToUpper(strings.TrimSpace(q.Get(name)))
 	if s == "" {
 		return time.Time{}, nil
 	}
-	if t, err := time.Parse(time.RFC3339Nano, strings.Replace(s, " ", "+", 1)); err == nil && civic.PlausibleYear(t) {
-		if end {
-			t = t.Add(time.Microsecond)
+	for _, layout := range w3cLayouts {
+		if t, err := time.Parse(layout, strings.Replace(s, " ", "+", 1)); err == nil && civic.PlausibleYear(t) {
+			if end {
+				t = t.Add(time.Microsecond)
+			}
+			return t, nil
 		}
-		return t, nil
 	}
 	if t, err := time.ParseInLocation(time.DateOnly, s, civic.ChinaTime); err == nil && civic.PlausibleYear(t) {
 		if end {
 			t = t.AddDate(0, 0, 1)
 		}
 		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04"} {
+		if _, err := time.Parse(layout, s); err == nil {
+			return time.Time{}, invalidParam(name, "请写明时区，如 2026-03-01T08:00:00+08:00，或以 Z 结尾表示 UTC",
+				"give the time zone, as in 2026-03-01T08:00:00+08:00, or end with Z for UTC")
+		}
 	}
 	return time.Time{}, invalidParam(name, "应为 W3C 日期时间，如 2026-03-01T00:00:00+08:00", "must be a W3C date-time such as 2026-03-01T00:00:00+08:00")
 }
