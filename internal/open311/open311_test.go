@@ -215,6 +215,16 @@ func TestOpen311Post(t *testing.T) {
 		if r := e.do("POST", "/open311/v2/requests.json", strings.NewReader(body.String()), "Content-Type", mw.FormDataContentType()); r.Status != http.StatusCreated {
 			t.Fatalf("multipart: %d %s", r.Status, r.Body)
 		}
+		// A form sent without a Content-Type is read as form-encoded, and
+		// parameters may come in the query string.
+		noType := url.Values{"api_key": {e.op}, "service_code": {"0101"}, "lat": {"39.92"}, "long": {"116.42"}, "description": {"没有内容类型"}}
+		if r := e.do("POST", "/open311/v2/requests.json", strings.NewReader(noType.Encode())); r.Status != http.StatusCreated {
+			t.Fatalf("form without a Content-Type: %d %s", r.Status, r.Body)
+		}
+		noType.Set("description", "参数在网址里")
+		if r := e.do("POST", "/open311/v2/requests.json?"+noType.Encode(), nil); r.Status != http.StatusCreated {
+			t.Fatalf("parameters in the query: %d %s", r.Status, r.Body)
+		}
 		// A bearer token works as well as api_key.
 		if r := e.post("/open311/v2/requests.json", url.Values{"service_code": {"0101"}, "lat": {"39.9"}, "long": {"116.45"}, "description": {"x"}},
 			"Authorization", "Bearer "+e.resident); r.Status != http.StatusCreated {

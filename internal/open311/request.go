@@ -118,12 +118,16 @@ func (h *Handler) postRequest(w http.ResponseWriter, r *http.Request, c *call) e
 // readForm parses a form-encoded (or multipart) body of at most maxBody
 // and refuses values that are not UTF-8 text or hold invisible controls.
 // Uploaded files in a multipart body are not read: media come as links.
+// A body without a Content-Type is read as form-encoded, the only body
+// GeoReport v2 names: net/http would skip it, and the client would be
+// told its api_key or service_code is missing when it sent both.
 func readForm(w http.ResponseWriter, r *http.Request) error {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	var err error
 	switch ct {
 	case "application/x-www-form-urlencoded", "":
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		err = r.ParseForm()
 	case "multipart/form-data":
 		err = r.ParseMultipartForm(maxBody)
