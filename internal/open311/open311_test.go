@@ -521,8 +521,26 @@ func TestOpen311Errors(t *testing.T) {
 			t.Errorf("Allow: %q", r.Header.Get("Allow"))
 		}
 
+		// Every refused parameter at once, one entry each.
+		r := e.post("/open311/v2/requests.json?lang=en", good("service_code", "9999", "lat", "abc", "long", "200", "phone", "call me",
+			"media_url", "ftp://x", "crs", "bd09", "first_name", strings.Repeat("名", 51)))
+		errs := mustDecode[[]struct {
+			Code        int    `json:"code"`
+			Description string `json:"description"`
+		}](t, r)
+		var named []string
+		for _, x := range errs {
+			if x.Code != 400 || !strings.Contains(x.Description, ": ") {
+				t.Fatalf("entry %+v: %s", x, r.Body)
+			}
+			named = append(named, x.Description[:strings.Index(x.Description, ": ")])
+		}
+		if r.Status != 400 || strings.Join(named, ",") != "first_name,service_code,media_url,crs,lat,long,phone" {
+			t.Fatalf("every refusal at once: %d %s", r.Status, r.Body)
+		}
+
 		// XML errors, in English on request.
-		r := e.post("/open311/v2/requests.xml?lang=en", good("lat", "abc"))
+		r = e.post("/open311/v2/requests.xml?lang=en", good("lat", "abc"))
 		var doc xmlErrors
 		if err := xml.Unmarshal([]byte(r.Body), &doc); err != nil || r.Status != 400 || doc.XMLName.Local != "errors" || len(doc.Errors) != 1 ||
 			doc.Errors[0].Code != 400 || doc.Errors[0].Description != "lat: the latitude must be a number from -90 to 90" {

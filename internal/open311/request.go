@@ -173,13 +173,22 @@ func readForm(w http.ResponseWriter, r *http.Request) error {
 // idempotency key gets one from its content (contentKey).
 func submission(r *http.Request, act civic.Actor, byCode map[string]civic.Category, now time.Time) (store.NewCase, error) {
 	get := func(name string) string { return strings.TrimSpace(r.Form.Get(name)) }
+	// Every refused parameter is named at once, as the specification's
+	// error list allows, so that a client fixes its request in one round;
+	// a parameter refused for its length is not checked again.
+	var fs []civic.FieldError
+	refused := map[string]bool{}
+	refuse := func(name, zh, en string, args ...any) {
+		fs = append(fs, civic.FieldErr(name, zh, en, args...))
+		refused[name] = true
+	}
 	for _, p := range []struct {
 		name string
 		max  int
 	}{{"service_code", 8}, {"address_string", 300}, {"address_id", 18}, {"first_name", 50}, {"last_name", 50}, {"phone", 30},
 		{"media_url", 2000}, {"crs", 10}} {
 		if utf8.RuneCountInString(get(p.name)) > p.max {
-			return store.NewCase{}, invalidParam(p.name, "不超过%d个字符", "is at most %d characters", p.max)
+			refuse(p.name, "不超过%d个字符", "is at most %d characters", p.max)
 		}
 	}
 	// The key comes as the JSON API takes it: a parameter (idempotency_key,
@@ -193,41 +202,43 @@ func submission(r *http.Request, act civic.Actor, byCode map[string]civic.Catego
 		n.IdempotencyKey = contentKey(r.Form, now)
 	}
 	code := get("service_code")
-	if code == "" {
-		return n, invalidParam("service_code", "请提供服务代码", "is required")
-	}
 	cat, ok := byCode[code]
 	switch {
+	case refused["service_code"]:
+	case code == "":
+		refuse("service_code", "请提供服务代码", "is required")
 	case !ok || !cat.Leaf || !cat.Active:
-		return n, invalidParam("service_code", "没有这项服务“%s”（见 services 列表）", "there is no service %q (see the services list)", code)
+		refuse("service_code", "没有这项服务“%s”（见 services 列表）", "there is no service %q (see the services list)", code)
 	case !cat.Accepted:
-		return n, invalidParam("service_code", "此类事项不予受理：%s", "this kind of request is not taken: %s", cat.NotAcceptedReason)
-	}
-	n.CategoryCode = code
-	if n.Description == "" {
-		// Open311 lets the service say it all: "a streetlight is out".
-		n.Title = cat.Name
-	}
-	if m := get("media_url"); m != "" {
-		if !isWebLink(m) {
-			return n, invalidParam("media_url", "应为 http 或 https 网址", "must be an http or https address")
+		refuse("service_code", "此类事项不予受理：%s", "this kind of request is not taken: %s", cat.NotAcceptedReason)
+	default:
+		n.CategoryCode = code
+		if n.Description == "" {
+			// Open311 lets the service say it all: "a streetlight is out".
+			n.Title = cat.Name
 		}
+	}
+	if m := get("media_url"); m != "" && !refused["media_url"] {
 		// The link's line must fit beside the description in the store's
 		// limit; said here, since the store would blame the description
 		// the client kept within it.
 		withLink := strings.TrimSpace(n.Description + "\n\n" + mediaLabel + m)
-		if utf8.RuneCountInString(n.Description) <= store.MaxDescription && utf8.RuneCountInString(withLink) > store.MaxDescription {
-			return n, invalidParam("media_url", "附件链接保存在问题描述末尾，二者合计不超过%d个字符；请缩短 description",
+		switch {
+		case !isWebLink(m):
+			refuse("media_url", "应为 http 或 https 网址", "must be an http or https address")
+		case utf8.RuneCountInString(n.Description) <= store.MaxDescription && utf8.RuneCountInString(withLink) > store.MaxDescription:
+			refuse("media_url", "附件链接保存在问题描述末尾，二者合计不超过%d个字符；请缩短 description",
 				"the link is kept at the end of the description, and the two together are at most %d characters: shorten the description", store.MaxDescription)
+		default:
+			n.Description = withLink
 		}
-		n.Description = withLink
 	}
-	switch crs := strings.ToLower(get("crs")); crs {
-	case "", string(store.WGS84):
-	case string(store.GCJ02):
+	switch crs := strings.ToLower(get("crs")); {
+	case refused["crs"], crs == "", crs == string(store.WGS84):
+	case crs == string(store.GCJ02):
 		n.CRS = store.GCJ02
 	default:
-		return n, invalidParam("crs", "坐标系应为 wgs84 或 gcj02", "the coordinate system must be wgs84 or gcj02")
+		refuse("crs", "坐标系应为 wgs84 或 gcj02", "the coordinate system must be wgs84 or gcj02")
 	}
 	lat, long := get("lat"), get("long")
 	switch {
@@ -235,29 +246,33 @@ func submission(r *http.Request, act civic.Actor, byCode map[string]civic.Catego
 		la, err1 := civic.ParseNumber(lat)
 		lo, err2 := civic.ParseNumber(long)
 		if err1 != nil || !civic.InRange(la, -90, 90) {
-			return n, invalidParam("lat", "纬度应为 -90 到 90 之间的数字", "the latitude must be a number from -90 to 90")
+			refuse("lat", "纬度应为 -90 到 90 之间的数字", "the latitude must be a number from -90 to 90")
 		}
 		if err2 != nil || !civic.InRange(lo, -180, 180) {
-			return n, invalidParam("long", "经度应为 -180 到 180 之间的数字", "the longitude must be a number from -180 to 180")
+			refuse("long", "经度应为 -180 到 180 之间的数字", "the longitude must be a number from -180 to 180")
 		}
 		n.HasLocation, n.Lat, n.Lng = true, la, lo
 	case lat != "" || long != "":
-		return n, invalidParam("lat/long", "请同时提供纬度 lat 和经度 long", "give both lat and long")
+		refuse("lat/long", "请同时提供纬度 lat 和经度 long", "give both lat and long")
+	case refused["address_id"]:
 	case get("address_id") != "":
 		n.RegionCode = get("address_id")
 	case n.Address != "" && act.Can(civic.PermCaseRead) && act.Scope.RegionCode != "":
 		n.RegionCode = act.Scope.RegionCode
 	default:
-		return n, invalidParam("lat/long", "请提供纬度 lat 和经度 long（WGS-84），或用 address_id 写明区域代码",
+		refuse("lat/long", "请提供纬度 lat 和经度 long（WGS-84），或用 address_id 写明区域代码",
 			"give lat and long (WGS-84), or a region code as address_id")
 	}
 	n.ReporterName = reporterName(get("first_name"), get("last_name"))
-	if p := get("phone"); p != "" {
-		norm, fe := civic.NormalizePhone(p)
-		if fe != nil {
-			return n, invalidParam("phone", "联系电话格式不正确", "the phone number is not valid")
+	if p := get("phone"); p != "" && !refused["phone"] {
+		if norm, fe := civic.NormalizePhone(p); fe != nil {
+			refuse("phone", "联系电话格式不正确", "the phone number is not valid")
+		} else {
+			n.ReporterPhone = norm
 		}
-		n.ReporterPhone = norm
+	}
+	if len(fs) > 0 {
+		return n, civic.Invalid(fs...)
 	}
 	return n, nil
 }
