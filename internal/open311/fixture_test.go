@@ -172,6 +172,7 @@ type request struct {
 	Updated     string   `json:"updated_datetime"`
 	Expected    *string  `json:"expected_datetime"`
 	Address     string   `json:"address"`
+	AddressID   string   `json:"address_id"`
 	Lat         *float64 `json:"lat"`
 	Long        *float64 `json:"long"`
 	MediaURL    string   `json:"media_url"`

@@ -154,7 +154,8 @@ func TestOpen311Post(t *testing.T) {
 				Notice string `xml:"service_notice"`
 			} `xml:"request"`
 		}
-		if err := xml.Unmarshal([]byte(first.Body), &receipt); err != nil || first.Status != http.StatusCreated || receipt.XMLName.Local != "service_requests" || len(receipt.Request) != 1 {
+		if err := xml.Unmarshal([]byte(first.Body), &receipt); err != nil || first.Status != http.StatusCreated || receipt.XMLName.Local != "service_requests" || len(receipt.Request) != 1 ||
+			!strings.Contains(first.Body, "<account_id></account_id>") {
 			t.Fatalf("keyed post: %d %v %s", first.Status, err, first.Body)
 		}
 		id := receipt.Request[0].ID
@@ -276,7 +277,7 @@ func TestOpen311Requests(t *testing.T) {
 			t.Fatalf("requested_datetime %q: %v", x.Requested, err)
 		}
 		if x.Status != "open" || x.StatusNotes != "待签收" || x.ServiceCode != "0101" || x.ServiceName != "公共设施维修" || x.Agency != "甲社区第1网格" ||
-			x.Description != "西门路灯坏了" || x.MediaURL != "https://img.example.com/x.jpg" || x.Address != "西门" || x.Expected == nil ||
+			x.Description != "西门路灯坏了" || x.MediaURL != "https://img.example.com/x.jpg" || x.Address != "西门" || x.AddressID != gridX || x.Expected == nil ||
 			x.Lat == nil || *x.Lat != 39.95 || x.Long == nil || *x.Long != 116.35 {
 			t.Fatalf("request: %+v", x)
 		}

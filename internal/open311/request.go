@@ -38,10 +38,15 @@ const (
 // one (photos come in through its own upload, type-checked and stripped).
 const mediaLabel = "附件链接："
 
+// receipt answers a POST. account_id is always empty (civicgrid keeps no
+// account for the client's own user): null in JSON and, as in the
+// specification's example, an empty element in XML, which encoding/xml
+// would leave out for a nil pointer.
 type receipt struct {
-	ID        string  `json:"service_request_id" xml:"service_request_id"`
-	Notice    string  `json:"service_notice" xml:"service_notice"`
-	AccountID *string `json:"account_id" xml:"account_id"`
+	ID           string   `json:"service_request_id" xml:"service_request_id"`
+	Notice       string   `json:"service_notice" xml:"service_notice"`
+	AccountID    *string  `json:"account_id" xml:"-"`
+	XMLAccountID struct{} `json:"-" xml:"account_id"`
 }
 
 type receiptList struct {
@@ -73,6 +78,7 @@ type serviceRequest struct {
 	Updated     string  `json:"updated_datetime" xml:"updated_datetime"`
 	Expected    *string `json:"expected_datetime" xml:"expected_datetime,omitempty"`
 	Address     string  `json:"address" xml:"address"`
+	AddressID   string  `json:"address_id" xml:"address_id"`
 	Lat         *coord  `json:"lat" xml:"lat,omitempty"`
 	Long        *coord  `json:"long" xml:"long,omitempty"`
 	MediaURL    string  `json:"media_url" xml:"media_url"`
@@ -601,6 +607,7 @@ func requestOf(cs civic.Case, byCode map[string]civic.Category, lang string) ser
 		Requested:   datetime(cs.CreatedAt),
 		Updated:     datetime(cs.UpdatedAt),
 		Address:     cs.Address,
+		AddressID:   cs.RegionCode,
 	}
 	if cat, ok := byCode[cs.CategoryCode]; ok {
 		sr.ServiceName = cat.Label(lang)
