@@ -47,12 +47,11 @@ func (j Alerts) Run(ctx context.Context) {
 
 func (j Alerts) pass(ctx context.Context) {
 	for ctx.Err() == nil {
+		// An error may name a case whose alerts failed while the others
+		// fired (it waits store.AlertRetry): the pass goes on.
 		n, err := j.Store.FireDueAlerts(ctx, j.Batch)
-		if err != nil {
-			if ctx.Err() == nil {
-				j.Log.Error("case alerts", "err", err)
-			}
-			return
+		if err != nil && ctx.Err() == nil {
+			j.Log.Error("case alerts", "err", err)
 		}
 		if n > 0 {
 			j.Log.Info("case alerts fired", "count", n)

@@ -19,6 +19,10 @@ const (
 	AlertOverdue = "overdue"
 )
 
+// AlertRetry is how long a case whose alerts failed waits before the
+// runner tries it again, so that it does not head every pass.
+const AlertRetry = 5 * time.Minute
+
 // alert is one moment on one of a case's running clocks.
 type alert struct {
 	stage civic.Stage
@@ -93,7 +97,9 @@ var stageWords = map[civic.Stage]civic.Text{
 // under a unique key before it acts, so it fires exactly once however many
 // servers run it at the same time. An overdue claim recalls the case to its
 // dispatcher; an overdue completion escalates it to the street's
-// supervisors with priority.
+// supervisors with priority. A case whose alerts fail is left for
+// AlertRetry while the pass goes on with the others; the error names it,
+// and the count is of what fired all the same.
 func (s *Store) FireDueAlerts(ctx context.Context, limit int) (int, error) {
 	n, _, err := s.FireDueAlertsOn(ctx, limit)
 	return n, err
@@ -123,15 +129,40 @@ func (s *Store) FireDueAlertsOn(ctx context.Context, limit int) (int, []int64, e
 	}
 	fired := 0
 	var on []int64
+	var failed []error
 	for _, id := range ids {
 		n, err := s.fireCaseAlerts(ctx, id)
 		if err != nil {
-			return fired, on, fmt.Errorf("alerts of case %d: %w", id, err)
+			err = fmt.Errorf("alerts of case %d: %w", id, err)
+			if ctx.Err() != nil {
+				return fired, on, err
+			}
+			// One case's lasting trouble must not hold back the city's
+			// warnings: the cases are taken oldest moment first, so a
+			// case that fails every time would head every pass. It waits
+			// AlertRetry, the others go on, and the pass reports it.
+			failed = append(failed, err)
+			if derr := s.deferAlerts(ctx, id); derr != nil {
+				failed = append(failed, derr)
+			}
+			continue
 		}
 		on = append(on, id)
 		fired += n
 	}
-	return fired, on, nil
+	return fired, on, errors.Join(failed...)
+}
+
+// deferAlerts moves a failed case's next alert AlertRetry ahead, unless
+// another server has moved it meanwhile. The alert keeps its own moment:
+// only when the runner looks again changes.
+func (s *Store) deferAlerts(ctx context.Context, id int64) error {
+	return s.write(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, `UPDATE cases SET next_alert_at = ? WHERE id = ? AND next_alert_at <= ?`, tx.now.Add(AlertRetry), id, tx.now); err != nil {
+			return fmt.Errorf("defer alerts of case %d: %w", id, err)
+		}
+		return nil
+	})
 }
 
 func (s *Store) fireCaseAlerts(ctx context.Context, id int64) (int, error) {

@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -147,6 +149,42 @@ func TestRetiredCategory(t *testing.T) {
 		got, err := s.GetCase(ctx, civic.System, recalled.ID)
 		if err != nil || got.State != civic.StateAccepted {
 			t.Fatalf("the unclaimed case in a retired category was not recalled: %s %v", got.State, err)
+		}
+	})
+}
+
+// TestAlertsPoisonCase: a case whose alert cannot be written (here a
+// trigger refuses its events; in life any lasting error of one case) must
+// not hold back every other case's warnings and deadlines. The pass goes
+// on past it and reports it; the case is tried again after AlertRetry,
+// not at the head of every pass.
+func TestAlertsPoisonCase(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustCaseWorld(t, s)
+		clock.T = time.Date(2026, 3, 10, 2, 0, 0, 0, time.UTC) // Tuesday 10:00 China time
+		bad := w.file(t, w.resident, store.NewCase{Source: civic.SourceResident, CategoryCode: "0101", Title: "占道"})
+		clock.Advance(time.Minute)
+		good := w.file(t, w.resident, store.NewCase{Source: civic.SourceResident, CategoryCode: "0101", Title: "占道二"})
+		if err := s.PoisonForTest(ctx, "case_events", fmt.Sprintf("NEW.case_id = %d", bad.ID)); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(70 * time.Minute) // past 50% of both claim limits
+		n, err := s.FireDueAlerts(ctx, 100)
+		if n != 1 || err == nil || !strings.Contains(err.Error(), fmt.Sprintf("case %d", bad.ID)) {
+			t.Fatalf("a poisoned case held back the others: fired %d, %v", n, err)
+		}
+		if got := countActions(t, s, good.ID, civic.ActWarn); got != 1 {
+			t.Fatalf("the good case has %d warnings, want 1", got)
+		}
+		// The next pass does not stumble on it again at once…
+		if n, err := s.FireDueAlerts(ctx, 100); n != 0 || err != nil {
+			t.Fatalf("the poisoned case was retried at once: %d %v", n, err)
+		}
+		// …but after AlertRetry it is tried again, and still reported.
+		clock.Advance(store.AlertRetry)
+		if _, err := s.FireDueAlerts(ctx, 100); err == nil {
+			t.Fatal("the poisoned case was not tried again")
 		}
 	})
 }
