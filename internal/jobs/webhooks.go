@@ -79,16 +79,33 @@ func (j Webhooks) Run(ctx context.Context) {
 	}
 }
 
+// A delivery is leased for deliveryLease while it is called and recorded;
+// the call itself gives up after callTimeout, well inside the lease, so no
+// other server takes a delivery that is still being called.
+const (
+	deliveryLease = 2 * time.Minute
+	callTimeout   = 15 * time.Second
+	// passDeliveries bounds one pass.
+	passDeliveries = 50
+)
+
 // Pass delivers what is due now and reports how many calls succeeded.
+// Each delivery is leased just before its own call: a batch leased at
+// once would run out of lease behind slow receivers (50 calls of up to
+// callTimeout each), and another server would call those receivers too.
 func (j Webhooks) Pass(ctx context.Context) (int, error) {
 	client := j.client()
 	defer client.CloseIdleConnections()
-	ds, err := j.Store.ClaimDeliveries(ctx, 50, 2*time.Minute)
-	if err != nil {
-		return 0, err
-	}
 	ok := 0
-	for _, d := range ds {
+	for i := 0; i < passDeliveries && ctx.Err() == nil; i++ {
+		ds, err := j.Store.ClaimDeliveries(ctx, 1, deliveryLease)
+		if err != nil {
+			return ok, err
+		}
+		if len(ds) == 0 {
+			break
+		}
+		d := ds[0]
 		status, err := j.call(ctx, client, d)
 		if err == nil && status >= 200 && status < 300 {
 			ok++
@@ -127,7 +144,7 @@ func (j Webhooks) call(ctx context.Context, client *http.Client, d store.Deliver
 func (j Webhooks) client() *http.Client {
 	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: j.control}
 	return &http.Client{
-		Timeout: 15 * time.Second,
+		Timeout: callTimeout,
 		Transport: &http.Transport{
 			Proxy:               nil,
 			DialContext:         j.dialer(d),

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -183,4 +184,72 @@ func mustWebhookCase(tb testing.TB, s *store.Store, url string) (civic.Organisat
 		tb.Fatal(err)
 	}
 	return org, h, c
+}
+
+// lockedClock is a test clock that a receiver's goroutine may move while
+// the job's goroutine reads it.
+type lockedClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *lockedClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func (c *lockedClock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// TestWebhookSlowReceiverTwoServers: two servers deliver from one
+// database to a receiver that answers slowly, each call taking 45 seconds
+// of the clock, so that server A's four calls together outlast a
+// delivery's lease. Server B works the queue while A is on its fourth
+// call; it may take nothing A has not finished: every delivery reaches the
+// receiver once.
+func TestWebhookSlowReceiverTwoServers(t *testing.T) {
+	for _, e := range testdb.Engines(t) {
+		t.Run(string(e), func(t *testing.T) {
+			ctx := context.Background()
+			clock := &lockedClock{t: testdb.NewClock().T}
+			dsn := testdb.DSN(t, e)
+			a := testdb.MustOpenDSN(t, dsn, clock)
+			b := testdb.MustOpenDSN(t, dsn, clock) // a second server on the same database
+			var mu sync.Mutex
+			seen := map[string]int{}
+			var jb jobs.Webhooks
+			var calls atomic.Int32
+			recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				id := r.Header.Get("X-Civicgrid-Delivery")
+				mu.Lock()
+				seen[id]++
+				mu.Unlock()
+				clock.Advance(45 * time.Second)
+				if calls.Add(1) == 4 {
+					if _, err := jb.Pass(ctx); err != nil {
+						t.Errorf("server B: %v", err)
+					}
+				}
+			}))
+			defer recv.Close()
+			url, resolve := receiverAt(t, recv)
+			org, _, c := mustWebhookCase(t, a, url)
+			for i := 0; i < 3; i++ {
+				if _, err := a.ActOnCase(ctx, civic.System, c.ID, store.CaseInput{Action: civic.ActWhistle, WhistleOrgIDs: []int64{org.ID}, LeadOrgID: org.ID, Note: fmt.Sprintf("第%d次", i+1)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			jb = jobs.Webhooks{Store: b, AllowLoopback: true, Resolve: resolve}
+			ja := jobs.Webhooks{Store: a, AllowLoopback: true, Resolve: resolve}
+			if _, err := ja.Pass(ctx); err != nil {
+				t.Fatalf("server A: %v", err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(seen) != 4 {
+				t.Fatalf("%d deliveries reached the receiver, want 4: %v", len(seen), seen)
+			}
+			for id, n := range seen {
+				if n != 1 {
+					t.Errorf("delivery %s called %d times: %v", id, n, seen)
+				}
+			}
+		})
+	}
 }

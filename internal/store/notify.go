@@ -371,6 +371,9 @@ const MaxDeliveryAttempts = 10
 // ClaimDeliveries leases up to n due deliveries for lease: each is pushed
 // out of reach of other workers by a conditional update, so that several
 // servers never call a receiver twice for one delivery at the same time.
+// The lease must outlast the calls of all n deliveries: once it runs out,
+// another server takes the delivery again (jobs.Webhooks leases one per
+// call).
 func (s *Store) ClaimDeliveries(ctx context.Context, n int, lease time.Duration) ([]Delivery, error) {
 	now := s.Now()
 	rows, err := s.query(ctx, `SELECT d.id, d.next_attempt_at, h.url, h.secret, d.event, d.payload, d.attempts
