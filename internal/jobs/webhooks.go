@@ -106,11 +106,15 @@ func (j Webhooks) Pass(ctx context.Context) (int, error) {
 			break
 		}
 		d := ds[0]
-		status, err := j.call(ctx, client, d)
+		// A shutdown lets the call in hand finish (callTimeout bounds it)
+		// and be recorded: cut off, the receiver may have it already and
+		// would get it again from the next server after the lease.
+		held := context.WithoutCancel(ctx)
+		status, err := j.call(held, client, d)
 		if err == nil && status >= 200 && status < 300 {
 			ok++
 		}
-		if ferr := j.Store.FinishDelivery(ctx, d, status, err); ferr != nil {
+		if ferr := j.Store.FinishDelivery(held, d, status, err); ferr != nil {
 			return ok, fmt.Errorf("record delivery %d: %w", d.ID, ferr)
 		}
 	}

@@ -253,3 +253,34 @@ func TestWebhookSlowReceiverTwoServers(t *testing.T) {
 		})
 	}
 }
+
+// TestWebhookShutdownMidCall: the server is told to stop while a receiver
+// is answering. The call in hand is finished and recorded, and the pass
+// stops there; the delivery is not sent again after its lease (as it was
+// when the record was cut off with the call, and the next server sent it
+// once more).
+func TestWebhookShutdownMidCall(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx, stop := context.WithCancel(context.Background())
+		defer stop()
+		var calls atomic.Int32
+		recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			calls.Add(1)
+			stop() // SIGTERM arrives while the receiver answers
+		}))
+		defer recv.Close()
+		url, resolve := receiverAt(t, recv)
+		org, _, c := mustWebhookCase(t, s, url)
+		if _, err := s.ActOnCase(context.Background(), civic.System, c.ID, store.CaseInput{Action: civic.ActWhistle, WhistleOrgIDs: []int64{org.ID}, LeadOrgID: org.ID}); err != nil {
+			t.Fatal(err)
+		}
+		j := jobs.Webhooks{Store: s, AllowLoopback: true, Resolve: resolve}
+		if n, _ := j.Pass(ctx); n != 1 || calls.Load() != 1 {
+			t.Fatalf("shutting down: ok %d, %d calls; want the call in hand finished and nothing more", n, calls.Load())
+		}
+		clock.Advance(time.Hour)
+		if n, err := j.Pass(context.Background()); err != nil || n != 1 || calls.Load() != 2 {
+			t.Fatalf("after the restart: ok %d, %d calls, %v; want only the second delivery", n, calls.Load(), err)
+		}
+	})
+}
