@@ -46,16 +46,7 @@ func (j Care) Run(ctx context.Context) {
 	if j.Log == nil {
 		j.Log = slog.Default()
 	}
-	t := time.NewTicker(j.Every)
-	defer t.Stop()
-	for {
-		j.Pass(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	every(ctx, j.Every, j.Log, "care", func(ctx context.Context) { j.Pass(ctx) })
 }
 
 // Pass runs every piece whose lease is due and returns which ran.

@@ -1,11 +1,14 @@
 // Package jobs runs civicgrid's background work. Every job asks the
 // database what is due and acts idempotently, so it is restart-safe and may
-// run in several server processes at once.
+// run in several server processes at once. A pass that panics is logged and
+// the job runs again at its next tick; the server goes on.
 package jobs
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"time"
 
 	"github.com/civicgrid/civicgrid/internal/store"
@@ -33,16 +36,7 @@ func (j Alerts) Run(ctx context.Context) {
 	if j.Log == nil {
 		j.Log = slog.Default()
 	}
-	t := time.NewTicker(j.Every)
-	defer t.Stop()
-	for {
-		j.pass(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	every(ctx, j.Every, j.Log, "alerts", j.pass)
 }
 
 func (j Alerts) pass(ctx context.Context) {
@@ -60,4 +54,39 @@ func (j Alerts) pass(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// every runs pass at once and then every d until ctx ends. A pass that
+// panics is logged with its stack and the job goes on at its next tick:
+// a job runs in a goroutine of its own, where a panic would end the whole
+// server, every request in flight and every other job with it. What the
+// pass held is the database's to recover (its transaction rolls back, its
+// lease lapses).
+func every(ctx context.Context, d time.Duration, log *slog.Logger, job string, pass func(context.Context)) {
+	if log == nil {
+		log = slog.Default()
+	}
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		if err := guard(ctx, pass); err != nil {
+			log.Error("background job panicked", "job", job, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// guard runs pass and turns a panic into an error that carries its stack.
+func guard(ctx context.Context, pass func(context.Context)) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("panic: %v\n%s", v, debug.Stack())
+		}
+	}()
+	pass(ctx)
+	return nil
 }

@@ -27,18 +27,11 @@ func (j Imports) Run(ctx context.Context) {
 	if j.Log == nil {
 		j.Log = slog.Default()
 	}
-	t := time.NewTicker(j.Every)
-	defer t.Stop()
-	for {
+	every(ctx, j.Every, j.Log, "imports", func(ctx context.Context) {
 		if _, err := j.Pass(ctx); err != nil && ctx.Err() == nil {
 			j.Log.Error("people imports", "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 // Pass runs waiting imports one after another until none is left, and

@@ -29,16 +29,7 @@ func (j Reports) Run(ctx context.Context) {
 	if j.Every <= 0 {
 		j.Every = 5 * time.Minute
 	}
-	t := time.NewTicker(j.Every)
-	defer t.Stop()
-	for {
-		j.Pass(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	every(ctx, j.Every, j.Log, "reports", func(ctx context.Context) { j.Pass(ctx) })
 }
 
 // Pass makes the reports that are due if this server wins the lease, and

@@ -35,16 +35,7 @@ func (j Triage) Run(ctx context.Context) {
 	if j.Every <= 0 {
 		j.Every = time.Minute
 	}
-	t := time.NewTicker(j.Every)
-	defer t.Stop()
-	for {
-		j.Pass(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	every(ctx, j.Every, j.Log, "triage", func(ctx context.Context) { j.Pass(ctx) })
 }
 
 // Pass queues the scheduled training if it is due and trains every queued

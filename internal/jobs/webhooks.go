@@ -65,18 +65,11 @@ func (j Webhooks) Run(ctx context.Context) {
 	if j.Log == nil {
 		j.Log = slog.Default()
 	}
-	t := time.NewTicker(j.Every)
-	defer t.Stop()
-	for {
+	every(ctx, j.Every, j.Log, "webhooks", func(ctx context.Context) {
 		if _, err := j.Pass(ctx); err != nil && ctx.Err() == nil {
 			j.Log.Error("webhook deliveries", "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 // A delivery is leased for deliveryLease while it is called and recorded;
