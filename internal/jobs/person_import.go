@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -10,8 +11,9 @@ import (
 
 // Imports works through queued spreadsheet imports of houses and people.
 // Each import is taken with a lease that every batch renews, so an import
-// runs in one process at a time and one left behind by a stopped process
-// is resumed by another after ImportLease.
+// runs in one process at a time; one left behind by a crashed process is
+// resumed by another after ImportLease, and one whose process shuts down
+// is handed back and resumed at once.
 type Imports struct {
 	Store *store.Store
 	Log   *slog.Logger
@@ -45,6 +47,14 @@ func (j Imports) Pass(ctx context.Context) (int, error) {
 		}
 		start := time.Now()
 		if err := j.Store.RunImport(ctx, id, token); err != nil {
+			if ctx.Err() != nil {
+				// Shutting down: hand the import back, so that another
+				// server resumes it now rather than after the lease.
+				if rerr := j.Store.ReleaseImport(context.WithoutCancel(ctx), id, token); rerr != nil {
+					return n, fmt.Errorf("hand back import %d: %w", id, rerr)
+				}
+				return n, ctx.Err()
+			}
 			return n, err
 		}
 		if j.Log != nil {

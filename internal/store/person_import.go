@@ -44,6 +44,15 @@ const maxImportBytes = 200 << 20
 // another runner may take it over.
 const ImportLease = 2 * time.Minute
 
+// MaxImportStalls bounds the runs in a row that take an import and end
+// without committing a batch (their lease lapsed: the runner failed on
+// something that is not one row's problem, such as a write the database
+// refuses, or crashed). Such an import is failed rather than taken again
+// every ImportLease for ever. A committed batch resets the count, and a
+// runner that shuts down hands its import back without counting
+// (ReleaseImport).
+const MaxImportStalls = 5
+
 // DetectFormat tells an .xlsx workbook (a zip) from CSV text by content,
 // whatever the file is called.
 func DetectFormat(data []byte) string {
@@ -240,7 +249,7 @@ func (run *importRun) finishBatch(ctx context.Context, tx *Tx, issues []civic.Im
 	if err != nil {
 		return fmt.Errorf("encode header: %w", err)
 	}
-	res, err := tx.exec(ctx, `UPDATE imports SET rows_done = ?, created = ?, merged = ?, unchanged = ?, rejected = ?, header = ?, lease_until = ? WHERE id = ? AND lease_token = ?`,
+	res, err := tx.exec(ctx, `UPDATE imports SET rows_done = ?, created = ?, merged = ?, unchanged = ?, rejected = ?, header = ?, lease_until = ?, stalls = 0 WHERE id = ? AND lease_token = ?`,
 		c.Done, c.Created, c.Merged, c.Unchanged, c.Rejected, string(head), tx.now.Add(ImportLease), run.id, run.token)
 	if err != nil {
 		return fmt.Errorf("record import %d progress: %w", run.id, err)
@@ -548,7 +557,8 @@ func (s *Store) StartImport(ctx context.Context, a civic.Actor, kind civic.Impor
 // ClaimImport takes the oldest queued import, or a running one whose
 // runner let its lease lapse, for this runner: it returns the import's ID
 // and the lease token its batches must show. ok is false when nothing is
-// waiting. On PostgreSQL several runners skip each other's rows.
+// waiting. On PostgreSQL several runners skip each other's rows. An import
+// whose runs stalled MaxImportStalls times in a row is failed instead.
 func (s *Store) ClaimImport(ctx context.Context) (id int64, token string, ok bool, err error) {
 	b := make([]byte, 16)
 	if _, err := rand.Read(b); err != nil {
@@ -556,16 +566,31 @@ func (s *Store) ClaimImport(ctx context.Context) (id int64, token string, ok boo
 	}
 	token = hex.EncodeToString(b)
 	err = s.write(ctx, func(tx *Tx) error {
-		err := tx.queryRow(ctx, `SELECT i.id FROM imports i WHERE i.state = ? OR (i.state = ? AND i.lease_until < ?) ORDER BY i.id LIMIT 1`+s.lockRowSkip("i"),
-			string(civic.ImportQueued), string(civic.ImportRunning), tx.now).Scan(&id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
+		stalls := 0
+		for {
+			var state string
+			err := tx.queryRow(ctx, `SELECT i.id, i.state, i.stalls FROM imports i WHERE i.state = ? OR (i.state = ? AND i.lease_until < ?) ORDER BY i.id LIMIT 1`+s.lockRowSkip("i"),
+				string(civic.ImportQueued), string(civic.ImportRunning), tx.now).Scan(&id, &state, &stalls)
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("find queued import: %w", err)
+			}
+			if state == string(civic.ImportQueued) {
+				break
+			}
+			// Still running with its lease lapsed: the last run stopped
+			// without committing a batch since.
+			if stalls++; stalls < MaxImportStalls {
+				break
+			}
+			if err := tx.giveUpImport(ctx, id); err != nil {
+				return err
+			}
 		}
-		if err != nil {
-			return fmt.Errorf("find queued import: %w", err)
-		}
-		_, err = tx.exec(ctx, `UPDATE imports SET state = ?, lease_token = ?, lease_until = ?, attempts = attempts + 1, started_at = COALESCE(started_at, ?) WHERE id = ?`,
-			string(civic.ImportRunning), token, tx.now.Add(ImportLease), tx.now, id)
+		_, err := tx.exec(ctx, `UPDATE imports SET state = ?, lease_token = ?, lease_until = ?, attempts = attempts + 1, stalls = ?, started_at = COALESCE(started_at, ?) WHERE id = ?`,
+			string(civic.ImportRunning), token, tx.now.Add(ImportLease), stalls, tx.now, id)
 		if err != nil {
 			return fmt.Errorf("lease import %d: %w", id, err)
 		}
@@ -573,6 +598,33 @@ func (s *Store) ClaimImport(ctx context.Context) (id int64, token string, ok boo
 		return nil
 	})
 	return id, token, ok, err
+}
+
+// giveUpImport fails an import whose runs stopped MaxImportStalls times in
+// a row without progress, and drops its file as finishImport does.
+func (tx *Tx) giveUpImport(ctx context.Context, id int64) error {
+	msg := fmt.Sprintf("导入连续%d次运行均未能推进，已停止；请检查文件后重新上传 / the import stopped: %d runs in a row made no progress; check the file and upload it again", MaxImportStalls, MaxImportStalls)
+	if _, err := tx.exec(ctx, `UPDATE imports SET state = ?, error = ?, data = '', lease_token = '', lease_until = NULL, finished_at = ?,
+		rows_total = CASE WHEN rows_done > rows_total THEN rows_done ELSE rows_total END WHERE id = ?`,
+		string(civic.ImportFailed), msg, tx.now, id); err != nil {
+		return fmt.Errorf("give up import %d: %w", id, err)
+	}
+	tx.s.log.Warn("import given up", "import", id, "stalls", MaxImportStalls)
+	return nil
+}
+
+// ReleaseImport hands a claimed import back to the queue at once, for a
+// runner that is shutting down: another takes it up without waiting for
+// the lease, from the last committed batch, and the interrupted run does
+// not count as a stall.
+func (s *Store) ReleaseImport(ctx context.Context, id int64, token string) error {
+	return s.write(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, `UPDATE imports SET state = ?, lease_token = '', lease_until = NULL WHERE id = ? AND lease_token = ? AND state = ?`,
+			string(civic.ImportQueued), id, token, string(civic.ImportRunning)); err != nil {
+			return fmt.Errorf("release import %d: %w", id, err)
+		}
+		return nil
+	})
 }
 
 // RunImport works a claimed import to its end as the user who uploaded it

@@ -494,3 +494,102 @@ func TestImportLimits(t *testing.T) {
 		}
 	})
 }
+
+// TestImportPoisonGivesUp: an import that fails the same way on every run
+// (here a trigger refuses one of its houses; in life any lasting error
+// that is not a row's own problem) was taken again every ImportLease for
+// ever, each run redoing its batch under the write lock. After
+// MaxImportStalls runs in a row without progress it is failed with a message and its file
+// dropped, and the runners go on with other imports. (A run that shuts
+// down hands its import back and does not count: TestImportShutdownHandsBack.)
+func TestImportPoisonGivesUp(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		mustPeopleWorld(t, s)
+		staff := mustUser(t, s, "grid1staff", civic.RoleCommunityStaff, grid1)
+		head := []string{"网格编码", "小区", "楼栋", "单元", "楼层", "门牌号"}
+		bad, err := s.StartImport(ctx, staff, civic.ImportHouses, "houses.csv", csvOf(head,
+			[]string{grid1, "新建小区", "1号楼", "1", "3", "301"},
+			[]string{grid1, "新建小区", "1号楼", "1", "6", "666"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.PoisonForTest(ctx, "houses", "NEW.number = '666'"); err != nil {
+			t.Fatal(err)
+		}
+		runs := 0
+		for i := 0; i < store.MaxImportStalls+3; i++ {
+			id, token, ok, err := s.ClaimImport(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ok {
+				break
+			}
+			runs++
+			if err := s.RunImport(ctx, id, token); err == nil {
+				t.Fatal("the poisoned import ran through")
+			}
+			clock.Advance(store.ImportLease + time.Second) // the runner's lease lapses
+		}
+		if runs != store.MaxImportStalls {
+			t.Fatalf("the poisoned import ran %d times, want %d", runs, store.MaxImportStalls)
+		}
+		im, err := s.GetImport(ctx, staff, bad.ID)
+		if err != nil || im.State != civic.ImportFailed || !strings.Contains(im.Error, "in a row") || im.Attempts != store.MaxImportStalls {
+			t.Fatalf("given up %+v %v", im, err)
+		}
+		var data string
+		if err := s.QueryRowForTest(ctx, `SELECT data FROM imports WHERE id = ?`, bad.ID).Scan(&data); err != nil || data != "" {
+			t.Fatalf("the failed import kept its file (%d bytes) %v", len(data), err)
+		}
+		// The next import is taken as usual.
+		good := mustRunImport(t, s, staff, civic.ImportHouses, csvOf(head, []string{grid1, "新建小区", "2号楼", "1", "1", "101"}))
+		if good.State != civic.ImportDone || good.Created != 1 {
+			t.Fatalf("next import %+v", good)
+		}
+	})
+}
+
+// TestImportShutdownHandsBack: a runner told to stop mid-import hands the
+// import back. Another runner takes it at once (not after the lease) and
+// resumes it; however many times that happens, the interruptions are not
+// stalls and the import is never given up for them.
+func TestImportShutdownHandsBack(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		mustPeopleWorld(t, s)
+		staff := mustUser(t, s, "grid1staff", civic.RoleCommunityStaff, grid1)
+		im, err := s.StartImport(ctx, staff, civic.ImportHouses, "houses.csv", csvOf([]string{"网格编码", "小区", "楼栋", "单元", "楼层", "门牌号"},
+			[]string{grid1, "新建小区", "1号楼", "1", "3", "301"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stopped, stop := context.WithCancel(ctx)
+		stop()
+		for i := 0; i < store.MaxImportStalls+1; i++ {
+			id, token, ok, err := s.ClaimImport(ctx)
+			if err != nil || !ok || id != im.ID {
+				t.Fatalf("claim %d after a shutdown: %v %v", i, ok, err)
+			}
+			if err := s.RunImport(stopped, id, token); err == nil {
+				t.Fatal("a run went on after its shutdown")
+			}
+			if err := s.ReleaseImport(ctx, id, token); err != nil {
+				t.Fatal(err)
+			}
+			clock.Advance(time.Second) // no lease to wait for
+		}
+		id, token, ok, err := s.ClaimImport(ctx)
+		if err != nil || !ok {
+			t.Fatalf("last claim %v %v", ok, err)
+		}
+		if err := s.RunImport(ctx, id, token); err != nil {
+			t.Fatal(err)
+		}
+		im, _ = s.GetImport(ctx, staff, im.ID)
+		if im.State != civic.ImportDone || im.Created != 1 || im.Attempts != store.MaxImportStalls+2 {
+			t.Fatalf("after the shutdowns %+v", im)
+		}
+	})
+}
