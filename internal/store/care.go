@@ -240,30 +240,49 @@ func (s *Store) EvaluateCareRules(ctx context.Context, batch int) (CarePass, err
 	if err != nil {
 		return pass, err
 	}
+	// One rule's lasting trouble must not keep the rules after it from
+	// being evaluated: the pass goes on and reports it (the care job then
+	// runs again sooner).
+	var failed []error
 	for _, r := range rules {
-		if err := s.settleCareTasks(ctx, r, &pass); err != nil {
-			return pass, fmt.Errorf("care rule %d: %w", r.ID, err)
+		if ctx.Err() != nil {
+			return pass, ctx.Err()
 		}
-		if !r.Active {
-			continue
-		}
-		for {
-			n, err := s.fileCareTasks(ctx, r, batch, &pass)
-			if err != nil {
-				return pass, fmt.Errorf("care rule %d: %w", r.ID, err)
-			}
-			if n < batch {
-				break
-			}
+		if err := s.evaluateCareRule(ctx, r, batch, &pass); err != nil {
+			failed = append(failed, fmt.Errorf("care rule %d: %w", r.ID, err))
 		}
 	}
-	return pass, nil
+	return pass, errors.Join(failed...)
+}
+
+// evaluateCareRule settles one rule's open tasks and, if it is active,
+// files its new ones.
+func (s *Store) evaluateCareRule(ctx context.Context, r civic.CareRule, batch int, pass *CarePass) error {
+	if err := s.settleCareTasks(ctx, r, pass); err != nil {
+		return err
+	}
+	if !r.Active {
+		return nil
+	}
+	for {
+		n, err := s.fileCareTasks(ctx, r, batch, pass)
+		if err != nil {
+			return err
+		}
+		if n < batch {
+			return nil
+		}
+	}
 }
 
 // settleCareTasks lapses and closes a rule's open tasks as their targets
 // and contacts say.
 func (s *Store) settleCareTasks(ctx context.Context, r civic.CareRule, pass *CarePass) error {
-	return s.write(ctx, func(tx *Tx) error {
+	// Counted when the transaction commits: a rolled-back one changed
+	// nothing.
+	var got CarePass
+	err := s.write(ctx, func(tx *Tx) error {
+		got = CarePass{}
 		alias, table := "p", "people"
 		if r.Target == civic.CareTargetHouse {
 			alias, table = "h", "houses"
@@ -284,7 +303,7 @@ func (s *Store) settleCareTasks(ctx context.Context, r civic.CareRule, pass *Car
 				return err
 			}
 		}
-		pass.Lapsed += len(lapsed)
+		got.Lapsed = len(lapsed)
 		done, err := tx.taskIDs(ctx, `SELECT t.id, t.grid_code FROM care_tasks t WHERE t.rule_id = ? AND t.state = 'open' AND `+
 			contactedSince(r.Target, "t.target_id", "t.window_start"), r.ID)
 		if err != nil {
@@ -295,9 +314,14 @@ func (s *Store) settleCareTasks(ctx context.Context, r civic.CareRule, pass *Car
 				return err
 			}
 		}
-		pass.Closed += len(done)
+		got.Closed = len(done)
 		return nil
 	})
+	if err == nil {
+		pass.Lapsed += got.Lapsed
+		pass.Closed += got.Closed
+	}
+	return err
 }
 
 // taskRef is a task's ID and grid, as the audit wants them.
@@ -339,9 +363,9 @@ func (tx *Tx) endCareTask(ctx context.Context, a civic.Actor, t taskRef, state c
 // fileCareTasks files tasks for up to batch matching targets without a
 // contact in the rule's window and returns how many targets it saw.
 func (s *Store) fileCareTasks(ctx context.Context, r civic.CareRule, batch int, pass *CarePass) (int, error) {
-	seen := 0
+	seen, created := 0, 0
 	err := s.write(ctx, func(tx *Tx) error {
-		seen = 0
+		seen, created = 0, 0
 		start, due := r.Window(tx.now)
 		alias, table := "p", "people"
 		if r.Target == civic.CareTargetHouse {
@@ -372,7 +396,7 @@ func (s *Store) fileCareTasks(ctx context.Context, r civic.CareRule, batch int, 
 			if err != nil {
 				return fmt.Errorf("insert care task: %w", err)
 			}
-			pass.Created++
+			created++
 			if err := tx.audit(ctx, civic.System, "care_task.create", "care_task", id, t.grid, nil,
 				map[string]any{"rule_id": r.ID, "rule": r.Name, "target": r.Target, "target_id": t.id}); err != nil {
 				return err
@@ -380,6 +404,9 @@ func (s *Store) fileCareTasks(ctx context.Context, r civic.CareRule, batch int, 
 		}
 		return nil
 	})
+	if err == nil {
+		pass.Created += created
+	}
 	return seen, err
 }
 

@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -268,4 +270,33 @@ func TestCareTasksTwoServers(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCarePoisonRule: one rule whose tasks cannot be written (a trigger
+// refuses them; in life any lasting error of one rule) must not keep every
+// rule after it from being evaluated: the pass goes on, files the other
+// rules' tasks and reports the rule that failed.
+func TestCarePoisonRule(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustCareWorld(t, s)
+		rules, err := s.ListCareRules(ctx, civic.System)
+		if err != nil || len(rules) < 2 {
+			t.Fatalf("rules %+v %v", rules, err)
+		}
+		if err := s.PoisonForTest(ctx, "care_tasks", fmt.Sprintf("NEW.rule_id = %d", rules[0].ID)); err != nil {
+			t.Fatal(err)
+		}
+		p, err := s.EvaluateCareRules(ctx, 2)
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("care rule %d", rules[0].ID)) {
+			t.Fatalf("the failing rule was not reported: %v", err)
+		}
+		// The 低保 household's quarterly rule comes after the poisoned one.
+		if p.Created != 1 {
+			t.Fatalf("pass %+v: the rules after the failing one were not evaluated", p)
+		}
+		if ts := openTasks(t, s, w.grid); len(ts) != 1 || ts[0].HouseID != w.houses[1].ID {
+			t.Fatalf("grid1 to-do %+v", ts)
+		}
+	})
 }
