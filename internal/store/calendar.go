@@ -73,16 +73,21 @@ func calendarRevision(ctx context.Context, q querier) (int64, error) {
 // settings and the years are two reads, so the revision read before and
 // after must agree (every change bumps it in the same transaction).
 func (s *Store) calendarSnapshot(ctx context.Context) (*calendar.Calendar, int64, error) {
+	return calendarSnapshotOn(ctx, s)
+}
+
+// calendarSnapshotOn is calendarSnapshot read through q.
+func calendarSnapshotOn(ctx context.Context, q querier) (*calendar.Calendar, int64, error) {
 	for {
-		before, err := calendarRevision(ctx, s)
+		before, err := calendarRevision(ctx, q)
 		if err != nil {
 			return nil, 0, err
 		}
-		c, err := loadCalendar(ctx, s)
+		c, err := loadCalendar(ctx, q)
 		if err != nil {
 			return nil, 0, err
 		}
-		after, err := calendarRevision(ctx, s)
+		after, err := calendarRevision(ctx, q)
 		if err != nil {
 			return nil, 0, err
 		}

@@ -128,12 +128,15 @@ func (s *Store) workCalendar(ctx context.Context) (*calendar.Calendar, error) {
 	if s.cal.cal != nil && now.Sub(s.cal.checked) < time.Second && !now.Before(s.cal.checked) {
 		return s.cal.cal, nil
 	}
-	rev, err := s.CalendarRevision(ctx)
+	// Write transactions call this holding their connection; the check
+	// must not wait for another from the pool they fill (cacheReader).
+	q := s.cacheReader()
+	rev, err := calendarRevision(ctx, q)
 	if err != nil {
 		return nil, err
 	}
 	if s.cal.cal == nil || rev != s.cal.rev {
-		c, err := s.Calendar(ctx)
+		c, _, err := calendarSnapshotOn(ctx, q)
 		if err != nil {
 			return nil, err
 		}

@@ -32,3 +32,18 @@ func (s *Store) PoisonForTest(ctx context.Context, table, cond string) error {
 	}
 	return nil
 }
+
+// MaxConnsForTest is the size of the pool write transactions take their
+// connections from.
+func (s *Store) MaxConnsForTest() int { return s.w.Stats().MaxOpenConnections }
+
+// WorkCalendarInTxForTest reads the working calendar from inside a write
+// transaction, as a case action, an intake or the alerts job does; ready
+// runs first, once the transaction holds its connection.
+func (s *Store) WorkCalendarInTxForTest(ctx context.Context, ready func()) error {
+	return s.write(ctx, func(tx *Tx) error {
+		ready()
+		_, err := s.workCalendar(ctx)
+		return err
+	})
+}

@@ -31,14 +31,19 @@ const (
 )
 
 // Store is the database. It holds a single-connection writer pool and a
-// reader pool on SQLite (one writer is SQLite's rule), one pool on PostgreSQL.
+// reader pool on SQLite (one writer is SQLite's rule), one pool on
+// PostgreSQL, and there a small side pool for the caches' checks.
 type Store struct {
 	engine Engine
 	w, r   *sql.DB
-	clock  civic.Clock
-	log    *slog.Logger
-	pw     password.Params
-	cases  CaseSettings
+	// side serves the reads that caches make while a write transaction
+	// holds a connection of w (cacheReader); nil on SQLite, whose reader
+	// pool is apart from its writer already.
+	side  *sql.DB
+	clock civic.Clock
+	log   *slog.Logger
+	pw    password.Params
+	cases CaseSettings
 	// cal caches the working calendar for deadline computation.
 	cal calendarCache
 	// bulk is the shared transaction of a Bulk run, nil otherwise.
@@ -104,6 +109,18 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		s.w.SetMaxIdleConns(8)
 		s.w.SetConnMaxIdleTime(5 * time.Minute)
 		s.r = s.w
+		// Write transactions read the working calendar holding their
+		// connection. Had the check to take a second one from the same
+		// pool, a pool full of such transactions would wait on itself
+		// for ever; the check runs under the cache's lock, one at a
+		// time, so one connection apart serves it.
+		if s.side, err = sql.Open("pgx", dsn); err != nil {
+			s.w.Close()
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		s.side.SetMaxOpenConns(1)
+		s.side.SetMaxIdleConns(1)
+		s.side.SetConnMaxIdleTime(5 * time.Minute)
 	} else {
 		s.engine = SQLite
 		if s.w, s.r, err = openSQLite(dsn, opt.BulkLoad); err != nil {
@@ -165,6 +182,9 @@ func (s *Store) Close() error {
 	var err error
 	if s.r != nil && s.r != s.w {
 		err = s.r.Close()
+	}
+	if s.side != nil {
+		err = errors.Join(err, s.side.Close())
 	}
 	if s.w != nil {
 		err = errors.Join(err, s.w.Close())
@@ -357,6 +377,30 @@ func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	}
 	s.rstmts.preparePending(ctx, s.r)
 	return s.r.QueryRowContext(ctx, q, args...)
+}
+
+// cacheReader is what a cache reads its revision and contents through
+// when it may be asked from inside a write transaction: on PostgreSQL the
+// side pool, so that the read never waits for a connection of the pool the
+// transactions hold; the store itself on SQLite (whose readers are apart
+// from the writer) and during a Bulk run (whose transaction must see its
+// own writes).
+func (s *Store) cacheReader() querier {
+	if s.side == nil || s.bulk.Load() != nil {
+		return s
+	}
+	return sideReader{s}
+}
+
+// sideReader reads through the side pool.
+type sideReader struct{ s *Store }
+
+func (r sideReader) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return r.s.side.QueryContext(ctx, r.s.rebind(q), cleanText(args)...)
+}
+
+func (r sideReader) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return r.s.side.QueryRowContext(ctx, r.s.rebind(q), cleanText(args)...)
 }
 
 // stmtCache keeps SQLite statements prepared: modernc's driver parses the
