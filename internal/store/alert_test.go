@@ -188,3 +188,58 @@ func TestAlertsPoisonCase(t *testing.T) {
 		}
 	})
 }
+
+// TestAlertsTwoServersManyCases: two servers work the same backlog of due
+// cases at once, in small batches as the job does after an outage: every
+// warning and every recall happens exactly once per case.
+func TestAlertsTwoServersManyCases(t *testing.T) {
+	for _, e := range testdb.Engines(t) {
+		t.Run(string(e), func(t *testing.T) {
+			ctx := context.Background()
+			clock := testdb.NewClock()
+			dsn := testdb.DSN(t, e)
+			s := testdb.MustOpenDSN(t, dsn, clock)
+			other := testdb.MustOpenDSN(t, dsn, clock) // a second server on the same database
+			w := mustCaseWorld(t, s)
+			clock.T = time.Date(2026, 3, 10, 2, 0, 0, 0, time.UTC) // Tuesday 10:00 China time
+			var ids []int64
+			for i := 0; i < 24; i++ {
+				ids = append(ids, w.file(t, w.resident, store.NewCase{Source: civic.SourceResident, CategoryCode: "0101", Title: fmt.Sprintf("占道%d", i)}).ID)
+			}
+			clock.Advance(3 * time.Hour) // past yellow, red and the claim limit of every case
+			var wg sync.WaitGroup
+			fired := make([]int, 2)
+			for i, st := range []*store.Store{s, other} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						n, err := st.FireDueAlerts(ctx, 5)
+						if err != nil {
+							t.Errorf("server %d: %v", i, err)
+							return
+						}
+						fired[i] += n
+						if n == 0 {
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			// A last pass by one server picks up what both skipped locked.
+			n, err := s.FireDueAlerts(ctx, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if total := fired[0] + fired[1] + n; total != 3*len(ids) {
+				t.Fatalf("fired %v + %d in all, want %d", fired, n, 3*len(ids))
+			}
+			for _, id := range ids {
+				if w, r := countActions(t, s, id, civic.ActWarn), countActions(t, s, id, civic.ActRecall); w != 2 || r != 1 {
+					t.Fatalf("case %d: %d warnings, %d recalls", id, w, r)
+				}
+			}
+		})
+	}
+}
