@@ -294,7 +294,10 @@ func (s *Store) settleCareTasks(ctx context.Context, r civic.CareRule, pass *Car
 			q += ` AND NOT EXISTS (SELECT 1 FROM ` + table + ` ` + alias + ` WHERE ` + alias + `.id = t.target_id AND ` + alias + `.grid_code = t.grid_code AND ` + cond + `)`
 			qargs = append(qargs, args...)
 		}
-		lapsed, err := tx.taskIDs(ctx, q, qargs...)
+		// Tasks are ended in ID order here and wherever else they end
+		// (closeCareTasks), so that two transactions ending some of the
+		// same tasks lock them in one order and never deadlock.
+		lapsed, err := tx.taskIDs(ctx, q+` ORDER BY t.id`, qargs...)
 		if err != nil {
 			return err
 		}
@@ -305,7 +308,7 @@ func (s *Store) settleCareTasks(ctx context.Context, r civic.CareRule, pass *Car
 		}
 		got.Lapsed = len(lapsed)
 		done, err := tx.taskIDs(ctx, `SELECT t.id, t.grid_code FROM care_tasks t WHERE t.rule_id = ? AND t.state = 'open' AND `+
-			contactedSince(r.Target, "t.target_id", "t.window_start"), r.ID)
+			contactedSince(r.Target, "t.target_id", "t.window_start")+` ORDER BY t.id`, r.ID)
 		if err != nil {
 			return err
 		}
@@ -417,7 +420,8 @@ func (tx *Tx) closeCareTasks(ctx context.Context, a civic.Actor, personID, house
 	ts, err := tx.taskIDs(ctx, `SELECT t.id, t.grid_code FROM care_tasks t WHERE t.state = 'open' AND t.window_start <= ? AND (
 		t.person_id = ? OR t.house_id = ?
 		OR t.person_id IN (SELECT person_id FROM person_houses WHERE house_id = ? AND move_out = '')
-		OR t.house_id IN (SELECT house_id FROM person_houses WHERE person_id = ? AND move_out = ''))`,
+		OR t.house_id IN (SELECT house_id FROM person_houses WHERE person_id = ? AND move_out = ''))
+		ORDER BY t.id`,
 		at.UTC(), personID, houseID, houseID, personID)
 	if err != nil {
 		return 0, err
