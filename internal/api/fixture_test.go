@@ -135,7 +135,7 @@ func (f *fixture) mustUserToken(username string, role civic.Role, sc civic.Scope
 
 func (f *fixture) mustStaff(grid string) civic.Staff {
 	f.t.Helper()
-	m, err := f.s.CreateStaff(context.Background(), civic.System, civic.Staff{GridCode: grid, Name: "测试人员" + grid[len(grid)-3:], Position: civic.PositionFullTime, Phone: "13800000000", StartDate: "2024-01-01"})
+	m, err := f.s.CreateStaff(context.Background(), civic.System, civic.Staff{GridCode: grid, Name: "测试人员" + grid, Position: civic.PositionFullTime, Phone: "13800000000", StartDate: "2024-01-01"})
 	if err != nil {
 		f.t.Fatalf("create staff: %v", err)
 	}

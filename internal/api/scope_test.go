@@ -7,21 +7,21 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/store"
 	"github.com/civicgrid/civicgrid/internal/testdb"
 )
 
-// scopeOp is one read or write of the foundation API. build returns the
-// request for a target inside the caller's scope (street A1) or outside it
-// (street B1), and a marker: text that identifies the target's data. An
-// outside answer must never contain its marker; an allowed inside answer
-// must.
+// scopeOp is one read or write of the API. build returns the request for
+// a target inside the caller's scope or outside it (w says where those
+// are), and a marker: text that identifies the target's data. An outside
+// answer must never contain its marker; an allowed inside answer must.
 type scopeOp struct {
 	name    string
 	allowed []civic.Role
-	build   func(f *fixture, inside bool, n int) (method, path string, body any, marker string)
+	build   func(f *fixture, w *scopeWorld, inside bool, n int) (method, path string, body any, marker string)
 }
 
 var (
@@ -31,7 +31,7 @@ var (
 	// search names no target to refuse.
 	// Assessments and their drill-downs cover the caller's own scope and
 	// name no target either.
-	searchOps = map[string]bool{"search people by name": true, "assessment per street": true, "assessment drill-down": true, "assessment weights": true, "find duplicates": true}
+	searchOps = map[string]bool{"search people by name": true, "assessment per street": true, "assessment drill-down": true, "assessment weights": true, "find duplicates": true, "search cases": true}
 	// assessors may read assessments: staff who oversee, and a handling
 	// organisation's staff (their own organisation's figures).
 	assessors = []civic.Role{civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleHandler, civic.RoleOperator, civic.RoleLeader, civic.RoleAdmin}
@@ -39,6 +39,23 @@ var (
 	reportReaders = []civic.Role{civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleOperator, civic.RoleLeader, civic.RoleAdmin}
 	// peopleReaders may read people and houses in their scope.
 	peopleReaders = []civic.Role{civic.RoleGridWorker, civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleLeader, civic.RoleAdmin}
+	// caseReaders see a case filed in their region: staff but a handler,
+	// which sees only what is dispatched to its organisation.
+	caseReaders = []civic.Role{civic.RoleGridWorker, civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleOperator, civic.RoleLeader, civic.RoleAdmin}
+	// peopleCaseReaders read a person's cases: people and cases.
+	peopleCaseReaders = []civic.Role{civic.RoleGridWorker, civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleLeader, civic.RoleAdmin}
+	// hotspotReaders read early warnings: the metrics of cases they read.
+	hotspotReaders = []civic.Role{civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleOperator, civic.RoleLeader, civic.RoleAdmin}
+	// visitors record household visits: people readers but leaders.
+	visitors = []civic.Role{civic.RoleGridWorker, civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleAdmin}
+	// referenceOps name their target in the body: one outside the scope is
+	// refused as an invalid reference (422, "does not exist").
+	referenceOps = map[string]bool{"record visit": true}
+	// unseenOps answer a caller who may not read the target, inside the
+	// scope too, as if it were not there (404, or a list without it): a
+	// case is not a handler's or a resident's until it is theirs.
+	unseenOps = map[string]bool{"get case": true, "case events": true, "case photos": true, "case household": true, "case reporters": true,
+		"case whistles": true, "case requests": true, "case duplicates": true, "list cases under": true, "search cases": true}
 )
 
 func pick[T any](inside bool, in, out T) T {
@@ -48,203 +65,348 @@ func pick[T any](inside bool, in, out T) T {
 	return out
 }
 
+// scopePlace is where a scope test puts its targets: inside the callers'
+// scope, or in the nearest region outside it.
+type scopePlace struct {
+	grid, gridName string
+	// area is what lists are asked for (?under=): the callers' scope, or
+	// the region beside it.
+	area string
+	// unit holds the records every caller shares (reports, accounts,
+	// organisations): the narrowest of the callers' scopes, or beside it.
+	unit, unitName string
+	// parent is a region whose children include grid (grid itself when
+	// the callers hold one grid: it has none).
+	parent string
+	// lng, lat is a point in grid.
+	lng, lat float64
+	org      civic.Organisation
+	// importGrid and importRect are a grid in area to import again.
+	importGrid, importRect string
+	// assessLevel and assessUnit name an assessment unit of area.
+	assessLevel, assessUnit string
+}
+
+// scopeWorld is one run of the matrix: callers with a scope, a place in it
+// and the nearest place outside.
+type scopeWorld struct {
+	name    string
+	in, out scopePlace
+	tokens  map[civic.Role]string
+}
+
 func scopeOps() []scopeOp {
-	grid := func(in bool) string { return pick(in, gridA1x, gridB1) }
+	at := func(w *scopeWorld, in bool) scopePlace { return pick(in, w.in, w.out) }
+	grid := func(w *scopeWorld, in bool) string { return at(w, in).grid }
 	// Refusals may echo the code that was asked for; the data that must not
 	// leak is the region's name.
-	gridName := func(in bool) string { return pick(in, "甲一社区第1网格", "乙一社区第1网格") }
-	street := func(in bool) string { return pick(in, codeA1, codeB1) }
-	// Grid workers and community staff hold a community at most, so
-	// records every staff role shares sit at community level.
-	community := func(in bool) string { return pick(in, codeA1c, codeB1c) }
-	communityName := func(in bool) string { return pick(in, "甲一社区", "乙一社区") }
+	gridName := func(w *scopeWorld, in bool) string { return at(w, in).gridName }
+	area := func(w *scopeWorld, in bool) string { return at(w, in).area }
+	unit := func(w *scopeWorld, in bool) string { return at(w, in).unit }
+	unitName := func(w *scopeWorld, in bool) string { return at(w, in).unitName }
 	return []scopeOp{
-		{"list reports", reportReaders, func(f *fixture, in bool, n int) (string, string, any, string) {
-			f.mustReport(community(in), 1)
-			return "GET", "/api/v1/reports?under=" + community(in), nil, communityName(in)
+		{"list reports", reportReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			f.mustReport(unit(w, in), 1)
+			return "GET", "/api/v1/reports?limit=10000&under=" + unit(w, in), nil, unitName(w, in)
 		}},
-		{"get report", reportReaders, func(f *fixture, in bool, n int) (string, string, any, string) {
-			return "GET", fmt.Sprintf("/api/v1/reports/%d", f.mustReport(community(in), 1)), nil, communityName(in)
+		{"get report", reportReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			return "GET", fmt.Sprintf("/api/v1/reports/%d", f.mustReport(unit(w, in), 1)), nil, unitName(w, in)
 		}},
-		{"report xlsx", reportReaders, func(f *fixture, in bool, n int) (string, string, any, string) {
-			return "GET", fmt.Sprintf("/api/v1/reports/%d?format=xlsx", f.mustReport(community(in), 1)), nil, ""
+		{"report xlsx", reportReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			return "GET", fmt.Sprintf("/api/v1/reports/%d?format=xlsx", f.mustReport(unit(w, in), 1)), nil, ""
 		}},
-		{"generate report", reportReaders, func(f *fixture, in bool, n int) (string, string, any, string) {
-			return "POST", "/api/v1/reports", map[string]any{"template_id": 1, "region_code": community(in), "period": "2026-03-09"}, ""
+		{"generate report", reportReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			return "POST", "/api/v1/reports", map[string]any{"template_id": 1, "region_code": unit(w, in), "period": "2026-03-09"}, ""
 		}},
-		{"fill report", reportReaders, func(f *fixture, in bool, n int) (string, string, any, string) {
+		{"fill report", reportReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
 			// Template 2 (the weekly report) has a manual row, its last.
-			id := f.mustReport(community(in), 2)
+			id := f.mustReport(unit(w, in), 2)
 			return "POST", fmt.Sprintf("/api/v1/reports/%d/fill", id), map[string]any{"texts": map[string]string{"15": "本周重点工作"}}, ""
 		}},
-		{"create report template", adminOnly, func(f *fixture, in bool, n int) (string, string, any, string) {
-			return "POST", "/api/v1/reports/templates", map[string]any{"name": fmt.Sprintf("模板%d", n), "kind": "daily", "region_code": street(in),
+		{"create report template", adminOnly, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			return "POST", "/api/v1/reports/templates", map[string]any{"name": fmt.Sprintf("模板%d", n), "kind": "daily", "region_code": area(w, in),
 				"rows": []map[string]any{{"figure": "cases.received"}}}, ""
 		}},
-		{"get region", staffRoles, func(f *fixture, in bool, n int) (string, string, any, string) {
-			return "GET", "/api/v1/regions/" + grid(in), nil, gridName(in)
+		{"get region", staffRoles, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			return "GET", "/api/v1/regions/" + grid(w, in), nil, gridName(w, in)
 		}},
-		{"region path", staffRoles, func(f *fixture, in bool, n int) (string, string, any, string) {
-			return "GET", "/api/v1/regions/" + grid(in) + "/path", nil, gridName(in)
+		{"region path", staffRoles, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			return "GET", "/api/v1/regions/" + grid(w, in) + "/path", nil, gridName(w, in)
 		}},
-		{"list regions under", staffRoles, func(f *fixture, in bool, n int) (string, string, any, string) {
-			return "GET", "/api/v1/regions?under=" + street(in), nil, gridName(in)
+		{"list regions under", staffRoles, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			return "GET", "/api/v1/regions?limit=10000&under=" + area(w, in), nil, gridName(w, in)
 		}},
-		{"list region children", staffRoles, func(f *fixture, in bool, n int) (string, string, any, string) {
-			return "GET", "/api/v1/regions?parent=" + pick(in, codeA1c, codeB1c), nil, gridName(in)
+		{"list region children", staffRoles, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			marker := gridName(w, in)
+			if at(w, in).parent == grid(w, in) {
+				marker = "" // a grid has no children
+			}
+			return "GET", "/api/v1/regions?parent=" + at(w, in).parent, nil, marker
 		}},
-		{"region geojson", staffRoles, func(f *fixture, in bool, n int) (string, string, any, string) {
-			return "GET", "/api/v1/regions/geojson?under=" + street(in), nil, gridName(in)
+		{"region geojson", staffRoles, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			return "GET", "/api/v1/regions/geojson?under=" + area(w, in), nil, gridName(w, in)
 		}},
-		{"export regions", staffRoles, func(f *fixture, in bool, n int) (string, string, any, string) {
-			return "GET", "/api/v1/regions/export?under=" + street(in), nil, gridName(in)
+		{"export regions", staffRoles, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			return "GET", "/api/v1/regions/export?under=" + area(w, in), nil, gridName(w, in)
 		}},
-		{"locate point", staffRoles, func(f *fixture, in bool, n int) (string, string, any, string) {
-			return "GET", pick(in, "/api/v1/regions/locate?lng=116.42&lat=39.95", "/api/v1/regions/locate?lng=116.35&lat=39.9"), nil, gridName(in)
+		{"locate point", staffRoles, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			return "GET", fmt.Sprintf("/api/v1/regions/locate?lng=%g&lat=%g", at(w, in).lng, at(w, in).lat), nil, gridName(w, in)
 		}},
-		{"grid table", staffRoles, func(f *fixture, in bool, n int) (string, string, any, string) {
-			return "GET", "/api/v1/grids?under=" + street(in), nil, gridName(in)
+		{"grid table", staffRoles, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			return "GET", "/api/v1/grids?under=" + area(w, in), nil, gridName(w, in)
 		}},
-		{"grid table xlsx", staffRoles, func(f *fixture, in bool, n int) (string, string, any, string) {
-			return "GET", "/api/v1/grids?format=xlsx&under=" + street(in), nil, ""
+		{"grid table xlsx", staffRoles, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			return "GET", "/api/v1/grids?format=xlsx&under=" + area(w, in), nil, ""
 		}},
-		{"assessment per street", assessors, func(f *fixture, in bool, n int) (string, string, any, string) {
+		{"assessment per street", assessors, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
 			return "GET", "/api/v1/insight/assessment?level=street&period=2026", nil, ""
 		}},
-		{"assessment drill-down", assessors, func(f *fixture, in bool, n int) (string, string, any, string) {
-			return "GET", "/api/v1/cases?fig=reported&level=street&period=2026&unit=" + street(in), nil, ""
+		{"assessment drill-down", assessors, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			a := at(w, in)
+			return "GET", "/api/v1/cases?fig=reported&period=2026&level=" + a.assessLevel + "&unit=" + a.assessUnit, nil, ""
 		}},
-		{"assessment weights", assessors, func(f *fixture, in bool, n int) (string, string, any, string) {
+		{"assessment weights", assessors, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
 			return "GET", "/api/v1/insight/assessment/weights", nil, ""
 		}},
-		{"list organisations", staffRoles, func(f *fixture, in bool, n int) (string, string, any, string) {
-			return "GET", "/api/v1/organisations?under=" + street(in), nil, pick(in, f.orgA1.Name, f.orgB1.Name)
+		{"list organisations", staffRoles, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			return "GET", "/api/v1/organisations?limit=10000&under=" + area(w, in), nil, at(w, in).org.Name
 		}},
-		{"get organisation", staffRoles, func(f *fixture, in bool, n int) (string, string, any, string) {
-			o := pick(in, f.orgA1, f.orgB1)
+		{"get organisation", staffRoles, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			o := at(w, in).org
 			return "GET", fmt.Sprintf("/api/v1/organisations/%d", o.ID), nil, o.Name
 		}},
-		{"list staff", staffRoles, func(f *fixture, in bool, n int) (string, string, any, string) {
-			m := f.mustStaff(grid(in))
-			return "GET", "/api/v1/staff?under=" + street(in), nil, m.Name
+		{"list staff", staffRoles, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			m := f.mustStaff(grid(w, in))
+			return "GET", "/api/v1/staff?limit=10000&under=" + area(w, in), nil, m.Name
 		}},
-		{"staff xlsx", staffRoles, func(f *fixture, in bool, n int) (string, string, any, string) {
-			return "GET", "/api/v1/staff?format=xlsx&under=" + street(in), nil, ""
+		{"staff xlsx", staffRoles, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			return "GET", "/api/v1/staff?format=xlsx&under=" + area(w, in), nil, ""
 		}},
-		{"get staff", staffRoles, func(f *fixture, in bool, n int) (string, string, any, string) {
-			m := f.mustStaff(grid(in))
+		{"get staff", staffRoles, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			m := f.mustStaff(grid(w, in))
 			return "GET", fmt.Sprintf("/api/v1/staff/%d", m.ID), nil, m.Name
 		}},
-		{"list users", adminOnly, func(f *fixture, in bool, n int) (string, string, any, string) {
-			u := f.mustUser(fmt.Sprintf("target%d_%v", n, in), community(in))
-			return "GET", "/api/v1/users?under=" + street(in), nil, u.Username
+		{"list users", adminOnly, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			u := f.mustUser(fmt.Sprintf("target%d_%v", n, in), unit(w, in))
+			return "GET", "/api/v1/users?limit=10000&under=" + area(w, in), nil, u.Username
 		}},
-		{"get user", adminOnly, func(f *fixture, in bool, n int) (string, string, any, string) {
-			u := f.mustUser(fmt.Sprintf("target%d_%v", n, in), community(in))
+		{"get user", adminOnly, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			u := f.mustUser(fmt.Sprintf("target%d_%v", n, in), unit(w, in))
 			return "GET", fmt.Sprintf("/api/v1/users/%d", u.ID), nil, u.Username
 		}},
-		{"audit log", adminOnly, func(f *fixture, in bool, n int) (string, string, any, string) {
-			return "GET", "/api/v1/audit?limit=500&under=" + street(in), nil, gridName(in)
+		{"audit log", adminOnly, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			// A fresh write in the place: the log is newest first.
+			m := f.mustStaff(grid(w, in))
+			return "GET", "/api/v1/audit?limit=500&under=" + area(w, in), nil, m.Name
 		}},
 
-		{"rename region", adminOnly, func(f *fixture, in bool, n int) (string, string, any, string) {
-			return "PATCH", "/api/v1/regions/" + grid(in), map[string]any{"name": fmt.Sprintf("改名网格%d", n)}, gridName(in)
+		{"rename region", adminOnly, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			return "PATCH", "/api/v1/regions/" + grid(w, in), map[string]any{"name": fmt.Sprintf("改名网格%d", n)}, gridName(w, in)
 		}},
-		{"import regions", adminOnly, func(f *fixture, in bool, n int) (string, string, any, string) {
-			g := pick(in, feature(gridA1y, fmt.Sprintf("导入网格%d", n), rect(116.45, 39.90, 116.50, 40.00)),
-				feature(gridB1, fmt.Sprintf("导入网格%d", n), rect(116.30, 39.80, 116.40, 40.00)))
+		{"import regions", adminOnly, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			g := feature(at(w, in).importGrid, fmt.Sprintf("导入网格%d", n), at(w, in).importRect)
 			return "POST", "/api/v1/regions/import", collection(g), "created"
 		}},
-		{"create organisation", []civic.Role{civic.RoleAdmin, civic.RoleStreetStaff}, func(f *fixture, in bool, n int) (string, string, any, string) {
+		{"create organisation", []civic.Role{civic.RoleAdmin, civic.RoleStreetStaff}, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
 			name := fmt.Sprintf("新建组织%d", n)
-			return "POST", "/api/v1/organisations", map[string]any{"name": name, "kind": "department", "region_code": street(in)}, name
+			return "POST", "/api/v1/organisations", map[string]any{"name": name, "kind": "department", "region_code": area(w, in)}, name
 		}},
-		{"update organisation", []civic.Role{civic.RoleAdmin, civic.RoleStreetStaff}, func(f *fixture, in bool, n int) (string, string, any, string) {
-			o := f.mustOrg(fmt.Sprintf("待改组织%d", n), street(in))
+		{"update organisation", []civic.Role{civic.RoleAdmin, civic.RoleStreetStaff}, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			o := f.mustOrg(fmt.Sprintf("待改组织%d", n), area(w, in))
 			name := fmt.Sprintf("已改组织%d", n)
-			return "PUT", fmt.Sprintf("/api/v1/organisations/%d", o.ID), map[string]any{"name": name, "kind": "department", "region_code": street(in)}, name
+			return "PUT", fmt.Sprintf("/api/v1/organisations/%d", o.ID), map[string]any{"name": name, "kind": "department", "region_code": area(w, in)}, name
 		}},
-		{"create staff", []civic.Role{civic.RoleAdmin, civic.RoleStreetStaff, civic.RoleCommunityStaff}, func(f *fixture, in bool, n int) (string, string, any, string) {
+		{"create staff", []civic.Role{civic.RoleAdmin, civic.RoleStreetStaff, civic.RoleCommunityStaff}, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
 			name := fmt.Sprintf("新网格员%d", n)
-			return "POST", "/api/v1/staff", map[string]any{"grid_code": grid(in), "name": name, "position": "part_time", "phone": "13900000001", "start_date": "2025-01-01"}, name
+			return "POST", "/api/v1/staff", map[string]any{"grid_code": grid(w, in), "name": name, "position": "part_time", "phone": "13900000001", "start_date": "2025-01-01"}, name
 		}},
-		{"update staff", []civic.Role{civic.RoleAdmin, civic.RoleStreetStaff, civic.RoleCommunityStaff}, func(f *fixture, in bool, n int) (string, string, any, string) {
-			m := f.mustStaff(grid(in))
+		{"update staff", []civic.Role{civic.RoleAdmin, civic.RoleStreetStaff, civic.RoleCommunityStaff}, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			m := f.mustStaff(grid(w, in))
 			name := fmt.Sprintf("改名网格员%d", n)
-			return "PUT", fmt.Sprintf("/api/v1/staff/%d", m.ID), map[string]any{"grid_code": grid(in), "name": name, "position": "part_time", "phone": "13900000001", "start_date": "2025-01-01"}, name
+			return "PUT", fmt.Sprintf("/api/v1/staff/%d", m.ID), map[string]any{"grid_code": grid(w, in), "name": name, "position": "part_time", "phone": "13900000001", "start_date": "2025-01-01"}, name
 		}},
-		{"move staff out of scope", nil, func(f *fixture, in bool, n int) (string, string, any, string) {
+		{"move staff out of scope", nil, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
 			// Even an allowed writer cannot move an inside entry outside.
-			m := f.mustStaff(gridA1x)
+			m := f.mustStaff(w.in.grid)
 			name := fmt.Sprintf("外调网格员%d", n)
-			return "PUT", fmt.Sprintf("/api/v1/staff/%d", m.ID), map[string]any{"grid_code": pick(in, gridB1, gridB1), "name": name, "position": "part_time", "phone": "13900000001", "start_date": "2025-01-01"}, name
+			return "PUT", fmt.Sprintf("/api/v1/staff/%d", m.ID), map[string]any{"grid_code": w.out.grid, "name": name, "position": "part_time", "phone": "13900000001", "start_date": "2025-01-01"}, name
 		}},
-		{"delete staff", []civic.Role{civic.RoleAdmin, civic.RoleStreetStaff, civic.RoleCommunityStaff}, func(f *fixture, in bool, n int) (string, string, any, string) {
-			m := f.mustStaff(grid(in))
+		{"delete staff", []civic.Role{civic.RoleAdmin, civic.RoleStreetStaff, civic.RoleCommunityStaff}, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			m := f.mustStaff(grid(w, in))
 			return "DELETE", fmt.Sprintf("/api/v1/staff/%d", m.ID), nil, ""
 		}},
-		{"create user", adminOnly, func(f *fixture, in bool, n int) (string, string, any, string) {
+		{"create user", adminOnly, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
 			name := fmt.Sprintf("new%d_%v", n, in)
-			return "POST", "/api/v1/users", map[string]any{"username": name, "display_name": name, "password": "long-enough-1", "role": "grid_worker", "scope": map[string]any{"region_code": community(in)}}, name
+			return "POST", "/api/v1/users", map[string]any{"username": name, "display_name": name, "password": "long-enough-1", "role": "grid_worker", "scope": map[string]any{"region_code": unit(w, in)}}, name
 		}},
-		{"update user", adminOnly, func(f *fixture, in bool, n int) (string, string, any, string) {
-			u := f.mustUser(fmt.Sprintf("upd%d_%v", n, in), community(in))
+		{"update user", adminOnly, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			u := f.mustUser(fmt.Sprintf("upd%d_%v", n, in), unit(w, in))
 			return "PATCH", fmt.Sprintf("/api/v1/users/%d", u.ID), map[string]any{"display_name": "改过的名字"}, u.Username
 		}},
 
 		// People and houses: personal data, the most sensitive reads.
-		{"list people under", peopleReaders, func(f *fixture, in bool, n int) (string, string, any, string) {
-			p := f.mustPerson(grid(in), n)
-			return "GET", "/api/v1/people?under=" + street(in), nil, p.Name
+		{"list people under", peopleReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			p := f.mustPerson(grid(w, in), n)
+			return "GET", "/api/v1/people?limit=10000&under=" + area(w, in), nil, p.Name
 		}},
-		{"search people by name", peopleReaders, func(f *fixture, in bool, n int) (string, string, any, string) {
-			p := f.mustPerson(grid(in), n)
+		{"search people by name", peopleReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			p := f.mustPerson(grid(w, in), n)
 			return "GET", "/api/v1/people?q=" + url.QueryEscape(p.Name), nil, p.Name
 		}},
-		{"get person", peopleReaders, func(f *fixture, in bool, n int) (string, string, any, string) {
-			p := f.mustPerson(grid(in), n)
+		{"get person", peopleReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			p := f.mustPerson(grid(w, in), n)
 			return "GET", fmt.Sprintf("/api/v1/people/%d", p.ID), nil, p.Name
 		}},
-		{"person tag history", peopleReaders, func(f *fixture, in bool, n int) (string, string, any, string) {
-			p := f.mustPerson(grid(in), n)
+		{"person tag history", peopleReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			p := f.mustPerson(grid(w, in), n)
 			return "GET", fmt.Sprintf("/api/v1/people/%d/tag-history", p.ID), nil, "age60"
 		}},
-		{"unmask person", []civic.Role{civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleAdmin}, func(f *fixture, in bool, n int) (string, string, any, string) {
-			p := f.mustPerson(grid(in), n)
+		{"unmask person", []civic.Role{civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleAdmin}, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			p := f.mustPerson(grid(w, in), n)
 			return "POST", fmt.Sprintf("/api/v1/people/%d/unmask", p.ID), map[string]any{"reason": "核实身份"}, p.Name
 		}},
-		{"create person", []civic.Role{civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleAdmin}, func(f *fixture, in bool, n int) (string, string, any, string) {
+		{"create person", []civic.Role{civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleAdmin}, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
 			name := fmt.Sprintf("新登记%s", chineseDigits(n))
-			return "POST", "/api/v1/people", map[string]any{"grid_code": grid(in), "name": name, "birth_date": "1950-01-01", "gender": "male"}, name
+			return "POST", "/api/v1/people", map[string]any{"grid_code": grid(w, in), "name": name, "birth_date": "1950-01-01", "gender": "male"}, name
 		}},
-		{"get house", peopleReaders, func(f *fixture, in bool, n int) (string, string, any, string) {
-			h := f.mustHouse(grid(in), n)
+		{"get house", peopleReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			h := f.mustHouse(grid(w, in), n)
 			return "GET", fmt.Sprintf("/api/v1/houses/%d", h.ID), nil, h.Address
 		}},
-		{"household", peopleReaders, func(f *fixture, in bool, n int) (string, string, any, string) {
-			h := f.mustHouse(grid(in), n)
+		{"household", peopleReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			h := f.mustHouse(grid(w, in), n)
 			return "GET", fmt.Sprintf("/api/v1/houses/%d/household", h.ID), nil, ""
 		}},
-		{"floor plan", peopleReaders, func(f *fixture, in bool, n int) (string, string, any, string) {
-			h := f.mustHouse(grid(in), n)
+		{"floor plan", peopleReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			h := f.mustHouse(grid(w, in), n)
 			return "GET", fmt.Sprintf("/api/v1/buildings/%d/floorplan", h.BuildingID), nil, h.BuildingName
 		}},
-		{"completeness", peopleReaders, func(f *fixture, in bool, n int) (string, string, any, string) {
-			f.mustHouse(grid(in), n)
-			return "GET", "/api/v1/completeness?level=grid&root=" + street(in), nil, grid(in)
+		{"completeness", peopleReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			f.mustHouse(grid(w, in), n)
+			marker := grid(w, in)
+			if area(w, in) == marker {
+				marker = "" // a refusal echoes the root asked for
+			}
+			return "GET", "/api/v1/completeness?level=grid&root=" + area(w, in), nil, marker
 		}},
 
-		{"reset password", adminOnly, func(f *fixture, in bool, n int) (string, string, any, string) {
-			u := f.mustUser(fmt.Sprintf("pw%d_%v", n, in), community(in))
+		{"reset password", adminOnly, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			u := f.mustUser(fmt.Sprintf("pw%d_%v", n, in), unit(w, in))
 			return "POST", fmt.Sprintf("/api/v1/users/%d/password", u.ID), map[string]any{"new_password": "another-pass-1"}, ""
 		}},
-		{"find duplicates", dupFinders(), func(f *fixture, in bool, n int) (string, string, any, string) {
+		{"find duplicates", dupFinders(), func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
 			// A case in the street, and a draft of the same problem 30 m
 			// away; the marker is the case's description, which only staff
 			// who may read it are shown (residents see nearby titles).
-			lng, lat := pick(in, 116.42, 116.35), pick(in, 39.95, 39.90)
+			lng, lat := at(w, in).lng, at(w, in).lat
 			desc := f.mustDuplicateCase(n, lng, lat)
 			return "POST", "/api/v1/cases/duplicates", map[string]any{"title": "路灯坏了不亮", "lng": lng + 0.0003, "lat": lat}, desc
+		}},
+
+		// Cases in the place, and what hangs off them.
+		{"get case", caseReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			c := f.mustPlacedCase(n, at(w, in))
+			return "GET", fmt.Sprintf("/api/v1/cases/%d", c.ID), nil, c.Title
+		}},
+		{"case events", caseReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			c := f.mustPlacedCase(n, at(w, in))
+			return "GET", fmt.Sprintf("/api/v1/cases/%d/events", c.ID), nil, ""
+		}},
+		{"case photos", caseReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			c := f.mustPlacedCase(n, at(w, in))
+			return "GET", fmt.Sprintf("/api/v1/cases/%d/photos", c.ID), nil, ""
+		}},
+		{"case household", caseReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			c := f.mustPlacedCase(n, at(w, in))
+			return "GET", fmt.Sprintf("/api/v1/cases/%d/household", c.ID), nil, ""
+		}},
+		{"case reporters", caseReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			c := f.mustPlacedCase(n, at(w, in))
+			// The first reporter is the case's; the list is of those who joined.
+			return "GET", fmt.Sprintf("/api/v1/cases/%d/reporters", c.ID), nil, ""
+		}},
+		{"case whistles", caseReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			c := f.mustPlacedCase(n, at(w, in))
+			return "GET", fmt.Sprintf("/api/v1/cases/%d/whistles", c.ID), nil, ""
+		}},
+		{"case requests", caseReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			c := f.mustPlacedCase(n, at(w, in))
+			return "GET", fmt.Sprintf("/api/v1/cases/%d/requests", c.ID), nil, ""
+		}},
+		{"case duplicates", caseReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			c := f.mustPlacedCase(n, at(w, in))
+			return "GET", fmt.Sprintf("/api/v1/cases/%d/duplicates", c.ID), nil, ""
+		}},
+		{"list cases under", caseReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			c := f.mustPlacedCase(n, at(w, in))
+			return "GET", "/api/v1/cases?limit=10000&under=" + area(w, in), nil, c.Title
+		}},
+		{"search cases", caseReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			c := f.mustPlacedCase(n, at(w, in))
+			return "GET", "/api/v1/cases?q=" + url.QueryEscape(c.Title), nil, c.Title
+		}},
+		{"person cases", peopleCaseReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			p := f.mustPerson(grid(w, in), n)
+			return "GET", fmt.Sprintf("/api/v1/people/%d/cases", p.ID), nil, ""
+		}},
+		{"overview", reportReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			return "GET", "/api/v1/insight/overview?scope=" + unit(w, in), nil, ""
+		}},
+		{"hotspots", hotspotReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			return "GET", "/api/v1/insight/hotspots?scope=" + unit(w, in), nil, ""
+		}},
+		{"case metrics", assessors, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			return "GET", "/api/v1/metrics/cases?under=" + area(w, in), nil, ""
+		}},
+
+		// Houses, people and the field work on them.
+		{"list houses under", peopleReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			h := f.mustHouse(grid(w, in), n)
+			return "GET", "/api/v1/houses?limit=10000&under=" + area(w, in), nil, h.Address
+		}},
+		{"list buildings under", peopleReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			h := f.mustHouse(grid(w, in), n)
+			return "GET", "/api/v1/buildings?limit=10000&under=" + area(w, in), nil, h.BuildingName
+		}},
+		{"get building", peopleReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			h := f.mustHouse(grid(w, in), n)
+			return "GET", fmt.Sprintf("/api/v1/buildings/%d", h.BuildingID), nil, h.BuildingName
+		}},
+		{"export people", peopleReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			p := f.mustPerson(grid(w, in), n)
+			return "GET", "/api/v1/people/export?format=csv&under=" + area(w, in), nil, p.Name
+		}},
+		{"export houses", peopleReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			h := f.mustHouse(grid(w, in), n)
+			return "GET", "/api/v1/houses/export?format=csv&under=" + area(w, in), nil, h.BuildingName
+		}},
+		{"person houses", peopleReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			p, h := f.mustResident(grid(w, in), n)
+			return "GET", fmt.Sprintf("/api/v1/people/%d/houses", p.ID), nil, h.Address
+		}},
+		{"record visit", visitors, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			p := f.mustPerson(grid(w, in), n)
+			return "POST", "/api/v1/visits", map[string]any{"person_id": p.ID, "notes": "上门走访"}, ""
+		}},
+		{"list visits under", peopleReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			v := f.mustVisit(grid(w, in), n)
+			return "GET", "/api/v1/visits?limit=10000&under=" + area(w, in), nil, v.Notes
+		}},
+		{"party members", peopleReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			p := f.mustPartyMember(grid(w, in), n)
+			return "GET", "/api/v1/party/members?limit=10000&under=" + area(w, in), nil, p.Name
+		}},
+		{"care tasks under", peopleReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			p := f.mustCareTask(grid(w, in), n)
+			return "GET", "/api/v1/care/tasks?limit=10000&under=" + area(w, in), nil, p.Name
+		}},
+		{"party households", peopleReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			h := f.mustPartyHousehold(grid(w, in), n, false)
+			return "GET", "/api/v1/party/households?limit=10000&under=" + area(w, in), nil, h.HouseAddress
+		}},
+		{"party contacts", peopleReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			h := f.mustPartyHousehold(grid(w, in), n, true)
+			return "GET", "/api/v1/party/contacts?limit=10000&under=" + area(w, in), nil, h.HouseAddress
 		}},
 	}
 }
@@ -273,7 +435,9 @@ func chineseDigits(n int) string {
 // unique ID number.
 func (f *fixture) mustPerson(grid string, n int) civic.Person {
 	f.t.Helper()
-	first17 := fmt.Sprintf("11010119500101%03d", n%1000)
+	// A birth date a day later every thousand keeps the numbers unique.
+	born := time.Date(1950, 1, 1+n/1000, 0, 0, 0, 0, time.UTC).Format("20060102")
+	first17 := fmt.Sprintf("110101%s%03d", born, n%1000)
 	p, err := f.s.SavePerson(context.Background(), civic.System, civic.Person{GridCode: grid, Name: "居民" + chineseDigits(n),
 		IDNumber: first17 + string(civic.IDCheckChar(first17)), Phone: fmt.Sprintf("139%08d", n)}, "")
 	if err != nil {
@@ -306,55 +470,161 @@ func (f *fixture) mustOrg(name, region string) civic.Organisation {
 	return o
 }
 
-// TestScopeMatrix tries every read and write of the foundation API as every
-// role, on a target inside the caller's scope and on one outside it. Inside,
-// the role's permission decides (2xx with the data, or 403); outside, every
+// TestScopeMatrix tries every read and write of the API as every role, on
+// a target inside the caller's scope and on one outside it, in three
+// worlds: callers of a street (or its community) against another district's
+// street, callers of one grid against the other grid of their community,
+// and callers of one community against the other community of their
+// street. Leaks are likelier near home than across the city. Inside, the
+// role's permission decides (2xx with the data, or 403); outside, every
 // attempt is refused with 403 or 404 and the answer carries none of the
 // target's data.
 func TestScopeMatrix(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
 		f := mustFixture(t, s, clock)
 		n := 0
-		for _, op := range scopeOps() {
-			for _, role := range civic.Roles {
-				for _, inside := range []bool{true, false} {
-					n++
-					if op.allowed == nil && inside {
-						continue
-					}
-					method, path, body, marker := op.build(f, inside, n)
-					resp := f.do(method, path, f.tokens[role], body)
-					where := map[bool]string{true: "inside", false: "outside"}[inside]
-					allowed := false
-					for _, r := range op.allowed {
-						allowed = allowed || r == role
-					}
-					switch {
-					case !inside || op.allowed == nil:
-						// A free-text search names no region: outside
-						// the scope it finds nothing rather than refusing.
-						filters := searchOps[op.name] && resp.Status == http.StatusOK
-						if resp.Status != http.StatusForbidden && resp.Status != http.StatusNotFound && !filters {
-							t.Errorf("%s as %s %s: status %d, want 403/404; body %.300s", op.name, role, where, resp.Status, resp.Body)
+		for _, w := range f.mustScopeWorlds() {
+			for _, op := range scopeOps() {
+				for _, role := range civic.Roles {
+					for _, inside := range []bool{true, false} {
+						n++
+						if op.allowed == nil && inside {
+							continue
 						}
-						if marker != "" && strings.Contains(string(resp.Body), marker) {
-							t.Errorf("%s as %s %s: refusal leaks %q: %.300s", op.name, role, where, marker, resp.Body)
-						}
-					case allowed:
-						if resp.Status < 200 || resp.Status > 299 {
-							t.Errorf("%s as %s %s: status %d, want 2xx; body %.300s", op.name, role, where, resp.Status, resp.Body)
-						} else if marker != "" && method == "GET" && !strings.Contains(string(resp.Body), marker) {
-							t.Errorf("%s as %s %s: answer lacks %q: %.300s", op.name, role, where, marker, resp.Body)
-						}
-					default:
-						if resp.Status != http.StatusForbidden {
-							t.Errorf("%s as %s %s: status %d, want 403; body %.300s", op.name, role, where, resp.Status, resp.Body)
+						method, path, body, marker := op.build(f, w, inside, n)
+						resp := f.do(method, path, w.tokens[role], body)
+						checkScopeAnswer(t, w, op, role, inside, method, marker, resp, searchOps[op.name])
+						// The handlers refuse an ?under= outside the
+						// scope before the store is asked; without it,
+						// the store's own scope must leave the target out.
+						if whole, ok := withoutParam(path, "under"); ok && method == "GET" {
+							op := op
+							op.name += wholeScope
+							resp := f.do(method, whole, w.tokens[role], nil)
+							checkScopeAnswer(t, w, op, role, inside, method, marker, resp, true)
 						}
 					}
 				}
 			}
 		}
 	})
+}
+
+// checkScopeAnswer judges one answer of the matrix.
+// A search (or a list of the whole scope) outside it may answer 200
+// without the target rather than refuse.
+func checkScopeAnswer(t *testing.T, w *scopeWorld, op scopeOp, role civic.Role, inside bool, method, marker string, resp response, search bool) {
+	t.Helper()
+	where := w.name + " " + map[bool]string{true: "inside", false: "outside"}[inside]
+	allowed := false
+	for _, r := range op.allowed {
+		allowed = allowed || r == role
+	}
+	switch {
+	case !inside || op.allowed == nil:
+		// A free-text search names no region: outside the scope it finds
+		// nothing rather than refusing.
+		filters := search && resp.Status == http.StatusOK
+		invalid := referenceOps[op.name] && resp.Status == http.StatusUnprocessableEntity
+		if resp.Status != http.StatusForbidden && resp.Status != http.StatusNotFound && !filters && !invalid {
+			t.Errorf("%s as %s %s: status %d, want 403/404; body %.300s", op.name, role, where, resp.Status, resp.Body)
+		}
+		if marker != "" && strings.Contains(string(resp.Body), marker) {
+			t.Errorf("%s as %s %s: refusal leaks %q: %.300s", op.name, role, where, marker, resp.Body)
+		}
+	case allowed:
+		if resp.Status < 200 || resp.Status > 299 {
+			t.Errorf("%s as %s %s: status %d, want 2xx; body %.300s", op.name, role, where, resp.Status, resp.Body)
+		} else if marker != "" && method == "GET" && !strings.Contains(string(resp.Body), marker) {
+			t.Errorf("%s as %s %s: answer lacks %q: %.300s", op.name, role, where, marker, resp.Body)
+		}
+	case unseenOps[strings.TrimSuffix(op.name, wholeScope)] && (resp.Status == http.StatusNotFound || resp.Status == http.StatusOK && method == "GET"):
+		if marker != "" && strings.Contains(string(resp.Body), marker) {
+			t.Errorf("%s as %s %s: a caller who may not read it sees %q: %.300s", op.name, role, where, marker, resp.Body)
+		}
+	default:
+		if resp.Status != http.StatusForbidden {
+			t.Errorf("%s as %s %s: status %d, want 403; body %.300s", op.name, role, where, resp.Status, resp.Body)
+		}
+	}
+}
+
+// Street A2 of the fixture, split for the near-home worlds: community A2c
+// keeps its first grid and gains a second, and a second community A2d
+// lies beside it in the same street.
+const (
+	gridA2b  = "110101002001002"
+	codeA2d  = "110101002002"
+	gridA2d  = "110101002002001"
+	rectA2c  = "116.40,39.80,116.45,39.90"
+	rectA2g1 = "116.40,39.80,116.45,39.85"
+	rectA2g2 = "116.40,39.85,116.45,39.90"
+	rectA2d  = "116.45,39.80,116.50,39.90"
+)
+
+func rectOf(r string) string {
+	var a, b, c, d float64
+	fmt.Sscanf(r, "%g,%g,%g,%g", &a, &b, &c, &d)
+	return rect(a, b, c, d)
+}
+
+// mustScopeWorlds splits street A2 and returns the matrix's worlds, in the
+// order they must run: the grid world renames and re-imports only grid
+// A2's first grid, which no later world names.
+func (f *fixture) mustScopeWorlds() []*scopeWorld {
+	f.t.Helper()
+	ctx := context.Background()
+	feats, err := store.ParseRegionFile(collection(
+		feature(codeA2c, "甲二社区", rectOf(rectA2c)),
+		feature(gridA2, "甲二社区第1网格", rectOf(rectA2g1)),
+		feature(gridA2b, "甲二社区第2网格", rectOf(rectA2g2)),
+		feature(codeA2d, "甲二东社区", rectOf(rectA2d)),
+		feature(gridA2d, "甲二东社区第1网格", rectOf(rectA2d)),
+	))
+	if err != nil {
+		f.t.Fatalf("parse street A2's split: %v", err)
+	}
+	if _, err := f.s.ImportRegions(ctx, civic.System, feats); err != nil {
+		f.t.Fatalf("split street A2: %v", err)
+	}
+	base := &scopeWorld{name: "street", tokens: f.tokens,
+		in: scopePlace{grid: gridA1x, gridName: "甲一社区第1网格", area: codeA1, unit: codeA1c, unitName: "甲一社区", parent: codeA1c,
+			lng: 116.42, lat: 39.95, org: f.orgA1, importGrid: gridA1y, importRect: rect(116.45, 39.90, 116.50, 40.00),
+			assessLevel: "street", assessUnit: codeA1},
+		out: scopePlace{grid: gridB1, gridName: "乙一社区第1网格", area: codeB1, unit: codeB1c, unitName: "乙一社区", parent: codeB1c,
+			lng: 116.35, lat: 39.90, org: f.orgB1, importGrid: gridB1, importRect: rect(116.30, 39.80, 116.40, 40.00),
+			assessLevel: "street", assessUnit: codeB1},
+	}
+	g1 := scopePlace{grid: gridA2, gridName: "甲二社区第1网格", area: gridA2, unit: gridA2, unitName: "甲二社区第1网格", parent: gridA2,
+		lng: 116.42, lat: 39.82, org: f.mustOrg("甲二一网格物业", gridA2), importGrid: gridA2, importRect: rectOf(rectA2g1),
+		assessLevel: "community", assessUnit: codeA2c}
+	g2 := scopePlace{grid: gridA2b, gridName: "甲二社区第2网格", area: gridA2b, unit: gridA2b, unitName: "甲二社区第2网格", parent: gridA2b,
+		lng: 116.42, lat: 39.87, org: f.mustOrg("甲二二网格物业", gridA2b), importGrid: gridA2b, importRect: rectOf(rectA2g2),
+		assessLevel: "community", assessUnit: codeA2c}
+	grids := &scopeWorld{name: "grid", in: g1, out: g2, tokens: f.mustWorldTokens("g", g1)}
+	c1 := scopePlace{grid: gridA2b, gridName: "甲二社区第2网格", area: codeA2c, unit: codeA2c, unitName: "甲二社区", parent: codeA2c,
+		lng: 116.42, lat: 39.87, org: f.mustOrg("甲二社区物业", codeA2c), importGrid: gridA2b, importRect: rectOf(rectA2g2),
+		assessLevel: "community", assessUnit: codeA2c}
+	c2 := scopePlace{grid: gridA2d, gridName: "甲二东社区第1网格", area: codeA2d, unit: codeA2d, unitName: "甲二东社区", parent: codeA2d,
+		lng: 116.47, lat: 39.85, org: f.mustOrg("甲二东社区物业", codeA2d), importGrid: gridA2d, importRect: rectOf(rectA2d),
+		assessLevel: "community", assessUnit: codeA2d}
+	communities := &scopeWorld{name: "community", in: c1, out: c2, tokens: f.mustWorldTokens("c", c1)}
+	return []*scopeWorld{base, grids, communities}
+}
+
+// mustWorldTokens makes one account per role scoped to in's area (a
+// handler of in's organisation) and returns their tokens.
+func (f *fixture) mustWorldTokens(prefix string, in scopePlace) map[civic.Role]string {
+	f.t.Helper()
+	out := map[civic.Role]string{}
+	for _, role := range civic.Roles {
+		sc := civic.Scope{RegionCode: in.area}
+		if role == civic.RoleHandler {
+			sc.OrgID = in.org.ID
+		}
+		out[role] = f.mustUserToken(prefix+"_"+string(role), role, sc)
+	}
+	return out
 }
 
 // mustReport returns a report of a template for a region, generated once.
@@ -404,4 +674,110 @@ func (f *fixture) mustDuplicateCase(n int, lng, lat float64) string {
 		f.t.Fatalf("file case: %v", err)
 	}
 	return desc
+}
+
+// mustPlacedCase files an open case at the place's point, by a resident of
+// the city, with a title and reporter name of its own.
+func (f *fixture) mustPlacedCase(n int, p scopePlace) civic.Case {
+	f.t.Helper()
+	ctx := context.Background()
+	u, err := f.s.CreateUser(ctx, civic.System, store.NewUser{Username: fmt.Sprintf("caseres%d", n), DisplayName: "报事人" + chineseDigits(n), Password: "password-x",
+		Role: civic.RoleResident, Scope: civic.Scope{RegionCode: codeCity}})
+	if err != nil {
+		f.t.Fatalf("create resident: %v", err)
+	}
+	c, _, err := f.s.SubmitCase(ctx, store.ActorOf(u, ""), f.s.NewLocator(0), store.NewCase{Source: civic.SourceResident,
+		Title: "井盖破损" + chineseDigits(n), Description: "小区门口井盖破损，有人踩空", HasLocation: true, Lng: p.lng, Lat: p.lat})
+	if err != nil {
+		f.t.Fatalf("file case: %v", err)
+	}
+	if !civic.InSubtree(c.RegionCode, p.grid) {
+		f.t.Fatalf("case filed at %g,%g lies in %s, not in %s", p.lng, p.lat, c.RegionCode, p.grid)
+	}
+	return c
+}
+
+// mustResident registers a person living in a new house of grid.
+func (f *fixture) mustResident(grid string, n int) (civic.Person, civic.House) {
+	f.t.Helper()
+	p, h := f.mustPerson(grid, n), f.mustHouse(grid, n)
+	if _, err := f.s.LinkHouse(context.Background(), civic.System, civic.HouseLink{PersonID: p.ID, HouseID: h.ID, Relation: civic.RelationOwner}); err != nil {
+		f.t.Fatalf("link %s to %s: %v", p.Name, h.Address, err)
+	}
+	return p, h
+}
+
+// mustVisit records a visit to a new person of grid.
+func (f *fixture) mustVisit(grid string, n int) civic.Visit {
+	f.t.Helper()
+	p := f.mustPerson(grid, n)
+	v, err := f.s.RecordVisit(context.Background(), civic.System, civic.Visit{PersonID: p.ID, Notes: "走访记录" + chineseDigits(n), VisitedAt: f.clock.Now()})
+	if err != nil {
+		f.t.Fatalf("visit %s: %v", p.Name, err)
+	}
+	return v
+}
+
+// mustPartyMember registers a party member in grid.
+func (f *fixture) mustPartyMember(grid string, n int) civic.Person {
+	f.t.Helper()
+	p := f.mustPerson(grid, n)
+	p.Tags = []civic.Tag{civic.TagParty}
+	p, err := f.s.SavePerson(context.Background(), civic.System, p, "")
+	if err != nil {
+		f.t.Fatalf("tag %s a party member: %v", p.Name, err)
+	}
+	return p
+}
+
+// mustCareTask registers an elder living alone in grid and lets the care
+// rules file her a task; it returns her.
+func (f *fixture) mustCareTask(grid string, n int) civic.Person {
+	f.t.Helper()
+	ctx := context.Background()
+	p, err := f.s.SavePerson(ctx, civic.System, civic.Person{GridCode: grid, Name: "独居老人" + chineseDigits(n), BirthDate: "1940-02-02", Tags: []civic.Tag{civic.TagAlone}}, "")
+	if err != nil {
+		f.t.Fatalf("elder in %s: %v", grid, err)
+	}
+	if _, err := f.s.EvaluateCareRules(ctx, 1000); err != nil {
+		f.t.Fatalf("care rules: %v", err)
+	}
+	ts, _, err := f.s.CareTasks(ctx, civic.System, store.CareTaskFilter{PersonID: p.ID})
+	if err != nil || len(ts) == 0 {
+		f.t.Fatalf("no care task for %s: %v", p.Name, err)
+	}
+	return p
+}
+
+// mustPartyHousehold gives a new house of grid to a new party member of
+// grid to keep in touch with, and with contacted records a contact.
+func (f *fixture) mustPartyHousehold(grid string, n int, contacted bool) civic.PartyHousehold {
+	f.t.Helper()
+	ctx := context.Background()
+	m, h := f.mustPartyMember(grid, n), f.mustHouse(grid, n)
+	ph, err := f.s.AssignHousehold(ctx, civic.System, m.ID, h.ID)
+	if err != nil {
+		f.t.Fatalf("assign %s to %s: %v", h.Address, m.Name, err)
+	}
+	if contacted {
+		if _, err := f.s.RecordContact(ctx, civic.System, civic.PartyContact{MemberID: m.ID, HouseID: h.ID, Way: civic.ContactVisit, ContactedAt: f.clock.Now(), Notes: "上门问候"}); err != nil {
+			f.t.Fatalf("contact %s: %v", h.Address, err)
+		}
+	}
+	return ph
+}
+
+// wholeScope marks the run of a list op without its ?under=.
+const wholeScope = " (whole scope)"
+
+// withoutParam drops a query parameter from path, if it has it.
+func withoutParam(path, name string) (string, bool) {
+	u, err := url.Parse(path)
+	if err != nil || !u.Query().Has(name) {
+		return path, false
+	}
+	q := u.Query()
+	q.Del(name)
+	u.RawQuery = q.Encode()
+	return u.String(), true
 }
