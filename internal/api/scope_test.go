@@ -31,7 +31,7 @@ var (
 	// search names no target to refuse.
 	// Assessments and their drill-downs cover the caller's own scope and
 	// name no target either.
-	searchOps = map[string]bool{"search people by name": true, "assessment per street": true, "assessment drill-down": true, "assessment weights": true, "find duplicates": true, "search cases": true}
+	searchOps = map[string]bool{"search people by name": true, "assessment per street": true, "assessment drill-down": true, "assessment weights": true, "find duplicates": true, "search cases": true, "comment on case": true}
 	// assessors may read assessments: staff who oversee, and a handling
 	// organisation's staff (their own organisation's figures).
 	assessors = []civic.Role{civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleHandler, civic.RoleOperator, civic.RoleLeader, civic.RoleAdmin}
@@ -42,6 +42,9 @@ var (
 	// caseReaders see a case filed in their region: staff but a handler,
 	// which sees only what is dispatched to its organisation.
 	caseReaders = []civic.Role{civic.RoleGridWorker, civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleOperator, civic.RoleLeader, civic.RoleAdmin}
+	// caseCommenters add a comment to a case they see: leaders only read
+	// (DESIGN.md §1).
+	caseCommenters = []civic.Role{civic.RoleGridWorker, civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleOperator, civic.RoleAdmin}
 	// peopleCaseReaders read a person's cases: people and cases.
 	peopleCaseReaders = []civic.Role{civic.RoleGridWorker, civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleLeader, civic.RoleAdmin}
 	// hotspotReaders read early warnings: the metrics of cases they read.
@@ -55,7 +58,7 @@ var (
 	// scope too, as if it were not there (404, or a list without it): a
 	// case is not a handler's or a resident's until it is theirs.
 	unseenOps = map[string]bool{"get case": true, "case events": true, "case photos": true, "case household": true, "case reporters": true,
-		"case whistles": true, "case requests": true, "case duplicates": true, "list cases under": true, "search cases": true}
+		"case whistles": true, "case requests": true, "case duplicates": true, "list cases under": true, "search cases": true, "comment on case": true}
 )
 
 func pick[T any](inside bool, in, out T) T {
@@ -344,6 +347,10 @@ func scopeOps() []scopeOp {
 		{"search cases", caseReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
 			c := f.mustPlacedCase(n, at(w, in))
 			return "GET", "/api/v1/cases?q=" + url.QueryEscape(c.Title), nil, c.Title
+		}},
+		{"comment on case", caseCommenters, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			c := f.mustPlacedCase(n, at(w, in))
+			return "POST", fmt.Sprintf("/api/v1/cases/%d/actions", c.ID), map[string]any{"action": "comment", "note": "请尽快处理"}, ""
 		}},
 		{"person cases", peopleCaseReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
 			p := f.mustPerson(grid(w, in), n)

@@ -24,6 +24,11 @@ const (
 	PermCaseWhistle  Permission = "case.whistle"  // 吹哨
 	PermCaseMetrics  Permission = "case.metrics"  // 三率 and other figures over the scope
 	PermCaseAbuse    Permission = "case.abuse"    // caller blacklist and deputies list
+	// PermCaseComment: add a comment (备注) to a case one sees. A
+	// comment is a write on the timeline that handlers act on, so
+	// leaders, who only read (DESIGN.md §1), do not comment; reporters
+	// comment on their own cases without it.
+	PermCaseComment Permission = "case.comment"
 	// PermAssessWeights: edit the weights and ranking rules of assessments.
 	PermAssessWeights Permission = "assess.weights"
 
@@ -104,6 +109,7 @@ var grants = map[Permission][]Role{
 	PermCaseWhistle:  {RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
 	PermCaseMetrics:  {RoleCommunityStaff, RoleStreetStaff, RoleLeader, RoleAdmin, RoleOperator},
 	PermCaseAbuse:    {RoleOperator, RoleAdmin},
+	PermCaseComment:  {RoleGridWorker, RoleCommunityStaff, RoleStreetStaff, RoleHandler, RoleOperator, RoleAdmin},
 	// The weights decide every unit's rank: administrators set them.
 	PermAssessWeights: {RoleAdmin},
 

@@ -234,7 +234,7 @@ func mayAct(a civic.Actor, c civic.Case, act civic.CaseAction) error {
 	case civic.ActDecide, civic.ActResume:
 		ok = a.Can(civic.PermCaseApprove) && inScope
 	case civic.ActComment:
-		ok = a.Can(civic.PermCaseRead) || own
+		ok = a.Can(civic.PermCaseComment) || own
 	case civic.ActWhistle:
 		ok = a.Can(civic.PermCaseWhistle) && inScope
 	case civic.ActCheckIn:
