@@ -580,20 +580,7 @@ func rectOf(r string) string {
 // A2's first grid, which no later world names.
 func (f *fixture) mustScopeWorlds() []*scopeWorld {
 	f.t.Helper()
-	ctx := context.Background()
-	feats, err := store.ParseRegionFile(collection(
-		feature(codeA2c, "甲二社区", rectOf(rectA2c)),
-		feature(gridA2, "甲二社区第1网格", rectOf(rectA2g1)),
-		feature(gridA2b, "甲二社区第2网格", rectOf(rectA2g2)),
-		feature(codeA2d, "甲二东社区", rectOf(rectA2d)),
-		feature(gridA2d, "甲二东社区第1网格", rectOf(rectA2d)),
-	))
-	if err != nil {
-		f.t.Fatalf("parse street A2's split: %v", err)
-	}
-	if _, err := f.s.ImportRegions(ctx, civic.System, feats); err != nil {
-		f.t.Fatalf("split street A2: %v", err)
-	}
+	f.mustSplitStreetA2()
 	base := &scopeWorld{name: "street", tokens: f.tokens,
 		in: scopePlace{grid: gridA1x, gridName: "甲一社区第1网格", area: codeA1, unit: codeA1c, unitName: "甲一社区", parent: codeA1c,
 			lng: 116.42, lat: 39.95, org: f.orgA1, importGrid: gridA1y, importRect: rect(116.45, 39.90, 116.50, 40.00),
@@ -617,6 +604,26 @@ func (f *fixture) mustScopeWorlds() []*scopeWorld {
 		assessLevel: "community", assessUnit: codeA2d}
 	communities := &scopeWorld{name: "community", in: c1, out: c2, tokens: f.mustWorldTokens("c", c1)}
 	return []*scopeWorld{base, grids, communities}
+}
+
+// mustSplitStreetA2 gives community A2c a second grid and street A2 a
+// second community.
+func (f *fixture) mustSplitStreetA2() {
+	f.t.Helper()
+	ctx := context.Background()
+	feats, err := store.ParseRegionFile(collection(
+		feature(codeA2c, "甲二社区", rectOf(rectA2c)),
+		feature(gridA2, "甲二社区第1网格", rectOf(rectA2g1)),
+		feature(gridA2b, "甲二社区第2网格", rectOf(rectA2g2)),
+		feature(codeA2d, "甲二东社区", rectOf(rectA2d)),
+		feature(gridA2d, "甲二东社区第1网格", rectOf(rectA2d)),
+	))
+	if err != nil {
+		f.t.Fatalf("parse street A2's split: %v", err)
+	}
+	if _, err := f.s.ImportRegions(ctx, civic.System, feats); err != nil {
+		f.t.Fatalf("split street A2: %v", err)
+	}
 }
 
 // mustWorldTokens makes one account per role scoped to in's area (a
@@ -787,4 +794,76 @@ func withoutParam(path, name string) (string, bool) {
 	q.Del(name)
 	u.RawQuery = q.Encode()
 	return u.String(), true
+}
+
+// TestHouseholdAcrossGrids: a house's members registered in another grid
+// (or community) are listed as members, without their name or record, to
+// a viewer whose scope holds the house but not them; that the house is
+// lived in still shows.
+func TestHouseholdAcrossGrids(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		f := mustFixture(t, s, clock)
+		f.mustSplitStreetA2()
+		worker := f.mustUserToken("g_worker", civic.RoleGridWorker, civic.Scope{RegionCode: gridA2})
+		community := f.mustUserToken("c_staff", civic.RoleCommunityStaff, civic.Scope{RegionCode: codeA2c})
+		h := f.mustHouse(gridA2, 1)
+		mine := f.mustPerson(gridA2, 2)
+		neighbour := f.mustPerson(gridA2b, 3) // the other grid of the community
+		away := f.mustPerson(gridA2d, 4)      // the other community of the street
+		// The two from elsewhere have their homes there: a first home
+		// would move them to the house's grid.
+		for _, l := range []civic.HouseLink{
+			{PersonID: neighbour.ID, HouseID: f.mustHouse(gridA2b, 6).ID, Relation: civic.RelationOwner},
+			{PersonID: away.ID, HouseID: f.mustHouse(gridA2d, 7).ID, Relation: civic.RelationOwner},
+			{PersonID: mine.ID, HouseID: h.ID, Relation: civic.RelationOwner},
+			{PersonID: neighbour.ID, HouseID: h.ID, Relation: civic.RelationTenant},
+			{PersonID: away.ID, HouseID: h.ID, Relation: civic.RelationTenant},
+		} {
+			if _, err := s.LinkHouse(ctx, civic.System, l); err != nil {
+				t.Fatalf("link %+v: %v", l, err)
+			}
+		}
+		household := func(token string) []civic.HouseLink {
+			t.Helper()
+			r := f.do("GET", fmt.Sprintf("/api/v1/houses/%d/household", h.ID), token, nil)
+			if r.Status != http.StatusOK {
+				t.Fatalf("household: %d %s", r.Status, r.Body)
+			}
+			for _, p := range []civic.Person{neighbour, away} {
+				if token == worker && strings.Contains(string(r.Body), p.Name) {
+					t.Errorf("the grid worker's household names %s, registered outside the grid: %s", p.Name, r.Body)
+				}
+			}
+			var ls list[civic.HouseLink]
+			r.decode(t, &ls)
+			return ls.Items
+		}
+		for _, c := range []struct {
+			name    string
+			token   string
+			visible map[int64]bool
+		}{
+			{"grid worker", worker, map[int64]bool{mine.ID: true}},
+			{"community staff", community, map[int64]bool{mine.ID: true, neighbour.ID: true}},
+		} {
+			got := household(c.token)
+			if len(got) != 3 {
+				t.Fatalf("%s sees %d members, want 3 (the house is lived in): %+v", c.name, len(got), got)
+			}
+			named := 0
+			for _, l := range got {
+				switch {
+				case c.visible[l.PersonID] && !l.OutsideScope && l.PersonName != "":
+					named++
+				case l.OutsideScope && l.PersonID == 0 && l.PersonName == "":
+				default:
+					t.Errorf("%s: member %+v", c.name, l)
+				}
+			}
+			if named != len(c.visible) {
+				t.Errorf("%s: %d members named, want %d", c.name, named, len(c.visible))
+			}
+		}
+	})
 }

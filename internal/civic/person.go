@@ -535,6 +535,10 @@ type HouseLink struct {
 	MoveIn       string    `json:"move_in"`
 	MoveOut      string    `json:"move_out,omitempty"`
 	CreatedAt    time.Time `json:"created_at"`
+	// OutsideScope: the person is registered outside the viewer's scope
+	// (another grid or community), so the household lists them without
+	// PersonID and PersonName.
+	OutsideScope bool `json:"outside_scope,omitempty"`
 }
 
 // Current reports whether the link is still open.

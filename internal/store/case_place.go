@@ -474,7 +474,7 @@ func (s *Store) CaseHousehold(ctx context.Context, a civic.Actor, caseID int64) 
 			if err != nil {
 				return hh, err
 			}
-			links, err := s.listLinks(ctx, "l.house_id = ? AND l.move_out = ''", c.HouseID)
+			links, err := s.listLinks(ctx, a, "l.house_id = ? AND l.move_out = ''", c.HouseID)
 			if err != nil {
 				return hh, err
 			}

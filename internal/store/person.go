@@ -663,18 +663,25 @@ func sameTags(a, b []civic.Tag) bool {
 // Today's date for link defaults.
 func today(t time.Time) string { return t.Format(civic.DateLayout) }
 
-const linkCols = `l.id, l.person_id, p.name, l.house_id, h.address, l.relation, l.move_in, l.move_out, l.created_at`
+const linkCols = `l.id, l.person_id, p.name, l.house_id, h.address, l.relation, l.move_in, l.move_out, l.created_at, p.grid_code`
 const linkFrom = ` FROM person_houses l JOIN people p ON p.id = l.person_id JOIN houses h ON h.id = l.house_id`
 
-func scanLink(sc interface{ Scan(...any) error }) (civic.HouseLink, error) {
+// scanLink reads a link as the actor may see it: a person registered
+// outside the actor's scope is listed without name or ID (OutsideScope),
+// as nobody sees a person outside their scope (DESIGN.md §1), while the
+// link itself says the house is lived in.
+func scanLink(a civic.Actor, sc interface{ Scan(...any) error }) (civic.HouseLink, error) {
 	var l civic.HouseLink
-	var rel string
-	err := sc.Scan(&l.ID, &l.PersonID, &l.PersonName, &l.HouseID, &l.HouseAddress, &rel, &l.MoveIn, &l.MoveOut, &l.CreatedAt)
+	var rel, grid string
+	err := sc.Scan(&l.ID, &l.PersonID, &l.PersonName, &l.HouseID, &l.HouseAddress, &rel, &l.MoveIn, &l.MoveOut, &l.CreatedAt, &grid)
 	l.Relation, l.CreatedAt = civic.Relation(rel), l.CreatedAt.UTC()
+	if err == nil && !a.InScope(grid) {
+		l.PersonID, l.PersonName, l.OutsideScope = 0, "", true
+	}
 	return l, err
 }
 
-func (s *Store) listLinks(ctx context.Context, cond string, arg any) ([]civic.HouseLink, error) {
+func (s *Store) listLinks(ctx context.Context, a civic.Actor, cond string, arg any) ([]civic.HouseLink, error) {
 	rows, err := s.query(ctx, `SELECT `+linkCols+linkFrom+` WHERE `+cond+` ORDER BY l.move_out <> '', l.move_in DESC, l.id DESC`, arg)
 	if err != nil {
 		return nil, fmt.Errorf("list house links: %w", err)
@@ -682,7 +689,7 @@ func (s *Store) listLinks(ctx context.Context, cond string, arg any) ([]civic.Ho
 	defer rows.Close()
 	var out []civic.HouseLink
 	for rows.Next() {
-		l, err := scanLink(rows)
+		l, err := scanLink(a, rows)
 		if err != nil {
 			return nil, fmt.Errorf("scan house link: %w", err)
 		}
@@ -691,12 +698,13 @@ func (s *Store) listLinks(ctx context.Context, cond string, arg any) ([]civic.Ho
 	return out, rows.Err()
 }
 
-// Household lists everyone who lives or lived in a house, current first.
+// Household lists everyone who lives or lived in a house, current first;
+// those registered outside the actor's scope without name or ID.
 func (s *Store) Household(ctx context.Context, a civic.Actor, houseID int64) ([]civic.HouseLink, error) {
 	if _, err := s.GetHouse(ctx, a, houseID); err != nil {
 		return nil, err
 	}
-	return s.listLinks(ctx, "l.house_id = ?", houseID)
+	return s.listLinks(ctx, a, "l.house_id = ?", houseID)
 }
 
 // PersonHouses lists the houses a person lives or lived in, current first.
@@ -704,7 +712,7 @@ func (s *Store) PersonHouses(ctx context.Context, a civic.Actor, personID int64)
 	if _, err := s.GetPerson(ctx, a, personID); err != nil {
 		return nil, err
 	}
-	return s.listLinks(ctx, "l.person_id = ?", personID)
+	return s.listLinks(ctx, a, "l.person_id = ?", personID)
 }
 
 // LinkHouse records that a person lives in (or owns) a house from MoveIn
@@ -792,7 +800,7 @@ func (s *Store) EndLink(ctx context.Context, a civic.Actor, houseID, linkID int6
 		return err
 	}
 	return s.write(ctx, func(tx *Tx) error {
-		l, err := scanLink(tx.queryRow(ctx, `SELECT `+linkCols+linkFrom+` WHERE l.id = ?`, linkID))
+		l, err := scanLink(a, tx.queryRow(ctx, `SELECT `+linkCols+linkFrom+` WHERE l.id = ?`, linkID))
 		var grid string
 		if err == nil {
 			err = tx.queryRow(ctx, `SELECT grid_code FROM houses WHERE id = ?`, l.HouseID).Scan(&grid)

@@ -701,7 +701,7 @@ func (h *Web) showHouse(w http.ResponseWriter, r *http.Request, c *rq, lf linkFo
 	seen := map[int64]*civic.Person{}
 	for _, l := range links {
 		pp, ok := seen[l.PersonID]
-		if !ok {
+		if !ok && !l.OutsideScope {
 			if got, err := h.store.GetPerson(ctx, c.Actor, l.PersonID); err == nil {
 				pp = &got
 			} else if civic.ErrorCodeOf(err) != civic.ENotFound {

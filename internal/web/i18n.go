@@ -271,6 +271,7 @@ var messages = map[string][2]string{
 	"house.move_out":         {"迁出日期", "Move-out date"},
 	"house.move_out_action":  {"迁出", "Move out"},
 	"house.moved_out":        {"已迁出", "moved out"},
+	"house.outside_member":   {"其他网格登记的人员", "Registered in another grid"},
 	"house.link":             {"登记住户", "Add a resident"},
 	"house.link_search":      {"姓名、证件号或手机号", "Name, ID or phone number"},
 	"house.link_action":      {"登记到本户", "Link to this house"},

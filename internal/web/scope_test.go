@@ -1,0 +1,129 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/store"
+)
+
+// TestNeighbourGridPages: a grid worker of grid A1 opens the pages that
+// read people, houses, cases and field work, with records of grid A2 — the
+// other grid of the same community — beside their own. Lists and exports
+// show their grid's records and never the neighbour's; the neighbour's
+// records answer 404; the worker's house lists a tenant registered in A2
+// without naming them.
+func TestNeighbourGridPages(t *testing.T) {
+	f := mustFixture(t)
+	ctx := context.Background()
+	home := func(grid, building, name string, tags ...civic.Tag) (civic.Building, civic.House, civic.Person) {
+		t.Helper()
+		b, err := f.s.SaveBuilding(ctx, civic.System, civic.Building{GridCode: grid, Name: building, Floors: 6, Units: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := f.s.SaveHouse(ctx, civic.System, civic.House{BuildingID: b.ID, Unit: 1, Floor: 1, Number: "101"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := f.s.SavePerson(ctx, civic.System, civic.Person{GridCode: grid, Name: name, BirthDate: "1940-02-02", Tags: tags}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.LinkHouse(ctx, civic.System, civic.HouseLink{PersonID: p.ID, HouseID: h.ID, Relation: civic.RelationOwner}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.RecordVisit(ctx, civic.System, civic.Visit{PersonID: p.ID, Notes: name + "的走访记录", VisitedAt: f.s.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		return b, h, p
+	}
+	_, ownHouse, own := home(gridA1, "本网格楼", "赵本格", civic.TagAlone, civic.TagParty)
+	nb, nh, neighbour := home(gridA2, "邻网格楼", "钱邻格", civic.TagAlone, civic.TagParty)
+	// The neighbour also rents the worker's house, keeping their home in A2.
+	if _, err := f.s.LinkHouse(ctx, civic.System, civic.HouseLink{PersonID: neighbour.ID, HouseID: ownHouse.ID, Relation: civic.RelationTenant}); err != nil {
+		t.Fatal(err)
+	}
+	// Elders living alone and not yet visited get care tasks.
+	for _, e := range []struct{ grid, name string }{{gridA1, "孙独居"}, {gridA2, "李独居"}} {
+		if _, err := f.s.SavePerson(ctx, civic.System, civic.Person{GridCode: e.grid, Name: e.name, BirthDate: "1940-02-02", Tags: []civic.Tag{civic.TagAlone}}, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.s.EvaluateCareRules(ctx, 100); err != nil {
+		t.Fatal(err)
+	}
+	loc := f.s.NewLocator(0)
+	file := func(title string, lng float64) civic.Case {
+		t.Helper()
+		c, _, err := f.s.SubmitCase(ctx, civic.System, loc, store.NewCase{Source: civic.SourceHotline, Title: title, ReporterPhone: "13900001111", HasLocation: true, Lng: lng, Lat: 39.92})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	ownCase, neighbourCase := file("本网格井盖松动", 116.32), file("邻网格井盖松动", 116.337)
+	if !civic.InSubtree(neighbourCase.RegionCode, gridA2) || !civic.InSubtree(ownCase.RegionCode, gridA1) {
+		t.Fatalf("cases filed in %s and %s", ownCase.RegionCode, neighbourCase.RegionCode)
+	}
+
+	worker := f.mustLogin(t, "worker")
+	for _, c := range []struct {
+		path string
+		want []string // the worker's own records, shown
+	}{
+		{"/people", []string{own.Name}},
+		{"/people?q=钱", nil},
+		{"/people/export", []string{own.Name}},
+		{"/people/export?kind=houses", []string{"本网格楼"}},
+		{"/compounds", nil},
+		{"/care", []string{"孙独居"}},
+		{"/party", []string{own.Name}},
+		{"/visits", nil}, // the worker's own visits
+		{"/rentals", nil},
+		{"/completeness", nil},
+		{"/cases", []string{ownCase.Title}},
+		{"/cases?q=井盖松动", []string{ownCase.Title}},
+		{"/grids", []string{"幸福第一网格"}},
+		{"/staff", []string{"张网格长"}},
+		{"/corrections", nil},
+		{"/field", nil},
+		{fmt.Sprintf("/houses/%d", ownHouse.ID), []string{own.Name, "其他网格登记的人员"}},
+		{fmt.Sprintf("/people/%d", own.ID), []string{"本网格楼"}},
+	} {
+		body := mustStatus(t, worker.get(c.path), http.StatusOK)
+		for _, w := range c.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s lacks %q", c.path, w)
+			}
+		}
+		for _, leak := range []string{neighbour.Name, "李独居", "邻网格楼", neighbourCase.Title, "陈兼职", "幸福第二网格"} {
+			if strings.Contains(body, leak) {
+				t.Errorf("%s shows the neighbour grid's %q", c.path, leak)
+			}
+		}
+	}
+	for _, path := range []string{
+		fmt.Sprintf("/people/%d", neighbour.ID),
+		fmt.Sprintf("/houses/%d", nh.ID),
+		fmt.Sprintf("/buildings/%d", nb.ID),
+		fmt.Sprintf("/cases/%d", neighbourCase.ID),
+		fmt.Sprintf("/cases/%d/duplicates", neighbourCase.ID),
+		"/regions/" + gridA2,
+		"/map/card/" + gridA2,
+	} {
+		rec := worker.get(path)
+		if rec.Code != http.StatusNotFound && rec.Code != http.StatusForbidden {
+			t.Errorf("GET %s: status %d, want 404", path, rec.Code)
+		}
+		for _, leak := range []string{neighbour.Name, "邻网格楼", neighbourCase.Title, "幸福第二网格"} {
+			if strings.Contains(rec.Body.String(), leak) {
+				t.Errorf("GET %s refused, showing %q", path, leak)
+			}
+		}
+	}
+}
