@@ -49,6 +49,9 @@ var (
 	peopleCaseReaders = []civic.Role{civic.RoleGridWorker, civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleLeader, civic.RoleAdmin}
 	// hotspotReaders read early warnings: the metrics of cases they read.
 	hotspotReaders = []civic.Role{civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleOperator, civic.RoleLeader, civic.RoleAdmin}
+	// orgWriters keep organisations and their webhooks (addresses of
+	// their own systems, with the last failure's reason).
+	orgWriters = []civic.Role{civic.RoleStreetStaff, civic.RoleAdmin}
 	// visitors record household visits: people readers but leaders.
 	visitors = []civic.Role{civic.RoleGridWorker, civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleAdmin}
 	// referenceOps name their target in the body: one outside the scope is
@@ -414,6 +417,10 @@ func scopeOps() []scopeOp {
 		{"party contacts", peopleReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
 			h := f.mustPartyHousehold(grid(w, in), n, true)
 			return "GET", "/api/v1/party/contacts?limit=10000&under=" + area(w, in), nil, h.HouseAddress
+		}},
+		{"list webhooks", orgWriters, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			h := f.mustWebhook(at(w, in).org, n)
+			return "GET", fmt.Sprintf("/api/v1/organisations/%d/webhooks", at(w, in).org.ID), nil, h
 		}},
 	}
 }
@@ -866,4 +873,15 @@ func TestHouseholdAcrossGrids(t *testing.T) {
 			}
 		}
 	})
+}
+
+// mustWebhook registers an endpoint for an organisation and returns its
+// address.
+func (f *fixture) mustWebhook(o civic.Organisation, n int) string {
+	f.t.Helper()
+	u := fmt.Sprintf("https://hooks.example.gov.cn/%d", n)
+	if _, err := f.s.CreateWebhook(context.Background(), civic.System, o.ID, u); err != nil {
+		f.t.Fatalf("webhook of %s: %v", o.Name, err)
+	}
+	return u
 }
