@@ -31,7 +31,8 @@ var (
 	// search names no target to refuse.
 	// Assessments and their drill-downs cover the caller's own scope and
 	// name no target either.
-	searchOps = map[string]bool{"search people by name": true, "assessment per street": true, "assessment drill-down": true, "assessment weights": true, "find duplicates": true, "search cases": true, "comment on case": true}
+	searchOps = map[string]bool{"search people by name": true, "assessment per street": true, "assessment drill-down": true, "assessment weights": true, "find duplicates": true, "search cases": true,
+		"list place codes": true}
 	// assessors may read assessments: staff who oversee, and a handling
 	// organisation's staff (their own organisation's figures).
 	assessors = []civic.Role{civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleHandler, civic.RoleOperator, civic.RoleLeader, civic.RoleAdmin}
@@ -49,6 +50,8 @@ var (
 	peopleCaseReaders = []civic.Role{civic.RoleGridWorker, civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleLeader, civic.RoleAdmin}
 	// hotspotReaders read early warnings: the metrics of cases they read.
 	hotspotReaders = []civic.Role{civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleOperator, civic.RoleLeader, civic.RoleAdmin}
+	// dispatchers accept and route cases, and print place codes.
+	dispatchers = []civic.Role{civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleOperator, civic.RoleAdmin}
 	// orgWriters keep organisations and their webhooks (addresses of
 	// their own systems, with the last failure's reason).
 	orgWriters = []civic.Role{civic.RoleStreetStaff, civic.RoleAdmin}
@@ -61,7 +64,9 @@ var (
 	// scope too, as if it were not there (404, or a list without it): a
 	// case is not a handler's or a resident's until it is theirs.
 	unseenOps = map[string]bool{"get case": true, "case events": true, "case photos": true, "case household": true, "case reporters": true,
-		"case whistles": true, "case requests": true, "case duplicates": true, "list cases under": true, "search cases": true, "comment on case": true}
+		"case whistles": true, "case requests": true, "case duplicates": true, "list cases under": true, "search cases": true, "comment on case": true,
+		// A landlord (a resident) lists the rentals they reported.
+		"list rentals under": true}
 )
 
 func pick[T any](inside bool, in, out T) T {
@@ -418,6 +423,14 @@ func scopeOps() []scopeOp {
 			h := f.mustPartyHousehold(grid(w, in), n, true)
 			return "GET", "/api/v1/party/contacts?limit=10000&under=" + area(w, in), nil, h.HouseAddress
 		}},
+		{"list rentals under", peopleReaders, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			r := f.mustRental(grid(w, in), n)
+			return "GET", "/api/v1/rentals?limit=10000&under=" + area(w, in), nil, r.TenantName
+		}},
+		{"list place codes", dispatchers, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			p := f.mustPlaceCode(at(w, in), n)
+			return "GET", "/api/v1/places", nil, p.Name
+		}},
 		{"list webhooks", orgWriters, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
 			h := f.mustWebhook(at(w, in).org, n)
 			return "GET", fmt.Sprintf("/api/v1/organisations/%d/webhooks", at(w, in).org.ID), nil, h
@@ -449,11 +462,8 @@ func chineseDigits(n int) string {
 // unique ID number.
 func (f *fixture) mustPerson(grid string, n int) civic.Person {
 	f.t.Helper()
-	// A birth date a day later every thousand keeps the numbers unique.
-	born := time.Date(1950, 1, 1+n/1000, 0, 0, 0, 0, time.UTC).Format("20060102")
-	first17 := fmt.Sprintf("110101%s%03d", born, n%1000)
 	p, err := f.s.SavePerson(context.Background(), civic.System, civic.Person{GridCode: grid, Name: "居民" + chineseDigits(n),
-		IDNumber: first17 + string(civic.IDCheckChar(first17)), Phone: fmt.Sprintf("139%08d", n)}, "")
+		IDNumber: idNumber("110101", n), Phone: fmt.Sprintf("139%08d", n)}, "")
 	if err != nil {
 		f.t.Fatalf("person in %s: %v", grid, err)
 	}
@@ -884,4 +894,35 @@ func (f *fixture) mustWebhook(o civic.Organisation, n int) string {
 		f.t.Fatalf("webhook of %s: %v", o.Name, err)
 	}
 	return u
+}
+
+// idNumber is a valid ID number of an area code born in 1950, unique for
+// each n: a birth date a day later every thousand.
+func idNumber(area string, n int) string {
+	born := time.Date(1950, 1, 1+n/1000, 0, 0, 0, 0, time.UTC).Format("20060102")
+	first17 := fmt.Sprintf("%s%s%03d", area, born, n%1000)
+	return first17 + string(civic.IDCheckChar(first17))
+}
+
+// mustRental reports a new tenant of a new house in grid.
+func (f *fixture) mustRental(grid string, n int) civic.Rental {
+	f.t.Helper()
+	h := f.mustHouse(grid, n)
+	today := civic.Today(f.clock.Now())
+	r, err := f.s.ReportRental(context.Background(), civic.System, civic.Rental{HouseID: h.ID, TenantName: "租客" + chineseDigits(n),
+		IDNumber: idNumber("110102", n), Phone: fmt.Sprintf("137%08d", n), From: today, To: today})
+	if err != nil {
+		f.t.Fatalf("rental in %s: %v", grid, err)
+	}
+	return r
+}
+
+// mustPlaceCode prints a place code at the place's point.
+func (f *fixture) mustPlaceCode(p scopePlace, n int) civic.PlaceCode {
+	f.t.Helper()
+	pc, err := f.s.CreatePlaceCode(context.Background(), civic.System, f.s.NewLocator(0), civic.PlaceCode{Name: "扫码点" + chineseDigits(n), HasLocation: true, Lng: p.lng, Lat: p.lat})
+	if err != nil {
+		f.t.Fatalf("place code at %s: %v", p.grid, err)
+	}
+	return pc
 }
