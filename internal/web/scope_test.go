@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -15,8 +16,8 @@ import (
 // read people, houses, cases and field work, with records of grid A2 — the
 // other grid of the same community — beside their own. Lists and exports
 // show their grid's records and never the neighbour's; the neighbour's
-// records answer 404; the worker's house lists a tenant registered in A2
-// without naming them.
+// records answer 404, writes naming them are refused; the worker's house
+// lists a tenant registered in A2 without naming them.
 func TestNeighbourGridPages(t *testing.T) {
 	f := mustFixture(t)
 	ctx := context.Background()
@@ -125,5 +126,52 @@ func TestNeighbourGridPages(t *testing.T) {
 				t.Errorf("GET %s refused, showing %q", path, leak)
 			}
 		}
+	}
+	// Writes name the neighbour's records as if they were not there, and
+	// change nothing; the same correction of the worker's own resident is
+	// taken.
+	correction := func(p civic.Person) url.Values {
+		return url.Values{"person": {fmt.Sprint(p.ID)}, "name": {p.Name + "改"}, "gender": {"female"}, "birth_date": {"1940-02-02"},
+			"id_type": {"resident"}, "residence_type": {"hukou"}, "reason": {"姓名登记有误"}}
+	}
+	mustStatus(t, worker.post("/corrections/new", correction(own)), http.StatusSeeOther)
+	mustStatus(t, worker.post("/visits/new", url.Values{"person": {fmt.Sprint(own.ID)}, "notes": {"上门看望"}}), http.StatusSeeOther)
+	mustStatus(t, worker.post(fmt.Sprintf("/cases/%d/act", ownCase.ID), url.Values{"action": {"comment"}, "note": {"请尽快处理"}}), http.StatusSeeOther)
+	before, _, err := f.s.ListVisits(ctx, civic.System, store.VisitFilter{PersonID: neighbour.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []struct {
+		path string
+		form url.Values
+	}{
+		{"/visits/new", url.Values{"person": {fmt.Sprint(neighbour.ID)}, "notes": {"上门看望"}}},
+		{"/visits/new", url.Values{"house": {fmt.Sprint(nh.ID)}, "notes": {"上门看望"}}},
+		{fmt.Sprintf("/cases/%d/act", neighbourCase.ID), url.Values{"action": {"comment"}, "note": {"请尽快处理"}}},
+		{"/corrections/new", correction(neighbour)},
+	} {
+		rec := worker.post(w.path, w.form)
+		if rec.Code == http.StatusSeeOther || rec.Code == http.StatusOK && !strings.Contains(rec.Body.String(), "不存在") {
+			t.Errorf("POST %s %v: status %d, want it refused", w.path, w.form, rec.Code)
+		}
+		if strings.Contains(rec.Body.String(), neighbour.Name) || strings.Contains(rec.Body.String(), neighbourCase.Title) {
+			t.Errorf("POST %s refused, showing the neighbour's record", w.path)
+		}
+	}
+	after, _, err := f.s.ListVisits(ctx, civic.System, store.VisitFilter{PersonID: neighbour.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, err := f.s.CaseEvents(ctx, civic.System, neighbourCase.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range events {
+		if e.Note == "请尽快处理" {
+			t.Errorf("the worker commented on the neighbour grid's case")
+		}
+	}
+	if len(after) != len(before) {
+		t.Errorf("the worker recorded a visit to the neighbour grid's resident")
 	}
 }
