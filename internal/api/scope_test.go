@@ -50,6 +50,8 @@ var (
 	peopleCaseReaders = []civic.Role{civic.RoleGridWorker, civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleLeader, civic.RoleAdmin}
 	// hotspotReaders read early warnings: the metrics of cases they read.
 	hotspotReaders = []civic.Role{civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleOperator, civic.RoleLeader, civic.RoleAdmin}
+	// peopleWriters keep the people and houses registers.
+	peopleWriters = []civic.Role{civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleAdmin}
 	// dispatchers accept and route cases, and print place codes.
 	dispatchers = []civic.Role{civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleOperator, civic.RoleAdmin}
 	// orgWriters keep organisations and their webhooks (addresses of
@@ -59,7 +61,9 @@ var (
 	visitors = []civic.Role{civic.RoleGridWorker, civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleAdmin}
 	// referenceOps name their target in the body: one outside the scope is
 	// refused as an invalid reference (422, "does not exist").
-	referenceOps = map[string]bool{"record visit": true}
+	referenceOps = map[string]bool{"record visit": true, "link house": true, "create building": true, "assign household": true,
+		"record contact": true, "propose correction": true, "update house": true,
+		"move person out of scope": true}
 	// unseenOps answer a caller who may not read the target, inside the
 	// scope too, as if it were not there (404, or a list without it): a
 	// case is not a handler's or a resident's until it is theirs.
@@ -430,6 +434,47 @@ func scopeOps() []scopeOp {
 		{"list place codes", dispatchers, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
 			p := f.mustPlaceCode(at(w, in), n)
 			return "GET", "/api/v1/places", nil, p.Name
+		}},
+		// Writes to people, houses and care work in the place.
+		{"update person", peopleWriters, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			p := f.mustPerson(grid(w, in), n)
+			return "PUT", fmt.Sprintf("/api/v1/people/%d", p.ID), map[string]any{"grid_code": grid(w, in), "name": p.Name, "birth_date": p.BirthDate, "gender": p.Gender, "workplace": "社区超市"}, ""
+		}},
+		{"move person out of scope", nil, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			// Even a writer cannot move an inside person to the place beside.
+			p := f.mustPerson(w.in.grid, n)
+			return "PUT", fmt.Sprintf("/api/v1/people/%d", p.ID), map[string]any{"grid_code": w.out.grid, "name": p.Name, "birth_date": p.BirthDate, "gender": p.Gender}, ""
+		}},
+		{"link house", peopleWriters, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			p, h := f.mustPerson(grid(w, in), n), f.mustHouse(grid(w, in), n)
+			return "POST", "/api/v1/house-links", map[string]any{"person_id": p.ID, "house_id": h.ID, "relation": "owner"}, ""
+		}},
+		{"create building", peopleWriters, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			return "POST", "/api/v1/buildings", map[string]any{"grid_code": grid(w, in), "name": chineseDigits(n) + "号新楼", "floors": 6, "units": 2}, ""
+		}},
+		{"update house", peopleWriters, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			h := f.mustHouse(grid(w, in), n)
+			return "PUT", fmt.Sprintf("/api/v1/houses/%d", h.ID), map[string]any{"building_id": h.BuildingID, "unit": 1, "floor": 3, "number": "302"}, ""
+		}},
+		{"assign household", peopleWriters, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			m, h := f.mustPartyMember(grid(w, in), n), f.mustHouse(grid(w, in), n)
+			return "POST", "/api/v1/party/households", map[string]any{"member_id": m.ID, "house_id": h.ID}, ""
+		}},
+		{"record contact", visitors, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			h := f.mustPartyHousehold(grid(w, in), n, false)
+			return "POST", "/api/v1/party/contacts", map[string]any{"member_id": h.MemberID, "house_id": h.HouseID, "way": "phone", "notes": "电话问候"}, ""
+		}},
+		{"propose correction", visitors, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			p := f.mustPerson(grid(w, in), n)
+			return "POST", "/api/v1/corrections", map[string]any{"kind": "person", "target_id": p.ID, "changes": map[string]string{"workplace": "社区超市"}, "reason": "工作单位有变化"}, ""
+		}},
+		{"close care task", visitors, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			p := f.mustCareTask(grid(w, in), n)
+			ts, _, err := f.s.CareTasks(context.Background(), civic.System, store.CareTaskFilter{PersonID: p.ID})
+			if err != nil || len(ts) == 0 {
+				f.t.Fatalf("care task of %s: %v", p.Name, err)
+			}
+			return "POST", fmt.Sprintf("/api/v1/care/tasks/%d/close", ts[0].ID), map[string]any{"note": "住院治疗"}, ""
 		}},
 		{"list webhooks", orgWriters, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
 			h := f.mustWebhook(at(w, in).org, n)
