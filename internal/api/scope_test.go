@@ -50,6 +50,9 @@ var (
 	peopleCaseReaders = []civic.Role{civic.RoleGridWorker, civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleLeader, civic.RoleAdmin}
 	// hotspotReaders read early warnings: the metrics of cases they read.
 	hotspotReaders = []civic.Role{civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleOperator, civic.RoleLeader, civic.RoleAdmin}
+	// patrolSupervisors read the patrols of others in their scope; a grid
+	// worker reads only their own.
+	patrolSupervisors = []civic.Role{civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleLeader, civic.RoleAdmin}
 	// peopleWriters keep the people and houses registers.
 	peopleWriters = []civic.Role{civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleAdmin}
 	// dispatchers accept and route cases, and print place codes.
@@ -70,7 +73,9 @@ var (
 	unseenOps = map[string]bool{"get case": true, "case events": true, "case photos": true, "case household": true, "case reporters": true,
 		"case whistles": true, "case requests": true, "case duplicates": true, "list cases under": true, "search cases": true, "comment on case": true,
 		// A landlord (a resident) lists the rentals they reported.
-		"list rentals under": true}
+		"list rentals under": true,
+		// A grid worker reads only their own patrols.
+		"get patrol": true, "patrol track": true, "patrol findings": true, "list patrols under": true}
 )
 
 func pick[T any](inside bool, in, out T) T {
@@ -475,6 +480,23 @@ func scopeOps() []scopeOp {
 				f.t.Fatalf("care task of %s: %v", p.Name, err)
 			}
 			return "POST", fmt.Sprintf("/api/v1/care/tasks/%d/close", ts[0].ID), map[string]any{"note": "住院治疗"}, ""
+		}},
+		// A grid worker's patrol in the place: supervisors in scope read it.
+		{"get patrol", patrolSupervisors, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			p := f.mustPatrol(grid(w, in), n)
+			return "GET", fmt.Sprintf("/api/v1/patrols/%d", p.ID), nil, p.WorkerName
+		}},
+		{"patrol track", patrolSupervisors, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			p := f.mustPatrol(grid(w, in), n)
+			return "GET", fmt.Sprintf("/api/v1/patrols/%d/track", p.ID), nil, ""
+		}},
+		{"patrol findings", patrolSupervisors, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			p := f.mustPatrol(grid(w, in), n)
+			return "GET", fmt.Sprintf("/api/v1/patrols/%d/findings", p.ID), nil, ""
+		}},
+		{"list patrols under", patrolSupervisors, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			p := f.mustPatrol(grid(w, in), n)
+			return "GET", "/api/v1/patrols?limit=10000&under=" + area(w, in), nil, p.WorkerName
 		}},
 		{"list webhooks", orgWriters, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
 			h := f.mustWebhook(at(w, in).org, n)
@@ -970,4 +992,20 @@ func (f *fixture) mustPlaceCode(p scopePlace, n int) civic.PlaceCode {
 		f.t.Fatalf("place code at %s: %v", p.grid, err)
 	}
 	return pc
+}
+
+// mustPatrol has a new grid worker of grid start a patrol there.
+func (f *fixture) mustPatrol(grid string, n int) civic.Patrol {
+	f.t.Helper()
+	ctx := context.Background()
+	u, err := f.s.CreateUser(ctx, civic.System, store.NewUser{Username: fmt.Sprintf("patrol%d", n), DisplayName: "巡查员" + chineseDigits(n), Password: "password-x",
+		Role: civic.RoleGridWorker, Scope: civic.Scope{RegionCode: grid}})
+	if err != nil {
+		f.t.Fatalf("create grid worker: %v", err)
+	}
+	p, err := f.s.StartPatrol(ctx, store.ActorOf(u, ""), grid)
+	if err != nil {
+		f.t.Fatalf("start patrol in %s: %v", grid, err)
+	}
+	return p
 }
