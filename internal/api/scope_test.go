@@ -32,7 +32,7 @@ var (
 	// Assessments and their drill-downs cover the caller's own scope and
 	// name no target either.
 	searchOps = map[string]bool{"search people by name": true, "assessment per street": true, "assessment drill-down": true, "assessment weights": true, "find duplicates": true, "search cases": true,
-		"list place codes": true}
+		"list place codes": true, "list imports": true}
 	// assessors may read assessments: staff who oversee, and a handling
 	// organisation's staff (their own organisation's figures).
 	assessors = []civic.Role{civic.RoleCommunityStaff, civic.RoleStreetStaff, civic.RoleHandler, civic.RoleOperator, civic.RoleLeader, civic.RoleAdmin}
@@ -497,6 +497,19 @@ func scopeOps() []scopeOp {
 		{"list patrols under", patrolSupervisors, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
 			p := f.mustPatrol(grid(w, in), n)
 			return "GET", "/api/v1/patrols?limit=10000&under=" + area(w, in), nil, p.WorkerName
+		}},
+		// An import queued by the place's community staff, and its report.
+		{"get import", peopleWriters, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			im := f.mustImport(at(w, in), n)
+			return "GET", fmt.Sprintf("/api/v1/imports/%d", im.ID), nil, im.FileName
+		}},
+		{"import issues", peopleWriters, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			im := f.mustImport(at(w, in), n)
+			return "GET", fmt.Sprintf("/api/v1/imports/%d/issues", im.ID), nil, ""
+		}},
+		{"list imports", peopleWriters, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
+			im := f.mustImport(at(w, in), n)
+			return "GET", "/api/v1/imports?limit=10000", nil, im.FileName
 		}},
 		{"list webhooks", orgWriters, func(f *fixture, w *scopeWorld, in bool, n int) (string, string, any, string) {
 			h := f.mustWebhook(at(w, in).org, n)
@@ -1008,4 +1021,22 @@ func (f *fixture) mustPatrol(grid string, n int) civic.Patrol {
 		f.t.Fatalf("start patrol in %s: %v", grid, err)
 	}
 	return p
+}
+
+// mustImport has new community staff of the place's unit queue a houses
+// import, named for n.
+func (f *fixture) mustImport(p scopePlace, n int) civic.Import {
+	f.t.Helper()
+	ctx := context.Background()
+	u, err := f.s.CreateUser(ctx, civic.System, store.NewUser{Username: fmt.Sprintf("importer%d", n), DisplayName: "导入员", Password: "password-x",
+		Role: civic.RoleCommunityStaff, Scope: civic.Scope{RegionCode: p.unit}})
+	if err != nil {
+		f.t.Fatalf("create community staff: %v", err)
+	}
+	data := []byte("网格编码,小区,楼栋,单元,楼层,门牌号,面积,用途\n" + p.grid + ",和平里,1号楼,1,2,201,60,自住\n")
+	im, err := f.s.StartImport(ctx, store.ActorOf(u, ""), civic.ImportHouses, "房屋导入"+chineseDigits(n)+".csv", data)
+	if err != nil {
+		f.t.Fatalf("queue import in %s: %v", p.unit, err)
+	}
+	return im
 }
