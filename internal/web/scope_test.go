@@ -12,15 +12,59 @@ import (
 	"github.com/civicgrid/civicgrid/internal/store"
 )
 
+// neighbourWorld is a viewer, a grid of theirs and a grid beside their
+// scope, with a point in each and what names the neighbour's territory.
+type neighbourWorld struct {
+	name            string
+	viewer          string // username
+	own, neighbour  string // grid codes
+	ownLng, nbLng   float64
+	ownStaff        string // a grid staff member of own
+	nbGridName      string
+	nbStaff         string // a grid staff member of neighbour
+	ownRegionInList string // a region name the viewer's grid table shows
+}
+
 // TestNeighbourGridPages: a grid worker of grid A1 opens the pages that
 // read people, houses, cases and field work, with records of grid A2 — the
-// other grid of the same community — beside their own. Lists and exports
-// show their grid's records and never the neighbour's; the neighbour's
-// records answer 404, writes naming them are refused; the worker's house
-// lists a tenant registered in A2 without naming them.
+// other grid of the same community — beside their own; community staff of
+// community A do the same beside community A′, the other community of
+// street A. Lists and exports show the viewer's records and never the
+// neighbour's; the neighbour's records answer 404, writes naming them are
+// refused; the viewer's house lists a tenant registered beside without
+// naming them.
 func TestNeighbourGridPages(t *testing.T) {
 	f := mustFixture(t)
 	ctx := context.Background()
+	// Community A′ in the strip of street A east of community A.
+	feats, err := store.ParseRegionFile([]byte(`{"type":"FeatureCollection","features":[` +
+		`{"type":"Feature","properties":{"code":"110101001002","name":"幸福东社区"},"geometry":{"type":"Polygon","coordinates":[[[116.345,39.915],[116.35,39.915],[116.35,39.945],[116.345,39.945],[116.345,39.915]]]}},` +
+		`{"type":"Feature","properties":{"code":"110101001002001","name":"幸福东社区第一网格"},"geometry":{"type":"Polygon","coordinates":[[[116.345,39.915],[116.35,39.915],[116.35,39.945],[116.345,39.945],[116.345,39.915]]]}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.ImportRegions(ctx, civic.System, feats); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.CreateStaff(ctx, civic.System, civic.Staff{GridCode: "110101001002001", Name: "吴东格", Position: civic.PositionFullTime, Phone: "13800000009", StartDate: "2025-01-01"}); err != nil {
+		t.Fatal(err)
+	}
+	f.mustUser(t, "community", civic.RoleCommunityStaff, commA)
+	for i, w := range []neighbourWorld{
+		{name: "grid", viewer: "worker", own: gridA1, neighbour: gridA2, ownLng: 116.32, nbLng: 116.337, ownStaff: "张网格长",
+			nbGridName: "幸福第二网格", nbStaff: "陈兼职", ownRegionInList: "幸福第一网格"},
+		{name: "community", viewer: "community", own: gridA2, neighbour: "110101001002001", ownLng: 116.337, nbLng: 116.3475, ownStaff: "陈兼职",
+			nbGridName: "幸福东社区", nbStaff: "吴东格", ownRegionInList: "幸福第二网格"},
+	} {
+		t.Run(w.name, func(t *testing.T) { checkNeighbourPages(t, f, w, i) })
+	}
+}
+
+// checkNeighbourPages fills w's two grids and walks the viewer's pages; i
+// keeps each world's names apart.
+func checkNeighbourPages(t *testing.T, f *fixture, w neighbourWorld, i int) {
+	ctx := context.Background()
+	tag := []string{"甲", "乙"}[i]
 	home := func(grid, building, name string, tags ...civic.Tag) (civic.Building, civic.House, civic.Person) {
 		t.Helper()
 		b, err := f.s.SaveBuilding(ctx, civic.System, civic.Building{GridCode: grid, Name: building, Floors: 6, Units: 2})
@@ -43,14 +87,14 @@ func TestNeighbourGridPages(t *testing.T) {
 		}
 		return b, h, p
 	}
-	_, ownHouse, own := home(gridA1, "本网格楼", "赵本格", civic.TagAlone, civic.TagParty)
-	nb, nh, neighbour := home(gridA2, "邻网格楼", "钱邻格", civic.TagAlone, civic.TagParty)
+	_, ownHouse, own := home(w.own, tag+"本网格楼", tag+"赵本格", civic.TagAlone, civic.TagParty)
+	nb, nh, neighbour := home(w.neighbour, tag+"邻网格楼", tag+"钱邻格", civic.TagAlone, civic.TagParty)
 	// The neighbour also rents the worker's house, keeping their home in A2.
 	if _, err := f.s.LinkHouse(ctx, civic.System, civic.HouseLink{PersonID: neighbour.ID, HouseID: ownHouse.ID, Relation: civic.RelationTenant}); err != nil {
 		t.Fatal(err)
 	}
 	// Elders living alone and not yet visited get care tasks.
-	for _, e := range []struct{ grid, name string }{{gridA1, "孙独居"}, {gridA2, "李独居"}} {
+	for _, e := range []struct{ grid, name string }{{w.own, tag + "孙独居"}, {w.neighbour, tag + "李独居"}} {
 		if _, err := f.s.SavePerson(ctx, civic.System, civic.Person{GridCode: e.grid, Name: e.name, BirthDate: "1940-02-02", Tags: []civic.Tag{civic.TagAlone}}, ""); err != nil {
 			t.Fatal(err)
 		}
@@ -67,12 +111,12 @@ func TestNeighbourGridPages(t *testing.T) {
 		}
 		return c
 	}
-	ownCase, neighbourCase := file("本网格井盖松动", 116.32), file("邻网格井盖松动", 116.337)
-	if !civic.InSubtree(neighbourCase.RegionCode, gridA2) || !civic.InSubtree(ownCase.RegionCode, gridA1) {
+	ownCase, neighbourCase := file(tag+"本网格井盖松动", w.ownLng), file(tag+"邻网格井盖松动", w.nbLng)
+	if !civic.InSubtree(neighbourCase.RegionCode, w.neighbour) || !civic.InSubtree(ownCase.RegionCode, w.own) {
 		t.Fatalf("cases filed in %s and %s", ownCase.RegionCode, neighbourCase.RegionCode)
 	}
 
-	worker := f.mustLogin(t, "worker")
+	worker := f.mustLogin(t, w.viewer)
 	for _, c := range []struct {
 		path string
 		want []string // the worker's own records, shown
@@ -80,21 +124,21 @@ func TestNeighbourGridPages(t *testing.T) {
 		{"/people", []string{own.Name}},
 		{"/people?q=钱", nil},
 		{"/people/export", []string{own.Name}},
-		{"/people/export?kind=houses", []string{"本网格楼"}},
+		{"/people/export?kind=houses", []string{tag + "本网格楼"}},
 		{"/compounds", nil},
-		{"/care", []string{"孙独居"}},
+		{"/care", []string{tag + "孙独居"}},
 		{"/party", []string{own.Name}},
 		{"/visits", nil}, // the worker's own visits
 		{"/rentals", nil},
 		{"/completeness", nil},
 		{"/cases", []string{ownCase.Title}},
 		{"/cases?q=井盖松动", []string{ownCase.Title}},
-		{"/grids", []string{"幸福第一网格"}},
-		{"/staff", []string{"张网格长"}},
+		{"/grids", []string{w.ownRegionInList}},
+		{"/staff", []string{w.ownStaff}},
 		{"/corrections", nil},
 		{"/field", nil},
 		{fmt.Sprintf("/houses/%d", ownHouse.ID), []string{own.Name, "其他网格登记的人员"}},
-		{fmt.Sprintf("/people/%d", own.ID), []string{"本网格楼"}},
+		{fmt.Sprintf("/people/%d", own.ID), []string{tag + "本网格楼"}},
 	} {
 		body := mustStatus(t, worker.get(c.path), http.StatusOK)
 		for _, w := range c.want {
@@ -102,7 +146,7 @@ func TestNeighbourGridPages(t *testing.T) {
 				t.Errorf("%s lacks %q", c.path, w)
 			}
 		}
-		for _, leak := range []string{neighbour.Name, "李独居", "邻网格楼", neighbourCase.Title, "陈兼职", "幸福第二网格"} {
+		for _, leak := range []string{neighbour.Name, tag + "李独居", tag + "邻网格楼", neighbourCase.Title, w.nbStaff, w.nbGridName} {
 			if strings.Contains(body, leak) {
 				t.Errorf("%s shows the neighbour grid's %q", c.path, leak)
 			}
@@ -114,14 +158,14 @@ func TestNeighbourGridPages(t *testing.T) {
 		fmt.Sprintf("/buildings/%d", nb.ID),
 		fmt.Sprintf("/cases/%d", neighbourCase.ID),
 		fmt.Sprintf("/cases/%d/duplicates", neighbourCase.ID),
-		"/regions/" + gridA2,
-		"/map/card/" + gridA2,
+		"/regions/" + w.neighbour,
+		"/map/card/" + w.neighbour,
 	} {
 		rec := worker.get(path)
 		if rec.Code != http.StatusNotFound && rec.Code != http.StatusForbidden {
 			t.Errorf("GET %s: status %d, want 404", path, rec.Code)
 		}
-		for _, leak := range []string{neighbour.Name, "邻网格楼", neighbourCase.Title, "幸福第二网格"} {
+		for _, leak := range []string{neighbour.Name, tag + "邻网格楼", neighbourCase.Title, w.nbGridName} {
 			if strings.Contains(rec.Body.String(), leak) {
 				t.Errorf("GET %s refused, showing %q", path, leak)
 			}
