@@ -520,7 +520,13 @@ func scopeOps() []scopeOp {
 
 func (f *fixture) mustUser(username, scope string) civic.User {
 	f.t.Helper()
-	u, err := f.s.CreateUser(context.Background(), civic.System, store.NewUser{Username: username, DisplayName: username, Password: "password-x", Role: civic.RoleGridWorker, Scope: civic.Scope{RegionCode: scope}})
+	return f.mustAccount(username, username, civic.RoleGridWorker, scope)
+}
+
+// mustAccount makes an account of a role scoped to a region.
+func (f *fixture) mustAccount(username, displayName string, role civic.Role, scope string) civic.User {
+	f.t.Helper()
+	u, err := f.s.CreateUser(context.Background(), civic.System, store.NewUser{Username: username, DisplayName: displayName, Password: "password-x", Role: role, Scope: civic.Scope{RegionCode: scope}})
 	if err != nil {
 		f.t.Fatalf("create user %s: %v", username, err)
 	}
@@ -776,10 +782,7 @@ func dupFinders() []civic.Role {
 func (f *fixture) mustDuplicateCase(n int, lng, lat float64) string {
 	f.t.Helper()
 	desc := fmt.Sprintf("路灯坏了晚上不亮，编号D%d", n)
-	u, err := f.s.CreateUser(context.Background(), civic.System, store.NewUser{Username: fmt.Sprintf("dupres%d", n), DisplayName: "居民", Password: "password-x", Role: civic.RoleResident, Scope: civic.Scope{RegionCode: codeCity}})
-	if err != nil {
-		f.t.Fatalf("create resident: %v", err)
-	}
+	u := f.mustAccount(fmt.Sprintf("dupres%d", n), "居民", civic.RoleResident, codeCity)
 	if _, _, err := f.s.SubmitCase(context.Background(), store.ActorOf(u, ""), f.s.NewLocator(0), store.NewCase{Source: civic.SourceResident,
 		Title: "路灯坏了", Description: desc, HasLocation: true, Lng: lng, Lat: lat}); err != nil {
 		f.t.Fatalf("file case: %v", err)
@@ -792,11 +795,7 @@ func (f *fixture) mustDuplicateCase(n int, lng, lat float64) string {
 func (f *fixture) mustPlacedCase(n int, p scopePlace) civic.Case {
 	f.t.Helper()
 	ctx := context.Background()
-	u, err := f.s.CreateUser(ctx, civic.System, store.NewUser{Username: fmt.Sprintf("caseres%d", n), DisplayName: "报事人" + chineseDigits(n), Password: "password-x",
-		Role: civic.RoleResident, Scope: civic.Scope{RegionCode: codeCity}})
-	if err != nil {
-		f.t.Fatalf("create resident: %v", err)
-	}
+	u := f.mustAccount(fmt.Sprintf("caseres%d", n), "报事人"+chineseDigits(n), civic.RoleResident, codeCity)
 	c, _, err := f.s.SubmitCase(ctx, store.ActorOf(u, ""), f.s.NewLocator(0), store.NewCase{Source: civic.SourceResident,
 		Title: "井盖破损" + chineseDigits(n), Description: "小区门口井盖破损，有人踩空", HasLocation: true, Lng: p.lng, Lat: p.lat})
 	if err != nil {
@@ -1011,11 +1010,7 @@ func (f *fixture) mustPlaceCode(p scopePlace, n int) civic.PlaceCode {
 func (f *fixture) mustPatrol(grid string, n int) civic.Patrol {
 	f.t.Helper()
 	ctx := context.Background()
-	u, err := f.s.CreateUser(ctx, civic.System, store.NewUser{Username: fmt.Sprintf("patrol%d", n), DisplayName: "巡查员" + chineseDigits(n), Password: "password-x",
-		Role: civic.RoleGridWorker, Scope: civic.Scope{RegionCode: grid}})
-	if err != nil {
-		f.t.Fatalf("create grid worker: %v", err)
-	}
+	u := f.mustAccount(fmt.Sprintf("patrol%d", n), "巡查员"+chineseDigits(n), civic.RoleGridWorker, grid)
 	p, err := f.s.StartPatrol(ctx, store.ActorOf(u, ""), grid)
 	if err != nil {
 		f.t.Fatalf("start patrol in %s: %v", grid, err)
@@ -1028,11 +1023,7 @@ func (f *fixture) mustPatrol(grid string, n int) civic.Patrol {
 func (f *fixture) mustImport(p scopePlace, n int) civic.Import {
 	f.t.Helper()
 	ctx := context.Background()
-	u, err := f.s.CreateUser(ctx, civic.System, store.NewUser{Username: fmt.Sprintf("importer%d", n), DisplayName: "导入员", Password: "password-x",
-		Role: civic.RoleCommunityStaff, Scope: civic.Scope{RegionCode: p.unit}})
-	if err != nil {
-		f.t.Fatalf("create community staff: %v", err)
-	}
+	u := f.mustAccount(fmt.Sprintf("importer%d", n), "导入员", civic.RoleCommunityStaff, p.unit)
 	data := []byte("网格编码,小区,楼栋,单元,楼层,门牌号,面积,用途\n" + p.grid + ",和平里,1号楼,1,2,201,60,自住\n")
 	im, err := f.s.StartImport(ctx, store.ActorOf(u, ""), civic.ImportHouses, "房屋导入"+chineseDigits(n)+".csv", data)
 	if err != nil {
