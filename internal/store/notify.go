@@ -294,6 +294,11 @@ func (s *Store) CreateWebhook(ctx context.Context, a civic.Actor, orgID int64, u
 
 // Webhooks lists an organisation's endpoints (without secrets).
 func (s *Store) Webhooks(ctx context.Context, a civic.Actor, orgID int64) ([]Webhook, error) {
+	// Addresses and the receivers' last errors are for those who keep
+	// organisations, not for every reader of the organisation.
+	if err := a.Must(civic.PermOrgWrite); err != nil {
+		return nil, err
+	}
 	if _, err := s.GetOrganisation(ctx, a, orgID); err != nil {
 		return nil, err
 	}

@@ -82,5 +82,11 @@ func TestWebhookURLThisMachine(t *testing.T) {
 				t.Errorf("%s: %v", u, err)
 			}
 		}
+		// The addresses and their failures are for those who keep
+		// organisations: community staff may read the department, not its
+		// endpoints.
+		if hooks, err := s.Webhooks(ctx, w.community, w.dept.ID); civic.ErrorCodeOf(err) != civic.EForbidden || len(hooks) != 0 {
+			t.Fatalf("community staff listed webhooks: %+v %v", hooks, err)
+		}
 	})
 }
