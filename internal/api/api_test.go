@@ -170,7 +170,7 @@ func TestTokensAndAccounts(t *testing.T) {
 		if got := f.do("POST", "/api/v1/me/tokens?lang=en", f.admin, map[string]string{"name": "后门"}); got.Status != 403 || !strings.Contains(string(got.Body), "an API token cannot create tokens") {
 			t.Fatalf("a token made a token: %d %s", got.Status, got.Body)
 		}
-		if got := f.do("POST", "/api/v1/me/password", f.admin, map[string]string{"current_password": "password-cityadmin", "new_password": "taken-over-1"}); got.Status != 403 || !strings.Contains(string(got.Body), "API 令牌不能创建令牌或修改密码") {
+		if got := f.do("POST", "/api/v1/me/password", f.admin, map[string]string{"current_password": "password-cityadmin", "new_password": "taken-over-1"}); got.Status != 403 || !strings.Contains(string(got.Body), "API 令牌不能创建令牌、修改或重置密码") {
 			t.Fatalf("a token changed the password: %d %s", got.Status, got.Body)
 		}
 
@@ -211,6 +211,10 @@ func TestTokensAndAccounts(t *testing.T) {
 		op := f.tokens[civic.RoleOperator]
 		var opUser civic.User
 		f.do("GET", "/api/v1/me", op, nil).decode(t, &opUser)
+		// Not with a token: it could take over the account.
+		if got := f.do("POST", "/api/v1/users/"+itoa(opUser.ID)+"/password", mustSessionToken(t, f, session), map[string]string{"new_password": "reset-by-token-1"}); got.Status != 403 || !strings.Contains(string(got.Body), "重置密码") {
+			t.Fatalf("reset with a token: %d %s", got.Status, got.Body)
+		}
 		if got := f.doSession("POST", "/api/v1/users/"+itoa(opUser.ID)+"/password", session, map[string]string{"new_password": "reset-by-admin-1"}); got.Status != 204 {
 			t.Fatalf("reset: %d %s", got.Status, got.Body)
 		}

@@ -76,6 +76,9 @@ type fixture struct {
 	orgB1  civic.Organisation
 	tokens map[civic.Role]string // one user per role, scoped to street A1 (or its one community)
 	admin  string                // a city-wide admin's token
+	// sessions holds a session of each token's user, for what a token
+	// may not do (auth.SessionActor).
+	sessions map[string]string
 }
 
 // mustFixture builds the fixture city on s and serves the API over it.
@@ -130,6 +133,14 @@ func (f *fixture) mustUserToken(username string, role civic.Role, sc civic.Scope
 	if err != nil {
 		f.t.Fatalf("create token for %s: %v", username, err)
 	}
+	sess, err := f.s.CreateSession(ctx, u.ID, "127.0.0.1", "test")
+	if err != nil {
+		f.t.Fatalf("create session for %s: %v", username, err)
+	}
+	if f.sessions == nil {
+		f.sessions = map[string]string{}
+	}
+	f.sessions[tok] = sess
 	return tok
 }
 

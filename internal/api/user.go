@@ -110,8 +110,11 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 // resetPassword is an admin setting another user's password.
+// resetPassword needs a session (auth.SessionActor): a leaked admin token
+// that could set another person's password would sign in as them, act in
+// their name and outlive its own revocation.
 func (a *API) resetPassword(w http.ResponseWriter, r *http.Request) error {
-	act, err := auth.Actor(r.Context())
+	act, err := auth.SessionActor(r.Context())
 	if err != nil {
 		return err
 	}

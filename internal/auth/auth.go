@@ -242,9 +242,10 @@ func ViaToken(ctx context.Context) bool {
 }
 
 // SessionActor is Actor for what only a person signed in with the password
-// may do: make API tokens and change the password. A token holder is
-// refused, or a leaked token could make itself successors that outlive its
-// revocation, or lock the owner out by changing the password.
+// may do: make API tokens, change the password, reset another user's. A
+// token holder is refused, or a leaked token could make itself successors
+// that outlive its revocation, lock the owner out by changing the password,
+// or take over another account by resetting its password.
 func SessionActor(ctx context.Context) (civic.Actor, error) {
 	act, err := Actor(ctx)
 	if err != nil {
@@ -252,8 +253,8 @@ func SessionActor(ctx context.Context) (civic.Actor, error) {
 	}
 	if ViaToken(ctx) {
 		return civic.Actor{}, civic.Errorf(civic.EForbidden,
-			"API 令牌不能创建令牌或修改密码，请用用户名和密码登录（POST /api/v1/session 或网页）后再操作",
-			"an API token cannot create tokens or change the password; sign in with the username and password (POST /api/v1/session, or the web pages) to do so")
+			"API 令牌不能创建令牌、修改或重置密码，请用用户名和密码登录（POST /api/v1/session 或网页）后再操作",
+			"an API token cannot create tokens or change or reset passwords; sign in with the username and password (POST /api/v1/session, or the web pages) to do so")
 	}
 	return act, nil
 }
