@@ -90,7 +90,8 @@ var servingAt = regexp.MustCompile(`serving at (http://\S+)`)
 func timeToReady(ctx context.Context, self, cmd, db string) (time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	p := exec.CommandContext(ctx, self, cmd, "--db", db, "--addr", "127.0.0.1:0", "--log-level", "warn")
+	// In English: servingAt reads the start-up line.
+	p := exec.CommandContext(ctx, self, cmd, "--db", db, "--addr", "127.0.0.1:0", "--log-level", "warn", "--lang", "en")
 	p.Env = append(os.Environ(), "CIVICGRID_DB=", "CIVICGRID_ADDR=")
 	out, err := p.StdoutPipe()
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -32,7 +33,7 @@ func main() {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(2)
 		}
-		fmt.Fprintln(os.Stderr, "civicgrid:", errorText(err, env.Getenv))
+		fmt.Fprintln(os.Stderr, "civicgrid:", errorText(err, langOf(os.Args[1:], env.Getenv)))
 		os.Exit(1)
 	}
 }
@@ -45,43 +46,90 @@ type Env struct {
 	Getenv         func(string) string
 	// Ready, if set, is called with the base URL once the server answers.
 	Ready func(url string)
+	// Lang is the language of the run's messages; run sets it (langOf).
+	Lang lang
 }
 
 type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
-const usage = `civicgrid — grassroots community governance (网格化基层治理)
+// command is one line of the usage: how a command is called and what it
+// does, in both languages.
+type command struct{ name, args, zh, en string }
 
-Usage:
-  civicgrid serve   [--db PATH|URL] [--addr HOST:PORT] [--basemap URL]   run the server
-  civicgrid demo    [--db PATH|URL] [--addr HOST:PORT]                   load the demo city if the database is empty, then serve it
-  civicgrid migrate [--db PATH|URL]                                      apply database migrations
-  civicgrid user add --username U --name N --role R --scope CODE [--org ID] [--password-stdin]
-  civicgrid user passwd USERNAME [--password-stdin]
-  civicgrid user list [--role R]
-  civicgrid import regions FILE.geojson                                  import regions, all or nothing
-  civicgrid export regions [--under CODE] [--out FILE]                   export regions as GeoJSON
-  civicgrid keys rotate [--keys FILE]                                    add a new key for ID and phone numbers and re-encrypt with it
-  civicgrid keys reseal                                                  re-encrypt what is still under an older key
-  civicgrid triage train --data FILE.csv --out MODEL                     train the text classifier
-  civicgrid triage classify --model MODEL                                classify lines of standard input
-  civicgrid triage eval --train TRAIN.csv --test TEST.csv                train, test, print per-class figures
-  civicgrid triage cv --data FILE.csv [--folds 5]                        stratified cross-validation
-  civicgrid bench startup [--runs N]                                     measure start-up times
-  civicgrid version
+// commands is the command line's table of contents.
+func commands() []command {
+	return []command{
+		{"serve", "[--db PATH|URL] [--addr HOST:PORT] [--basemap URL]", "运行服务器", "run the server"},
+		{"demo", "[--db PATH|URL] [--addr HOST:PORT]", "数据库为空时载入演示城市，然后运行服务器", "load the demo city if the database is empty, then serve it"},
+		{"migrate", "[--db PATH|URL]", "执行数据库迁移", "apply database migrations"},
+		{"user add", "--username U --name N --role R --scope CODE [--org ID] [--password-stdin]", "新建账号", "create an account"},
+		{"user passwd", "USERNAME [--password-stdin]", "重设密码，该账号的会话随即结束", "set a new password, which ends the account's sessions"},
+		{"user list", "[--role R]", "列出账号", "list the accounts"},
+		{"import regions", "FILE.geojson", "导入区划和网格：全部导入，或一个也不导入", "import regions, all or nothing"},
+		{"export regions", "[--under CODE] [--out FILE]", "把区划导出为 GeoJSON", "export regions as GeoJSON"},
+		{"keys rotate", "[--keys FILE]", "为身份证号和手机号新增一把密钥，并用它重新加密", "add a new key for ID and phone numbers and re-encrypt with it"},
+		{"keys reseal", "", "把仍用旧密钥加密的数据用当前密钥重新加密", "re-encrypt what is still under an older key"},
+		{"triage train", "--data FILE.csv --out MODEL [--extra SCHEME.csv]", "训练文本分类模型", "train the text classifier"},
+		{"triage classify", "--model MODEL", "为标准输入的每一行分类", "classify lines of standard input"},
+		{"triage eval", "--train TRAIN.csv --test TEST.csv [--extra SCHEME.csv]", "训练、测试，输出各分类的指标", "train, test, print per-class figures"},
+		{"triage cv", "--data FILE.csv [--folds 5] [--extra SCHEME.csv]", "分层交叉验证", "stratified cross-validation"},
+		{"bench startup", "[--runs N]", "测量启动时间（开发者工具，输出为英文）", "measure start-up times (a developer tool)"},
+		{"version", "", "显示版本", "print the version"},
+	}
+}
 
-Every flag can also be set in the environment: --db is CIVICGRID_DB, --addr is
-CIVICGRID_ADDR, --basemap is CIVICGRID_BASEMAP, and so on. --db takes a SQLite
-file path (default ./civicgrid.db) or a postgres:// URL. ID and phone numbers of
-residents are encrypted with the keys in --keys (CIVICGRID_KEYS_FILE; default
-beside the SQLite file, created on first start: back it up) or CIVICGRID_KEYS.`
+// usageText is how to call the commands whose name starts with prefix
+// ("triage", "user add"), or all of them, in the run's language.
+func usageText(l lang, prefix string) string {
+	var b strings.Builder
+	if prefix == "" {
+		b.WriteString(l.pick("civicgrid — 网格化基层治理\n\n", "civicgrid — grassroots community governance (网格化基层治理)\n\n"))
+	}
+	b.WriteString(l.pick("用法：", "Usage:"))
+	n := 0
+	for _, c := range commands() {
+		if prefix != "" && c.name != prefix && !strings.HasPrefix(c.name, prefix+" ") {
+			continue
+		}
+		n++
+		b.WriteString("\n  " + strings.TrimSpace("civicgrid "+c.name+" "+c.args) + "\n      " + l.pick(c.zh, c.en))
+	}
+	if n == 0 {
+		b.WriteString("\n  civicgrid " + prefix + l.pick(" [选项]", " [options]"))
+	}
+	if prefix == "" {
+		b.WriteString("\n\n" + l.pick(`每个选项也可以由环境变量设置：--db 即 CIVICGRID_DB，--addr 即 CIVICGRID_ADDR，
+--basemap 即 CIVICGRID_BASEMAP，依此类推。--lang zh|en（CIVICGRID_LANG）选择命令行
+消息的语言，默认中文。--db 是 SQLite 文件路径（默认 ./civicgrid.db）或 postgres://
+URL。居民的身份证号和手机号用 --keys 中的密钥加密（CIVICGRID_KEYS_FILE；默认在 SQLite
+文件旁，首次启动时创建，请备份），密钥也可以直接放在 CIVICGRID_KEYS 中。`, `Every flag can also be set in the environment: --db is CIVICGRID_DB, --addr is
+CIVICGRID_ADDR, --basemap is CIVICGRID_BASEMAP, and so on. --lang zh|en
+(CIVICGRID_LANG) chooses the language of these messages; Chinese by default.
+--db takes a SQLite file path (default ./civicgrid.db) or a postgres:// URL. ID
+and phone numbers of residents are encrypted with the keys in --keys
+(CIVICGRID_KEYS_FILE; default beside the SQLite file, created on first start:
+back it up) or CIVICGRID_KEYS.`))
+	}
+	return b.String()
+}
 
 func run(ctx context.Context, args []string, env Env) error {
+	env.Lang = langOf(args, env.Getenv)
+	// --lang may also come before the command or between its words:
+	// civicgrid --lang en help, civicgrid triage --lang en eval ….
+	args, err := skipLang(env, args)
+	if err != nil {
+		return err
+	}
 	if len(args) == 0 {
-		return usageError{usage}
+		return usageError{usageText(env.Lang, "")}
 	}
 	cmd, rest := args[0], args[1:]
+	if rest, err = skipLang(env, rest); err != nil {
+		return err
+	}
 	switch cmd {
 	case "serve":
 		return cmdServe(ctx, rest, env, false)
@@ -105,11 +153,23 @@ func run(ctx context.Context, args []string, env Env) error {
 		fmt.Fprintln(env.Stdout, "civicgrid", versionString())
 		return nil
 	case "help", "--help", "-h":
-		fmt.Fprintln(env.Stdout, usage)
+		fmt.Fprintln(env.Stdout, usageText(env.Lang, ""))
 		return nil
 	}
-	return usageError{fmt.Sprintf("unknown command %q\n\n%s", cmd, usage)}
+	return env.usagef("未知命令 %q\n\n%s", "unknown command %q\n\n%s", cmd, usageText(env.Lang, ""))
 }
+
+// unknownSub is the usage error for a command group (user, keys, triage)
+// called without a known subcommand.
+func unknownSub(env Env, group string, args []string) error {
+	if len(args) == 0 {
+		return usageError{usageText(env.Lang, group)}
+	}
+	return env.usagef("未知的 %[3]s 命令 %[1]q\n\n%[2]s", "unknown %[3]s command %[1]q\n\n%[2]s", args[0], usageText(env.Lang, group), group)
+}
+
+// usageOf is the usage error of one command: its usage line.
+func usageOf(env Env, cmd string) error { return usageError{usageText(env.Lang, cmd)} }
 
 func versionString() string {
 	v := version
@@ -129,21 +189,21 @@ type config struct {
 	db        string
 	logLevel  string
 	logFormat string
-	lang      string
+	lang      lang
 	keys      string
 	keysFile  string
 }
 
 // newFlags makes a flag set whose defaults come from CIVICGRID_* variables.
 func newFlags(name string, env Env, c *config) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.StringVar(&c.db, "db", envOr(env, "CIVICGRID_DB", "./civicgrid.db"), "SQLite file path or postgres:// URL")
-	fs.StringVar(&c.logLevel, "log-level", envOr(env, "CIVICGRID_LOG_LEVEL", "info"), "debug, info, warn or error")
-	fs.StringVar(&c.logFormat, "log-format", envOr(env, "CIVICGRID_LOG_FORMAT", "text"), "text or json")
-	fs.StringVar(&c.lang, "lang", envOr(env, "CIVICGRID_LANG", "zh"), "language of messages: zh or en")
+	fs := flagSet(name, env, c)
+	fs.StringVar(&c.db, "db", envOr(env, "CIVICGRID_DB", "./civicgrid.db"), env.text("SQLite 文件路径或 postgres:// URL", "SQLite file path or postgres:// URL"))
+	fs.StringVar(&c.logLevel, "log-level", envOr(env, "CIVICGRID_LOG_LEVEL", "info"), env.text("日志级别：debug、info、warn 或 error", "debug, info, warn or error"))
+	fs.StringVar(&c.logFormat, "log-format", envOr(env, "CIVICGRID_LOG_FORMAT", "text"), env.text("日志格式：text 或 json", "text or json"))
 	c.keys = env.Getenv("CIVICGRID_KEYS")
-	fs.StringVar(&c.keysFile, "keys", envOr(env, "CIVICGRID_KEYS_FILE", ""), "file of the keys that seal ID and phone numbers (default: beside the SQLite file, or ./civicgrid.keys; created if missing). CIVICGRID_KEYS may hold the keys themselves")
+	fs.StringVar(&c.keysFile, "keys", envOr(env, "CIVICGRID_KEYS_FILE", ""), env.text(
+		"加密身份证号和手机号的密钥文件（默认在 SQLite 文件旁，或 ./civicgrid.keys；不存在时创建）。密钥也可以直接放在 CIVICGRID_KEYS 中",
+		"file of the keys that seal ID and phone numbers (default: beside the SQLite file, or ./civicgrid.keys; created if missing). CIVICGRID_KEYS may hold the keys themselves"))
 	return fs
 }
 
@@ -159,16 +219,6 @@ func envBool(env Env, key string) bool {
 	return v == "1" || v == "true" || v == "yes"
 }
 
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return usageError{""}
-		}
-		return usageError{err.Error()}
-	}
-	return nil
-}
-
 func (c config) logger(env Env) *slog.Logger {
 	var lvl slog.Level
 	_ = lvl.UnmarshalText([]byte(c.logLevel))
@@ -179,10 +229,16 @@ func (c config) logger(env Env) *slog.Logger {
 	return slog.New(slog.NewTextHandler(env.Stderr, opts))
 }
 
-// errorText shows an application error in the operator's language, with
-// every field reason on its own line.
-func errorText(err error, getenv func(string) string) string {
-	lang := getenv("CIVICGRID_LANG")
+// errorText shows an application error in the run's language (langOf),
+// with every field reason on its own line.
+func errorText(err error, l lang) string {
+	if f, ok := err.(*failure); ok {
+		return l.pick(f.zh+"：", f.en+": ") + errorText(f.err, l)
+	}
+	if pe, ok := err.(*fs.PathError); ok && l == langZH {
+		return pathText(pe)
+	}
+	lang := string(l)
 	var e *civic.Error
 	if !errors.As(err, &e) {
 		// A file's problem carries both languages; the context wrapped

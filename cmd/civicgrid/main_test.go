@@ -50,8 +50,11 @@ func TestVersionAndUsage(t *testing.T) {
 	if err != nil || !strings.HasPrefix(out, "civicgrid ") {
 		t.Fatalf("version: %q %v", out, err)
 	}
-	if _, _, err := runCmd(t, "", nil, "frobnicate"); err == nil || !strings.Contains(err.Error(), "unknown command") {
+	if _, _, err := runCmd(t, "", nil, "frobnicate"); err == nil || !strings.Contains(err.Error(), "未知命令") || !strings.Contains(err.Error(), "用法：") {
 		t.Fatalf("unknown command: %v", err)
+	}
+	if _, _, err := runCmd(t, "", map[string]string{"CIVICGRID_LANG": "en"}, "frobnicate"); err == nil || !strings.Contains(err.Error(), "unknown command") {
+		t.Fatalf("unknown command in English: %v", err)
 	}
 }
 
@@ -75,14 +78,14 @@ func TestCommandLine(t *testing.T) {
 			os.WriteFile(good, []byte(cityFile), 0o644)
 			os.WriteFile(bad, []byte(brokenFile), 0o644)
 
-			if out, _, err := runCmd(t, "", vars, "migrate"); err != nil || !strings.Contains(out, "schema version") {
+			if out, _, err := runCmd(t, "", vars, "migrate"); err != nil || !strings.Contains(out, "数据库结构版本为") {
 				t.Fatalf("migrate: %q %v", out, err)
 			}
 			_, _, err := runCmd(t, "", vars, "import", "regions", bad)
-			if err == nil || !strings.Contains(errorText(err, func(string) string { return "" }), "第2个要素（110101 开口区）") {
+			if err == nil || !strings.Contains(errorText(err, langZH), "第2个要素（110101 开口区）") {
 				t.Fatalf("broken import: %v", err)
 			}
-			if out, _, err := runCmd(t, "", vars, "import", "regions", good); err != nil || !strings.Contains(out, "2 created") {
+			if out, _, err := runCmd(t, "", vars, "import", "regions", good); err != nil || !strings.Contains(out, "新建2个") {
 				t.Fatalf("import: %q %v", out, err)
 			}
 			if _, _, err := runCmd(t, "secret-pass-1\n", vars, "user", "add", "--username", "chief", "--name", "主任", "--role", "admin", "--scope", "1101", "--password-stdin"); err != nil {
@@ -95,7 +98,7 @@ func TestCommandLine(t *testing.T) {
 				t.Fatalf("user passwd: %v", err)
 			}
 			out, _, err := runCmd(t, "", vars, "user", "list")
-			if err != nil || !strings.Contains(out, "chief") || !strings.Contains(out, "1 user(s)") {
+			if err != nil || !strings.Contains(out, "chief") || !strings.Contains(out, "共1个账号") {
 				t.Fatalf("user list: %q %v", out, err)
 			}
 			out, _, err = runCmd(t, "", vars, "export", "regions", "--under", "110101")
@@ -112,14 +115,14 @@ func TestKeysCommands(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "k.db")
 	out, _, err := runCmd(t, "", nil, "keys", "reseal", "--db", db)
-	if err != nil || !strings.Contains(out, "resealed 0 people and 0 reporter phones under key version 1") {
+	if err != nil || !strings.Contains(out, "已用第1版密钥重新加密0位居民和0个报事人手机号") {
 		t.Fatalf("reseal: %q %v", out, err)
 	}
 	if fi, err := os.Stat(db + ".keys"); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("keys file: %v %v", fi, err)
 	}
 	out, _, err = runCmd(t, "", nil, "keys", "rotate", "--db", db)
-	if err != nil || !strings.Contains(out, "key version 2 added") || !strings.Contains(out, "under key version 2") {
+	if err != nil || !strings.Contains(out, "中加入第2版密钥") || !strings.Contains(out, "已用第2版密钥") {
 		t.Fatalf("rotate: %q %v", out, err)
 	}
 	if _, _, err := runCmd(t, "", map[string]string{"CIVICGRID_KEYS": "1:x"}, "keys", "rotate", "--db", db); err == nil {
@@ -145,7 +148,7 @@ func TestTriageCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	model := filepath.Join(dir, "model.json")
-	if out, _, err := runCmd(t, "", nil, "triage", "train", "--data", data, "--out", model); err != nil || !strings.Contains(out, "trained on 8 examples, 2 labels") {
+	if out, _, err := runCmd(t, "", nil, "triage", "train", "--data", data, "--out", model); err != nil || !strings.Contains(out, "用8个样本训练完成：2个分类") {
 		t.Fatalf("train: %q %v", out, err)
 	}
 	// One answer line per input line: a blank for a blank, a GBK line
@@ -170,7 +173,7 @@ func TestTriageCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, _, err := runCmd(t, "", nil, "triage", "eval", "--train", data, "--test", header); err == nil || !strings.Contains(err.Error(), "no examples") ||
-		!strings.Contains(errorText(err, func(string) string { return "" }), "header.csv: 测试文件中没有样本") {
+		!strings.Contains(errorText(err, langZH), "header.csv: 测试文件中没有样本") {
 		t.Fatalf("eval on a header only: %v", err)
 	}
 	mac := filepath.Join(dir, "mac.csv")
@@ -191,7 +194,7 @@ func TestTriageCommands(t *testing.T) {
 	if err != nil || !regexp.MustCompile(`环境保护\s+\S+\s+\S+\s+\S+\s+1\n`).MatchString(out) || !strings.Contains(errOut, "blank.csv 中有1行标题和正文都为空（第一处在第3行）") {
 		t.Fatalf("eval with a blank row: %q %q %v", out, errOut, err)
 	}
-	if out, _, err := runCmd(t, "", nil, "triage", "cv", "--data", data, "--folds", "2"); err != nil || !strings.Contains(out, "2-fold cross-validation on 8 examples") {
+	if out, _, err := runCmd(t, "", nil, "triage", "cv", "--data", data, "--folds", "2"); err != nil || !strings.Contains(out, "2折交叉验证，共8个样本") {
 		t.Fatalf("cv: %q %v", out, err)
 	}
 	if _, _, err := runCmd(t, "", nil, "triage", "classify", "--model", filepath.Join(dir, "missing")); err == nil {

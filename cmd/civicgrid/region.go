@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
@@ -11,7 +10,7 @@ import (
 
 func cmdImport(ctx context.Context, args []string, env Env) error {
 	if len(args) == 0 || args[0] != "regions" {
-		return usageError{"usage: civicgrid import regions FILE.geojson"}
+		return usageOf(env, "import regions")
 	}
 	var c config
 	fs := newFlags("import regions", env, &c)
@@ -19,11 +18,11 @@ func cmdImport(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return usageError{"usage: civicgrid import regions FILE.geojson"}
+		return usageOf(env, "import regions")
 	}
 	data, err := os.ReadFile(fs.Arg(0))
 	if err != nil {
-		return fmt.Errorf("read %s: %w", fs.Arg(0), err)
+		return failed(err, "读取区划文件", "read %s", fs.Arg(0))
 	}
 	feats, err := store.ParseRegionFile(data)
 	if err != nil {
@@ -38,18 +37,18 @@ func cmdImport(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "imported %d region(s): %d created, %d updated\n", len(feats), rep.Created, rep.Updated)
+	env.printf("已导入%d个区划：新建%d个，更新%d个\n", "imported %d region(s): %d created, %d updated\n", len(feats), rep.Created, rep.Updated)
 	return nil
 }
 
 func cmdExport(ctx context.Context, args []string, env Env) error {
 	if len(args) == 0 || args[0] != "regions" {
-		return usageError{"usage: civicgrid export regions [--under CODE] [--out FILE]"}
+		return usageOf(env, "export regions")
 	}
 	var c config
 	fs := newFlags("export regions", env, &c)
-	under := fs.String("under", "", "only this subtree")
-	out := fs.String("out", "", "write to FILE instead of standard output")
+	under := fs.String("under", "", env.text("只导出这一区划及其下级", "only this subtree"))
+	out := fs.String("out", "", env.text("写入这个文件，而不是标准输出", "write to FILE instead of standard output"))
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
@@ -67,7 +66,7 @@ func cmdExport(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	if err := os.WriteFile(*out, append(b, '\n'), 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", *out, err)
+		return failed(err, "写入导出文件", "write %s", *out)
 	}
 	return nil
 }

@@ -33,18 +33,28 @@ func cmdServe(ctx context.Context, args []string, env Env, withDemo bool) error 
 		name, defAddr = "demo", "127.0.0.1:8080"
 	}
 	fs := newFlags(name, env, &c)
-	addr := fs.String("addr", envOr(env, "CIVICGRID_ADDR", defAddr), "listen address")
-	basemap := fs.String("basemap", envOr(env, "CIVICGRID_BASEMAP", ""), "map tile URL template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty for none (offline)")
-	attribution := fs.String("basemap-attribution", envOr(env, "CIVICGRID_BASEMAP_ATTRIBUTION", ""), "attribution shown for the basemap")
-	secure := fs.Bool("secure-cookies", envBool(env, "CIVICGRID_SECURE_COOKIES"), "mark cookies Secure (serve behind HTTPS)")
-	metricsToken := fs.String("metrics-token", envOr(env, "CIVICGRID_METRICS_TOKEN", ""), "bearer token /metrics asks for; without one it answers this machine and private networks only")
-	trustProxy := fs.Bool("trust-proxy", envBool(env, "CIVICGRID_TRUST_PROXY"), "take client addresses from X-Forwarded-For: its rightmost entry, which the proxy in front appends")
-	filesDir := fs.String("files", envOr(env, "CIVICGRID_FILES", ""), "directory for case photos (default: beside the SQLite file, or ./civicgrid-files)")
-	llmURL := fs.String("llm-url", envOr(env, "CIVICGRID_LLM_URL", ""), "OpenAI-compatible model server for draft summaries and replies, e.g. http://127.0.0.1:11434 (Ollama); empty: off")
-	llmModel := fs.String("llm-model", envOr(env, "CIVICGRID_LLM_MODEL", ""), "model name on the --llm-url server, e.g. deepseek-r1:7b")
-	llmKey := fs.String("llm-key", envOr(env, "CIVICGRID_LLM_KEY", ""), "API key sent to the --llm-url server, if it needs one")
-	llmTimeout := fs.Duration("llm-timeout", envDuration(env, "CIVICGRID_LLM_TIMEOUT", llm.DefaultTimeout), "how long one model call may take")
-	alertsEvery := fs.Duration("alerts-every", envDuration(env, "CIVICGRID_ALERTS_EVERY", 30*time.Second), "how often case warnings and deadlines are checked")
+	addr := fs.String("addr", envOr(env, "CIVICGRID_ADDR", defAddr), env.text("监听地址", "listen address"))
+	basemap := fs.String("basemap", envOr(env, "CIVICGRID_BASEMAP", ""), env.text(
+		"地图瓦片 URL 模板，例如 https://tile.openstreetmap.org/{z}/{x}/{y}.png；为空则不用底图（离线）",
+		"map tile URL template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty for none (offline)"))
+	attribution := fs.String("basemap-attribution", envOr(env, "CIVICGRID_BASEMAP_ATTRIBUTION", ""), env.text("底图的版权说明", "attribution shown for the basemap"))
+	secure := fs.Bool("secure-cookies", envBool(env, "CIVICGRID_SECURE_COOKIES"), env.text("给 Cookie 加 Secure 标记（在 HTTPS 之后运行时）", "mark cookies Secure (serve behind HTTPS)"))
+	metricsToken := fs.String("metrics-token", envOr(env, "CIVICGRID_METRICS_TOKEN", ""), env.text(
+		"/metrics 要求的 Bearer 令牌；不设时只回应本机和内网",
+		"bearer token /metrics asks for; without one it answers this machine and private networks only"))
+	trustProxy := fs.Bool("trust-proxy", envBool(env, "CIVICGRID_TRUST_PROXY"), env.text(
+		"从 X-Forwarded-For 取客户端地址：取其最右一项，即前面的代理追加的那一项",
+		"take client addresses from X-Forwarded-For: its rightmost entry, which the proxy in front appends"))
+	filesDir := fs.String("files", envOr(env, "CIVICGRID_FILES", ""), env.text(
+		"工单照片的目录（默认在 SQLite 文件旁，或 ./civicgrid-files）",
+		"directory for case photos (default: beside the SQLite file, or ./civicgrid-files)"))
+	llmURL := fs.String("llm-url", envOr(env, "CIVICGRID_LLM_URL", ""), env.text(
+		"生成摘要和起草回复用的 OpenAI 兼容模型服务，例如 http://127.0.0.1:11434（Ollama）；为空则不用",
+		"OpenAI-compatible model server for draft summaries and replies, e.g. http://127.0.0.1:11434 (Ollama); empty: off"))
+	llmModel := fs.String("llm-model", envOr(env, "CIVICGRID_LLM_MODEL", ""), env.text("--llm-url 服务上的模型名，例如 deepseek-r1:7b", "model name on the --llm-url server, e.g. deepseek-r1:7b"))
+	llmKey := fs.String("llm-key", envOr(env, "CIVICGRID_LLM_KEY", ""), env.text("发给 --llm-url 服务的 API 密钥（如需要）", "API key sent to the --llm-url server, if it needs one"))
+	llmTimeout := fs.Duration("llm-timeout", envDuration(env, "CIVICGRID_LLM_TIMEOUT", llm.DefaultTimeout), env.text("一次模型调用最长的时间", "how long one model call may take"))
+	alertsEvery := fs.Duration("alerts-every", envDuration(env, "CIVICGRID_ALERTS_EVERY", 30*time.Second), env.text("多久检查一次工单预警和期限", "how often case warnings and deadlines are checked"))
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -72,7 +82,7 @@ func cmdServe(ctx context.Context, args []string, env Env, withDemo bool) error 
 	}
 	fstore, err := files.Open(fdir)
 	if err != nil {
-		return fmt.Errorf("open files directory %s: %w", fdir, err)
+		return failed(err, "打开照片目录 %s", "open files directory %s", fdir)
 	}
 	srv, err := server.New(ctx, server.Config{Store: st, Files: fstore, Log: log, Version: versionString(), Basemap: *basemap, BasemapAttribution: *attribution, SecureCookies: *secure, TrustProxy: *trustProxy, MetricsToken: *metricsToken, AlertsEvery: *alertsEvery, LLM: model})
 	if err != nil {
@@ -80,14 +90,14 @@ func cmdServe(ctx context.Context, args []string, env Env, withDemo bool) error 
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", *addr, err)
+		return failed(err, "监听 %s", "listen on %s", *addr)
 	}
 	base := "http://" + displayAddr(ln.Addr().String())
 	log.Info("civicgrid ready", "url", base, "db", redact(c.db), "engine", st.Engine(), "startup_ms", time.Since(start).Milliseconds())
 	if withDemo {
 		printLogins(env, base)
 	} else {
-		fmt.Fprintf(env.Stdout, "civicgrid is serving at %s\n", base)
+		env.printf("civicgrid 已启动：%s\n", "civicgrid is serving at %s\n", base)
 	}
 	if env.Ready != nil {
 		env.Ready(base)
@@ -109,11 +119,12 @@ func displayAddr(a string) string {
 
 func printLogins(env Env, base string) {
 	city := demo.Generate(demoSeed)
-	fmt.Fprintf(env.Stdout, "\ncivicgrid demo city is serving at %s\n\nSign in as any of these (password for all: %s):\n\n", base, demo.Password)
+	env.printf("\ncivicgrid 演示城市已启动：%s\n\n可用以下任一账号登录（密码都是 %s）：\n\n",
+		"\ncivicgrid demo city is serving at %s\n\nSign in as any of these (password for all: %s):\n\n", base, demo.Password)
 	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  username\trole\t角色\tscope 范围")
+	fmt.Fprintln(tw, env.text("  登录名\t角色\t范围", "  username\trole\tscope"))
 	for _, u := range city.Users {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", u.Username, u.Role, u.Role.Label().ZH, u.ScopeName)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", u.Username, roleName(env, u.Role), u.ScopeName)
 	}
 	tw.Flush()
 	fmt.Fprintln(env.Stdout)
@@ -219,7 +230,7 @@ func cmdMigrate(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "applied %d migration(s); schema version %d\n", len(applied), v)
+	env.printf("已执行%d个迁移，数据库结构版本为%d\n", "applied %d migration(s); schema version %d\n", len(applied), v)
 	for _, m := range applied {
 		fmt.Fprintln(env.Stdout, "  "+m)
 	}
@@ -281,14 +292,14 @@ func loadDemo(ctx context.Context, c config, log *slog.Logger, start time.Time) 
 		log.Info("database already has regions; serving it as it is", "db", redact(c.db))
 		return nil
 	case err != nil:
-		return fmt.Errorf("load demo city: %w", err)
+		return failed(err, "载入演示城市", "load demo city")
 	}
 	if err := demo.LoadPeople(ctx, st, city, demoSeed, clock.Now()); err != nil {
-		return fmt.Errorf("load demo residents: %w", err)
+		return failed(err, "载入演示城市的居民", "load demo residents")
 	}
 	rep, err := demo.LoadCases(ctx, st, clock, city, demoSeed, now, demoCases)
 	if err != nil && !errors.Is(err, demo.ErrHasCases) {
-		return fmt.Errorf("load demo cases: %w", err)
+		return failed(err, "载入演示城市的工单", "load demo cases")
 	}
 	// History older than two days has been read; the last days' messages
 	// wait in the inboxes, as they would.

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"sort"
@@ -22,20 +21,21 @@ import (
 //	civicgrid triage eval --train TRAIN.csv --test TEST.csv
 func cmdTriage(ctx context.Context, args []string, env Env) error {
 	if len(args) == 0 {
-		return usageError{"usage: civicgrid triage train|classify|eval|cv …"}
+		return unknownSub(env, "triage", args)
 	}
-	fs := flag.NewFlagSet("triage "+args[0], flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	var c config
+	name := "triage " + args[0]
+	fs := flagSet(name, env, &c)
 	switch args[0] {
 	case "train":
-		data := fs.String("data", "", "training CSV with columns title,text,label")
-		out := fs.String("out", "", "file to write the model to")
-		extra := fs.String("extra", "", "optional category scheme CSV (level1,level2,level3) whose names become extra examples")
+		data := fs.String("data", "", env.text("训练用 CSV，列为 title,text,label", "training CSV with columns title,text,label"))
+		out := fs.String("out", "", env.text("模型写入的文件", "file to write the model to"))
+		extra := fs.String("extra", "", env.text("可选：分类体系 CSV（level1,level2,level3），其中的分类名作为额外样本", "optional category scheme CSV (level1,level2,level3) whose names become extra examples"))
 		if err := parse(fs, args[1:]); err != nil {
 			return err
 		}
 		if *data == "" || *out == "" {
-			return usageError{"usage: civicgrid triage train --data FILE.csv --out MODEL [--extra SCHEME.csv]"}
+			return usageOf(env, name)
 		}
 		ex, err := readExamples(env, *data, *extra)
 		if err != nil {
@@ -51,16 +51,17 @@ func cmdTriage(ctx context.Context, args []string, env Env) error {
 			return err
 		}
 		if err := os.WriteFile(*out, b, 0o644); err != nil {
-			return fmt.Errorf("write model: %w", err)
+			return failed(err, "写入模型", "write model")
 		}
-		fmt.Fprintf(env.Stdout, "trained on %d examples, %d labels, %d features in %.1fs → %s\n", len(ex), len(m.Labels), len(m.Vocab.IDF), time.Since(start).Seconds(), *out)
+		env.printf("用%d个样本训练完成：%d个分类，%d个特征，用时%.1f秒 → %s\n", "trained on %d examples, %d labels, %d features in %.1fs → %s\n",
+			len(ex), len(m.Labels), len(m.Vocab.IDF), time.Since(start).Seconds(), *out)
 		return nil
 	case "classify":
-		model := fs.String("model", "", "model file from triage train")
+		model := fs.String("model", "", env.text("triage train 训练出的模型文件", "model file from triage train"))
 		if err := parse(fs, args[1:]); err != nil {
 			return err
 		}
-		m, err := loadModel(*model)
+		m, err := loadModel(env, *model)
 		if err != nil {
 			return err
 		}
@@ -73,11 +74,7 @@ func cmdTriage(ctx context.Context, args []string, env Env) error {
 			line, err := sheet.Line(sc.Bytes())
 			if err != nil {
 				p := sheet.CSVProblem(err)
-				msg := p.ZH
-				if english(env) {
-					msg = p.EN
-				}
-				fmt.Fprintf(env.Stdout, "error\t%s\n", msg)
+				fmt.Fprintf(env.Stdout, "error\t%s\n", env.text(p.ZH, p.EN))
 				continue
 			}
 			if line = strings.TrimSpace(line); line == "" {
@@ -93,14 +90,14 @@ func cmdTriage(ctx context.Context, args []string, env Env) error {
 		}
 		return sc.Err()
 	case "cv":
-		data := fs.String("data", "", "labelled CSV (title,text,label)")
-		k := fs.Int("folds", 5, "number of stratified folds")
-		extra := fs.String("extra", "", "optional category scheme CSV whose names join every training fold")
+		data := fs.String("data", "", env.text("已标注的 CSV（title,text,label）", "labelled CSV (title,text,label)"))
+		k := fs.Int("folds", 5, env.text("分层折数（至少2）", "number of stratified folds (at least 2)"))
+		extra := fs.String("extra", "", env.text("可选：分类体系 CSV，其中的分类名加入每一折的训练", "optional category scheme CSV whose names join every training fold"))
 		if err := parse(fs, args[1:]); err != nil {
 			return err
 		}
 		if *data == "" || *k < 2 {
-			return usageError{"usage: civicgrid triage cv --data FILE.csv [--folds 5] [--extra SCHEME.csv]"}
+			return usageOf(env, name)
 		}
 		ex, err := readExamples(env, *data, "")
 		if err != nil {
@@ -119,19 +116,19 @@ func cmdTriage(ctx context.Context, args []string, env Env) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(env.Stdout, "%d-fold cross-validation on %d examples (%+v)\n", *k, len(ex), triage.DefaultParams)
+		env.printf("%d折交叉验证，共%d个样本（%+v）\n", "%d-fold cross-validation on %d examples (%+v)\n", *k, len(ex), triage.DefaultParams)
 		printScores(env, r)
 		fmt.Fprintf(env.Stdout, "macroF1=%.4f accuracy=%.4f took_s=%.1f\n", r.MacroF1, r.Accuracy, time.Since(start).Seconds())
 		return nil
 	case "eval":
-		train := fs.String("train", "", "training CSV (title,text,label)")
-		test := fs.String("test", "", "test CSV (title,text,label)")
-		extra := fs.String("extra", "", "optional category scheme CSV for extra training examples")
+		train := fs.String("train", "", env.text("训练用 CSV（title,text,label）", "training CSV (title,text,label)"))
+		test := fs.String("test", "", env.text("测试用 CSV（title,text,label）", "test CSV (title,text,label)"))
+		extra := fs.String("extra", "", env.text("可选：分类体系 CSV，其中的分类名作为额外的训练样本", "optional category scheme CSV for extra training examples"))
 		if err := parse(fs, args[1:]); err != nil {
 			return err
 		}
 		if *train == "" || *test == "" {
-			return usageError{"usage: civicgrid triage eval --train TRAIN.csv --test TEST.csv [--extra SCHEME.csv]"}
+			return usageOf(env, name)
 		}
 		tr, err := readExamples(env, *train, *extra)
 		if err != nil {
@@ -169,10 +166,12 @@ func cmdTriage(ctx context.Context, args []string, env Env) error {
 		fmt.Fprintf(env.Stdout, "macroF1=%.4f accuracy=%.4f train_s=%.1f classify_us=%.0f\n", r.MacroF1, r.Accuracy, trainS, us)
 		return nil
 	}
-	return usageError{fmt.Sprintf("unknown triage command %q; want train, classify, eval or cv", args[0])}
+	return unknownSub(env, "triage", args)
 }
 
-// printScores writes per-label precision, recall and F1 as a table.
+// printScores writes per-label precision, recall and F1 as a table. Its
+// column names are the usual English terms in both languages: the table
+// is read beside papers and other tools' reports.
 func printScores(env Env, r triage.Report) {
 	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "label\tprecision\trecall\tF1\tsupport")
@@ -182,13 +181,8 @@ func printScores(env Env, r triage.Report) {
 	tw.Flush()
 }
 
-// english reports whether the command speaks English (CIVICGRID_LANG=en,
-// as for errors: errorText); it speaks Chinese otherwise.
-func english(env Env) bool { return env.Getenv("CIVICGRID_LANG") == "en" }
-
 // warnUnseen says on stderr which test labels the training file never
-// has: the model cannot predict them, so their rows count as errors. It
-// speaks Chinese unless CIVICGRID_LANG=en, as the command's errors do.
+// has: the model cannot predict them, so their rows count as errors.
 func warnUnseen(env Env, tr, te []triage.Example) {
 	known := map[string]bool{}
 	for _, e := range tr {
@@ -206,11 +200,8 @@ func warnUnseen(env Env, tr, te []triage.Example) {
 	}
 	sort.Strings(labels)
 	for _, l := range labels {
-		if english(env) {
-			fmt.Fprintf(env.Stderr, "warning: label %q (%d test rows) is not in the training file; those rows count as errors\n", l, unseen[l])
-		} else {
-			fmt.Fprintf(env.Stderr, "注意：标签“%s”（测试文件中%d行）不在训练文件中，这些行都计为错误\n", l, unseen[l])
-		}
+		env.warnf("注意：标签“%s”（测试文件中%d行）不在训练文件中，这些行都计为错误\n",
+			"warning: label %q (%d test rows) is not in the training file; those rows count as errors\n", l, unseen[l])
 	}
 }
 
@@ -221,7 +212,7 @@ func warnUnseen(env Env, tr, te []triage.Example) {
 func readExamples(env Env, path, extra string) ([]triage.Example, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, failed(err, "打开样本文件", "open %s", path)
 	}
 	defer f.Close()
 	ex, err := triage.ReadCSV(f)
@@ -238,16 +229,13 @@ func readExamples(env Env, path, extra string) ([]triage.Example, error) {
 		}
 	}
 	if blank > 0 {
-		if english(env) {
-			fmt.Fprintf(env.Stderr, "warning: %s: %d rows have neither title nor text (the first on line %d); they are kept, with their labels\n", path, blank, first)
-		} else {
-			fmt.Fprintf(env.Stderr, "注意：%s 中有%d行标题和正文都为空（第一处在第%d行），仍按其分类计入\n", path, blank, first)
-		}
+		env.warnf("注意：%s 中有%d行标题和正文都为空（第一处在第%d行），仍按其分类计入\n",
+			"warning: %s: %d rows have neither title nor text (the first on line %d); they are kept, with their labels\n", path, blank, first)
 	}
 	if extra != "" {
 		g, err := os.Open(extra)
 		if err != nil {
-			return nil, fmt.Errorf("open %s: %w", extra, err)
+			return nil, failed(err, "打开分类体系文件", "open %s", extra)
 		}
 		defer g.Close()
 		more, err := triage.ReadTaxonomy(g)
@@ -259,13 +247,13 @@ func readExamples(env Env, path, extra string) ([]triage.Example, error) {
 	return ex, nil
 }
 
-func loadModel(path string) (*triage.Model, error) {
+func loadModel(env Env, path string) (*triage.Model, error) {
 	if path == "" {
-		return nil, usageError{"give the model file with --model"}
+		return nil, env.usagef("请用 --model 指定模型文件", "give the model file with --model")
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read model: %w", err)
+		return nil, failed(err, "读取模型", "read model")
 	}
 	return triage.Unmarshal(b)
 }
