@@ -137,11 +137,12 @@ func flagSet(name string, env Env, c *config) *flag.FlagSet {
 	return fs
 }
 
-// parse parses a command's flags; a mistake in them, or -h, is a usage
-// error that shows the command's usage and flags in the run's language,
-// which flagSet made the default of --lang.
+// parse parses a command's flags, which may also follow its other words
+// (civicgrid user passwd wang --password-stdin); a mistake in them, or -h,
+// is a usage error that shows the command's usage and flags in the run's
+// language, which flagSet made the default of --lang.
 func parse(fs *flag.FlagSet, args []string) error {
-	err := fs.Parse(args)
+	err := fs.Parse(flagsFirst(fs, args))
 	if err == nil {
 		return nil
 	}
@@ -154,6 +155,42 @@ func parse(fs *flag.FlagSet, args []string) error {
 		return usageError{help}
 	}
 	return usageError{flagError(l, err) + "\n\n" + help}
+}
+
+// flagsFirst moves the words that are not flags, nor a flag's value, after
+// the flags and a "--", where fs.Parse leaves them for fs.Args.
+func flagsFirst(fs *flag.FlagSet, args []string) []string {
+	var flags, words []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			words = append(words, args[i+1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			words = append(words, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := flagName(a)
+		if strings.Contains(name, "=") {
+			continue
+		}
+		if f := fs.Lookup(name); f != nil && !isBoolFlag(f) {
+			if i+1 == len(args) {
+				// Its value is missing: let fs.Parse say so.
+				return flags
+			}
+			i++
+			flags = append(flags, args[i])
+		}
+	}
+	return append(append(flags, "--"), words...)
+}
+
+func isBoolFlag(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
 }
 
 // flagHelp is a command's usage line and its flags, with their defaults,

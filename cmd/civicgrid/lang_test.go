@@ -113,9 +113,9 @@ func TestCommandsSpeakBothLanguages(t *testing.T) {
 		{name: "export regions", args: []string{"export", "regions", "--out"}, flagAt: 2, zh: "选项 -out 缺少取值", en: "flag needs an argument: -out"},
 		{name: "user add", stdin: "short\n", args: []string{"user", "add", "--username", "clerk", "--name", "文员", "--role", "admin", "--scope", "1101", "--password-stdin"},
 			zh: "密码", en: "password must have at least 8 characters"},
-		{name: "user passwd", stdin: "another-pass-2\n", args: []string{"user", "passwd", "--password-stdin", "chief"}, flagAt: 2,
+		{name: "user passwd", stdin: "another-pass-2\n", args: []string{"user", "passwd", "chief", "--password-stdin"}, flagAt: 2,
 			zh: "已重设 chief 的密码", en: "password of chief changed"},
-		{name: "user passwd of nobody", stdin: "another-pass-2\n", args: []string{"user", "passwd", "--password-stdin", "nobody"}, flagAt: 2,
+		{name: "user passwd of nobody", stdin: "another-pass-2\n", args: []string{"user", "passwd", "nobody", "--password-stdin"}, flagAt: 2,
 			zh: "未找到用户 nobody", en: "not found"},
 		{name: "user list", args: []string{"user", "list"}, zh: "管理员（admin）", en: "1 user(s)"},
 		{name: "user usage", args: []string{"user"}, zh: "重设密码", en: "set a new password"},
@@ -228,5 +228,40 @@ func TestUsageListsEveryCommand(t *testing.T) {
 	}
 	if got := fmt.Sprint(usageText(langEN, "keys")); !strings.Contains(got, "keys rotate") || !strings.Contains(got, "keys reseal") || strings.Contains(got, "triage") {
 		t.Errorf("usage of keys: %s", got)
+	}
+}
+
+// TestFlagsAfterWords: a command's flags may follow its other words, as
+// the README writes user passwd; a flag's value stays with it.
+func TestFlagsAfterWords(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		words []string
+		pw    bool
+		db    string
+	}{
+		{"flags first", []string{"--password-stdin", "--db", "x.db", "wang"}, []string{"wang"}, true, "x.db"},
+		{"flags after", []string{"wang", "--password-stdin", "--db", "x.db"}, []string{"wang"}, true, "x.db"},
+		{"flag with =", []string{"wang", "--db=x.db"}, []string{"wang"}, false, "x.db"},
+		{"value like a word", []string{"--db", "wang", "li"}, []string{"li"}, false, "wang"},
+		{"after --", []string{"--", "--db", "x.db"}, []string{"--db", "x.db"}, false, "./civicgrid.db"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var c config
+			fs := newFlags("user passwd", Env{Getenv: func(string) string { return "" }}, &c)
+			pw := fs.Bool("password-stdin", false, "")
+			if err := parse(fs, tc.args); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(fs.Args(), tc.words) || *pw != tc.pw || c.db != tc.db {
+				t.Fatalf("words %q, password-stdin %v, db %q", fs.Args(), *pw, c.db)
+			}
+		})
+	}
+	var c config
+	fs := newFlags("user passwd", Env{Getenv: func(string) string { return "" }}, &c)
+	if err := parse(fs, []string{"wang", "--db"}); err == nil || !strings.Contains(err.Error(), "选项 -db 缺少取值") {
+		t.Fatalf("flag without its value: %v", err)
 	}
 }
