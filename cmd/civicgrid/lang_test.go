@@ -111,13 +111,15 @@ func TestCommandsSpeakBothLanguages(t *testing.T) {
 		{name: "import regions", args: []string{"import", "regions", good}, flagAt: 2, zh: "已导入2个区划", en: "imported 2 region(s)"},
 		{name: "import usage", args: []string{"import", "people"}, zh: "导入区划和网格", en: "import regions, all or nothing"},
 		{name: "export regions", args: []string{"export", "regions", "--out"}, flagAt: 2, zh: "选项 -out 缺少取值", en: "flag needs an argument: -out"},
-		{name: "user add", stdin: "short\n", args: []string{"user", "add", "--username", "clerk", "--name", "文员", "--role", "admin", "--scope", "1101", "--password-stdin"},
+		{name: "user add", stdin: "secret-pass-1\n", args: []string{"user", "add", "--username", "clerk{n}", "--name", "文员", "--role", "operator", "--scope", "1101", "--password-stdin"},
+			zh: "已创建账号 clerk", en: "created user clerk"},
+		{name: "user add refused", stdin: "short\n", args: []string{"user", "add", "--username", "clerk", "--name", "文员", "--role", "admin", "--scope", "1101", "--password-stdin"},
 			zh: "密码", en: "password must have at least 8 characters"},
 		{name: "user passwd", stdin: "another-pass-2\n", args: []string{"user", "passwd", "chief", "--password-stdin"}, flagAt: 2,
 			zh: "已重设 chief 的密码", en: "password of chief changed"},
 		{name: "user passwd of nobody", stdin: "another-pass-2\n", args: []string{"user", "passwd", "nobody", "--password-stdin"}, flagAt: 2,
 			zh: "未找到用户 nobody", en: "not found"},
-		{name: "user list", args: []string{"user", "list"}, zh: "管理员（admin）", en: "1 user(s)"},
+		{name: "user list", args: []string{"user", "list", "--role", "admin"}, zh: "管理员（admin）", en: "1 user(s)"},
 		{name: "user usage", args: []string{"user"}, zh: "重设密码", en: "set a new password"},
 		{name: "keys rotate", args: []string{"keys", "rotate"}, zh: "版密钥，现用它加密", en: "and now active"},
 		{name: "keys reseal", args: []string{"keys", "reseal"}, zh: "它们不再需要旧密钥", en: "older keys are no longer needed"},
@@ -129,10 +131,11 @@ func TestCommandsSpeakBothLanguages(t *testing.T) {
 		{name: "triage eval", args: []string{"triage", "eval", "--train", data, "--test", unseen}, zh: "不在训练文件中", en: "is not in the training file"},
 		{name: "triage cv", args: []string{"triage", "cv", "--data", data, "--folds", "2"}, zh: "2折交叉验证", en: "2-fold cross-validation"},
 		{name: "triage cv bad folds", args: []string{"triage", "cv", "--data", data, "--folds", "x"}, zh: `选项 -folds 的取值 "x" 无效：格式不对`, en: `invalid value "x" for flag -folds: parse error`},
+		{name: "bench startup flag help", args: []string{"bench", "startup", "-h"}, zh: "测量启动时间", en: "measure start-up times"},
 		{name: "triage usage", args: []string{"triage", "frobnicate"}, zh: `未知的 triage 命令 "frobnicate"`, en: `unknown triage command "frobnicate"`},
 		{name: "lang of another language", args: []string{"migrate", "--lang", "fr"}, flagAt: 1, zh: `选项 -lang 的取值 "fr" 无效：只能是 zh 或 en`, en: `invalid value "fr" for flag -lang: want zh or en`},
 	} {
-		for _, v := range []struct {
+		for n, v := range []struct {
 			name    string
 			env     string
 			flag    bool
@@ -145,6 +148,9 @@ func TestCommandsSpeakBothLanguages(t *testing.T) {
 		} {
 			t.Run(tc.name+"/"+v.name, func(t *testing.T) {
 				args := slices.Clone(tc.args)
+				for i := range args {
+					args[i] = strings.ReplaceAll(args[i], "{n}", fmt.Sprint(n))
+				}
 				if v.flag {
 					at := len(args)
 					if tc.flagAt > 0 {
@@ -152,7 +158,7 @@ func TestCommandsSpeakBothLanguages(t *testing.T) {
 					}
 					args = slices.Insert(args, at, "--lang", "en")
 				}
-				env := maps(vars, "CIVICGRID_LANG", v.env)
+				env := withVar(vars, "CIVICGRID_LANG", v.env)
 				var out, errOut string
 				var err error
 				if tc.serve {
@@ -180,9 +186,8 @@ func TestCommandsSpeakBothLanguages(t *testing.T) {
 	}
 }
 
-// maps is vars with key set to value (when value is not empty), as a
-// getenv-able map.
-func maps(vars map[string]string, key, value string) map[string]string {
+// withVar is a copy of vars with key set to value, unless value is empty.
+func withVar(vars map[string]string, key, value string) map[string]string {
 	m := map[string]string{}
 	for k, v := range vars {
 		m[k] = v
