@@ -67,6 +67,7 @@ func commands() []command {
 		{"user add", "--username U --name N --role R --scope CODE [--org ID] [--password-stdin]", "新建账号", "create an account"},
 		{"user passwd", "USERNAME [--password-stdin]", "重设密码，该账号的会话随即结束", "set a new password, which ends the account's sessions"},
 		{"user list", "[--role R]", "列出账号", "list the accounts"},
+		{"backup", "--out DIR [--db PATH] [--files DIR]", "运行中备份 SQLite 数据库、密钥文件和照片到新目录", "back up a running SQLite database, its keys file and photos to a new directory"},
 		{"import regions", "FILE.geojson", "导入区划和网格：全部导入，或一个也不导入", "import regions, all or nothing"},
 		{"export regions", "[--under CODE] [--out FILE]", "把区划导出为 GeoJSON", "export regions as GeoJSON"},
 		{"keys rotate", "[--keys FILE]", "为身份证号和手机号新增一把密钥，并用它重新加密", "add a new key for ID and phone numbers and re-encrypt with it"},
@@ -137,6 +138,8 @@ func run(ctx context.Context, args []string, env Env) error {
 		return cmdServe(ctx, rest, env, true)
 	case "migrate":
 		return cmdMigrate(ctx, rest, env)
+	case "backup":
+		return cmdBackup(ctx, rest, env)
 	case "user":
 		return cmdUser(ctx, rest, env)
 	case "import":

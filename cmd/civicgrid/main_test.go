@@ -201,3 +201,51 @@ func TestTriageCommands(t *testing.T) {
 		t.Fatal("classify with a missing model did not fail")
 	}
 }
+
+// TestBackupCommand: a SQLite deployment is copied into a new directory —
+// the database (checked), its keys file and its photos — under the names
+// civicgrid looks for beside a database, so that the backup serves as it
+// is; the same directory is never written twice, and PostgreSQL is sent to
+// its own tools.
+func TestBackupCommand(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "city.db")
+	vars := map[string]string{"CIVICGRID_DB": db}
+	if _, _, err := runCmd(t, "", vars, "migrate"); err != nil {
+		t.Fatal(err)
+	}
+	photo := filepath.Join(db+"-files", "ab", "abcdef.jpg")
+	if err := os.MkdirAll(filepath.Dir(photo), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(photo, []byte("not really a jpeg"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "backup-1")
+	got, _, err := runCmd(t, "", vars, "backup", "--out", out)
+	if err != nil || !strings.Contains(got, "备份完成") || !strings.Contains(got, "已通过完整性检查") || !strings.Contains(got, "照片：1个文件") {
+		t.Fatalf("backup: %q %v", got, err)
+	}
+	for _, name := range []string{"civicgrid.db", "civicgrid.db.keys", filepath.Join("civicgrid.db-files", "ab", "abcdef.jpg")} {
+		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
+			t.Errorf("the backup lacks %s: %v", name, err)
+		}
+	}
+	keys, _ := os.ReadFile(db + ".keys")
+	if copied, _ := os.ReadFile(filepath.Join(out, "civicgrid.db.keys")); len(keys) == 0 || string(copied) != string(keys) {
+		t.Error("the backup's keys differ from the database's")
+	}
+	// The backup is a database the command line opens as it is.
+	if got, _, err := runCmd(t, "", map[string]string{"CIVICGRID_DB": filepath.Join(out, "civicgrid.db")}, "migrate", "--lang", "en"); err != nil || !strings.Contains(got, "applied 0 migration(s)") {
+		t.Fatalf("migrate on the backup: %q %v", got, err)
+	}
+	if _, _, err := runCmd(t, "", vars, "backup", "--out", out); err == nil || !strings.Contains(errorText(err, langZH), "创建备份目录") {
+		t.Fatalf("a second backup into the same directory: %v", err)
+	}
+	if _, _, err := runCmd(t, "", map[string]string{"CIVICGRID_DB": "postgres://x@127.0.0.1/db", "CIVICGRID_LANG": "en"}, "backup", "--out", filepath.Join(dir, "pg")); err == nil || !strings.Contains(err.Error(), "pg_dump") {
+		t.Fatalf("backup of PostgreSQL: %v", err)
+	}
+	if _, _, err := runCmd(t, "", vars, "backup"); err == nil || !strings.Contains(err.Error(), "--out DIR") {
+		t.Fatalf("backup without --out: %v", err)
+	}
+}

@@ -73,13 +73,7 @@ func cmdServe(ctx context.Context, args []string, env Env, withDemo bool) error 
 		return err
 	}
 	defer st.Close()
-	fdir := *filesDir
-	if fdir == "" {
-		fdir = "./civicgrid-files"
-		if !store.IsPostgresDSN(c.db) {
-			fdir = c.db + "-files"
-		}
-	}
+	fdir := c.filesPath(*filesDir)
 	fstore, err := files.Open(fdir)
 	if err != nil {
 		return failed(err, "打开照片目录 %s", "open files directory %s", fdir)
@@ -131,6 +125,18 @@ func printLogins(env Env, base string) {
 }
 
 // keysPath is where the personal-data keys live when not given.
+// filesPath is the photo directory: dir if given, else beside the SQLite
+// file, or ./civicgrid-files with PostgreSQL.
+func (c config) filesPath(dir string) string {
+	switch {
+	case dir != "":
+		return dir
+	case store.IsPostgresDSN(c.db):
+		return "./civicgrid-files"
+	}
+	return c.db + "-files"
+}
+
 func (c config) keysPath() string {
 	if c.keysFile != "" {
 		return c.keysFile
