@@ -50,6 +50,10 @@ func (s *Store) Backup(ctx context.Context, dest string) (BackupCounts, error) {
 		os.Remove(dest)
 		return BackupCounts{}, fmt.Errorf("copy database to %s: %w", dest, err)
 	}
+	// The copy holds names, addresses and cases: its owner's only.
+	if err := os.Chmod(dest, 0o600); err != nil {
+		return BackupCounts{}, fmt.Errorf("restrict backup %s: %w", dest, err)
+	}
 	counts, err := checkBackup(ctx, dest)
 	if err != nil {
 		return BackupCounts{}, fmt.Errorf("check backup %s: %w", dest, err)

@@ -40,6 +40,9 @@ func TestBackup(t *testing.T) {
 		if got.Cases != 3 || got.Users == 0 || got.Schema != int64(want) {
 			t.Fatalf("backup holds %+v; want 3 cases, users, schema %d", got, want)
 		}
+		if info, err := os.Stat(dest); err != nil || info.Mode().Perm() != 0o600 {
+			t.Fatalf("the copy's mode: %v %v", info.Mode(), err)
+		}
 		// The copy is a database civicgrid opens, with the same cases.
 		copied := testdb.MustOpenDSN(t, dest, clock)
 		list, n, err := copied.ListCases(ctx, w.operator, store.CaseFilter{})
