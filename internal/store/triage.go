@@ -52,6 +52,10 @@ type triageCache struct {
 	model   *triage.Model
 	checked time.Time
 	loaded  bool
+	// onTrain, when set (by tests only), is called as this server begins
+	// training a model it claimed: a shutdown or a takeover at that
+	// moment, without timing.
+	onTrain func(ctx context.Context, id int64)
 }
 
 const triageModelCols = `id, version, status, source, active, examples, labels, params, evaluation, macro_f1, accuracy, classes,
@@ -455,8 +459,9 @@ func (s *Store) TrainNextTriage(ctx context.Context) (int64, error) {
 		if e := civic.AsError(err); e.Code != civic.EInternal {
 			msg = e.Msg.ZH + " / " + e.Msg.EN
 		}
-		// Cut short by a shutdown: back in the queue for the next server
-		// rather than failed.
+		// Cut short by a shutdown (TrainContext stops at its next step):
+		// back in the queue at once, for another server or the next
+		// start, rather than failed or left running until it is stale.
 		q, args := `UPDATE triage_models SET status = ?, error = ?, finished_at = ? WHERE id = ?`, []any{string(civic.TriageFailed), msg, s.Now(), id}
 		if ctx.Err() != nil {
 			q, args = `UPDATE triage_models SET status = ?, started_at = NULL WHERE id = ?`, []any{string(civic.TriageQueued), id}
@@ -512,12 +517,15 @@ func (s *Store) trainTriage(ctx context.Context, id int64, src civic.TriageSourc
 			"not enough training data: at least two categories with %[1]d examples each are needed (have %[2]d examples in %[3]d categories)",
 			set.MinExamples, len(examples), len(labels))
 	}
+	if s.triage.onTrain != nil {
+		s.triage.onTrain(ctx, id)
+	}
 	p := triage.DefaultParams
 	// Wall time of the work itself, for the figures; nothing is decided
 	// on it, so the injected clock (which a demo or test may hold still)
 	// is not the one to ask.
 	start := time.Now()
-	report, eval, temp, err := evaluateTriage(examples, labels, p)
+	report, eval, temp, err := evaluateTriage(ctx, examples, labels, p)
 	if err != nil {
 		return err
 	}
@@ -527,7 +535,7 @@ func (s *Store) trainTriage(ctx context.Context, id int64, src civic.TriageSourc
 		// all the data need not train on inner folds again for it.
 		q.Folds = 0
 	}
-	model, err := triage.Train(examples, q)
+	model, err := triage.TrainContext(ctx, examples, q)
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
@@ -592,14 +600,14 @@ func (s *Store) trainTriage(ctx context.Context, id int64, src civic.TriageSourc
 // evaluateTriage measures how a model trained like p does on text it has
 // not seen, and says how. On a held-out split it also returns the
 // probability temperature fitted to the split (0 after cross-validation,
-// where Train fits its own).
-func evaluateTriage(examples []triage.Example, labels map[string]int, p triage.Params) (triage.Report, string, float64, error) {
+// where Train fits its own). It stops when ctx ends, with ctx's error.
+func evaluateTriage(ctx context.Context, examples []triage.Example, labels map[string]int, p triage.Params) (triage.Report, string, float64, error) {
 	if len(examples) <= TriageCVMax {
 		k := TriageFolds
 		for _, n := range labels {
 			k = min(k, max(n, 2))
 		}
-		r, err := triage.CrossValidate(examples, p, k, nil)
+		r, err := triage.CrossValidateContext(ctx, examples, p, k, nil)
 		if err != nil {
 			return r, "", 0, fmt.Errorf("cross-validate: %w", err)
 		}
@@ -617,7 +625,7 @@ func evaluateTriage(examples []triage.Example, labels map[string]int, p triage.P
 	}
 	q := p
 	q.Folds = 0 // labels are scored, probabilities not needed
-	m, err := triage.Train(train, q)
+	m, err := triage.TrainContext(ctx, train, q)
 	if err != nil {
 		return triage.Report{}, "", 0, fmt.Errorf("train on the held-in part: %w", err)
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -26,12 +27,12 @@ func TestEvaluateTriage(t *testing.T) {
 		return ex, labels
 	}
 	ex, labels := examples(12)
-	r, how, temp, err := evaluateTriage(ex, labels, triage.DefaultParams)
+	r, how, temp, err := evaluateTriage(context.Background(), ex, labels, triage.DefaultParams)
 	if err != nil || how != "5-fold cross-validation" || r.MacroF1 < 0.8 || len(r.Classes) != 3 || temp != 0 {
 		t.Fatalf("36 examples: %q %+v temperature %v, %v", how, r, temp, err)
 	}
 	ex, labels = examples(TriageCVMax/3 + 1)
-	r, how, temp, err = evaluateTriage(ex, labels, triage.DefaultParams)
+	r, how, temp, err = evaluateTriage(context.Background(), ex, labels, triage.DefaultParams)
 	if err != nil || !strings.HasPrefix(how, "held-out split: 198 of 1002 examples") || r.MacroF1 < 0.8 {
 		t.Fatalf("%d examples: %q %+v %v", len(ex), how, r, err)
 	}

@@ -2,6 +2,7 @@ package triage
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -196,6 +197,12 @@ func Score(truth, pred []string) Report {
 // extra examples (e.g. from a category scheme) join every training fold
 // but are never tested.
 func CrossValidate(examples []Example, p Params, k int, extra []Example) (Report, error) {
+	return CrossValidateContext(context.Background(), examples, p, k, extra)
+}
+
+// CrossValidateContext is CrossValidate that stops when ctx ends, with
+// ctx's error (TrainContext).
+func CrossValidateContext(ctx context.Context, examples []Example, p Params, k int, extra []Example) (Report, error) {
 	_, y := labelsOf(examples)
 	truth := make([]string, len(examples))
 	pred := make([]string, len(examples))
@@ -212,7 +219,7 @@ func CrossValidate(examples []Example, p Params, k int, extra []Example) (Report
 		}
 		q := p
 		q.Folds = 0 // probabilities are not needed to score labels
-		m, err := Train(train, q)
+		m, err := TrainContext(ctx, train, q)
 		if err != nil {
 			return Report{}, fmt.Errorf("fold %d: %w", f, err)
 		}

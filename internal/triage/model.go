@@ -1,6 +1,7 @@
 package triage
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -70,6 +71,16 @@ type Prediction struct {
 
 // Train fits a model to examples.
 func Train(examples []Example, p Params) (*Model, error) {
+	return TrainContext(context.Background(), examples, p)
+}
+
+// TrainContext is Train that stops when ctx ends: it looks at ctx before
+// each step (the vectors, every epoch of every label's SVM, every fold of
+// the temperature's cross-validation) and returns ctx's error and no
+// model, so that a server shutting down is not held for the minutes a
+// large training takes. Looking changes nothing of the arithmetic: with a
+// ctx that does not end, the model is Train's, bit for bit.
+func TrainContext(ctx context.Context, examples []Example, p Params) (*Model, error) {
 	if p.MaxN == 0 {
 		p = DefaultParams
 	}
@@ -77,21 +88,40 @@ func Train(examples []Example, p Params) (*Model, error) {
 	if len(labels) < 2 {
 		return nil, errors.New("triage: training needs examples of at least two labels")
 	}
+	if err := stopped(ctx); err != nil {
+		return nil, err
+	}
 	docs := make([]string, len(examples))
 	for i, e := range examples {
 		docs[i] = doc(e.Title, e.Text)
 	}
 	m := &Model{Params: p, Labels: labels, Vocab: buildVocabulary(docs, p.MaxN, p.MinDF), Trained: len(examples)}
-	xs := vectors(m.Vocab, docs)
-	m.Weights = trainAll(xs, y, len(labels), len(m.Vocab.IDF), p)
+	xs, err := vectors(ctx, m.Vocab, docs)
+	if err != nil {
+		return nil, err
+	}
+	if m.Weights, err = trainAll(ctx, xs, y, len(labels), len(m.Vocab.IDF), p); err != nil {
+		return nil, err
+	}
 	// Temperature: fit on decision values of held-out folds, so that it
 	// reflects how the model does on text it has not seen.
 	m.Temperature = 1
 	if p.Folds >= 2 && len(examples) >= 4*p.Folds {
-		dec := crossDecisions(examples, labels, y, p)
+		dec, err := crossDecisions(ctx, examples, labels, y, p)
+		if err != nil {
+			return nil, err
+		}
 		m.Temperature = fitTemperature(dec, y)
 	}
 	return m, nil
+}
+
+// stopped is ctx's error, said to be the training's.
+func stopped(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("triage: training stopped: %w", err)
+	}
+	return nil
 }
 
 func labelsOf(examples []Example) ([]string, []int) {
@@ -115,7 +145,7 @@ func labelsOf(examples []Example) ([]string, []int) {
 	return labels, y
 }
 
-func vectors(v *Vocabulary, docs []string) []sparse {
+func vectors(ctx context.Context, v *Vocabulary, docs []string) ([]sparse, error) {
 	xs := make([]sparse, len(docs))
 	var wg sync.WaitGroup
 	const workers = 2
@@ -123,21 +153,26 @@ func vectors(v *Vocabulary, docs []string) []sparse {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			for i := w; i < len(docs); i += workers {
+			for i := w; i < len(docs) && ctx.Err() == nil; i += workers {
 				xs[i] = v.vector(docs[i])
 			}
 		}(w)
 	}
 	wg.Wait()
-	return xs
+	if err := stopped(ctx); err != nil {
+		return nil, err
+	}
+	return xs, nil
 }
 
-// trainAll fits one binary SVM per label, two at a time.
-func trainAll(xs []sparse, y []int, k, dim int, p Params) []floats {
+// trainAll fits one binary SVM per label, two at a time. When ctx ends it
+// starts no more labels, the running ones stop at their next epoch, and
+// it returns ctx's error.
+func trainAll(ctx context.Context, xs []sparse, y []int, k, dim int, p Params) ([]floats, error) {
 	out := make([]floats, k)
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 2)
-	for c := 0; c < k; c++ {
+	for c := 0; c < k && ctx.Err() == nil; c++ {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func(c int) {
@@ -170,6 +205,9 @@ func trainAll(xs []sparse, y []int, k, dim int, p Params) []floats {
 			}
 			f := make([]float32, dim+1)
 			for _, name := range ws {
+				if ctx.Err() != nil {
+					return
+				}
 				cx, r := xs, termWeights(name, xs, yy, dim, p.NB)
 				if r != nil {
 					cx = make([]sparse, len(xs))
@@ -181,7 +219,10 @@ func trainAll(xs []sparse, y []int, k, dim int, p Params) []floats {
 						cx[i] = v
 					}
 				}
-				w := trainBinary(cx, yy, dim, cPos, p.C, p.Epochs, rand.New(rand.NewPCG(p.Seed, uint64(c))))
+				w := trainBinary(ctx, cx, yy, dim, cPos, p.C, p.Epochs, rand.New(rand.NewPCG(p.Seed, uint64(c))))
+				if w == nil {
+					return // ctx ended
+				}
 				// The weighting folds into the weights: w·(r∘x) = (w∘r)·x,
 				// and the models average into one (an average rather than
 				// a sum keeps decision values on one model's scale, which
@@ -197,12 +238,15 @@ func trainAll(xs []sparse, y []int, k, dim int, p Params) []floats {
 		}(c)
 	}
 	wg.Wait()
-	return out
+	if err := stopped(ctx); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // crossDecisions are the decision values of every example from a model
 // that did not see it.
-func crossDecisions(examples []Example, labels []string, y []int, p Params) [][]float64 {
+func crossDecisions(ctx context.Context, examples []Example, labels []string, y []int, p Params) ([][]float64, error) {
 	dec := make([][]float64, len(examples))
 	for f, test := range folds(y, p.Folds, p.Seed) {
 		var train []Example
@@ -218,7 +262,10 @@ func crossDecisions(examples []Example, labels []string, y []int, p Params) [][]
 		q := p
 		q.Folds = 0
 		q.Seed = p.Seed + uint64(f) + 1
-		sub, err := Train(train, q)
+		sub, err := TrainContext(ctx, train, q)
+		if err := stopped(ctx); err != nil {
+			return nil, err
+		}
 		if err != nil {
 			continue
 		}
@@ -235,7 +282,7 @@ func crossDecisions(examples []Example, labels []string, y []int, p Params) [][]
 			dec[i] = row
 		}
 	}
-	return dec
+	return dec, nil
 }
 
 // HeldOutTemperature fits the probability temperature to the decisions m

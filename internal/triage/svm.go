@@ -1,13 +1,15 @@
 package triage
 
 import (
+	"context"
 	"math/rand/v2"
 )
 
 // trainBinary fits an L2-regularised, L2-loss linear SVM (with a bias
 // feature) by dual coordinate descent: y are ±1, c the cost. It returns
-// the weights, the bias last.
-func trainBinary(xs []sparse, y []float64, dim int, cPos, cNeg float64, epochs int, rng *rand.Rand) []float64 {
+// the weights, the bias last, or nil when ctx ends first (it looks before
+// every epoch).
+func trainBinary(ctx context.Context, xs []sparse, y []float64, dim int, cPos, cNeg float64, epochs int, rng *rand.Rand) []float64 {
 	w := make([]float64, dim+1)
 	alpha := make([]float64, len(xs))
 	// L2-loss: D_ii = 1/(2C_i), no upper bound on alpha. Positives and
@@ -32,6 +34,9 @@ func trainBinary(xs []sparse, y []float64, dim int, cPos, cNeg float64, epochs i
 		order[i] = i
 	}
 	for ep := 0; ep < epochs; ep++ {
+		if ctx.Err() != nil {
+			return nil
+		}
 		rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
 		maxPG := 0.0
 		for _, i := range order {
