@@ -58,8 +58,12 @@ func TestTriageAPI(t *testing.T) {
 		}
 		r = f.do("GET", fmt.Sprintf("/api/v1/triage/models/%d", m.ID), f.admin, nil)
 		r.decode(t, &m)
-		if m.Status != civic.TriageDone || !m.Active || m.Examples != 36 || len(m.Classes) != 3 {
+		if m.Status != civic.TriageDone || !m.Active || m.Examples != 36 || len(m.Classes) != 3 || m.Attempts != 1 {
 			t.Fatalf("model %s", r.Body)
+		}
+		// The list says how many times servers began training each model.
+		if r := f.do("GET", "/api/v1/triage/models", f.admin, nil); r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"attempts":1`) {
+			t.Fatalf("list: %d %s", r.Status, r.Body)
 		}
 
 		r = f.do("POST", "/api/v1/triage/suggest", f.tokens[civic.RoleResident], map[string]any{"title": "楼道里堆满了纸箱", "text": "影响通行"})

@@ -60,7 +60,11 @@ type TriageModel struct {
 	Classes      []TriageClassScore `json:"classes"`
 	TrainSeconds float64            `json:"train_seconds"`
 	TriggeredBy  string             `json:"triggered_by"`
-	Error        string             `json:"error,omitempty"`
+	// Attempts counts the servers that began training it and did not
+	// hand it back (a server that died, was killed or hung in the
+	// middle); after a few the model is failed instead of taken again.
+	Attempts int    `json:"attempts"`
+	Error    string `json:"error,omitempty"`
 	// Note says what happened on completion (activated, kept the active
 	// one and why).
 	Note       string     `json:"note,omitempty"`

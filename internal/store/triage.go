@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -44,6 +45,12 @@ const triageMinText = 4
 // it over (its server died).
 const triageStale = time.Hour
 
+// MaxTriageAttempts is how many times servers may begin training a model
+// and vanish (die, be killed, hang past triageStale) before it is failed
+// with the reason rather than taken again every triageStale for ever. A
+// training that returns an error, or panics, is failed at once.
+const MaxTriageAttempts = 3
+
 // triageCache is the active model as loaded in this process.
 type triageCache struct {
 	mu      sync.Mutex
@@ -59,14 +66,14 @@ type triageCache struct {
 }
 
 const triageModelCols = `id, version, status, source, active, examples, labels, params, evaluation, macro_f1, accuracy, classes,
-	train_seconds, triggered_by, error, note, created_at, started_at, finished_at`
+	train_seconds, triggered_by, attempts, error, note, created_at, started_at, finished_at`
 
 func scanTriageModel(sc interface{ Scan(...any) error }) (civic.TriageModel, error) {
 	var m civic.TriageModel
 	var classes string
 	var started, finished sql.NullTime
 	err := sc.Scan(&m.ID, &m.Version, &m.Status, &m.Source, &m.Active, &m.Examples, &m.Labels, &m.Params, &m.Evaluation, &m.MacroF1,
-		&m.Accuracy, &classes, &m.TrainSeconds, &m.TriggeredBy, &m.Error, &m.Note, &m.CreatedAt, &started, &finished)
+		&m.Accuracy, &classes, &m.TrainSeconds, &m.TriggeredBy, &m.Attempts, &m.Error, &m.Note, &m.CreatedAt, &started, &finished)
 	if err != nil {
 		return m, err
 	}
@@ -309,31 +316,56 @@ func (s *Store) QueueScheduledTriage(ctx context.Context) (bool, error) {
 }
 
 // claimTriage takes the oldest queued model (or one whose server died
-// mid-training) for this server; 0 when there is none or another server
-// took it first.
+// mid-training) for this server and counts the attempt; 0 when there is
+// none or another server took it first. A model whose servers vanished
+// MaxTriageAttempts times is failed instead (giveUpTriage), and the next
+// one looked at.
 func (s *Store) claimTriage(ctx context.Context) (id int64, src civic.TriageSource, upload string, err error) {
 	err = s.write(ctx, func(tx *Tx) error {
-		err := tx.queryRow(ctx, `SELECT id, source, upload FROM triage_models WHERE status = ? OR (status = ? AND started_at < ?) ORDER BY id LIMIT 1`,
-			string(civic.TriageQueued), string(civic.TriageRunning), tx.now.Add(-triageStale)).Scan(&id, &src, &upload)
-		if errors.Is(err, sql.ErrNoRows) {
-			id = 0
+		for {
+			var status string
+			var attempts int
+			stale := tx.now.Add(-triageStale)
+			err := tx.queryRow(ctx, `SELECT id, source, upload, status, attempts FROM triage_models WHERE status = ? OR (status = ? AND started_at < ?) ORDER BY id LIMIT 1`,
+				string(civic.TriageQueued), string(civic.TriageRunning), stale).Scan(&id, &src, &upload, &status, &attempts)
+			if errors.Is(err, sql.ErrNoRows) {
+				id = 0
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("find queued triage model: %w", err)
+			}
+			if status == string(civic.TriageRunning) && attempts >= MaxTriageAttempts {
+				if err := tx.giveUpTriage(ctx, id, attempts, stale); err != nil {
+					return err
+				}
+				continue
+			}
+			res, err := tx.exec(ctx, `UPDATE triage_models SET status = ?, started_at = ?, attempts = attempts + 1 WHERE id = ? AND (status = ? OR (status = ? AND started_at < ?))`,
+				string(civic.TriageRunning), tx.now, id, string(civic.TriageQueued), string(civic.TriageRunning), stale)
+			if err != nil {
+				return fmt.Errorf("claim triage model %d: %w", id, err)
+			}
+			if n, err := res.RowsAffected(); err != nil || n != 1 {
+				id = 0
+				return err
+			}
 			return nil
 		}
-		if err != nil {
-			return fmt.Errorf("find queued triage model: %w", err)
-		}
-		res, err := tx.exec(ctx, `UPDATE triage_models SET status = ?, started_at = ? WHERE id = ? AND (status = ? OR (status = ? AND started_at < ?))`,
-			string(civic.TriageRunning), tx.now, id, string(civic.TriageQueued), string(civic.TriageRunning), tx.now.Add(-triageStale))
-		if err != nil {
-			return fmt.Errorf("claim triage model %d: %w", id, err)
-		}
-		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			id = 0
-			return err
-		}
-		return nil
 	})
 	return id, src, upload, err
+}
+
+// giveUpTriage fails a model that servers began training attempts times
+// and never finished, with the reason in both languages.
+func (tx *Tx) giveUpTriage(ctx context.Context, id int64, attempts int, stale time.Time) error {
+	msg := fmt.Sprintf("训练已开始%[1]d次，均未完成（训练中服务器退出、被终止或超时），不再重试；请检查训练数据和服务器内存后重新训练 / training was started %[1]d times and never finished (the server stopped, was killed or timed out while training); it is not tried again: check the training data and the servers' memory, then train again", attempts)
+	if _, err := tx.exec(ctx, `UPDATE triage_models SET status = ?, error = ?, finished_at = ? WHERE id = ? AND status = ? AND started_at < ?`,
+		string(civic.TriageFailed), msg, tx.now, id, string(civic.TriageRunning), stale); err != nil {
+		return fmt.Errorf("give up triage model %d: %w", id, err)
+	}
+	tx.s.log.Warn("triage training given up", "model", id, "attempts", attempts)
+	return nil
 }
 
 // TriageExamples are the closed cases a model learns from (closed, 已结案,
@@ -454,17 +486,22 @@ func (s *Store) TrainNextTriage(ctx context.Context) (int64, error) {
 	if err != nil || id == 0 {
 		return 0, err
 	}
-	if err := s.trainTriage(ctx, id, src, upload); err != nil {
+	if err := s.trainTriageSafe(ctx, id, src, upload); err != nil {
 		msg := err.Error()
+		var pe *triage.PanicError
 		if e := civic.AsError(err); e.Code != civic.EInternal {
 			msg = e.Msg.ZH + " / " + e.Msg.EN
+		} else if errors.As(err, &pe) {
+			s.log.Error("triage training panicked", "model", id, "panic", pe.Value, "stack", string(pe.Stack))
+			msg = fmt.Sprintf("训练程序出错：%[1]v / the training crashed: %[1]v", pe.Value)
 		}
 		// Cut short by a shutdown (TrainContext stops at its next step):
 		// back in the queue at once, for another server or the next
-		// start, rather than failed or left running until it is stale.
+		// start, rather than failed or left running until it is stale;
+		// the attempt does not count.
 		q, args := `UPDATE triage_models SET status = ?, error = ?, finished_at = ? WHERE id = ?`, []any{string(civic.TriageFailed), msg, s.Now(), id}
 		if ctx.Err() != nil {
-			q, args = `UPDATE triage_models SET status = ?, started_at = NULL WHERE id = ?`, []any{string(civic.TriageQueued), id}
+			q, args = `UPDATE triage_models SET status = ?, started_at = NULL, attempts = attempts - 1 WHERE id = ?`, []any{string(civic.TriageQueued), id}
 		}
 		wctx := context.WithoutCancel(ctx)
 		ferr := s.write(wctx, func(tx *Tx) error {
@@ -477,6 +514,19 @@ func (s *Store) TrainNextTriage(ctx context.Context) (int64, error) {
 		return id, fmt.Errorf("train triage model %d: %w", id, err)
 	}
 	return id, nil
+}
+
+// trainTriageSafe is trainTriage with a panic on this goroutine turned
+// into an error (a PanicError, as the classifier's own goroutines give),
+// so that the model is failed with it rather than left running, to be
+// taken again and panic again once it is stale.
+func (s *Store) trainTriageSafe(ctx context.Context, id int64, src civic.TriageSource, upload string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &triage.PanicError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	return s.trainTriage(ctx, id, src, upload)
 }
 
 func (s *Store) trainTriage(ctx context.Context, id int64, src civic.TriageSource, upload string) error {

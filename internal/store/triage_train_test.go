@@ -5,10 +5,12 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/store"
 	"github.com/civicgrid/civicgrid/internal/testdb"
+	"github.com/civicgrid/civicgrid/internal/triage"
 )
 
 // eachTwoServers runs fn per engine with two stores on one database, as
@@ -59,6 +61,94 @@ func TestTriageShutdownHandsBack(t *testing.T) {
 		done, err := b.GetTriageModel(context.Background(), civic.System, q.ID)
 		if err != nil || done.Status != civic.TriageDone || !done.Active {
 			t.Fatalf("trained by the other server %+v %v", done, err)
+		}
+	})
+}
+
+// TestTriageAttempts: a model whose servers vanish in the middle of its
+// training (died, killed, hung) is taken again once the claim is stale,
+// but not for ever: after store.MaxTriageAttempts such claims it is
+// failed with the reason in both languages, listed with its attempts, and
+// the queue goes on; a shutdown's hand-back does not count.
+func TestTriageAttempts(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		mustTriageWorld(t, s, 12)
+		q := mustQueueTriage(t, s)
+		attempts := func() civic.TriageModel {
+			t.Helper()
+			m, err := s.GetTriageModel(ctx, civic.System, q.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m
+		}
+		// A shutdown hands the model back uncounted.
+		sctx, shutdown := context.WithCancel(ctx)
+		s.OnTriageTrainForTest(func(context.Context, int64) { shutdown() })
+		if _, err := s.TrainNextTriage(sctx); !errors.Is(err, context.Canceled) {
+			t.Fatalf("shut down: %v", err)
+		}
+		s.OnTriageTrainForTest(nil)
+		if m := attempts(); m.Status != civic.TriageQueued || m.Attempts != 0 {
+			t.Fatalf("after a shutdown %+v", m)
+		}
+		for i := 1; i <= store.MaxTriageAttempts; i++ {
+			if id, err := s.ClaimTriageForTest(ctx); id != q.ID || err != nil {
+				t.Fatalf("claim %d: %d %v", i, id, err)
+			}
+			if m := attempts(); m.Status != civic.TriageRunning || m.Attempts != i {
+				t.Fatalf("claim %d: %+v", i, m)
+			}
+			// Not taken again while the claim holds.
+			if id, err := s.TrainNextTriage(ctx); id != 0 || err != nil {
+				t.Fatalf("claim %d holds, yet trained %d %v", i, id, err)
+			}
+			clock.Advance(time.Hour + time.Minute)
+		}
+		next := mustQueueTriage(t, s)
+		if id, err := s.TrainNextTriage(ctx); id != next.ID || err != nil {
+			t.Fatalf("after giving up, trained %d %v, want the next model %d", id, err, next.ID)
+		}
+		m := attempts()
+		if m.Status != civic.TriageFailed || m.Attempts != store.MaxTriageAttempts || m.FinishedAt == nil || m.Active ||
+			!strings.Contains(m.Error, "训练已开始3次，均未完成") || !strings.Contains(m.Error, "started 3 times and never finished") {
+			t.Fatalf("given up %+v", m)
+		}
+		models, err := s.TriageModels(ctx, civic.System)
+		if err != nil || len(models) != 2 || models[1].ID != q.ID || models[1].Attempts != 3 || models[0].Attempts != 1 || models[0].Status != civic.TriageDone {
+			t.Fatalf("models %+v %v", models, err)
+		}
+		clock.Advance(2 * time.Hour)
+		if id, err := s.TrainNextTriage(ctx); id != 0 || err != nil {
+			t.Fatalf("a failed model taken again: %d %v", id, err)
+		}
+	})
+}
+
+// TestTriagePanicFails: a training that panics on the job's goroutine (a
+// panic in the classifier's own goroutines comes back the same way, as a
+// triage.PanicError) fails its model at once with the reason, instead of
+// ending the server or leaving the model running to be taken again.
+func TestTriagePanicFails(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		mustTriageWorld(t, s, 12)
+		q := mustQueueTriage(t, s)
+		s.OnTriageTrainForTest(func(context.Context, int64) { panic("out of bounds") })
+		id, err := s.TrainNextTriage(ctx)
+		var pe *triage.PanicError
+		if id != q.ID || !errors.As(err, &pe) {
+			t.Fatalf("panicked training: %d %v", id, err)
+		}
+		m, err := s.GetTriageModel(ctx, civic.System, q.ID)
+		if err != nil || m.Status != civic.TriageFailed || m.Attempts != 1 || m.Error != "训练程序出错：out of bounds / the training crashed: out of bounds" {
+			t.Fatalf("failed model %+v %v", m, err)
+		}
+		s.OnTriageTrainForTest(nil)
+		clock.Advance(2 * time.Hour)
+		if id, err := s.TrainNextTriage(ctx); id != 0 || err != nil {
+			t.Fatalf("the failed model taken again: %d %v", id, err)
 		}
 	})
 }

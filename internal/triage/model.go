@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime/debug"
 	"sort"
 	"sync"
 )
@@ -145,21 +146,72 @@ func labelsOf(examples []Example) ([]string, []int) {
 	return labels, y
 }
 
+// PanicError is a panic in one of a training's goroutines, turned into
+// an error: nothing above those goroutines could recover it, and it would
+// end the whole process (a server, every request in flight with it).
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("triage: training panicked: %v", e.Value) }
+
+// workers runs a training's goroutines: it counts them, keeps the first
+// panic among them as a PanicError, and tells the others to start no more
+// work once one panicked.
+type workers struct {
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	panic *PanicError
+}
+
+// goSafe runs fn in a goroutine of w's.
+func (w *workers) goSafe(fn func()) {
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		defer func() {
+			if r := recover(); r != nil {
+				w.mu.Lock()
+				if w.panic == nil {
+					w.panic = &PanicError{Value: r, Stack: debug.Stack()}
+				}
+				w.mu.Unlock()
+			}
+		}()
+		fn()
+	}()
+}
+
+// ok reports whether no goroutine of w's has panicked so far.
+func (w *workers) ok() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.panic == nil
+}
+
+// wait waits for w's goroutines and returns the first panic, or else
+// ctx's error.
+func (w *workers) wait(ctx context.Context) error {
+	w.wg.Wait()
+	if w.panic != nil {
+		return w.panic
+	}
+	return stopped(ctx)
+}
+
 func vectors(ctx context.Context, v *Vocabulary, docs []string) ([]sparse, error) {
 	xs := make([]sparse, len(docs))
-	var wg sync.WaitGroup
-	const workers = 2
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := w; i < len(docs) && ctx.Err() == nil; i += workers {
+	var ws workers
+	const n = 2
+	for w := 0; w < n; w++ {
+		ws.goSafe(func() {
+			for i := w; i < len(docs) && ctx.Err() == nil && ws.ok(); i += n {
 				xs[i] = v.vector(docs[i])
 			}
-		}(w)
+		})
 	}
-	wg.Wait()
-	if err := stopped(ctx); err != nil {
+	if err := ws.wait(ctx); err != nil {
 		return nil, err
 	}
 	return xs, nil
@@ -170,13 +222,12 @@ func vectors(ctx context.Context, v *Vocabulary, docs []string) ([]sparse, error
 // it returns ctx's error.
 func trainAll(ctx context.Context, xs []sparse, y []int, k, dim int, p Params) ([]floats, error) {
 	out := make([]floats, k)
-	var wg sync.WaitGroup
+	var ws workers
 	sem := make(chan struct{}, 2)
-	for c := 0; c < k && ctx.Err() == nil; c++ {
-		wg.Add(1)
+	for c := 0; c < k && ctx.Err() == nil && ws.ok(); c++ {
 		sem <- struct{}{}
-		go func(c int) {
-			defer func() { <-sem; wg.Done() }()
+		ws.goSafe(func() {
+			defer func() { <-sem }()
 			yy := make([]float64, len(y))
 			for i, l := range y {
 				yy[i] = -1
@@ -196,15 +247,15 @@ func trainAll(ctx context.Context, xs []sparse, y []int, k, dim int, p Params) (
 				// rest; rarer ones more, up to Balance.
 				cPos = p.C * min(p.Balance, max(1, float64(len(yy))/float64(k*max(pos, 1))))
 			}
-			ws := p.Weightings
-			if len(ws) == 0 {
-				ws = []string{""}
+			names := p.Weightings
+			if len(names) == 0 {
+				names = []string{""}
 				if p.NB > 0 {
-					ws[0] = "nb"
+					names[0] = "nb"
 				}
 			}
 			f := make([]float32, dim+1)
-			for _, name := range ws {
+			for _, name := range names {
 				if ctx.Err() != nil {
 					return
 				}
@@ -231,14 +282,13 @@ func trainAll(ctx context.Context, xs []sparse, y []int, k, dim int, p Params) (
 					if r != nil && i < dim {
 						x *= r[i]
 					}
-					f[i] += float32(x / float64(len(ws)))
+					f[i] += float32(x / float64(len(names)))
 				}
 			}
 			out[c] = f
-		}(c)
+		})
 	}
-	wg.Wait()
-	if err := stopped(ctx); err != nil {
+	if err := ws.wait(ctx); err != nil {
 		return nil, err
 	}
 	return out, nil

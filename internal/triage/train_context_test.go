@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -120,4 +121,21 @@ func modelHash(t *testing.T, m *Model) string {
 		t.Fatal(err)
 	}
 	return fmt.Sprintf("%x", sha256.Sum256(b))
+}
+
+// TestTrainWorkerPanic: a panic in one of the training's goroutines (here
+// a vocabulary that is missing, and vectors that name features beyond
+// the model's) is the training's error, a PanicError with its stack,
+// instead of the end of the process that runs it.
+func TestTrainWorkerPanic(t *testing.T) {
+	docs := []string{"楼道堆物", "噪音扰民", "占道经营"}
+	var pe *PanicError
+	if xs, err := vectors(context.Background(), nil, docs); !errors.As(err, &pe) || xs != nil || len(pe.Stack) == 0 {
+		t.Fatalf("vectors without a vocabulary: %v %v", xs, err)
+	}
+	bad := []sparse{{idx: []int32{0, 7}, val: []float32{1, 1}}, {idx: []int32{1}, val: []float32{1}}, {idx: []int32{2}, val: []float32{1}}}
+	w, err := trainAll(context.Background(), bad, []int{0, 1, 2}, 3, 3, DefaultParams)
+	if !errors.As(err, &pe) || w != nil || !strings.Contains(err.Error(), "index out of range") {
+		t.Fatalf("features beyond the model's: %v %v", w, err)
+	}
 }

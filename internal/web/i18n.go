@@ -1306,6 +1306,7 @@ var messages = map[string][2]string{
 	"triage.status_running":          {"训练中", "Training"},
 	"triage.status_done":             {"已完成", "Done"},
 	"triage.status_failed":           {"失败", "Failed"},
+	"triage.attempts":                {"（第%d次）", "(attempt %d)"},
 	"triage.source":                  {"训练数据", "Training data"},
 	"triage.source_cases":            {"已办结工单", "Closed cases"},
 	"triage.source_upload":           {"上传的CSV", "Uploaded CSV"},
