@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -315,52 +317,72 @@ func (s *Store) QueueScheduledTriage(ctx context.Context) (bool, error) {
 	return err == nil, err
 }
 
+// triageClaim is a model this server claimed to train: token is its lease,
+// which every write of the training's outcome must still find on the row
+// (another server takes a claim over once it is stale, and from then on
+// the model is that server's to save, fail or hand back).
+type triageClaim struct {
+	id     int64
+	token  string
+	src    civic.TriageSource
+	upload string
+}
+
+// errTriageLeaseLost is a training whose claim another server took over
+// while it ran: its outcome is discarded.
+var errTriageLeaseLost = errors.New("another server took the training over (the claim went stale); this server's outcome is discarded")
+
 // claimTriage takes the oldest queued model (or one whose server died
-// mid-training) for this server and counts the attempt; 0 when there is
-// none or another server took it first. A model whose servers vanished
-// MaxTriageAttempts times is failed instead (giveUpTriage), and the next
-// one looked at.
-func (s *Store) claimTriage(ctx context.Context) (id int64, src civic.TriageSource, upload string, err error) {
+// mid-training) for this server with a new lease token and counts the
+// attempt; id 0 when there is none or another server took it first. A
+// model whose servers vanished MaxTriageAttempts times is failed instead
+// (giveUpTriage), and the next one looked at.
+func (s *Store) claimTriage(ctx context.Context) (c triageClaim, err error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return c, fmt.Errorf("lease token: %w", err)
+	}
+	c.token = hex.EncodeToString(b)
 	err = s.write(ctx, func(tx *Tx) error {
 		for {
 			var status string
 			var attempts int
 			stale := tx.now.Add(-triageStale)
 			err := tx.queryRow(ctx, `SELECT id, source, upload, status, attempts FROM triage_models WHERE status = ? OR (status = ? AND started_at < ?) ORDER BY id LIMIT 1`,
-				string(civic.TriageQueued), string(civic.TriageRunning), stale).Scan(&id, &src, &upload, &status, &attempts)
+				string(civic.TriageQueued), string(civic.TriageRunning), stale).Scan(&c.id, &c.src, &c.upload, &status, &attempts)
 			if errors.Is(err, sql.ErrNoRows) {
-				id = 0
+				c.id = 0
 				return nil
 			}
 			if err != nil {
 				return fmt.Errorf("find queued triage model: %w", err)
 			}
 			if status == string(civic.TriageRunning) && attempts >= MaxTriageAttempts {
-				if err := tx.giveUpTriage(ctx, id, attempts, stale); err != nil {
+				if err := tx.giveUpTriage(ctx, c.id, attempts, stale); err != nil {
 					return err
 				}
 				continue
 			}
-			res, err := tx.exec(ctx, `UPDATE triage_models SET status = ?, started_at = ?, attempts = attempts + 1 WHERE id = ? AND (status = ? OR (status = ? AND started_at < ?))`,
-				string(civic.TriageRunning), tx.now, id, string(civic.TriageQueued), string(civic.TriageRunning), stale)
+			res, err := tx.exec(ctx, `UPDATE triage_models SET status = ?, started_at = ?, attempts = attempts + 1, lease_token = ? WHERE id = ? AND (status = ? OR (status = ? AND started_at < ?))`,
+				string(civic.TriageRunning), tx.now, c.token, c.id, string(civic.TriageQueued), string(civic.TriageRunning), stale)
 			if err != nil {
-				return fmt.Errorf("claim triage model %d: %w", id, err)
+				return fmt.Errorf("claim triage model %d: %w", c.id, err)
 			}
 			if n, err := res.RowsAffected(); err != nil || n != 1 {
-				id = 0
+				c.id = 0
 				return err
 			}
 			return nil
 		}
 	})
-	return id, src, upload, err
+	return c, err
 }
 
 // giveUpTriage fails a model that servers began training attempts times
 // and never finished, with the reason in both languages.
 func (tx *Tx) giveUpTriage(ctx context.Context, id int64, attempts int, stale time.Time) error {
 	msg := fmt.Sprintf("训练已开始%[1]d次，均未完成（训练中服务器退出、被终止或超时），不再重试；请检查训练数据和服务器内存后重新训练 / training was started %[1]d times and never finished (the server stopped, was killed or timed out while training); it is not tried again: check the training data and the servers' memory, then train again", attempts)
-	if _, err := tx.exec(ctx, `UPDATE triage_models SET status = ?, error = ?, finished_at = ? WHERE id = ? AND status = ? AND started_at < ?`,
+	if _, err := tx.exec(ctx, `UPDATE triage_models SET status = ?, error = ?, finished_at = ?, lease_token = '' WHERE id = ? AND status = ? AND started_at < ?`,
 		string(civic.TriageFailed), msg, tx.now, id, string(civic.TriageRunning), stale); err != nil {
 		return fmt.Errorf("give up triage model %d: %w", id, err)
 	}
@@ -482,11 +504,18 @@ func examplesPerCategory(count map[string]int, budget int) int {
 // claim, and reports which (0: none). A training that fails is marked so
 // with its error and changes nothing else; the active model stays.
 func (s *Store) TrainNextTriage(ctx context.Context) (int64, error) {
-	id, src, upload, err := s.claimTriage(ctx)
-	if err != nil || id == 0 {
+	c, err := s.claimTriage(ctx)
+	if err != nil || c.id == 0 {
 		return 0, err
 	}
-	if err := s.trainTriageSafe(ctx, id, src, upload); err != nil {
+	id := c.id
+	err = s.trainTriageSafe(ctx, c)
+	if errors.Is(err, errTriageLeaseLost) {
+		// Not this server's model any more: nothing of its outcome is
+		// written, neither the model nor a failure nor a hand-back.
+		return id, fmt.Errorf("train triage model %d: %w", id, err)
+	}
+	if err != nil {
 		msg := err.Error()
 		var pe *triage.PanicError
 		if e := civic.AsError(err); e.Code != civic.EInternal {
@@ -498,10 +527,13 @@ func (s *Store) TrainNextTriage(ctx context.Context) (int64, error) {
 		// Cut short by a shutdown (TrainContext stops at its next step):
 		// back in the queue at once, for another server or the next
 		// start, rather than failed or left running until it is stale;
-		// the attempt does not count.
-		q, args := `UPDATE triage_models SET status = ?, error = ?, finished_at = ? WHERE id = ?`, []any{string(civic.TriageFailed), msg, s.Now(), id}
+		// the attempt does not count. Either way only while the claim is
+		// still this server's.
+		q, args := `UPDATE triage_models SET status = ?, error = ?, finished_at = ?, lease_token = '' WHERE id = ? AND status = ? AND lease_token = ?`,
+			[]any{string(civic.TriageFailed), msg, s.Now(), id, string(civic.TriageRunning), c.token}
 		if ctx.Err() != nil {
-			q, args = `UPDATE triage_models SET status = ?, started_at = NULL, attempts = attempts - 1 WHERE id = ?`, []any{string(civic.TriageQueued), id}
+			q, args = `UPDATE triage_models SET status = ?, started_at = NULL, attempts = attempts - 1, lease_token = '' WHERE id = ? AND status = ? AND lease_token = ?`,
+				[]any{string(civic.TriageQueued), id, string(civic.TriageRunning), c.token}
 		}
 		wctx := context.WithoutCancel(ctx)
 		ferr := s.write(wctx, func(tx *Tx) error {
@@ -520,23 +552,23 @@ func (s *Store) TrainNextTriage(ctx context.Context) (int64, error) {
 // into an error (a PanicError, as the classifier's own goroutines give),
 // so that the model is failed with it rather than left running, to be
 // taken again and panic again once it is stale.
-func (s *Store) trainTriageSafe(ctx context.Context, id int64, src civic.TriageSource, upload string) (err error) {
+func (s *Store) trainTriageSafe(ctx context.Context, c triageClaim) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = &triage.PanicError{Value: r, Stack: debug.Stack()}
 		}
 	}()
-	return s.trainTriage(ctx, id, src, upload)
+	return s.trainTriage(ctx, c)
 }
 
-func (s *Store) trainTriage(ctx context.Context, id int64, src civic.TriageSource, upload string) error {
+func (s *Store) trainTriage(ctx context.Context, c triageClaim) error {
 	set, err := s.TriageSettings(ctx)
 	if err != nil {
 		return err
 	}
 	var examples []triage.Example
 	var notes []string
-	if src == civic.TriageFromCases || src == civic.TriageFromBoth {
+	if c.src == civic.TriageFromCases || c.src == civic.TriageFromBoth {
 		ex, skipped, per, err := s.TriageExamples(ctx, set.MinExamples, set.MaxExamples)
 		if err != nil {
 			return err
@@ -551,9 +583,9 @@ func (s *Store) trainTriage(ctx context.Context, id int64, src civic.TriageSourc
 				set.MinExamples, strings.Join(skipped, "、"), set.MinExamples, strings.Join(skipped, ", ")))
 		}
 	}
-	if upload != "" {
+	if c.upload != "" {
 		var up []triage.Example
-		if err := json.Unmarshal([]byte(upload), &up); err != nil {
+		if err := json.Unmarshal([]byte(c.upload), &up); err != nil {
 			return fmt.Errorf("read uploaded examples: %w", err)
 		}
 		examples = append(examples, up...)
@@ -568,7 +600,7 @@ func (s *Store) trainTriage(ctx context.Context, id int64, src civic.TriageSourc
 			set.MinExamples, len(examples), len(labels))
 	}
 	if s.triage.onTrain != nil {
-		s.triage.onTrain(ctx, id)
+		s.triage.onTrain(ctx, c.id)
 	}
 	p := triage.DefaultParams
 	// Wall time of the work itself, for the figures; nothing is decided
@@ -627,17 +659,23 @@ func (s *Store) trainTriage(ctx context.Context, id int64, src civic.TriageSourc
 				report.MacroF1, activeVersion, activeF1, set.AutoMargin, report.MacroF1, activeVersion, activeF1, set.AutoMargin))
 		}
 		res, err := tx.exec(ctx, `UPDATE triage_models SET status = ?, examples = ?, labels = ?, params = ?, evaluation = ?, macro_f1 = ?, accuracy = ?,
-			classes = ?, train_seconds = ?, model = ?, error = '', note = ?, finished_at = ? WHERE id = ? AND status = ?`,
+			classes = ?, train_seconds = ?, model = ?, error = '', note = ?, finished_at = ?, lease_token = '' WHERE id = ? AND status = ? AND lease_token = ?`,
 			string(civic.TriageDone), len(examples), len(labels), string(pj), eval, report.MacroF1, report.Accuracy, string(cj), secs, string(blob),
-			strings.Join(notes, "\n"), tx.now, id, string(civic.TriageRunning))
+			strings.Join(notes, "\n"), tx.now, c.id, string(civic.TriageRunning), c.token)
 		if err != nil {
-			return fmt.Errorf("save triage model %d: %w", id, err)
+			return fmt.Errorf("save triage model %d: %w", c.id, err)
 		}
-		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			return fmt.Errorf("save triage model %d: no longer running (%v)", id, err)
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("save triage model %d: %w", c.id, err)
+		}
+		if n != 1 {
+			// Trained for longer than triageStale: another server took
+			// the model over and may be saving its own (or saved it).
+			return errTriageLeaseLost
 		}
 		if activate {
-			return tx.activateTriage(ctx, civic.System, id, activeID)
+			return tx.activateTriage(ctx, civic.System, c.id, activeID)
 		}
 		return nil
 	})

@@ -11,6 +11,6 @@ func (s *Store) OnTriageTrainForTest(f func(ctx context.Context, id int64)) {
 // ClaimTriageForTest claims the next model as a server would and then
 // does nothing with it, as a server that died in the middle of training.
 func (s *Store) ClaimTriageForTest(ctx context.Context) (int64, error) {
-	id, _, _, err := s.claimTriage(ctx)
-	return id, err
+	c, err := s.claimTriage(ctx)
+	return c.id, err
 }

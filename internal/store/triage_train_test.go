@@ -152,3 +152,90 @@ func TestTriagePanicFails(t *testing.T) {
 		}
 	})
 }
+
+// TestTriageLeaseTakeover: a training that runs past the hour after which
+// another server takes its model over writes nothing of its outcome once
+// it is no longer the model's holder — not a second model over the one
+// the other server saved, not a model while the other still trains, not
+// a failure, not a hand-back on shutdown.
+func TestTriageLeaseTakeover(t *testing.T) {
+	ctx := context.Background()
+	// The first server's training outlasts its claim; in the meantime
+	// the second does what takeover says, then the first goes on.
+	slow := func(t *testing.T, a *store.Store, clock *testdb.Clock, meanwhile func()) {
+		t.Helper()
+		a.OnTriageTrainForTest(func(context.Context, int64) {
+			clock.Advance(time.Hour + time.Minute)
+			meanwhile()
+		})
+		t.Cleanup(func() { a.OnTriageTrainForTest(nil) })
+	}
+	model := func(t *testing.T, s *store.Store, id int64) civic.TriageModel {
+		t.Helper()
+		m, err := s.GetTriageModel(ctx, civic.System, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	t.Run("the other server saved first", func(t *testing.T) {
+		eachTwoServers(t, func(t *testing.T, a, b *store.Store, clock *testdb.Clock) {
+			mustTriageWorld(t, a, 12)
+			q := mustQueueTriage(t, a)
+			var saved civic.TriageModel
+			slow(t, a, clock, func() {
+				if id, err := b.TrainNextTriage(ctx); id != q.ID || err != nil {
+					t.Errorf("takeover trained %d %v", id, err)
+				}
+				saved = model(t, b, q.ID)
+			})
+			if id, err := a.TrainNextTriage(ctx); id != q.ID || err == nil || !strings.Contains(err.Error(), "discarded") {
+				t.Fatalf("the first server's late outcome: %d %v", id, err)
+			}
+			m := model(t, a, q.ID)
+			if m.Status != civic.TriageDone || !m.Active || m.Error != "" || m.Attempts != 2 || !m.FinishedAt.Equal(*saved.FinishedAt) || m.Note != saved.Note {
+				t.Fatalf("the other server's model was overwritten: %+v, saved %+v", m, saved)
+			}
+			entries, _, err := a.ListAudit(ctx, civic.System, store.AuditFilter{Action: "triage.activate"})
+			if err != nil || len(entries) != 1 {
+				t.Fatalf("activated %d times %v", len(entries), err)
+			}
+		})
+	})
+	t.Run("the other server still trains", func(t *testing.T) {
+		eachTwoServers(t, func(t *testing.T, a, b *store.Store, clock *testdb.Clock) {
+			mustTriageWorld(t, a, 12)
+			q := mustQueueTriage(t, a)
+			slow(t, a, clock, func() {
+				if id, err := b.ClaimTriageForTest(ctx); id != q.ID || err != nil {
+					t.Errorf("takeover claimed %d %v", id, err)
+				}
+			})
+			if id, err := a.TrainNextTriage(ctx); id != q.ID || err == nil {
+				t.Fatalf("the first server's late outcome: %d %v", id, err)
+			}
+			if m := model(t, a, q.ID); m.Status != civic.TriageRunning || m.Active || m.Attempts != 2 {
+				t.Fatalf("saved under the other server's claim: %+v", m)
+			}
+		})
+	})
+	t.Run("a late shutdown", func(t *testing.T) {
+		eachTwoServers(t, func(t *testing.T, a, b *store.Store, clock *testdb.Clock) {
+			mustTriageWorld(t, a, 12)
+			q := mustQueueTriage(t, a)
+			sctx, shutdown := context.WithCancel(ctx)
+			slow(t, a, clock, func() {
+				if id, err := b.ClaimTriageForTest(ctx); id != q.ID || err != nil {
+					t.Errorf("takeover claimed %d %v", id, err)
+				}
+				shutdown()
+			})
+			if _, err := a.TrainNextTriage(sctx); !errors.Is(err, context.Canceled) {
+				t.Fatalf("shut down: %v", err)
+			}
+			if m := model(t, a, q.ID); m.Status != civic.TriageRunning || m.StartedAt == nil || m.Attempts != 2 {
+				t.Fatalf("the other server's claim handed back: %+v", m)
+			}
+		})
+	})
+}
