@@ -67,12 +67,16 @@ func (j Triage) Pass(ctx context.Context) []int64 {
 				}
 			} else if queued {
 				log.Info("scheduled triage training queued")
-				if err := j.Store.RetryRun(ctx, triageSchedule, j.Store.Now().Add(time.Duration(set.EveryDays)*24*time.Hour)); err != nil {
+				// The training is queued: the schedule's next period is
+				// written even when ctx ended meanwhile (a shutdown), or
+				// the short hold would stay and the first pass after it,
+				// on any server, would queue and train a second model.
+				if err := j.Store.RetryRun(context.WithoutCancel(ctx), triageSchedule, j.Store.Now().Add(time.Duration(set.EveryDays)*24*time.Hour)); err != nil {
 					// The short hold stays: the next pass after it queues
 					// one more training, which is harmless.
 					log.Error("triage schedule next period", "err", err)
 				}
-			} else if err := j.Store.RetryRun(ctx, triageSchedule, j.Store.Now().Add(24*time.Hour)); err != nil {
+			} else if err := j.Store.RetryRun(context.WithoutCancel(ctx), triageSchedule, j.Store.Now().Add(24*time.Hour)); err != nil {
 				// Not enough closed cases yet, or a training pending:
 				// look again tomorrow rather than a whole period later.
 				log.Error("triage schedule retry", "err", err)

@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -124,3 +125,51 @@ func plantClosedCases(t *testing.T, s *store.Store) {
 	}
 	testdb.MustClosedCases(t, s, "110101001001001", codes, 12)
 }
+
+// TestTriageScheduleShutdownAfterQueueing: a server shutting down just
+// after it queued the scheduled training still moves the schedule on by
+// the whole period; the short claim hold does not stay behind to queue a
+// second training an hour later.
+func TestTriageScheduleShutdownAfterQueueing(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		plantClosedCases(t, s)
+		ctx, shutdown := context.WithCancel(context.Background())
+		log := slog.New(onMessage{msg: "scheduled triage training queued", fn: shutdown})
+		if got := (jobs.Triage{Store: s, Log: log}).Pass(ctx); len(got) != 0 {
+			t.Fatalf("trained %v while shutting down", got)
+		}
+		// The next start trains what was queued.
+		bg := context.Background()
+		if got := (jobs.Triage{Store: s}).Pass(bg); len(got) != 1 {
+			t.Fatalf("after the restart, trained %v, want the queued model", got)
+		}
+		clock.Advance(jobs.TriageClaimHold + time.Minute)
+		if got := (jobs.Triage{Store: s}).Pass(bg); len(got) != 0 {
+			t.Fatalf("an hour on, trained %v again", got)
+		}
+		clock.Advance(7 * 24 * time.Hour)
+		if got := (jobs.Triage{Store: s}).Pass(bg); len(got) != 1 {
+			t.Fatalf("a week on, trained %v", got)
+		}
+	})
+}
+
+// onMessage is a log handler that calls fn when msg is logged (and drops
+// every record): a moment of a pass, chosen without timing.
+type onMessage struct {
+	msg string
+	fn  func()
+}
+
+func (h onMessage) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h onMessage) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == h.msg {
+		h.fn()
+	}
+	return nil
+}
+
+func (h onMessage) WithAttrs([]slog.Attr) slog.Handler { return h }
+
+func (h onMessage) WithGroup(string) slog.Handler { return h }
