@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -123,6 +124,7 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 		}
 		if !done {
 			applied = append(applied, m.Name)
+			s.dropIdleConns()
 			if m.Name == "0007_case_search.sql" {
 				// Terms are cut in Go, so cases filed before search existed
 				// are indexed here rather than in SQL.
@@ -141,6 +143,20 @@ func (s *Store) Migrate(ctx context.Context) (applied []string, err error) {
 		}
 	}
 	return applied, nil
+}
+
+// dropIdleConns closes the idle PostgreSQL connections after a migration,
+// so that no statement pgx prepared on them before it runs again after:
+// one prepared before a column changed type (or collation, as 0041 does)
+// fails once with "cached plan must not change result type".
+func (s *Store) dropIdleConns() {
+	if s.engine != Postgres {
+		return
+	}
+	for db, idle := range map[*sql.DB]int{s.w: pgMaxIdle, s.side: 1} {
+		db.SetMaxIdleConns(0)
+		db.SetMaxIdleConns(idle)
+	}
 }
 
 // SchemaVersion returns the highest applied migration, 0 for an empty database.

@@ -30,6 +30,9 @@ const (
 	Postgres Engine = "postgres"
 )
 
+// pgMaxIdle is how many idle connections the PostgreSQL pool keeps.
+const pgMaxIdle = 8
+
 // Store is the database. It holds a single-connection writer pool and a
 // reader pool on SQLite (one writer is SQLite's rule), one pool on
 // PostgreSQL, and there a small side pool for the caches' checks.
@@ -106,7 +109,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
 		s.w.SetMaxOpenConns(16)
-		s.w.SetMaxIdleConns(8)
+		s.w.SetMaxIdleConns(pgMaxIdle)
 		s.w.SetConnMaxIdleTime(5 * time.Minute)
 		s.r = s.w
 		// Write transactions read the working calendar holding their

@@ -66,9 +66,16 @@ func DSN(tb testing.TB, e store.Engine) string {
 		tb.Fatalf("open postgres admin connection: %v", err)
 	}
 	ctx := context.Background()
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		admin.Close()
-		tb.Fatalf("create test database: %v", err)
+	// A Chinese deployment's database sorts text by pinyin, not by bytes
+	// as SQLite does (and as the C locale of a bare initdb does): tests
+	// run on such a collation so that SQL depending on the database's
+	// collation fails here rather than in production. Servers without
+	// ICU (or older than PostgreSQL 15) get their default.
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name+" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'zh-CN'"); err != nil {
+		if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+			admin.Close()
+			tb.Fatalf("create test database: %v", err)
+		}
 	}
 	tb.Cleanup(func() {
 		_, _ = admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
