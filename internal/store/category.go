@@ -117,8 +117,10 @@ func (s *Store) ListCategories(ctx context.Context, a civic.Actor, f CategoryFil
 		add("accepted = ?", *f.Accepted)
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		p := likeContains(q)
-		add(`(code LIKE ? ESCAPE '\' OR name LIKE ? ESCAPE '\' OR LOWER(name_en) LIKE ? ESCAPE '\')`, p[1:], p, strings.ToLower(p))
+		// Case-blind for ASCII on both engines, as containsAny; the code
+		// matches from its start.
+		p := likeContains(asciiLower(q))
+		add(`(LOWER(code) LIKE ? ESCAPE '\' OR LOWER(name) LIKE ? ESCAPE '\' OR LOWER(name_en) LIKE ? ESCAPE '\')`, p[1:], p, p)
 	}
 	rows, err := s.query(ctx, `SELECT `+categoryCols+` FROM categories WHERE `+where+` ORDER BY code`, args...)
 	if err != nil {

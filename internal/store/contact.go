@@ -290,8 +290,9 @@ func (s *Store) PartyMembers(ctx context.Context, a civic.Actor, under, query st
 		args = append(args, lo, hi)
 	}
 	if q := strings.TrimSpace(query); q != "" {
-		where += ` AND p.name LIKE ? ESCAPE '\'`
-		args = append(args, likeContains(q))
+		cond, qargs := containsAny(q, "p.name")
+		where += " AND " + cond
+		args = append(args, qargs...)
 	}
 	var total int
 	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM people p WHERE `+where, args...).Scan(&total); err != nil {

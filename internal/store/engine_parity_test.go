@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
@@ -71,6 +72,45 @@ func TestTextColumnsCompareBytes(t *testing.T) {
 		}
 		if cols != "" {
 			t.Errorf("text columns that do not compare by bytes (declare them TEXT COLLATE \"C\" on PostgreSQL): %s", cols)
+		}
+	})
+}
+
+// TestSearchBoxIgnoresASCIICase searches region names: SQLite's LIKE
+// ignores the case of ASCII letters and PostgreSQL's does not, so "soho"
+// found SOHO社区 on one engine only; and %, _ and \ in the box are the
+// user's characters, not patterns.
+func TestSearchBoxIgnoresASCIICase(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, _ *testdb.Clock) {
+		ctx := context.Background()
+		mustImport(t, s, collection(append(base,
+			feature("110101001001002", "SOHO_A社区", rect(116.0, 39.0, 116.1, 39.1)),
+			feature("110101001001003", "SohoXA社区", rect(116.1, 39.0, 116.2, 39.1)),
+			feature("110101001001004", "100%社区", rect(116.2, 39.0, 116.3, 39.1)),
+			feature("110101001001005", "1000社区", rect(116.3, 39.0, 116.4, 39.1)),
+			feature("110101001001006", `A\B社区`, rect(116.4, 39.0, 116.5, 39.1)),
+			feature("110101001001007", "Ｓｏｈｏ社区", rect(116.0, 39.1, 116.1, 39.2)),
+		)...))
+		for _, tc := range []struct{ query, want string }{
+			{"soho", "110101001001002 110101001001003"},
+			{"SOHO", "110101001001002 110101001001003"},
+			{"soho_a", "110101001001002"},
+			{"100%", "110101001001004"},
+			{`a\b`, "110101001001006"},
+			{"ｓｏｈｏ", ""}, // full-width letters are not ASCII: matched as typed
+			{"Ｓｏｈｏ", "110101001001007"},
+		} {
+			rs, _, err := s.ListRegions(ctx, civic.System, store.RegionFilter{Query: tc.query})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range rs {
+				got = append(got, r.Code)
+			}
+			if g := strings.Join(got, " "); g != tc.want {
+				t.Errorf("regions matching %q: %q, want %q", tc.query, g, tc.want)
+			}
 		}
 	})
 }

@@ -62,8 +62,9 @@ func (s *Store) ListGrids(ctx context.Context, a civic.Actor, f GridFilter) ([]G
 		args = append(args, lo, hi)
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		where += ` AND (g.name LIKE ? ESCAPE '\' OR g.code LIKE ? ESCAPE '\' OR c.name LIKE ? ESCAPE '\')`
-		args = append(args, likeContains(q), likeContains(q), likeContains(q))
+		cond, qargs := containsAny(q, "g.name", "g.code", "c.name")
+		where += " AND " + cond
+		args = append(args, qargs...)
 	}
 	if f.Unstaffed {
 		where += " AND COALESCE(sc.full_time, 0) = 0"

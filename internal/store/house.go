@@ -64,8 +64,9 @@ func (s *Store) ListCompounds(ctx context.Context, a civic.Actor, f PlaceFilter)
 		args = append(args, lo, hi)
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		where += ` AND (c.name LIKE ? ESCAPE '\' OR c.address LIKE ? ESCAPE '\')`
-		args = append(args, likeContains(q), likeContains(q))
+		cond, qargs := containsAny(q, "c.name", "c.address")
+		where += " AND " + cond
+		args = append(args, qargs...)
 	}
 	var total int
 	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM compounds c WHERE `+where, args...).Scan(&total); err != nil {
@@ -213,8 +214,9 @@ func (s *Store) ListBuildings(ctx context.Context, a civic.Actor, f PlaceFilter)
 		args = append(args, f.CompoundID)
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		where += ` AND b.name LIKE ? ESCAPE '\'`
-		args = append(args, likeContains(q))
+		cond, qargs := containsAny(q, "b.name")
+		where += " AND " + cond
+		args = append(args, qargs...)
 	}
 	var total int
 	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM buildings b WHERE `+where, args...).Scan(&total); err != nil {
@@ -415,8 +417,9 @@ func (s *Store) ListHouses(ctx context.Context, a civic.Actor, f PlaceFilter) ([
 		args = append(args, f.CompoundID)
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		where += ` AND h.address LIKE ? ESCAPE '\'`
-		args = append(args, likeContains(q))
+		cond, qargs := containsAny(q, "h.address")
+		where += " AND " + cond
+		args = append(args, qargs...)
 	}
 	var total int
 	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM houses h JOIN buildings b ON b.id = h.building_id WHERE `+where, args...).Scan(&total); err != nil {

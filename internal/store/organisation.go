@@ -100,8 +100,9 @@ func (s *Store) ListOrganisations(ctx context.Context, a civic.Actor, f OrgFilte
 		args = append(args, lo, hi)
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		where += ` AND o.name LIKE ? ESCAPE '\'`
-		args = append(args, likeContains(q))
+		cond, qargs := containsAny(q, "o.name")
+		where += " AND " + cond
+		args = append(args, qargs...)
 	}
 	var total int
 	if err := s.queryRow(ctx, `SELECT COUNT(*)`+orgFrom+` WHERE `+where, args...).Scan(&total); err != nil {

@@ -80,8 +80,9 @@ func (s *Store) ListRegions(ctx context.Context, a civic.Actor, f RegionFilter) 
 		args = append(args, int(f.Level))
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		where += ` AND (name LIKE ? ESCAPE '\' OR code LIKE ? ESCAPE '\')`
-		args = append(args, likeContains(q), likeContains(q))
+		cond, qargs := containsAny(q, "name", "code")
+		where += " AND " + cond
+		args = append(args, qargs...)
 	}
 	var total int
 	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM regions WHERE `+where, args...).Scan(&total); err != nil {

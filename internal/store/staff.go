@@ -61,8 +61,9 @@ func (s *Store) ListStaff(ctx context.Context, a civic.Actor, f StaffFilter) ([]
 		args = append(args, string(f.Position))
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		where += ` AND (s.name LIKE ? ESCAPE '\' OR s.phone LIKE ? ESCAPE '\')`
-		args = append(args, likeContains(q), likeContains(q))
+		cond, qargs := containsAny(q, "s.name", "s.phone")
+		where += " AND " + cond
+		args = append(args, qargs...)
 	}
 	if f.ActiveOn != "" {
 		where += " AND s.start_date <= ? AND (s.end_date = '' OR s.end_date >= ?)"

@@ -513,6 +513,31 @@ func likeContains(s string) string {
 	return "%" + r.Replace(s) + "%"
 }
 
+// containsAny is the condition "one of cols contains q", with its
+// arguments, for a search box. It ignores the case of ASCII letters on both
+// engines, as SQLite's LIKE does and PostgreSQL's does not: LOWER on both
+// sides, which lowers ASCII only on both (SQLite's LOWER; PostgreSQL's
+// under the "C" collation of every text column), so the pattern is lowered
+// in Go the same way rather than with strings.ToLower.
+func containsAny(q string, cols ...string) (string, []any) {
+	p := likeContains(asciiLower(q))
+	conds, args := make([]string, len(cols)), make([]any, len(cols))
+	for i, c := range cols {
+		conds[i], args[i] = `LOWER(`+c+`) LIKE ? ESCAPE '\'`, p
+	}
+	return "(" + strings.Join(conds, " OR ") + ")", args
+}
+
+// asciiLower lowers ASCII letters only.
+func asciiLower(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + ('a' - 'A')
+		}
+		return r
+	}, s)
+}
+
 // scopeClause returns "col >= ? AND col < ?" limiting col (a region code
 // column) to the actor's subtree, or "1=1" for the system actor.
 func scopeClause(a civic.Actor, col string) (string, []any) {

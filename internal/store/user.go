@@ -82,8 +82,9 @@ func (s *Store) ListUsers(ctx context.Context, a civic.Actor, f UserFilter) ([]c
 		args = append(args, lo, hi)
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		where += ` AND (u.username LIKE ? ESCAPE '\' OR u.display_name LIKE ? ESCAPE '\')`
-		args = append(args, likeContains(q), likeContains(q))
+		cond, qargs := containsAny(q, "u.username", "u.display_name")
+		where += " AND " + cond
+		args = append(args, qargs...)
 	}
 	var total int
 	if err := s.queryRow(ctx, `SELECT COUNT(*)`+userFrom+` WHERE `+where, args...).Scan(&total); err != nil {
