@@ -2,9 +2,11 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/store"
@@ -111,6 +113,36 @@ func TestSearchBoxIgnoresASCIICase(t *testing.T) {
 			if g := strings.Join(got, " "); g != tc.want {
 				t.Errorf("regions matching %q: %q, want %q", tc.query, g, tc.want)
 			}
+		}
+	})
+}
+
+// TestTimesReadInUTC runs the process in China's zone, as many servers
+// are, and reads back a report template: pgx returned timestamptz in the
+// local zone, so the API showed +08:00 on PostgreSQL and Z on SQLite
+// wherever the store did not convert a time itself.
+func TestTimesReadInUTC(t *testing.T) {
+	local := time.Local
+	time.Local = time.FixedZone("CST", 8*3600)
+	t.Cleanup(func() { time.Local = local })
+	testdb.Each(t, func(t *testing.T, s *store.Store, _ *testdb.Clock) {
+		ctx := context.Background()
+		mustImport(t, s, collection(base...))
+		admin := mustActor(t, s, "cityadmin", civic.RoleAdmin, "1101")
+		tpl, err := s.SaveReportTemplate(ctx, admin, reportTemplateAll())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.GetReportTemplate(ctx, admin, tpl.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(got.UpdatedAt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := `"2026-03-10T02:00:00Z"`; string(b) != want {
+			t.Errorf("template updated at %s, want %s", b, want)
 		}
 	})
 }

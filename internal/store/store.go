@@ -14,8 +14,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver
-	_ "modernc.org/sqlite"             // SQLite driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite" // SQLite driver
 
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/password"
@@ -104,7 +106,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	var err error
 	if IsPostgresDSN(dsn) {
 		s.engine = Postgres
-		s.w, err = sql.Open("pgx", dsn)
+		s.w, err = openPostgres(dsn)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
@@ -117,7 +119,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		// pool, a pool full of such transactions would wait on itself
 		// for ever; the check runs under the cache's lock, one at a
 		// time, so one connection apart serves it.
-		if s.side, err = sql.Open("pgx", dsn); err != nil {
+		if s.side, err = openPostgres(dsn); err != nil {
 			s.w.Close()
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
@@ -135,6 +137,22 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("connect to %s database: %w", s.engine, err)
 	}
 	return s, nil
+}
+
+// openPostgres opens a pool whose connections read timestamptz in UTC, as
+// SQLite's do: pgx returns them in the process's local zone otherwise, so
+// on a server running in Asia/Shanghai every time the store forgot to
+// .UTC() reached the API and the exports as +08:00 on PostgreSQL and Z on
+// SQLite.
+func openPostgres(dsn string) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(func(_ context.Context, c *pgx.Conn) error {
+		c.TypeMap().RegisterType(&pgtype.Type{Name: "timestamptz", OID: pgtype.TimestamptzOID, Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC}})
+		return nil
+	})), nil
 }
 
 // openSQLite opens the file with the pragmas civicgrid relies on: a busy
