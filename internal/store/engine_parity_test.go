@@ -146,3 +146,26 @@ func TestTimesReadInUTC(t *testing.T) {
 		}
 	})
 }
+
+// TestTimesKeepMicroseconds writes with a clock that has nanoseconds, as
+// the system clock does: what a save returns is what a later read gives,
+// on both engines.
+func TestTimesKeepMicroseconds(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		clock.Advance(123456789 * time.Nanosecond)
+		mustImport(t, s, collection(base...))
+		admin := mustActor(t, s, "cityadmin", civic.RoleAdmin, "1101")
+		tpl, err := s.SaveReportTemplate(ctx, admin, reportTemplateAll())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.GetReportTemplate(ctx, admin, tpl.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := time.Date(2026, 3, 10, 2, 0, 0, 123456000, time.UTC); !tpl.UpdatedAt.Equal(want) || !got.UpdatedAt.Equal(want) {
+			t.Errorf("saved at %v, read back %v, want both %v", tpl.UpdatedAt, got.UpdatedAt, want)
+		}
+	})
+}

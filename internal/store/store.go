@@ -193,8 +193,12 @@ func openSQLite(path string, bulk bool) (w, r *sql.DB, err error) {
 // Engine names the database engine.
 func (s *Store) Engine() Engine { return s.engine }
 
-// Now is the store's clock.
-func (s *Store) Now() time.Time { return s.clock.Now().UTC() }
+// Now is the store's clock, in UTC and to the microsecond: PostgreSQL
+// keeps microseconds and SQLite whatever it is given, so a time with
+// nanoseconds came back from one engine as written and from the other
+// cut short, and what a write returned differed from what a read of the
+// same row returned later.
+func (s *Store) Now() time.Time { return s.clock.Now().UTC().Truncate(time.Microsecond) }
 
 // Close releases the pools.
 func (s *Store) Close() error {
