@@ -169,3 +169,30 @@ func TestTimesKeepMicroseconds(t *testing.T) {
 		}
 	})
 }
+
+// TestDepartmentRoutingMatchesCase routes a category whose department has
+// ASCII letters: the organisation that differs in case is not it, on
+// either engine (SQLite's LIKE found it, PostgreSQL's did not).
+func TestDepartmentRoutingMatchesCase(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, _ *testdb.Clock) {
+		ctx := context.Background()
+		w := mustCaseWorld(t, s)
+		if _, err := s.ImportOrganisations(ctx, civic.System, []civic.Organisation{
+			{Name: "甲区abc分局", Kind: civic.OrgDepartment, RegionCode: "110101"},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		limits := map[civic.Stage]civic.TimeLimit{
+			civic.StageClaim: {Amount: 2, Unit: civic.UnitWorkHours}, civic.StageFeedback: {Amount: 1, Unit: civic.UnitWorkDays},
+			civic.StageComplete: {Amount: 3, Unit: civic.UnitWorkDays}, civic.StageVisit: {Amount: 2, Unit: civic.UnitWorkDays},
+		}
+		if _, err := s.CreateCategory(ctx, civic.System, civic.Category{Code: "0104", ParentCode: "01", Leaf: true, Name: "网络设施", Type: civic.RequestComplaint,
+			Handler: civic.HandlerRule{Target: civic.HandlerDepartment, Department: "ABC分局"}, Limits: limits, Yellow: 0.5, Red: 0.8, Accepted: true, Active: true}); err != nil {
+			t.Fatal(err)
+		}
+		c := w.file(t, w.resident, store.NewCase{Source: civic.SourceResident, Title: "光缆垂落", Description: "小区门口光缆垂落到地面", CategoryCode: "0104"})
+		if c.HandlerOrgID != 0 || c.HandlerRegionCode != "110101001" {
+			t.Errorf("routed to organisation %d, region %q; want the street 110101001 (no department ABC分局)", c.HandlerOrgID, c.HandlerRegionCode)
+		}
+	})
+}

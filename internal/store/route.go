@@ -72,13 +72,9 @@ func route(ctx context.Context, q querier, pl casePlace, r caseRules) (routing, 
 	}
 	switch r.Target {
 	case "department":
-		var id int64
-		var name, code string
 		// Catalogues name departments generically (城市管理委员会); each
 		// district's organisation carries its full name (北京市东城区城市管理委员会).
-		err := q.queryRow(ctx, `SELECT id, name, region_code FROM organisations
-			WHERE kind = 'department' AND name LIKE ? ESCAPE '\' AND region_code <> '' AND ? LIKE region_code || '%'
-			ORDER BY LENGTH(region_code) DESC, id LIMIT 1`, DepartmentPattern(r.Department), regionCode).Scan(&id, &name, &code)
+		id, name, code, err := findDepartment(ctx, q, r.Department, regionCode)
 		switch {
 		case err == nil:
 			return routing{OrgID: id, Name: name, Rule: "department", Why: civic.T(
@@ -143,4 +139,31 @@ func route(ctx context.Context, q querier, pl casePlace, r caseRules) (routing, 
 		return rt, err
 	}
 	return routing{Why: civic.T("无法自动确定承办单位，请人工派单", "no handler could be found; a dispatcher must decide")}, nil
+}
+
+// findDepartment returns the department answering to the pattern whose
+// jurisdiction is the narrowest covering regionCode. LIKE only narrows the
+// candidates: SQLite's ignores the case of ASCII letters and PostgreSQL's
+// does not, so the same catalogue routed "ABC分局" to "abc分局" on one
+// engine only; civic.MatchesDepartment decides, as the catalogue check does.
+func findDepartment(ctx context.Context, q querier, department, regionCode string) (id int64, name, code string, err error) {
+	rows, err := q.query(ctx, `SELECT id, name, region_code FROM organisations
+		WHERE kind = 'department' AND name LIKE ? ESCAPE '\' AND region_code <> '' AND ? LIKE region_code || '%'
+		ORDER BY LENGTH(region_code) DESC, id`, DepartmentPattern(department), regionCode)
+	if err != nil {
+		return 0, "", "", err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(&id, &name, &code); err != nil {
+			return 0, "", "", err
+		}
+		if civic.MatchesDepartment(name, department) {
+			return id, name, code, nil
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, "", "", err
+	}
+	return 0, "", "", sql.ErrNoRows
 }
