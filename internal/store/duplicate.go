@@ -21,7 +21,8 @@ import (
 // Candidates come from one indexed query: open states, a created_at range
 // and a bounding box on lat/lng (the partial index cases_open_place of
 // migration 0024) or the region range, capped at MaxCandidates rows,
-// newest first; nothing else is read.
+// newest first (by id among cases filed in one instant, as a batch's are,
+// so that both engines read the same rows); nothing else is read.
 //
 // Staff see candidates within their data scope only. Residents (who may
 // report but not read cases) are shown, like NearbyOpenCases, open cases
@@ -76,7 +77,7 @@ func (s *Store) FindDuplicates(ctx context.Context, a civic.Actor, d civic.Dupli
 		from = "cases c INDEXED BY cases_open_place"
 	}
 	rows, err := s.query(ctx, `SELECT c.id, c.state, c.category_code, c.title, c.description, c.has_location, c.lng, c.lat, c.region_code, c.created_at
-		FROM `+from+` WHERE `+strings.Join(where, " AND ")+` ORDER BY c.created_at DESC LIMIT ?`, append(args, p.MaxCandidates)...)
+		FROM `+from+` WHERE `+strings.Join(where, " AND ")+` ORDER BY c.created_at DESC, c.id DESC LIMIT ?`, append(args, p.MaxCandidates)...)
 	if err != nil {
 		return nil, fmt.Errorf("find duplicate candidates: %w", err)
 	}

@@ -196,3 +196,32 @@ func TestDepartmentRoutingMatchesCase(t *testing.T) {
 		}
 	})
 }
+
+// TestDuplicateCandidatesNewestByID files cases in one instant (a batch
+// shares its time) and caps the candidates below their number: the newest
+// by id are read on both engines, not whichever rows of the tie each
+// engine's sort happened to keep.
+func TestDuplicateCandidatesNewestByID(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, _ *testdb.Clock) {
+		ctx := context.Background()
+		w := mustCaseWorld(t, s)
+		var ids []int64
+		for i := range 6 {
+			c := w.file(t, w.resident, store.NewCase{Source: civic.SourceResident, Title: "路灯不亮", Description: "小区门口路灯不亮", HasLocation: true, Lng: 116.1, Lat: 39.2 + float64(i%3)*0.0001})
+			ids = append(ids, c.ID)
+		}
+		ds, err := s.FindDuplicates(ctx, w.operator, civic.DuplicateDraft{Title: "路灯不亮", Description: "小区门口路灯不亮", HasLocation: true, Lng: 116.1, Lat: 39.2},
+			civic.DuplicateParams{MaxCandidates: 2, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		for _, d := range ds {
+			got = append(got, d.ID)
+		}
+		slices.Sort(got)
+		if want := ids[4:]; !slices.Equal(got, want) {
+			t.Errorf("candidates %v, want the newest %v", got, want)
+		}
+	})
+}
