@@ -225,3 +225,22 @@ func TestDuplicateCandidatesNewestByID(t *testing.T) {
 		}
 	})
 }
+
+// TestSignInWithLongUsername signs in with a made-up name of 4,000
+// letters that do not compress: a wrong sign-in on both engines. On
+// PostgreSQL the failure's row outgrew the btree index on login_failures
+// (at most 2,704 bytes) and the attempt ended in a server error.
+func TestSignInWithLongUsername(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, _ *testdb.Clock) {
+		var b strings.Builder
+		x := uint32(1)
+		for range 4000 {
+			x = x*1664525 + 1013904223
+			b.WriteByte("abcdefghijklmnopqrstuvwxyz0123456789"[x>>24%36])
+		}
+		_, err := s.Authenticate(context.Background(), b.String(), "password", "203.0.113.7")
+		if code := civic.ErrorCodeOf(err); code != civic.EUnauthorized {
+			t.Fatalf("sign in as a 4,000-letter name: %v (code %q), want unauthorized", err, code)
+		}
+	})
+}

@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/password"
@@ -72,12 +73,32 @@ var errBadLogin = civic.Errorf(civic.EUnauthorized, "用户名或密码错误", 
 // so response times do not reveal which usernames exist.
 var dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$gTnHvN2mzYp1zj7nJ1E8GxYgHvmxiWl2vz2c5qk3E5Q"
 
+// maxThrottleName bounds the name a failed sign-in is recorded under.
+const maxThrottleName = 64
+
+// throttleName cuts a name longer than any account's (civic.ValidateUsername
+// allows 32 bytes) to its first maxThrottleName bytes: it can be no
+// account's either way, and a made-up name of thousands of letters must
+// fit the index on login_failures, which PostgreSQL caps at 2,704 bytes a
+// row (SQLite has no cap), to count as a wrong sign-in rather than a server
+// error.
+func throttleName(name string) string {
+	if len(name) <= maxThrottleName {
+		return name
+	}
+	cut := maxThrottleName
+	for cut > 0 && !utf8.RuneStart(name[cut]) {
+		cut--
+	}
+	return name[:cut]
+}
+
 // Authenticate checks a username and password. Too many failures for one
 // username or from one address within FailureWindow lock further attempts
 // until the window passes; the throttle lives in the database so that it
 // holds across several server processes.
 func (s *Store) Authenticate(ctx context.Context, username, pw, ip string) (civic.User, error) {
-	username = strings.TrimSpace(strings.ToLower(username))
+	username = throttleName(strings.TrimSpace(strings.ToLower(username)))
 	ip = throttleKey(ip)
 	now := s.Now()
 	since := now.Add(-FailureWindow)
