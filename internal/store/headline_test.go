@@ -3,6 +3,7 @@ package store
 import (
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -71,5 +72,33 @@ func TestCleanText(t *testing.T) {
 	}
 	if clean := []any{"a", 2}; &cleanText(clean)[0] != &clean[0] {
 		t.Fatal("clean arguments are copied")
+	}
+}
+
+// TestCleanTextTimes: times go to the database in UTC, so that SQLite,
+// which compares the text it keeps, orders the same instant the same way
+// whatever zone it was written in; the caller's arguments are not touched,
+// and UTC times pass without a copy.
+func TestCleanTextTimes(t *testing.T) {
+	china := time.FixedZone("CST", 8*3600)
+	at := time.Date(2026, 3, 10, 10, 0, 0, 0, china)
+	args := []any{at, &at, (*time.Time)(nil), "x"}
+	got := cleanText(args)
+	if g := got[0].(time.Time); g.Location() != time.UTC || !g.Equal(at) {
+		t.Fatalf("a time at +08:00 went as %v", g)
+	}
+	if g := got[1].(*time.Time); g.Location() != time.UTC || !g.Equal(at) || args[1].(*time.Time).Location() != china {
+		t.Fatalf("a *time.Time at +08:00 went as %v (the caller's now %v)", g, args[1])
+	}
+	if got[2].(*time.Time) != nil || args[0].(time.Time).Location() != china {
+		t.Fatalf("nil or the caller's time changed: %v %v", got[2], args[0])
+	}
+	// Stored as SQLite keeps them, the UTC text orders with other UTC text.
+	earlier := time.Date(2026, 3, 10, 2, 30, 0, 0, time.UTC) // 10:30 in China
+	if a, b := got[0].(time.Time).Format("2006-01-02 15:04:05-07:00"), earlier.Format("2006-01-02 15:04:05-07:00"); !(a < b) {
+		t.Fatalf("%s should sort before %s", a, b)
+	}
+	if clean := []any{earlier, "a"}; &cleanText(clean)[0] != &clean[0] {
+		t.Fatal("UTC times are copied")
 	}
 }

@@ -299,20 +299,47 @@ type caseBrief struct {
 // server's check of paths and queries, api.decode) refuse them with an
 // error, and this keeps any path they miss — a form field, an import cell,
 // an upload's file name — from failing differently on the two engines.
+// Times go in UTC: SQLite keeps a time as text with its offset and compares
+// that text, so a time written at +08:00 (a phone's track point, a date
+// picked in China time) would sort eight hours away from the same instant
+// written in UTC; PostgreSQL compares instants either way.
 // The arguments are copied only when one needs cleaning.
 func cleanText(args []any) []any {
 	for i, a := range args {
-		if v, ok := a.(string); ok && !cleanString(v) {
+		if !cleanArg(a) {
 			out := slices.Clone(args)
 			for j := i; j < len(out); j++ {
-				if v, ok := out[j].(string); ok && !cleanString(v) {
-					out[j] = strings.ReplaceAll(strings.ToValidUTF8(v, "\uFFFD"), "\x00", "\uFFFD")
+				switch v := out[j].(type) {
+				case string:
+					if !cleanString(v) {
+						out[j] = strings.ReplaceAll(strings.ToValidUTF8(v, "\uFFFD"), "\x00", "\uFFFD")
+					}
+				case time.Time:
+					out[j] = v.UTC()
+				case *time.Time:
+					if v != nil {
+						u := v.UTC()
+						out[j] = &u
+					}
 				}
 			}
 			return out
 		}
 	}
 	return args
+}
+
+// cleanArg reports whether an argument goes to the database as it is.
+func cleanArg(a any) bool {
+	switch v := a.(type) {
+	case string:
+		return cleanString(v)
+	case time.Time:
+		return v.Location() == time.UTC
+	case *time.Time:
+		return v == nil || v.Location() == time.UTC
+	}
+	return true
 }
 
 func cleanString(v string) bool { return strings.IndexByte(v, 0) < 0 && utf8.ValidString(v) }
