@@ -19,40 +19,34 @@ import (
 // a training from closed cases, and exactly one trains it; a second pass
 // in the same period trains nothing, and the next period trains again.
 func TestTriageRace(t *testing.T) {
-	for _, e := range testdb.Engines(t) {
-		t.Run(string(e), func(t *testing.T) {
-			ctx := context.Background()
-			clock := testdb.NewClock()
-			dsn := testdb.DSN(t, e)
-			a := testdb.MustOpenDSN(t, dsn, clock)
-			b := testdb.MustOpenDSN(t, dsn, clock)
-			plantClosedCases(t, a)
-			var wg sync.WaitGroup
-			var ran [2][]int64
-			for i, s := range []*store.Store{a, b} {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					ran[i] = jobs.Triage{Store: s}.Pass(ctx)
-				}()
-			}
-			wg.Wait()
-			if n := len(ran[0]) + len(ran[1]); n != 1 {
-				t.Fatalf("trained %v and %v, want one model in all", ran[0], ran[1])
-			}
-			models, err := a.TriageModels(ctx, civic.System)
-			if err != nil || len(models) != 1 || models[0].Status != civic.TriageDone || !models[0].Active || models[0].TriggeredBy != "system" {
-				t.Fatalf("models %+v %v", models, err)
-			}
-			if got := (jobs.Triage{Store: b}).Pass(ctx); len(got) != 0 {
-				t.Fatalf("a second pass in the same week trained %v", got)
-			}
-			clock.Advance(7*24*time.Hour + time.Minute)
-			if got := (jobs.Triage{Store: b}).Pass(ctx); len(got) != 1 {
-				t.Fatalf("a week on, trained %v", got)
-			}
-		})
-	}
+	testdb.EachPair(t, func(t *testing.T, a, b *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		plantClosedCases(t, a)
+		var wg sync.WaitGroup
+		var ran [2][]int64
+		for i, s := range []*store.Store{a, b} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ran[i] = jobs.Triage{Store: s}.Pass(ctx)
+			}()
+		}
+		wg.Wait()
+		if n := len(ran[0]) + len(ran[1]); n != 1 {
+			t.Fatalf("trained %v and %v, want one model in all", ran[0], ran[1])
+		}
+		models, err := a.TriageModels(ctx, civic.System)
+		if err != nil || len(models) != 1 || models[0].Status != civic.TriageDone || !models[0].Active || models[0].TriggeredBy != "system" {
+			t.Fatalf("models %+v %v", models, err)
+		}
+		if got := (jobs.Triage{Store: b}).Pass(ctx); len(got) != 0 {
+			t.Fatalf("a second pass in the same week trained %v", got)
+		}
+		clock.Advance(7*24*time.Hour + time.Minute)
+		if got := (jobs.Triage{Store: b}).Pass(ctx); len(got) != 1 {
+			t.Fatalf("a week on, trained %v", got)
+		}
+	})
 }
 
 // TestTriageClaimHold: a server that claimed the schedule and died before

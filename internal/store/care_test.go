@@ -216,60 +216,54 @@ func TestCareRules(t *testing.T) {
 // TestCareTasksTwoServers runs a pass in two servers on one database at
 // once: each task is filed once, and only one server wins the job's lease.
 func TestCareTasksTwoServers(t *testing.T) {
-	for _, e := range testdb.Engines(t) {
-		t.Run(string(e), func(t *testing.T) {
-			ctx := context.Background()
-			clock := testdb.NewClock()
-			dsn := testdb.DSN(t, e)
-			s := testdb.MustOpenDSN(t, dsn, clock)
-			other := testdb.MustOpenDSN(t, dsn, clock)
-			w := mustCareWorld(t, s)
-			for i := 0; i < 6; i++ {
-				p := mustPerson(t, s, w.community, grid1, "独居老人"+string(rune('甲'+i)), "1944-01-01", civic.TagAlone)
-				if _, err := s.LinkHouse(ctx, w.community, civic.HouseLink{PersonID: p.ID, HouseID: w.houses[3].ID, Relation: civic.RelationFamily}); err != nil {
-					t.Fatal(err)
+	testdb.EachPair(t, func(t *testing.T, s, other *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustCareWorld(t, s)
+		for i := 0; i < 6; i++ {
+			p := mustPerson(t, s, w.community, grid1, "独居老人"+string(rune('甲'+i)), "1944-01-01", civic.TagAlone)
+			if _, err := s.LinkHouse(ctx, w.community, civic.HouseLink{PersonID: p.ID, HouseID: w.houses[3].ID, Relation: civic.RelationFamily}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var wg sync.WaitGroup
+		passes := make([]store.CarePass, 2)
+		wins := make([]bool, 2)
+		for i, st := range []*store.Store{s, other} {
+			wg.Add(1)
+			go func(i int, st *store.Store) {
+				defer wg.Done()
+				won, err := st.ClaimRun(ctx, "care.test", time.Hour)
+				if err != nil {
+					t.Errorf("server %d claim: %v", i, err)
 				}
-			}
-			var wg sync.WaitGroup
-			passes := make([]store.CarePass, 2)
-			wins := make([]bool, 2)
-			for i, st := range []*store.Store{s, other} {
-				wg.Add(1)
-				go func(i int, st *store.Store) {
-					defer wg.Done()
-					won, err := st.ClaimRun(ctx, "care.test", time.Hour)
-					if err != nil {
-						t.Errorf("server %d claim: %v", i, err)
-					}
-					wins[i] = won
-					p, err := st.EvaluateCareRules(ctx, 2)
-					if err != nil {
-						t.Errorf("server %d: %v", i, err)
-					}
-					passes[i] = p
-				}(i, st)
-			}
-			wg.Wait()
-			if wins[0] == wins[1] {
-				t.Fatalf("lease won by %v", wins)
-			}
-			// 6 + the elder + the far elder + the 低保 household.
-			if n := passes[0].Created + passes[1].Created; n != 9 {
-				t.Fatalf("filed %d tasks in all (%+v), want 9", n, passes)
-			}
-			var n int
-			if err := s.QueryRowForTest(ctx, `SELECT COUNT(*) FROM care_tasks`).Scan(&n); err != nil || n != 9 {
-				t.Fatalf("%d task rows: %v", n, err)
-			}
-			if won, _ := other.ClaimRun(ctx, "care.test", time.Hour); won {
-				t.Fatal("the lease was taken twice in one period")
-			}
-			clock.Advance(time.Hour)
-			if won, _ := other.ClaimRun(ctx, "care.test", time.Hour); !won {
-				t.Fatal("the lease did not come due again")
-			}
-		})
-	}
+				wins[i] = won
+				p, err := st.EvaluateCareRules(ctx, 2)
+				if err != nil {
+					t.Errorf("server %d: %v", i, err)
+				}
+				passes[i] = p
+			}(i, st)
+		}
+		wg.Wait()
+		if wins[0] == wins[1] {
+			t.Fatalf("lease won by %v", wins)
+		}
+		// 6 + the elder + the far elder + the 低保 household.
+		if n := passes[0].Created + passes[1].Created; n != 9 {
+			t.Fatalf("filed %d tasks in all (%+v), want 9", n, passes)
+		}
+		var n int
+		if err := s.QueryRowForTest(ctx, `SELECT COUNT(*) FROM care_tasks`).Scan(&n); err != nil || n != 9 {
+			t.Fatalf("%d task rows: %v", n, err)
+		}
+		if won, _ := other.ClaimRun(ctx, "care.test", time.Hour); won {
+			t.Fatal("the lease was taken twice in one period")
+		}
+		clock.Advance(time.Hour)
+		if won, _ := other.ClaimRun(ctx, "care.test", time.Hour); !won {
+			t.Fatal("the lease did not come due again")
+		}
+	})
 }
 
 // TestCarePoisonRule: one rule whose tasks cannot be written (a trigger

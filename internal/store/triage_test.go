@@ -413,30 +413,24 @@ func TestTriageCSV(t *testing.T) {
 // another once that server looks again (within triageRecheck), without a
 // restart.
 func TestTriageReloadAcrossServers(t *testing.T) {
-	for _, e := range testdb.Engines(t) {
-		t.Run(string(e), func(t *testing.T) {
-			ctx := context.Background()
-			clock := testdb.NewClock()
-			dsn := testdb.DSN(t, e)
-			a := testdb.MustOpenDSN(t, dsn, clock)
-			b := testdb.MustOpenDSN(t, dsn, clock)
-			w := mustTriageWorld(t, a, 12)
-			v1 := mustTrain(t, a, civic.TriageFromCases, store.TriageUpload{})
-			mustTrain(t, a, civic.TriageFromCases, store.TriageUpload{})
-			const text = "楼道里堆满了纸箱"
-			if sug, err := b.SuggestCategory(ctx, w.resident, text, ""); err != nil || sug.ModelVersion != 2 {
-				t.Fatalf("server b suggests with v%d (%v), want v2", sug.ModelVersion, err)
-			}
-			if _, err := a.ActivateTriageModel(ctx, civic.System, v1.ID); err != nil {
-				t.Fatal(err)
-			}
-			if sug, _ := b.SuggestCategory(ctx, w.resident, text, ""); sug.ModelVersion != 2 {
-				t.Fatalf("server b looked again before its recheck: v%d", sug.ModelVersion)
-			}
-			clock.Advance(11 * time.Second)
-			if sug, _ := b.SuggestCategory(ctx, w.resident, text, ""); sug.ModelVersion != 1 {
-				t.Fatalf("server b still suggests with v%d after the switch back", sug.ModelVersion)
-			}
-		})
-	}
+	testdb.EachPair(t, func(t *testing.T, a, b *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustTriageWorld(t, a, 12)
+		v1 := mustTrain(t, a, civic.TriageFromCases, store.TriageUpload{})
+		mustTrain(t, a, civic.TriageFromCases, store.TriageUpload{})
+		const text = "楼道里堆满了纸箱"
+		if sug, err := b.SuggestCategory(ctx, w.resident, text, ""); err != nil || sug.ModelVersion != 2 {
+			t.Fatalf("server b suggests with v%d (%v), want v2", sug.ModelVersion, err)
+		}
+		if _, err := a.ActivateTriageModel(ctx, civic.System, v1.ID); err != nil {
+			t.Fatal(err)
+		}
+		if sug, _ := b.SuggestCategory(ctx, w.resident, text, ""); sug.ModelVersion != 2 {
+			t.Fatalf("server b looked again before its recheck: v%d", sug.ModelVersion)
+		}
+		clock.Advance(11 * time.Second)
+		if sug, _ := b.SuggestCategory(ctx, w.resident, text, ""); sug.ModelVersion != 1 {
+			t.Fatalf("server b still suggests with v%d after the switch back", sug.ModelVersion)
+		}
+	})
 }

@@ -13,19 +13,6 @@ import (
 	"github.com/civicgrid/civicgrid/internal/triage"
 )
 
-// eachTwoServers runs fn per engine with two stores on one database, as
-// two servers behind a load balancer, sharing one clock.
-func eachTwoServers(t *testing.T, fn func(t *testing.T, a, b *store.Store, clock *testdb.Clock)) {
-	t.Helper()
-	for _, e := range testdb.Engines(t) {
-		t.Run(string(e), func(t *testing.T) {
-			clock := testdb.NewClock()
-			dsn := testdb.DSN(t, e)
-			fn(t, testdb.MustOpenDSN(t, dsn, clock), testdb.MustOpenDSN(t, dsn, clock), clock)
-		})
-	}
-}
-
 // mustQueueTriage queues a training from closed cases.
 func mustQueueTriage(t *testing.T, s *store.Store) civic.TriageModel {
 	t.Helper()
@@ -41,7 +28,7 @@ func mustQueueTriage(t *testing.T, s *store.Store) civic.TriageModel {
 // and hands the model back to the queue at once, so that another server
 // trains it without waiting for the claim to go stale.
 func TestTriageShutdownHandsBack(t *testing.T) {
-	eachTwoServers(t, func(t *testing.T, a, b *store.Store, _ *testdb.Clock) {
+	testdb.EachPair(t, func(t *testing.T, a, b *store.Store, _ *testdb.Clock) {
 		mustTriageWorld(t, a, 12)
 		q := mustQueueTriage(t, a)
 		ctx, shutdown := context.WithCancel(context.Background())
@@ -179,7 +166,7 @@ func TestTriageLeaseTakeover(t *testing.T) {
 		return m
 	}
 	t.Run("the other server saved first", func(t *testing.T) {
-		eachTwoServers(t, func(t *testing.T, a, b *store.Store, clock *testdb.Clock) {
+		testdb.EachPair(t, func(t *testing.T, a, b *store.Store, clock *testdb.Clock) {
 			mustTriageWorld(t, a, 12)
 			q := mustQueueTriage(t, a)
 			var saved civic.TriageModel
@@ -203,7 +190,7 @@ func TestTriageLeaseTakeover(t *testing.T) {
 		})
 	})
 	t.Run("the other server still trains", func(t *testing.T) {
-		eachTwoServers(t, func(t *testing.T, a, b *store.Store, clock *testdb.Clock) {
+		testdb.EachPair(t, func(t *testing.T, a, b *store.Store, clock *testdb.Clock) {
 			mustTriageWorld(t, a, 12)
 			q := mustQueueTriage(t, a)
 			slow(t, a, clock, func() {
@@ -220,7 +207,7 @@ func TestTriageLeaseTakeover(t *testing.T) {
 		})
 	})
 	t.Run("a late shutdown", func(t *testing.T) {
-		eachTwoServers(t, func(t *testing.T, a, b *store.Store, clock *testdb.Clock) {
+		testdb.EachPair(t, func(t *testing.T, a, b *store.Store, clock *testdb.Clock) {
 			mustTriageWorld(t, a, 12)
 			q := mustQueueTriage(t, a)
 			sctx, shutdown := context.WithCancel(ctx)

@@ -118,6 +118,19 @@ func MustOpenWith(tb testing.TB, dsn string, clock civic.Clock, keys *vault.Keyr
 	return s
 }
 
+// EachPair runs fn as a subtest per engine with two stores on one fresh
+// database, as two servers behind a load balancer, sharing one clock.
+func EachPair(t *testing.T, fn func(t *testing.T, a, b *store.Store, clock *Clock)) {
+	t.Helper()
+	for _, e := range Engines(t) {
+		t.Run(string(e), func(t *testing.T) {
+			clock := NewClock()
+			dsn := DSN(t, e)
+			fn(t, MustOpenDSN(t, dsn, clock), MustOpenDSN(t, dsn, clock), clock)
+		})
+	}
+}
+
 // Each runs fn as a subtest per engine, each with its own fresh store.
 func Each(t *testing.T, fn func(t *testing.T, s *store.Store, clock *Clock)) {
 	t.Helper()
