@@ -241,7 +241,8 @@ func (s *Store) PartyHouseholds(ctx context.Context, a civic.Actor, f HouseholdF
 		where += " AND ph.house_id = ?"
 		args = append(args, f.HouseID)
 	}
-	if !f.Ended || f.QuietDays > 0 {
+	if !f.Ended && f.QuietDays == 0 {
+		// (quietClause keeps to current assignments itself.)
 		where += " AND ph.until = ''"
 	}
 	if f.QuietDays > 0 {

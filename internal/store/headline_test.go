@@ -66,11 +66,11 @@ func TestDupTermsDerivedTitle(t *testing.T) {
 // text); nothing else changes, and the caller's arguments are not touched.
 func TestCleanText(t *testing.T) {
 	args := []any{int64(1), "甲\x00乙", "clean", []byte{0}, "丙\xff\xfe丁"}
-	got := cleanText(args)
+	got := cleanArgs(args)
 	if got[1] != "甲\uFFFD乙" || got[2] != "clean" || got[0] != int64(1) || args[1] != "甲\x00乙" || got[4] != "丙\uFFFD丁" {
-		t.Fatalf("cleanText: %q (args %q)", got, args)
+		t.Fatalf("cleanArgs: %q (args %q)", got, args)
 	}
-	if clean := []any{"a", 2}; &cleanText(clean)[0] != &clean[0] {
+	if clean := []any{"a", 2}; &cleanArgs(clean)[0] != &clean[0] {
 		t.Fatal("clean arguments are copied")
 	}
 }
@@ -83,7 +83,7 @@ func TestCleanTextTimes(t *testing.T) {
 	china := time.FixedZone("CST", 8*3600)
 	at := time.Date(2026, 3, 10, 10, 0, 0, 0, china)
 	args := []any{at, &at, (*time.Time)(nil), "x"}
-	got := cleanText(args)
+	got := cleanArgs(args)
 	if g := got[0].(time.Time); g.Location() != time.UTC || !g.Equal(at) {
 		t.Fatalf("a time at +08:00 went as %v", g)
 	}
@@ -98,7 +98,7 @@ func TestCleanTextTimes(t *testing.T) {
 	if a, b := got[0].(time.Time).Format("2006-01-02 15:04:05-07:00"), earlier.Format("2006-01-02 15:04:05-07:00"); !(a < b) {
 		t.Fatalf("%s should sort before %s", a, b)
 	}
-	if clean := []any{earlier, "a"}; &cleanText(clean)[0] != &clean[0] {
+	if clean := []any{earlier, "a"}; &cleanArgs(clean)[0] != &clean[0] {
 		t.Fatal("UTC times are copied")
 	}
 }

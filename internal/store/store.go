@@ -293,7 +293,7 @@ type caseBrief struct {
 	created                      time.Time
 }
 
-// cleanText replaces NUL characters and bytes that are not UTF-8 in text
+// cleanArgs replaces NUL characters and bytes that are not UTF-8 in text
 // arguments with U+FFFD. PostgreSQL refuses both in text (SQLSTATE 22021,
 // a server error for the user) and SQLite would store them; the edges (the
 // server's check of paths and queries, api.decode) refuse them with an
@@ -304,7 +304,7 @@ type caseBrief struct {
 // picked in China time) would sort eight hours away from the same instant
 // written in UTC; PostgreSQL compares instants either way.
 // The arguments are copied only when one needs cleaning.
-func cleanText(args []any) []any {
+func cleanArgs(args []any) []any {
 	for i, a := range args {
 		if !cleanArg(a) {
 			out := slices.Clone(args)
@@ -345,7 +345,7 @@ func cleanArg(a any) bool {
 func cleanString(v string) bool { return strings.IndexByte(v, 0) < 0 && utf8.ValidString(v) }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	args = cleanText(args)
+	args = cleanArgs(args)
 	q = tx.s.rebind(q)
 	if st := tx.s.wstmts.lookup(tx.s, q); st != nil {
 		return tx.stmt(ctx, st).ExecContext(ctx, args...)
@@ -354,7 +354,7 @@ func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 }
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	args = cleanText(args)
+	args = cleanArgs(args)
 	q = tx.s.rebind(q)
 	if st := tx.s.wstmts.lookup(tx.s, q); st != nil {
 		return tx.stmt(ctx, st).QueryContext(ctx, args...)
@@ -363,7 +363,7 @@ func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 }
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	args = cleanText(args)
+	args = cleanArgs(args)
 	q = tx.s.rebind(q)
 	if st := tx.s.wstmts.lookup(tx.s, q); st != nil {
 		return tx.stmt(ctx, st).QueryRowContext(ctx, args...)
@@ -406,7 +406,7 @@ func (s *Store) write(ctx context.Context, fn func(tx *Tx) error) error {
 }
 
 func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	args = cleanText(args)
+	args = cleanArgs(args)
 	if tx := s.bulkTx(); tx != nil {
 		return tx.query(ctx, q, args...)
 	}
@@ -419,7 +419,7 @@ func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, er
 }
 
 func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	args = cleanText(args)
+	args = cleanArgs(args)
 	if tx := s.bulkTx(); tx != nil {
 		return tx.queryRow(ctx, q, args...)
 	}
@@ -448,11 +448,11 @@ func (s *Store) cacheReader() querier {
 type sideReader struct{ s *Store }
 
 func (r sideReader) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return r.s.side.QueryContext(ctx, r.s.rebind(q), cleanText(args)...)
+	return r.s.side.QueryContext(ctx, r.s.rebind(q), cleanArgs(args)...)
 }
 
 func (r sideReader) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return r.s.side.QueryRowContext(ctx, r.s.rebind(q), cleanText(args)...)
+	return r.s.side.QueryRowContext(ctx, r.s.rebind(q), cleanArgs(args)...)
 }
 
 // stmtCache keeps SQLite statements prepared: modernc's driver parses the
