@@ -103,13 +103,9 @@ func cmdTriage(ctx context.Context, args []string, env Env) error {
 		if err != nil {
 			return err
 		}
-		var more []triage.Example
-		if *extra != "" {
-			all, err := readExamples(env, *data, *extra)
-			if err != nil {
-				return err
-			}
-			more = all[len(ex):]
+		more, err := readExtra(*extra, ex)
+		if err != nil {
+			return err
 		}
 		start := time.Now()
 		r, err := triage.CrossValidate(ex, triage.DefaultParams, *k, more)
@@ -232,19 +228,29 @@ func readExamples(env Env, path, extra string) ([]triage.Example, error) {
 		env.warnf("注意：%s 中有%d行标题和正文都为空（第一处在第%d行），仍按其分类计入\n",
 			"warning: %s: %d rows have neither title nor text (the first on line %d); they are kept, with their labels\n", path, blank, first)
 	}
-	if extra != "" {
-		g, err := os.Open(extra)
-		if err != nil {
-			return nil, failed(err, "打开分类体系文件", "open %s", extra)
-		}
-		defer g.Close()
-		more, err := triage.ReadTaxonomy(g)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", extra, err)
-		}
-		ex = append(ex, triage.OnlyLabels(more, ex)...)
+	more, err := readExtra(extra, ex)
+	if err != nil {
+		return nil, err
 	}
-	return ex, nil
+	return append(ex, more...), nil
+}
+
+// readExtra reads a category scheme's names (triage.ReadTaxonomy) as
+// examples of the labels ex has; none without a file.
+func readExtra(path string, ex []triage.Example) ([]triage.Example, error) {
+	if path == "" {
+		return nil, nil
+	}
+	g, err := os.Open(path)
+	if err != nil {
+		return nil, failed(err, "打开分类体系文件", "open %s", path)
+	}
+	defer g.Close()
+	more, err := triage.ReadTaxonomy(g)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return triage.OnlyLabels(more, ex), nil
 }
 
 func loadModel(env Env, path string) (*triage.Model, error) {
