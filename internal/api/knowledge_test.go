@@ -93,6 +93,13 @@ func TestKnowledgeAPI(t *testing.T) {
 		if r := f.do("POST", "/api/v1/knowledge/"+itoa(heating.ID)+"/flags", res, map[string]any{"reason": "过时"}); r.Status != http.StatusForbidden {
 			t.Errorf("resident flags: %d", r.Status)
 		}
+		// Leaders oversee: they read articles but do not flag them.
+		if r := f.do("POST", "/api/v1/knowledge/"+itoa(heating.ID)+"/flags", f.tokens[civic.RoleLeader], map[string]any{"reason": "过时"}); r.Status != http.StatusForbidden {
+			t.Errorf("leader flags: %d", r.Status)
+		}
+		if r := f.do("GET", "/api/v1/knowledge/"+itoa(heating.ID), f.tokens[civic.RoleLeader], nil); r.Status != http.StatusOK {
+			t.Errorf("leader reads an article: %d", r.Status)
+		}
 		r = f.do("POST", "/api/v1/knowledge/"+itoa(heating.ID)+"/flags", op, map[string]any{"reason": "物业客服电话已更换"})
 		if r.Status != http.StatusCreated {
 			t.Fatalf("flag: %d %s", r.Status, r.Body)

@@ -66,6 +66,10 @@ const (
 	PermPatrol          Permission = "field.patrol"           // walk a patrol, record findings
 	PermPatrolSupervise Permission = "field.patrol_supervise" // see the patrols of others in scope
 	PermPeoplePropose   Permission = "people.propose"         // propose a correction
+	// PermVisitRecord: record a household visit (走访). Reading visits
+	// is PermPeopleRead; leaders read them but, overseeing only
+	// (DESIGN.md §1), record none.
+	PermVisitRecord Permission = "people.visit"
 
 	// The knowledge base (知识库). Staff read every article, residents the
 	// public ones in force; writing needs PermKnowledgeWrite and, in the
@@ -73,7 +77,10 @@ const (
 	// an organisation whose jurisdiction is in their scope.
 	PermKnowledgeRead  Permission = "knowledge.read"
 	PermKnowledgeWrite Permission = "knowledge.write"
-	PermKnowledgeFlag  Permission = "knowledge.flag" // mark an article outdated
+	// PermKnowledgeFlag: mark an article outdated, a request that its
+	// owner department acts on — staff who answer from the articles,
+	// not leaders, who oversee only.
+	PermKnowledgeFlag Permission = "knowledge.flag"
 
 	// Report templates (日报/周报/月报, 一表通) are configuration that
 	// administrators keep; reading and generating reports needs
@@ -138,10 +145,11 @@ var grants = map[Permission][]Role{
 	PermPatrol:          {RoleGridWorker, RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
 	PermPatrolSupervise: {RoleCommunityStaff, RoleStreetStaff, RoleLeader, RoleAdmin},
 	PermPeoplePropose:   {RoleGridWorker, RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
+	PermVisitRecord:     {RoleGridWorker, RoleCommunityStaff, RoleStreetStaff, RoleAdmin},
 
 	PermKnowledgeRead:  append([]Role{RoleResident, RoleVolunteer}, staffRoles...),
 	PermKnowledgeWrite: {RoleAdmin, RoleStreetStaff, RoleHandler},
-	PermKnowledgeFlag:  staffRoles,
+	PermKnowledgeFlag:  {RoleGridWorker, RoleCommunityStaff, RoleStreetStaff, RoleHandler, RoleOperator, RoleAdmin},
 
 	PermReportTemplates: {RoleAdmin},
 }

@@ -19,8 +19,8 @@ func (s *Store) RecordVisit(ctx context.Context, a civic.Actor, v civic.Visit) (
 	if err := a.Must(civic.PermPeopleRead); err != nil {
 		return v, err
 	}
-	if a.Role == civic.RoleLeader {
-		return v, civic.Forbidden()
+	if err := a.Must(civic.PermVisitRecord); err != nil {
+		return v, err
 	}
 	if err := v.Validate(s.Now()); err != nil {
 		return v, err

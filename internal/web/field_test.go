@@ -160,3 +160,22 @@ func TestCorrectionStaleNeedsOverwrite(t *testing.T) {
 		t.Fatalf("house after approval %+v", got)
 	}
 }
+
+// TestLeaderReadsVisitsOnly: a leader oversees (DESIGN.md §1). The visits
+// page lists the grid's visits without links to the form or its button,
+// and the form itself is refused; the grid worker who records visits gets
+// both.
+func TestLeaderReadsVisitsOnly(t *testing.T) {
+	f, _, person := mustFieldFixture(t)
+	f.mustUser(t, "leader", civic.RoleLeader, streetA)
+	if _, err := f.s.RecordVisit(context.Background(), store.ActorOf(f.users["worker"], ""), civic.Visit{PersonID: person.ID, Notes: "血压平稳", NextVisit: civic.Today(f.s.Now())}); err != nil {
+		t.Fatal(err)
+	}
+	l := f.mustLogin(t, "leader")
+	page := mustStatus(t, l.get("/visits"), http.StatusOK)
+	mustContain(t, page, "孙阿姨", "血压平稳")
+	mustNotContain(t, page, "/visits/new")
+	mustStatus(t, l.get("/visits/new"), http.StatusForbidden)
+	mustStatus(t, l.post("/visits/new", url.Values{"person": {fmt.Sprint(person.ID)}, "notes": {"看望"}}), http.StatusForbidden)
+	mustContain(t, mustStatus(t, f.mustLogin(t, "worker").get("/visits"), http.StatusOK), `href="/visits/new"`, `href="/visits/new?person=`)
+}

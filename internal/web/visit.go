@@ -66,11 +66,24 @@ type visitsPage struct {
 	Page
 	Due    []civic.Visit
 	Recent []civic.Visit
+	// CanRecord: the viewer records visits (leaders only read them, so
+	// the list is not a set of links to a form they may not use).
+	CanRecord bool
 }
+
+// visitItem is one row of the visits page: a link to the next visit's
+// form for those who record visits.
+type visitItem struct {
+	Visit civic.Visit
+	Link  bool
+}
+
+// Item is v as a row of p.
+func (p visitsPage) Item(v civic.Visit) visitItem { return visitItem{Visit: v, Link: p.CanRecord} }
 
 func (h *Web) visits(w http.ResponseWriter, r *http.Request, c *rq) error {
 	ctx := r.Context()
-	p := visitsPage{Page: h.base(w, c, "visit.title", "/field")}
+	p := visitsPage{Page: h.base(w, c, "visit.title", "/field"), CanRecord: c.Actor.Can(civic.PermVisitRecord)}
 	var err error
 	if p.Due, _, err = h.store.ListVisits(ctx, c.Actor, store.VisitFilter{DueBy: h.today(), Page: store.Page{Limit: 100}}); err != nil {
 		return err
