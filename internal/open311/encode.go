@@ -24,16 +24,31 @@ const (
 
 var formats = []format{formatJSON, formatXML}
 
-// formatOf reads the format a path ends with. A path without a known one
-// is answered in JSON.
+// formatOf reads the format a path ends with, in any case (.JSON, .Xml):
+// some clients write the extension in capitals. A path without a known
+// one is answered in JSON.
 func formatOf(path string) (format, bool) {
-	switch {
-	case strings.HasSuffix(path, ".json"):
-		return formatJSON, true
-	case strings.HasSuffix(path, ".xml"):
-		return formatXML, true
+	i := strings.LastIndexByte(path, '.')
+	if i < 0 {
+		return formatJSON, false
+	}
+	for _, f := range formats {
+		if strings.EqualFold(path[i+1:], string(f)) {
+			return f, true
+		}
 	}
 	return formatJSON, false
+}
+
+// lowerFormat is path with its format extension in lower case, the case
+// the routes are registered in; false when the extension is no format or
+// already lower case.
+func lowerFormat(path string) (string, bool) {
+	f, ok := formatOf(path)
+	if !ok || strings.HasSuffix(path, "."+string(f)) {
+		return "", false
+	}
+	return path[:strings.LastIndexByte(path, '.')+1] + string(f), true
 }
 
 // write renders v: JSON as it is (the specification's arrays and objects),

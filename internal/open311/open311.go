@@ -87,8 +87,17 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		}
 	}
 	// Anything else under /open311/ answers in the Open311 error format:
-	// a known path with another method 405, the rest 404.
+	// a known path with another method 405, the rest 404. A path whose
+	// format is in capitals (requests.JSON) is served as its lower-case
+	// self, since ServeMux patterns match case-sensitively; paths with a
+	// wildcard read the format themselves (formatOf).
 	mux.Handle("/open311/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := lowerFormat(r.URL.Path); ok {
+			r = r.Clone(r.Context())
+			r.URL.Path, r.URL.RawPath = p, ""
+			mux.ServeHTTP(w, r)
+			return
+		}
 		f, _ := formatOf(r.URL.Path)
 		c := &call{format: f, lang: auth.Lang(r.Context())}
 		allow := auth.AllowedMethods(mux, r, "/open311/")

@@ -655,3 +655,41 @@ func TestOpen311RetryWithoutKey(t *testing.T) {
 		}
 	})
 }
+
+// TestOpen311FormatCase: the format extension is read in any case, on
+// every endpoint, with and without a wildcard; other extensions stay 404.
+func TestOpen311FormatCase(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		e := mustEnv(t, s, clock)
+		r := e.post("/open311/v2/requests.JSON", url.Values{"api_key": {e.op}, "service_code": {"0101"}, "lat": {"39.95"}, "long": {"116.35"}, "description": {"路灯坏了"}})
+		if r.Status != http.StatusCreated || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+			t.Fatalf("POST requests.JSON: %d %s", r.Status, r.Body)
+		}
+		id := mustDecode[[]request](t, r)[0].ID
+		for _, tc := range []struct{ path, contentType, says string }{
+			{"/open311/v2/discovery.JSON", "application/json", `"endpoints"`},
+			{"/open311/v2/discovery.Xml", "text/xml", "<discovery>"},
+			{"/open311/v2/services.XML", "text/xml", "<service_code>0101</service_code>"},
+			{"/open311/v2/services/0101.JSON", "application/json", `"service_code":"0101"`},
+			{"/open311/v2/services/0101.XML", "text/xml", "<service_definition>"},
+			{"/open311/v2/requests.Json?api_key=" + e.op, "application/json", id},
+			{"/open311/v2/requests/" + id + ".XML?api_key=" + e.op, "text/xml", "<service_request_id>" + id},
+		} {
+			r := e.get(tc.path)
+			if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), tc.contentType) || !strings.Contains(r.Body, tc.says) {
+				t.Errorf("GET %s: %d %s %s", tc.path, r.Status, r.Header.Get("Content-Type"), r.Body)
+			}
+		}
+		if r := e.do("DELETE", "/open311/v2/requests.JSON", nil); r.Status != 405 || r.Header.Get("Allow") != "GET, POST" {
+			t.Errorf("DELETE requests.JSON: %d %q %s", r.Status, r.Header.Get("Allow"), r.Body)
+		}
+		if r := e.get("/open311/v2/services.XML", "Accept-Language", "en"); !strings.HasPrefix(r.Body, `<?xml`) {
+			t.Errorf("services.XML is not XML: %s", r.Body)
+		}
+		for _, path := range []string{"/open311/v2/services.JSONP", "/open311/v2/services.Yaml", "/open311/v2/nothing.JSON"} {
+			if r := e.get(path); r.Status != 404 || !strings.Contains(r.Body, `"code":404`) {
+				t.Errorf("GET %s: %d %s", path, r.Status, r.Body)
+			}
+		}
+	})
+}
