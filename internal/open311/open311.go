@@ -69,6 +69,7 @@ func (h *Handler) routes() []route {
 		{"POST", "requests", h.postRequest},
 		{"GET", "requests", h.listRequests},
 		{"GET", "requests/{id}", h.getRequest},
+		{"GET", "tokens/{token}", h.token},
 	}
 }
 

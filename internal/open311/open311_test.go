@@ -496,6 +496,8 @@ func TestOpen311Errors(t *testing.T) {
 			{"bad service_code filter", func() response { return e.get("/open311/v2/requests.json?service_code=abc&api_key=" + e.op) }, 400, "service_code"},
 			{"control character in query", func() response { return e.get("/open311/v2/requests.json?status=open%01&api_key=" + e.op) }, 400, "status"},
 			{"unknown endpoint", func() response { return e.get("/open311/v2/tokens.json") }, 404, "没有这个接口"},
+			{"a token, never issued", func() response { return e.get("/open311/v2/tokens/abc-123.json") }, 404, "从不发放令牌"},
+			{"a token in English", func() response { return e.get("/open311/v2/tokens/abc-123.json?lang=en") }, 404, `no token \"abc-123\": civicgrid never issues tokens`},
 			{"no format", func() response { return e.get("/open311/v2/services") }, 404, ".json"},
 			{"no format on a wildcard path", func() response { return e.get("/open311/v2/services/0101") }, 404, ".json"},
 			{"wrong method", func() response { return e.do("DELETE", "/open311/v2/requests.json", nil) }, 405, "DELETE"},
@@ -520,6 +522,14 @@ func TestOpen311Errors(t *testing.T) {
 		}
 		if r := e.do("DELETE", "/open311/v2/requests.json", nil); r.Header.Get("Allow") != "GET, POST" {
 			t.Errorf("Allow: %q", r.Header.Get("Allow"))
+		}
+
+		// A token in XML, as the specification's error list.
+		r0 := e.get("/open311/v2/tokens/abc-123.xml")
+		var tokDoc xmlErrors
+		if err := xml.Unmarshal([]byte(r0.Body), &tokDoc); err != nil || r0.Status != 404 || len(tokDoc.Errors) != 1 || tokDoc.Errors[0].Code != 404 ||
+			!strings.Contains(tokDoc.Errors[0].Description, "service_request_id") {
+			t.Fatalf("token.xml: %d %v %s", r0.Status, err, r0.Body)
 		}
 
 		// Every refused parameter at once, one entry each.

@@ -404,6 +404,18 @@ func (h *Handler) getRequest(w http.ResponseWriter, r *http.Request, c *call) er
 	return h.writeRequests(w, r, c, act, []civic.Case{cs}, http.StatusOK)
 }
 
+// token answers GET tokens/{token_id}, which GeoReport v2 offers for
+// servers that answer a POST with a token before the request exists.
+// civicgrid never does: every service is realtime and a POST answers with
+// the service_request_id itself, so no token can be known, and saying why
+// tells a client that asks anyway where the ID already is. It needs no
+// key, as it reveals nothing.
+func (h *Handler) token(_ http.ResponseWriter, r *http.Request, _ *call) error {
+	tok := civic.Clip(pathValue(r, "token"), 40)
+	return civic.Errorf(civic.ENotFound, "没有令牌“%s”：本系统从不发放令牌，提交请求（POST requests）的应答中已有 service_request_id",
+		"no token %q: civicgrid never issues tokens; the answer to POST requests already holds the service_request_id", tok)
+}
+
 // caseByRef reads a case by its number (what service_request_id holds) or
 // its ID, with the account's rights: a case out of its sight is not found.
 func (h *Handler) caseByRef(ctx context.Context, act civic.Actor, ref string) (civic.Case, error) {
