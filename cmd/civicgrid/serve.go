@@ -15,6 +15,7 @@ import (
 	"github.com/civicgrid/civicgrid/internal/demo"
 	"github.com/civicgrid/civicgrid/internal/files"
 	"github.com/civicgrid/civicgrid/internal/llm"
+	"github.com/civicgrid/civicgrid/internal/open311"
 	"github.com/civicgrid/civicgrid/internal/password"
 	"github.com/civicgrid/civicgrid/internal/server"
 	"github.com/civicgrid/civicgrid/internal/store"
@@ -54,9 +55,16 @@ func cmdServe(ctx context.Context, args []string, env Env, withDemo bool) error 
 	llmModel := fs.String("llm-model", envOr(env, "CIVICGRID_LLM_MODEL", ""), env.text("--llm-url 服务上的模型名，例如 deepseek-r1:7b", "model name on the --llm-url server, e.g. deepseek-r1:7b"))
 	llmKey := fs.String("llm-key", envOr(env, "CIVICGRID_LLM_KEY", ""), env.text("发给 --llm-url 服务的 API 密钥（如需要）", "API key sent to the --llm-url server, if it needs one"))
 	llmTimeout := fs.Duration("llm-timeout", envDuration(env, "CIVICGRID_LLM_TIMEOUT", llm.DefaultTimeout), env.text("一次模型调用最长的时间", "how long one model call may take"))
+	contact := fs.String("open311-contact", envOr(env, "CIVICGRID_OPEN311_CONTACT", ""), env.text(
+		"Open311 发现文档（discovery）中的联系方式：运营方的电子邮箱或电话，一行，不超过200个字符",
+		"contact Open311 discovery shows: the operator's e-mail address or phone, one line of at most 200 characters"))
 	alertsEvery := fs.Duration("alerts-every", envDuration(env, "CIVICGRID_ALERTS_EVERY", 30*time.Second), env.text("多久检查一次工单预警和期限", "how often case warnings and deadlines are checked"))
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	open311Contact, err := open311.ParseContact(*contact)
+	if err != nil {
+		return failed(err, "选项 --open311-contact", "--open311-contact")
 	}
 	model, err := llm.New(llm.Config{URL: *llmURL, Model: *llmModel, Key: *llmKey, Timeout: *llmTimeout})
 	if err != nil {
@@ -78,7 +86,7 @@ func cmdServe(ctx context.Context, args []string, env Env, withDemo bool) error 
 	if err != nil {
 		return failed(err, "打开照片目录 %s", "open files directory %s", fdir)
 	}
-	srv, err := server.New(ctx, server.Config{Store: st, Files: fstore, Log: log, Version: versionString(), Basemap: *basemap, BasemapAttribution: *attribution, SecureCookies: *secure, TrustProxy: *trustProxy, MetricsToken: *metricsToken, AlertsEvery: *alertsEvery, LLM: model})
+	srv, err := server.New(ctx, server.Config{Store: st, Files: fstore, Log: log, Version: versionString(), Basemap: *basemap, BasemapAttribution: *attribution, SecureCookies: *secure, TrustProxy: *trustProxy, MetricsToken: *metricsToken, AlertsEvery: *alertsEvery, LLM: model, Open311Contact: open311Contact})
 	if err != nil {
 		return err
 	}

@@ -65,6 +65,13 @@ type env struct {
 
 func mustEnv(t *testing.T, s *store.Store, clock *testdb.Clock) *env {
 	t.Helper()
+	return mustEnvWith(t, s, clock, server.Config{})
+}
+
+// mustEnvWith is mustEnv with the server's Open311 options (contact,
+// origins) taken from cfg.
+func mustEnvWith(t *testing.T, s *store.Store, clock *testdb.Clock, cfg server.Config) *env {
+	t.Helper()
 	ctx := context.Background()
 	feats, err := store.ParseRegionFile(regionFile())
 	if err != nil {
@@ -93,7 +100,7 @@ func mustEnv(t *testing.T, s *store.Store, clock *testdb.Clock) *env {
 	if _, err := s.SetCategoryActive(ctx, civic.System, "0104", false); err != nil {
 		t.Fatalf("deactivate 0104: %v", err)
 	}
-	srv, err := server.New(ctx, server.Config{Store: s, AlertsEvery: -1, Log: slog.New(slog.DiscardHandler)})
+	srv, err := server.New(ctx, server.Config{Store: s, AlertsEvery: -1, Log: slog.New(slog.DiscardHandler), Open311Contact: cfg.Open311Contact})
 	if err != nil {
 		t.Fatalf("server: %v", err)
 	}

@@ -16,9 +16,10 @@ const Prefix = "/open311/v2/"
 
 // Handler serves GeoReport v2.
 type Handler struct {
-	store  *store.Store
-	intake *store.Intake
-	log    *slog.Logger
+	store   *store.Store
+	intake  *store.Intake
+	log     *slog.Logger
+	contact string
 }
 
 // Config wires a Handler.
@@ -29,6 +30,10 @@ type Config struct {
 	// process.
 	Intake *store.Intake
 	Log    *slog.Logger
+	// Contact is who runs this endpoint, as discovery shows it (an e-mail
+	// address or a phone number), as ParseContact returns it; empty
+	// leaves discovery's contact empty.
+	Contact string
 }
 
 // New builds the handler.
@@ -39,7 +44,7 @@ func New(c Config) *Handler {
 	if c.Intake == nil {
 		c.Intake = c.Store.NewIntake(c.Store.NewLocator(5 * time.Second))
 	}
-	return &Handler{store: c.Store, intake: c.Intake, log: c.Log}
+	return &Handler{store: c.Store, intake: c.Intake, log: c.Log, contact: c.Contact}
 }
 
 // call is what is known of one request as it is answered: the format its

@@ -16,6 +16,7 @@ import (
 
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/geo"
+	"github.com/civicgrid/civicgrid/internal/server"
 	"github.com/civicgrid/civicgrid/internal/store"
 	"github.com/civicgrid/civicgrid/internal/testdb"
 )
@@ -104,8 +105,28 @@ func TestOpen311Services(t *testing.T) {
 			disc.Endpoints[0].URL != e.url+"/open311/v2" || len(disc.Endpoints[0].Formats) != 2 {
 			t.Fatalf("discovery.xml: %v %s", err, r.Body)
 		}
-		if r := e.get("/open311/v2/discovery.json"); r.Status != 200 || !strings.Contains(r.Body, `"specification":"http://wiki.open311.org/GeoReport_v2"`) {
+		if r := e.get("/open311/v2/discovery.json"); r.Status != 200 || !strings.Contains(r.Body, `"specification":"http://wiki.open311.org/GeoReport_v2"`) ||
+			!strings.Contains(r.Body, `"contact":""`) {
 			t.Fatalf("discovery.json: %d %s", r.Status, r.Body)
+		}
+	})
+}
+
+// TestOpen311DiscoveryContact: discovery's contact is the one configured,
+// in both formats.
+func TestOpen311DiscoveryContact(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		const contact = "12345 热线 / open311@city.example.cn"
+		e := mustEnvWith(t, s, clock, server.Config{Open311Contact: contact})
+		if r := e.get("/open311/v2/discovery.json"); r.Status != 200 || mustDecode[map[string]any](t, r)["contact"] != contact {
+			t.Fatalf("discovery.json: %d %s", r.Status, r.Body)
+		}
+		r := e.get("/open311/v2/discovery.xml")
+		var disc struct {
+			Contact string `xml:"contact"`
+		}
+		if err := xml.Unmarshal([]byte(r.Body), &disc); err != nil || disc.Contact != contact {
+			t.Fatalf("discovery.xml: %v %s", err, r.Body)
 		}
 	})
 }

@@ -31,11 +31,13 @@ type endpoint struct {
 }
 
 // discovery describes the one endpoint this server offers. Its address is
-// the one the client used to reach it.
+// the one the client used to reach it; the contact is the operator's, from
+// the configuration (--open311-contact).
 func (h *Handler) discovery(w http.ResponseWriter, r *http.Request, c *call) error {
 	base := baseURL(r)
 	write(w, c.format, http.StatusOK, discoveryDoc{
 		Changeset: changeset,
+		Contact:   h.contact,
 		KeyService: civic.T("api_key 即 civicgrid 的 API 令牌：登录后在“我的账号”（"+base+"/account）中创建",
 			"the api_key is a civicgrid API token: sign in and create one under My account ("+base+"/account)").In(c.lang),
 		Endpoints: []endpoint{{

@@ -58,6 +58,9 @@ type Config struct {
 	// LLM is the optional local large model (nil: off); the pages offer
 	// its drafts only when it is set.
 	LLM *llm.Client
+	// Open311Contact is the operator's contact Open311 discovery shows,
+	// as open311.ParseContact returns it.
+	Open311Contact string
 }
 
 // Server is a ready-to-run HTTP server.
@@ -91,7 +94,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	mux := http.NewServeMux()
 	api.New(api.Config{Store: cfg.Store, Auth: authn, Locator: s.locator, Intake: s.intake, Files: cfg.Files, Log: cfg.Log, Version: cfg.Version}).Register(mux)
-	open311.New(open311.Config{Store: cfg.Store, Intake: s.intake, Log: cfg.Log}).Register(mux)
+	open311.New(open311.Config{Store: cfg.Store, Intake: s.intake, Log: cfg.Log, Contact: cfg.Open311Contact}).Register(mux)
 	w.Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", s.ready)
