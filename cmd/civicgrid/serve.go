@@ -58,6 +58,9 @@ func cmdServe(ctx context.Context, args []string, env Env, withDemo bool) error 
 	contact := fs.String("open311-contact", envOr(env, "CIVICGRID_OPEN311_CONTACT", ""), env.text(
 		"Open311 发现文档（discovery）中的联系方式：运营方的电子邮箱或电话，一行，不超过200个字符",
 		"contact Open311 discovery shows: the operator's e-mail address or phone, one line of at most 200 characters"))
+	origins := fs.String("open311-origins", envOr(env, "CIVICGRID_OPEN311_ORIGINS", ""), env.text(
+		"允许在浏览器中调用 Open311 接口的其他网站来源（CORS），以逗号分隔，如 https://app.example.org；为空则一个也不允许",
+		"origins of other sites whose browser apps may call Open311 (CORS), comma-separated, e.g. https://app.example.org; empty: none"))
 	alertsEvery := fs.Duration("alerts-every", envDuration(env, "CIVICGRID_ALERTS_EVERY", 30*time.Second), env.text("多久检查一次工单预警和期限", "how often case warnings and deadlines are checked"))
 	if err := parse(fs, args); err != nil {
 		return err
@@ -65,6 +68,10 @@ func cmdServe(ctx context.Context, args []string, env Env, withDemo bool) error 
 	open311Contact, err := open311.ParseContact(*contact)
 	if err != nil {
 		return failed(err, "选项 --open311-contact", "--open311-contact")
+	}
+	open311Origins, err := open311.ParseOrigins(*origins)
+	if err != nil {
+		return failed(err, "选项 --open311-origins", "--open311-origins")
 	}
 	model, err := llm.New(llm.Config{URL: *llmURL, Model: *llmModel, Key: *llmKey, Timeout: *llmTimeout})
 	if err != nil {
@@ -86,7 +93,7 @@ func cmdServe(ctx context.Context, args []string, env Env, withDemo bool) error 
 	if err != nil {
 		return failed(err, "打开照片目录 %s", "open files directory %s", fdir)
 	}
-	srv, err := server.New(ctx, server.Config{Store: st, Files: fstore, Log: log, Version: versionString(), Basemap: *basemap, BasemapAttribution: *attribution, SecureCookies: *secure, TrustProxy: *trustProxy, MetricsToken: *metricsToken, AlertsEvery: *alertsEvery, LLM: model, Open311Contact: open311Contact})
+	srv, err := server.New(ctx, server.Config{Store: st, Files: fstore, Log: log, Version: versionString(), Basemap: *basemap, BasemapAttribution: *attribution, SecureCookies: *secure, TrustProxy: *trustProxy, MetricsToken: *metricsToken, AlertsEvery: *alertsEvery, LLM: model, Open311Contact: open311Contact, Open311Origins: open311Origins})
 	if err != nil {
 		return err
 	}

@@ -100,7 +100,7 @@ func mustEnvWith(t *testing.T, s *store.Store, clock *testdb.Clock, cfg server.C
 	if _, err := s.SetCategoryActive(ctx, civic.System, "0104", false); err != nil {
 		t.Fatalf("deactivate 0104: %v", err)
 	}
-	srv, err := server.New(ctx, server.Config{Store: s, AlertsEvery: -1, Log: slog.New(slog.DiscardHandler), Open311Contact: cfg.Open311Contact})
+	srv, err := server.New(ctx, server.Config{Store: s, AlertsEvery: -1, Log: slog.New(slog.DiscardHandler), Open311Contact: cfg.Open311Contact, Open311Origins: cfg.Open311Origins})
 	if err != nil {
 		t.Fatalf("server: %v", err)
 	}

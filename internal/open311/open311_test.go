@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"log/slog"
 	"math"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -721,6 +723,113 @@ func TestOpen311FormatCase(t *testing.T) {
 			if r := e.get(path); r.Status != 404 || !strings.Contains(r.Body, `"code":404`) {
 				t.Errorf("GET %s: %d %s", path, r.Status, r.Body)
 			}
+		}
+	})
+}
+
+// TestOpen311CORS: browser apps of the allowed origins may call Open311
+// with their key — preflight answered, their origin named, never "*" nor
+// credentials — and their calls never act through the session cookie.
+// Other origins, other paths and a server without origins get nothing.
+func TestOpen311CORS(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		const app = "https://app.example.org"
+		e := mustEnvWith(t, s, clock, server.Config{Open311Origins: []string{app, "http://10.0.0.5:8081"}})
+		vary := func(r response, want ...string) bool {
+			got := strings.Join(r.Header.Values("Vary"), ", ")
+			for _, w := range want {
+				if !strings.Contains(got, w) {
+					return false
+				}
+			}
+			return true
+		}
+		noCredentials := func(name string, r response) {
+			t.Helper()
+			if r.Header.Get("Access-Control-Allow-Credentials") != "" || r.Header.Get("Access-Control-Allow-Origin") == "*" {
+				t.Errorf("%s: credentials or *: %v", name, r.Header)
+			}
+		}
+
+		// The preflight of a POST with a bearer token and a key.
+		pre := e.do("OPTIONS", "/open311/v2/requests.json", nil, "Origin", app, "Sec-Fetch-Site", "cross-site",
+			"Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "authorization,content-type,idempotency-key")
+		if pre.Status != http.StatusNoContent || pre.Header.Get("Access-Control-Allow-Origin") != app ||
+			pre.Header.Get("Access-Control-Allow-Methods") != "GET, POST" || !vary(pre, "Origin", "Access-Control-Request-Method") {
+			t.Fatalf("preflight: %d %v", pre.Status, pre.Header)
+		}
+		for _, h := range []string{"Authorization", "Content-Type", "Idempotency-Key"} {
+			if !strings.Contains(pre.Header.Get("Access-Control-Allow-Headers"), h) {
+				t.Errorf("preflight does not allow %s: %q", h, pre.Header.Get("Access-Control-Allow-Headers"))
+			}
+		}
+		noCredentials("preflight", pre)
+
+		// The POST itself, then reads, from the app: its origin named.
+		form := url.Values{"service_code": {"0101"}, "lat": {"39.95"}, "long": {"116.35"}, "description": {"路灯坏了"}}
+		r := e.post("/open311/v2/requests.json", form, "Origin", app, "Sec-Fetch-Site", "cross-site", "Authorization", "Bearer "+e.op, "Idempotency-Key", "cors-1")
+		if r.Status != http.StatusCreated || r.Header.Get("Access-Control-Allow-Origin") != app || !vary(r, "Origin") {
+			t.Fatalf("cross-origin POST: %d %v %s", r.Status, r.Header, r.Body)
+		}
+		noCredentials("POST", r)
+		id := mustDecode[[]request](t, r)[0].ID
+		r = e.get("/open311/v2/requests.xml?api_key="+e.op, "Origin", "http://10.0.0.5:8081", "Sec-Fetch-Site", "cross-site")
+		if r.Status != 200 || r.Header.Get("Access-Control-Allow-Origin") != "http://10.0.0.5:8081" || !strings.Contains(r.Body, id) {
+			t.Fatalf("cross-origin GET: %d %v %s", r.Status, r.Header, r.Body)
+		}
+		// Its errors are readable too.
+		if r := e.get("/open311/v2/requests.json", "Origin", app, "Sec-Fetch-Site", "cross-site"); r.Status != 403 || r.Header.Get("Access-Control-Allow-Origin") != app {
+			t.Fatalf("cross-origin error: %d %v %s", r.Status, r.Header, r.Body)
+		}
+
+		// The session cookie works same-origin and never from the app: a
+		// page of an allowed site cannot act as whoever is signed in.
+		session, err := s.CreateSession(context.Background(), e.users["integration"].ID, "127.0.0.1", "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cookie := "cg_session=" + session
+		if r := e.get("/open311/v2/requests.json", "Cookie", cookie); r.Status != 200 || !strings.Contains(r.Body, id) {
+			t.Fatalf("same-origin session: %d %s", r.Status, r.Body)
+		}
+		if r := e.get("/open311/v2/requests.json", "Cookie", cookie, "Origin", app, "Sec-Fetch-Site", "cross-site"); r.Status != 403 || strings.Contains(r.Body, id) {
+			t.Fatalf("cross-origin session read: %d %s", r.Status, r.Body)
+		}
+		if r := e.post("/open311/v2/requests.json", form, "Cookie", cookie, "Origin", app, "Sec-Fetch-Site", "same-site"); r.Status != 403 {
+			t.Fatalf("cross-origin session write: %d %s", r.Status, r.Body)
+		}
+
+		// Another origin: no preflight answer, writes refused, nothing
+		// allowed; another path: not Open311's to open.
+		other := "https://evil.example.net"
+		if r := e.do("OPTIONS", "/open311/v2/requests.json", nil, "Origin", other, "Access-Control-Request-Method", "POST"); r.Status == http.StatusNoContent ||
+			r.Header.Get("Access-Control-Allow-Origin") != "" || !vary(r, "Origin") {
+			t.Fatalf("preflight from another origin: %d %v", r.Status, r.Header)
+		}
+		if r := e.post("/open311/v2/requests.json", form, "Origin", other, "Sec-Fetch-Site", "cross-site", "Authorization", "Bearer "+e.op); r.Status != 403 ||
+			r.Header.Get("Access-Control-Allow-Origin") != "" {
+			t.Fatalf("POST from another origin: %d %v %s", r.Status, r.Header, r.Body)
+		}
+		if r := e.get("/api/v1/cases", "Origin", app, "Sec-Fetch-Site", "cross-site", "Authorization", "Bearer "+e.op); r.Header.Get("Access-Control-Allow-Origin") != "" {
+			t.Fatalf("the JSON API opened to the app: %v", r.Header)
+		}
+		if r := e.do("OPTIONS", "/api/v1/cases", nil, "Origin", app, "Access-Control-Request-Method", "POST"); r.Header.Get("Access-Control-Allow-Origin") != "" {
+			t.Fatalf("JSON API preflight: %d %v", r.Status, r.Header)
+		}
+
+		// By default no origin is allowed: a preflight is a 405 without
+		// CORS headers, as before.
+		srv, err := server.New(context.Background(), server.Config{Store: s, AlertsEvery: -1, Log: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := httptest.NewRequest("OPTIONS", "/open311/v2/requests.json", nil)
+		req.Header.Set("Origin", app)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		rec := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(rec, req)
+		if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Access-Control-Allow-Origin") != "" || rec.Header().Get("Vary") != "" {
+			t.Fatalf("preflight without origins: %d %v", rec.Code, rec.Header())
 		}
 	})
 }

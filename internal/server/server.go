@@ -61,6 +61,9 @@ type Config struct {
 	// Open311Contact is the operator's contact Open311 discovery shows,
 	// as open311.ParseContact returns it.
 	Open311Contact string
+	// Open311Origins are the origins whose browser apps may call Open311
+	// (CORS), as open311.ParseOrigins returns them; none by default.
+	Open311Origins []string
 }
 
 // Server is a ready-to-run HTTP server.
@@ -106,14 +109,15 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 
 	// Unsafe cross-origin requests from browsers are refused (Go's
 	// Sec-Fetch-Site/Origin check), which protects the cookie session
-	// without form tokens; API clients without those headers pass.
+	// without form tokens; API clients without those headers pass. Open311
+	// calls from the origins allowed to use it come without the cookie
+	// (open311.CORS) and so skip the check.
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(crossOriginDenied))
 	var h http.Handler = mux
 	h = noteUser(h)
 	h = authn.Middleware(h)
-	h = cop.Handler(h)
-	h = validText(h)
+	h = open311.CORS(cfg.Open311Origins, validText(h), validText(cop.Handler(h)))
 	h = s.metrics.Middleware(func(r *http.Request) string { _, p := mux.Handler(r); return p }, h)
 	h = securityHeaders(h, cfg.Basemap, cfg.SecureCookies)
 	h = s.logRequests(h)
