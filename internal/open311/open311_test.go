@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"log/slog"
 	"math"
 	"mime/multipart"
@@ -830,6 +831,95 @@ func TestOpen311CORS(t *testing.T) {
 		srv.Handler().ServeHTTP(rec, req)
 		if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Access-Control-Allow-Origin") != "" || rec.Header().Get("Vary") != "" {
 			t.Fatalf("preflight without origins: %d %v", rec.Code, rec.Header())
+		}
+	})
+}
+
+// TestOpen311Paging: page and page_size walk the list newest first, each
+// request once, whatever the cases' priority; a page past the end is
+// empty; the service_request_id list pages too; bad values are refused in
+// the specification's error format.
+func TestOpen311Paging(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		e := mustEnv(t, s, clock)
+		// The oldest is a deputy's, which civicgrid's own lists put first.
+		if _, err := s.AddDeputy(context.Background(), civic.System, civic.Deputy{Phone: "13900009999", Name: "张代表", Title: "区人大代表"}); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{e.mustFile(url.Values{"service_code": {"0101"}, "lat": {"39.95"}, "long": {"116.35"}, "description": {"代表反映"}, "phone": {"13900009999"}})}
+		if c := e.mustCase(want[0]); c.Priority != 1 {
+			t.Fatalf("deputy's case: priority %d", c.Priority)
+		}
+		// Then pairs filed in the same instant.
+		for i := range 6 {
+			if i%2 == 0 {
+				clock.Advance(time.Minute)
+			}
+			id := e.mustFile(url.Values{"service_code": {[]string{"0101", "0102"}[i%2]}, "lat": {"39.95"}, "long": {"116.35"}, "description": {fmt.Sprintf("第%d件", i)}})
+			want = append([]string{id}, want...)
+		}
+		list := func(query string) []string {
+			t.Helper()
+			r := e.get("/open311/v2/requests.json?api_key=" + e.op + query)
+			if r.Status != 200 {
+				t.Fatalf("%s: %d %s", query, r.Status, r.Body)
+			}
+			var out []string
+			for _, x := range mustDecode[[]request](t, r) {
+				out = append(out, x.ID)
+			}
+			return out
+		}
+		if got := list(""); strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Fatalf("newest first: %v, want %v", got, want)
+		}
+		var paged []string
+		for p := 1; p <= 3; p++ {
+			got := list(fmt.Sprintf("&page=%d&page_size=3", p))
+			if len(got) != []int{3, 3, 1}[p-1] {
+				t.Fatalf("page %d: %v", p, got)
+			}
+			paged = append(paged, got...)
+		}
+		if strings.Join(paged, ",") != strings.Join(want, ",") {
+			t.Fatalf("pages: %v, want %v", paged, want)
+		}
+		for _, tc := range []struct{ name, query, want string }{
+			{"past the end", "&page=4&page_size=3", ""},
+			{"page alone", "&page=2", ""},
+			{"page_size alone", "&page_size=2", strings.Join(want[:2], ",")},
+			{"with a filter", "&service_code=0102&page=2&page_size=2", want[4]},
+			{"ids, first page", "&service_request_id=" + strings.Join(want[:5], ",") + "&page_size=2", strings.Join(want[:2], ",")},
+			{"ids, last page", "&service_request_id=" + strings.Join(want[:5], ",") + "&page=3&page_size=2", want[4]},
+			{"ids, past the end", "&service_request_id=" + strings.Join(want[:5], ",") + "&page=2", ""},
+			{"spaces", "&page=+2+&page_size=3", strings.Join(want[3:6], ",")},
+		} {
+			if got := strings.Join(list(tc.query), ","); got != tc.want {
+				t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
+			}
+		}
+		// An empty page is the specification's empty list.
+		if r := e.get("/open311/v2/requests.xml?page=9&api_key=" + e.op); r.Status != 200 || !strings.Contains(r.Body, "<service_requests></service_requests>") {
+			t.Errorf("empty page in XML: %d %s", r.Status, r.Body)
+		}
+		for _, tc := range []struct{ query, param string }{
+			{"page=0", "page"}, {"page=-1", "page"}, {"page=two", "page"}, {"page=10001", "page"}, {"page=1.5", "page"},
+			{"page_size=0", "page_size"}, {"page_size=1001", "page_size"}, {"page_size=1e3", "page_size"},
+			{"page=99999999999999999999", "page"}, {"page=0&service_request_id=" + want[0], "page"},
+		} {
+			r := e.get("/open311/v2/requests.json?lang=en&api_key=" + e.op + "&" + tc.query)
+			errs := mustDecode[[]struct {
+				Code        int    `json:"code"`
+				Description string `json:"description"`
+			}](t, r)
+			if r.Status != 400 || len(errs) != 1 || errs[0].Code != 400 || !strings.HasPrefix(errs[0].Description, tc.param+": must be a whole number from 1 to ") {
+				t.Errorf("%s: %d %s", tc.query, r.Status, r.Body)
+			}
+		}
+		r := e.get("/open311/v2/requests.xml?page_size=5000&api_key=" + e.op)
+		var doc xmlErrors
+		if err := xml.Unmarshal([]byte(r.Body), &doc); err != nil || r.Status != 400 || len(doc.Errors) != 1 || doc.Errors[0].Description != "page_size：应为 1 到 1000 之间的整数" {
+			t.Errorf("page_size in XML: %d %v %s", r.Status, err, r.Body)
 		}
 	})
 }

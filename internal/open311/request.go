@@ -25,12 +25,14 @@ const maxBody = 1 << 20
 
 // Limits of what the GET requests list returns, as the specification
 // recommends: the last 90 days by default, a window of at most 90 days,
-// at most 1000 requests.
+// at most 1000 requests at once — a page, of page_size requests (the
+// extension many servers offer), by default the first 1000.
 const (
-	window     = 90 * 24 * time.Hour
-	maxResults = 1000
-	maxRefs    = 100 // service_request_id values in one query
-	maxCodes   = 50  // service_code values in one query
+	window      = 90 * 24 * time.Hour
+	maxPageSize = 1000
+	maxPage     = 10000
+	maxRefs     = 100 // service_request_id values in one query
+	maxCodes    = 50  // service_code values in one query
 )
 
 // mediaLabel starts the line that keeps a submitted media_url in the
@@ -347,7 +349,8 @@ func isWebLink(s string) bool {
 // listRequests lists the cases the account may see, as the JSON API's case
 // list does: service_request_id picks cases and overrides every other
 // filter; otherwise service_code, status, start_date and end_date narrow
-// the last 90 days, newest first, at most 1000.
+// the last 90 days, newest first. page and page_size take one page of
+// either, at most 1000 requests.
 func (h *Handler) listRequests(w http.ResponseWriter, r *http.Request, c *call) error {
 	act, err := h.authenticate(r, c)
 	if err != nil {
@@ -355,6 +358,10 @@ func (h *Handler) listRequests(w http.ResponseWriter, r *http.Request, c *call) 
 	}
 	ctx := r.Context()
 	q := r.URL.Query()
+	page, err := pageParams(q)
+	if err != nil {
+		return err
+	}
 	var cases []civic.Case
 	if ids := splitList(q.Get("service_request_id")); len(ids) > 0 {
 		if len(ids) > maxRefs {
@@ -374,16 +381,45 @@ func (h *Handler) listRequests(w http.ResponseWriter, r *http.Request, c *call) 
 				cases = append(cases, cs)
 			}
 		}
+		// Paged too, so that a client reading pages until one comes back
+		// short stops here as well.
+		cases = cases[min(page.Offset, len(cases)):min(page.Offset+page.Limit, len(cases))]
 	} else {
-		f, codes, err := listFilter(q, h.store.Now())
+		f, err := listFilter(q, h.store.Now())
 		if err != nil {
 			return err
 		}
-		if cases, err = h.listCases(ctx, act, f, codes); err != nil {
+		f.Page = page
+		if cases, _, err = h.store.ListCases(ctx, act, f); err != nil {
 			return err
 		}
 	}
 	return h.writeRequests(w, r, c, act, cases, http.StatusOK)
+}
+
+// pageParams reads page (from 1) and page_size (1 to 1000, by default
+// 1000, the cap before paging) into the page they name.
+func pageParams(q url.Values) (store.Page, error) {
+	num := func(name string, def, most int) (int, error) {
+		s := strings.TrimSpace(q.Get(name))
+		if s == "" {
+			return def, nil
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > most {
+			return 0, invalidParam(name, "应为 1 到 %d 之间的整数", "must be a whole number from 1 to %d", most)
+		}
+		return n, nil
+	}
+	page, err := num("page", 1, maxPage)
+	if err != nil {
+		return store.Page{}, err
+	}
+	size, err := num("page_size", maxPageSize, maxPageSize)
+	if err != nil {
+		return store.Page{}, err
+	}
+	return store.Page{Limit: size, Offset: (page - 1) * size}, nil
 }
 
 // getRequest shows one case the account may see, as a list of one.
@@ -442,10 +478,11 @@ func statusOf311(s civic.CaseState) string {
 	return "closed"
 }
 
-// listFilter reads the list's query into a case filter and the service
-// codes to look under (none: all).
-func listFilter(q url.Values, now time.Time) (store.CaseFilter, []string, error) {
-	f := store.CaseFilter{Page: store.Page{Limit: maxResults}}
+// listFilter reads the list's query into a case filter: newest first, by
+// creation time and then ID, a total order, so that the same query gives
+// the same pages.
+func listFilter(q url.Values, now time.Time) (store.CaseFilter, error) {
+	f := store.CaseFilter{Newest: true}
 	open, closed := false, false
 	for _, s := range splitList(q.Get("status")) {
 		switch strings.ToLower(s) {
@@ -454,7 +491,7 @@ func listFilter(q url.Values, now time.Time) (store.CaseFilter, []string, error)
 		case "closed":
 			closed = true
 		default:
-			return f, nil, invalidParam("status", "应为 open 或 closed", "must be open or closed")
+			return f, invalidParam("status", "应为 open 或 closed", "must be open or closed")
 		}
 	}
 	if open != closed {
@@ -466,20 +503,20 @@ func listFilter(q url.Values, now time.Time) (store.CaseFilter, []string, error)
 	}
 	codes := splitList(q.Get("service_code"))
 	if len(codes) > maxCodes {
-		return f, nil, invalidParam("service_code", "一次最多查询%d个", "at most %d at once", maxCodes)
+		return f, invalidParam("service_code", "一次最多查询%d个", "at most %d at once", maxCodes)
 	}
 	for _, code := range codes {
 		if !civic.ValidCategoryCode(code) {
-			return f, nil, invalidParam("service_code", "“%s”不是服务代码", "%q is not a service code", civic.Clip(code, 20))
+			return f, invalidParam("service_code", "“%s”不是服务代码", "%q is not a service code", civic.Clip(code, 20))
 		}
 	}
 	start, err := dateParam(q, "start_date", false)
 	if err != nil {
-		return f, nil, err
+		return f, err
 	}
 	end, err := dateParam(q, "end_date", true)
 	if err != nil {
-		return f, nil, err
+		return f, err
 	}
 	switch {
 	case start.IsZero() && end.IsZero():
@@ -490,14 +527,15 @@ func listFilter(q url.Values, now time.Time) (store.CaseFilter, []string, error)
 		end = start.Add(window)
 	}
 	if !end.After(start) {
-		return f, nil, invalidParam("end_date", "应晚于 start_date", "must be after start_date")
+		return f, invalidParam("end_date", "应晚于 start_date", "must be after start_date")
 	}
 	// end is exclusive by then: one microsecond past the last included.
 	if end.Sub(start) > window+time.Microsecond {
-		return f, nil, invalidParam("end_date", "查询时间范围不能超过90天", "the dates may span at most 90 days")
+		return f, invalidParam("end_date", "查询时间范围不能超过90天", "the dates may span at most 90 days")
 	}
 	f.From, f.To = start, end
-	return f, codes, nil
+	f.CategoryCodes = codes
+	return f, nil
 }
 
 // w3cLayouts are the W3C date-times (the note GeoReport v2 cites) with a
@@ -539,39 +577,6 @@ func dateParam(q url.Values, name string, end bool) (time.Time, error) {
 		}
 	}
 	return time.Time{}, invalidParam(name, "应为 W3C 日期时间，如 2026-03-01T00:00:00+08:00", "must be a W3C date-time such as 2026-03-01T00:00:00+08:00")
-}
-
-// listCases runs the JSON API's scoped case list once per service code
-// and merges the answers, newest first.
-func (h *Handler) listCases(ctx context.Context, act civic.Actor, f store.CaseFilter, codes []string) ([]civic.Case, error) {
-	if len(codes) == 0 {
-		codes = []string{""}
-	}
-	var out []civic.Case
-	seen := map[int64]bool{}
-	for _, code := range codes {
-		f.CategoryCode = code
-		cs, _, err := h.store.ListCases(ctx, act, f)
-		if err != nil {
-			return nil, err
-		}
-		for _, cs := range cs {
-			if !seen[cs.ID] {
-				seen[cs.ID] = true
-				out = append(out, cs)
-			}
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
-			return out[i].CreatedAt.After(out[j].CreatedAt)
-		}
-		return out[i].ID > out[j].ID
-	})
-	if len(out) > maxResults {
-		out = out[:maxResults]
-	}
-	return out, nil
 }
 
 func splitList(s string) []string {

@@ -253,6 +253,9 @@ type CaseFilter struct {
 	// community or street acting as handler).
 	HandlerRegion string
 	CategoryCode  string // a category or any below it
+	// CategoryCodes keeps cases under any of these categories (nil: no
+	// such filter), for a caller that asks about several at once.
+	CategoryCodes []string
 	Source        civic.Source
 	Query         string // a case number, or words in the title, description or address
 	Phone         string // reporter phone, exact
@@ -268,10 +271,15 @@ type CaseFilter struct {
 	// IDs keeps only these cases (nil: no such filter), for a caller that
 	// has already asked AssessmentCases; the actor's scope still applies.
 	IDs []int64
+	// Newest orders by creation time alone, newest first, instead of
+	// urgent cases first: for a caller that pages through cases as they
+	// came in (Open311). The ID breaks ties, so pages never overlap.
+	Newest bool
 	Page
 }
 
-// ListCases returns cases the actor may see, newest first, and the total.
+// ListCases returns cases the actor may see, urgent first and then newest
+// (or newest first, with f.Newest), and the total.
 func (s *Store) ListCases(ctx context.Context, a civic.Actor, f CaseFilter) ([]civic.Case, int, error) {
 	where, args := caseScopeClause(a)
 	switch {
@@ -315,6 +323,16 @@ func (s *Store) ListCases(ctx context.Context, a civic.Actor, f CaseFilter) ([]c
 	if f.CategoryCode != "" {
 		lo, hi := civic.ScopePrefixRange(f.CategoryCode)
 		add("c.category_code >= ? AND c.category_code < ?", lo, hi)
+	}
+	if len(f.CategoryCodes) > 0 {
+		var conds []string
+		var vs []any
+		for _, code := range f.CategoryCodes {
+			lo, hi := civic.ScopePrefixRange(code)
+			conds = append(conds, "(c.category_code >= ? AND c.category_code < ?)")
+			vs = append(vs, lo, hi)
+		}
+		add("("+strings.Join(conds, " OR ")+")", vs...)
 	}
 	if f.Source != "" {
 		add("c.source = ?", string(f.Source))
@@ -415,7 +433,11 @@ func (s *Store) ListCases(ctx context.Context, a civic.Actor, f CaseFilter) ([]c
 	// First the page's IDs, which the list indexes answer without reading
 	// a single row; then the rows of that page only. Sorting full rows of
 	// every match would read thousands of rows to show fifty.
-	idRows, err := s.query(ctx, `SELECT c.id FROM cases c WHERE `+where+` ORDER BY c.priority DESC, c.id DESC LIMIT ? OFFSET ?`, append(args, p.Limit, p.Offset)...)
+	order := "c.priority DESC, c.id DESC"
+	if f.Newest {
+		order = "c.created_at DESC, c.id DESC"
+	}
+	idRows, err := s.query(ctx, `SELECT c.id FROM cases c WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, p.Limit, p.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list cases: %w", err)
 	}
@@ -432,7 +454,7 @@ func (s *Store) ListCases(ctx context.Context, a civic.Actor, f CaseFilter) ([]c
 	if err := idRows.Err(); err != nil {
 		return nil, total, err
 	}
-	out, err := s.casesByID(ctx, a, ids, "c.priority DESC, c.id DESC")
+	out, err := s.casesByID(ctx, a, ids, order)
 	return out, total, err
 }
 

@@ -432,6 +432,65 @@ func TestCaseListScope(t *testing.T) {
 	})
 }
 
+// TestCaseListNewest: with Newest, cases come newest first whatever their
+// priority, the ID breaking ties, so that pages taken one after another
+// hold every case once; CategoryCodes keeps those under any of the codes.
+func TestCaseListNewest(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustCaseWorld(t, s)
+		if _, err := s.AddDeputy(ctx, w.operator, civic.Deputy{Phone: "13900009999", Name: "张代表", Title: "区人大代表"}); err != nil {
+			t.Fatal(err)
+		}
+		// Oldest first: a deputy's (priority) case, then pairs filed in
+		// the same instant, in 0101 and 0102 by turns.
+		var want []int64
+		deputy := w.file(t, w.operator, store.NewCase{Source: civic.SourceHotline, Title: "代表反映", ReporterPhone: "13900009999"})
+		if deputy.Priority != 1 {
+			t.Fatalf("deputy's case: priority %d", deputy.Priority)
+		}
+		want = append(want, deputy.ID)
+		for i := range 6 {
+			if i%2 == 0 {
+				clock.Advance(time.Minute)
+			}
+			c := w.file(t, w.operator, store.NewCase{Source: civic.SourceHotline, CategoryCode: []string{"0101", "0102"}[i%2], Title: fmt.Sprintf("第%d件", i), ReporterPhone: "13800001111"})
+			want = append([]int64{c.ID}, want...)
+		}
+		ids := func(cs []civic.Case) []int64 {
+			var out []int64
+			for _, c := range cs {
+				out = append(out, c.ID)
+			}
+			return out
+		}
+		var got []int64
+		for off := 0; off < 10; off += 3 {
+			cs, total, err := s.ListCases(ctx, w.operator, store.CaseFilter{Newest: true, Page: store.Page{Limit: 3, Offset: off}})
+			if err != nil || total != 7 {
+				t.Fatalf("page at %d: %d %v", off, total, err)
+			}
+			got = append(got, ids(cs)...)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("newest first, by pages: %v, want %v", got, want)
+		}
+		// Without Newest the deputy's case still comes first.
+		if cs, _, _ := s.ListCases(ctx, w.operator, store.CaseFilter{Page: store.Page{Limit: 1}}); len(cs) != 1 || cs[0].ID != deputy.ID {
+			t.Fatalf("priority first: %v", ids(cs))
+		}
+		for _, tc := range []struct {
+			codes []string
+			want  int
+		}{{[]string{"0101"}, 3}, {[]string{"0101", "0102"}, 7}, {[]string{"01", "0102"}, 7}, {[]string{"0103", "0101"}, 3}, {[]string{"0103"}, 0}} {
+			cs, total, err := s.ListCases(ctx, w.operator, store.CaseFilter{CategoryCodes: tc.codes, Newest: true})
+			if err != nil || total != tc.want || len(cs) != tc.want {
+				t.Errorf("codes %v: %d cases (total %d, %v), want %d", tc.codes, len(cs), total, err, tc.want)
+			}
+		}
+	})
+}
+
 func mustNeighbour(t *testing.T, s *store.Store) civic.Actor {
 	t.Helper()
 	u, err := s.CreateUser(context.Background(), civic.System, store.NewUser{Username: "neighbour", DisplayName: "邻居", Password: "password-neighbour",
