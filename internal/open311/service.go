@@ -12,7 +12,7 @@ import (
 
 // changeset dates this endpoint's definition, for discovery: it changes
 // when what the endpoint accepts or returns does.
-const changeset = "2026-03-10T00:00:00+08:00"
+const changeset = "2026-11-24T00:00:00+08:00"
 
 type discoveryDoc struct {
 	XMLName    xml.Name   `json:"-" xml:"discovery"`
