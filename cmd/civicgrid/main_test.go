@@ -165,6 +165,23 @@ func TestTriageCommands(t *testing.T) {
 	if err != nil || !regexp.MustCompile(`^macroF1=\d\.\d{4} accuracy=\d\.\d{4} train_s=\d+\.\d classify_us=\d+$`).MatchString(last) {
 		t.Fatalf("eval: %q %v", out, err)
 	}
+	// Cross-validation repeated over partitions, with a category scheme's
+	// names joining every training fold, reports each and their mean.
+	scheme := filepath.Join(dir, "scheme.csv")
+	if err := os.WriteFile(scheme, []byte("level1,level2,level3\n城乡建设,市政管理,电梯故障\n环境保护,污染防治,噪音污染\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err = runCmd(t, "", nil, "triage", "cv", "--data", data, "--folds", "2", "--partitions", "3", "--extra", scheme)
+	if err != nil || !strings.Contains(out, "第3次分折：macroF1=") || !strings.Contains(out, "3次分折的平均值") ||
+		!regexp.MustCompile(`\nmacroF1=\d\.\d{4} accuracy=\d\.\d{4} took_s=`).MatchString(out) {
+		t.Fatalf("cv over partitions: %q %v", out, err)
+	}
+	if _, _, err := runCmd(t, "", nil, "triage", "cv", "--data", data, "--partitions", "0"); err == nil || !strings.Contains(errorText(err, langZH), "--partitions 应在 1 到 100 之间") {
+		t.Fatalf("cv over no partitions: %v", err)
+	}
+	if _, _, err := runCmd(t, "", nil, "triage", "cv", "--data", data, "--extra", filepath.Join(dir, "none.csv")); err == nil || !strings.Contains(errorText(err, langZH), "打开分类体系文件") {
+		t.Fatalf("cv with a missing scheme: %v", err)
+	}
 	// A test file of a header only is refused before training; lines
 	// ended by CR alone are lines; a label the training file lacks is
 	// warned of.

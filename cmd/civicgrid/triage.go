@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"sort"
 	"strings"
@@ -92,12 +93,16 @@ func cmdTriage(ctx context.Context, args []string, env Env) error {
 	case "cv":
 		data := fs.String("data", "", env.text("已标注的 CSV（title,text,label）", "labelled CSV (title,text,label)"))
 		k := fs.Int("folds", 5, env.text("分层折数（至少2）", "number of stratified folds (at least 2)"))
+		parts := fs.Int("partitions", 1, env.text("重复交叉验证的次数，每次用不同的随机分折（1–100），报告平均值", "how many times to repeat the cross-validation, each on another random split into folds (1–100); the mean is reported"))
 		extra := fs.String("extra", "", env.text("可选：分类体系 CSV，其中的分类名加入每一折的训练", "optional category scheme CSV whose names join every training fold"))
 		if err := parse(fs, args[1:]); err != nil {
 			return err
 		}
 		if *data == "" || *k < 2 {
 			return usageOf(env, name)
+		}
+		if *parts < 1 || *parts > 100 {
+			return env.usagef("--partitions 应在 1 到 100 之间", "--partitions must be from 1 to 100")
 		}
 		ex, err := readExamples(env, *data, "")
 		if err != nil {
@@ -108,13 +113,28 @@ func cmdTriage(ctx context.Context, args []string, env Env) error {
 			return err
 		}
 		start := time.Now()
-		r, err := triage.CrossValidate(ex, triage.DefaultParams, *k, more)
-		if err != nil {
-			return err
-		}
 		env.printf("%d折交叉验证，共%d个样本（%+v）\n", "%d-fold cross-validation on %d examples (%+v)\n", *k, len(ex), triage.DefaultParams)
-		printScores(env, r)
-		fmt.Fprintf(env.Stdout, "macroF1=%.4f accuracy=%.4f took_s=%.1f\n", r.MacroF1, r.Accuracy, time.Since(start).Seconds())
+		// Partition i is the folds (and the SVMs' random order) of
+		// seed i, so partition 1 is what a single run reports.
+		var f1, acc []float64
+		for i := 1; i <= *parts; i++ {
+			p := triage.DefaultParams
+			p.Seed = uint64(i)
+			r, err := triage.CrossValidate(ex, p, *k, more)
+			if err != nil {
+				return err
+			}
+			if *parts == 1 {
+				printScores(env, r)
+			} else {
+				env.printf("第%d次分折：macroF1=%.4f accuracy=%.4f\n", "partition %d: macroF1=%.4f accuracy=%.4f\n", i, r.MacroF1, r.Accuracy)
+			}
+			f1, acc = append(f1, r.MacroF1), append(acc, r.Accuracy)
+		}
+		if *parts > 1 {
+			env.printf("%d次分折的平均值，macroF1 的标准差为 %.4f\n", "mean of %d partitions; standard deviation of macroF1 %.4f\n", *parts, stddev(f1))
+		}
+		fmt.Fprintf(env.Stdout, "macroF1=%.4f accuracy=%.4f took_s=%.1f\n", mean(f1), mean(acc), time.Since(start).Seconds())
 		return nil
 	case "eval":
 		train := fs.String("train", "", env.text("训练用 CSV（title,text,label）", "training CSV (title,text,label)"))
@@ -163,6 +183,26 @@ func cmdTriage(ctx context.Context, args []string, env Env) error {
 		return nil
 	}
 	return unknownSub(env, "triage", args)
+}
+
+func mean(xs []float64) float64 {
+	s := 0.0
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(len(xs))
+}
+
+// stddev is the sample standard deviation of xs (0 for fewer than two).
+func stddev(xs []float64) float64 {
+	if len(xs) < 2 {
+		return 0
+	}
+	m, s := mean(xs), 0.0
+	for _, x := range xs {
+		s += (x - m) * (x - m)
+	}
+	return math.Sqrt(s / float64(len(xs)-1))
 }
 
 // printScores writes per-label precision, recall and F1 as a table. Its
