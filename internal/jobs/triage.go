@@ -13,7 +13,8 @@ import (
 // the first start when no model exists yet). The schedule is a lease in the
 // database (Store.ClaimRun), so one server queues the training however
 // many run; a queued model is claimed by one server, which trains it
-// outside any transaction, so requests never wait on it.
+// outside any transaction, so requests never wait on it, renewing its
+// claim while it trains (Store.TrainNextTriage).
 type Triage struct {
 	Store *store.Store
 	Log   *slog.Logger

@@ -43,14 +43,20 @@ const triageRecheck = 10 * time.Second
 // triageMinText is the fewest characters worth classifying.
 const triageMinText = 4
 
-// triageStale is how long a training may run before another server takes
-// it over (its server died).
+// triageStale is how long a training's lease lasts unless renewed: a model
+// whose server has not renewed it for that long (the server died, was
+// killed or froze) is taken over by another server.
 const triageStale = time.Hour
 
+// triageRenew is how often a training renews its lease: a third of it, so
+// that a renewal may fail twice (a busy database) before the lease lapses.
+const triageRenew = triageStale / 3
+
 // MaxTriageAttempts is how many times servers may begin training a model
-// and vanish (die, be killed, hang past triageStale) before it is failed
-// with the reason rather than taken again every triageStale for ever. A
-// training that returns an error, or panics, is failed at once.
+// and vanish (die, be killed, freeze with the lease unrenewed for
+// triageStale) before it is failed with the reason rather than taken again
+// every triageStale for ever. A training that returns an error, or panics,
+// is failed at once.
 const MaxTriageAttempts = 3
 
 // triageCache is the active model as loaded in this process.
@@ -65,6 +71,11 @@ type triageCache struct {
 	// training a model it claimed: a shutdown or a takeover at that
 	// moment, without timing.
 	onTrain func(ctx context.Context, id int64)
+	// renewTicks, when set (by tests only), stands for the ticker of
+	// triageRenew, and renewed is told after each renewal whether the
+	// lease held: a test moves the clock, ticks, and knows the outcome.
+	renewTicks <-chan time.Time
+	renewed    chan<- bool
 }
 
 const triageModelCols = `id, version, status, source, active, examples, labels, params, evaluation, macro_f1, accuracy, classes,
@@ -348,7 +359,7 @@ func (s *Store) claimTriage(ctx context.Context) (c triageClaim, err error) {
 			var status string
 			var attempts int
 			stale := tx.now.Add(-triageStale)
-			err := tx.queryRow(ctx, `SELECT id, source, upload, status, attempts FROM triage_models WHERE status = ? OR (status = ? AND started_at < ?) ORDER BY id LIMIT 1`,
+			err := tx.queryRow(ctx, `SELECT id, source, upload, status, attempts FROM triage_models WHERE status = ? OR (status = ? AND leased_at < ?) ORDER BY id LIMIT 1`,
 				string(civic.TriageQueued), string(civic.TriageRunning), stale).Scan(&c.id, &c.src, &c.upload, &status, &attempts)
 			if errors.Is(err, sql.ErrNoRows) {
 				c.id = 0
@@ -363,8 +374,8 @@ func (s *Store) claimTriage(ctx context.Context) (c triageClaim, err error) {
 				}
 				continue
 			}
-			res, err := tx.exec(ctx, `UPDATE triage_models SET status = ?, started_at = ?, attempts = attempts + 1, lease_token = ? WHERE id = ? AND (status = ? OR (status = ? AND started_at < ?))`,
-				string(civic.TriageRunning), tx.now, c.token, c.id, string(civic.TriageQueued), string(civic.TriageRunning), stale)
+			res, err := tx.exec(ctx, `UPDATE triage_models SET status = ?, started_at = ?, leased_at = ?, attempts = attempts + 1, lease_token = ? WHERE id = ? AND (status = ? OR (status = ? AND leased_at < ?))`,
+				string(civic.TriageRunning), tx.now, tx.now, c.token, c.id, string(civic.TriageQueued), string(civic.TriageRunning), stale)
 			if err != nil {
 				return fmt.Errorf("claim triage model %d: %w", c.id, err)
 			}
@@ -382,7 +393,7 @@ func (s *Store) claimTriage(ctx context.Context) (c triageClaim, err error) {
 // and never finished, with the reason in both languages.
 func (tx *Tx) giveUpTriage(ctx context.Context, id int64, attempts int, stale time.Time) error {
 	msg := fmt.Sprintf("训练已开始%[1]d次，均未完成（训练中服务器退出、被终止或超时），不再重试；请检查训练数据和服务器内存后重新训练 / training was started %[1]d times and never finished (the server stopped, was killed or timed out while training); it is not tried again: check the training data and the servers' memory, then train again", attempts)
-	if _, err := tx.exec(ctx, `UPDATE triage_models SET status = ?, error = ?, finished_at = ?, lease_token = '' WHERE id = ? AND status = ? AND started_at < ?`,
+	if _, err := tx.exec(ctx, `UPDATE triage_models SET status = ?, error = ?, finished_at = ?, lease_token = '' WHERE id = ? AND status = ? AND leased_at < ?`,
 		string(civic.TriageFailed), msg, tx.now, id, string(civic.TriageRunning), stale); err != nil {
 		return fmt.Errorf("give up triage model %d: %w", id, err)
 	}
@@ -502,14 +513,25 @@ func examplesPerCategory(count map[string]int, budget int) int {
 
 // TrainNextTriage trains one queued model, if there is one this server can
 // claim, and reports which (0: none). A training that fails is marked so
-// with its error and changes nothing else; the active model stays.
+// with its error and changes nothing else; the active model stays. While
+// it trains, the lease is renewed every triageRenew (keepTriageLease), so
+// a training may run longer than triageStale; one whose lease another
+// server took over all the same is stopped and writes nothing.
 func (s *Store) TrainNextTriage(ctx context.Context) (int64, error) {
 	c, err := s.claimTriage(ctx)
 	if err != nil || c.id == 0 {
 		return 0, err
 	}
 	id := c.id
-	err = s.trainTriageSafe(ctx, c)
+	tctx, stopTraining := context.WithCancelCause(ctx)
+	defer stopTraining(nil)
+	stopRenewing := s.keepTriageLease(tctx, stopTraining, c)
+	err = s.trainTriageSafe(tctx, c)
+	stopRenewing()
+	if err != nil && errors.Is(context.Cause(tctx), errTriageLeaseLost) && ctx.Err() == nil {
+		// A renewal found the model taken over and stopped the training.
+		return id, fmt.Errorf("train triage model %d: %w (%v)", id, errTriageLeaseLost, err)
+	}
 	if errors.Is(err, errTriageLeaseLost) {
 		// Not this server's model any more: nothing of its outcome is
 		// written, neither the model nor a failure nor a hand-back.
@@ -532,7 +554,7 @@ func (s *Store) TrainNextTriage(ctx context.Context) (int64, error) {
 		q, args := `UPDATE triage_models SET status = ?, error = ?, finished_at = ?, lease_token = '' WHERE id = ? AND status = ? AND lease_token = ?`,
 			[]any{string(civic.TriageFailed), msg, s.Now(), id, string(civic.TriageRunning), c.token}
 		if ctx.Err() != nil {
-			q, args = `UPDATE triage_models SET status = ?, started_at = NULL, attempts = attempts - 1, lease_token = '' WHERE id = ? AND status = ? AND lease_token = ?`,
+			q, args = `UPDATE triage_models SET status = ?, started_at = NULL, leased_at = NULL, attempts = attempts - 1, lease_token = '' WHERE id = ? AND status = ? AND lease_token = ?`,
 				[]any{string(civic.TriageQueued), id, string(civic.TriageRunning), c.token}
 		}
 		wctx := context.WithoutCancel(ctx)
@@ -546,6 +568,79 @@ func (s *Store) TrainNextTriage(ctx context.Context) (int64, error) {
 		return id, fmt.Errorf("train triage model %d: %w", id, err)
 	}
 	return id, nil
+}
+
+// keepTriageLease renews c's lease every triageRenew, from the store's
+// clock, until the returned stop is called (it waits for a renewal under
+// way). A renewal that finds the lease no longer this server's (another
+// server took the model over after renewals failed for triageStale)
+// stops the training through lost, with errTriageLeaseLost as the cause;
+// one that fails (the database) is logged and tried at the next tick.
+func (s *Store) keepTriageLease(ctx context.Context, lost context.CancelCauseFunc, c triageClaim) (stop func()) {
+	ticks, renewed := s.triage.renewTicks, s.triage.renewed
+	var ticker *time.Ticker
+	if ticks == nil {
+		ticker = time.NewTicker(triageRenew)
+		ticks = ticker.C
+	}
+	done, exited := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(exited)
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-ticks:
+			}
+			held, err := s.renewTriage(ctx, c)
+			switch {
+			case err != nil:
+				if ctx.Err() == nil {
+					s.log.Warn("triage lease renewal failed; tried again later", "model", c.id, "err", err)
+				}
+			case !held:
+				s.log.Warn("triage lease lost to another server; training stopped", "model", c.id)
+				lost(errTriageLeaseLost)
+			}
+			if renewed != nil {
+				select {
+				case renewed <- held && err == nil:
+				case <-done:
+				}
+			}
+			if !held && err == nil {
+				return
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-exited
+		if ticker != nil {
+			ticker.Stop()
+		}
+	}
+}
+
+// renewTriage moves c's lease on to now if the model is still running
+// under c's token, and reports whether it was.
+func (s *Store) renewTriage(ctx context.Context, c triageClaim) (held bool, err error) {
+	err = s.write(ctx, func(tx *Tx) error {
+		res, err := tx.exec(ctx, `UPDATE triage_models SET leased_at = ? WHERE id = ? AND status = ? AND lease_token = ?`,
+			tx.now, c.id, string(civic.TriageRunning), c.token)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		held = n == 1
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("renew lease of triage model %d: %w", c.id, err)
+	}
+	return held, nil
 }
 
 // trainTriageSafe is trainTriage with a panic on this goroutine turned

@@ -140,8 +140,9 @@ func TestTriagePanicFails(t *testing.T) {
 	})
 }
 
-// TestTriageLeaseTakeover: a training that runs past the hour after which
-// another server takes its model over writes nothing of its outcome once
+// TestTriageLeaseTakeover: a training whose lease lapsed (not renewed for
+// an hour: the database refused the renewals, or the server hung) and
+// whose model another server took over writes nothing of its outcome once
 // it is no longer the model's holder — not a second model over the one
 // the other server saved, not a model while the other still trains, not
 // a failure, not a hand-back on shutdown.
@@ -224,5 +225,86 @@ func TestTriageLeaseTakeover(t *testing.T) {
 				t.Fatalf("the other server's claim handed back: %+v", m)
 			}
 		})
+	})
+}
+
+// renewNow moves the clock on by d, has a's training renew its lease and
+// returns whether the lease held.
+func renewNow(clock *testdb.Clock, d time.Duration, ticks chan<- time.Time, renewed <-chan bool) bool {
+	clock.Advance(d)
+	ticks <- clock.Now()
+	return <-renewed
+}
+
+// TestTriageLeaseRenewed: a training that runs longer than the lease (a
+// large max_examples) renews it while it runs, so no other server takes
+// its model over, and its model lands.
+func TestTriageLeaseRenewed(t *testing.T) {
+	testdb.EachPair(t, func(t *testing.T, a, b *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		mustTriageWorld(t, a, 12)
+		q := mustQueueTriage(t, a)
+		ticks, renewed := make(chan time.Time), make(chan bool)
+		a.TriageRenewalForTest(ticks, renewed)
+		a.OnTriageTrainForTest(func(context.Context, int64) {
+			// Four renewals 25 minutes apart: 100 minutes in all, each
+			// well within the hour since the one before.
+			for i := 1; i <= 4; i++ {
+				if !renewNow(clock, 25*time.Minute, ticks, renewed) {
+					t.Errorf("renewal %d: the lease did not hold", i)
+				}
+				if id, err := b.ClaimTriageForTest(ctx); id != 0 || err != nil {
+					t.Errorf("after renewal %d (%v in training) the other server claimed %d %v", i, time.Duration(i)*25*time.Minute, id, err)
+				}
+			}
+		})
+		t.Cleanup(func() { a.OnTriageTrainForTest(nil); a.TriageRenewalForTest(nil, nil) })
+		if id, err := a.TrainNextTriage(ctx); id != q.ID || err != nil {
+			t.Fatalf("a long training: %d %v", id, err)
+		}
+		m, err := b.GetTriageModel(ctx, civic.System, q.ID)
+		if err != nil || m.Status != civic.TriageDone || !m.Active || m.Attempts != 1 || m.Error != "" {
+			t.Fatalf("the long training's model %+v %v", m, err)
+		}
+	})
+}
+
+// TestTriageLeaseLostStops: when a renewal finds that another server took
+// the model over (renewals failed for the whole lease, or the server hung),
+// the training is stopped at once rather than run to its end, and writes
+// nothing: the model stays the other server's.
+func TestTriageLeaseLostStops(t *testing.T) {
+	testdb.EachPair(t, func(t *testing.T, a, b *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		mustTriageWorld(t, a, 12)
+		q := mustQueueTriage(t, a)
+		ticks, renewed := make(chan time.Time), make(chan bool)
+		a.TriageRenewalForTest(ticks, renewed)
+		var stopped bool
+		a.OnTriageTrainForTest(func(tctx context.Context, _ int64) {
+			if renewNow(clock, 20*time.Minute, ticks, renewed) != true {
+				t.Error("the first renewal did not hold")
+			}
+			clock.Advance(time.Hour + time.Minute)
+			if id, err := b.ClaimTriageForTest(ctx); id != q.ID || err != nil {
+				t.Errorf("takeover claimed %d %v", id, err)
+			}
+			if renewNow(clock, 0, ticks, renewed) {
+				t.Error("a renewal held a lease another server took over")
+			}
+			stopped = tctx.Err() != nil
+		})
+		t.Cleanup(func() { a.OnTriageTrainForTest(nil); a.TriageRenewalForTest(nil, nil) })
+		id, err := a.TrainNextTriage(ctx)
+		if id != q.ID || err == nil || !strings.Contains(err.Error(), "discarded") || !strings.Contains(err.Error(), "training stopped") {
+			t.Fatalf("a training whose lease was lost: %d %v", id, err)
+		}
+		if !stopped {
+			t.Error("the training's context was not cancelled when its lease was lost")
+		}
+		m, err := b.GetTriageModel(ctx, civic.System, q.ID)
+		if err != nil || m.Status != civic.TriageRunning || m.Active || m.Attempts != 2 || m.Error != "" || m.StartedAt == nil {
+			t.Fatalf("the other server's claim was written over: %+v %v", m, err)
+		}
 	})
 }
