@@ -245,6 +245,34 @@ type ReportTemplate struct {
 	ActiveSince time.Time `json:"active_since,omitzero"`
 	UpdatedBy   string    `json:"updated_by,omitempty"`
 	UpdatedAt   time.Time `json:"updated_at,omitzero"`
+	// ScheduleFailures counts the schedule's passes in a row that failed
+	// to make this template's reports, ScheduleError says why the last
+	// did, and ScheduleRetryAt is when the schedule tries the template
+	// again (ReportRetryDelay); all zero once a pass succeeds.
+	ScheduleFailures int       `json:"schedule_failures,omitempty"`
+	ScheduleError    string    `json:"schedule_error,omitempty"`
+	ScheduleRetryAt  time.Time `json:"schedule_retry_at,omitzero"`
+}
+
+// The schedule's wait after a template's reports failed: the first retry
+// after ReportRetryFirst, each further one twice as late, never later
+// than ReportRetryMax.
+const (
+	ReportRetryFirst = time.Minute
+	ReportRetryMax   = 6 * time.Hour
+)
+
+// ReportRetryDelay is how long the schedule leaves a template alone after
+// its failures-th failed pass in a row: 1, 2, 4, 8 … minutes, at most 6
+// hours, so a template that keeps failing (a region removed, a figure
+// that cannot be computed) is neither retried every minute for ever nor
+// given up.
+func ReportRetryDelay(failures int) time.Duration {
+	d := ReportRetryFirst
+	for i := 1; i < failures && d < ReportRetryMax; i++ {
+		d *= 2
+	}
+	return min(d, ReportRetryMax)
 }
 
 // MaxReportRows bounds a template.

@@ -123,3 +123,21 @@ func TestReportTemplateValidate(t *testing.T) {
 		seen[f.Key] = true
 	}
 }
+
+func TestReportRetryDelay(t *testing.T) {
+	for _, tc := range []struct {
+		failures int
+		want     time.Duration
+	}{
+		{1, time.Minute},
+		{2, 2 * time.Minute},
+		{3, 4 * time.Minute},
+		{9, 256 * time.Minute},
+		{10, 6 * time.Hour}, // 512 minutes, capped
+		{1000, 6 * time.Hour},
+	} {
+		if got := ReportRetryDelay(tc.failures); got != tc.want {
+			t.Errorf("after %d failures: %v, want %v", tc.failures, got, tc.want)
+		}
+	}
+}

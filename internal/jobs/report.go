@@ -14,7 +14,10 @@ import (
 // runs under a lease (Store.ClaimRun), so one server computes them; the
 // reports' unique index makes a second run, a concurrent one or one after a
 // restart add nothing, and the reports missed while no server ran (up to
-// about a month back, civic.DuePeriods) are made on the next pass.
+// about a month back, civic.DuePeriods) are made on the next pass. A
+// template whose reports fail waits 1, 2, 4 … minutes, at most 6 hours,
+// before the schedule tries it again, the wait kept on the template in
+// the database so that every server keeps it (Store.RunScheduledReports).
 type Reports struct {
 	Store *store.Store
 	Log   *slog.Logger
@@ -50,14 +53,13 @@ func (j Reports) Pass(ctx context.Context) int {
 		}
 		return 0
 	}
+	// A failure is logged once, on the pass that tried: the failing
+	// templates are then left alone until their next attempt, and the
+	// lease stays as it is (a retry every minute of the whole schedule
+	// would try a template that keeps failing every minute for ever).
 	n, err := j.Store.RunScheduledReports(ctx)
-	if err != nil {
-		if ctx.Err() == nil {
-			log.Error("scheduled reports", "made", n, "err", err)
-		}
-		if rerr := j.Store.RetryRun(context.WithoutCancel(ctx), reportsJob, j.Store.Now().Add(time.Minute)); rerr != nil {
-			log.Error("scheduled reports retry", "err", rerr)
-		}
+	if err != nil && ctx.Err() == nil {
+		log.Error("scheduled reports failed", "made", n, "err", err)
 	}
 	if n > 0 {
 		log.Info("scheduled reports", "made", n)

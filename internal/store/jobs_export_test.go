@@ -47,3 +47,17 @@ func (s *Store) WorkCalendarInTxForTest(ctx context.Context, ready func()) error
 		return err
 	})
 }
+
+// UnpoisonForTest removes what PoisonForTest put on table.
+func (s *Store) UnpoisonForTest(ctx context.Context, table string) error {
+	stmts := []string{`DROP TRIGGER poison_` + table}
+	if s.engine == Postgres {
+		stmts = []string{`DROP TRIGGER poison_` + table + ` ON ` + table, `DROP FUNCTION poison_` + table + `()`}
+	}
+	for _, q := range stmts {
+		if _, err := s.w.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("unpoison %s: %w", table, err)
+		}
+	}
+	return nil
+}

@@ -21,17 +21,22 @@ import (
 // template asks for a rate), people figures from the people tables'
 // counters. The values are stored as a snapshot and never recomputed.
 
-const reportTemplateCols = `id, name, kind, scope_level, region_code, layout, active, active_since, updated_by, updated_at`
+const reportTemplateCols = `id, name, kind, scope_level, region_code, layout, active, active_since, updated_by, updated_at,
+	schedule_failures, schedule_error, schedule_retry_at`
 
 func scanReportTemplate(sc interface{ Scan(...any) error }) (civic.ReportTemplate, error) {
 	var t civic.ReportTemplate
 	var layout string
-	var since, at sql.NullTime
-	if err := sc.Scan(&t.ID, &t.Name, &t.Kind, &t.ScopeLevel, &t.RegionCode, &layout, &t.Active, &since, &t.UpdatedBy, &at); err != nil {
+	var since, at, retry sql.NullTime
+	if err := sc.Scan(&t.ID, &t.Name, &t.Kind, &t.ScopeLevel, &t.RegionCode, &layout, &t.Active, &since, &t.UpdatedBy, &at,
+		&t.ScheduleFailures, &t.ScheduleError, &retry); err != nil {
 		return t, err
 	}
 	if since.Valid {
 		t.ActiveSince = since.Time
+	}
+	if retry.Valid {
+		t.ScheduleRetryAt = retry.Time
 	}
 	if at.Valid {
 		t.UpdatedAt = at.Time
@@ -164,7 +169,10 @@ func (s *Store) SaveReportTemplate(ctx context.Context, a civic.Actor, t civic.R
 		if t.Active && !before.Active {
 			since = &tx.now
 		}
-		if _, err := tx.exec(ctx, `UPDATE report_templates SET name = ?, kind = ?, scope_level = ?, region_code = ?, layout = ?, active = ?, active_since = ?, updated_by = ?, updated_at = ? WHERE id = ?`,
+		// An edit may be the fix for what made the schedule fail: the
+		// template is tried again at the next pass, not after its wait.
+		if _, err := tx.exec(ctx, `UPDATE report_templates SET name = ?, kind = ?, scope_level = ?, region_code = ?, layout = ?, active = ?, active_since = ?, updated_by = ?, updated_at = ?,
+			schedule_failures = 0, schedule_error = '', schedule_retry_at = NULL WHERE id = ?`,
 			t.Name, t.Kind, t.ScopeLevel, t.RegionCode, string(layout), t.Active, nullTime(since), a.Username, tx.now, t.ID); err != nil {
 			return fmt.Errorf("update report template %d: %w", t.ID, err)
 		}
@@ -516,6 +524,12 @@ func (s *Store) makeReport(ctx context.Context, a civic.Actor, t civic.ReportTem
 // region or every region of its level, oldest first. A report that exists
 // is left alone, so the run is idempotent and safe in several servers at
 // once (the unique index keeps one version 1). It returns how many it made.
+//
+// A template whose reports fail is left alone until its
+// ScheduleRetryAt, 1, 2, 4 … minutes after each failed pass in a row and
+// at most 6 hours (civic.ReportRetryDelay), with the error kept on the
+// template; a pass that succeeds clears both. The error returned names
+// each template that failed on this pass, once, with its next attempt.
 func (s *Store) RunScheduledReports(ctx context.Context) (int, error) {
 	ts, err := s.ListReportTemplates(ctx, civic.System)
 	if err != nil {
@@ -524,7 +538,7 @@ func (s *Store) RunScheduledReports(ctx context.Context) (int, error) {
 	made := 0
 	var failed []error
 	for _, t := range ts {
-		if !t.Active {
+		if !t.Active || s.Now().Before(t.ScheduleRetryAt) {
 			continue
 		}
 		if t.ActiveSince.IsZero() {
@@ -534,6 +548,7 @@ func (s *Store) RunScheduledReports(ctx context.Context) (int, error) {
 				return made, err
 			}
 		}
+		var tfailed []error
 		for _, p := range t.Kind.DuePeriods(t.ActiveSince, s.Now()) {
 			n, err := s.makeDueReports(ctx, t, p.From, p.To)
 			made += n
@@ -541,11 +556,60 @@ func (s *Store) RunScheduledReports(ctx context.Context) (int, error) {
 				if ctx.Err() != nil {
 					return made, ctx.Err()
 				}
-				failed = append(failed, err)
+				tfailed = append(tfailed, err)
 			}
+		}
+		if err := s.recordSchedule(ctx, t, errors.Join(tfailed...)); err != nil {
+			failed = append(failed, err)
 		}
 	}
 	return made, errors.Join(failed...)
+}
+
+// maxScheduleError bounds the error kept on a template, in characters:
+// a level's template may fail for hundreds of regions at once.
+const maxScheduleError = 1000
+
+// recordSchedule keeps the outcome of a template's pass: a failure counts
+// and sets the next attempt, a success clears an earlier failure. It
+// returns the failure with the template and its next attempt named.
+func (s *Store) recordSchedule(ctx context.Context, t civic.ReportTemplate, failed error) error {
+	if failed == nil {
+		if t.ScheduleFailures == 0 && t.ScheduleError == "" && t.ScheduleRetryAt.IsZero() {
+			return nil
+		}
+		err := s.write(ctx, func(tx *Tx) error {
+			_, err := tx.exec(ctx, `UPDATE report_templates SET schedule_failures = 0, schedule_error = '', schedule_retry_at = NULL WHERE id = ?`, t.ID)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("report template %d %q: clear schedule failure: %w", t.ID, t.Name, err)
+		}
+		return nil
+	}
+	msg := failed.Error()
+	if r := []rune(msg); len(r) > maxScheduleError {
+		msg = string(r[:maxScheduleError]) + "…"
+	}
+	var failures int
+	var retry time.Time
+	// Read and counted in one write: runners on several servers (which
+	// the schedule's lease makes rare) count each failed pass once.
+	err := s.write(ctx, func(tx *Tx) error {
+		if err := tx.queryRow(ctx, `SELECT schedule_failures FROM report_templates WHERE id = ?`, t.ID).Scan(&failures); err != nil {
+			return err
+		}
+		failures++
+		retry = tx.now.Add(civic.ReportRetryDelay(failures))
+		_, err := tx.exec(ctx, `UPDATE report_templates SET schedule_failures = ?, schedule_error = ?, schedule_retry_at = ? WHERE id = ?`,
+			failures, msg, retry, t.ID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("report template %d %q: %w (and keeping the failure: %v)", t.ID, t.Name, failed, err)
+	}
+	return fmt.Errorf("report template %d %q, failure %d in a row, next attempt at %s: %w",
+		t.ID, t.Name, failures, retry.Format(time.RFC3339), failed)
 }
 
 // markActiveSince sets a template's active_since to now unless it is set,

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -500,6 +502,101 @@ func TestReportTemplateUnknownRegion(t *testing.T) {
 		var e *civic.Error
 		if !errors.As(err, &e) || e.Code != civic.EInvalid || len(e.Fields) != 1 || e.Fields[0].Field != "region_code" {
 			t.Fatalf("a template for a region that does not exist: %v", err)
+		}
+	})
+}
+
+// TestReportScheduleBackoff: a template whose reports fail is tried again
+// 1, 2, 4, 8 … minutes after each failed pass, at most 6 hours, and left
+// alone in between (nothing counted, nothing said) while the other
+// templates go on; its error and next attempt are kept on the template,
+// and a pass that succeeds clears them, so the next failure waits a
+// minute again. Saving the template clears them too.
+func TestReportScheduleBackoff(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		mustMetricsWorld(t, s)
+		admin := mustActor(t, s, "cityadmin", civic.RoleAdmin, "1101")
+		clock.T = cstAt(4, 1, 10, 0)
+		tpl, err := s.SaveReportTemplate(ctx, admin, civic.ReportTemplate{Name: "甲一街道日报", Kind: civic.ReportDaily, ScopeLevel: "street",
+			RegionCode: street1, Active: true, Rows: []civic.ReportRow{{Figure: "cases.received"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.PoisonForTest(ctx, "reports", fmt.Sprintf("NEW.template_id = %d", tpl.ID)); err != nil {
+			t.Fatal(err)
+		}
+		get := func() civic.ReportTemplate {
+			t.Helper()
+			got, err := s.GetReportTemplate(ctx, civic.System, tpl.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}
+		// The failing template's pass, and what it keeps.
+		fail := func(failures int, wait time.Duration) {
+			t.Helper()
+			n, err := s.RunScheduledReports(ctx)
+			if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("甲一街道日报\", failure %d in a row", failures)) || !strings.Contains(err.Error(), "poisoned row") {
+				t.Fatalf("failing pass %d: made %d, %v", failures, n, err)
+			}
+			if got := get(); got.ScheduleFailures != failures || !got.ScheduleRetryAt.Equal(clock.T.Add(wait)) || !strings.Contains(got.ScheduleError, "poisoned row") {
+				t.Fatalf("after failure %d: %d failures, next attempt %v (want %v), error %q", failures, got.ScheduleFailures, got.ScheduleRetryAt, clock.T.Add(wait), got.ScheduleError)
+			}
+		}
+		// Between attempts the template is not tried: no error, no count.
+		wait := func(failures int, d time.Duration) {
+			t.Helper()
+			clock.Advance(d - time.Second)
+			if _, err := s.RunScheduledReports(ctx); err != nil {
+				t.Fatalf("a pass before the next attempt tried the template: %v", err)
+			}
+			if got := get(); got.ScheduleFailures != failures {
+				t.Fatalf("a pass before the next attempt counted: %d failures, want %d", got.ScheduleFailures, failures)
+			}
+			clock.Advance(time.Second)
+		}
+		// The first pass makes the default templates' reports all the same.
+		n, err := s.RunScheduledReports(ctx)
+		if n == 0 || err == nil {
+			t.Fatalf("first pass made %d, %v", n, err)
+		}
+		if got := get(); got.ScheduleFailures != 1 || !got.ScheduleRetryAt.Equal(clock.T.Add(time.Minute)) {
+			t.Fatalf("after the first failure %+v", got)
+		}
+		for i, d := range []time.Duration{time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute} {
+			wait(i+1, d)
+			fail(i+2, 2*d)
+		}
+		// Far into the failures the wait stops at 6 hours.
+		if _, err := s.ExecForTest(ctx, `UPDATE report_templates SET schedule_failures = 20 WHERE id = ?`, tpl.ID); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(16 * time.Minute)
+		fail(21, civic.ReportRetryMax)
+
+		// The cause removed, the next attempt succeeds and clears it all.
+		if err := s.UnpoisonForTest(ctx, "reports"); err != nil {
+			t.Fatal(err)
+		}
+		wait(21, civic.ReportRetryMax)
+		if n, err := s.RunScheduledReports(ctx); n != 1 || err != nil {
+			t.Fatalf("the attempt after the fix made %d, %v", n, err)
+		}
+		if got := get(); got.ScheduleFailures != 0 || got.ScheduleError != "" || !got.ScheduleRetryAt.IsZero() {
+			t.Fatalf("after a success %+v", got)
+		}
+		// A new failure starts from a minute again.
+		if err := s.PoisonForTest(ctx, "reports", fmt.Sprintf("NEW.template_id = %d", tpl.ID)); err != nil {
+			t.Fatal(err)
+		}
+		clock.T = cstAt(4, 2, 10, 0)
+		fail(1, time.Minute)
+		// An administrator's edit (the fix, say) clears the wait.
+		tpl.Name = "甲一街道日报（改）"
+		if saved, err := s.SaveReportTemplate(ctx, admin, tpl); err != nil || saved.ScheduleFailures != 0 || saved.ScheduleError != "" || !saved.ScheduleRetryAt.IsZero() {
+			t.Fatalf("saved %+v, %v", saved, err)
 		}
 	})
 }

@@ -1447,6 +1447,7 @@ var messages = map[string][2]string{
 	"rep.figures_count":                   {"取数%d项，手填%d项", "%d figures, %d manual"},
 	"rep.active":                          {"定时生成", "Made on schedule"},
 	"rep.inactive":                        {"仅手动生成", "On demand only"},
+	"rep.schedule_failed":                 {"定时生成失败（连续%d次），%s 再试", "failed on schedule (%d times in a row); tried again at %s"},
 	"rep.catalogue":                       {"指标目录", "Figure catalogue"},
 	"rep.catalogue_intro":                 {"模板每行取一个指标；工单指标按统计期间计算，人口与房屋指标取生成时的数据。", "Each template row takes one figure; case figures are over the period, people and house figures as at generation."},
 	"rep.key":                             {"指标代码", "Key"},

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/sheet"
@@ -104,4 +105,34 @@ func TestReportPages(t *testing.T) {
 	mustStatus(t, admin.get("/reports/templates/4/edit"), http.StatusNotFound)
 	en := mustStatus(t, street.get(loc+"?lang=en"), http.StatusOK)
 	mustContain(t, en, "Cases received", "Print", "Download Excel")
+}
+
+// TestReportTemplateScheduleFailure: the templates list says when a
+// template failed on schedule, how many times in a row, when it is tried
+// again (China time) and why; a template without failures says nothing.
+func TestReportTemplateScheduleFailure(t *testing.T) {
+	views, err := parseViews(templateFS, civic.ChinaTime, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := reportTemplatesPage{Templates: []reportTemplateRow{
+		{ReportTemplate: civic.ReportTemplate{ID: 1, Name: "街道日报", Active: true}},
+		{ReportTemplate: civic.ReportTemplate{ID: 2, Name: "社区周报", Active: true, ScheduleFailures: 3,
+			ScheduleError:   `scheduled report "社区周报" for 110101001001 2026-03-23: insert report: disk full`,
+			ScheduleRetryAt: time.Date(2026, 4, 1, 2, 4, 0, 0, time.UTC)}},
+	}}
+	for lang, want := range map[string][2]string{
+		"zh": {"定时生成失败", "定时生成失败（连续3次），2026-04-01 10:04 再试"},
+		"en": {"failed on schedule", "failed on schedule (3 times in a row); tried again at 2026-04-01 10:04"},
+	} {
+		var buf bytes.Buffer
+		if err := views[lang]["report_templates"].t.ExecuteTemplate(&buf, "content", p); err != nil {
+			t.Fatal(err)
+		}
+		body := buf.String()
+		mustContain(t, body, want[1], "insert report: disk full")
+		if n := strings.Count(body, want[0]); n != 1 {
+			t.Errorf("%s: a failure shown %d times, want once (the failing template only)", lang, n)
+		}
+	}
 }
