@@ -228,12 +228,20 @@ func TestTriageLeaseTakeover(t *testing.T) {
 	})
 }
 
-// renewNow moves the clock on by d, has a's training renew its lease and
-// returns whether the lease held.
-func renewNow(clock *testdb.Clock, d time.Duration, ticks chan<- time.Time, renewed <-chan bool) bool {
-	clock.Advance(d)
-	ticks <- clock.Now()
-	return <-renewed
+// renewByHand makes s's trainings renew their leases when the test says
+// so, from inside the training (OnTriageTrainForTest): renew moves the
+// clock on by d, has the training renew its lease and says whether the
+// lease held.
+func renewByHand(t *testing.T, s *store.Store, clock *testdb.Clock) (renew func(d time.Duration) bool) {
+	t.Helper()
+	ticks, renewed := make(chan time.Time), make(chan bool)
+	s.TriageRenewalForTest(ticks, renewed)
+	t.Cleanup(func() { s.OnTriageTrainForTest(nil); s.TriageRenewalForTest(nil, nil) })
+	return func(d time.Duration) bool {
+		clock.Advance(d)
+		ticks <- clock.Now()
+		return <-renewed
+	}
 }
 
 // TestTriageLeaseRenewed: a training that runs longer than the lease (a
@@ -244,13 +252,12 @@ func TestTriageLeaseRenewed(t *testing.T) {
 		ctx := context.Background()
 		mustTriageWorld(t, a, 12)
 		q := mustQueueTriage(t, a)
-		ticks, renewed := make(chan time.Time), make(chan bool)
-		a.TriageRenewalForTest(ticks, renewed)
+		renew := renewByHand(t, a, clock)
 		a.OnTriageTrainForTest(func(context.Context, int64) {
 			// Four renewals 25 minutes apart: 100 minutes in all, each
 			// well within the hour since the one before.
 			for i := 1; i <= 4; i++ {
-				if !renewNow(clock, 25*time.Minute, ticks, renewed) {
+				if !renew(25 * time.Minute) {
 					t.Errorf("renewal %d: the lease did not hold", i)
 				}
 				if id, err := b.ClaimTriageForTest(ctx); id != 0 || err != nil {
@@ -258,7 +265,6 @@ func TestTriageLeaseRenewed(t *testing.T) {
 				}
 			}
 		})
-		t.Cleanup(func() { a.OnTriageTrainForTest(nil); a.TriageRenewalForTest(nil, nil) })
 		if id, err := a.TrainNextTriage(ctx); id != q.ID || err != nil {
 			t.Fatalf("a long training: %d %v", id, err)
 		}
@@ -270,7 +276,7 @@ func TestTriageLeaseRenewed(t *testing.T) {
 }
 
 // TestTriageLeaseLostStops: when a renewal finds that another server took
-// the model over (renewals failed for the whole lease, or the server hung),
+// the model over (renewals failed for the whole lease, or the server froze),
 // the training is stopped at once rather than run to its end, and writes
 // nothing: the model stays the other server's.
 func TestTriageLeaseLostStops(t *testing.T) {
@@ -278,23 +284,21 @@ func TestTriageLeaseLostStops(t *testing.T) {
 		ctx := context.Background()
 		mustTriageWorld(t, a, 12)
 		q := mustQueueTriage(t, a)
-		ticks, renewed := make(chan time.Time), make(chan bool)
-		a.TriageRenewalForTest(ticks, renewed)
+		renew := renewByHand(t, a, clock)
 		var stopped bool
 		a.OnTriageTrainForTest(func(tctx context.Context, _ int64) {
-			if renewNow(clock, 20*time.Minute, ticks, renewed) != true {
+			if !renew(20 * time.Minute) {
 				t.Error("the first renewal did not hold")
 			}
 			clock.Advance(time.Hour + time.Minute)
 			if id, err := b.ClaimTriageForTest(ctx); id != q.ID || err != nil {
 				t.Errorf("takeover claimed %d %v", id, err)
 			}
-			if renewNow(clock, 0, ticks, renewed) {
+			if renew(0) {
 				t.Error("a renewal held a lease another server took over")
 			}
 			stopped = tctx.Err() != nil
 		})
-		t.Cleanup(func() { a.OnTriageTrainForTest(nil); a.TriageRenewalForTest(nil, nil) })
 		id, err := a.TrainNextTriage(ctx)
 		if id != q.ID || err == nil || !strings.Contains(err.Error(), "discarded") || !strings.Contains(err.Error(), "training stopped") {
 			t.Fatalf("a training whose lease was lost: %d %v", id, err)
