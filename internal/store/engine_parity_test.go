@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -117,14 +119,31 @@ func TestSearchBoxIgnoresASCIICase(t *testing.T) {
 	})
 }
 
+// inZoneEnv marks the copy of the test binary that TestTimesReadInUTC
+// starts in China's zone.
+const inZoneEnv = "CIVICGRID_TEST_IN_CHINA_ZONE"
+
 // TestTimesReadInUTC runs the process in China's zone, as many servers
 // are, and reads back a report template: pgx returned timestamptz in the
 // local zone, so the API showed +08:00 on PostgreSQL and Z on SQLite
-// wherever the store did not convert a time itself.
+// wherever the store did not convert a time itself. The zone is the
+// process's own (time.Local), so the check runs in a copy of the test
+// binary started with TZ set: changing time.Local here would change it
+// for every test running beside this one.
 func TestTimesReadInUTC(t *testing.T) {
-	local := time.Local
-	time.Local = time.FixedZone("CST", 8*3600)
-	t.Cleanup(func() { time.Local = local })
+	if os.Getenv(inZoneEnv) == "" {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestTimesReadInUTC$", "-test.count=1", "-test.v")
+		cmd.Env = append(os.Environ(), "TZ=Asia/Shanghai", inZoneEnv+"=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "--- PASS: TestTimesReadInUTC") {
+			// A copy that ran no test would exit 0 too.
+			t.Fatalf("in China's zone: %v\n%s", err, out)
+		}
+		return
+	}
+	if _, off := time.Now().Zone(); off != 8*3600 {
+		t.Fatalf("the process runs at UTC%+d, not in China's zone (is tzdata installed?)", off/3600)
+	}
 	testdb.Each(t, func(t *testing.T, s *store.Store, _ *testdb.Clock) {
 		ctx := context.Background()
 		mustImport(t, s, collection(base...))
