@@ -162,7 +162,9 @@ func openPatrolConflict(started time.Time) error {
 // AddTrack stores a batch of track points of the actor's open patrol. Points
 // whose sequence number is already stored are skipped, so a batch sent
 // again is harmless; it returns how many were new. The patrol's distance and
-// point count are brought up to date.
+// point count are brought up to date. A point's time is stored in UTC
+// whatever offset the phone sent (ValidateTrack converts it, and cleanArgs
+// would): SQLite compares times as text.
 func (s *Store) AddTrack(ctx context.Context, a civic.Actor, patrolID int64, pts []civic.TrackPoint) (int, error) {
 	if err := a.Must(civic.PermPatrol); err != nil {
 		return 0, err

@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -169,6 +171,49 @@ func TestPatrolLifecycle(t *testing.T) {
 			t.Fatalf("%d patrol audit entries", len(entries))
 		}
 	})
+}
+
+// TestTrackTimesStoredInUTC sends a point with the phone's offset
+// (+08:00): it reads back as the same instant on both engines, and SQLite,
+// which keeps a time as text and compares that text, holds it in UTC like
+// every other time, so that it orders with them.
+func TestTrackTimesStoredInUTC(t *testing.T) {
+	for _, e := range testdb.Engines(t) {
+		t.Run(string(e), func(t *testing.T) {
+			ctx := context.Background()
+			dsn := testdb.DSN(t, e)
+			s := testdb.MustOpenDSN(t, dsn, testdb.NewClock())
+			w := mustCaseWorld(t, s)
+			p, err := s.StartPatrol(ctx, w.grid, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			at := p.StartedAt.Add(30 * time.Second)
+			phone := at.In(time.FixedZone("", 8*3600))
+			if _, err := s.AddTrack(ctx, w.grid, p.ID, []civic.TrackPoint{{Seq: 1, Lng: 116.1, Lat: 39.2, Accuracy: 8, At: phone}}); err != nil {
+				t.Fatal(err)
+			}
+			pts, err := s.PatrolTrack(ctx, w.grid, p.ID)
+			if err != nil || len(pts) != 1 || !pts[0].At.Equal(at) || pts[0].At.Location() != time.UTC {
+				t.Fatalf("track %+v %v, want one point at %v", pts, err, at)
+			}
+			if e != store.SQLite {
+				return
+			}
+			db, err := sql.Open("sqlite", dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			var raw string
+			if err := db.QueryRowContext(ctx, `SELECT CAST(at AS TEXT) FROM patrol_points WHERE patrol_id = ?`, p.ID).Scan(&raw); err != nil {
+				t.Fatal(err)
+			}
+			if want := at.UTC().Format("2006-01-02 15:04:05"); !strings.HasPrefix(raw, want) || !(strings.HasSuffix(raw, "+00:00") || strings.HasSuffix(raw, "Z")) {
+				t.Errorf("SQLite keeps the point's time as %q, want %s in UTC", raw, want)
+			}
+		})
+	}
 }
 
 func TestTrackDistanceSkipsJumps(t *testing.T) {
