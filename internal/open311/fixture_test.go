@@ -52,7 +52,7 @@ func regionFile() []byte {
 // env is the fixture city served by the real server (every middleware
 // included), with one token per account.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	s     *store.Store
 	clock *testdb.Clock
 	url   string
@@ -63,14 +63,14 @@ type env struct {
 	users map[string]civic.User
 }
 
-func mustEnv(t *testing.T, s *store.Store, clock *testdb.Clock) *env {
+func mustEnv(t testing.TB, s *store.Store, clock *testdb.Clock) *env {
 	t.Helper()
 	return mustEnvWith(t, s, clock, server.Config{})
 }
 
 // mustEnvWith is mustEnv with the server's Open311 options (contact,
 // origins) taken from cfg.
-func mustEnvWith(t *testing.T, s *store.Store, clock *testdb.Clock, cfg server.Config) *env {
+func mustEnvWith(t testing.TB, s *store.Store, clock *testdb.Clock, cfg server.Config) *env {
 	t.Helper()
 	ctx := context.Background()
 	feats, err := store.ParseRegionFile(regionFile())
@@ -185,7 +185,7 @@ type request struct {
 	MediaURL    string   `json:"media_url"`
 }
 
-func mustDecode[T any](t *testing.T, r response) T {
+func mustDecode[T any](t testing.TB, r response) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal([]byte(r.Body), &v); err != nil {

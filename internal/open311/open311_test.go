@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -402,6 +403,106 @@ func TestOpen311Requests(t *testing.T) {
 		}
 		if got := ids(list("&service_request_id="+inX, e.op)); got != inX {
 			t.Fatalf("an old request by id: %s", got)
+		}
+	})
+}
+
+// TestOpen311RequestsByID: a list by service_request_id is what asking
+// for each request alone gives, in the order asked and each once, for every
+// kind of account: numbers and IDs, unknown ones, a number whose date is
+// wrong, requests out of the account's sight, merged requests (with where
+// they went, where the account may see it), a page of them.
+func TestOpen311RequestsByID(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		e := mustEnv(t, s, clock)
+		ctx := context.Background()
+		file := func(lng, desc string) string {
+			return e.mustFile(url.Values{"service_code": {"0101"}, "lat": {"39.95"}, "long": {lng}, "description": {desc}})
+		}
+		inX, inY := file("116.35", "西门路灯坏了"), file("116.45", "东门路灯坏了")
+		intoY, intoX := file("116.35", "西门路灯又坏了"), file("116.35", "西门路灯还是坏的")
+		for _, m := range [][2]string{{intoY, inY}, {intoX, inX}} {
+			if _, err := s.ActOnCase(ctx, civic.System, e.mustCase(m[0]).ID, store.CaseInput{Action: civic.ActMerge, MergeInto: e.mustCase(m[1]).ID}); err != nil {
+				t.Fatalf("merge %s into %s: %v", m[0], m[1], err)
+			}
+		}
+		r := e.post("/open311/v2/requests.json", url.Values{"api_key": {e.resident}, "service_code": {"0101"}, "lat": {"39.95"}, "long": {"116.45"}, "description": {"我家楼下路灯坏了"}})
+		own := mustDecode[[]request](t, r)
+		if r.Status != http.StatusCreated || len(own) != 1 {
+			t.Fatalf("resident files: %d %s", r.Status, r.Body)
+		}
+		cx := e.mustCase(inX)
+		byID := strconv.FormatInt(cx.ID, 10)
+		wrongDate := civic.CaseNumber(cx.CreatedAt.AddDate(0, 0, -1), cx.ID)
+		refs := []string{inY, byID, "202001010000001", "abc", intoY, inX, intoX, wrongDate, own[0].ID, "0", inY}
+
+		for _, tc := range []struct {
+			name, token string
+			want        []string
+		}{
+			{"operator", e.op, []string{inY, inX, intoY, intoX, own[0].ID}},
+			{"grid worker X", e.workerX, []string{inX, intoY, intoX}},
+			{"grid worker Y", e.workerY, []string{inY, own[0].ID}},
+			{"resident", e.resident, []string{own[0].ID}},
+		} {
+			// One by one, as GET requests/{id} answers.
+			var want []request
+			seen := map[string]bool{}
+			for _, ref := range refs {
+				r := e.get("/open311/v2/requests/" + ref + ".json?api_key=" + tc.token)
+				if r.Status == http.StatusNotFound {
+					continue
+				}
+				one := mustDecode[[]request](t, r)
+				if r.Status != http.StatusOK || len(one) != 1 {
+					t.Fatalf("%s: %s alone: %d %s", tc.name, ref, r.Status, r.Body)
+				}
+				if !seen[one[0].ID] {
+					seen[one[0].ID] = true
+					want = append(want, one[0])
+				}
+			}
+			var ids []string
+			for _, x := range want {
+				ids = append(ids, x.ID)
+			}
+			if strings.Join(ids, ",") != strings.Join(tc.want, ",") {
+				t.Fatalf("%s sees %v one by one, want %v", tc.name, ids, tc.want)
+			}
+			list := func(query string) []request {
+				t.Helper()
+				r := e.get("/open311/v2/requests.json?api_key=" + tc.token + "&service_request_id=" + strings.Join(refs, ",") + query)
+				if r.Status != http.StatusOK {
+					t.Fatalf("%s: list%s: %d %s", tc.name, query, r.Status, r.Body)
+				}
+				return mustDecode[[]request](t, r)
+			}
+			if got := list(""); !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: the list says\n%+v\none by one\n%+v", tc.name, got, want)
+			}
+			if got := list("&page=2&page_size=2"); !reflect.DeepEqual(got, want[min(2, len(want)):min(4, len(want))]) {
+				t.Errorf("%s: page 2 says %+v", tc.name, got)
+			}
+		}
+
+		// Where a merged request went shows only to an account that may
+		// see the request it went into.
+		notes := func(token, number string) string {
+			t.Helper()
+			rs := mustDecode[[]request](t, e.get("/open311/v2/requests.json?api_key="+token+"&service_request_id="+number))
+			if len(rs) != 1 {
+				t.Fatalf("%s: %+v", number, rs)
+			}
+			return rs[0].StatusNotes
+		}
+		for _, tc := range []struct{ token, number, want string }{
+			{e.op, intoY, "已合并：并入 " + inY},
+			{e.workerX, intoY, "已合并"},
+			{e.workerX, intoX, "已合并：并入 " + inX},
+		} {
+			if got := notes(tc.token, tc.number); got != tc.want {
+				t.Errorf("%s: status_notes %q, want %q", tc.number, got, tc.want)
+			}
 		}
 	})
 }

@@ -367,19 +367,8 @@ func (h *Handler) listRequests(w http.ResponseWriter, r *http.Request, c *call) 
 		if len(ids) > maxRefs {
 			return invalidParam("service_request_id", "一次最多查询%d个", "at most %d at once", maxRefs)
 		}
-		seen := map[int64]bool{}
-		for _, ref := range ids {
-			cs, err := h.caseByRef(ctx, act, ref)
-			if civic.ErrorCodeOf(err) == civic.ENotFound {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			if !seen[cs.ID] {
-				seen[cs.ID] = true
-				cases = append(cases, cs)
-			}
+		if cases, err = h.casesByRef(ctx, act, ids); err != nil {
+			return err
 		}
 		// Paged too, so that a client reading pages until one comes back
 		// short stops here as well.
@@ -462,6 +451,46 @@ func (h *Handler) caseByRef(ctx context.Context, act civic.Actor, ref string) (c
 		return h.store.GetCase(ctx, act, id)
 	}
 	return civic.Case{}, civic.NotFound("服务请求", "service request")
+}
+
+// casesByRef reads the cases that refs name, as caseByRef reads each, in
+// the order named and each once, leaving out those not found: one read of
+// the store for all of them, not one per reference.
+func (h *Handler) casesByRef(ctx context.Context, act civic.Actor, refs []string) ([]civic.Case, error) {
+	ids := make([]int64, len(refs)) // 0: names no case
+	dates := make([]string, len(refs))
+	var named []int64
+	for i, ref := range refs {
+		if id, date, ok := civic.ParseCaseNumber(ref); ok {
+			ids[i], dates[i] = id, date
+		} else if id, err := strconv.ParseInt(ref, 10, 64); err == nil && id > 0 {
+			ids[i] = id
+		}
+		if ids[i] != 0 {
+			named = append(named, ids[i])
+		}
+	}
+	found, err := h.store.GetCases(ctx, act, named)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]civic.Case, len(found))
+	for _, cs := range found {
+		byID[cs.ID] = cs
+	}
+	var out []civic.Case
+	seen := map[int64]bool{}
+	for i, id := range ids {
+		cs, ok := byID[id]
+		// A number's date must match too, as GetCaseByNumber checks, so
+		// that numbers cannot be guessed from IDs alone.
+		if !ok || seen[id] || !strings.HasPrefix(cs.Number, dates[i]) {
+			continue
+		}
+		seen[id] = true
+		out = append(out, cs)
+	}
+	return out, nil
 }
 
 // openStates are the states Open311 calls open: someone still has to act
@@ -596,14 +625,27 @@ func (h *Handler) writeRequests(w http.ResponseWriter, r *http.Request, c *call,
 	if err != nil {
 		return err
 	}
+	// Where a merged case went, if the account may see that case too: all
+	// of them in one read.
+	var intoIDs []int64
+	for _, cs := range cases {
+		if cs.State == civic.StateMerged && cs.MergedInto != 0 {
+			intoIDs = append(intoIDs, cs.MergedInto)
+		}
+	}
+	found, err := h.store.GetCases(r.Context(), act, intoIDs)
+	if err != nil {
+		return err
+	}
+	into := map[int64]string{}
+	for _, cs := range found {
+		into[cs.ID] = cs.Number
+	}
 	l := requestList{}
 	for _, cs := range cases {
 		sr := requestOf(cs, byCode, c.lang)
-		if cs.State == civic.StateMerged && cs.MergedInto != 0 {
-			// Where it went, if the account may see that case too.
-			if into, err := h.store.GetCase(r.Context(), act, cs.MergedInto); err == nil {
-				sr.StatusNotes += civic.T("：并入 ", ": into ").In(c.lang) + into.Number
-			}
+		if number, ok := into[cs.MergedInto]; ok && cs.State == civic.StateMerged {
+			sr.StatusNotes += civic.T("：并入 ", ": into ").In(c.lang) + number
 		}
 		l.Requests = append(l.Requests, sr)
 	}

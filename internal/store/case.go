@@ -303,12 +303,11 @@ func (s *Store) ListCases(ctx context.Context, a civic.Actor, f CaseFilter) ([]c
 	}
 	add := func(cond string, v ...any) { where += " AND " + cond; args = append(args, v...) }
 	if len(f.States) > 0 {
-		marks := strings.TrimSuffix(strings.Repeat("?,", len(f.States)), ",")
 		var vs []any
 		for _, st := range f.States {
 			vs = append(vs, string(st))
 		}
-		add("c.state IN ("+marks+")", vs...)
+		add("c.state IN ("+marks(len(vs))+")", vs...)
 	}
 	if f.Under != "" {
 		lo, hi := civic.ScopePrefixRange(f.Under)
@@ -474,10 +473,19 @@ func (s *Store) searchOnly(a civic.Actor, f CaseFilter) bool {
 
 // casesByID reads the rows of a page of case IDs in the given order.
 func (s *Store) casesByID(ctx context.Context, a civic.Actor, ids []any, order string) ([]civic.Case, error) {
+	out, err := s.caseRows(ctx, ids, order)
+	for i := range out {
+		s.maskCase(a, &out[i])
+	}
+	return out, err
+}
+
+// caseRows reads the rows of case IDs in the given order, unmasked.
+func (s *Store) caseRows(ctx context.Context, ids []any, order string) ([]civic.Case, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := s.query(ctx, `SELECT `+caseCols+caseFrom+` WHERE c.id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")+`) ORDER BY `+order, ids...)
+	rows, err := s.query(ctx, `SELECT `+caseCols+caseFrom+` WHERE c.id IN (`+marks(len(ids))+`) ORDER BY `+order, ids...)
 	if err != nil {
 		return nil, fmt.Errorf("list cases: %w", err)
 	}
@@ -488,11 +496,87 @@ func (s *Store) casesByID(ctx context.Context, a civic.Actor, ids []any, order s
 		if err != nil {
 			return nil, fmt.Errorf("scan case: %w", err)
 		}
-		s.maskCase(a, &c)
 		out = append(out, c)
 	}
 	return out, rows.Err()
 }
+
+// GetCases returns the cases among ids that the actor may see, as GetCase
+// returns them one by one, in the order of ids and each once; an ID of no
+// case, or of one out of the actor's sight, is left out. It costs the same
+// few queries however many IDs it is given, for a caller that would
+// otherwise ask GetCase in a loop (Open311's lists of requests).
+func (s *Store) GetCases(ctx context.Context, a civic.Actor, ids []int64) ([]civic.Case, error) {
+	var args []any
+	seen := map[int64]bool{}
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			args = append(args, id)
+		}
+	}
+	rows, err := s.caseRows(ctx, args, "c.id")
+	if err != nil {
+		return nil, err
+	}
+	var others []any
+	for _, c := range rows {
+		if !caseVisible(a, c) {
+			others = append(others, c.ID)
+		}
+	}
+	extra, err := s.extraAccessAmong(ctx, others, a)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]civic.Case, len(rows))
+	for _, c := range rows {
+		if caseVisible(a, c) || extra[c.ID] {
+			s.maskCase(a, &c)
+			byID[c.ID] = c
+		}
+	}
+	var out []civic.Case
+	for _, id := range args {
+		if c, ok := byID[id.(int64)]; ok {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// extraAccessAmong is extraAccess for several cases, one query for each
+// kind of access: the IDs among ids that the actor sees beyond
+// caseVisible.
+func (s *Store) extraAccessAmong(ctx context.Context, ids []any, a civic.Actor) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	in := ` AND case_id IN (` + marks(len(ids)) + `)`
+	var found []int64
+	if a.Scope.OrgID != 0 {
+		summoned, err := s.idList(ctx, `SELECT case_id FROM case_whistles WHERE org_id = ?`+in, append([]any{a.Scope.OrgID}, ids...)...)
+		if err != nil {
+			return nil, fmt.Errorf("look up summons: %w", err)
+		}
+		found = append(found, summoned...)
+	}
+	if !a.Can(civic.PermCaseRead) && a.UserID != 0 {
+		joined, err := s.idList(ctx, `SELECT case_id FROM case_reporters WHERE user_id = ?`+in, append([]any{a.UserID}, ids...)...)
+		if err != nil {
+			return nil, fmt.Errorf("look up co-reporters: %w", err)
+		}
+		found = append(found, joined...)
+	}
+	for _, id := range found {
+		out[id] = true
+	}
+	return out, nil
+}
+
+// marks is n comma-separated bind parameters, for an IN list.
+func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
 
 // CaseEvents returns a case's timeline, oldest first: every event for staff
 // who may see the case, only the public ones for its reporter.

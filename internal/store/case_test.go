@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -10,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
+	"github.com/civicgrid/civicgrid/internal/geo"
 	"github.com/civicgrid/civicgrid/internal/store"
 	"github.com/civicgrid/civicgrid/internal/testdb"
 )
@@ -430,6 +433,91 @@ func TestCaseListScope(t *testing.T) {
 			t.Fatalf("department's tasks: %d %v, want 1", total, err)
 		}
 	})
+}
+
+// TestGetCasesAsGetCase: GetCases gives each actor what GetCase gives it
+// case by case, masked alike, in the order asked and each case once:
+// one's own report out of scope, a department's cases and those it is
+// summoned to, a co-reporter's case, an anonymous report, a merged case,
+// an ID of no case.
+func TestGetCasesAsGetCase(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, _ *testdb.Clock) {
+		ctx := context.Background()
+		w := mustCaseWorld(t, s)
+		housing, hz := mustHousing(t, s)
+		neighbour := mustNeighbour(t, s)
+
+		inGrid1 := w.file(t, w.resident, store.NewCase{Source: civic.SourceResident, Title: "楼道堆物", ReporterPhone: "13800001111"})
+		// Filed by community staff since moved to grid 1 alone.
+		ownElsewhere := w.file(t, w.community, store.NewCase{Source: civic.SourcePatrol, Title: "二号网格的堆物", HasLocation: true, Lng: 116.3, Lat: 39.2})
+		moved := w.community
+		moved.Scope = civic.Scope{RegionCode: grid1}
+		summoned := w.file(t, w.resident, store.NewCase{Source: civic.SourceResident, CategoryCode: "0101", Title: "违建占道"})
+		w.act(t, w.street, summoned.ID, store.CaseInput{Action: civic.ActWhistle, WhistleOrgIDs: []int64{w.dept.ID, housing.ID}, LeadOrgID: w.dept.ID})
+		anonymous := w.file(t, neighbour, store.NewCase{Source: civic.SourceResident, Title: "噪音", Anonymous: true, ReporterPhone: "13800002222", HasLocation: true, Lng: 116.3, Lat: 39.2})
+		if _, err := s.JoinCase(ctx, neighbour, inGrid1.ID, store.JoinInput{Note: "我家门口也是", Near: &geo.Point{Lng: 116.1, Lat: 39.2}}); err != nil {
+			t.Fatal(err)
+		}
+		merged := w.file(t, w.operator, store.NewCase{Source: civic.SourceHotline, Title: "又一件堆物", ReporterPhone: "13800003333"})
+		w.act(t, w.operator, merged.ID, store.CaseInput{Action: civic.ActMerge, MergeInto: ownElsewhere.ID})
+
+		ids := []int64{anonymous.ID, merged.ID, 999999, inGrid1.ID, summoned.ID, ownElsewhere.ID, inGrid1.ID, merged.ID}
+		all := []int64{anonymous.ID, merged.ID, inGrid1.ID, summoned.ID, ownElsewhere.ID}
+		for _, tc := range []struct {
+			name string
+			a    civic.Actor
+			want []int64
+		}{
+			{"system", civic.System, all},
+			{"reporter", w.resident, []int64{inGrid1.ID, summoned.ID}},
+			{"co-reporter and anonymous reporter", neighbour, []int64{anonymous.ID, inGrid1.ID}},
+			{"operator", w.operator, all},
+			{"community", w.community, all},
+			{"community staff moved to grid 1", moved, []int64{merged.ID, inGrid1.ID, summoned.ID, ownElsewhere.ID}},
+			{"street", w.street, all},
+			{"grid 1", w.grid, []int64{merged.ID, inGrid1.ID, summoned.ID}},
+			{"department", w.handler, []int64{summoned.ID}},
+			{"summoned department", hz, []int64{summoned.ID}},
+			{"another handler", w.otherHandler, nil},
+			{"grid 2", w.outsider, []int64{anonymous.ID, ownElsewhere.ID}},
+		} {
+			a := tc.a
+			var want []civic.Case
+			seen := map[int64]bool{}
+			for _, id := range ids {
+				c, err := s.GetCase(ctx, a, id)
+				if civic.ErrorCodeOf(err) == civic.ENotFound || seen[id] {
+					continue
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				seen[id] = true
+				want = append(want, c)
+			}
+			got, err := s.GetCases(ctx, a, ids)
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: GetCases gives %v, GetCase one by one %v", tc.name, caseIDs(got), caseIDs(want))
+			}
+			if !slices.Equal(caseIDs(got), tc.want) {
+				t.Errorf("%s sees %v, want %v", tc.name, caseIDs(got), tc.want)
+			}
+		}
+		if got, err := s.GetCases(ctx, w.grid, nil); err != nil || len(got) != 0 {
+			t.Errorf("no IDs: %v %v", got, err)
+		}
+	})
+}
+
+func caseIDs(cs []civic.Case) []int64 {
+	var out []int64
+	for _, c := range cs {
+		out = append(out, c.ID)
+	}
+	return out
 }
 
 // TestCaseListNewest: with Newest, cases come newest first whatever their

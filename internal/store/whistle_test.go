@@ -18,15 +18,7 @@ func TestWhistle(t *testing.T) {
 		ctx := context.Background()
 		w := mustCaseWorld(t, s)
 		clock.T = time.Date(2026, 3, 10, 2, 0, 0, 0, time.UTC) // Tue 10:00 China
-		housing, err := s.CreateOrganisation(ctx, civic.System, civic.Organisation{Name: "住房和城市建设委员会", Kind: civic.OrgDepartment, RegionCode: "110101"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		u, err := s.CreateUser(ctx, civic.System, store.NewUser{Username: "housing", DisplayName: "住建", Password: "password-housing", Role: civic.RoleHandler, Scope: civic.Scope{RegionCode: "110101", OrgID: housing.ID}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		hz := store.ActorOf(u, "")
+		housing, hz := mustHousing(t, s)
 		c, _, err := s.SubmitCase(ctx, w.resident, w.loc, store.NewCase{Source: civic.SourceResident, CategoryCode: "0101", Title: "违建占道", HasLocation: true, Lng: 116.1, Lat: 39.2})
 		if err != nil {
 			t.Fatal(err)
@@ -110,4 +102,21 @@ func TestWhistleStats(t *testing.T) {
 			t.Fatalf("a grid worker reads assessments: %v", err)
 		}
 	})
+}
+
+// mustHousing makes a second district department, one the case world's
+// categories never route to, and its handler: it sees a case only when
+// summoned to it.
+func mustHousing(t *testing.T, s *store.Store) (civic.Organisation, civic.Actor) {
+	t.Helper()
+	ctx := context.Background()
+	housing, err := s.CreateOrganisation(ctx, civic.System, civic.Organisation{Name: "住房和城市建设委员会", Kind: civic.OrgDepartment, RegionCode: "110101"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := s.CreateUser(ctx, civic.System, store.NewUser{Username: "housing", DisplayName: "住建", Password: "password-housing", Role: civic.RoleHandler, Scope: civic.Scope{RegionCode: "110101", OrgID: housing.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return housing, store.ActorOf(u, "")
 }
