@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -604,7 +605,8 @@ func (s *Store) SetAssessmentSettings(ctx context.Context, a civic.Actor, st civ
 		args = append(args, st.Weights[ind])
 	}
 	err = s.write(ctx, func(tx *Tx) error {
-		args = append(args, st.MinCases, st.TopN, tx.now, a.Username)
+		// A fresh slice on every run: write may run this again.
+		args := append(slices.Clip(args), st.MinCases, st.TopN, tx.now, a.Username)
 		marks := strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")
 		set := []string{}
 		for _, c := range strings.Split(assessWeightCols+", min_cases, top_n, updated_at, updated_by", ", ") {

@@ -171,6 +171,7 @@ func (s *Store) AddTrack(ctx context.Context, a civic.Actor, patrolID int64, pts
 	}
 	added := 0
 	err := s.write(ctx, func(tx *Tx) error {
+		added = 0 // write may run this again
 		p, err := ownPatrol(ctx, tx, a, patrolID)
 		if err != nil {
 			return err

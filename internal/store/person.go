@@ -265,7 +265,11 @@ func (s *Store) SavePerson(ctx context.Context, a civic.Actor, p civic.Person, r
 	if utf8.RuneCountInString(reason) > maxTagReason {
 		return p, civic.Invalid(civic.FieldErr("reason", "标签变更原因不超过%d字", "the reason for tag changes is at most %d characters", maxTagReason))
 	}
+	given := p
 	err := s.write(ctx, func(tx *Tx) error {
+		// Every run starts from what was given: savePerson sets the new
+		// ID and masks the numbers, and write may run this again.
+		p = given
 		var before *storedPerson
 		if p.ID != 0 {
 			sp, err := tx.storedPerson(ctx, p.ID)
@@ -599,19 +603,23 @@ func (s *Store) RefreshDerivedTags(ctx context.Context, lookback int) (int, erro
 				break
 			}
 			after = ids[len(ids)-1]
+			// Counted when the page commits: write may run it again.
+			page := 0
 			err = s.write(ctx, func(tx *Tx) error {
+				page = 0
 				for _, id := range ids {
 					n, err := tx.refreshDerived(ctx, id)
 					if err != nil {
 						return err
 					}
-					changed += n
+					page += n
 				}
 				return nil
 			})
 			if err != nil {
 				return changed, err
 			}
+			changed += page
 		}
 	}
 	return changed, nil
@@ -722,7 +730,11 @@ func (s *Store) LinkHouse(ctx context.Context, a civic.Actor, l civic.HouseLink)
 	if err := a.Must(civic.PermPeopleWrite); err != nil {
 		return l, err
 	}
-	err := s.write(ctx, func(tx *Tx) error { return tx.linkHouse(ctx, a, &l) })
+	given := l
+	err := s.write(ctx, func(tx *Tx) error {
+		l = given // linkHouse dates it today if undated; write may run this again
+		return tx.linkHouse(ctx, a, &l)
+	})
 	if err != nil {
 		return civic.HouseLink{}, err
 	}

@@ -168,6 +168,19 @@ type importRun struct {
 	places *placeCache
 }
 
+// rewind forgets what a batch's rolled-back run left in memory — its
+// counts and the rows it saw, from row `from` on — before write runs the
+// batch again (PostgreSQL aborted it as a deadlock's victim). Batches come
+// in the file's order, so every row seen from `from` on is the batch's.
+func (run *importRun) rewind(before importCounts, from int) {
+	run.counts = before
+	for k, no := range run.seen {
+		if int(no) >= from {
+			delete(run.seen, k)
+		}
+	}
+}
+
 type importCounts struct {
 	Done      int `json:"done"`
 	Created   int `json:"created"`

@@ -211,7 +211,15 @@ func (run *importRun) houseBatch(ctx context.Context, batch []importRow) error {
 		run.places = &placeCache{}
 	}
 	before := run.counts
-	err := run.s.write(ctx, func(tx *Tx) error { return run.writeHouses(ctx, tx, batch, before) })
+	again := false
+	err := run.s.write(ctx, func(tx *Tx) error {
+		if again {
+			run.rewind(before, batch[0].no)
+			run.places = &placeCache{}
+		}
+		again = true
+		return run.writeHouses(ctx, tx, batch, before)
+	})
 	if err != nil {
 		run.counts = before
 		// The cache may hold what the rolled-back batch created.

@@ -417,7 +417,14 @@ func (run *importRun) preparePeople(ctx context.Context, batch []importRow) ([]*
 // writePeopleBatch writes a prepared batch in one transaction.
 func (run *importRun) writePeopleBatch(ctx context.Context, prepared []*personRow) error {
 	before := run.counts
-	err := run.s.write(ctx, func(tx *Tx) error { return run.writePeople(ctx, tx, prepared, before) })
+	again := false
+	err := run.s.write(ctx, func(tx *Tx) error {
+		if again && len(prepared) > 0 {
+			run.rewind(before, prepared[0].no)
+		}
+		again = true
+		return run.writePeople(ctx, tx, prepared, before)
+	})
 	if err != nil {
 		run.counts = before
 	}

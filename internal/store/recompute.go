@@ -45,7 +45,10 @@ func (s *Store) RecomputeDeadlines(ctx context.Context, category string) (int, e
 		}
 		after = ids[len(ids)-1]
 		// One transaction per page keeps the writer free for intake.
+		// Counted when the page commits: write may run it again.
+		pageMoved := 0
 		err = s.write(ctx, func(tx *Tx) error {
+			pageMoved = 0
 			for _, id := range ids {
 				c, err := scanCase(tx.queryRow(ctx, `SELECT `+caseCols+caseFrom+` WHERE c.id = ?`, id))
 				if err != nil {
@@ -63,7 +66,7 @@ func (s *Store) RecomputeDeadlines(ctx context.Context, category string) (int, e
 				dues(cal, rules, &c, pauses)
 				after := [4]any{nullTime(c.ClaimDue), nullTime(c.FeedbackDue), nullTime(c.CompleteDue), nullTime(c.VisitDue)}
 				if before != after {
-					moved++
+					pageMoved++
 				}
 				// Alerts already fired stay fired (their key holds the clock
 				// start); the schedule just moves the next one.
@@ -78,6 +81,7 @@ func (s *Store) RecomputeDeadlines(ctx context.Context, category string) (int, e
 		if err != nil {
 			return moved, err
 		}
+		moved += pageMoved
 	}
 }
 

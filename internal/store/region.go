@@ -395,6 +395,7 @@ func (s *Store) writeRegions(ctx context.Context, a civic.Actor, feats []RegionF
 		var rep ImportReport
 		stale := false
 		err = s.write(ctx, func(tx *Tx) error {
+			rep, stale = ImportReport{}, false // write may run this again
 			now, err := regionRevision(ctx, tx)
 			if err != nil {
 				return err

@@ -123,7 +123,11 @@ func (s *Store) ReportRental(ctx context.Context, a civic.Actor, r civic.Rental)
 	if s.vault == nil {
 		return r, errNoVault
 	}
+	given := r
 	err := s.write(ctx, func(tx *Tx) error {
+		// Every run starts from what was given: the numbers are masked
+		// below, and write may run this again.
+		r = given
 		grid, address, as, err := tx.rentalHouse(ctx, a, r.HouseID)
 		if err != nil {
 			return err
@@ -304,19 +308,23 @@ func (s *Store) EndRentals(ctx context.Context) (int, error) {
 		if len(ids) == 0 {
 			return ended, nil
 		}
+		// Counted when the page commits: write may run it again.
+		page := 0
 		err = s.write(ctx, func(tx *Tx) error {
+			page = 0
 			for _, id := range ids {
 				n, err := tx.endRental(ctx, id)
 				if err != nil {
 					return err
 				}
-				ended += n
+				page += n
 			}
 			return nil
 		})
 		if err != nil {
 			return ended, err
 		}
+		ended += page
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -730,7 +731,9 @@ func (s *Store) trainTriage(ctx context.Context, c triageClaim) error {
 	}
 	cj, _ := json.Marshal(classes)
 	pj, _ := json.Marshal(p)
+	trainNotes := slices.Clip(notes)
 	err = s.write(ctx, func(tx *Tx) error {
+		notes := trainNotes // write may run this again: append to the training's notes afresh
 		var activeID int64
 		var activeF1 float64
 		var activeVersion int
