@@ -14,7 +14,9 @@ import (
 // commit. One fsync per case would cap intake at a few hundred cases a
 // second on SQLite with synchronous=FULL; shared commits lift that cap
 // without weakening durability. Each submission runs in its own savepoint,
-// so one submission's failure never touches another's.
+// so one submission's failure never touches another's — except that
+// PostgreSQL aborting the batch as a deadlock's victim (or a serialization
+// failure) runs the whole batch again, as write does any transaction.
 type Intake struct {
 	s        *Store
 	loc      *Locator
@@ -115,6 +117,7 @@ func (in *Intake) loop(ctx context.Context) {
 func (in *Intake) commit(batch []*intakeReq) {
 	results := make([]intakeResult, len(batch))
 	err := in.s.write(context.Background(), func(tx *Tx) error {
+		clear(results) // write may run this again
 		for i, r := range batch {
 			if r.ctx.Err() != nil {
 				results[i].err = r.ctx.Err()
@@ -133,6 +136,12 @@ func (in *Intake) commit(batch []*intakeReq) {
 			tx.caseRollups = nil
 			if err == nil {
 				tx.keepRollups(kept)
+			}
+			if retryableIn(err) {
+				// A deadlock's victim or a serialization failure is the
+				// whole batch's, not this submission's: write runs the
+				// batch again.
+				return err
 			}
 			if err != nil {
 				if _, rerr := tx.exec(context.Background(), "ROLLBACK TO SAVEPOINT intake_case"); rerr != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"time"
 )
 
 // QueryRowForTest lets the package's external tests look at raw rows, e.g.
@@ -20,4 +21,20 @@ func (s *Store) ExecThenFailForTest(ctx context.Context, fail error, q string, a
 		}
 		return fail
 	})
+}
+
+// WriteForTest runs fn through write, the store's transaction helper, with
+// exec running a statement in the transaction.
+func (s *Store) WriteForTest(ctx context.Context, fn func(exec func(q string, args ...any) error) error) error {
+	return s.write(ctx, func(tx *Tx) error {
+		return fn(func(q string, args ...any) error {
+			_, err := tx.exec(ctx, q, args...)
+			return err
+		})
+	})
+}
+
+// SetRetryForTest changes how often and after how long write tries again.
+func (s *Store) SetRetryForTest(attempts int, backoff time.Duration) {
+	s.retry.attempts, s.retry.backoff = attempts, backoff
 }

@@ -61,6 +61,8 @@ type Store struct {
 	care  CareSettings
 	// triage holds the active triage model as loaded here.
 	triage triageCache
+	// retry says how a write aborted by PostgreSQL is tried again.
+	retry *txRetry
 }
 
 // Options tunes Open.
@@ -102,7 +104,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if opt.Password == (password.Params{}) {
 		opt.Password = password.Default
 	}
-	s := &Store{clock: opt.Clock, log: opt.Logger, pw: opt.Password, cases: opt.Cases, vault: opt.Vault, care: opt.Care}
+	s := &Store{clock: opt.Clock, log: opt.Logger, pw: opt.Password, cases: opt.Cases, vault: opt.Vault, care: opt.Care, retry: newTxRetry()}
 	var err error
 	if IsPostgresDSN(dsn) {
 		s.engine = Postgres
@@ -376,33 +378,6 @@ func (tx *Tx) insertID(ctx context.Context, q string, args ...any) (int64, error
 	var id int64
 	err := tx.queryRow(ctx, q+" RETURNING id", args...).Scan(&id)
 	return id, err
-}
-
-// write runs fn in a write transaction and commits it if fn returns nil.
-func (s *Store) write(ctx context.Context, fn func(tx *Tx) error) error {
-	if b := s.bulk.Load(); b != nil {
-		return s.bulkWrite(ctx, b, fn)
-	}
-	stx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	tx := &Tx{tx: stx, s: s, now: s.Now()}
-	if err := fn(tx); err != nil {
-		_ = stx.Rollback()
-		return err
-	}
-	if err := tx.flushRollups(ctx); err != nil {
-		_ = stx.Rollback()
-		return err
-	}
-	if err := stx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	// The writer connection is free again: prepare what the transaction
-	// ran unprepared, for next time.
-	s.wstmts.preparePending(ctx, s.w)
-	return nil
 }
 
 func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
