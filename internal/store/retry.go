@@ -107,7 +107,10 @@ func (s *Store) write(ctx context.Context, fn func(tx *Tx) error) error {
 		if n >= s.retry.attempts {
 			return fmt.Errorf("write transaction tried %d times, aborted each time by PostgreSQL (SQLSTATE %s the last): %w", n, code, err)
 		}
-		s.log.Info("write transaction aborted by PostgreSQL; trying again", "sqlstate", code, "attempt", n, "err", err)
+		// A warning, not information: deadlocks that recur mean two code
+		// paths take the same rows in different orders, which is worth
+		// an operator's look even though the retry hides it from users.
+		s.log.Warn("write transaction aborted by PostgreSQL; trying again", "sqlstate", code, "attempt", n, "err", err)
 		if werr := s.retry.wait(ctx, n); werr != nil {
 			return fmt.Errorf("write transaction aborted by PostgreSQL (SQLSTATE %s) on attempt %d, not retried: %w while waiting (%w)", code, n, werr, err)
 		}
