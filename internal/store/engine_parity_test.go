@@ -80,6 +80,72 @@ func TestTextColumnsCompareBytes(t *testing.T) {
 	})
 }
 
+// TestTimeColumnsHaveZone keeps PostgreSQL's time columns to timestamptz
+// (migration 0043): a timestamp without time zone drops the zone of what
+// is written and reads back as UTC or as the session's zone depending on
+// the driver and the server's TimeZone, so one time column could disagree
+// with the rest. SQLite keeps every time as UTC text and has no such type.
+func TestTimeColumnsHaveZone(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, _ *testdb.Clock) {
+		if s.Engine() != store.Postgres {
+			t.Skip("SQLite has no time types with or without a zone")
+		}
+		var cols string
+		err := s.QueryRowForTest(context.Background(), `SELECT COALESCE(string_agg(table_name || '.' || column_name, ', ' ORDER BY table_name, column_name), '')
+			FROM information_schema.columns
+			WHERE table_schema = current_schema() AND data_type IN ('timestamp without time zone', 'time without time zone')`).Scan(&cols)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cols != "" {
+			t.Errorf("time columns without a time zone (declare them TIMESTAMPTZ): %s", cols)
+		}
+	})
+}
+
+// TestMigrationGivesActiveSinceAZone migrates a database from before 0043,
+// whose sessions run in China's zone, as a Chinese server's may: the UTC
+// time an older binary kept in the TIMESTAMP active_since is the same
+// instant in the timestamptz after, not one 8 hours off.
+func TestMigrationGivesActiveSinceAZone(t *testing.T) {
+	if !slices.Contains(testdb.Engines(t), store.Postgres) {
+		t.Skip("PostgreSQL only: SQLite has no time types to convert")
+	}
+	ctx := context.Background()
+	clock := testdb.NewClock()
+	dsn := testdb.DSN(t, store.Postgres)
+	s := testdb.MustOpenDSN(t, dsn, clock)
+	mustImport(t, s, collection(base...))
+	admin := mustActor(t, s, "cityadmin", civic.RoleAdmin, "1101")
+	tpl := reportTemplateAll()
+	tpl.Active = true
+	tpl, err := s.SaveReportTemplate(ctx, admin, tpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`ALTER TABLE report_templates ALTER COLUMN active_since TYPE TIMESTAMP USING active_since AT TIME ZONE 'UTC'`,
+		`DELETE FROM schema_migrations WHERE version = 43`,
+		`DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET timezone TO %L', current_database(), 'Asia/Shanghai'); END $$`,
+	} {
+		if _, err := s.ExecForTest(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	upgraded := testdb.MustOpenDSN(t, dsn, clock) // migrates
+	var zone string
+	if err := upgraded.QueryRowForTest(ctx, `SELECT current_setting('TimeZone')`).Scan(&zone); err != nil || zone != "Asia/Shanghai" {
+		t.Fatalf("sessions run in %q (%v), want Asia/Shanghai: the test would not tell UTC from the session's zone", zone, err)
+	}
+	got, err := upgraded.GetReportTemplate(ctx, admin, tpl.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.ActiveSince.Equal(clock.T) {
+		t.Errorf("active since %v after the migration, want %v", got.ActiveSince, clock.T)
+	}
+}
+
 // TestSearchBoxIgnoresASCIICase searches region names: SQLite's LIKE
 // ignores the case of ASCII letters and PostgreSQL's does not, so "soho"
 // found SOHO社区 on one engine only; and %, _ and \ in the box are the
