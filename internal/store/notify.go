@@ -373,55 +373,63 @@ type Delivery struct {
 // MaxDeliveryAttempts bounds retries; the backoff doubles from a minute.
 const MaxDeliveryAttempts = 10
 
-// ClaimDeliveries leases up to n due deliveries for lease: each is pushed
-// out of reach of other workers by a conditional update, so that several
-// servers never call a receiver twice for one delivery at the same time.
+// ClaimDeliveries leases up to n due deliveries for lease, the longest
+// due first, so that several servers never call a receiver twice for one
+// delivery at the same time. It returns fewer than n only when fewer are
+// due and not being claimed by another server: the rows are found and
+// leased in one write transaction, which on PostgreSQL locks them and
+// skips those another server's claim holds (SKIP LOCKED; a row another
+// claim has just leased is no longer due when re-read) and on SQLite holds
+// the database's one write lock. Found first and leased after, a claim
+// that lost the rows it had found to another server came back empty while
+// others were due, and jobs.Webhooks took that for an empty queue.
 // The lease must outlast the calls of all n deliveries: once it runs out,
 // another server takes the delivery again (jobs.Webhooks leases one per
 // call).
 func (s *Store) ClaimDeliveries(ctx context.Context, n int, lease time.Duration) ([]Delivery, error) {
-	now := s.Now()
-	rows, err := s.query(ctx, `SELECT d.id, d.next_attempt_at, h.url, h.secret, d.event, d.payload, d.attempts
-		FROM webhook_deliveries d JOIN webhooks h ON h.id = d.webhook_id
-		WHERE d.delivered_at IS NULL AND d.next_attempt_at <= ? AND d.attempts < ? ORDER BY d.next_attempt_at LIMIT ?`, now, MaxDeliveryAttempts, n)
-	if err != nil {
-		return nil, fmt.Errorf("find due deliveries: %w", err)
+	// Nothing due, what most passes find, is read without taking the
+	// write lock: on SQLite every request's write waits for it.
+	var due int
+	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM webhook_deliveries
+		WHERE delivered_at IS NULL AND next_attempt_at <= ? AND attempts < ? LIMIT 1) due`, s.Now(), MaxDeliveryAttempts).Scan(&due); err != nil {
+		return nil, fmt.Errorf("look for due deliveries: %w", err)
 	}
-	type cand struct {
-		d   Delivery
-		due time.Time
+	if due == 0 {
+		return nil, nil
 	}
-	var cands []cand
-	for rows.Next() {
-		var c cand
-		var payload string
-		if err := rows.Scan(&c.d.ID, &c.due, &c.d.URL, &c.d.Secret, &c.d.Event, &payload, &c.d.Attempts); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("scan delivery: %w", err)
-		}
-		c.d.Payload = []byte(payload)
-		cands = append(cands, c)
-	}
-	rows.Close()
 	var out []Delivery
-	for _, c := range cands {
-		won := false
-		err := s.write(ctx, func(tx *Tx) error {
-			res, err := tx.exec(ctx, `UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id = ? AND next_attempt_at = ? AND delivered_at IS NULL`,
-				tx.now.Add(lease), c.d.ID, c.due)
-			if err != nil {
-				return err
-			}
-			n, _ := res.RowsAffected()
-			won = n == 1
-			return nil
-		})
+	err := s.write(ctx, func(tx *Tx) error {
+		out = nil
+		rows, err := tx.query(ctx, `SELECT d.id, h.url, h.secret, d.event, d.payload, d.attempts
+			FROM webhook_deliveries d JOIN webhooks h ON h.id = d.webhook_id
+			WHERE d.delivered_at IS NULL AND d.next_attempt_at <= ? AND d.attempts < ? ORDER BY d.next_attempt_at, d.id LIMIT ?`+s.lockRowSkip("d"),
+			tx.now, MaxDeliveryAttempts, n)
 		if err != nil {
-			return out, fmt.Errorf("lease delivery %d: %w", c.d.ID, err)
+			return fmt.Errorf("find due deliveries: %w", err)
 		}
-		if won {
-			out = append(out, c.d)
+		for rows.Next() {
+			var d Delivery
+			var payload string
+			if err := rows.Scan(&d.ID, &d.URL, &d.Secret, &d.Event, &payload, &d.Attempts); err != nil {
+				rows.Close()
+				return fmt.Errorf("scan delivery: %w", err)
+			}
+			d.Payload = []byte(payload)
+			out = append(out, d)
 		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("find due deliveries: %w", err)
+		}
+		for _, d := range out {
+			if _, err := tx.exec(ctx, `UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id = ?`, tx.now.Add(lease), d.ID); err != nil {
+				return fmt.Errorf("lease delivery %d: %w", d.ID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -4,7 +4,10 @@ import (
 	"context"
 	"net/netip"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/store"
@@ -87,6 +90,87 @@ func TestWebhookURLThisMachine(t *testing.T) {
 		// endpoints.
 		if hooks, err := s.Webhooks(ctx, w.community, w.dept.ID); civic.ErrorCodeOf(err) != civic.EForbidden || len(hooks) != 0 {
 			t.Fatalf("community staff listed webhooks: %+v %v", hooks, err)
+		}
+	})
+}
+
+// TestClaimDeliveriesTwoServers: two servers (two workers each) claim one
+// due delivery at a time from one database, as jobs.Webhooks does. Every
+// delivery is claimed exactly once, and a claim comes back empty only when
+// nothing is left but what the other workers are claiming at that moment
+// (one each): a claim that lost the row it first saw to another server
+// came back empty with dozens due, and its pass stopped.
+func TestClaimDeliveriesTwoServers(t *testing.T) {
+	testdb.EachPair(t, func(t *testing.T, a, b *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		mustImport(t, a, collection(base...))
+		orgs, err := a.ImportOrganisations(ctx, civic.System, []civic.Organisation{{Name: "城市管理委员会", Kind: civic.OrgDepartment, RegionCode: "110101"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := a.CreateWebhook(ctx, civic.System, orgs[0].ID, "https://dept.example/hooks")
+		if err != nil {
+			t.Fatal(err)
+		}
+		const deliveries = 60
+		for i := range deliveries {
+			// Two by two due at the same instant, as a batch queues them.
+			due := clock.T.Add(-time.Duration(i/2) * time.Second)
+			if _, err := a.ExecForTest(ctx, `INSERT INTO webhook_deliveries (webhook_id, case_id, event, payload, next_attempt_at, created_at) VALUES (?, ?, 'dispatch', '{}', ?, ?)`,
+				h.ID, i+1, due, due); err != nil {
+				t.Fatal(err)
+			}
+		}
+		const workers = 4
+		var (
+			mu      sync.Mutex
+			claims  = map[int64]int{}
+			claimed atomic.Int32
+			wg      sync.WaitGroup
+		)
+		for i := range workers {
+			s := a
+			if i%2 == 1 {
+				s = b
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					ds, err := s.ClaimDeliveries(ctx, 1, time.Hour)
+					if err != nil {
+						t.Errorf("claim: %v", err)
+						return
+					}
+					if len(ds) == 0 {
+						if n := claimed.Load(); n < deliveries-(workers-1) {
+							t.Errorf("a claim came back empty with %d of %d deliveries claimed", n, deliveries)
+						}
+						return
+					}
+					mu.Lock()
+					for _, d := range ds {
+						claims[d.ID]++
+					}
+					mu.Unlock()
+					claimed.Add(int32(len(ds)))
+				}
+			}()
+		}
+		wg.Wait()
+		if len(claims) != deliveries {
+			t.Errorf("%d deliveries claimed, want %d", len(claims), deliveries)
+		}
+		for id, n := range claims {
+			if n != 1 {
+				t.Errorf("delivery %d claimed %d times", id, n)
+			}
+		}
+		// A claim of several takes as many as are due, oldest first.
+		clock.Advance(2 * time.Hour)
+		ds, err := b.ClaimDeliveries(ctx, 3, time.Hour)
+		if err != nil || len(ds) != 3 {
+			t.Fatalf("claim of 3 with %d due: %d, %v", deliveries, len(ds), err)
 		}
 	})
 }
