@@ -38,3 +38,22 @@ func (s *Store) WriteForTest(ctx context.Context, fn func(exec func(q string, ar
 func (s *Store) SetRetryForTest(attempts int, backoff time.Duration) {
 	s.retry.attempts, s.retry.backoff = attempts, backoff
 }
+
+// CoReporterCommentsForTest returns the data of the case's comment events
+// that the metrics read as co-reporters' ratings.
+func (s *Store) CoReporterCommentsForTest(ctx context.Context, caseID int64) ([]string, error) {
+	rows, err := s.query(ctx, `SELECT e.data FROM case_events e WHERE e.case_id = ? AND e.action = 'comment' AND `+coReporterComment+` ORDER BY e.id`, caseID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var d string
+		if err := rows.Scan(&d); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}

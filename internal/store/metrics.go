@@ -405,6 +405,11 @@ func (s *Store) metricsShardBounds(ctx context.Context, since time.Time) ([]int6
 	return append(bounds, math.MaxInt64), nil
 }
 
+// coReporterComment is the condition "event e's data has a co_reporter
+// key", which keeps, of the comments, the co-reporters' ratings. The _ is
+// escaped: to LIKE it is any one character, so "co-reporter" matched too.
+const coReporterComment = `e.data LIKE '%"co\_reporter"%' ESCAPE '\'`
+
 // metricsEvents reads the metrics events of the cases where selects, each
 // case's in order.
 func (s *Store) metricsEvents(ctx context.Context, where string, args []any) ([]*metricsCase, error) {
@@ -416,7 +421,7 @@ func (s *Store) metricsEvents(ctx context.Context, where string, args []any) ([]
 	// with every year kept (docs/BENCHMARKS.md, "Assessments at city scale").
 	rows, err := s.query(ctx, `SELECT e.case_id, c.region_code, c.category_code, e.at, e.action, e.to_state, e.data
 		FROM cases c CROSS JOIN case_events e
-		WHERE e.case_id = c.id AND `+where+` AND e.action IN (`+actionList(metricsActions)+`) AND (e.action <> 'comment' OR e.data LIKE '%"co_reporter"%')
+		WHERE e.case_id = c.id AND `+where+` AND e.action IN (`+actionList(metricsActions)+`) AND (e.action <> 'comment' OR `+coReporterComment+`)
 		ORDER BY e.case_id, e.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read case events for metrics: %w", err)
@@ -846,8 +851,7 @@ func (s *Store) namesOf(ctx context.Context, table, col string, keys []any) (map
 	if len(keys) == 0 {
 		return out, nil
 	}
-	marks := strings.TrimSuffix(strings.Repeat("?,", len(keys)), ",")
-	rows, err := s.query(ctx, `SELECT `+col+`, name FROM `+table+` WHERE `+col+` IN (`+marks+`)`, keys...)
+	rows, err := s.query(ctx, `SELECT `+col+`, name FROM `+table+` WHERE `+col+` IN (`+marks(len(keys))+`)`, keys...)
 	if err != nil {
 		return nil, fmt.Errorf("names of %s: %w", table, err)
 	}

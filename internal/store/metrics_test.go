@@ -552,3 +552,27 @@ func TestCaseMetricsClocks(t *testing.T) {
 		checkMetricRate(t, "overdue next week", m.Overdue, rateWant{0, 2, 0})
 	})
 }
+
+// TestCoReporterCommentsMatchExactly: the metrics read a comment as a
+// co-reporter's rating when its data has the key co_reporter, not a key
+// that differs at the _ (LIKE's any-one-character), on both engines.
+func TestCoReporterCommentsMatchExactly(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, s *store.Store, clock *testdb.Clock) {
+		ctx := context.Background()
+		w := mustCaseWorld(t, s)
+		c := w.file(t, w.resident, store.NewCase{Source: civic.SourceResident, Title: "路灯不亮", Description: "小区门口路灯不亮", CategoryCode: "0101"})
+		rating := `{"co_reporter":7,"satisfaction":"satisfied","solved":true}`
+		for _, data := range []string{rating, `{"co-reporter":7,"satisfaction":"satisfied","solved":true}`, `{"coXreporter":7}`} {
+			if _, err := s.ExecForTest(ctx, `INSERT INTO case_events (case_id, at, action, data) VALUES (?, ?, 'comment', ?)`, c.ID, clock.T, data); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.CoReporterCommentsForTest(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0] != rating {
+			t.Errorf("comments read as co-reporters' ratings: %q, want only %s", got, rating)
+		}
+	})
+}
