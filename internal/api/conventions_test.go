@@ -1,11 +1,14 @@
 package api
 
 import (
+	"database/sql"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/civicgrid/civicgrid/internal/civic"
 	"github.com/civicgrid/civicgrid/internal/store"
 	"github.com/civicgrid/civicgrid/internal/testdb"
 )
@@ -61,4 +64,41 @@ func TestHTTPConventions(t *testing.T) {
 			t.Fatalf("missing template: %d %s", r.Status, r.Body)
 		}
 	})
+}
+
+// TestBusyWriteAsksToTryAgain: a write PostgreSQL aborts every time it is
+// tried (here a trigger raising serialization_failure on the audit log,
+// which every write ends with) answers 503 "busy" with Retry-After and a
+// message in the caller's language, and keeps nothing: not an internal
+// error, since the same request is likely to go through a moment later.
+func TestBusyWriteAsksToTryAgain(t *testing.T) {
+	if !slices.Contains(testdb.Engines(t), store.Postgres) {
+		t.Skip("PostgreSQL only: SQLite has no deadlocks (one writer)")
+	}
+	dsn := testdb.DSN(t, store.Postgres)
+	clock := testdb.NewClock()
+	f := mustFixture(t, testdb.MustOpenDSN(t, dsn, clock), clock)
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE FUNCTION busy_for_test() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'busy for test' USING ERRCODE = 'serialization_failure'; END $$;
+		CREATE TRIGGER busy_for_test BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION busy_for_test()`); err != nil {
+		t.Fatal(err)
+	}
+	admin := f.tokens[civic.RoleAdmin]
+	r := f.do("POST", "/api/v1/organisations", admin, map[string]any{"name": "繁忙测试局", "kind": "department", "region_code": codeA1})
+	var body struct {
+		Error struct{ Code, Message string }
+	}
+	r.decode(t, &body)
+	if r.Status != http.StatusServiceUnavailable || r.Header.Get("Retry-After") != "1" || body.Error.Code != "busy" || !strings.Contains(body.Error.Message, "系统繁忙") {
+		t.Fatalf("busy write: %d Retry-After %q %+v", r.Status, r.Header.Get("Retry-After"), body)
+	}
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM organisations WHERE name = '繁忙测试局'`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("the refused write kept %d organisations (%v)", n, err)
+	}
 }

@@ -335,6 +335,8 @@ func StatusOf(code civic.ErrorCode) int {
 		return http.StatusTooManyRequests
 	case civic.EMethod:
 		return http.StatusMethodNotAllowed
+	case civic.EBusy:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }

@@ -18,7 +18,12 @@ const (
 	EUnauthorized ErrorCode = "unauthorized"
 	ETooMany      ErrorCode = "too_many_requests"
 	EMethod       ErrorCode = "method_not_allowed"
-	EInternal     ErrorCode = "internal"
+	// EBusy: the database turned the write away every time it was tried
+	// (PostgreSQL deadlocks or serialization failures, store.write): the
+	// same request is likely to go through in a moment, and nothing of it
+	// was kept.
+	EBusy     ErrorCode = "busy"
+	EInternal ErrorCode = "internal"
 )
 
 // Text is a message in both of the product's languages. Messages are written
@@ -53,7 +58,8 @@ type Error struct {
 	Fields []FieldError
 	Err    error
 	// RetryAfter, for ETooMany, is when the limit lets the caller in
-	// again (0: unknown); the API sends it as Retry-After.
+	// again, for EBusy when to try again (0: unknown); the API sends it
+	// as Retry-After.
 	RetryAfter time.Duration
 }
 
@@ -101,6 +107,14 @@ func NotFound(zh, en string) *Error {
 // Forbidden refuses an action the actor's role does not allow.
 func Forbidden() *Error {
 	return Errorf(EForbidden, "您没有执行此操作的权限", "You are not allowed to do this")
+}
+
+// Busy is the EBusy error for a write the database kept aborting, with
+// err, the last attempt's, for the log; the caller is told to try again
+// in a second.
+func Busy(err error) *Error {
+	e := &Error{Code: EBusy, Msg: T("系统繁忙，本次提交未保存，请稍后重试", "The system is busy and nothing was saved; please try again in a moment"), Err: err}
+	return e.After(time.Second)
 }
 
 // OutOfScope refuses a write that names a record outside the actor's scope.

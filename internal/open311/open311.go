@@ -164,7 +164,7 @@ func (h *Handler) authenticate(r *http.Request, c *call) (civic.Actor, error) {
 	if key != "" {
 		u, err := h.store.TokenUser(ctx, key)
 		if err != nil {
-			if civic.ErrorCodeOf(err) == civic.EInternal {
+			if code := civic.ErrorCodeOf(err); code == civic.EInternal || code == civic.EBusy {
 				return civic.Actor{}, err
 			}
 			return civic.Actor{}, civic.Errorf(civic.EUnauthorized, "api_key 无效或已撤销", "the api_key is invalid or revoked")

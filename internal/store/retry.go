@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/civicgrid/civicgrid/internal/civic"
 )
 
 // A write transaction that PostgreSQL aborts as a deadlock's victim
@@ -105,7 +107,10 @@ func (s *Store) write(ctx context.Context, fn func(tx *Tx) error) error {
 			return err
 		}
 		if n >= s.retry.attempts {
-			return fmt.Errorf("write transaction tried %d times, aborted each time by PostgreSQL (SQLSTATE %s the last): %w", n, code, err)
+			// The user is told to try again (503 with Retry-After), not
+			// shown an internal error: nothing was kept, and the same
+			// request is likely to go through in a moment.
+			return civic.Busy(fmt.Errorf("write transaction tried %d times, aborted each time by PostgreSQL (SQLSTATE %s the last): %w", n, code, err))
 		}
 		// A warning, not information: deadlocks that recur mean two code
 		// paths take the same rows in different orders, which is worth

@@ -186,6 +186,14 @@ func TestWriteRetryLimits(t *testing.T) {
 			if said := err != nil && strings.Contains(err.Error(), "tried 3 times"); said != tc.retried {
 				t.Errorf("err = %v: says it was retried = %t, want %t", err, said, tc.retried)
 			}
+			// Given up, the write asks the user to try again rather than
+			// failing as an internal error.
+			if busy := civic.ErrorCodeOf(err) == civic.EBusy; busy != tc.retried {
+				t.Errorf("err = %v: busy = %t, want %t", err, busy, tc.retried)
+			}
+			if tc.retried && civic.AsError(err).RetryAfter != time.Second {
+				t.Errorf("err = %v: retry after %v, want 1s", err, civic.AsError(err).RetryAfter)
+			}
 			if after := MustRowCounts(t, s); after != before {
 				t.Errorf("rows went from %v to %v: a failed write left something", before, after)
 			}
