@@ -385,7 +385,9 @@ func (h *Web) fail(w http.ResponseWriter, r *http.Request, c *rq, err error) {
 		headKey = "error.forbidden"
 	}
 	p := errorPage{Page: h.base(w, c, headKey, ""), Status: status, Heading: c.T(headKey), Message: e.Msg.In(c.Lang)}
-	if r.Method == http.MethodPost && status < 500 {
+	// A refused form, or one the database was too busy to keep (nothing
+	// of it was saved), offers the way back to send it again.
+	if r.Method == http.MethodPost && (status < 500 || e.Code == civic.EBusy) {
 		p.Back = formPage(r)
 	}
 	sep := "；"
