@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"testing"
 
 	"github.com/civicgrid/civicgrid/internal/civic"
@@ -26,12 +28,15 @@ func TestAnonymousReport(t *testing.T) {
 		t.Fatalf("the anonymous case: %+v %v", cs, err)
 	}
 	// Five per address and window; the sixth is refused with the reason.
-	var last int
+	var last *httptest.ResponseRecorder
 	for i := 0; i < 6; i++ {
 		g := residentForm(mustFormKey(t, v, "/report"), "路灯不亮", "0104")
-		last = v.post("/report", g).Code
+		last = v.post("/report", g)
 	}
-	if last != http.StatusTooManyRequests {
-		t.Fatalf("over the anonymous limit: %d", last)
+	if last.Code != http.StatusTooManyRequests {
+		t.Fatalf("over the anonymous limit: %d", last.Code)
+	}
+	if secs, err := strconv.Atoi(last.Header().Get("Retry-After")); err != nil || secs < 1 {
+		t.Errorf("over the anonymous limit: Retry-After %q", last.Header().Get("Retry-After"))
 	}
 }

@@ -384,6 +384,8 @@ func (h *Web) fail(w http.ResponseWriter, r *http.Request, c *rq, err error) {
 	case http.StatusForbidden:
 		headKey = "error.forbidden"
 	}
+	// A throttled or busy answer says when to come back, as the API's do.
+	auth.SetRetryAfter(w.Header(), e)
 	p := errorPage{Page: h.base(w, c, headKey, ""), Status: status, Heading: c.T(headKey), Message: e.Msg.In(c.Lang)}
 	// A refused form, or one the database was too busy to keep (nothing
 	// of it was saved), offers the way back to send it again.

@@ -57,6 +57,7 @@ func (h *Web) login(w http.ResponseWriter, r *http.Request) {
 			lang = p.AskedLang
 		}
 		p.Error = e.Msg.In(lang)
+		auth.SetRetryAfter(w.Header(), e)
 		h.renderLogin(w, r, status, p)
 		return
 	}

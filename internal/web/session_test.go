@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -55,6 +56,9 @@ func TestLoginThrottleMessage(t *testing.T) {
 	rec := c.post("/login?lang=en", url.Values{"username": {"admin"}, "password": {password}})
 	body := mustStatus(t, rec, http.StatusTooManyRequests)
 	mustContain(t, body, "Too many failed sign-ins")
+	if secs, err := strconv.Atoi(rec.Header().Get("Retry-After")); err != nil || secs < 1 || secs > 3600 {
+		t.Errorf("throttled sign-in: Retry-After %q", rec.Header().Get("Retry-After"))
+	}
 }
 
 func TestSignedOutVisitorsGoToLogin(t *testing.T) {
