@@ -106,6 +106,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	// Group commit at work: cases filed and the shared commits they took.
 	s.metrics.Gauge("civicgrid_intake_cases", "Cases filed through the intake since start.", func() float64 { _, n := s.intake.Stats(); return float64(n) })
 	s.metrics.Gauge("civicgrid_intake_commits", "Shared intake commits since start.", func() float64 { n, _ := s.intake.Stats(); return float64(n) })
+	s.metrics.Gauge("civicgrid_db_write_retries", "Write transactions run again since start after PostgreSQL aborted them (deadlock, serialization failure).", func() float64 { n, _ := cfg.Store.WriteRetries(); return float64(n) })
+	s.metrics.Gauge("civicgrid_db_write_busy", "Writes given up since start after every attempt was aborted (answered 503 busy).", func() float64 { _, n := cfg.Store.WriteRetries(); return float64(n) })
 
 	// Unsafe cross-origin requests from browsers are refused (Go's
 	// Sec-Fetch-Site/Origin check), which protects the cookie session

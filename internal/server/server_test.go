@@ -65,7 +65,8 @@ func TestServerEndpoints(t *testing.T) {
 			t.Fatalf("login page headers: %v", h)
 		}
 		code, body, _ := get("/metrics")
-		if code != 200 || !strings.Contains(body, `civicgrid_http_requests_total{method="GET",route="GET /healthz",status="200"} 1`) || !strings.Contains(body, "civicgrid_up 1") || !strings.Contains(body, "civicgrid_intake_commits 0") {
+		if code != 200 || !strings.Contains(body, `civicgrid_http_requests_total{method="GET",route="GET /healthz",status="200"} 1`) || !strings.Contains(body, "civicgrid_up 1") || !strings.Contains(body, "civicgrid_intake_commits 0") ||
+			!strings.Contains(body, "civicgrid_db_write_retries 0") || !strings.Contains(body, "civicgrid_db_write_busy 0") {
 			t.Fatalf("metrics: %d\n%s", code, body)
 		}
 		// A browser's cross-site POST is refused before it reaches a

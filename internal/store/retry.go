@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -40,6 +41,19 @@ type txRetry struct {
 
 	mu  sync.Mutex
 	rnd *rand.Rand
+
+	// retried counts the attempts run again since start, busy the writes
+	// given up after the last (WriteRetries, for /metrics).
+	retried, busy atomic.Int64
+}
+
+// WriteRetries are the write transactions run again after PostgreSQL
+// aborted them (a deadlock's victim, a serialization failure) since the
+// store opened, and those given up after the last attempt (the users got
+// "busy"). Deadlocks that recur mean two code paths lock rows in different
+// orders: /metrics shows both counts for an operator to watch.
+func (s *Store) WriteRetries() (retried, busy int64) {
+	return s.retry.retried.Load(), s.retry.busy.Load()
 }
 
 // Four attempts a few tens of milliseconds apart: once PostgreSQL has
@@ -110,11 +124,13 @@ func (s *Store) write(ctx context.Context, fn func(tx *Tx) error) error {
 			// The user is told to try again (503 with Retry-After), not
 			// shown an internal error: nothing was kept, and the same
 			// request is likely to go through in a moment.
+			s.retry.busy.Add(1)
 			return civic.Busy(fmt.Errorf("write transaction tried %d times, aborted each time by PostgreSQL (SQLSTATE %s the last): %w", n, code, err))
 		}
 		// A warning, not information: deadlocks that recur mean two code
 		// paths take the same rows in different orders, which is worth
 		// an operator's look even though the retry hides it from users.
+		s.retry.retried.Add(1)
 		s.log.Warn("write transaction aborted by PostgreSQL; trying again", "sqlstate", code, "attempt", n, "err", err)
 		if werr := s.retry.wait(ctx, n); werr != nil {
 			return fmt.Errorf("write transaction aborted by PostgreSQL (SQLSTATE %s) on attempt %d, not retried: %w while waiting (%w)", code, n, werr, err)

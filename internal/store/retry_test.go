@@ -163,6 +163,7 @@ func TestWriteRetryLimits(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := MustRowCounts(t, s)
+			retried0, busy0 := s.WriteRetries()
 			var runs atomic.Int32
 			err := s.WriteForTest(context.Background(), func(exec func(string, ...any) error) error {
 				return tc.fail(exec, runs.Add(1))
@@ -193,6 +194,15 @@ func TestWriteRetryLimits(t *testing.T) {
 			}
 			if tc.retried && civic.AsError(err).RetryAfter != time.Second {
 				t.Errorf("err = %v: retry after %v, want 1s", err, civic.AsError(err).RetryAfter)
+			}
+			// /metrics counts every run again and every write given up.
+			retried, busy := s.WriteRetries()
+			wantBusy := int64(0)
+			if tc.retried {
+				wantBusy = 1
+			}
+			if retried-retried0 != int64(tc.runs-1) || busy-busy0 != wantBusy {
+				t.Errorf("counted %d retries and %d given up, want %d and %d", retried-retried0, busy-busy0, tc.runs-1, wantBusy)
 			}
 			if after := MustRowCounts(t, s); after != before {
 				t.Errorf("rows went from %v to %v: a failed write left something", before, after)
