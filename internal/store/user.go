@@ -170,11 +170,11 @@ func (tx *Tx) checkScopeRefs(ctx context.Context, a civic.Actor, sc civic.Scope)
 	return nil
 }
 
-// CreateUser adds an account.
-func (s *Store) CreateUser(ctx context.Context, a civic.Actor, n NewUser) (civic.User, error) {
-	if err := a.Must(civic.PermUserAdmin); err != nil {
-		return civic.User{}, err
-	}
+// CheckNewUser is what CreateUser finds wrong with n before it looks at
+// the database: a form that must refuse a field of its own (one it could
+// not even read) shows these beside it, so that the user sees every
+// mistake at once rather than one after another.
+func CheckNewUser(n NewUser) []civic.FieldError {
 	n.Username = strings.TrimSpace(n.Username)
 	if n.Lang == "" {
 		n.Lang = "zh"
@@ -186,7 +186,26 @@ func (s *Store) CreateUser(ctx context.Context, a civic.Actor, n NewUser) (civic
 	if fe := civic.ValidatePassword(n.Password); fe != nil {
 		fs = append(fs, *fe)
 	}
-	if len(fs) > 0 {
+	return fs
+}
+
+// CheckAccount is what UpdateUser finds wrong with an account's new
+// name, role, scope, phone and language before it looks at the database
+// (CheckNewUser's counterpart for the edit form).
+func CheckAccount(displayName string, role civic.Role, scope civic.Scope, phone, lang string) []civic.FieldError {
+	return append(validateAccount(displayName, role, scope, strings.TrimSpace(phone), lang), scopeFitsRole(role, scope)...)
+}
+
+// CreateUser adds an account.
+func (s *Store) CreateUser(ctx context.Context, a civic.Actor, n NewUser) (civic.User, error) {
+	if err := a.Must(civic.PermUserAdmin); err != nil {
+		return civic.User{}, err
+	}
+	n.Username = strings.TrimSpace(n.Username)
+	if n.Lang == "" {
+		n.Lang = "zh"
+	}
+	if fs := CheckNewUser(n); len(fs) > 0 {
 		return civic.User{}, civic.Invalid(fs...)
 	}
 	hash, err := s.hashPassword(n.Password)

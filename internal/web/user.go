@@ -132,6 +132,19 @@ func (f userForm) scope() (civic.Scope, *civic.FieldError) {
 	return sc, nil
 }
 
+// withField is fe, which the form found itself, with the store's reasons
+// for the other fields, so that one unreadable field does not hide them;
+// the store's words on fe's own field give way to fe's.
+func withField(fe civic.FieldError, rest []civic.FieldError) []civic.FieldError {
+	out := []civic.FieldError{fe}
+	for _, r := range rest {
+		if r.Field != fe.Field {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 func (h *Web) newUser(w http.ResponseWriter, r *http.Request, c *rq) error {
 	p, err := h.userFormPage(w, r, c, userForm{Role: string(civic.RoleGridWorker), ScopeCode: c.Actor.Scope.RegionCode, Lang: "zh"})
 	if err != nil {
@@ -147,13 +160,14 @@ func (h *Web) createUser(w http.ResponseWriter, r *http.Request, c *rq) error {
 	}
 	f := readUserForm(r)
 	sc, fe := f.scope()
+	n := store.NewUser{Username: f.Username, DisplayName: f.DisplayName,
+		Password: r.PostFormValue("password"), Role: civic.Role(f.Role), Scope: sc, Phone: f.Phone, Lang: f.Lang}
 	var u civic.User
 	var err error
 	if fe != nil {
-		err = civic.Invalid(*fe)
+		err = civic.Invalid(withField(*fe, store.CheckNewUser(n))...)
 	} else {
-		u, err = h.store.CreateUser(r.Context(), c.Actor, store.NewUser{Username: f.Username, DisplayName: f.DisplayName,
-			Password: r.PostFormValue("password"), Role: civic.Role(f.Role), Scope: sc, Phone: f.Phone, Lang: f.Lang})
+		u, err = h.store.CreateUser(r.Context(), c.Actor, n)
 	}
 	if err == nil {
 		h.flash(w, "flash.saved")
@@ -221,10 +235,10 @@ func (h *Web) updateUser(w http.ResponseWriter, r *http.Request, c *rq) error {
 	f := readUserForm(r)
 	f.ID, f.Username = id, cur.Username
 	sc, fe := f.scope()
-	if fe != nil {
-		return h.refuseUserForm(w, r, c, f, civic.Invalid(*fe), false)
-	}
 	role := civic.Role(f.Role)
+	if fe != nil {
+		return h.refuseUserForm(w, r, c, f, civic.Invalid(withField(*fe, store.CheckAccount(f.DisplayName, role, sc, f.Phone, f.Lang))...), false)
+	}
 	_, err = h.store.UpdateUser(r.Context(), c.Actor, id, store.UserUpdate{DisplayName: &f.DisplayName, Role: &role, Scope: &sc,
 		Phone: &f.Phone, IdentityChecked: &f.IdentityChecked, Disabled: &f.Disabled, Lang: &f.Lang})
 	if err != nil {

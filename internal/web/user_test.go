@@ -25,6 +25,12 @@ func TestUsersCreateEditReset(t *testing.T) {
 	body := mustStatus(t, c.post("/users/new", bad), http.StatusUnprocessableEntity)
 	mustContain(t, body, "用户名长度应为3到32个字符", "密码至少8位", `value="新同事"`, `aria-describedby="username-err"`)
 
+	// A tampered organisation (not a number) is refused beside every
+	// other mistake, not instead of them, on the new form and the edit one.
+	bad.Set("scope_org_id", "abc")
+	body = mustStatus(t, c.post("/users/new", bad), http.StatusUnprocessableEntity)
+	mustContain(t, body, "请选择组织", "用户名长度应为3到32个字符", "密码至少8位", `aria-describedby="scope_org_id-err"`)
+
 	good := url.Values{"username": {"comm1"}, "display_name": {"新同事"}, "password": {"long-enough-1"}, "role": {"community_staff"},
 		"scope_code": {commA}, "lang": {"en"}, "phone": {"13700000000"}}
 	rec := c.post("/users/new", good)
@@ -35,6 +41,9 @@ func TestUsersCreateEditReset(t *testing.T) {
 	// The new user signs in.
 	nc := f.client(t)
 	mustStatus(t, nc.post("/login", url.Values{"username": {"comm1"}, "password": {"long-enough-1"}}), http.StatusSeeOther)
+
+	body = mustStatus(t, c.post(edit, url.Values{"display_name": {""}, "role": {"community_staff"}, "scope_code": {commA}, "scope_org_id": {"-3"}, "lang": {"en"}}), http.StatusUnprocessableEntity)
+	mustContain(t, body, "请选择组织", "姓名不能为空且不超过50字")
 
 	// Disabling ends the session at once.
 	upd := url.Values{"display_name": {"新同事"}, "role": {"community_staff"}, "scope_code": {commA}, "lang": {"en"}, "disabled": {"1"}}
