@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -111,8 +112,11 @@ func writeSheet(f *excelize.File, name string, t Table) error {
 		out := make([]any, len(row))
 		for j, v := range row {
 			out[j] = v
-			if p, ok := v.(Percent); ok {
-				out[j] = excelize.Cell{StyleID: pct, Value: float64(p)}
+			switch v := v.(type) {
+			case Percent:
+				out[j] = excelize.Cell{StyleID: pct, Value: float64(v)}
+			case string:
+				out[j] = fitCell(v)
 			}
 		}
 		if err := sw.SetRow(cell, out); err != nil {
@@ -129,6 +133,21 @@ func writeSheet(f *excelize.File, name string, t Table) error {
 		}
 	}
 	return nil
+}
+
+// cutMark ends a text cut to fit a cell, in both languages since the
+// reader's is not known here.
+const cutMark = "……（超出Excel单元格上限，已截断 / cut at Excel's cell limit）"
+
+// fitCell is s, or, past Excel's MaxCell characters (which excelize
+// would cut without a word), its start and cutMark in MaxCell: a reader
+// sees the text was cut instead of taking it for whole.
+func fitCell(s string) string {
+	if len(s) <= MaxCell || utf8.RuneCountInString(s) <= MaxCell {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:MaxCell-utf8.RuneCountInString(cutMark)]) + cutMark
 }
 
 // Read returns the first sheet's rows as strings, for tests and imports.
