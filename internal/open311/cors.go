@@ -52,9 +52,9 @@ func CORS(origins []string, trusted, next http.Handler) http.Handler {
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
-		// Retry-After (a rate limit) and Allow (a 405) are for the app to
-		// read too.
-		h.Set("Access-Control-Expose-Headers", "Retry-After, Allow")
+		// Retry-After (a rate limit), Allow (a 405) and the list's paging
+		// (Link, X-Total-Count) are for the app to read too.
+		h.Set("Access-Control-Expose-Headers", "Retry-After, Allow, Link, X-Total-Count")
 		r = r.Clone(r.Context())
 		r.Header.Del("Cookie")
 		trusted.ServeHTTP(w, r)

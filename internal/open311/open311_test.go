@@ -999,6 +999,21 @@ func TestOpen311Paging(t *testing.T) {
 				t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
 			}
 		}
+		// The list says how many it holds and where the next page is,
+		// without repeating the key; the last page names none.
+		for _, tc := range []struct{ query, total, next string }{
+			{"&page_size=3&service_code=0101", "4", `</open311/v2/requests.json?page=2&page_size=3&service_code=0101>; rel="next"`},
+			{"&page=2&page_size=3", "7", `</open311/v2/requests.json?page=3&page_size=3>; rel="next"`},
+			{"&page=3&page_size=3", "7", ""},
+			{"", "7", ""},
+			{"&service_request_id=" + strings.Join(want[:5], ",") + "&page_size=2", "5",
+				`</open311/v2/requests.json?page=2&page_size=2&service_request_id=` + url.QueryEscape(strings.Join(want[:5], ",")) + `>; rel="next"`},
+		} {
+			r := e.get("/open311/v2/requests.json?api_key=" + e.op + tc.query)
+			if r.Status != 200 || r.Header.Get("X-Total-Count") != tc.total || r.Header.Get("Link") != tc.next {
+				t.Errorf("%s: %d X-Total-Count %q Link %q, want %s and %q", tc.query, r.Status, r.Header.Get("X-Total-Count"), r.Header.Get("Link"), tc.total, tc.next)
+			}
+		}
 		// An empty page is the specification's empty list.
 		if r := e.get("/open311/v2/requests.xml?page=9&api_key=" + e.op); r.Status != 200 || !strings.Contains(r.Body, "<service_requests></service_requests>") {
 			t.Errorf("empty page in XML: %d %s", r.Status, r.Body)

@@ -363,6 +363,7 @@ func (h *Handler) listRequests(w http.ResponseWriter, r *http.Request, c *call) 
 		return err
 	}
 	var cases []civic.Case
+	var total int
 	if ids := splitList(q.Get("service_request_id")); len(ids) > 0 {
 		if len(ids) > maxRefs {
 			return invalidParam("service_request_id", "一次最多查询%d个", "at most %d at once", maxRefs)
@@ -372,6 +373,7 @@ func (h *Handler) listRequests(w http.ResponseWriter, r *http.Request, c *call) 
 		}
 		// Paged too, so that a client reading pages until one comes back
 		// short stops here as well.
+		total = len(cases)
 		cases = cases[min(page.Offset, len(cases)):min(page.Offset+page.Limit, len(cases))]
 	} else {
 		f, err := listFilter(q, h.store.Now())
@@ -379,11 +381,30 @@ func (h *Handler) listRequests(w http.ResponseWriter, r *http.Request, c *call) 
 			return err
 		}
 		f.Page = page
-		if cases, _, err = h.store.ListCases(ctx, act, f); err != nil {
+		if cases, total, err = h.store.ListCases(ctx, act, f); err != nil {
 			return err
 		}
 	}
+	pageHeaders(w.Header(), r.URL, page, total)
 	return h.writeRequests(w, r, c, act, cases, http.StatusOK)
+}
+
+// pageHeaders tells a client how many requests the list holds
+// (X-Total-Count) and, while pages remain, where the next one is (Link,
+// rel="next", RFC 8288): the same query with page one further and without
+// api_key, which a header should not repeat (proxies log headers); the
+// client sends its key again as it did.
+func pageHeaders(h http.Header, u *url.URL, page store.Page, total int) {
+	h.Set("X-Total-Count", strconv.Itoa(total))
+	next := page.Offset/page.Limit + 2
+	if page.Offset+page.Limit >= total || next > maxPage {
+		return
+	}
+	q := u.Query()
+	q.Del("api_key")
+	q.Set("page", strconv.Itoa(next))
+	q.Set("page_size", strconv.Itoa(page.Limit))
+	h.Set("Link", "<"+u.Path+"?"+q.Encode()+`>; rel="next"`)
 }
 
 // pageParams reads page (from 1) and page_size (1 to 1000, by default
