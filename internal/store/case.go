@@ -142,13 +142,8 @@ func caseScopeClause(a civic.Actor) (string, []any) {
 // cases by their scope only: a co-reporter's view is a resident's (public
 // events, no actions), and staff would read it with their own powers.
 func extraAccess(ctx context.Context, q querier, id int64, a civic.Actor) (bool, error) {
-	if ok, err := summoned(ctx, q, id, a); err != nil || ok {
-		return ok, err
-	}
-	if a.Can(civic.PermCaseRead) {
-		return false, nil
-	}
-	return coReporter(ctx, q, id, a)
+	ok, err := extraAccessAmong(ctx, q, []any{id}, a)
+	return ok[id], err
 }
 
 // maskCase hides what the viewer may not see: reporters' phones from
@@ -525,7 +520,7 @@ func (s *Store) GetCases(ctx context.Context, a civic.Actor, ids []int64) ([]civ
 			others = append(others, c.ID)
 		}
 	}
-	extra, err := s.extraAccessAmong(ctx, others, a)
+	extra, err := extraAccessAmong(ctx, s, others, a)
 	if err != nil {
 		return nil, err
 	}
@@ -545,10 +540,10 @@ func (s *Store) GetCases(ctx context.Context, a civic.Actor, ids []int64) ([]civ
 	return out, nil
 }
 
-// extraAccessAmong is extraAccess for several cases, one query for each
-// kind of access: the IDs among ids that the actor sees beyond
+// extraAccessAmong is extraAccess for several cases at once, one query
+// for each kind of access: the IDs among ids that the actor sees beyond
 // caseVisible.
-func (s *Store) extraAccessAmong(ctx context.Context, ids []any, a civic.Actor) (map[int64]bool, error) {
+func extraAccessAmong(ctx context.Context, q querier, ids []any, a civic.Actor) (map[int64]bool, error) {
 	out := map[int64]bool{}
 	if len(ids) == 0 {
 		return out, nil
@@ -556,14 +551,14 @@ func (s *Store) extraAccessAmong(ctx context.Context, ids []any, a civic.Actor) 
 	in := ` AND case_id IN (` + marks(len(ids)) + `)`
 	var found []int64
 	if a.Scope.OrgID != 0 {
-		summoned, err := s.idList(ctx, `SELECT case_id FROM case_whistles WHERE org_id = ?`+in, append([]any{a.Scope.OrgID}, ids...)...)
+		summoned, err := idsOf(ctx, q, `SELECT case_id FROM case_whistles WHERE org_id = ?`+in, append([]any{a.Scope.OrgID}, ids...)...)
 		if err != nil {
 			return nil, fmt.Errorf("look up summons: %w", err)
 		}
 		found = append(found, summoned...)
 	}
 	if !a.Can(civic.PermCaseRead) && a.UserID != 0 {
-		joined, err := s.idList(ctx, `SELECT case_id FROM case_reporters WHERE user_id = ?`+in, append([]any{a.UserID}, ids...)...)
+		joined, err := idsOf(ctx, q, `SELECT case_id FROM case_reporters WHERE user_id = ?`+in, append([]any{a.UserID}, ids...)...)
 		if err != nil {
 			return nil, fmt.Errorf("look up co-reporters: %w", err)
 		}

@@ -207,7 +207,13 @@ func (s *Store) accountPeople(ctx context.Context, a civic.Actor) ([]int64, erro
 }
 
 func (s *Store) idList(ctx context.Context, q string, args ...any) ([]int64, error) {
-	rows, err := s.query(ctx, q, args...)
+	return idsOf(ctx, s, q, args...)
+}
+
+// idsOf is the IDs a query of one column returns, read through q (the
+// store or a transaction).
+func idsOf(ctx context.Context, q querier, query string, args ...any) ([]int64, error) {
+	rows, err := q.query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read ids: %w", err)
 	}
