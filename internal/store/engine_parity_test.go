@@ -70,14 +70,21 @@ func TestTextColumnsCompareBytes(t *testing.T) {
 				AND a.atttypid IN ('text'::regtype, 'varchar'::regtype, 'bpchar'::regtype)
 				AND a.attcollation <> (SELECT k.oid FROM pg_collation k WHERE k.collname = 'C' AND k.collnamespace = 'pg_catalog'::regnamespace)`
 		}
-		var cols string
-		if err := s.QueryRowForTest(context.Background(), q).Scan(&cols); err != nil {
-			t.Fatal(err)
-		}
-		if cols != "" {
-			t.Errorf("text columns that do not compare by bytes (declare them TEXT COLLATE \"C\" on PostgreSQL): %s", cols)
-		}
+		mustNoColumns(t, s, q, `text columns that do not compare by bytes (declare them TEXT COLLATE "C" on PostgreSQL)`)
 	})
+}
+
+// mustNoColumns fails the test with what, naming the columns q lists (one
+// text of them, empty for none).
+func mustNoColumns(t *testing.T, s *store.Store, q, what string) {
+	t.Helper()
+	var cols string
+	if err := s.QueryRowForTest(context.Background(), q).Scan(&cols); err != nil {
+		t.Fatal(err)
+	}
+	if cols != "" {
+		t.Errorf("%s: %s", what, cols)
+	}
 }
 
 // TestTimeColumnsHaveZone keeps PostgreSQL's time columns to timestamptz
@@ -91,17 +98,10 @@ func TestTimeColumnsHaveZone(t *testing.T) {
 	if !slices.Contains(testdb.Engines(t), store.Postgres) {
 		t.Skip("PostgreSQL only: SQLite has no time types with or without a zone")
 	}
-	s := testdb.MustOpen(t, store.Postgres, nil)
-	var cols string
-	err := s.QueryRowForTest(context.Background(), `SELECT COALESCE(string_agg(table_name || '.' || column_name, ', ' ORDER BY table_name, column_name), '')
+	mustNoColumns(t, testdb.MustOpen(t, store.Postgres, nil), `SELECT COALESCE(string_agg(table_name || '.' || column_name, ', ' ORDER BY table_name, column_name), '')
 		FROM information_schema.columns
-		WHERE table_schema = current_schema() AND data_type IN ('timestamp without time zone', 'time without time zone')`).Scan(&cols)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cols != "" {
-		t.Errorf("time columns without a time zone (declare them TIMESTAMPTZ): %s", cols)
-	}
+		WHERE table_schema = current_schema() AND data_type IN ('timestamp without time zone', 'time without time zone')`,
+		"time columns without a time zone (declare them TIMESTAMPTZ)")
 }
 
 // TestMigrationGivesActiveSinceAZone migrates a database from before 0043,
