@@ -273,7 +273,9 @@ func (f *failure) Error() string { return f.en + ": " + f.err.Error() }
 func (f *failure) Unwrap() error { return f.err }
 
 // failed wraps err with what was being done, in both languages; both
-// formats take the same arguments.
+// formats take the same arguments (TestFailedFormatsAgree). A file's
+// name is left to err: the *fs.PathError of a failed open or write names
+// it, in English and (pathText) in Chinese.
 func failed(err error, zh, en string, a ...any) error {
 	return &failure{zh: fmt.Sprintf(zh, a...), en: fmt.Sprintf(en, a...), err: err}
 }

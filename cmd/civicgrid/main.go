@@ -75,7 +75,7 @@ func commands() []command {
 		{"triage train", "--data FILE.csv --out MODEL [--extra SCHEME.csv]", "训练文本分类模型", "train the text classifier"},
 		{"triage classify", "--model MODEL", "为标准输入的每一行分类", "classify lines of standard input"},
 		{"triage eval", "--train TRAIN.csv --test TEST.csv [--extra SCHEME.csv]", "训练、测试，输出各分类的指标", "train, test, print per-class figures"},
-		{"triage cv", "--data FILE.csv [--folds 5] [--extra SCHEME.csv]", "分层交叉验证", "stratified cross-validation"},
+		{"triage cv", "--data FILE.csv [--folds 5] [--partitions 1] [--extra SCHEME.csv]", "分层交叉验证（--partitions N：N种分法取平均）", "stratified cross-validation (--partitions N: mean over N splits)"},
 		{"bench startup", "[--runs N]", "测量启动时间（开发者工具，输出为英文）", "measure start-up times (a developer tool)"},
 		{"version", "", "显示版本", "print the version"},
 	}

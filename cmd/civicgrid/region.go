@@ -22,7 +22,7 @@ func cmdImport(ctx context.Context, args []string, env Env) error {
 	}
 	data, err := os.ReadFile(fs.Arg(0))
 	if err != nil {
-		return failed(err, "读取区划文件", "read %s", fs.Arg(0))
+		return failed(err, "读取区划文件", "read the regions file")
 	}
 	feats, err := store.ParseRegionFile(data)
 	if err != nil {
@@ -66,7 +66,7 @@ func cmdExport(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	if err := os.WriteFile(*out, append(b, '\n'), 0o644); err != nil {
-		return failed(err, "写入导出文件", "write %s", *out)
+		return failed(err, "写入导出文件", "write the export")
 	}
 	return nil
 }

@@ -248,7 +248,7 @@ func warnUnseen(env Env, tr, te []triage.Example) {
 func readExamples(env Env, path, extra string) ([]triage.Example, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, failed(err, "打开样本文件", "open %s", path)
+		return nil, failed(err, "打开样本文件", "open the examples")
 	}
 	defer f.Close()
 	ex, err := triage.ReadCSV(f)
@@ -283,7 +283,7 @@ func readExtra(path string, ex []triage.Example) ([]triage.Example, error) {
 	}
 	g, err := os.Open(path)
 	if err != nil {
-		return nil, failed(err, "打开分类体系文件", "open %s", path)
+		return nil, failed(err, "打开分类体系文件", "open the category scheme")
 	}
 	defer g.Close()
 	more, err := triage.ReadTaxonomy(g)
