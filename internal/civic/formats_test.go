@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 // TestBilingualFormatsAgree reads every Go file of the module and checks
@@ -92,6 +93,9 @@ func TestBilingualFormatsAgree(t *testing.T) {
 				return true
 			}
 			calls++
+			if !strings.ContainsFunc(zh, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+				t.Errorf("%s: the Chinese %q has no Chinese", fset.Position(call.Pos()), zh)
+			}
 			args := len(call.Args) - i - 2
 			for _, format := range []string{zh, en} {
 				if want, ok := argsTaken(format); ok && want != args || !ok && want > args {
