@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // normalise folds full-width forms to ASCII and lower-cases, so that "ＡＢＣ１"
@@ -29,50 +30,59 @@ func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
 // grams calls fn with every feature of s: Han character n-grams of length
 // 1..maxN within runs of Han text, and whole words of letters or digits
 // (digits collapsed to their length, since "3栋" and "5栋" say the same).
-func grams(s string, maxN int, fn func(string)) {
-	runes := []rune(normalise(s))
-	var han []rune
+// A feature is passed as its UTF-8 bytes, valid only during the call: a
+// lookup m[string(g)] costs no allocation, which at classification is
+// most of the work.
+func grams(s string, maxN int, fn func(g []byte)) {
+	var han []byte // the run of Han text, UTF-8
+	var offs []int // where each of its characters starts, and its end
 	flushHan := func() {
-		for i := range han {
-			for n := 1; n <= maxN && i+n <= len(han); n++ {
-				fn(string(han[i : i+n]))
+		offs = append(offs, len(han))
+		for i := 0; i+1 < len(offs); i++ {
+			for n := 1; n <= maxN && i+n < len(offs); n++ {
+				fn(han[offs[i]:offs[i+n]])
 			}
 		}
-		han = han[:0]
+		han, offs = han[:0], offs[:0]
 	}
-	var word []rune
+	var word []byte
+	runes, allDigits := 0, true
 	flushWord := func() {
 		if len(word) == 0 {
 			return
 		}
-		allDigits := true
-		for _, r := range word {
-			if !unicode.IsDigit(r) {
-				allDigits = false
-				break
+		if allDigits {
+			word = append(word[:0], '#')
+			for range min(runes, 6) {
+				word = append(word, '9')
 			}
 		}
-		if allDigits {
-			fn("#" + strings.Repeat("9", min(len(word), 6)))
-		} else {
-			fn(string(word))
-		}
-		word = word[:0]
+		fn(word)
+		word, runes, allDigits = word[:0], 0, true
 	}
-	for _, r := range runes {
+	for _, r := range normalise(s) {
 		switch {
 		case isHan(r):
 			flushWord()
-			han = append(han, r)
+			offs = append(offs, len(han))
+			han = utf8.AppendRune(han, r)
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			flushHan()
-			word = append(word, r)
+			if len(offs) > 0 {
+				flushHan()
+			}
+			allDigits = allDigits && unicode.IsDigit(r)
+			runes++
+			word = utf8.AppendRune(word, r)
 		default:
-			flushHan()
+			if len(offs) > 0 {
+				flushHan()
+			}
 			flushWord()
 		}
 	}
-	flushHan()
+	if len(offs) > 0 {
+		flushHan()
+	}
 	flushWord()
 }
 
@@ -99,15 +109,16 @@ type Vocabulary struct {
 }
 
 // buildVocabulary keeps features seen in at least minDF documents.
-func buildVocabulary(docs []string, maxN, minDF int) *Vocabulary {
+func buildVocabulary(docs []document, maxN, minDF int) *Vocabulary {
 	df := map[string]int{}
 	seen := map[string]bool{}
 	for _, d := range docs {
 		clear(seen)
-		grams(d, maxN, func(g string) {
-			if !seen[g] {
-				seen[g] = true
-				df[g]++
+		d.features(maxN, func(space string, g []byte) {
+			key := space + string(g)
+			if !seen[key] {
+				seen[key] = true
+				df[key]++
 			}
 		})
 	}
@@ -130,10 +141,15 @@ func buildVocabulary(docs []string, maxN, minDF int) *Vocabulary {
 // vector is the L2-normalised TF-IDF vector of a document, with sublinear
 // term frequency (1 + log tf) so that a word repeated ten times does not
 // outweigh ten different words.
-func (v *Vocabulary) vector(doc string) sparse {
+func (v *Vocabulary) vector(d document) sparse {
 	tf := map[int32]float64{}
-	grams(doc, v.MaxN, func(g string) {
-		if i, ok := v.Index[g]; ok {
+	var key []byte
+	d.features(v.MaxN, func(space string, g []byte) {
+		if space != "" {
+			key = append(append(key[:0], space...), g...)
+			g = key
+		}
+		if i, ok := v.Index[string(g)]; ok {
 			tf[i]++
 		}
 	})

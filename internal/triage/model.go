@@ -17,13 +17,60 @@ type Example struct {
 	Title, Text, Label string
 }
 
-// doc is what the model reads of an example: the title counts twice, since
-// a resident's title usually names the matter in a few words.
-func doc(title, text string) string {
+// document is what the model reads of a message. Its body is the title
+// twice, since a resident's title usually names the matter in a few words,
+// then the text. Its head is read again as features of their own (a
+// namespace, space): the title, counted Params.TitleSpace times, or for a
+// message without one the first Params.LeadSpace characters of its text,
+// counted once. In its own namespace a word of the head weighs apart from
+// the same word further on: what a message opens with names its matter
+// more often than what it goes on to say.
+type document struct {
+	body, head, space string
+	times             int
+}
+
+// Namespaces of the head's features: a feature is a character n-gram or a
+// lower-cased word of letters and digits, so neither "T:" nor "L:" can
+// begin one.
+const (
+	titleSpace = "T:"
+	leadSpace  = "L:"
+)
+
+func (p Params) document(title, text string) document {
 	if title == "" {
-		return text
+		d := document{body: text}
+		if p.LeadSpace > 0 {
+			d.head, d.space, d.times = leading(text, p.LeadSpace), leadSpace, 1
+		}
+		return d
 	}
-	return title + "。" + title + "。" + text
+	return document{body: title + "。" + title + "。" + text, head: title, space: titleSpace, times: p.TitleSpace}
+}
+
+// leading is the first n characters of s.
+func leading(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
+}
+
+// features calls fn with every feature of d, as often as it occurs: its
+// namespace ("" for the body's) and the feature as grams passes it.
+func (d document) features(maxN int, fn func(space string, g []byte)) {
+	grams(d.body, maxN, func(g []byte) { fn("", g) })
+	if d.times == 0 || d.head == "" {
+		return
+	}
+	in := func(g []byte) { fn(d.space, g) }
+	for range d.times {
+		grams(d.head, maxN, in)
+	}
 }
 
 // Params are the training choices, picked by cross-validation on the
@@ -47,12 +94,18 @@ type Params struct {
 	// Balance raises the cost of a label's own examples by up to this
 	// factor the rarer the label is (0 or 1: equal costs).
 	Balance float64 `json:"balance"`
-	Seed    uint64  `json:"seed"`
+	// TitleSpace counts a title's features this many times more in a
+	// namespace of their own, and LeadSpace puts the first so many
+	// characters of a message without a title in another (document);
+	// 0 turns either off, as in models trained before they were.
+	TitleSpace int    `json:"title_space,omitempty"`
+	LeadSpace  int    `json:"lead_space,omitempty"`
+	Seed       uint64 `json:"seed"`
 }
 
 // DefaultParams are the cross-validated defaults.
 var DefaultParams = Params{MaxN: 3, MinDF: 2, C: 1, Epochs: 50, Folds: 3, Seed: 1, NB: 0.1, Balance: 3,
-	Weightings: []string{"nb", "rf", "df"}}
+	Weightings: []string{"nb", "rf", "df"}, TitleSpace: 2, LeadSpace: 150}
 
 // Model is a trained classifier.
 type Model struct {
@@ -92,9 +145,9 @@ func TrainContext(ctx context.Context, examples []Example, p Params) (*Model, er
 	if err := stopped(ctx); err != nil {
 		return nil, err
 	}
-	docs := make([]string, len(examples))
+	docs := make([]document, len(examples))
 	for i, e := range examples {
-		docs[i] = doc(e.Title, e.Text)
+		docs[i] = p.document(e.Title, e.Text)
 	}
 	m := &Model{Params: p, Labels: labels, Vocab: buildVocabulary(docs, p.MaxN, p.MinDF), Trained: len(examples)}
 	xs, err := vectors(ctx, m.Vocab, docs)
@@ -200,7 +253,7 @@ func (w *workers) wait(ctx context.Context) error {
 	return stopped(ctx)
 }
 
-func vectors(ctx context.Context, v *Vocabulary, docs []string) ([]sparse, error) {
+func vectors(ctx context.Context, v *Vocabulary, docs []document) ([]sparse, error) {
 	xs := make([]sparse, len(docs))
 	var ws workers
 	const n = 2
@@ -320,7 +373,7 @@ func crossDecisions(ctx context.Context, examples []Example, labels []string, y 
 			continue
 		}
 		for _, i := range test {
-			d := sub.decisions(doc(examples[i].Title, examples[i].Text))
+			d := sub.decisions(q.document(examples[i].Title, examples[i].Text))
 			// Map the sub-model's labels onto the full set.
 			row := make([]float64, len(labels))
 			for j := range row {
@@ -348,7 +401,7 @@ func HeldOutTemperature(m *Model, test []Example) float64 {
 		if j == len(m.Labels) || m.Labels[j] != e.Label {
 			continue
 		}
-		dec = append(dec, m.decisions(doc(e.Title, e.Text)))
+		dec = append(dec, m.decisions(m.Params.document(e.Title, e.Text)))
 		y = append(y, j)
 	}
 	if len(dec) == 0 {
@@ -461,8 +514,8 @@ func logSoftmax(d []float64, t float64) []float64 {
 }
 
 // decisions are the per-label SVM scores of a document.
-func (m *Model) decisions(document string) []float64 {
-	x := m.Vocab.vector(document)
+func (m *Model) decisions(d document) []float64 {
+	x := m.Vocab.vector(d)
 	dim := len(m.Vocab.IDF)
 	out := make([]float64, len(m.Labels))
 	for c, w := range m.Weights {
@@ -477,7 +530,7 @@ func (m *Model) decisions(document string) []float64 {
 
 // Classify returns every label with its probability, most likely first.
 func (m *Model) Classify(title, text string) []Prediction {
-	p := softmax(m.decisions(doc(title, text)), m.Temperature)
+	p := softmax(m.decisions(m.Params.document(title, text)), m.Temperature)
 	out := make([]Prediction, len(p))
 	for i, x := range p {
 		out[i] = Prediction{Label: m.Labels[i], Prob: x}

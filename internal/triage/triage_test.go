@@ -321,3 +321,38 @@ func TestReadCSVEncodings(t *testing.T) {
 		t.Errorf("neither UTF-8 nor GB18030: %v", err)
 	}
 }
+
+// TestDocumentHead: a title is read again, TitleSpace times, as features
+// of its own namespace; a message without one has its first LeadSpace
+// characters read so instead, once; a model whose parameters name neither
+// (one saved before they were) reads a message as it always did.
+func TestDocumentHead(t *testing.T) {
+	count := func(d document) map[string]int {
+		n := map[string]int{}
+		d.features(DefaultParams.MaxN, func(space string, g []byte) { n[space+string(g)]++ })
+		return n
+	}
+	p := DefaultParams
+	p.TitleSpace, p.LeadSpace = 2, 4
+	titled := count(p.document("路灯不亮", "小区门口的路灯坏了三天"))
+	if titled["T:路灯"] != 2 || titled["路灯"] != 3 || titled["L:小区"] != 0 {
+		t.Errorf("titled: T:路灯 %d (want 2), 路灯 %d (want 3), L:小区 %d (want 0)", titled["T:路灯"], titled["路灯"], titled["L:小区"])
+	}
+	bare := count(p.document("", "小区门口的路灯坏了三天"))
+	if bare["L:小区门"] != 1 || bare["L:门口"] != 1 || bare["L:口的"] != 0 || bare["T:小区"] != 0 {
+		t.Errorf("without a title: L:小区门 %d, L:门口 %d (want 1 each), L:口的 %d, T:小区 %d (want 0 each)",
+			bare["L:小区门"], bare["L:门口"], bare["L:口的"], bare["T:小区"])
+	}
+	if got := leading("ab路灯", 3); got != "ab路" {
+		t.Errorf("leading 3 of ab路灯: %q", got)
+	}
+	var before Params
+	if err := json.Unmarshal([]byte(`{"max_n":3,"min_df":2,"c":1}`), &before); err != nil {
+		t.Fatal(err)
+	}
+	for g := range count(before.document("路灯不亮", "路灯坏了")) {
+		if strings.Contains(g, ":") {
+			t.Errorf("a model saved before the namespaces reads %q", g)
+		}
+	}
+}
