@@ -6,10 +6,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/civicgrid/civicgrid/internal/web"
 )
 
 // chromiumPath finds the browser for end-to-end tests. With
@@ -17,12 +20,21 @@ import (
 // fails the test instead of skipping it.
 func chromiumPath(t *testing.T) string {
 	t.Helper()
-	if p := os.Getenv("CIVICGRID_CHROMIUM"); p != "" {
+	found := func(p string) string {
+		// Without the front-end libraries the pages load but nothing
+		// live happens, and a test would wait minutes for what never
+		// comes.
+		if missing := web.VendorMissing(); len(missing) > 0 {
+			t.Fatalf("the test binary has no web assets (%s): run scripts/assets.sh first, as scripts/test.sh does", strings.Join(missing, ", "))
+		}
 		return p
+	}
+	if p := os.Getenv("CIVICGRID_CHROMIUM"); p != "" {
+		return found(p)
 	}
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
-			return p
+			return found(p)
 		}
 	}
 	if os.Getenv("CIVICGRID_REQUIRE_BROWSER") == "1" {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/civicgrid/civicgrid/internal/auth"
@@ -22,6 +23,23 @@ import (
 //
 //go:embed static
 var staticFS embed.FS
+
+// vendorFiles are what scripts/assets.sh writes, one per library.
+var vendorFiles = []string{"static/vendor/htmx.min.js", "static/vendor/echarts.min.js", "static/vendor/leaflet/leaflet.js"}
+
+// VendorMissing names the front-end libraries this binary was built
+// without (scripts/assets.sh was not run before go build). Pages still
+// work without them, as forms and links, but maps, charts and every
+// live update (suggestions as one types, tables that refresh) do not.
+func VendorMissing() []string {
+	var out []string
+	for _, f := range vendorFiles {
+		if _, err := fs.Stat(staticFS, f); err != nil {
+			out = append(out, f)
+		}
+	}
+	return out
+}
 
 // An explicit glob, unlike a directory pattern, also embeds the "_" fragment
 // files.
@@ -73,6 +91,10 @@ func New(cfg Config) (*Web, error) {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
+	}
+	if missing := VendorMissing(); len(missing) > 0 {
+		cfg.Log.Warn("web assets missing from this build: run scripts/assets.sh, then go build again; maps, charts and live updates will not work",
+			"missing", strings.Join(missing, ", "))
 	}
 	if cfg.Locator == nil {
 		cfg.Locator = cfg.Store.NewLocator(time.Minute)
