@@ -67,10 +67,11 @@ func (d document) features(maxN int, fn func(space string, g []byte)) {
 	if d.times == 0 || d.head == "" {
 		return
 	}
-	in := func(g []byte) { fn(d.space, g) }
-	for range d.times {
-		grams(d.head, maxN, in)
-	}
+	grams(d.head, maxN, func(g []byte) {
+		for range d.times {
+			fn(d.space, g)
+		}
+	})
 }
 
 // Params are the training choices, picked by cross-validation on the
